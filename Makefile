@@ -1,0 +1,99 @@
+# flowdb: build the BPF programs, their skeleton, the tools and the tests.
+# Outputs go to build/. `make V=1` shows full commands.
+
+BUILD := build
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
+CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Itests/lib -D_GNU_SOURCE
+BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH) \
+	-Ibpf -idirafter /usr/include/$(MULTIARCH)
+
+LIBBPF_LIBS := -lbpf -lelf -lz
+
+DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
+	libreadline-dev libcmocka-dev bpftool iproute2 tcpreplay tshark python3 pkg-config make
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test test-unit test-integration clean
+
+all: $(BUILD)/flowdb.skel.h $(BUILD)/tests/test_bpf $(BUILD)/tests/pcapgen \
+	$(BUILD)/tests/flowtrack
+
+# --- BPF -------------------------------------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# --- user space -------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c | $(BUILD)/flowdb.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
+PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
+
+$(BUILD)/tests/test_bpf: $(BUILD)/obj/tests/unit/test_bpf.o $(TRACKER_OBJS) \
+	$(BUILD)/obj/tests/lib/pktbuild.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS) -lcmocka
+
+$(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/gen/pcapgen.o $(PKT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/tests/flowtrack: $(BUILD)/obj/tests/lib/flowtrack.o $(TRACKER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
+
+$(BUILD)/bpf:
+	$(Q)mkdir -p $@
+
+# --- set-up and tests -------------------------------------------------------
+# Installs the Debian packages the build and the tests need, only when missing.
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' \
+		|| echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: run as root to install: $$missing" >&2; exit 1; fi; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+test: deps
+	$(MAKE) all
+	$(MAKE) test-unit test-integration
+
+test-unit: all
+	$(BUILD)/tests/test_bpf
+
+test-integration: all
+	tests/integration/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

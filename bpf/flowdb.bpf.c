@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
+/* XDP (ingress) and tc (egress) flow tracker: per-5-tuple counters in LRU
+ * maps, kernel-side totals, and TCP connection events in a ring buffer. */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "flowdb.h"
+#include "parse.bpf.h"
+
+#define ENOENT 2
+#define EEXIST 17
+
+/*
+ * Exact drain. The programs write flows and totals of generation active_gen.
+ * To drain, user space flips active_gen, then re-sets the old generation's
+ * slot in flow_maps: an update of a map-in-map waits for an RCU grace period,
+ * so when it returns no program still holds the old generation. User space
+ * then reads and empties that generation's flow map and totals at leisure,
+ * and the two agree to the packet unless the LRU evicted flows.
+ */
+__u32 active_gen;
+
+/* Offline import (BPF_PROG_TEST_RUN over a capture) sets offline_clock and
+ * writes each packet's capture time to offline_now_ns before running it. */
+const volatile __u8 offline_clock = 0;
+__u64 offline_now_ns;
+
+struct flow_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_MAP_DEFAULT_ENTRIES);
+	__type(key, struct flow_key);
+	__type(value, struct flow_counters);
+};
+
+struct flow_map flows_0 SEC(".maps");
+struct flow_map flows_1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, FLOW_GENERATIONS);
+	__type(key, __u32);
+	__array(values, struct flow_map);
+} flow_maps SEC(".maps") = {
+	.values = { &flows_0, &flows_1 },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FLOW_GENERATIONS);
+	__type(key, __u32);
+	__type(value, struct flow_totals);
+} totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RINGBUF_DEFAULT_BYTES);
+} events SEC(".maps");
+
+static __always_inline __u64 now_ns(void)
+{
+	return offline_clock ? offline_now_ns : bpf_ktime_get_ns();
+}
+
+/* Adds one observation to a flow shared by all CPUs. */
+static __always_inline void counters_add(struct flow_counters *c, __u64 packets, __u64 bytes,
+					 __u8 tcp_flags, __u64 now)
+{
+	__sync_fetch_and_add(&c->packets, packets);
+	__sync_fetch_and_add(&c->bytes, bytes);
+	/* Racing CPUs may store a slightly older time; the collector only
+	 * needs last_seen to the flush interval. */
+	if (now > c->last_seen_ns)
+		c->last_seen_ns = now;
+	if (tcp_flags & ~c->tcp_flags)
+		__sync_fetch_and_or(&c->tcp_flags, tcp_flags);
+}
+
+/* Returns 0, or a negative errno when the flow could not be stored. */
+static __always_inline int flow_update(void *flows, const struct flow_key *key, __u64 packets,
+				       __u64 bytes, __u8 tcp_flags, __u64 now)
+{
+	struct flow_counters *c = bpf_map_lookup_elem(flows, key);
+	struct flow_counters fresh = {
+		.packets = packets,
+		.bytes = bytes,
+		.first_seen_ns = now,
+		.last_seen_ns = now,
+		.tcp_flags = tcp_flags,
+	};
+	int err;
+
+	if (c) {
+		counters_add(c, packets, bytes, tcp_flags, now);
+		return 0;
+	}
+	err = bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST);
+	if (err != -EEXIST)
+		return err;
+	/* Another CPU inserted the flow between our lookup and update. */
+	c = bpf_map_lookup_elem(flows, key);
+	if (!c)
+		return -ENOENT;
+	counters_add(c, packets, bytes, tcp_flags, now);
+	return 0;
+}
+
+static __always_inline __u8 event_kind(__u8 tcp_flags)
+{
+	if (tcp_flags & FLOW_TCP_RST)
+		return FLOW_EVENT_RST;
+	if (tcp_flags & FLOW_TCP_FIN)
+		return FLOW_EVENT_FIN;
+	if ((tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK)) == FLOW_TCP_SYN)
+		return FLOW_EVENT_SYN;
+	return 0;
+}
+
+static __always_inline void event_emit(struct flow_totals *tot, const struct flow_key *key,
+				       __u8 kind, __u8 tcp_flags, __u64 now)
+{
+	struct flow_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		tot->ringbuf_drops++;
+		return;
+	}
+	e->ts_ns = now;
+	e->key = *key;
+	e->kind = kind;
+	e->tcp_flags = tcp_flags;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, 0);
+	tot->events++;
+}
+
+/*
+ * Accounts one frame (or, for GSO, gso_segs wire packets) in the active
+ * generation. Never fails: every outcome lands in a totals counter.
+ */
+static __always_inline void account(void *data, void *data_end, __u32 ifindex, __u8 direction,
+				    int offloaded_tag, __u16 outer_vlan, __u32 gso_segs)
+{
+	__u32 gen = *(volatile __u32 *)&active_gen & (FLOW_GENERATIONS - 1);
+	struct flow_totals *tot;
+	struct packet_meta meta;
+	struct flow_key key;
+	__u64 packets, bytes, now;
+	void *flows;
+	__u8 kind;
+	int ret;
+
+	tot = bpf_map_lookup_elem(&totals, &gen);
+	if (!tot)
+		return;
+	ret = parse_packet(data, data_end, offloaded_tag, outer_vlan, &key, &meta);
+	if (ret == PARSE_NON_IP) {
+		tot->non_ip++;
+		return;
+	}
+	if (ret != PARSE_OK) {
+		tot->malformed++;
+		return;
+	}
+	key.ifindex = ifindex;
+	key.direction = direction;
+	now = now_ns();
+
+	/* A GSO packet leaves as gso_segs packets, each with its own headers. */
+	packets = gso_segs > 1 ? gso_segs : 1;
+	bytes = meta.l3_bytes + (packets - 1) * meta.hdr_bytes;
+	tot->packets += packets;
+	tot->bytes += bytes;
+	if (meta.truncated)
+		tot->truncated++;
+
+	flows = bpf_map_lookup_elem(&flow_maps, &gen);
+	if (!flows || flow_update(flows, &key, packets, bytes, meta.tcp_flags, now))
+		tot->map_update_failures++;
+
+	kind = key.proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
+	if (kind)
+		event_emit(tot, &key, kind, meta.tcp_flags, now);
+}
+
+SEC("xdp")
+int flowdb_xdp(struct xdp_md *ctx)
+{
+	account((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex,
+		FLOW_DIR_IN, 0, 0, 1);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int flowdb_tc_egress(struct __sk_buff *skb)
+{
+	account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex, FLOW_DIR_OUT,
+		skb->vlan_present, skb->vlan_tci & VLAN_VID_MASK, skb->gso_segs);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

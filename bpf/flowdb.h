@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/* Types shared by the BPF flow tracker and user space: fixed-width only. */
+#ifndef FLOWDB_H
+#define FLOWDB_H
+
+/* Two flow-map generations: the programs write one while user space drains
+ * the other (see flowdb.bpf.c, "Exact drain"). */
+#define FLOW_GENERATIONS 2
+#define FLOW_MAP_DEFAULT_ENTRIES 262144
+#define RINGBUF_DEFAULT_BYTES (1 << 20)
+
+/* Parser bounds: a third VLAN tag or a ninth IPv6 extension header makes a
+ * packet malformed rather than a misparsed flow. */
+#define VLAN_MAX_DEPTH 2
+#define IPV6_EXT_MAX 8
+
+enum flow_direction {
+	FLOW_DIR_IN = 0,
+	FLOW_DIR_OUT = 1,
+};
+
+/* Addresses are stored in 16 bytes; IPv4 uses the first 4, the rest zero.
+ * Every byte of the key, padding included, is written by the parser so that
+ * equal flows hash equally. */
+struct flow_key {
+	__u8 src_addr[16];
+	__u8 dst_addr[16];
+	__u32 ifindex;
+	__u16 src_port; /* host byte order */
+	__u16 dst_port; /* host byte order; ICMP: type * 256 + code */
+	__u16 vlan; /* outer VLAN id, 0 when untagged */
+	__u8 proto; /* IANA protocol number */
+	__u8 ip_version; /* 4 or 6 */
+	__u8 direction; /* enum flow_direction */
+	__u8 pad[3];
+};
+
+struct flow_counters {
+	__u64 packets;
+	__u64 bytes; /* layer 3: IPv4 total length, IPv6 payload length + 40 */
+	__u64 first_seen_ns;
+	__u64 last_seen_ns;
+	__u32 tcp_flags; /* OR of all TCP flag bytes seen */
+	__u32 pad;
+};
+
+/* Kernel-side totals, per CPU and per generation: the ground truth that
+ * drained flows are checked against. packets/bytes count every packet whose
+ * flow key was parsed, whether or not its map update then succeeded. */
+struct flow_totals {
+	__u64 packets;
+	__u64 bytes;
+	__u64 non_ip; /* frames that are neither IPv4 nor IPv6 */
+	__u64 malformed; /* headers needed for the key are cut or invalid */
+	__u64 truncated; /* key parsed, but the frame is shorter than layer 3 says */
+	__u64 map_update_failures;
+	__u64 events;
+	__u64 ringbuf_drops;
+};
+
+enum flow_event_kind {
+	FLOW_EVENT_SYN = 1, /* SYN without ACK: a connection attempt */
+	FLOW_EVENT_FIN = 2,
+	FLOW_EVENT_RST = 3,
+};
+
+struct flow_event {
+	__u64 ts_ns;
+	struct flow_key key;
+	__u8 kind; /* enum flow_event_kind */
+	__u8 tcp_flags;
+	__u8 pad[6];
+};
+
+/* TCP flag bits as in the 14th byte of the TCP header. */
+#define FLOW_TCP_FIN 0x01
+#define FLOW_TCP_SYN 0x02
+#define FLOW_TCP_RST 0x04
+#define FLOW_TCP_PSH 0x08
+#define FLOW_TCP_ACK 0x10
+#define FLOW_TCP_URG 0x20
+#define FLOW_TCP_ECE 0x40
+#define FLOW_TCP_CWR 0x80
+
+#endif /* FLOWDB_H */

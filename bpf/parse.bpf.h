@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/* Packet parser shared by the XDP and tc programs: frame -> flow key. */
+#ifndef PARSE_BPF_H
+#define PARSE_BPF_H
+
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include "flowdb.h"
+
+#ifndef IPPROTO_ICMPV6
+#define IPPROTO_ICMPV6 58
+#endif
+#define IPPROTO_HOPOPTS 0
+#define IPPROTO_ROUTING 43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_DSTOPTS 60
+
+#define IPV4_FRAG_OFFSET_MASK 0x1fff
+#define IPV6_FRAG_OFFSET_MASK 0xfff8
+#define VLAN_VID_MASK 0x0fff
+#define IPV6_HDR_LEN 40
+
+enum parse_result {
+	PARSE_OK = 0,
+	PARSE_NON_IP,
+	PARSE_MALFORMED,
+};
+
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+/* What the parser learns beyond the key. */
+struct packet_meta {
+	__u32 l3_bytes; /* as the IP header declares it */
+	__u16 hdr_bytes; /* IP + extension + L4 header bytes, for GSO accounting */
+	__u8 tcp_flags;
+	__u8 truncated; /* the frame ends before l3_bytes */
+};
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+struct ipv6_frag {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+/* The part of a TCP, UDP or SCTP header that holds the ports. */
+struct l4_ports {
+	__be16 src;
+	__be16 dst;
+};
+
+/* The fixed part every ICMP and ICMPv6 message starts with. */
+struct icmp_common {
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+};
+
+#define SCTP_COMMON_HDR_LEN 12
+
+static __always_inline int is_ipv6_ext(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT;
+}
+
+static __always_inline int is_vlan_proto(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
+}
+
+/*
+ * A packet is malformed when any header up to and including the L4 header
+ * (TCP options too) is cut short by the frame or by the length the IP header
+ * declares; Ethernet padding is never read as a header. A frame that ends
+ * inside the payload still yields its flow, flagged truncated.
+ */
+
+/* Reads the L4 header at c->pos into key and meta. l4_len is what the IP
+ * header says is left for it. Returns 0 or PARSE_MALFORMED. */
+static __always_inline int parse_l4(struct cursor *c, __u32 l4_len, struct flow_key *key,
+				    struct packet_meta *meta)
+{
+	__u8 proto = key->proto;
+
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = c->pos;
+		__u32 len;
+
+		if ((void *)(th + 1) > c->end)
+			return PARSE_MALFORMED;
+		len = th->doff * 4;
+		if (len < sizeof(*th) || len > l4_len || c->pos + len > c->end)
+			return PARSE_MALFORMED;
+		key->src_port = bpf_ntohs(th->source);
+		key->dst_port = bpf_ntohs(th->dest);
+		meta->tcp_flags = ((__u8 *)th)[13];
+		meta->hdr_bytes += len;
+	} else if (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP) {
+		struct l4_ports *p = c->pos;
+		__u32 need = proto == IPPROTO_SCTP ? SCTP_COMMON_HDR_LEN : sizeof(struct udphdr);
+
+		if (l4_len < need || c->pos + need > c->end)
+			return PARSE_MALFORMED;
+		key->src_port = bpf_ntohs(p->src);
+		key->dst_port = bpf_ntohs(p->dst);
+		meta->hdr_bytes += need;
+	} else if ((proto == IPPROTO_ICMP && key->ip_version == 4) ||
+		   (proto == IPPROTO_ICMPV6 && key->ip_version == 6)) {
+		struct icmp_common *ic = c->pos;
+
+		if (l4_len < sizeof(*ic) || (void *)(ic + 1) > c->end)
+			return PARSE_MALFORMED;
+		key->dst_port = (__u16)ic->type << 8 | ic->code;
+	}
+	return 0;
+}
+
+static __always_inline int parse_ipv4(struct cursor *c, struct flow_key *key,
+				      struct packet_meta *meta)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hdr_len, tot_len;
+
+	if ((void *)(iph + 1) > c->end)
+		return PARSE_MALFORMED;
+	if (iph->version != 4 || iph->ihl < 5)
+		return PARSE_MALFORMED;
+	hdr_len = iph->ihl * 4;
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (tot_len < hdr_len || c->pos + hdr_len > c->end)
+		return PARSE_MALFORMED;
+
+	key->ip_version = 4;
+	key->proto = iph->protocol;
+	__builtin_memcpy(key->src_addr, &iph->saddr, 4);
+	__builtin_memcpy(key->dst_addr, &iph->daddr, 4);
+	meta->l3_bytes = tot_len;
+	meta->hdr_bytes = hdr_len;
+	meta->truncated = c->end - c->pos < tot_len;
+
+	/* Non-first fragments carry no L4 header. */
+	if (bpf_ntohs(iph->frag_off) & IPV4_FRAG_OFFSET_MASK)
+		return 0;
+	c->pos += hdr_len;
+	return parse_l4(c, tot_len - hdr_len, key, meta);
+}
+
+static __always_inline int parse_ipv6(struct cursor *c, struct flow_key *key,
+				      struct packet_meta *meta)
+{
+	struct ipv6hdr *ip6h = c->pos;
+	__u32 left; /* payload bytes the header declares, not yet walked */
+	__u8 nexthdr;
+	int i;
+
+	if ((void *)(ip6h + 1) > c->end)
+		return PARSE_MALFORMED;
+	if (ip6h->version != 6)
+		return PARSE_MALFORMED;
+
+	key->ip_version = 6;
+	__builtin_memcpy(key->src_addr, &ip6h->saddr, 16);
+	__builtin_memcpy(key->dst_addr, &ip6h->daddr, 16);
+	left = bpf_ntohs(ip6h->payload_len);
+	meta->l3_bytes = left + IPV6_HDR_LEN;
+	meta->hdr_bytes = IPV6_HDR_LEN;
+	meta->truncated = c->end - c->pos < meta->l3_bytes;
+	nexthdr = ip6h->nexthdr;
+	c->pos = ip6h + 1;
+
+	for (i = 0; i < IPV6_EXT_MAX && is_ipv6_ext(nexthdr); i++) {
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			struct ipv6_frag *fh = c->pos;
+
+			if ((void *)(fh + 1) > c->end || sizeof(*fh) > left)
+				return PARSE_MALFORMED;
+			/* Non-first fragments carry no L4 header. */
+			if (bpf_ntohs(fh->frag_off) & IPV6_FRAG_OFFSET_MASK) {
+				key->proto = fh->nexthdr;
+				return 0;
+			}
+			nexthdr = fh->nexthdr;
+			c->pos = fh + 1;
+			left -= sizeof(*fh);
+			meta->hdr_bytes += sizeof(*fh);
+		} else {
+			struct ipv6_opt_hdr *opt = c->pos;
+			__u32 len;
+
+			if ((void *)(opt + 1) > c->end)
+				return PARSE_MALFORMED;
+			len = (opt->hdrlen + 1) * 8;
+			if (len > left || c->pos + len > c->end)
+				return PARSE_MALFORMED;
+			nexthdr = opt->nexthdr;
+			c->pos += len;
+			left -= len;
+			meta->hdr_bytes += len;
+		}
+	}
+	if (is_ipv6_ext(nexthdr))
+		return PARSE_MALFORMED;
+	key->proto = nexthdr;
+	return parse_l4(c, left, key, meta);
+}
+
+/* Parses one frame starting at its Ethernet header into key (fully written,
+ * padding included) and meta. offloaded_tag is nonzero when the device already
+ * took the outer tag off the frame (tc egress); its id is then outer_vlan.
+ * Returns enum parse_result. */
+static __always_inline int parse_packet(void *data, void *data_end, int offloaded_tag,
+					__u16 outer_vlan, struct flow_key *key,
+					struct packet_meta *meta)
+{
+	struct cursor c = { .pos = data, .end = data_end };
+	struct ethhdr *eth = c.pos;
+	__be16 proto;
+	int i;
+
+	__builtin_memset(key, 0, sizeof(*key));
+	__builtin_memset(meta, 0, sizeof(*meta));
+	key->vlan = offloaded_tag ? outer_vlan : 0;
+
+	if ((void *)(eth + 1) > c.end)
+		return PARSE_MALFORMED;
+	proto = eth->h_proto;
+	c.pos = eth + 1;
+
+	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
+		struct vlan_tag *tag = c.pos;
+
+		if (!is_vlan_proto(proto))
+			break;
+		if ((void *)(tag + 1) > c.end)
+			return PARSE_MALFORMED;
+		if (i == 0 && !offloaded_tag)
+			key->vlan = bpf_ntohs(tag->tci) & VLAN_VID_MASK;
+		proto = tag->encap_proto;
+		c.pos = tag + 1;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(&c, key, meta);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(&c, key, meta);
+	return is_vlan_proto(proto) ? PARSE_MALFORMED : PARSE_NON_IP;
+}
+
+#endif /* PARSE_BPF_H */
