@@ -28,7 +28,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration clean
+.PHONY: all deps test test-unit test-integration bench clean
 
 all: $(BUILD)/flowdb.skel.h $(BUILD)/tests/test_bpf $(BUILD)/tests/pcapgen \
 	$(BUILD)/tests/flowtrack
@@ -36,6 +36,11 @@ all: $(BUILD)/flowdb.skel.h $(BUILD)/tests/test_bpf $(BUILD)/tests/pcapgen \
 # --- BPF -------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
 	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
@@ -57,12 +62,24 @@ $(BUILD)/tests/test_bpf: $(BUILD)/obj/tests/unit/test_bpf.o $(TRACKER_OBJS) \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS) -lcmocka
 
-$(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/gen/pcapgen.o $(PKT_OBJS)
+$(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
-$(BUILD)/tests/flowtrack: $(BUILD)/obj/tests/lib/flowtrack.o $(TRACKER_OBJS)
+$(BUILD)/tests/flowtrack: $(BUILD)/obj/tests/tools/flowtrack.o $(TRACKER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
+
+$(BUILD)/floor.skel.h: $(BUILD)/bench/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/obj/bench/bpf_cost.o: $(BUILD)/floor.skel.h
+
+$(BUILD)/bench/bpf_cost: $(BUILD)/obj/bench/bpf_cost.o $(TRACKER_OBJS) \
+	$(BUILD)/obj/tests/lib/pktbuild.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
@@ -92,6 +109,10 @@ test-unit: all
 
 test-integration: all
 	tests/integration/run.sh
+
+# Figures and ratios measured side by side; not part of `make test`.
+bench: deps $(BUILD)/bench/bpf_cost
+	$(BUILD)/bench/bpf_cost
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Generates a capture of many distinct flows and its per-flow ground truth. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pcapw.h"
+#include "pktbuild.h"
+
+#define DEFAULT_START_US 1795348800000000ULL /* 2026-11-22T12:00:00Z */
+#define PACKET_GAP_US 10
+#define SERVERS 20
+
+struct flow {
+	struct pkt_spec spec;
+	uint32_t packets_planned, packets_sent;
+	uint64_t bytes;
+	uint8_t tcp_flags;
+};
+
+struct gen_opts {
+	uint32_t flows, packets, seed, max_payload;
+	uint64_t start_us;
+	const char *pcap_path, *truth_path;
+};
+
+static uint64_t rng_state;
+
+/* xorshift64*: reproducible from --seed on every platform. */
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 2685821657736338717ULL) >> 32);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: pcapgen --pcap FILE --truth FILE [--flows N] [--packets N]\n"
+		     "               [--seed N] [--max-payload N] [--start EPOCH_SECONDS]\n"
+		     "Writes a capture of N distinct flows (IPv4 and IPv6; TCP, UDP, ICMP,\n"
+		     "SCTP, GRE/ESP; untagged, 802.1Q and QinQ) and, per flow, the ground truth\n"
+		     "as CSV: direction,ip_version,proto,src_addr,dst_addr,src_port,dst_port,\n"
+		     "vlan,packets,bytes,tcp_flags. Addresses are from 198.18.0.0/15 and\n"
+		     "2001:db8::/32.\n");
+}
+
+/* Parses a decimal option value into *out. Returns 0, or -1 when it is not a
+ * whole number in [min, max]. */
+static int parse_u32(const char *name, const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "pcapgen: %s must be a whole number from %u to %u: '%s'\n", name,
+			min, max, s);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void flow_init(struct flow *f, uint32_t i)
+{
+	struct pkt_spec *s = &f->spec;
+	uint32_t r = rnd() % 100, v = rnd() % 4;
+	static const uint16_t services[] = { 80, 443, 53, 22, 123, 8080, 25, 993 };
+
+	memset(f, 0, sizeof(*f));
+	s->ip_version = rnd() % 2 ? 6 : 4;
+	if (s->ip_version == 4) {
+		s->src[0] = 198;
+		s->src[1] = 18 + ((i >> 16) & 1);
+		s->src[2] = (i >> 8) & 0xff;
+		s->src[3] = i & 0xff;
+		memcpy(s->dst, (uint8_t[]){ 198, 19, 255, 1 + rnd() % SERVERS }, 4);
+	} else {
+		memcpy(s->src, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 1 }, 6);
+		memcpy(s->dst, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 2 }, 6);
+		s->src[12] = i >> 24;
+		s->src[13] = i >> 16;
+		s->src[14] = i >> 8;
+		s->src[15] = i;
+		s->dst[15] = 1 + rnd() % SERVERS;
+	}
+	if (r < 60)
+		s->proto = 6;
+	else if (r < 90)
+		s->proto = 17;
+	else if (r < 96)
+		s->proto = s->ip_version == 4 ? 1 : 58;
+	else if (r < 98)
+		s->proto = 132;
+	else
+		s->proto = s->ip_version == 4 ? 47 : 50;
+	s->sport = 1024 + rnd() % 60000;
+	s->dport = rnd() % 4 ? services[rnd() % 8] : 1024 + rnd() % 60000;
+	s->icmp_type = s->ip_version == 4 ? 8 : 128;
+	if (v == 1) {
+		s->vlans = 1;
+		s->vlan_id[0] = 1 + i % 4000;
+	} else if (v == 2) {
+		s->vlans = 2;
+		s->vlan_tpid[0] = 0x88a8;
+		s->vlan_id[0] = 1 + i % 4000;
+		s->vlan_id[1] = 100;
+	}
+	s->pad = true;
+}
+
+/* TCP flags of packet n of count: SYN, then ACK/PSH, then FIN at the end. */
+static uint8_t tcp_flags_for(uint32_t n, uint32_t count)
+{
+	if (n == 0)
+		return 0x02;
+	if (n + 1 == count && count > 2)
+		return 0x11;
+	return n % 2 ? 0x10 : 0x18;
+}
+
+static int write_truth(const struct gen_opts *o, const struct flow *flows)
+{
+	FILE *out = fopen(o->truth_path, "w");
+	uint32_t i;
+
+	if (!out)
+		return -1;
+	for (i = 0; i < o->flows; i++) {
+		const struct flow *f = &flows[i];
+		const struct pkt_spec *s = &f->spec;
+		int af = s->ip_version == 4 ? AF_INET : AF_INET6;
+		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+		inet_ntop(af, s->src, src, sizeof(src));
+		inet_ntop(af, s->dst, dst, sizeof(dst));
+		fprintf(out, "in,%d,%u,%s,%s,%u,%u,%u,%u,%llu,%u\n", s->ip_version, s->proto, src,
+			dst, pkt_flow_sport(s), pkt_flow_dport(s), s->vlans ? s->vlan_id[0] : 0,
+			f->packets_sent, (unsigned long long)f->bytes, f->tcp_flags);
+	}
+	return fclose(out);
+}
+
+static int generate(const struct gen_opts *o)
+{
+	struct flow *flows = calloc(o->flows, sizeof(*flows));
+	uint32_t *order = calloc(o->packets, sizeof(*order));
+	uint8_t frame[PKT_MAX_FRAME];
+	uint32_t i, n = 0;
+	FILE *pcap = NULL;
+	int err = -1;
+
+	if (!flows || !order)
+		goto cleanup;
+	for (i = 0; i < o->flows; i++) {
+		flow_init(&flows[i], i);
+		flows[i].packets_planned = 1;
+		order[n++] = i;
+	}
+	while (n < o->packets) {
+		i = rnd() % o->flows;
+		flows[i].packets_planned++;
+		order[n++] = i;
+	}
+	for (i = o->packets - 1; i > 0; i--) {
+		uint32_t j = rnd() % (i + 1), tmp = order[i];
+
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+
+	pcap = pcapw_open(o->pcap_path);
+	if (!pcap)
+		goto cleanup;
+	for (n = 0; n < o->packets; n++) {
+		struct flow *f = &flows[order[n]];
+		struct pkt_spec s = f->spec;
+		struct pkt_layout l;
+
+		if (s.proto == 6)
+			s.tcp_flags = tcp_flags_for(f->packets_sent, f->packets_planned);
+		s.payload_len = s.tcp_flags == 0x02 ? 0 : rnd() % (o->max_payload + 1);
+		if (pkt_build(&s, frame, sizeof(frame), &l) ||
+		    pcapw_write(pcap, o->start_us + (uint64_t)n * PACKET_GAP_US, frame, l.len))
+			goto cleanup;
+		f->packets_sent++;
+		f->bytes += l.l3_bytes;
+		f->tcp_flags |= s.tcp_flags;
+	}
+	err = pcapw_close(pcap);
+	pcap = NULL;
+	if (!err)
+		err = write_truth(o, flows);
+cleanup:
+	if (pcap)
+		pcapw_close(pcap);
+	free(flows);
+	free(order);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "truth", required_argument, NULL, 't' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ "packets", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "max-payload", required_argument, NULL, 'm' },
+		{ "start", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct gen_opts o = { .flows = 10000, .packets = 50000, .seed = 1, .max_payload = 1200,
+			      .start_us = DEFAULT_START_US };
+	uint32_t start_s;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int bad = 0;
+
+		switch (c) {
+		case 'p':
+			o.pcap_path = optarg;
+			break;
+		case 't':
+			o.truth_path = optarg;
+			break;
+		case 'f':
+			bad = parse_u32("--flows", optarg, 1, 1 << 17, &o.flows);
+			break;
+		case 'n':
+			bad = parse_u32("--packets", optarg, 1, 100000000, &o.packets);
+			break;
+		case 's':
+			bad = parse_u32("--seed", optarg, 1, UINT32_MAX, &o.seed);
+			break;
+		case 'm':
+			bad = parse_u32("--max-payload", optarg, 0, 1400, &o.max_payload);
+			break;
+		case 'u':
+			bad = parse_u32("--start", optarg, 0, UINT32_MAX, &start_s);
+			o.start_us = (uint64_t)start_s * 1000000;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (bad)
+			return 2;
+	}
+	if (!o.pcap_path || !o.truth_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (o.packets < o.flows) {
+		fprintf(stderr, "pcapgen: --packets (%u) must be at least --flows (%u)\n",
+			o.packets, o.flows);
+		return 2;
+	}
+	rng_state = 0x9e3779b97f4a7c15ULL ^ o.seed;
+	if (generate(&o)) {
+		fprintf(stderr, "pcapgen: %s\n", strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return 0;
+}
