@@ -137,6 +137,18 @@ void tracker_set_clock(struct tracker *t, __u64 ns)
 	t->skel->bss->offline_now_ns = ns;
 }
 
+void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add)
+{
+	sum->packets += add->packets;
+	sum->bytes += add->bytes;
+	sum->non_ip += add->non_ip;
+	sum->malformed += add->malformed;
+	sum->truncated += add->truncated;
+	sum->map_update_failures += add->map_update_failures;
+	sum->events += add->events;
+	sum->ringbuf_drops += add->ringbuf_drops;
+}
+
 /* Sums and zeroes generation gen of the per-CPU totals. Returns 0 or -errno. */
 static int totals_take(struct tracker *t, __u32 gen, struct flow_totals *sum)
 {
@@ -147,18 +159,8 @@ static int totals_take(struct tracker *t, __u32 gen, struct flow_totals *sum)
 	if (err)
 		return err;
 	memset(sum, 0, sizeof(*sum));
-	for (cpu = 0; cpu < t->ncpus; cpu++) {
-		const struct flow_totals *v = &t->percpu[cpu];
-
-		sum->packets += v->packets;
-		sum->bytes += v->bytes;
-		sum->non_ip += v->non_ip;
-		sum->malformed += v->malformed;
-		sum->truncated += v->truncated;
-		sum->map_update_failures += v->map_update_failures;
-		sum->events += v->events;
-		sum->ringbuf_drops += v->ringbuf_drops;
-	}
+	for (cpu = 0; cpu < t->ncpus; cpu++)
+		tracker_totals_add(sum, &t->percpu[cpu]);
 	memset(t->percpu, 0, t->ncpus * sizeof(*t->percpu));
 	return bpf_map_update_elem(fd, &gen, t->percpu, BPF_ANY);
 }

@@ -54,4 +54,7 @@ void tracker_set_clock(struct tracker *t, __u64 ns);
  */
 int tracker_drain(struct tracker *t, tracker_flow_fn fn, void *arg, struct flow_totals *totals);
 
+/* Adds every counter of add to sum. */
+void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add);
+
 #endif /* TRACKER_H */

@@ -62,18 +62,6 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void totals_add(struct flow_totals *sum, const struct flow_totals *t)
-{
-	sum->packets += t->packets;
-	sum->bytes += t->bytes;
-	sum->non_ip += t->non_ip;
-	sum->malformed += t->malformed;
-	sum->truncated += t->truncated;
-	sum->map_update_failures += t->map_update_failures;
-	sum->events += t->events;
-	sum->ringbuf_drops += t->ringbuf_drops;
-}
-
 static int parse_mode(const char *s, enum tracker_xdp_mode *mode)
 {
 	if (!strcmp(s, "auto"))
@@ -182,7 +170,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "flowtrack: drain failed: %s\n", strerror(-err));
 			goto cleanup;
 		}
-		totals_add(&sum, &part);
+		tracker_totals_add(&sum, &part);
 		fflush(stdout);
 		next_drain += interval_ms;
 		if (last)
