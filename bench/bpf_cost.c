@@ -21,12 +21,25 @@ struct workload {
 };
 
 static const struct workload workloads[] = {
-	{ "ipv4 tcp, one flow", { .ip_version = 4, .proto = 6, .src = { 10, 0, 0, 1 },
-	  .dst = { 10, 0, 0, 2 }, .sport = 40000, .dport = 443, .tcp_flags = 0x10,
-	  .payload_len = 64 } },
-	{ "ipv6 udp in 802.1q, one flow", { .ip_version = 6, .proto = 17,
-	  .src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, .dst = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
-	  .sport = 5353, .dport = 53, .vlans = 1, .vlan_id = { 42 }, .payload_len = 64 } },
+	{ "ipv4 tcp, one flow",
+	  { .ip_version = 4,
+	    .proto = 6,
+	    .src = { 10, 0, 0, 1 },
+	    .dst = { 10, 0, 0, 2 },
+	    .sport = 40000,
+	    .dport = 443,
+	    .tcp_flags = 0x10,
+	    .payload_len = 64 } },
+	{ "ipv6 udp in 802.1q, one flow",
+	  { .ip_version = 6,
+	    .proto = 17,
+	    .src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+	    .dst = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+	    .sport = 5353,
+	    .dport = 53,
+	    .vlans = 1,
+	    .vlan_id = { 42 },
+	    .payload_len = 64 } },
 };
 
 /* Returns the kernel's mean ns per run of prog_fd over frame, or -1. */

@@ -23,15 +23,14 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: flowtrack -i IFNAME [--xdp-mode auto|native|generic] [--map-size N]\n"
-		"                 [--interval MS]\n"
-		"Attaches the XDP program to IFNAME, prints '# ready', then drains every MS\n"
-		"milliseconds (default 1000) and consumes ring-buffer events until SIGINT or\n"
-		"SIGTERM, when it drains once more, prints '# totals ...' (kernel totals and\n"
-		"events_received) and detaches. One CSV line per drained record:\n"
-		"ifindex,direction,ip_version,proto,src_addr,dst_addr,src_port,dst_port,\n"
-		"vlan,packets,bytes,tcp_flags\n");
+	fprintf(out, "Usage: flowtrack -i IFNAME [--xdp-mode auto|native|generic] [--map-size N]\n"
+		     "                 [--interval MS]\n"
+		     "Attaches the XDP program to IFNAME, prints '# ready', then drains every MS\n"
+		     "milliseconds (default 1000) and consumes ring-buffer events until SIGINT or\n"
+		     "SIGTERM, when it drains once more, prints '# totals ...' (kernel totals and\n"
+		     "events_received) and detaches. One CSV line per drained record:\n"
+		     "ifindex,direction,ip_version,proto,src_addr,dst_addr,src_port,dst_port,\n"
+		     "vlan,packets,bytes,tcp_flags\n");
 }
 
 static int print_flow(const struct flow_key *k, const struct flow_counters *c, void *arg)
@@ -160,7 +159,8 @@ int main(int argc, char **argv)
 		if (!last && wait > 0) {
 			err = ring_buffer__poll(rb, (int)wait);
 			if (err < 0 && err != -EINTR) {
-				fprintf(stderr, "flowtrack: event poll failed: %s\n", strerror(-err));
+				fprintf(stderr, "flowtrack: event poll failed: %s\n",
+					strerror(-err));
 				goto cleanup;
 			}
 			continue;

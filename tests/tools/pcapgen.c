@@ -217,7 +217,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct gen_opts o = { .flows = 10000, .packets = 50000, .seed = 1, .max_payload = 1200,
+	struct gen_opts o = { .flows = 10000,
+			      .packets = 50000,
+			      .seed = 1,
+			      .max_payload = 1200,
 			      .start_us = DEFAULT_START_US };
 	uint32_t start_s;
 	int c;

@@ -36,8 +36,14 @@ struct fixture {
 	uint8_t event;
 };
 
-#define V4(a, b, c, d) { a, b, c, d }
-#define V6(last) { 0x20, 0x01, 0x0d, 0xb8, [15] = last }
+#define V4(a, b, c, d)     \
+	{                  \
+		a, b, c, d \
+	}
+#define V6(last)                                    \
+	{                                           \
+		0x20, 0x01, 0x0d, 0xb8, [15] = last \
+	}
 #define TCP 6
 #define UDP 17
 
@@ -67,6 +73,8 @@ static void ext_longer_than_payload(uint8_t *f, const struct pkt_layout *l)
 	f[l->l3_off + 40 + 1] = 200; /* hop-by-hop hdrlen: 1608 bytes */
 }
 
+/* One fixture per block: the formatter would put every field on its own line. */
+/* clang-format off */
 static const struct fixture fixtures[] = {
 	{ "ipv4 tcp syn, padded", { .ip_version = 4, .proto = TCP, .src = V4(10, 0, 0, 1),
 	  .dst = V4(10, 0, 0, 2), .sport = 40000, .dport = 80, .tcp_flags = 0x02, .pad = true },
@@ -152,6 +160,7 @@ static const struct fixture fixtures[] = {
 	{ "three vlan tags", { .ip_version = 4, .proto = UDP, .vlans = 3, .vlan_id = { 1, 2, 3 } },
 	  NULL, MALFORMED },
 };
+/* clang-format on */
 
 /* An IPv4 header whose protocol says TCP but whose total length leaves no
  * room for it: the padding behind it must not be parsed as TCP. */
@@ -161,10 +170,10 @@ static void tcp_in_padding(uint8_t *f, const struct pkt_layout *l)
 	f[l->l3_off + 10] = 0; /* checksum is not checked by flowdb */
 }
 
-static const struct fixture padding_fixture = {
-	"ipv4 header only, tcp in padding", { .ip_version = 4, .proto = 47, .pad = true },
-	tcp_in_padding, MALFORMED
-};
+static const struct fixture padding_fixture = { "ipv4 header only, tcp in padding",
+						{ .ip_version = 4, .proto = 47, .pad = true },
+						tcp_in_padding,
+						MALFORMED };
 
 struct flow_set {
 	int n;
@@ -239,8 +248,8 @@ static void build(const struct fixture *fx, uint8_t *frame, struct pkt_layout *l
 static void run_xdp(const uint8_t *frame, size_t len)
 {
 	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = LO_IFINDEX };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 
 	assert_int_equal(bpf_prog_test_run_opts(tracker_xdp_fd(tracker), &opts), 0);
 	assert_int_equal(opts.retval, XDP_PASS);
@@ -249,10 +258,11 @@ static void run_xdp(const uint8_t *frame, size_t len)
 /* Runs one frame through the tc egress program, as gso_segs segments. */
 static void run_tc(const uint8_t *frame, size_t len, uint32_t gso_segs)
 {
-	struct __sk_buff ctx = { .ifindex = LO_IFINDEX, .gso_segs = gso_segs,
+	struct __sk_buff ctx = { .ifindex = LO_IFINDEX,
+				 .gso_segs = gso_segs,
 				 .gso_size = gso_segs > 1 ? 1000 : 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 
 	assert_int_equal(bpf_prog_test_run_opts(tracker_tc_fd(tracker), &opts), 0);
 	assert_int_equal(opts.retval, TC_ACT_OK);
@@ -474,9 +484,13 @@ static void test_drain_under_load(void **state)
 		skip();
 	memset(&s, 0, sizeof(s));
 	for (i = 0; i < SENDER_FRAMES; i++) {
-		struct pkt_spec spec = { .ip_version = 4, .proto = UDP, .src = V4(10, 9, 0, 1),
-					 .dst = V4(10, 9, 0, 2), .sport = 1000 + i,
-					 .dport = 53, .payload_len = i % 60 };
+		struct pkt_spec spec = { .ip_version = 4,
+					 .proto = UDP,
+					 .src = V4(10, 9, 0, 1),
+					 .dst = V4(10, 9, 0, 2),
+					 .sport = 1000 + i,
+					 .dport = 53,
+					 .payload_len = i % 60 };
 		struct pkt_layout l;
 
 		assert_int_equal(pkt_build(&spec, s.frames[i], sizeof(s.frames[i]), &l), 0);
