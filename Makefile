@@ -2,6 +2,7 @@
 # Outputs go to build/. `make V=1` shows full commands.
 
 BUILD := build
+VERSION := 0.1.0
 CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -10,14 +11,24 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
-CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Itests/lib -D_GNU_SOURCE
+CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Itests/lib -D_GNU_SOURCE \
+	-DFLOWDB_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH) \
 	-Ibpf -idirafter /usr/include/$(MULTIARCH)
 
 LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
-	libreadline-dev libcmocka-dev bpftool iproute2 tcpreplay tshark python3 pkg-config make
+	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make
+
+# Every collector module but main.c is linked into the daemon and the unit
+# tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
+COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,\
+	$(wildcard collector/*.c))) $(BUILD)/obj/schema/schema_sql.o
+TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
+PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread
 
 ifeq ($(V),1)
 Q :=
@@ -30,8 +41,7 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps test test-unit test-integration bench clean
 
-all: $(BUILD)/flowdb.skel.h $(BUILD)/tests/test_bpf $(BUILD)/tests/pcapgen \
-	$(BUILD)/tests/flowtrack
+all: $(BUILD)/flowdb-collector $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack
 
 # --- BPF -------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
@@ -53,14 +63,22 @@ $(BUILD)/obj/%.o: %.c | $(BUILD)/flowdb.skel.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
-PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 
-$(BUILD)/tests/test_bpf: $(BUILD)/obj/tests/unit/test_bpf.o $(TRACKER_OBJS) \
+# The schema is embedded in the binary: one source of truth, schema/*.sql.
+$(BUILD)/obj/schema/schema_sql.o: schema/schema_sql.S schema/flowdb.sql
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c $< -o $@
+
+$(BUILD)/flowdb-collector: $(BUILD)/obj/collector/main.o $(COLLECTOR_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COLLECTOR_OBJS) \
 	$(BUILD)/obj/tests/lib/pktbuild.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS) -lcmocka
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
 
 $(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS)
 	$(call msg,LINK,$@)
@@ -104,15 +122,22 @@ test: deps
 	$(MAKE) all
 	$(MAKE) test-unit test-integration
 
-test-unit: all
-	$(BUILD)/tests/test_bpf
+test-unit: $(UNIT_TESTS)
+	@failed=0; for t in $(UNIT_TESTS); do $$t || failed=1; done; exit $$failed
 
 test-integration: all
 	tests/integration/run.sh
 
+$(BUILD)/bench/drain_commit: $(BUILD)/obj/bench/drain_commit.o $(COLLECTOR_OBJS) \
+	$(BUILD)/obj/tests/lib/pktbuild.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
+
 # Figures and ratios measured side by side; not part of `make test`.
-bench: deps $(BUILD)/bench/bpf_cost
+bench: deps $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit
 	$(BUILD)/bench/bpf_cost
+	$(BUILD)/bench/drain_commit
 
 clean:
 	rm -rf $(BUILD)

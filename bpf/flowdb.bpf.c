@@ -75,7 +75,8 @@ static __always_inline void counters_add(struct flow_counters *c, __u64 packets,
 		__sync_fetch_and_or(&c->tcp_flags, tcp_flags);
 }
 
-/* Returns 0, or a negative errno when the flow could not be stored. */
+/* Returns 1 when the flow is new to this generation, 0 when it was there,
+ * or a negative errno when it could not be stored. */
 static __always_inline int flow_update(void *flows, const struct flow_key *key, __u64 packets,
 				       __u64 bytes, __u8 tcp_flags, __u64 now)
 {
@@ -94,6 +95,8 @@ static __always_inline int flow_update(void *flows, const struct flow_key *key, 
 		return 0;
 	}
 	err = bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST);
+	if (!err)
+		return 1;
 	if (err != -EEXIST)
 		return err;
 	/* Another CPU inserted the flow between our lookup and update. */
@@ -174,7 +177,10 @@ static __always_inline void account(void *data, void *data_end, __u32 ifindex, _
 		tot->truncated++;
 
 	flows = bpf_map_lookup_elem(&flow_maps, &gen);
-	if (!flows || flow_update(flows, &key, packets, bytes, meta.tcp_flags, now))
+	ret = flows ? flow_update(flows, &key, packets, bytes, meta.tcp_flags, now) : -ENOENT;
+	if (ret > 0)
+		tot->new_flows++;
+	else if (ret < 0)
 		tot->map_update_failures++;
 
 	kind = key.proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;

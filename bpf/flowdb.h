@@ -54,6 +54,7 @@ struct flow_totals {
 	__u64 malformed; /* headers needed for the key are cut or invalid */
 	__u64 truncated; /* key parsed, but the frame is shorter than layer 3 says */
 	__u64 map_update_failures;
+	__u64 new_flows; /* entries this generation's flow map gained */
 	__u64 events;
 	__u64 ringbuf_drops;
 };

@@ -5,10 +5,19 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/if_link.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowdb.skel.h"
 #include "tracker.h"
+
+/* tcx links (Linux 6.6) postdate the UAPI headers of Debian 12; the value is
+ * fixed ABI (enum bpf_attach_type). */
+#define ATTACH_TCX_EGRESS 47
+/* Our netlink tc filter, where tcx is missing: a fixed handle and priority,
+ * so that a later collector replaces a stale one instead of stacking. */
+#define TC_FILTER_HANDLE 0xf10d
+#define TC_FILTER_PRIORITY 0xf10d
 
 /* Flows read per batch syscall: large enough that no hash bucket overflows
  * it (-ENOSPC), small enough to stay in cache. */
@@ -16,7 +25,10 @@
 
 struct tracker {
 	struct flowdb_bpf *skel;
-	int xdp_link_fd; /* -1 when not attached; closing it detaches */
+	int link_fds[TRACKER_MAX_LINKS]; /* XDP and tcx links: closing detaches */
+	int n_links;
+	int tc_filter_ifindex[TRACKER_MAX_LINKS]; /* netlink filters to remove */
+	int n_tc_filters;
 	int ncpus;
 	struct flow_totals *percpu; /* ncpus values, for the totals map */
 	struct flow_key *keys;
@@ -32,7 +44,6 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->xdp_link_fd = -1;
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus < 0) {
 		err = t->ncpus;
@@ -71,12 +82,40 @@ cleanup:
 	return err;
 }
 
+/* A tc hook on ifindex's clsact egress, with our filter's identity. */
+static void tc_filter_ids(int ifindex, struct bpf_tc_hook *hook, struct bpf_tc_opts *opts)
+{
+	memset(hook, 0, sizeof(*hook));
+	hook->sz = sizeof(*hook);
+	hook->ifindex = ifindex;
+	hook->attach_point = BPF_TC_EGRESS;
+	memset(opts, 0, sizeof(*opts));
+	opts->sz = sizeof(*opts);
+	opts->handle = TC_FILTER_HANDLE;
+	opts->priority = TC_FILTER_PRIORITY;
+}
+
+void tracker_detach(struct tracker *t)
+{
+	struct bpf_tc_opts opts;
+	struct bpf_tc_hook hook;
+	int i;
+
+	for (i = 0; i < t->n_links; i++)
+		close(t->link_fds[i]);
+	t->n_links = 0;
+	for (i = 0; i < t->n_tc_filters; i++) {
+		tc_filter_ids(t->tc_filter_ifindex[i], &hook, &opts);
+		bpf_tc_detach(&hook, &opts);
+	}
+	t->n_tc_filters = 0;
+}
+
 void tracker_close(struct tracker *t)
 {
 	if (!t)
 		return;
-	if (t->xdp_link_fd >= 0)
-		close(t->xdp_link_fd);
+	tracker_detach(t);
 	flowdb_bpf__destroy(t->skel);
 	free(t->percpu);
 	free(t->keys);
@@ -84,37 +123,67 @@ void tracker_close(struct tracker *t)
 	free(t);
 }
 
-/* Creates an XDP link with the given XDP_FLAGS_* mode. Returns 0 or -errno. */
-static int xdp_link(struct tracker *t, int ifindex, __u32 flags)
+/* Creates a link of attach_type from prog_fd to ifindex and keeps it.
+ * Returns 0 or -errno. */
+static int link_add(struct tracker *t, int prog_fd, int ifindex, int attach_type, __u32 flags)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
 	int fd;
 
-	fd = bpf_link_create(tracker_xdp_fd(t), ifindex, BPF_XDP, &opts);
+	if (t->n_links == TRACKER_MAX_LINKS)
+		return -E2BIG;
+	fd = bpf_link_create(prog_fd, ifindex, attach_type, &opts);
 	if (fd < 0)
 		return fd;
-	t->xdp_link_fd = fd;
+	t->link_fds[t->n_links++] = fd;
 	return 0;
 }
 
 int tracker_attach_xdp(struct tracker *t, int ifindex, enum tracker_xdp_mode mode)
 {
-	int err;
+	int fd = tracker_xdp_fd(t), err;
 
-	if (t->xdp_link_fd >= 0)
-		return -EBUSY;
 	switch (mode) {
 	case TRACKER_XDP_NATIVE:
-		return xdp_link(t, ifindex, XDP_FLAGS_DRV_MODE);
+		return link_add(t, fd, ifindex, BPF_XDP, XDP_FLAGS_DRV_MODE);
 	case TRACKER_XDP_GENERIC:
-		return xdp_link(t, ifindex, XDP_FLAGS_SKB_MODE);
+		return link_add(t, fd, ifindex, BPF_XDP, XDP_FLAGS_SKB_MODE);
 	case TRACKER_XDP_AUTO:
-		err = xdp_link(t, ifindex, XDP_FLAGS_DRV_MODE);
+		err = link_add(t, fd, ifindex, BPF_XDP, XDP_FLAGS_DRV_MODE);
 		if (err == -EOPNOTSUPP || err == -EINVAL)
-			err = xdp_link(t, ifindex, XDP_FLAGS_SKB_MODE);
+			err = link_add(t, fd, ifindex, BPF_XDP, XDP_FLAGS_SKB_MODE);
 		return err;
 	}
 	return -EINVAL;
+}
+
+int tracker_attach_tc_egress(struct tracker *t, int ifindex)
+{
+	struct bpf_tc_opts opts;
+	struct bpf_tc_hook hook;
+	int err;
+
+	/* A filter a killed collector left behind would count egress twice. */
+	tc_filter_ids(ifindex, &hook, &opts);
+	bpf_tc_detach(&hook, &opts);
+
+	err = link_add(t, tracker_tc_fd(t), ifindex, ATTACH_TCX_EGRESS, 0);
+	if (err != -EINVAL)
+		return err;
+	/* Before Linux 6.6: a netlink filter, which outlives a killed process
+	 * until the next collector replaces it. */
+	if (t->n_tc_filters == TRACKER_MAX_LINKS)
+		return -E2BIG;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	opts.prog_fd = tracker_tc_fd(t);
+	opts.flags = BPF_TC_F_REPLACE;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		return err;
+	t->tc_filter_ifindex[t->n_tc_filters++] = ifindex;
+	return 0;
 }
 
 int tracker_xdp_fd(const struct tracker *t)
@@ -145,8 +214,23 @@ void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add)
 	sum->malformed += add->malformed;
 	sum->truncated += add->truncated;
 	sum->map_update_failures += add->map_update_failures;
+	sum->new_flows += add->new_flows;
 	sum->events += add->events;
 	sum->ringbuf_drops += add->ringbuf_drops;
+}
+
+int tracker_pending_flows(struct tracker *t, __u64 *flows)
+{
+	__u32 gen = t->skel->bss->active_gen & (FLOW_GENERATIONS - 1);
+	int err, cpu;
+
+	err = bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.totals), &gen, t->percpu);
+	if (err)
+		return err;
+	*flows = 0;
+	for (cpu = 0; cpu < t->ncpus; cpu++)
+		*flows += t->percpu[cpu].new_flows;
+	return 0;
 }
 
 /* Sums and zeroes generation gen of the per-CPU totals. Returns 0 or -errno. */

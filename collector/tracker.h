@@ -7,6 +7,8 @@
 #include <linux/types.h>
 #include "flowdb.h"
 
+#define TRACKER_MAX_LINKS 64
+
 struct tracker;
 
 enum tracker_xdp_mode {
@@ -29,6 +31,10 @@ typedef int (*tracker_flow_fn)(const struct flow_key *key, const struct flow_cou
  * a negative errno (-EPERM without the capabilities, -EINVAL, -ENOMEM ...). */
 int tracker_open(struct tracker **out, const struct tracker_opts *opts);
 
+/* Detaches everything attached through this tracker; the programs and maps
+ * stay loaded, so that what they counted can still be drained. */
+void tracker_detach(struct tracker *t);
+
 /* Detaches everything attached through this tracker and frees it. NULL is fine. */
 void tracker_close(struct tracker *t);
 
@@ -36,6 +42,15 @@ void tracker_close(struct tracker *t);
  * detaches it when the last fd goes, even when the process is killed.
  * Returns 0 or a negative errno. */
 int tracker_attach_xdp(struct tracker *t, int ifindex, enum tracker_xdp_mode mode);
+
+/* Attaches the tc program to ifindex's egress: through a tcx link where the
+ * kernel has them (6.6), else as a netlink clsact filter with a fixed handle
+ * that replaces one a killed collector left. Returns 0 or a negative errno. */
+int tracker_attach_tc_egress(struct tracker *t, int ifindex);
+
+/* Flows the active generation's map has gained since its last drain: how
+ * full it is. Returns 0 or a negative errno. */
+int tracker_pending_flows(struct tracker *t, __u64 *flows);
 
 /* File descriptors of the loaded programs and of the event ring buffer. */
 int tracker_xdp_fd(const struct tracker *t);

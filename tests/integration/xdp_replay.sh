@@ -40,7 +40,7 @@ tx_dropped=$(netns_exec cat "/sys/class/net/$VETH_TX/statistics/tx_dropped")
 sleep 0.3
 kill -INT "$tracker"
 wait "$tracker" || fail "flowtrack exited with $?"
-python3 "$top/tests/lib/flowcmp.py" "$work/flows.csv" "$work/truth.csv" "$ifindex" ||
+python3 "$top/tests/lib/flowcmp.py" flowtrack "$work/flows.csv" "$work/truth.csv" "$ifindex" ||
 	fail "drained flows differ from the ground truth"
 [ -z "$(xdp_attached "$VETH_RX")" ] || fail "XDP still attached after a clean exit"
 

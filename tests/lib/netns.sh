@@ -8,6 +8,8 @@
 #   netns_exec CMD...             # runs CMD inside the namespace
 #   netns_bg VAR CMD...           # starts CMD inside it in the background, its pid in VAR;
 #                                 # killed at teardown if still running
+#   netns_peer                    # moves VETH_TX into a second namespace NS_PEER and gives
+#                                 # the pair addresses ADDR (here) and PEER_ADDR (there)
 #
 # The namespace has IPv6 and its autoconfiguration off and no addresses, so
 # the kernel sends nothing of its own across the pair: what crosses it is
@@ -15,6 +17,9 @@
 
 NETNS_PIDS=()
 NS=
+NS_PEER=
+ADDR=192.0.2.1
+PEER_ADDR=192.0.2.2
 VETH_TX=veth-tx
 VETH_RX=veth-rx
 
@@ -46,7 +51,9 @@ netns_teardown() {
 	done
 	NETNS_PIDS=()
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	[ -n "$NS_PEER" ] && ip netns del "$NS_PEER" 2>/dev/null
 	NS=
+	NS_PEER=
 }
 
 netns_create() {
@@ -66,6 +73,22 @@ netns_create() {
 	netns_exec ip link set "$VETH_RX" up
 }
 
+netns_peer() {
+	NS_PEER="$NS-peer"
+	ip netns add "$NS_PEER" || fail "cannot create namespace $NS_PEER"
+	ip -n "$NS_PEER" link set lo up
+	netns_peer_exec sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+	netns_exec ip link set "$VETH_TX" netns "$NS_PEER" || fail "cannot move $VETH_TX"
+	ip -n "$NS_PEER" addr add "$PEER_ADDR/24" dev "$VETH_TX"
+	ip -n "$NS_PEER" link set "$VETH_TX" up
+	netns_exec ip addr add "$ADDR/24" dev "$VETH_RX"
+}
+
+netns_peer_exec() {
+	ip netns exec "$NS_PEER" "$@"
+}
+
 netns_exec() {
 	ip netns exec "$NS" "$@"
 }
@@ -78,14 +101,20 @@ netns_bg() {
 	printf -v "$var" '%s' "$!"
 }
 
-# Waits up to $2 seconds (default 10) for file $1 to contain line "# ready".
-wait_ready() {
+# Waits up to $3 seconds (default 10) for a line of file $1 to match the
+# extended regular expression $2.
+wait_for() {
 	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		grep -qx '# ready' "$1" 2>/dev/null && return 0
+	for ((i = 0; i < ${3:-10} * 10; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# Waits up to $2 seconds for file $1 to contain the line "# ready".
+wait_ready() {
+	wait_for "$1" '^# ready$' "${2:-10}"
 }
 
 # Prints the XDP attachment of interface $1 inside the namespace: "xdp" for a

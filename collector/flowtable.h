@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* In-memory flow records between drains, with NetFlow/IPFIX end semantics. */
+#ifndef FLOWTABLE_H
+#define FLOWTABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "flowdb.h"
+
+enum flow_end_reason {
+	FLOW_END_IDLE = 1, /* no packet for idle_timeout */
+	FLOW_END_ACTIVE, /* open for active_timeout: the flow goes on in a new record */
+	FLOW_END_FIN, /* FIN seen, then linger without packets */
+	FLOW_END_RST, /* RST seen, then linger without packets */
+	FLOW_END_SHUTDOWN, /* the collector stopped */
+};
+
+struct flow_record {
+	struct flow_key key;
+	uint64_t first_seen_us; /* microseconds since the epoch, UTC */
+	uint64_t last_seen_us;
+	uint64_t packets;
+	uint64_t bytes;
+	uint32_t tcp_flags;
+	enum flow_end_reason end_reason; /* set when the record ends */
+};
+
+struct flowtable_opts {
+	uint64_t idle_timeout_us;
+	uint64_t active_timeout_us;
+	uint64_t linger_us; /* after FIN/RST */
+};
+
+struct flowtable;
+
+/* Called for each record that ends. Returns 0, or a negative errno to keep
+ * this record and the ones not yet handed over in the table. */
+typedef int (*flowtable_emit_fn)(const struct flow_record *r, void *arg);
+
+/* Returns "idle", "active", "fin", "rst" or "shutdown". */
+const char *flow_end_reason_name(enum flow_end_reason reason);
+
+/* Creates an empty table. Returns 0 and sets *out, or -ENOMEM. */
+int flowtable_new(struct flowtable **out, const struct flowtable_opts *opts);
+
+/* Frees the table and every record in it. NULL is fine. */
+void flowtable_free(struct flowtable *ft);
+
+/* Merges traffic seen for key between first_us and last_us into its open
+ * record, opening one if there is none. Returns 0 or -ENOMEM. */
+int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
+		  uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us);
+
+/*
+ * Ends every record due at now_us, in this order of precedence: FIN or RST
+ * seen and no packet for linger_us (reason rst when an RST was seen, else
+ * fin); no packet for idle_timeout_us (idle); open for active_timeout_us
+ * (active). Each ended record is handed to emit and removed. Returns the
+ * number ended, or emit's negative errno (the table then still holds that
+ * record and the ones after it).
+ */
+int flowtable_expire(struct flowtable *ft, uint64_t now_us, flowtable_emit_fn emit, void *arg);
+
+/* Ends every record with reason shutdown. Returns as flowtable_expire(). */
+int flowtable_end_all(struct flowtable *ft, flowtable_emit_fn emit, void *arg);
+
+/* Number of open records. */
+size_t flowtable_count(const struct flowtable *ft);
+
+#endif /* FLOWTABLE_H */

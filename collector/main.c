@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* flowdb-collector: attaches the flow tracker and drains it exactly into
+ * rotating SQLite files. */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+#include "flowtable.h"
+#include "options.h"
+#include "store.h"
+#include "tracker.h"
+
+/* A drain also starts when the kernel map passes this share of its size,
+ * checked this often: LRU eviction only begins when it is full. */
+#define FILL_FLUSH_PERCENT 50
+#define FILL_CHECK_MS 100
+#define FIN_LINGER_US (2 * USEC_PER_SEC)
+
+static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t rotate_requested;
+
+struct collector {
+	struct options opt;
+	int ifindex[OPTIONS_MAX_IFACES];
+	char interfaces[OPTIONS_MAX_IFACES * (IF_NAMESIZE + 1)];
+	char hostname[256];
+	struct tracker *tracker;
+	struct flowtable *flows;
+	struct store *store;
+	struct ring_buffer *events;
+	int64_t mono_to_real_us; /* realtime us = monotonic ns / 1000 + this */
+	struct store_stats stats; /* of the flush under way */
+	int flow_errors; /* records the flow table could not take, this flush */
+	bool store_failing; /* logged, until a flush succeeds again */
+};
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		rotate_requested = 1;
+	else
+		exiting = 1;
+}
+
+static uint64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Converts a kernel timestamp (CLOCK_MONOTONIC ns) to microseconds since the
+ * epoch, with the offset measured at the start of this flush. */
+static uint64_t kernel_to_real_us(const struct collector *c, uint64_t ns)
+{
+	return (uint64_t)((int64_t)(ns / 1000) + c->mono_to_real_us);
+}
+
+/* The name of a watched interface, for rows; "?" for any other. */
+static const char *ifname_of(const struct collector *c, __u32 ifindex)
+{
+	int i;
+
+	for (i = 0; i < c->opt.n_ifaces; i++)
+		if (c->ifindex[i] == (int)ifindex)
+			return c->opt.ifnames[i];
+	return "?";
+}
+
+static int on_flow(const struct flow_key *key, const struct flow_counters *fc, void *arg)
+{
+	struct collector *c = arg;
+	int err;
+
+	c->stats.drained_packets += fc->packets;
+	c->stats.drained_bytes += fc->bytes;
+	err = flowtable_add(c->flows, key, fc->packets, fc->bytes, fc->tcp_flags,
+			    kernel_to_real_us(c, fc->first_seen_ns),
+			    kernel_to_real_us(c, fc->last_seen_ns));
+	if (err)
+		c->flow_errors++;
+	return err;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct collector *c = ctx;
+	const struct flow_event *e = data;
+
+	if (len < sizeof(*e))
+		return 0;
+	return store_add_event(c->store, e, kernel_to_real_us(c, e->ts_ns),
+			       ifname_of(c, e->key.ifindex));
+}
+
+static int on_record(const struct flow_record *r, void *arg)
+{
+	struct collector *c = arg;
+
+	return store_add_flow(c->store, r, ifname_of(c, r->key.ifindex));
+}
+
+/*
+ * One flush: drain the kernel, take the waiting events, end due records (all
+ * of them when final), commit, apply retention. Storage errors are logged
+ * once per episode and retried at the next flush: counting goes on.
+ * Returns 0, or a negative errno when the kernel could not be drained.
+ */
+static int flush(struct collector *c, bool final)
+{
+	uint64_t start = clock_us(CLOCK_MONOTONIC), now;
+	struct flow_totals tot;
+	int err, ended;
+
+	c->mono_to_real_us = (int64_t)clock_us(CLOCK_REALTIME) - (int64_t)start;
+	memset(&c->stats, 0, sizeof(c->stats));
+	c->flow_errors = 0;
+	err = tracker_drain(c->tracker, on_flow, c, &tot);
+	if (err && !c->flow_errors) {
+		fprintf(stderr, "flowdb-collector: cannot drain the kernel maps: %s\n",
+			strerror(-err));
+		return err;
+	}
+	if (c->flow_errors)
+		fprintf(stderr,
+			"flowdb-collector: out of memory: %d flow records lost this flush\n",
+			c->flow_errors);
+	ring_buffer__consume(c->events);
+
+	now = clock_us(CLOCK_REALTIME);
+	ended = final ? flowtable_end_all(c->flows, on_record, c) :
+			flowtable_expire(c->flows, now, on_record, c);
+	if (ended < 0)
+		fprintf(stderr, "flowdb-collector: cannot buffer ended flows: %s\n",
+			strerror(-ended));
+
+	c->stats.time_us = now;
+	c->stats.kernel_packets = tot.packets;
+	c->stats.kernel_bytes = tot.bytes;
+	c->stats.non_ip = tot.non_ip;
+	c->stats.malformed = tot.malformed;
+	c->stats.truncated = tot.truncated;
+	c->stats.map_update_failures = tot.map_update_failures;
+	c->stats.events = tot.events;
+	c->stats.ringbuf_drops = tot.ringbuf_drops;
+	c->stats.active_flows = flowtable_count(c->flows);
+	c->stats.flush_duration_us = clock_us(CLOCK_MONOTONIC) - start;
+
+	err = store_flush(c->store, &c->stats);
+	if (err && !c->store_failing)
+		fprintf(stderr,
+			"flowdb-collector: cannot write to %s: %s; keeping the data in "
+			"memory and retrying every flush\n",
+			c->opt.data_dir, strerror(-err));
+	else if (!err && c->store_failing)
+		fprintf(stderr, "flowdb-collector: writing to %s again\n", c->opt.data_dir);
+	c->store_failing = err != 0;
+	if (!err)
+		store_retain(c->store, now);
+
+	if (c->opt.verbose)
+		fprintf(stderr,
+			"flowdb-collector: flush: %llu packets, %llu lost, %d records ended, "
+			"%llu open, %llu us\n",
+			(unsigned long long)tot.packets,
+			(unsigned long long)(tot.packets - c->stats.drained_packets), ended,
+			(unsigned long long)c->stats.active_flows,
+			(unsigned long long)(clock_us(CLOCK_MONOTONIC) - start));
+	return 0;
+}
+
+/* Writes the capabilities the BPF programs need but this process lacks
+ * into buf, or leaves it empty. */
+static void missing_capabilities(char *buf, size_t size)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	static const struct {
+		int cap;
+		const char *name;
+	} needed[] = { { CAP_BPF, "CAP_BPF" },
+		       { CAP_PERFMON, "CAP_PERFMON" },
+		       { CAP_NET_ADMIN, "CAP_NET_ADMIN" } };
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	if (syscall(SYS_capget, &hdr, data))
+		return;
+	for (i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		int cap = needed[i].cap;
+
+		if (data[cap / 32].effective & (1u << (cap % 32)))
+			continue;
+		used += snprintf(buf + used, size - used, "%s%s", used ? ", " : "", needed[i].name);
+		if (used >= size)
+			return;
+	}
+}
+
+/* Explains a failure to attach to ifname. */
+static void attach_error(const char *what, const char *ifname, int err)
+{
+	const char *hint = "";
+
+	if (err == -EOPNOTSUPP)
+		hint = " (no native XDP in this driver: try --xdp-mode generic)";
+	else if (err == -EBUSY || err == -EEXIST)
+		hint = " (another program is attached there)";
+	fprintf(stderr, "flowdb-collector: cannot attach %s to %s: %s%s\n", what, ifname,
+		strerror(-err), hint);
+}
+
+/* Everything before the loop: interfaces, data directory, BPF. Prints one
+ * line for what went wrong. Returns 0 or a negative errno. */
+static int setup(struct collector *c)
+{
+	struct flowtable_opts fto = { .idle_timeout_us = c->opt.idle_timeout_us,
+				      .active_timeout_us = c->opt.active_timeout_us,
+				      .linger_us = FIN_LINGER_US };
+	struct tracker_opts to = { .map_entries = c->opt.map_size };
+	struct store_opts so = { 0 };
+	size_t used = 0;
+	char caps[64];
+	int i, err;
+
+	for (i = 0; i < c->opt.n_ifaces; i++) {
+		c->ifindex[i] = if_nametoindex(c->opt.ifnames[i]);
+		if (!c->ifindex[i]) {
+			fprintf(stderr, "flowdb-collector: unknown interface '%s'\n",
+				c->opt.ifnames[i]);
+			return -ENODEV;
+		}
+		used += snprintf(c->interfaces + used, sizeof(c->interfaces) - used, "%s%s",
+				 i ? "," : "", c->opt.ifnames[i]);
+	}
+	if (gethostname(c->hostname, sizeof(c->hostname)))
+		strcpy(c->hostname, "unknown");
+
+	so.dir = c->opt.data_dir;
+	so.rotate_interval_us = c->opt.rotate_interval_us;
+	so.rotate_size = c->opt.rotate_size;
+	so.retain_age_us = c->opt.retain_age_us;
+	so.retain_size = c->opt.retain_size;
+	so.hostname = c->hostname;
+	so.interfaces = c->interfaces;
+	so.collector_version = FLOWDB_VERSION;
+	err = store_open(&c->store, &so);
+	if (err) {
+		fprintf(stderr, "flowdb-collector: data directory '%s' is not usable: %s\n",
+			c->opt.data_dir, strerror(-err));
+		return err;
+	}
+	err = flowtable_new(&c->flows, &fto);
+	if (err)
+		return err;
+
+	err = tracker_open(&c->tracker, &to);
+	if (err) {
+		missing_capabilities(caps, sizeof(caps));
+		if (err == -EPERM && caps[0])
+			fprintf(stderr,
+				"flowdb-collector: cannot load the BPF programs: missing %s "
+				"(run as root or grant them)\n",
+				caps);
+		else
+			fprintf(stderr,
+				"flowdb-collector: cannot load the BPF programs: %s "
+				"(needs Linux 5.15+ with BPF and XDP)\n",
+				strerror(-err));
+		return err;
+	}
+	for (i = 0; i < c->opt.n_ifaces; i++) {
+		err = tracker_attach_xdp(c->tracker, c->ifindex[i], c->opt.xdp_mode);
+		if (err) {
+			attach_error("XDP", c->opt.ifnames[i], err);
+			return err;
+		}
+		if (!c->opt.egress)
+			continue;
+		err = tracker_attach_tc_egress(c->tracker, c->ifindex[i]);
+		if (err) {
+			attach_error("tc egress", c->opt.ifnames[i], err);
+			return err;
+		}
+	}
+	c->events = ring_buffer__new(tracker_events_fd(c->tracker), on_event, c, NULL);
+	if (!c->events) {
+		err = -errno;
+		fprintf(stderr, "flowdb-collector: cannot open the event ring buffer: %s\n",
+			strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Polls events and flushes on time, on a filling map and on SIGHUP, until a
+ * signal to stop. Returns 0 or a negative errno. */
+static int run(struct collector *c)
+{
+	uint64_t interval = c->opt.flush_interval_us;
+	uint64_t fill_limit = (uint64_t)c->opt.map_size * FILL_FLUSH_PERCENT / 100;
+	uint64_t next_flush = clock_us(CLOCK_MONOTONIC) + interval;
+	int err;
+
+	while (!exiting) {
+		uint64_t now = clock_us(CLOCK_MONOTONIC);
+		__u64 pending = 0;
+		uint64_t wait_ms = now < next_flush ? (next_flush - now + 999) / 1000 : 0;
+
+		if (wait_ms > FILL_CHECK_MS)
+			wait_ms = FILL_CHECK_MS;
+		err = ring_buffer__poll(c->events, (int)wait_ms);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "flowdb-collector: event poll failed: %s\n",
+				strerror(-err));
+			return err;
+		}
+		if (rotate_requested) {
+			rotate_requested = 0;
+			store_rotate(c->store);
+			next_flush = 0;
+		}
+		tracker_pending_flows(c->tracker, &pending);
+		now = clock_us(CLOCK_MONOTONIC);
+		if (now < next_flush && pending < fill_limit)
+			continue;
+		err = flush(c, false);
+		if (err)
+			return err;
+		next_flush = now + interval;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct collector c = { 0 };
+	int err;
+
+	err = options_parse(&c.opt, argc, argv, stdout, stderr);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (!c.opt.verbose)
+		libbpf_set_print(NULL);
+
+	/* No SA_RESTART: a signal must cut the event poll short. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	err = setup(&c);
+	if (!err) {
+		fprintf(stderr, "flowdb-collector %s: watching %s (%s), writing to %s\n",
+			FLOWDB_VERSION, c.interfaces, c.opt.egress ? "in and out" : "in",
+			c.opt.data_dir);
+		err = run(&c);
+	}
+	if (c.tracker && c.events) {
+		/* Detach first, so that the last drain holds every packet counted. */
+		tracker_detach(c.tracker);
+		if (flush(&c, true) && !err)
+			err = -EIO;
+	}
+	ring_buffer__free(c.events);
+	tracker_close(c.tracker);
+	if (store_close(c.store) && !err)
+		err = -EIO;
+	flowtable_free(c.flows);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* flowdb-collector's command line: durations, sizes and the option set. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+#define DEFAULT_DATA_DIR "/var/lib/flowdb"
+
+struct unit {
+	const char *suffix;
+	uint64_t scale;
+};
+
+static const struct unit duration_units[] = {
+	{ "", USEC_PER_SEC },
+	{ "ms", 1000 },
+	{ "s", USEC_PER_SEC },
+	{ "m", 60 * USEC_PER_SEC },
+	{ "h", 3600 * USEC_PER_SEC },
+	{ "d", 86400 * USEC_PER_SEC },
+	{ "w", 7 * 86400 * USEC_PER_SEC },
+	{ NULL, 0 },
+};
+
+static const struct unit size_units[] = {
+	{ "", 1 },	     { "B", 1 },	   { "K", 1ULL << 10 }, { "KB", 1ULL << 10 },
+	{ "M", 1ULL << 20 }, { "MB", 1ULL << 20 }, { "G", 1ULL << 30 }, { "GB", 1ULL << 30 },
+	{ "T", 1ULL << 40 }, { "TB", 1ULL << 40 }, { NULL, 0 },
+};
+
+/* Parses digits followed by one of units' suffixes into a positive value
+ * times the unit's scale. Returns 0, -EINVAL or -ERANGE. */
+static int parse_scaled(const char *s, const struct unit *units, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	for (; units->suffix; units++) {
+		if (strcmp(end, units->suffix))
+			continue;
+		if (!v)
+			return -EINVAL;
+		if (v > UINT64_MAX / units->scale)
+			return -ERANGE;
+		*out = v * units->scale;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int options_parse_duration(const char *s, uint64_t *us)
+{
+	return parse_scaled(s, duration_units, us);
+}
+
+int options_parse_size(const char *s, uint64_t *bytes)
+{
+	return parse_scaled(s, size_units, bytes);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: flowdb-collector -i IFACE [-i IFACE ...] [-d DIR] [options]\n"
+		"Counts every packet on the interfaces into per-flow records (XDP ingress,\n"
+		"tc egress with --egress) and writes them to rotating SQLite files in DIR.\n"
+		"\n"
+		"  -i, --interface IFACE    interface to watch (repeatable, at most %d)\n"
+		"  -d, --data-dir DIR       where the flow files go (default %s)\n"
+		"      --egress             also record outgoing traffic (tc clsact egress)\n"
+		"      --xdp-mode MODE      auto (default), native or generic\n"
+		"      --flush-interval DUR drain and commit every DUR (default 2s)\n"
+		"      --idle-timeout DUR   end a flow after DUR without packets (default 15s)\n"
+		"      --active-timeout DUR split flows open longer than DUR (default 60s)\n"
+		"      --rotate-interval DUR start a new file every DUR (default 1h)\n"
+		"      --rotate-size SIZE   also start one when a file reaches SIZE\n"
+		"      --retain-age DUR     remove files older than DUR\n"
+		"      --retain-size SIZE   remove the oldest files while all exceed SIZE\n"
+		"      --map-size N         flows the kernel holds per drain (default %u)\n"
+		"  -v, --verbose            one line per flush on stderr\n"
+		"  -h, --help               this text\n"
+		"      --version            the version\n"
+		"\n"
+		"DUR is a whole number with a unit ms, s, m, h, d or w (30s, 5m, 1h, 7d);\n"
+		"SIZE one with K, M, G or T (500M, 10G). SIGINT or SIGTERM: detach, write\n"
+		"every open flow, exit 0. SIGHUP: start a new file now.\n",
+		OPTIONS_MAX_IFACES, DEFAULT_DATA_DIR, FLOW_MAP_DEFAULT_ENTRIES);
+}
+
+enum {
+	OPT_EGRESS = 256,
+	OPT_XDP_MODE,
+	OPT_FLUSH_INTERVAL,
+	OPT_IDLE_TIMEOUT,
+	OPT_ACTIVE_TIMEOUT,
+	OPT_ROTATE_INTERVAL,
+	OPT_ROTATE_SIZE,
+	OPT_RETAIN_AGE,
+	OPT_RETAIN_SIZE,
+	OPT_MAP_SIZE,
+	OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "data-dir", required_argument, NULL, 'd' },
+	{ "egress", no_argument, NULL, OPT_EGRESS },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "flush-interval", required_argument, NULL, OPT_FLUSH_INTERVAL },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT },
+	{ "rotate-interval", required_argument, NULL, OPT_ROTATE_INTERVAL },
+	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+	{ "retain-age", required_argument, NULL, OPT_RETAIN_AGE },
+	{ "retain-size", required_argument, NULL, OPT_RETAIN_SIZE },
+	{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
+/* Stores optarg's duration or size in *dst; on error prints one line naming
+ * the option. Returns 0 or -EINVAL. */
+static int parse_value(FILE *err, const char *name, bool is_size, uint64_t *dst)
+{
+	int ret = is_size ? options_parse_size(optarg, dst) : options_parse_duration(optarg, dst);
+
+	if (!ret)
+		return 0;
+	if (is_size)
+		fprintf(err, "flowdb-collector: --%s: bad size '%s' (use e.g. 500M, 10G)\n", name,
+			optarg);
+	else
+		fprintf(err,
+			"flowdb-collector: --%s: bad duration '%s' (use e.g. 30s, 5m, 1h, 7d)\n",
+			name, optarg);
+	return -EINVAL;
+}
+
+static int parse_map_size(FILE *err, uint32_t *dst)
+{
+	uint64_t n;
+
+	if (options_parse_size(optarg, &n) || n > UINT32_MAX) {
+		fprintf(err, "flowdb-collector: --map-size: bad number of flows '%s'\n", optarg);
+		return -EINVAL;
+	}
+	*dst = (uint32_t)n;
+	return 0;
+}
+
+static int parse_xdp_mode(FILE *err, enum tracker_xdp_mode *mode)
+{
+	if (!strcmp(optarg, "auto"))
+		*mode = TRACKER_XDP_AUTO;
+	else if (!strcmp(optarg, "native"))
+		*mode = TRACKER_XDP_NATIVE;
+	else if (!strcmp(optarg, "generic"))
+		*mode = TRACKER_XDP_GENERIC;
+	else {
+		fprintf(err, "flowdb-collector: --xdp-mode: '%s' is not auto, native or generic\n",
+			optarg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err)
+{
+	int c, ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->data_dir = DEFAULT_DATA_DIR;
+	o->xdp_mode = TRACKER_XDP_AUTO;
+	o->flush_interval_us = 2 * USEC_PER_SEC;
+	o->idle_timeout_us = 15 * USEC_PER_SEC;
+	o->active_timeout_us = 60 * USEC_PER_SEC;
+	o->rotate_interval_us = 3600 * USEC_PER_SEC;
+	o->map_size = FLOW_MAP_DEFAULT_ENTRIES;
+
+	optind = 0; /* glibc: start over, so that tests can parse twice */
+	opterr = 0;
+	while (!ret && (c = getopt_long(argc, argv, ":i:d:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (o->n_ifaces == OPTIONS_MAX_IFACES) {
+				fprintf(err, "flowdb-collector: at most %d interfaces\n",
+					OPTIONS_MAX_IFACES);
+				return -EINVAL;
+			}
+			o->ifnames[o->n_ifaces++] = optarg;
+			break;
+		case 'd':
+			o->data_dir = optarg;
+			break;
+		case OPT_EGRESS:
+			o->egress = true;
+			break;
+		case OPT_XDP_MODE:
+			ret = parse_xdp_mode(err, &o->xdp_mode);
+			break;
+		case OPT_FLUSH_INTERVAL:
+			ret = parse_value(err, "flush-interval", false, &o->flush_interval_us);
+			break;
+		case OPT_IDLE_TIMEOUT:
+			ret = parse_value(err, "idle-timeout", false, &o->idle_timeout_us);
+			break;
+		case OPT_ACTIVE_TIMEOUT:
+			ret = parse_value(err, "active-timeout", false, &o->active_timeout_us);
+			break;
+		case OPT_ROTATE_INTERVAL:
+			ret = parse_value(err, "rotate-interval", false, &o->rotate_interval_us);
+			break;
+		case OPT_ROTATE_SIZE:
+			ret = parse_value(err, "rotate-size", true, &o->rotate_size);
+			break;
+		case OPT_RETAIN_AGE:
+			ret = parse_value(err, "retain-age", false, &o->retain_age_us);
+			break;
+		case OPT_RETAIN_SIZE:
+			ret = parse_value(err, "retain-size", true, &o->retain_size);
+			break;
+		case OPT_MAP_SIZE:
+			ret = parse_map_size(err, &o->map_size);
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			usage(out);
+			return 1;
+		case OPT_VERSION:
+			fprintf(out, "flowdb-collector %s\n", FLOWDB_VERSION);
+			return 1;
+		case ':':
+			fprintf(err, "flowdb-collector: %s needs a value\n", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			fprintf(err, "flowdb-collector: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (ret)
+		return ret;
+	if (optind < argc) {
+		fprintf(err, "flowdb-collector: unexpected argument '%s' (see --help)\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	if (!o->n_ifaces) {
+		fprintf(err, "flowdb-collector: no interface: give at least one -i IFACE\n");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,952 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Rotating SQLite flow files: naming, one transaction per flush, retention. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sqlite3.h>
+#include "store.h"
+
+/* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
+extern const char schema_sql[];
+
+#define USEC_PER_SEC 1000000ULL
+#define USEC_PER_MIN (60 * USEC_PER_SEC)
+/* Longest name store_file_name() makes: a 10-digit seq, ".db" and the NUL. */
+#define NAME_SIZE 40
+/* Readers (the sqlite3 CLI) may briefly hold locks a checkpoint needs. */
+#define BUSY_TIMEOUT_MS 1000
+/* After a backlog is written, row buffers above this size are given back. */
+#define ROWS_KEEP 65536
+
+/* A buffered row: a flow record or an event, in arrival order. */
+struct row {
+	const char *ifname;
+	bool is_event;
+	union {
+		struct flow_record flow;
+		struct {
+			struct flow_event ev;
+			uint64_t time_us;
+		} event;
+	};
+};
+
+enum stmt_id { STMT_FLOW, STMT_EVENT, STMT_STATS, STMT_META, STMT_COUNT };
+
+static const char *const stmt_sql[STMT_COUNT] = {
+	[STMT_FLOW] = "INSERT INTO flows (first_seen, last_seen, ifname, direction, ip_version, "
+		      "proto, src_addr, dst_addr, src_port, dst_port, vlan, packets, bytes, "
+		      "tcp_flags, end_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STMT_EVENT] = "INSERT INTO events (time, kind, ifname, direction, ip_version, proto, "
+		       "src_addr, dst_addr, src_port, dst_port, vlan, tcp_flags) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STMT_STATS] = "INSERT INTO collector_stats (time, kernel_packets, kernel_bytes, "
+		       "drained_packets, drained_bytes, lost_packets, lost_bytes, non_ip, "
+		       "malformed, truncated, map_update_failures, events, ringbuf_drops, "
+		       "active_flows, rows_written, pending_rows, write_errors, flush_duration_us) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STMT_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+};
+
+struct store {
+	uint64_t rotate_interval_us, rotate_size, retain_age_us, retain_size;
+	char *dir, *interfaces, *version;
+	char hostname[256]; /* ours when the options give none */
+
+	/* Rows not yet committed: a ring that only wraps once it has grown to
+	 * STORE_MAX_PENDING_ROWS, so head is 0 whenever it has to grow. */
+	struct row *rows;
+	size_t cap, head, count;
+	uint64_t dropped; /* oldest rows overwritten since the last warning */
+	uint64_t last_time_us; /* latest flush or row time, for store_close() */
+	uint64_t write_errors; /* failed flushes since the last success */
+	bool rotate_requested;
+
+	/* The file being written; db is NULL when there is none. */
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	char name[NAME_SIZE];
+	char path[PATH_MAX];
+	uint64_t period_us;
+	uint64_t time_start_us, time_end_us; /* as committed to meta */
+};
+
+/* A flow file found in the directory, for retention and seq numbering. */
+struct file_entry {
+	uint64_t period_us;
+	unsigned int seq;
+	char name[NAME_SIZE];
+	uint64_t size; /* the file and its -wal */
+	uint64_t mtime_us; /* the later of the two */
+};
+
+static const char *const direction_names[] = { [FLOW_DIR_IN] = "in", [FLOW_DIR_OUT] = "out" };
+
+static const char *const event_kind_names[] = {
+	[FLOW_EVENT_SYN] = "syn",
+	[FLOW_EVENT_FIN] = "fin",
+	[FLOW_EVENT_RST] = "rst",
+};
+
+/* The smaller of a and b. */
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The larger of a and b. */
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Wall-clock microseconds, for meta created_us. */
+static uint64_t realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* File names carry the period start to the second at most. */
+static bool interval_valid(uint64_t rotate_interval_us)
+{
+	return rotate_interval_us && rotate_interval_us % USEC_PER_SEC == 0;
+}
+
+/* Start of the aligned period holding time_us. */
+static uint64_t period_start(uint64_t time_us, uint64_t interval_us)
+{
+	return time_us - time_us % interval_us;
+}
+
+int store_file_name(char *buf, size_t size, uint64_t time_us, uint64_t rotate_interval_us,
+		    unsigned int seq)
+{
+	char stamp[64];
+	time_t secs;
+	struct tm tm;
+	int n;
+
+	if (!interval_valid(rotate_interval_us))
+		return -EINVAL;
+	secs = period_start(time_us, rotate_interval_us) / USEC_PER_SEC;
+	/* Four-digit years only, as store_parse_file_name() reads them. */
+	if (!gmtime_r(&secs, &tm) || tm.tm_year + 1900 > 9999)
+		return -EINVAL;
+	/* Minutes name hourly files as users expect; seconds only when the
+	 * periods need them to differ. */
+	if (rotate_interval_us % USEC_PER_MIN)
+		snprintf(stamp, sizeof(stamp), "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		snprintf(stamp, sizeof(stamp), "%04d%02d%02dT%02d%02dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	if (seq)
+		n = snprintf(buf, size, "flows-%s.%u.db", stamp, seq);
+	else
+		n = snprintf(buf, size, "flows-%s.db", stamp);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Reads exactly n decimal digits. Returns their value, or -1 when any of
+ * them is not a digit (a NUL included, so p is never read past its end). */
+static int parse_digits(const char *p, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + p[i] - '0';
+	}
+	return v;
+}
+
+int store_parse_file_name(const char *name, uint64_t *period_start_us, unsigned int *seq)
+{
+	static const char prefix[] = "flows-";
+	int year, mon, day, hour, min, sec = 0;
+	struct tm tm = { 0 }, check;
+	unsigned long long n = 0;
+	const char *p;
+	time_t secs;
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1))
+		return -EINVAL;
+	p = name + sizeof(prefix) - 1;
+	/* In order, so that each read follows only non-NUL characters. */
+	if ((year = parse_digits(p, 4)) < 1970 || (mon = parse_digits(p + 4, 2)) < 1 ||
+	    (day = parse_digits(p + 6, 2)) < 1 || p[8] != 'T' ||
+	    (hour = parse_digits(p + 9, 2)) < 0 || (min = parse_digits(p + 11, 2)) < 0)
+		return -EINVAL;
+	p += 13;
+	if (*p != 'Z') {
+		if ((sec = parse_digits(p, 2)) < 0 || p[2] != 'Z')
+			return -EINVAL;
+		p += 2;
+	}
+	p++;
+	if (p[0] == '.' && p[1] >= '1' && p[1] <= '9') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			n = n * 10 + *p - '0';
+			if (n > UINT_MAX)
+				return -EINVAL;
+		}
+	}
+	if (strcmp(p, ".db"))
+		return -EINVAL;
+	/* timegm() normalises 31 April or 25:00; a round trip catches them. */
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	secs = timegm(&tm);
+	if (secs < 0 || !gmtime_r(&secs, &check) || check.tm_year != year - 1900 ||
+	    check.tm_mon != mon - 1 || check.tm_mday != day || check.tm_hour != hour ||
+	    check.tm_min != min || check.tm_sec != sec)
+		return -EINVAL;
+	*period_start_us = secs * USEC_PER_SEC;
+	*seq = n;
+	return 0;
+}
+
+/* Joins dir, name and suffix into buf (PATH_MAX). Returns 0 or -ENAMETOOLONG. */
+static int join_path(char *buf, const char *dir, const char *name, const char *suffix)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s%s", dir, name, suffix);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* Proves dir writable by making a file in it: access() says yes to root even
+ * on a read-only mount. A full disk still counts as writable. Returns 0 or a
+ * negative errno. */
+static int probe_writable(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (access(dir, W_OK | X_OK))
+		return -errno;
+	err = join_path(path, dir, ".flowdb-probe", "");
+	if (err)
+		return err;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == ENOSPC || errno == EDQUOT ? 0 : -errno;
+	close(fd);
+	return unlink(path) ? -errno : 0;
+}
+
+int store_open(struct store **out, const struct store_opts *opts)
+{
+	struct store *s;
+	struct stat st;
+	int err;
+
+	if (!opts->dir || !interval_valid(opts->rotate_interval_us))
+		return -EINVAL;
+	if (!mkdir(opts->dir, 0750)) {
+		/* The umask must not narrow it either. */
+		if (chmod(opts->dir, 0750))
+			return -errno;
+	} else if (errno != EEXIST) {
+		return -errno;
+	}
+	if (stat(opts->dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	err = probe_writable(opts->dir);
+	if (err)
+		return err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->rotate_interval_us = opts->rotate_interval_us;
+	s->rotate_size = opts->rotate_size;
+	s->retain_age_us = opts->retain_age_us;
+	s->retain_size = opts->retain_size;
+	s->dir = strdup(opts->dir);
+	s->interfaces = strdup(opts->interfaces ? opts->interfaces : "");
+	s->version = strdup(opts->collector_version ? opts->collector_version : "");
+	if (!s->dir || !s->interfaces || !s->version) {
+		store_close(s);
+		return -ENOMEM;
+	}
+	if (opts->hostname)
+		snprintf(s->hostname, sizeof(s->hostname), "%s", opts->hostname);
+	else if (gethostname(s->hostname, sizeof(s->hostname) - 1))
+		strcpy(s->hostname, "unknown");
+	*out = s;
+	return 0;
+}
+
+const char *store_current_path(const struct store *s)
+{
+	return s->db ? s->path : NULL;
+}
+
+void store_rotate(struct store *s)
+{
+	s->rotate_requested = true;
+}
+
+/* Returns a slot for one more row, making room by growing the ring or, at
+ * STORE_MAX_PENDING_ROWS, by overwriting the oldest row. NULL: out of memory. */
+static struct row *row_slot(struct store *s)
+{
+	struct row *r;
+	size_t cap;
+
+	if (s->count == s->cap) {
+		if (s->cap == STORE_MAX_PENDING_ROWS) {
+			r = &s->rows[s->head];
+			s->head = (s->head + 1) % s->cap;
+			s->dropped++;
+			return r;
+		}
+		cap = s->cap ? s->cap * 2 : 1024;
+		if (cap > STORE_MAX_PENDING_ROWS)
+			cap = STORE_MAX_PENDING_ROWS;
+		r = realloc(s->rows, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		s->rows = r;
+		s->cap = cap;
+	}
+	return &s->rows[(s->head + s->count++) % s->cap];
+}
+
+/* Rejects keys that the schema's CHECK constraints would refuse at every
+ * later flush, so that one bad row cannot block all the others. */
+static bool key_valid(const struct flow_key *k)
+{
+	return (k->ip_version == 4 || k->ip_version == 6) &&
+	       (k->direction == FLOW_DIR_IN || k->direction == FLOW_DIR_OUT);
+}
+
+int store_add_flow(struct store *s, const struct flow_record *r, const char *ifname)
+{
+	struct row *row;
+
+	if (!ifname || !key_valid(&r->key))
+		return -EINVAL;
+	row = row_slot(s);
+	if (!row)
+		return -ENOMEM;
+	row->ifname = ifname;
+	row->is_event = false;
+	row->flow = *r;
+	s->last_time_us = max_u64(s->last_time_us, r->last_seen_us);
+	return 0;
+}
+
+int store_add_event(struct store *s, const struct flow_event *e, uint64_t time_us,
+		    const char *ifname)
+{
+	struct row *row;
+
+	if (!ifname || !key_valid(&e->key) || e->kind < FLOW_EVENT_SYN || e->kind > FLOW_EVENT_RST)
+		return -EINVAL;
+	row = row_slot(s);
+	if (!row)
+		return -ENOMEM;
+	row->ifname = ifname;
+	row->is_event = true;
+	row->event.ev = *e;
+	row->event.time_us = time_us;
+	s->last_time_us = max_u64(s->last_time_us, time_us);
+	return 0;
+}
+
+/* True when the directory's file system has no block or no inode left. */
+static bool dir_full(const char *dir)
+{
+	struct statvfs sv;
+
+	return !statvfs(dir, &sv) && (!sv.f_bavail || !sv.f_favail);
+}
+
+/* Turns a failed SQLite call into a negative errno: -ENOSPC for a full disk
+ * (quietly: the caller retries and logs), else one line on stderr. */
+static int sql_error(struct store *s, int rc, const char *what)
+{
+	int sys = sqlite3_system_errno(s->db);
+
+	/* A -wal or -shm that cannot be created is a full disk too, but SQLite
+	 * then reports a later errno: ask the file system. */
+	if ((rc & 0xff) == SQLITE_FULL ||
+	    (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN) &&
+	     (sys == ENOSPC || sys == EDQUOT || dir_full(s->dir))))
+		return -ENOSPC;
+	fprintf(stderr, "flowdb: %s: %s: %s\n", s->path, what, sqlite3_errmsg(s->db));
+	return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
+/* Sets the journal mode and checks it took: SQLite reports a refused change
+ * only by returning the old mode. Returns an SQLite result code. */
+static int set_journal_mode(sqlite3 *db, const char *mode)
+{
+	char sql[40];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA journal_mode=%s", mode);
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && strcasecmp((const char *)sqlite3_column_text(stmt, 0), mode))
+		rc = SQLITE_ERROR;
+	else if (rc == SQLITE_ROW)
+		rc = SQLITE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Runs a bound statement once and readies it for the next row; clearing the
+ * bindings drops pointers to the caller's stack buffers. Returns an SQLite
+ * result code, SQLITE_OK on success. */
+static int step_once(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Inserts one meta row. Returns an SQLite result code. */
+static int put_meta(struct store *s, const char *key, const char *text, int64_t value)
+{
+	sqlite3_stmt *stmt = s->stmt[STMT_META];
+
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	if (text)
+		sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(stmt, 2, value);
+	return step_once(stmt);
+}
+
+/* Makes the current file one self-contained file in rollback-journal mode
+ * and closes it. When that fails the file is closed all the same, its -wal
+ * still holding the data, except on a full disk with keep_if_full: then it
+ * stays open, to be finished once there is room. Returns 0 or a negative
+ * errno. */
+static int finish_file(struct store *s, bool keep_if_full)
+{
+	int i, rc, err = 0;
+
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (!rc)
+		rc = set_journal_mode(s->db, "delete");
+	if (rc)
+		err = sql_error(s, rc, "cannot finish the file");
+	if (err == -ENOSPC && keep_if_full)
+		return err;
+	for (i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(s->stmt[i]);
+		s->stmt[i] = NULL;
+	}
+	sqlite3_close(s->db);
+	s->db = NULL;
+	return err;
+}
+
+/* Modification time in microseconds. */
+static uint64_t mtime_us(const struct stat *st)
+{
+	return st->st_mtim.tv_sec * USEC_PER_SEC + st->st_mtim.tv_nsec / 1000;
+}
+
+/* Finds the flow files in the directory. Returns 0 and a malloc'ed array,
+ * or a negative errno. */
+static int list_files(struct store *s, struct file_entry **out, size_t *n_out)
+{
+	struct file_entry *files = NULL, *f;
+	size_t n = 0, cap = 0;
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	int err = 0;
+	DIR *d;
+
+	d = opendir(s->dir);
+	if (!d)
+		return -errno;
+	while ((errno = 0, de = readdir(d))) {
+		struct file_entry e = { 0 };
+
+		if (strlen(de->d_name) >= NAME_SIZE ||
+		    store_parse_file_name(de->d_name, &e.period_us, &e.seq))
+			continue;
+		strcpy(e.name, de->d_name);
+		err = join_path(path, s->dir, e.name, "");
+		if (err)
+			goto cleanup;
+		if (stat(path, &st))
+			continue; /* removed meanwhile */
+		e.size = st.st_size;
+		e.mtime_us = mtime_us(&st);
+		err = join_path(path, s->dir, e.name, "-wal");
+		if (err)
+			goto cleanup;
+		if (!stat(path, &st)) {
+			e.size += st.st_size;
+			e.mtime_us = max_u64(e.mtime_us, mtime_us(&st));
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			f = realloc(files, cap * sizeof(*f));
+			if (!f) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			files = f;
+		}
+		files[n++] = e;
+	}
+	if (errno)
+		err = -errno;
+
+cleanup:
+	closedir(d);
+	if (err) {
+		free(files);
+		return err;
+	}
+	*out = files;
+	*n_out = n;
+	return 0;
+}
+
+/* Returns the seq after the highest one the directory holds for the period
+ * (0 when it holds none), or a negative errno. */
+static int64_t next_seq(struct store *s, uint64_t period_us)
+{
+	struct file_entry *files;
+	int64_t seq = 0;
+	size_t i, n;
+	int err;
+
+	err = list_files(s, &files, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		if (files[i].period_us == period_us && files[i].seq >= seq)
+			seq = (int64_t)files[i].seq + 1;
+	free(files);
+	return seq;
+}
+
+/* Creates s->path as a new empty file with mode 0640, never reusing a name:
+ * a taken name (or a stray -wal of one) moves on to the next seq. Returns 0
+ * or a negative errno. */
+static int create_db_file(struct store *s, uint64_t time_us, uint64_t period_us)
+{
+	char wal[PATH_MAX];
+	int64_t seq;
+	int fd, err;
+
+	seq = next_seq(s, period_us);
+	if (seq < 0)
+		return seq;
+	for (;; seq++) {
+		if (seq > UINT_MAX)
+			return -EEXIST;
+		err = store_file_name(s->name, sizeof(s->name), time_us, s->rotate_interval_us,
+				      seq);
+		if (!err)
+			err = join_path(s->path, s->dir, s->name, "");
+		if (!err)
+			err = join_path(wal, s->dir, s->name, "-wal");
+		if (err)
+			return err;
+		if (!access(wal, F_OK))
+			continue;
+		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	/* Mode 0640 whatever the umask; SQLite gives -wal and -shm the same. */
+	err = fchmod(fd, 0640) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* Removes path and its -wal and -shm. Returns 0 or a negative errno. */
+static int remove_db_files(const char *dir, const char *name)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char path[PATH_MAX];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		err = join_path(path, dir, name, suffixes[i]);
+		if (err)
+			return err;
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Starts the file for time_us: creates it, sets WAL mode, runs the schema,
+ * prepares the statements and writes the meta rows. On failure nothing of
+ * the new file is left behind. Returns 0 or a negative errno. */
+static int open_db(struct store *s, uint64_t time_us)
+{
+	uint64_t period_us = period_start(time_us, s->rotate_interval_us);
+	const char *what = "cannot open";
+	int i, rc, err;
+
+	err = create_db_file(s, time_us, period_us);
+	if (err)
+		return err;
+	/* One thread uses a store: SQLite's own locking would be pure cost. */
+	rc = sqlite3_open_v2(s->path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc)
+		goto cleanup;
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	what = "cannot set WAL mode";
+	rc = set_journal_mode(s->db, "wal");
+	if (!rc)
+		rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (rc)
+		goto cleanup;
+	/* Schema and meta in one transaction: a file is complete or empty. */
+	what = "cannot create the schema";
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (!rc)
+		rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
+	for (i = 0; !rc && i < STMT_COUNT; i++)
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->stmt[i], NULL);
+	if (!rc)
+		rc = put_meta(s, "schema_version", NULL, STORE_SCHEMA_VERSION);
+	if (!rc)
+		rc = put_meta(s, "host", s->hostname, 0);
+	if (!rc)
+		rc = put_meta(s, "interfaces", s->interfaces, 0);
+	if (!rc)
+		rc = put_meta(s, "collector_version", s->version, 0);
+	if (!rc)
+		rc = put_meta(s, "created_us", NULL, realtime_us());
+	/* The flush that opens the file writes a stats row at time_us. */
+	if (!rc)
+		rc = put_meta(s, "time_start_us", NULL, time_us);
+	if (!rc)
+		rc = put_meta(s, "time_end_us", NULL, time_us);
+	if (!rc)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc)
+		goto cleanup;
+	s->period_us = period_us;
+	s->time_start_us = time_us;
+	s->time_end_us = time_us;
+	s->rotate_requested = false;
+	return 0;
+
+cleanup:
+	if (s->db)
+		err = sql_error(s, rc, what);
+	else
+		err = rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	for (i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(s->stmt[i]);
+		s->stmt[i] = NULL;
+	}
+	sqlite3_close(s->db);
+	s->db = NULL;
+	remove_db_files(s->dir, s->name);
+	return err;
+}
+
+/* Size of the current file with its -wal, in bytes. */
+static uint64_t current_size(struct store *s)
+{
+	char wal[PATH_MAX];
+	uint64_t size = 0;
+	struct stat st;
+
+	if (!stat(s->path, &st))
+		size += st.st_size;
+	if (!join_path(wal, s->dir, s->name, "-wal") && !stat(wal, &st))
+		size += st.st_size;
+	return size;
+}
+
+/* Makes s->db the file for time_us, finishing the current one when the period
+ * changed, it reached rotate_size or a rotation was asked for. A file that
+ * cannot be finished for want of space is kept until there is room; for any
+ * other reason it is logged and left with its -wal: its data is safe, and
+ * the rows to write now must not wait for it. Returns 0 or a negative errno. */
+static int ensure_file(struct store *s, uint64_t time_us)
+{
+	uint64_t period_us = period_start(time_us, s->rotate_interval_us);
+
+	if (s->db &&
+	    (s->rotate_requested || period_us != s->period_us ||
+	     (s->rotate_size && current_size(s) >= s->rotate_size)) &&
+	    finish_file(s, true) == -ENOSPC)
+		return -ENOSPC;
+	return s->db ? 0 : open_db(s, time_us);
+}
+
+/* Binds the key columns, which flows and events both have from column 3 on:
+ * ifname, direction, ip_version, proto, src_addr, dst_addr, src_port,
+ * dst_port, vlan. The address texts go to src and dst, which must outlive
+ * the step. */
+static void bind_key(sqlite3_stmt *stmt, const struct flow_key *k, const char *ifname,
+		     char src[INET6_ADDRSTRLEN], char dst[INET6_ADDRSTRLEN])
+{
+	int af = k->ip_version == 4 ? AF_INET : AF_INET6;
+
+	/* Both cannot fail: the family is valid and the buffers are large enough. */
+	inet_ntop(af, k->src_addr, src, INET6_ADDRSTRLEN);
+	inet_ntop(af, k->dst_addr, dst, INET6_ADDRSTRLEN);
+	sqlite3_bind_text(stmt, 3, ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, direction_names[k->direction], -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, k->ip_version);
+	sqlite3_bind_int(stmt, 6, k->proto);
+	sqlite3_bind_text(stmt, 7, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, dst, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 9, k->src_port);
+	sqlite3_bind_int(stmt, 10, k->dst_port);
+	sqlite3_bind_int(stmt, 11, k->vlan);
+}
+
+/* Inserts one buffered row and widens [*tmin, *tmax] to its times. Binding
+ * valid indexes with static text cannot fail. Returns an SQLite result code. */
+static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint64_t *tmax)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	sqlite3_stmt *stmt;
+
+	if (r->is_event) {
+		stmt = s->stmt[STMT_EVENT];
+		sqlite3_bind_int64(stmt, 1, r->event.time_us);
+		sqlite3_bind_text(stmt, 2, event_kind_names[r->event.ev.kind], -1, SQLITE_STATIC);
+		bind_key(stmt, &r->event.ev.key, r->ifname, src, dst);
+		sqlite3_bind_int(stmt, 12, r->event.ev.tcp_flags);
+		*tmin = min_u64(*tmin, r->event.time_us);
+		*tmax = max_u64(*tmax, r->event.time_us);
+	} else {
+		stmt = s->stmt[STMT_FLOW];
+		sqlite3_bind_int64(stmt, 1, r->flow.first_seen_us);
+		sqlite3_bind_int64(stmt, 2, r->flow.last_seen_us);
+		bind_key(stmt, &r->flow.key, r->ifname, src, dst);
+		sqlite3_bind_int64(stmt, 12, r->flow.packets);
+		sqlite3_bind_int64(stmt, 13, r->flow.bytes);
+		sqlite3_bind_int64(stmt, 14, r->flow.tcp_flags);
+		sqlite3_bind_text(stmt, 15, flow_end_reason_name(r->flow.end_reason), -1,
+				  SQLITE_STATIC);
+		*tmin = min_u64(*tmin, r->flow.first_seen_us);
+		*tmax = max_u64(*tmax, r->flow.last_seen_us);
+	}
+	return step_once(stmt);
+}
+
+/* Inserts the collector_stats row for a flush that writes rows rows. Returns
+ * an SQLite result code. */
+static int insert_stats(struct store *s, const struct store_stats *st, size_t rows)
+{
+	sqlite3_stmt *stmt = s->stmt[STMT_STATS];
+	const int64_t v[] = {
+		st->time_us,
+		st->kernel_packets,
+		st->kernel_bytes,
+		st->drained_packets,
+		st->drained_bytes,
+		(int64_t)(st->kernel_packets - st->drained_packets),
+		(int64_t)(st->kernel_bytes - st->drained_bytes),
+		st->non_ip,
+		st->malformed,
+		st->truncated,
+		st->map_update_failures,
+		st->events,
+		st->ringbuf_drops,
+		st->active_flows,
+		rows,
+		0, /* pending_rows: the row is only written when every row is */
+		s->write_errors,
+		st->flush_duration_us,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		sqlite3_bind_int64(stmt, i + 1, v[i]);
+	return step_once(stmt);
+}
+
+/* Writes every buffered row, the stats row and the time range in one
+ * transaction, rolled back as a whole on failure. Returns 0 or a negative
+ * errno. */
+static int write_batch(struct store *s, const struct store_stats *st)
+{
+	uint64_t tmin = min_u64(s->time_start_us, st->time_us);
+	uint64_t tmax = max_u64(s->time_end_us, st->time_us);
+	size_t i;
+	int rc;
+
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (i = 0; !rc && i < s->count; i++)
+		rc = insert_row(s, &s->rows[(s->head + i) % s->cap], &tmin, &tmax);
+	if (!rc)
+		rc = insert_stats(s, st, s->count);
+	if (!rc)
+		rc = put_meta(s, "time_start_us", NULL, tmin);
+	if (!rc)
+		rc = put_meta(s, "time_end_us", NULL, tmax);
+	if (!rc)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc) {
+		int err = sql_error(s, rc, "cannot write");
+
+		/* SQLite may have rolled back already. */
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return err;
+	}
+	s->time_start_us = tmin;
+	s->time_end_us = tmax;
+	return 0;
+}
+
+int store_flush(struct store *s, const struct store_stats *st)
+{
+	int err;
+
+	s->last_time_us = max_u64(s->last_time_us, st->time_us);
+	if (s->dropped) {
+		fprintf(stderr,
+			"flowdb: %s: dropped the %llu oldest unwritten rows: over %d held\n",
+			s->dir, (unsigned long long)s->dropped, STORE_MAX_PENDING_ROWS);
+		s->dropped = 0;
+	}
+	err = ensure_file(s, st->time_us);
+	if (!err)
+		err = write_batch(s, st);
+	if (err) {
+		s->write_errors++;
+		/* A full disk frees up; any other failure may be this file's own. */
+		if (err != -ENOSPC)
+			s->rotate_requested = true;
+		return err;
+	}
+	s->write_errors = 0;
+	s->head = 0;
+	s->count = 0;
+	if (s->cap > ROWS_KEEP) {
+		free(s->rows);
+		s->rows = NULL;
+		s->cap = 0;
+	}
+	return 0;
+}
+
+/* Orders files oldest first: by period, then by seq within one. */
+static int file_cmp(const void *a, const void *b)
+{
+	const struct file_entry *x = a, *y = b;
+
+	if (x->period_us != y->period_us)
+		return x->period_us < y->period_us ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* True when name is the file being written. */
+static bool is_current(const struct store *s, const char *name)
+{
+	return s->db && !strcmp(name, s->name);
+}
+
+int store_retain(struct store *s, uint64_t now_us)
+{
+	struct file_entry *files;
+	uint64_t total = 0;
+	size_t i, n, last_old = 0;
+	int err, removed = 0;
+
+	err = list_files(s, &files, &n);
+	if (err)
+		return err;
+	qsort(files, n, sizeof(*files), file_cmp);
+	for (i = 0; i < n; i++) {
+		total += files[i].size;
+		/* Every older file goes with an expired one: name order is data order. */
+		if (s->retain_age_us && now_us > s->retain_age_us &&
+		    !is_current(s, files[i].name) && files[i].mtime_us < now_us - s->retain_age_us)
+			last_old = i + 1;
+	}
+	for (i = 0; i < n && (i < last_old || (s->retain_size && total > s->retain_size)); i++) {
+		if (is_current(s, files[i].name))
+			continue;
+		err = remove_db_files(s->dir, files[i].name);
+		if (err)
+			goto cleanup;
+		total -= files[i].size;
+		removed++;
+	}
+	err = removed;
+
+cleanup:
+	free(files);
+	return err;
+}
+
+int store_close(struct store *s)
+{
+	int err = 0, ferr;
+
+	if (!s)
+		return 0;
+	/* Rows still buffered get one last flush at the latest time seen. Its
+	 * stats row has zero kernel and drain figures (those belong to the
+	 * caller's flushes) and records only the write itself. With nothing
+	 * buffered there is no such row, and a store that never flushed leaves
+	 * no file at all. */
+	if (s->count) {
+		struct store_stats st = { .time_us = s->last_time_us };
+		size_t count = s->count;
+
+		err = store_flush(s, &st);
+		if (err)
+			fprintf(stderr, "flowdb: %s: %zu rows lost at close: %s\n", s->dir, count,
+				strerror(-err));
+	}
+	if (s->db) {
+		ferr = finish_file(s, false);
+		if (!err)
+			err = ferr;
+	}
+	free(s->rows);
+	free(s->dir);
+	free(s->interfaces);
+	free(s->version);
+	free(s);
+	return err;
+}

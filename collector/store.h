@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Rotating SQLite flow files: naming, one transaction per flush, retention. */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "flowtable.h"
+
+#define STORE_SCHEMA_VERSION 1
+/* Rows held in memory across failed commits (disk full) before the oldest
+ * are dropped and counted. */
+#define STORE_MAX_PENDING_ROWS 1000000
+
+struct store_opts {
+	const char *dir; /* created (0750) if missing */
+	uint64_t rotate_interval_us; /* files cover aligned UTC periods of this length */
+	uint64_t rotate_size; /* bytes; 0: no size rotation */
+	uint64_t retain_age_us; /* 0: keep */
+	uint64_t retain_size; /* bytes over all files; 0: keep */
+	const char *hostname;
+	const char *interfaces; /* e.g. "eth0,eth1", for meta */
+	const char *collector_version;
+};
+
+/* Per-flush figures for collector_stats; the store fills rows_written,
+ * pending_rows and write_errors itself. */
+struct store_stats {
+	uint64_t time_us;
+	uint64_t kernel_packets, kernel_bytes;
+	uint64_t drained_packets, drained_bytes;
+	uint64_t non_ip, malformed, truncated, map_update_failures;
+	uint64_t events, ringbuf_drops;
+	uint64_t active_flows;
+	uint64_t flush_duration_us;
+};
+
+struct store;
+
+/*
+ * Names the file for the period holding time_us into buf: "flows-" then the
+ * UTC start of the period as YYYYMMDDTHHMMZ (YYYYMMDDTHHMMSSZ when the
+ * interval is not whole minutes), then ".db"; seq > 0 (a size rotation or
+ * restart within that period) gives "flows-...Z.<seq>.db". Returns 0,
+ * -EINVAL when the interval is not whole seconds, or -ENAMETOOLONG.
+ */
+int store_file_name(char *buf, size_t size, uint64_t time_us, uint64_t rotate_interval_us,
+		    unsigned int seq);
+
+/* Parses a name store_file_name() makes. Returns 0 and sets the period start
+ * and seq, or -EINVAL for any other name. */
+int store_parse_file_name(const char *name, uint64_t *period_start_us, unsigned int *seq);
+
+/* Checks that opts->dir exists (creating it if needed) and is writable.
+ * Creates no file yet. Returns 0 and sets *out, or a negative errno
+ * (-EACCES, -ENOTDIR, -EROFS, ...). */
+int store_open(struct store **out, const struct store_opts *opts);
+
+/* Writes what is pending (as store_flush at the last time seen), finishes
+ * the current file and frees everything. Returns 0 or a negative errno;
+ * the store is freed either way. NULL is fine. */
+int store_close(struct store *s);
+
+/* Buffers a finished flow record; ifname must outlive the store. Returns 0,
+ * -ENOMEM, or -EINVAL for a row the schema would refuse. */
+int store_add_flow(struct store *s, const struct flow_record *r, const char *ifname);
+
+/* Buffers an event; ifname must outlive the store. Returns 0, -ENOMEM, or
+ * -EINVAL for a row the schema would refuse. */
+int store_add_event(struct store *s, const struct flow_event *e, uint64_t time_us,
+		    const char *ifname);
+
+/*
+ * Writes every buffered row and one collector_stats row in one transaction
+ * to the file for st->time_us, first starting a new file when the period
+ * changed, the file passed rotate_size, or store_rotate() was called. A new
+ * file gets the schema, WAL mode, mode 0640 and its meta rows; the file it
+ * replaces is checkpointed and switched to rollback journal mode so that it
+ * is one self-contained file. meta time_start_us/time_end_us are kept up to
+ * date. Returns 0; -ENOSPC when the disk is full (rows stay buffered for the
+ * next call, up to STORE_MAX_PENDING_ROWS); or another negative errno.
+ */
+int store_flush(struct store *s, const struct store_stats *st);
+
+/* Makes the next store_flush() start a new file (SIGHUP). */
+void store_rotate(struct store *s);
+
+/* Removes the oldest whole flow files (with their -wal and -shm) while any
+ * is older than retain_age (by modification time) or all together exceed
+ * retain_size; never the file being written. Returns the number removed or
+ * a negative errno. */
+int store_retain(struct store *s, uint64_t now_us);
+
+/* Path of the file being written, or NULL before the first flush. */
+const char *store_current_path(const struct store *s);
+
+#endif /* STORE_H */

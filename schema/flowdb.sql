@@ -1,0 +1,76 @@
+-- flowdb file schema, version 1. Embedded in flowdb-collector at build time
+-- and run once when a file is created. Times are INTEGER microseconds since
+-- the Unix epoch, UTC; addresses are canonical inet_ntop text.
+
+-- What this file is: schema_version, host, interfaces, collector_version,
+-- time_start_us and time_end_us (the span of traffic it holds), created_us.
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per flow record (NetFlow/IPFIX-like). A long flow is split at the
+-- active timeout into records that add up exactly to its traffic.
+CREATE TABLE flows (
+	first_seen INTEGER NOT NULL,  -- first packet, microseconds since epoch
+	last_seen  INTEGER NOT NULL,  -- last packet
+	ifname     TEXT    NOT NULL,
+	direction  TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
+	ip_version INTEGER NOT NULL CHECK (ip_version IN (4, 6)),
+	proto      INTEGER NOT NULL,  -- IANA protocol number
+	src_addr   TEXT    NOT NULL,
+	dst_addr   TEXT    NOT NULL,
+	src_port   INTEGER NOT NULL,  -- 0 when the protocol has none
+	dst_port   INTEGER NOT NULL,  -- ICMP/ICMPv6: type * 256 + code
+	vlan       INTEGER NOT NULL,  -- outer VLAN id, 0 untagged
+	packets    INTEGER NOT NULL,
+	bytes      INTEGER NOT NULL,  -- layer 3: IPv4 total length, IPv6 payload + 40
+	tcp_flags  INTEGER NOT NULL,  -- OR of all TCP flags seen
+	end_reason TEXT    NOT NULL   -- idle, active, fin, rst, shutdown
+);
+CREATE INDEX flows_first_seen ON flows (first_seen);
+CREATE INDEX flows_last_seen ON flows (last_seen);
+CREATE INDEX flows_src_addr ON flows (src_addr, first_seen);
+CREATE INDEX flows_dst_addr ON flows (dst_addr, first_seen);
+
+-- TCP connection events from the ring buffer.
+CREATE TABLE events (
+	time       INTEGER NOT NULL,  -- microseconds since epoch
+	kind       TEXT    NOT NULL,  -- syn (SYN without ACK), fin, rst
+	ifname     TEXT    NOT NULL,
+	direction  TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
+	ip_version INTEGER NOT NULL,
+	proto      INTEGER NOT NULL,
+	src_addr   TEXT    NOT NULL,
+	dst_addr   TEXT    NOT NULL,
+	src_port   INTEGER NOT NULL,
+	dst_port   INTEGER NOT NULL,
+	vlan       INTEGER NOT NULL,
+	tcp_flags  INTEGER NOT NULL
+);
+CREATE INDEX events_time ON events (time);
+
+-- One row per flush: how complete the data is. kernel_* are what the BPF
+-- programs accounted since the previous flush, drained_* what was read back;
+-- lost_* = kernel - drained is LRU eviction, 0 under normal load.
+CREATE TABLE collector_stats (
+	time                INTEGER NOT NULL,  -- microseconds since epoch
+	kernel_packets      INTEGER NOT NULL,
+	kernel_bytes        INTEGER NOT NULL,
+	drained_packets     INTEGER NOT NULL,
+	drained_bytes       INTEGER NOT NULL,
+	lost_packets        INTEGER NOT NULL,
+	lost_bytes          INTEGER NOT NULL,
+	non_ip              INTEGER NOT NULL,  -- frames neither IPv4 nor IPv6
+	malformed           INTEGER NOT NULL,  -- headers cut short or invalid
+	truncated           INTEGER NOT NULL,  -- counted, but frame shorter than IP says
+	map_update_failures INTEGER NOT NULL,
+	events              INTEGER NOT NULL,  -- ring-buffer events written
+	ringbuf_drops       INTEGER NOT NULL,  -- events lost to a full ring buffer
+	active_flows        INTEGER NOT NULL,  -- open in the collector after this flush
+	rows_written        INTEGER NOT NULL,  -- flows + events in this transaction
+	pending_rows        INTEGER NOT NULL,  -- held back by earlier write errors
+	write_errors        INTEGER NOT NULL,  -- failed commits since the last success
+	flush_duration_us   INTEGER NOT NULL   -- drain, merge and insert time
+);
+CREATE INDEX collector_stats_time ON collector_stats (time);

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* flowdb-collector's command line: durations, sizes, options and messages. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "options.h"
+
+#define S USEC_PER_SEC
+
+static void test_durations(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t us;
+	} good[] = { { "30s", 30 * S },	      { "5m", 300 * S },	{ "1h", 3600 * S },
+		     { "7d", 7 * 86400 * S }, { "2w", 14 * 86400 * S }, { "250ms", 250000 },
+		     { "45", 45 * S } };
+	static const char *const bad[] = { "",	 "s",	"0s",  "0",  "-5s", "1.5h",
+					   "5x", "5 m", "1hh", "h1", " 5s" };
+	uint64_t us;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(options_parse_duration(good[i].text, &us), 0);
+		assert_int_equal(us, good[i].us);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(options_parse_duration(bad[i], &us), -EINVAL);
+	assert_int_equal(options_parse_duration("99999999999999999999s", &us), -ERANGE);
+	assert_int_equal(options_parse_duration("100000000000000w", &us), -ERANGE);
+}
+
+static void test_sizes(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t bytes;
+	} good[] = { { "500M", 500ULL << 20 },
+		     { "10G", 10ULL << 30 },
+		     { "1T", 1ULL << 40 },
+		     { "64K", 64 << 10 },
+		     { "64KB", 64 << 10 },
+		     { "4096", 4096 },
+		     { "7B", 7 } };
+	static const char *const bad[] = { "", "M", "0M", "1.5G", "10g", "10 G", "10Gi", "-1M" };
+	uint64_t bytes;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(options_parse_size(good[i].text, &bytes), 0);
+		assert_int_equal(bytes, good[i].bytes);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(options_parse_size(bad[i], &bytes), -EINVAL);
+	assert_int_equal(options_parse_size("20000000T", &bytes), -ERANGE);
+}
+
+/* Parses a NULL-terminated argument list; the messages land in out and err. */
+static int parse(struct options *o, char *out, char *err, ...)
+{
+	char *argv[32] = { "flowdb-collector" };
+	FILE *fout, *ferr;
+	int argc = 1, ret;
+	va_list ap;
+
+	memset(out, 0, 4096);
+	memset(err, 0, 4096);
+	fout = fmemopen(out, 4096, "w");
+	ferr = fmemopen(err, 4096, "w");
+	va_start(ap, err);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	ret = options_parse(o, argc, argv, fout, ferr);
+	fclose(fout);
+	fclose(ferr);
+	return ret;
+}
+
+static void test_defaults_and_values(void **state)
+{
+	char out[4096], err[4096];
+	struct options o;
+
+	assert_int_equal(parse(&o, out, err, "-i", "eth0", NULL), 0);
+	assert_int_equal(o.n_ifaces, 1);
+	assert_string_equal(o.ifnames[0], "eth0");
+	assert_string_equal(o.data_dir, "/var/lib/flowdb");
+	assert_false(o.egress);
+	assert_int_equal(o.xdp_mode, TRACKER_XDP_AUTO);
+	assert_int_equal(o.flush_interval_us, 2 * S);
+	assert_int_equal(o.idle_timeout_us, 15 * S);
+	assert_int_equal(o.active_timeout_us, 60 * S);
+	assert_int_equal(o.rotate_interval_us, 3600 * S);
+	assert_int_equal(o.rotate_size, 0);
+	assert_int_equal(o.retain_age_us, 0);
+	assert_int_equal(o.retain_size, 0);
+	assert_int_equal(o.map_size, FLOW_MAP_DEFAULT_ENTRIES);
+	assert_string_equal(err, "");
+
+	assert_int_equal(parse(&o, out, err, "-i", "a", "--interface", "b", "-d", "/tmp/x",
+			       "--egress", "--xdp-mode", "generic", "--flush-interval", "1s",
+			       "--idle-timeout", "30s", "--active-timeout", "5m",
+			       "--rotate-interval", "2s", "--rotate-size", "10M", "--retain-age",
+			       "7d", "--retain-size", "1G", "--map-size", "1024", "-v", "-v", NULL),
+			 0);
+	assert_int_equal(o.n_ifaces, 2);
+	assert_string_equal(o.ifnames[1], "b");
+	assert_string_equal(o.data_dir, "/tmp/x");
+	assert_true(o.egress);
+	assert_int_equal(o.xdp_mode, TRACKER_XDP_GENERIC);
+	assert_int_equal(o.flush_interval_us, S);
+	assert_int_equal(o.idle_timeout_us, 30 * S);
+	assert_int_equal(o.active_timeout_us, 300 * S);
+	assert_int_equal(o.rotate_interval_us, 2 * S);
+	assert_int_equal(o.rotate_size, 10 << 20);
+	assert_int_equal(o.retain_age_us, 7 * 86400 * S);
+	assert_int_equal(o.retain_size, 1ULL << 30);
+	assert_int_equal(o.map_size, 1024);
+	assert_int_equal(o.verbose, 2);
+}
+
+static void test_messages(void **state)
+{
+	static const struct {
+		const char *args[4];
+		const char *message;
+	} cases[] = {
+		{ { NULL }, "flowdb-collector: no interface: give at least one -i IFACE\n" },
+		{ { "-i", NULL }, "flowdb-collector: -i needs a value\n" },
+		{ { "-i", "eth0", "--bogus", NULL },
+		  "flowdb-collector: unknown option '--bogus' (see --help)\n" },
+		{ { "-i", "eth0", "extra", NULL },
+		  "flowdb-collector: unexpected argument 'extra' (see --help)\n" },
+		{ { "-i", "eth0", "--rotate-interval", "1.5h" },
+		  "flowdb-collector: --rotate-interval: bad duration '1.5h' (use e.g. 30s, 5m, "
+		  "1h, 7d)\n" },
+		{ { "-i", "eth0", "--retain-size", "lots" },
+		  "flowdb-collector: --retain-size: bad size 'lots' (use e.g. 500M, 10G)\n" },
+		{ { "-i", "eth0", "--xdp-mode", "fast" },
+		  "flowdb-collector: --xdp-mode: 'fast' is not auto, native or generic\n" },
+		{ { "-i", "eth0", "--map-size", "0" },
+		  "flowdb-collector: --map-size: bad number of flows '0'\n" },
+		{ { "-i", "eth0", "--flush-interval", NULL },
+		  "flowdb-collector: --flush-interval needs a value\n" },
+	};
+	char out[4096], err[4096];
+	struct options o;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const *a = cases[i].args;
+
+		assert_int_equal(parse(&o, out, err, a[0], a[1], a[2], a[3], NULL), -EINVAL);
+		assert_string_equal(err, cases[i].message);
+	}
+}
+
+static void test_help_and_version(void **state)
+{
+	char out[4096], err[4096];
+	struct options o;
+
+	assert_int_equal(parse(&o, out, err, "--help", NULL), 1);
+	assert_non_null(strstr(out, "Usage: flowdb-collector -i IFACE"));
+	assert_non_null(strstr(out, "--retain-size SIZE"));
+	assert_string_equal(err, "");
+	assert_int_equal(parse(&o, out, err, "--version", NULL), 1);
+	assert_string_equal(out, "flowdb-collector " FLOWDB_VERSION "\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations),	    cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_defaults_and_values), cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_help_and_version),
+	};
+
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
