@@ -70,6 +70,7 @@ struct store {
 	uint64_t dropped; /* oldest rows overwritten since the last warning */
 	uint64_t last_time_us; /* latest flush or row time, for store_close() */
 	uint64_t write_errors; /* failed flushes since the last success */
+	uint64_t held_back; /* rows buffered when the last flush failed */
 	bool rotate_requested;
 
 	/* The file being written; db is NULL when there is none. */
@@ -770,9 +771,10 @@ static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint
 	return step_once(stmt);
 }
 
-/* Inserts the collector_stats row for a flush that writes rows rows. Returns
- * an SQLite result code. */
-static int insert_stats(struct store *s, const struct store_stats *st, size_t rows)
+/* Inserts the collector_stats row for a flush that writes rows rows and
+ * began inserting at started_us. Returns an SQLite result code. */
+static int insert_stats(struct store *s, const struct store_stats *st, size_t rows,
+			uint64_t started_us)
 {
 	sqlite3_stmt *stmt = s->stmt[STMT_STATS];
 	const int64_t v[] = {
@@ -791,9 +793,9 @@ static int insert_stats(struct store *s, const struct store_stats *st, size_t ro
 		st->ringbuf_drops,
 		st->active_flows,
 		rows,
-		0, /* pending_rows: the row is only written when every row is */
+		s->held_back,
 		s->write_errors,
-		st->flush_duration_us,
+		st->flush_duration_us + (realtime_us() - started_us),
 	};
 	size_t i;
 
@@ -809,6 +811,7 @@ static int write_batch(struct store *s, const struct store_stats *st)
 {
 	uint64_t tmin = min_u64(s->time_start_us, st->time_us);
 	uint64_t tmax = max_u64(s->time_end_us, st->time_us);
+	uint64_t started_us = realtime_us();
 	size_t i;
 	int rc;
 
@@ -816,7 +819,7 @@ static int write_batch(struct store *s, const struct store_stats *st)
 	for (i = 0; !rc && i < s->count; i++)
 		rc = insert_row(s, &s->rows[(s->head + i) % s->cap], &tmin, &tmax);
 	if (!rc)
-		rc = insert_stats(s, st, s->count);
+		rc = insert_stats(s, st, s->count, started_us);
 	if (!rc)
 		rc = put_meta(s, "time_start_us", NULL, tmin);
 	if (!rc)
@@ -852,12 +855,14 @@ int store_flush(struct store *s, const struct store_stats *st)
 		err = write_batch(s, st);
 	if (err) {
 		s->write_errors++;
+		s->held_back = s->count;
 		/* A full disk frees up; any other failure may be this file's own. */
 		if (err != -ENOSPC)
 			s->rotate_requested = true;
 		return err;
 	}
 	s->write_errors = 0;
+	s->held_back = 0;
 	s->head = 0;
 	s->count = 0;
 	if (s->cap > ROWS_KEEP) {

@@ -69,8 +69,8 @@ CREATE TABLE collector_stats (
 	ringbuf_drops       INTEGER NOT NULL,  -- events lost to a full ring buffer
 	active_flows        INTEGER NOT NULL,  -- open in the collector after this flush
 	rows_written        INTEGER NOT NULL,  -- flows + events in this transaction
-	pending_rows        INTEGER NOT NULL,  -- held back by earlier write errors
+	pending_rows        INTEGER NOT NULL,  -- of those, held back by failed flushes
 	write_errors        INTEGER NOT NULL,  -- failed commits since the last success
-	flush_duration_us   INTEGER NOT NULL   -- drain, merge and insert time
+	flush_duration_us   INTEGER NOT NULL   -- drain, merge and insert (not commit) time
 );
 CREATE INDEX collector_stats_time ON collector_stats (time);
