@@ -7,44 +7,42 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
 . "$top/tests/lib/collector.sh"
 
-netns_require
-command -v tcpreplay >/dev/null || skip "needs tcpreplay"
-work=$(mktemp -d)
-trap 'netns_teardown; rm -rf "$work"' EXIT
+netns_require tcpreplay
+work_dir
 
 "$top/build/tests/pcapgen" --flows 20000 --packets 100000 --seed 13 \
-	--pcap "$work/first.pcap" --truth "$work/first.csv"
+	--pcap "$WORK/first.pcap" --truth "$WORK/first.csv"
 "$top/build/tests/pcapgen" --flows 500 --packets 2000 --seed 14 \
-	--pcap "$work/second.pcap" --truth "$work/second.csv"
+	--pcap "$WORK/second.pcap" --truth "$WORK/second.csv"
 netns_create
-collector_start col "$work/first.log" -i "$VETH_RX" -d "$work/data" --flush-interval 200ms \
+collector_start col "$WORK/first.log" -i "$VETH_RX" -d "$WORK/data" --flush-interval 200ms \
 	--idle-timeout 1s
-netns_bg replay tcpreplay -q -i "$VETH_TX" --pps 25000 "$work/first.pcap" \
-	>"$work/replay.log" 2>&1
+netns_bg replay tcpreplay -q -i "$VETH_TX" --pps 25000 "$WORK/first.pcap" \
+	>"$WORK/replay.log" 2>&1
 sleep 2
 kill -KILL "$col"
 wait "$col" 2>/dev/null || true
 wait "$replay" || fail "tcpreplay failed"
 [ -z "$(xdp_attached "$VETH_RX")" ] || fail "XDP still attached after kill -9"
 
-ls "$work/data" | grep -q '^flows-.*\.db$' || fail "no file was written before the kill"
-for f in "$work"/data/flows-*.db; do
+ls "$WORK/data" | grep -q '^flows-.*\.db$' || fail "no file was written before the kill"
+for f in "$WORK"/data/flows-*.db; do
 	[ "$(sqlite3 "$f" 'PRAGMA integrity_check')" = ok ] || fail "$f is corrupt"
 	[ "$(sqlite3 "$f" 'SELECT count(*) FROM collector_stats')" -gt 0 ] ||
 		fail "$f holds no committed flush"
 done
-(cd "$work/data" && sha256sum flows-*.db >"$work/before.sha")
+(cd "$WORK/data" && sha256sum flows-*.db >"$WORK/before.sha")
 
-collector_start col "$work/second.log" -i "$VETH_RX" -d "$work/data" --flush-interval 200ms
-netns_exec tcpreplay -i "$VETH_TX" --topspeed "$work/second.pcap" >/dev/null
+collector_start col "$WORK/second.log" -i "$VETH_RX" -d "$WORK/data" --flush-interval 200ms
+netns_exec tcpreplay -i "$VETH_TX" --topspeed "$WORK/second.pcap" >/dev/null
 collector_stop "$col"
-(cd "$work/data" && sha256sum -c --quiet "$work/before.sha") ||
+(cd "$WORK/data" && sha256sum -c --quiet "$WORK/before.sha") ||
 	fail "the restarted collector changed a file of the first run"
-mkdir "$work/new"
-for f in "$work"/data/flows-*.db; do
-	grep -q " $(basename "$f")\$" "$work/before.sha" || cp "$f" "$work/new/"
+mkdir "$WORK/new"
+for f in "$WORK"/data/flows-*.db; do
+	grep -q " $(basename "$f")\$" "$WORK/before.sha" || cp "$f" "$WORK/new/"
 done
-[ -n "$(ls "$work/new")" ] || fail "the restarted collector wrote no new file"
-python3 "$top/tests/lib/flowcmp.py" db "$work/new" "$work/second.csv" "$VETH_RX" ||
+[ -n "$(ls "$WORK/new")" ] || fail "the restarted collector wrote no new file"
+python3 "$top/tests/lib/flowcmp.py" db "$WORK/new" "$WORK/second.csv" "$VETH_RX" ||
 	fail "the restarted collector's file differs from the ground truth"
-echo "PASS: files intact after kill -9; the restart wrote $(ls "$work/new")"
+echo "PASS: files intact after kill -9; the restart wrote $(ls "$WORK/new")"

@@ -8,10 +8,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
 . "$top/tests/lib/collector.sh"
 
-netns_require
-command -v bpftool >/dev/null || skip "needs bpftool"
-work=$(mktemp -d)
-trap 'netns_teardown; rm -rf "$work"' EXIT
+netns_require bpftool
+work_dir
 netns_create
 [ -z "$(flowdb_progs)" ] || skip "flowdb programs are already loaded here: $(flowdb_progs)"
 
@@ -19,12 +17,12 @@ netns_create
 # priority on clsact egress.
 netns_exec tc qdisc add dev "$VETH_RX" clsact
 netns_exec tc filter add dev "$VETH_RX" egress prio 0xf10d handle 0xf10d \
-	bpf da obj "$top/build/bpf/flowdb.bpf.o" sec tc 2>"$work/tc.log" ||
-	{ cat "$work/tc.log"; fail "cannot add the stale filter"; }
+	bpf da obj "$top/build/bpf/flowdb.bpf.o" sec tc 2>"$WORK/tc.log" ||
+	{ cat "$WORK/tc.log"; fail "cannot add the stale filter"; }
 [ -n "$(netns_exec tc filter show dev "$VETH_RX" egress)" ] || fail "stale filter missing"
 
 for stop in TERM KILL; do
-	collector_start col "$work/collector.log" -i "$VETH_RX" -d "$work/data" --egress
+	collector_start col "$WORK/collector.log" -i "$VETH_RX" -d "$WORK/data" --egress
 	[ -n "$(xdp_attached "$VETH_RX")" ] || fail "XDP not attached"
 	flowdb_progs | grep -q flowdb_tc_egres || fail "tc egress program not loaded"
 	[ -z "$(netns_exec tc filter show dev "$VETH_RX" egress)" ] ||

@@ -7,14 +7,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
 . "$top/tests/lib/collector.sh"
 
-netns_require
-command -v ping >/dev/null || skip "needs ping"
-work=$(mktemp -d)
-trap 'netns_teardown; rm -rf "$work"' EXIT
+netns_require ping
+work_dir
 netns_create
 netns_peer
 
-collector_start col "$work/collector.log" -i "$VETH_RX" -d "$work/data" --egress \
+collector_start col "$WORK/collector.log" -i "$VETH_RX" -d "$WORK/data" --egress \
 	--flush-interval 500ms
 netns_exec ping -q -c 20 -i 0.01 -s 56 "$PEER_ADDR" >/dev/null || fail "ping failed"
 netns_exec python3 -c "
@@ -27,7 +25,7 @@ for _ in range(50):
 sleep 0.3
 collector_stop "$col"
 
-db=$(ls "$work"/data/flows-*.db)
+db=$(ls "$WORK"/data/flows-*.db)
 q() {
 	sql "$db" "SELECT sum(packets) || ',' || sum(bytes) FROM flows WHERE $1"
 }

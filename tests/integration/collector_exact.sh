@@ -8,24 +8,22 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
 . "$top/tests/lib/collector.sh"
 
-netns_require
-command -v tcpreplay >/dev/null || skip "needs tcpreplay"
-work=$(mktemp -d)
-trap 'netns_teardown; rm -rf "$work"' EXIT
+netns_require tcpreplay
+work_dir
 
 "$top/build/tests/pcapgen" --flows 20000 --packets 100000 --seed 11 \
-	--pcap "$work/mix.pcap" --truth "$work/truth.csv"
+	--pcap "$WORK/mix.pcap" --truth "$WORK/truth.csv"
 netns_create
-collector_start col "$work/collector.log" -i "$VETH_RX" -d "$work/data" --xdp-mode native \
+collector_start col "$WORK/collector.log" -i "$VETH_RX" -d "$WORK/data" --xdp-mode native \
 	--flush-interval 1s
-netns_exec tcpreplay -i "$VETH_TX" --topspeed "$work/mix.pcap" >"$work/replay.log" 2>&1 ||
-	{ cat "$work/replay.log"; fail "tcpreplay failed"; }
-grep -q 'Successful packets: *100000' "$work/replay.log" || fail "tcpreplay sent too little"
+netns_exec tcpreplay -i "$VETH_TX" --topspeed "$WORK/mix.pcap" >"$WORK/replay.log" 2>&1 ||
+	{ cat "$WORK/replay.log"; fail "tcpreplay failed"; }
+grep -q 'Successful packets: *100000' "$WORK/replay.log" || fail "tcpreplay sent too little"
 [ "$(netns_exec cat "/sys/class/net/$VETH_TX/statistics/tx_dropped")" = 0 ] ||
 	fail "the veth pair dropped packets before XDP"
 sleep 1.5 # at least one flush while flows are still open
 collector_stop "$col"
 
-python3 "$top/tests/lib/flowcmp.py" db "$work/data" "$work/truth.csv" "$VETH_RX" ||
+python3 "$top/tests/lib/flowcmp.py" db "$WORK/data" "$WORK/truth.csv" "$VETH_RX" ||
 	fail "the flow files differ from the ground truth"
 echo "PASS: every packet of 100000 recorded once, zero loss"

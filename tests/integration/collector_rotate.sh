@@ -7,27 +7,25 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
 . "$top/tests/lib/collector.sh"
 
-netns_require
-command -v tcpreplay >/dev/null || skip "needs tcpreplay"
-work=$(mktemp -d)
-trap 'netns_teardown; rm -rf "$work"' EXIT
+netns_require tcpreplay
+work_dir
 
 "$top/build/tests/pcapgen" --flows 3000 --packets 30000 --seed 12 \
-	--pcap "$work/mix.pcap" --truth "$work/truth.csv"
+	--pcap "$WORK/mix.pcap" --truth "$WORK/truth.csv"
 netns_create
-collector_start col "$work/collector.log" -i "$VETH_RX" -d "$work/data" \
+collector_start col "$WORK/collector.log" -i "$VETH_RX" -d "$WORK/data" \
 	--flush-interval 500ms --rotate-interval 2s --idle-timeout 1s --active-timeout 2s
-netns_exec tcpreplay -i "$VETH_TX" --pps 5000 "$work/mix.pcap" >"$work/replay.log" 2>&1 ||
-	{ cat "$work/replay.log"; fail "tcpreplay failed"; }
+netns_exec tcpreplay -i "$VETH_TX" --pps 5000 "$WORK/mix.pcap" >"$WORK/replay.log" 2>&1 ||
+	{ cat "$WORK/replay.log"; fail "tcpreplay failed"; }
 [ "$(netns_exec cat "/sys/class/net/$VETH_TX/statistics/tx_dropped")" = 0 ] ||
 	fail "the veth pair dropped packets before XDP"
 collector_stop "$col"
 
-ls "$work/data"
-python3 "$top/tests/lib/flowcmp.py" db "$work/data" "$work/truth.csv" "$VETH_RX" 3 ||
+ls "$WORK/data"
+python3 "$top/tests/lib/flowcmp.py" db "$WORK/data" "$WORK/truth.csv" "$VETH_RX" 3 ||
 	fail "rotated files differ from the ground truth"
-for f in "$work"/data/flows-*.db; do
+for f in "$WORK"/data/flows-*.db; do
 	mode=$(sql "$f" 'PRAGMA journal_mode')
 	[ "$mode" = delete ] || fail "$f is a finished file but in journal mode $mode"
 done
-echo "PASS: $(ls "$work"/data/flows-*.db | wc -l) files, totals exact across them"
+echo "PASS: $(ls "$WORK"/data/flows-*.db | wc -l) files, totals exact across them"

@@ -9,27 +9,24 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
 build=$top/build
 
-netns_require
-command -v tcpreplay >/dev/null || skip "needs tcpreplay"
-work=$(mktemp -d)
-trap 'netns_teardown; rm -rf "$work"' EXIT
+netns_require tcpreplay
+work_dir
 
 "$build/tests/pcapgen" --flows 20000 --packets 100000 --seed 7 \
-	--pcap "$work/mix.pcap" --truth "$work/truth.csv"
+	--pcap "$WORK/mix.pcap" --truth "$WORK/truth.csv"
 netns_create
-trap 'netns_teardown; rm -rf "$work"' EXIT
 ifindex=$(netns_exec cat "/sys/class/net/$VETH_RX/ifindex")
 
 netns_bg tracker "$build/tests/flowtrack" -i "$VETH_RX" --xdp-mode native --interval 200 \
-	>"$work/flows.csv"
-wait_ready "$work/flows.csv" || fail "flowtrack did not become ready"
+	>"$WORK/flows.csv"
+wait_ready "$WORK/flows.csv" || fail "flowtrack did not become ready"
 [ "$(xdp_attached "$VETH_RX")" = xdp ] || fail "XDP is not attached in native mode"
 
-netns_exec tcpreplay -i "$VETH_TX" --topspeed "$work/mix.pcap" >"$work/replay.log" 2>&1 ||
-	{ cat "$work/replay.log"; fail "tcpreplay failed"; }
-grep -q 'Successful packets: *100000' "$work/replay.log" ||
-	{ cat "$work/replay.log"; fail "tcpreplay did not send all 100000 packets"; }
-grep -E 'Rated|Actual' "$work/replay.log" | sed 's/^ */tcpreplay: /'
+netns_exec tcpreplay -i "$VETH_TX" --topspeed "$WORK/mix.pcap" >"$WORK/replay.log" 2>&1 ||
+	{ cat "$WORK/replay.log"; fail "tcpreplay failed"; }
+grep -q 'Successful packets: *100000' "$WORK/replay.log" ||
+	{ cat "$WORK/replay.log"; fail "tcpreplay did not send all 100000 packets"; }
+grep -E 'Rated|Actual' "$WORK/replay.log" | sed 's/^ */tcpreplay: /'
 
 # A full veth ring drops before XDP and counts it as the sender's tx_dropped:
 # a harness fault, not a miscount, so say so. (The receiver's rx_dropped is
@@ -40,13 +37,13 @@ tx_dropped=$(netns_exec cat "/sys/class/net/$VETH_TX/statistics/tx_dropped")
 sleep 0.3
 kill -INT "$tracker"
 wait "$tracker" || fail "flowtrack exited with $?"
-python3 "$top/tests/lib/flowcmp.py" flowtrack "$work/flows.csv" "$work/truth.csv" "$ifindex" ||
+python3 "$top/tests/lib/flowcmp.py" flowtrack "$WORK/flows.csv" "$WORK/truth.csv" "$ifindex" ||
 	fail "drained flows differ from the ground truth"
 [ -z "$(xdp_attached "$VETH_RX")" ] || fail "XDP still attached after a clean exit"
 
 # A killed process must not leave its program behind: the link dies with it.
-netns_bg tracker "$build/tests/flowtrack" -i "$VETH_RX" --xdp-mode native >"$work/killed.csv"
-wait_ready "$work/killed.csv" || fail "flowtrack did not become ready"
+netns_bg tracker "$build/tests/flowtrack" -i "$VETH_RX" --xdp-mode native >"$WORK/killed.csv"
+wait_ready "$WORK/killed.csv" || fail "flowtrack did not become ready"
 [ -n "$(xdp_attached "$VETH_RX")" ] || fail "XDP not attached"
 kill -KILL "$tracker"
 wait "$tracker" 2>/dev/null || true

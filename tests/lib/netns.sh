@@ -3,7 +3,8 @@
 # veth pair, torn down on exit, on failure and on interruption.
 #
 #   . tests/lib/netns.sh
-#   netns_require                 # exits 77 (skip) without root, ip netns or veth
+#   netns_require [CMD...]        # exits 77 (skip) without root, ip netns, veth or a CMD
+#   work_dir                      # sets WORK, a temporary directory removed at teardown
 #   netns_create                  # sets NS, VETH_TX (send side), VETH_RX (observed)
 #   netns_exec CMD...             # runs CMD inside the namespace
 #   netns_bg VAR CMD...           # starts CMD inside it in the background, its pid in VAR;
@@ -17,6 +18,7 @@
 
 NETNS_PIDS=()
 NS=
+WORK=
 NS_PEER=
 ADDR=192.0.2.1
 PEER_ADDR=192.0.2.2
@@ -34,8 +36,11 @@ fail() {
 }
 
 netns_require() {
+	local cmd
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, BPF)"
-	command -v ip >/dev/null || skip "needs ip (iproute2)"
+	for cmd in ip "$@"; do
+		command -v "$cmd" >/dev/null || skip "needs $cmd"
+	done
 	ip netns add "flowdb-probe-$$" 2>/dev/null || skip "cannot create network namespaces here"
 	if ! ip -n "flowdb-probe-$$" link add probe0 type veth peer name probe1 2>/dev/null; then
 		ip netns del "flowdb-probe-$$"
@@ -52,14 +57,25 @@ netns_teardown() {
 	NETNS_PIDS=()
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
 	[ -n "$NS_PEER" ] && ip netns del "$NS_PEER" 2>/dev/null
+	[ -n "$WORK" ] && rm -rf "$WORK"
 	NS=
 	NS_PEER=
+	WORK=
+}
+
+netns_traps() {
+	trap netns_teardown EXIT
+	trap 'netns_teardown; exit 130' INT TERM
+}
+
+work_dir() {
+	WORK=$(mktemp -d)
+	netns_traps
 }
 
 netns_create() {
 	NS="flowdb-test-$$-${RANDOM}"
-	trap netns_teardown EXIT
-	trap 'netns_teardown; exit 130' INT TERM
+	netns_traps
 	ip netns add "$NS" || fail "cannot create namespace $NS"
 	netns_exec sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	netns_exec ip link add "$VETH_TX" type veth peer name "$VETH_RX" || fail "cannot create veth pair"
