@@ -17,12 +17,12 @@ work_dir
 netns_create
 collector_start col "$WORK/first.log" -i "$VETH_RX" -d "$WORK/data" --flush-interval 200ms \
 	--idle-timeout 1s
-netns_bg replay tcpreplay -q -i "$VETH_TX" --pps 25000 "$WORK/first.pcap" \
+netns_bg sender tcpreplay -q -i "$VETH_TX" --pps 25000 "$WORK/first.pcap" \
 	>"$WORK/replay.log" 2>&1
 sleep 2
 kill -KILL "$col"
 wait "$col" 2>/dev/null || true
-wait "$replay" || fail "tcpreplay failed"
+wait "$sender" || fail "tcpreplay failed"
 [ -z "$(xdp_attached "$VETH_RX")" ] || fail "XDP still attached after kill -9"
 
 ls "$WORK/data" | grep -q '^flows-.*\.db$' || fail "no file was written before the kill"
@@ -34,7 +34,7 @@ done
 (cd "$WORK/data" && sha256sum flows-*.db >"$WORK/before.sha")
 
 collector_start col "$WORK/second.log" -i "$VETH_RX" -d "$WORK/data" --flush-interval 200ms
-netns_exec tcpreplay -i "$VETH_TX" --topspeed "$WORK/second.pcap" >/dev/null
+replay "$WORK/second.pcap" --topspeed
 collector_stop "$col"
 (cd "$WORK/data" && sha256sum -c --quiet "$WORK/before.sha") ||
 	fail "the restarted collector changed a file of the first run"

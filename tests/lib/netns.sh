@@ -9,6 +9,8 @@
 #   netns_exec CMD...             # runs CMD inside the namespace
 #   netns_bg VAR CMD...           # starts CMD inside it in the background, its pid in VAR;
 #                                 # killed at teardown if still running
+#   replay PCAP [TCPREPLAY-OPTS...]  # sends PCAP from VETH_TX; fails unless every packet
+#                                 # left and none was dropped before the receiver's XDP
 #   netns_peer                    # moves VETH_TX into a second namespace NS_PEER and gives
 #                                 # the pair addresses ADDR (here) and PEER_ADDR (there)
 #
@@ -131,6 +133,25 @@ wait_for() {
 # Waits up to $2 seconds for file $1 to contain the line "# ready".
 wait_ready() {
 	wait_for "$1" '^# ready$' "${2:-10}"
+}
+
+replay() {
+	local pcap=$1 log tx_dropped
+	shift
+	log=$(mktemp)
+	if ! netns_exec tcpreplay -i "$VETH_TX" "$@" "$pcap" >"$log" 2>&1 ||
+		! grep -q 'Failed packets: *0$' "$log"; then
+		cat "$log" >&2
+		rm -f "$log"
+		fail "tcpreplay did not send every packet of $pcap"
+	fi
+	grep -E 'Rated|Actual' "$log" | sed 's/^ */tcpreplay: /'
+	rm -f "$log"
+	# A full veth ring drops before XDP and counts it as the sender's
+	# tx_dropped: a harness fault, not a miscount, so say so. (The
+	# receiver's rx_dropped is the stack discarding frames XDP passed.)
+	tx_dropped=$(netns_exec cat "/sys/class/net/$VETH_TX/statistics/tx_dropped")
+	[ "$tx_dropped" = 0 ] || fail "the veth pair dropped $tx_dropped packets before XDP"
 }
 
 # Prints the XDP attachment of interface $1 inside the namespace: "xdp" for a
