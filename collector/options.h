@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "tracker.h"
+#include "units.h"
 
 #define OPTIONS_MAX_IFACES 32
-#define USEC_PER_SEC 1000000ULL
 
 struct options {
 	const char *ifnames[OPTIONS_MAX_IFACES];
@@ -27,16 +27,6 @@ struct options {
 	uint32_t map_size;
 	int verbose;
 };
-
-/* Parses a duration: a whole number with a unit ms, s, m, h, d or w (none
- * means seconds), e.g. 30s, 5m, 1h, 7d. Returns 0 and sets *us, or -EINVAL
- * for anything else, zero included, or -ERANGE on overflow. */
-int options_parse_duration(const char *s, uint64_t *us);
-
-/* Parses a size: a whole number with a binary unit K, M, G or T, optionally
- * followed by B (none means bytes), e.g. 500M, 10G. Returns 0 and sets
- * *bytes, or -EINVAL for anything else, zero included, or -ERANGE. */
-int options_parse_size(const char *s, uint64_t *bytes);
 
 /* Parses argv into *o (defaults first). On a bad option prints one line
  * naming it to err. Returns 0 to run, 1 when --help or --version was

@@ -19,7 +19,7 @@
 /* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
 extern const char schema_sql[];
 
-#define USEC_PER_SEC 1000000ULL
+#include "units.h"
 #define USEC_PER_MIN (60 * USEC_PER_SEC)
 /* Longest name store_file_name() makes: a 10-digit seq, ".db" and the NUL. */
 #define NAME_SIZE 40

@@ -27,13 +27,13 @@ static void test_durations(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(options_parse_duration(good[i].text, &us), 0);
+		assert_int_equal(units_parse_duration(good[i].text, &us), 0);
 		assert_int_equal(us, good[i].us);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(options_parse_duration(bad[i], &us), -EINVAL);
-	assert_int_equal(options_parse_duration("99999999999999999999s", &us), -ERANGE);
-	assert_int_equal(options_parse_duration("100000000000000w", &us), -ERANGE);
+		assert_int_equal(units_parse_duration(bad[i], &us), -EINVAL);
+	assert_int_equal(units_parse_duration("99999999999999999999s", &us), -ERANGE);
+	assert_int_equal(units_parse_duration("100000000000000w", &us), -ERANGE);
 }
 
 static void test_sizes(void **state)
@@ -53,12 +53,12 @@ static void test_sizes(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(options_parse_size(good[i].text, &bytes), 0);
+		assert_int_equal(units_parse_size(good[i].text, &bytes), 0);
 		assert_int_equal(bytes, good[i].bytes);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(options_parse_size(bad[i], &bytes), -EINVAL);
-	assert_int_equal(options_parse_size("20000000T", &bytes), -ERANGE);
+		assert_int_equal(units_parse_size(bad[i], &bytes), -EINVAL);
+	assert_int_equal(units_parse_size("20000000T", &bytes), -ERANGE);
 }
 
 /* Parses a NULL-terminated argument list; the messages land in out and err. */
