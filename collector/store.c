@@ -15,11 +15,11 @@
 #include <sys/statvfs.h>
 #include <sqlite3.h>
 #include "store.h"
+#include "units.h"
 
 /* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
 extern const char schema_sql[];
 
-#include "units.h"
 #define USEC_PER_MIN (60 * USEC_PER_SEC)
 /* Longest name store_file_name() makes: a 10-digit seq, ".db" and the NUL. */
 #define NAME_SIZE 40
