@@ -11,7 +11,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
-CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Itests/lib -D_GNU_SOURCE \
+CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Ishell -Itests/lib -D_GNU_SOURCE \
 	-DFLOWDB_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH) \
 	-Ibpf -idirafter /usr/include/$(MULTIARCH)
@@ -29,6 +29,13 @@ TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread
+# The shell links SQLite and readline only: an analyst's workstation needs
+# no libbpf. tests/unit/test_sh_*.c link with these objects.
+SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard shell/*.c))) \
+	$(BUILD)/obj/shell/queries_sql.o $(BUILD)/obj/collector/units.o \
+	$(BUILD)/obj/schema/schema_sql.o
+SH_LIBS := -lsqlite3 -lreadline
+QUERY_FILES := $(sort $(wildcard shell/queries/*.sql))
 
 ifeq ($(V),1)
 Q :=
@@ -41,7 +48,7 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps test test-unit test-integration bench clean
 
-all: $(BUILD)/flowdb-collector $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack
+all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack
 
 # --- BPF -------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
@@ -73,6 +80,25 @@ $(BUILD)/obj/schema/schema_sql.o: schema/schema_sql.S schema/flowdb.sql
 $(BUILD)/flowdb-collector: $(BUILD)/obj/collector/main.o $(COLLECTOR_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
+
+# The canned queries are embedded too: shell/queries/*.sql, one after another.
+$(BUILD)/queries.sql: $(QUERY_FILES)
+	$(call msg,GEN,$@)
+	$(Q)cat $^ > $@
+
+$(BUILD)/obj/shell/queries_sql.o: shell/queries_sql.S $(BUILD)/queries.sql
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -I$(BUILD) -c $< -o $@
+
+$(BUILD)/flowdb: $(BUILD)/obj/shell/main.o $(SH_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SH_LIBS)
+
+$(BUILD)/tests/test_sh_%: $(BUILD)/obj/tests/unit/test_sh_%.o $(SH_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SH_LIBS) -lcmocka
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COLLECTOR_OBJS) \
 	$(BUILD)/obj/tests/lib/pktbuild.o

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* flowdb: SQL over every flow file, interactive or for cron. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "fmt.h"
+#include "input.h"
+#include "queries.h"
+#include "shell.h"
+
+#define DEFAULT_DATA_DIR "/var/lib/flowdb"
+/* -c commands and canned query arguments one command line can hold. */
+#define ARGS_MAX 64
+
+struct args {
+	const char *commands[ARGS_MAX];
+	int n_commands;
+	const char *query;
+	char *params[ARGS_MAX]; /* name=value, for the canned query */
+	int n_params;
+	const char *since, *until;
+	const char *output;
+	enum render_mode mode;
+	bool headers, stats, bail;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: flowdb [options] [-d DIR | FILE...]\n"
+		"SQL over the flow files flowdb-collector writes: one flows, events and\n"
+		"collector_stats table spanning every file, opened read-only.\n"
+		"\n"
+		"  -d, --data-dir DIR      read every *.db file in DIR (default %s\n"
+		"                          when no FILE or DIR is named; repeatable)\n"
+		"  -c, --command CMD       run SQL or a dot-command, then exit (repeatable)\n"
+		"  -q, --query NAME        run a canned query, then exit (.queries lists them)\n"
+		"      --since WHEN        start of the time window\n"
+		"      --until WHEN        end of the time window\n"
+		"      --limit N           canned query: rows to show\n"
+		"      --host ADDR         canned query: the host, for the host query\n"
+		"  -p, --param NAME=VALUE  canned query: any parameter (repeatable)\n"
+		"  -f, --format MODE       table (default), csv, json or line\n"
+		"      --no-headers        no header row in table and csv output\n"
+		"  -o, --output FILE       write results to FILE\n"
+		"      --stats             after each statement, files and rows read (stderr)\n"
+		"      --bail              stop at the first error\n"
+		"  -h, --help              this text\n"
+		"  -V, --version           the version\n"
+		"\n"
+		"WHEN is a duration back from now (30m, 2h, 7d), an ISO 8601 time\n"
+		"(2026-11-22T14:00Z) or @seconds since the epoch. Without -c or -q, commands\n"
+		"come from standard input, with line editing when it is a terminal; .help\n"
+		"lists them. Exit status: 0, or 1 when anything failed.\n",
+		DEFAULT_DATA_DIR);
+}
+
+enum {
+	OPT_SINCE = 256,
+	OPT_UNTIL,
+	OPT_LIMIT,
+	OPT_HOST,
+	OPT_NO_HEADERS,
+	OPT_STATS,
+	OPT_BAIL,
+};
+
+static const struct option longopts[] = {
+	{ "data-dir", required_argument, NULL, 'd' },
+	{ "command", required_argument, NULL, 'c' },
+	{ "query", required_argument, NULL, 'q' },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "param", required_argument, NULL, 'p' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "no-headers", no_argument, NULL, OPT_NO_HEADERS },
+	{ "output", required_argument, NULL, 'o' },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "bail", no_argument, NULL, OPT_BAIL },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Adds "name=value" to the canned query's arguments. Returns 0, or -E2BIG
+ * or -ENOMEM after printing why. */
+static int add_param(struct args *a, const char *name, const char *value)
+{
+	if (a->n_params == ARGS_MAX) {
+		fprintf(stderr, "flowdb: more than %d query parameters\n", ARGS_MAX);
+		return -E2BIG;
+	}
+	if (asprintf(&a->params[a->n_params], "%s%s%s", name ? name : "", name ? "=" : "", value) <
+	    0) {
+		fprintf(stderr, "flowdb: out of memory\n");
+		return -ENOMEM;
+	}
+	a->n_params++;
+	return 0;
+}
+
+/* Adds a data directory, or a file or directory named as an argument, to
+ * the catalog. Returns 0 or -EINVAL after printing why. */
+static int add_source(struct catalog *c, const char *path, bool must_be_dir)
+{
+	struct stat st;
+	bool is_dir;
+	int err;
+
+	if (stat(path, &st)) {
+		fprintf(stderr, "flowdb: cannot open \"%s\": %s\n", path, strerror(errno));
+		return -EINVAL;
+	}
+	is_dir = S_ISDIR(st.st_mode);
+	if (must_be_dir && !is_dir) {
+		fprintf(stderr, "flowdb: \"%s\" is not a directory\n", path);
+		return -EINVAL;
+	}
+	err = catalog_add(c, path, is_dir);
+	if (err) {
+		fprintf(stderr, "flowdb: cannot read \"%s\": %s\n", path, strerror(-err));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Parses the command line into *a and the catalog's sources. Returns 0 to
+ * run, 1 after answering --help or --version, or -EINVAL after printing
+ * one line naming the problem. */
+static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
+{
+	int64_t us;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "d:c:q:p:f:o:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			if (add_source(c, optarg, true))
+				return -EINVAL;
+			break;
+		case 'c':
+			if (a->n_commands == ARGS_MAX) {
+				fprintf(stderr, "flowdb: more than %d -c commands\n", ARGS_MAX);
+				return -EINVAL;
+			}
+			a->commands[a->n_commands++] = optarg;
+			break;
+		case 'q':
+			a->query = optarg;
+			break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (fmt_parse_time(optarg, shell_now_us(), &us)) {
+				fprintf(stderr,
+					"flowdb: bad time for --%s: \"%s\": expected a duration back "
+					"from now (2h), an ISO 8601 time or @seconds\n",
+					opt == OPT_SINCE ? "since" : "until", optarg);
+				return -EINVAL;
+			}
+			*(opt == OPT_SINCE ? &a->since : &a->until) = optarg;
+			break;
+		case OPT_LIMIT:
+		case OPT_HOST:
+			if (add_param(a, opt == OPT_LIMIT ? "limit" : "host", optarg))
+				return -EINVAL;
+			break;
+		case 'p':
+			if (!strchr(optarg, '=')) {
+				fprintf(stderr, "flowdb: bad --param \"%s\": expected NAME=VALUE\n",
+					optarg);
+				return -EINVAL;
+			}
+			if (add_param(a, NULL, optarg))
+				return -EINVAL;
+			break;
+		case 'f':
+			if (render_mode_parse(optarg, &a->mode)) {
+				fprintf(stderr,
+					"flowdb: bad --format \"%s\": use table, csv, json or line\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_NO_HEADERS:
+			a->headers = false;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case OPT_STATS:
+			a->stats = true;
+			break;
+		case OPT_BAIL:
+			a->bail = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("flowdb %s (SQLite %s)\n", FLOWDB_VERSION, sqlite3_libversion());
+			return 1;
+		default:
+			fprintf(stderr, "flowdb: try --help\n");
+			return -EINVAL;
+		}
+	}
+	if (a->query && a->n_commands) {
+		fprintf(stderr, "flowdb: --query and --command do not go together\n");
+		return -EINVAL;
+	}
+	if (a->n_params && !a->query) {
+		fprintf(stderr, "flowdb: --limit, --host and --param need --query\n");
+		return -EINVAL;
+	}
+	for (; optind < argc; optind++)
+		if (add_source(c, argv[optind], false))
+			return -EINVAL;
+	if (!c->n_dirs && !c->n_paths && add_source(c, DEFAULT_DATA_DIR, true))
+		return -EINVAL;
+	return 0;
+}
+
+/* SIGINT: stop the statement running; the shell goes on when interactive. */
+static void on_sigint(int sig)
+{
+	shell_interrupted = 1;
+}
+
+/* Prints the interactive greeting: what the session sees. */
+static void greet(struct shell *sh)
+{
+	struct catalog *c = sh->catalog;
+	size_t usable = catalog_usable(c);
+	char from[FMT_BUF_SIZE], to[FMT_BUF_SIZE];
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	size_t i;
+
+	for (i = 0; i < c->n_files; i++) {
+		if (c->files[i]->error)
+			continue;
+		lo = c->files[i]->time_start_us < lo ? c->files[i]->time_start_us : lo;
+		hi = c->files[i]->time_end_us > hi ? c->files[i]->time_end_us : hi;
+	}
+	printf("flowdb %s: %zu file%s", FLOWDB_VERSION, usable, usable == 1 ? "" : "s");
+	if (usable)
+		printf(", %s to %s", fmt_time(from, sizeof(from), lo, 0),
+		       fmt_time(to, sizeof(to), hi, 0));
+	printf(". Enter \".help\" for help.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .mode = RENDER_TABLE, .headers = true };
+	struct catalog *c = catalog_new(stderr);
+	struct sigaction sa = { .sa_handler = on_sigint };
+	struct shell *sh;
+	int i, err = 0;
+
+	if (!c) {
+		fprintf(stderr, "flowdb: out of memory\n");
+		return 1;
+	}
+	err = parse_args(argc, argv, &a, c);
+	if (err) {
+		catalog_free(c);
+		for (i = 0; i < a.n_params; i++)
+			free(a.params[i]);
+		return err > 0 ? 0 : 1;
+	}
+	sh = shell_new(c, stderr);
+	if (!sh)
+		return 1;
+	sh->render.mode = a.mode;
+	sh->render.headers = a.headers;
+	sh->stats = a.stats;
+	if (shell_set_window(sh, false, a.since) || shell_set_window(sh, true, a.until)) {
+		fprintf(stderr, "flowdb: out of memory\n");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (a.output && (err = shell_set_output(sh, a.output))) {
+		fprintf(stderr, "flowdb: cannot write \"%s\": %s\n", a.output, strerror(-err));
+		goto cleanup;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	if (catalog_refresh(c)) {
+		fprintf(stderr, "flowdb: out of memory\n");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (!c->n_files)
+		fprintf(stderr, "flowdb: warning: no flow files found\n");
+	if (a.query) {
+		err = shell_run_query(sh, a.query, a.n_params, a.params);
+	} else if (a.n_commands) {
+		for (i = 0; i < a.n_commands && !sh->quit; i++) {
+			if (shell_exec(sh, a.commands[i]))
+				err = -EINVAL;
+			if ((err && a.bail) || shell_interrupted)
+				break;
+		}
+	} else if (isatty(STDIN_FILENO)) {
+		greet(sh);
+		err = input_interactive(sh);
+	} else {
+		err = input_stream(sh, stdin, a.bail);
+	}
+cleanup:
+	shell_free(sh);
+	for (i = 0; i < a.n_params; i++)
+		free(a.params[i]);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,14 @@
+-- name: traffic
+-- about: flows, packets and bytes over time, in buckets of a fixed length
+-- param: since time all      start of the window
+-- param: bucket duration 5m  bucket length: 1m, 5m, 1h, 1d
+-- A flow counts in the bucket where it starts, or the first bucket when it
+-- started before the window.
+SELECT max(first_seen, :since) / :bucket * :bucket AS time,
+       count(*) AS flows,
+       sum(packets) AS packets,
+       sum(bytes) AS bytes
+FROM flows
+WHERE last_seen >= :since AND first_seen <= :until
+GROUP BY 1
+ORDER BY 1;

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Writes result rows as an aligned table, CSV (RFC 4180), JSON or lines. */
+#ifndef RENDER_H
+#define RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sqlite3.h>
+
+enum render_mode {
+	RENDER_TABLE, /* aligned columns for people: human bytes, ISO times */
+	RENDER_CSV, /* RFC 4180, CRLF line ends, exact values */
+	RENDER_JSON, /* one array of objects, exact values */
+	RENDER_LINE, /* "column = value" per line, a blank line between rows */
+};
+
+struct render_opts {
+	enum render_mode mode;
+	bool headers; /* header row in table and csv modes */
+};
+
+struct render;
+
+/* Parses "table", "csv", "json" or "line". Returns 0 and sets *mode, or
+ * -EINVAL. */
+int render_mode_parse(const char *name, enum render_mode *mode);
+
+/* The name render_mode_parse() reads for mode. */
+const char *render_mode_name(enum render_mode mode);
+
+/* Starts rendering the rows of stmt (a prepared statement, not yet stepped
+ * or just reset) to out. Returns the renderer, or NULL when out of memory. */
+struct render *render_begin(FILE *out, const struct render_opts *opts, sqlite3_stmt *stmt);
+
+/* Renders the row stmt has just stepped to. Returns 0, or -EIO when out
+ * reports a write error. */
+int render_row(struct render *r, sqlite3_stmt *stmt);
+
+/* Writes what is still held (table mode holds the first rows to size the
+ * columns), ends the output (json's closing bracket) and frees r. Returns
+ * 0 or -EIO. NULL is fine. */
+int render_end(struct render *r);
+
+#endif /* RENDER_H */

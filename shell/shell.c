@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* A flowdb session: the connection, its settings, and running commands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+#include "dotcmd.h"
+#include "fmt.h"
+#include "funcs.h"
+#include "queries.h"
+#include "shell.h"
+
+/* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
+extern const char schema_sql[];
+
+volatile sig_atomic_t shell_interrupted;
+
+/* Progress handler of every file handle: a non-zero return interrupts. */
+static int check_interrupt(void *arg)
+{
+	return shell_interrupted;
+}
+
+void shell_error(struct shell *sh, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Error: ", sh->err);
+	va_start(ap, fmt);
+	vfprintf(sh->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', sh->err);
+	fflush(sh->err);
+}
+
+int64_t shell_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct shell *shell_new(struct catalog *c, FILE *err)
+{
+	struct shell *sh = calloc(1, sizeof(*sh));
+	int rc;
+
+	if (!sh) {
+		fprintf(err, "flowdb: out of memory\n");
+		catalog_free(c);
+		return NULL;
+	}
+	sh->catalog = c;
+	sh->err = err;
+	sh->out = stdout;
+	sh->render.mode = RENDER_TABLE;
+	sh->render.headers = true;
+	sh->window.since_us = INT64_MIN;
+	sh->window.until_us = INT64_MAX;
+	c->progress = check_interrupt;
+	rc = queries_load();
+	if (rc) {
+		fprintf(err, "flowdb: cannot load the canned queries: %s\n", strerror(-rc));
+		goto fail;
+	}
+	rc = sqlite3_open(":memory:", &sh->schema_db);
+	if (!rc)
+		rc = sqlite3_exec(sh->schema_db, schema_sql, NULL, NULL, NULL);
+	if (!rc)
+		rc = sqlite3_open(":memory:", &sh->db);
+	if (!rc)
+		rc = funcs_register(sh->db);
+	if (!rc)
+		rc = union_register(sh->db, sh->schema_db, c, &sh->window);
+	if (rc) {
+		fprintf(err, "flowdb: cannot set up SQLite: %s\n", sqlite3_errstr(rc));
+		goto fail;
+	}
+	return sh;
+fail:
+	shell_free(sh);
+	return NULL;
+}
+
+void shell_free(struct shell *sh)
+{
+	if (!sh)
+		return;
+	shell_set_output(sh, NULL);
+	sqlite3_close(sh->db);
+	sqlite3_close(sh->schema_db);
+	catalog_free(sh->catalog);
+	free(sh->since);
+	free(sh->until);
+	free(sh);
+}
+
+int shell_set_output(struct shell *sh, const char *path)
+{
+	FILE *f = stdout;
+	char *copy = NULL;
+
+	if (path) {
+		copy = strdup(path);
+		if (!copy)
+			return -ENOMEM;
+		f = fopen(path, "w");
+		if (!f) {
+			int err = -errno;
+
+			free(copy);
+			return err;
+		}
+	}
+	if (sh->out != stdout)
+		fclose(sh->out);
+	free(sh->out_path);
+	sh->out = f;
+	sh->out_path = copy;
+	return 0;
+}
+
+/* Resolves a window bound typed as text into microseconds; NULL is
+ * unbounded (dflt). Returns 0 or -EINVAL. */
+static int resolve_bound(const char *text, int64_t dflt, int64_t now_us, int64_t *us)
+{
+	if (!text) {
+		*us = dflt;
+		return 0;
+	}
+	return fmt_parse_time(text, now_us, us);
+}
+
+int shell_set_window(struct shell *sh, bool is_until, const char *text)
+{
+	char **slot = is_until ? &sh->until : &sh->since;
+	char *copy = NULL;
+	int64_t us;
+
+	if (text && strcmp(text, "off")) {
+		if (fmt_parse_time(text, shell_now_us(), &us))
+			return -EINVAL;
+		copy = strdup(text);
+		if (!copy)
+			return -ENOMEM;
+	}
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* Seconds of CPU time this process used, user and system. */
+static void cpu_seconds(double *user, double *sys)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	*sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Brings the file list up to date and starts counting a statement's
+ * reads. bounded: apply the session window to the scans (ad-hoc SQL);
+ * canned queries get it as parameters instead. Returns 0 or -EINVAL. */
+static int begin_statement(struct shell *sh, bool bounded)
+{
+	int64_t now = shell_now_us();
+
+	shell_interrupted = 0;
+	if (catalog_refresh(sh->catalog)) {
+		shell_error(sh, "out of memory");
+		return -EINVAL;
+	}
+	catalog_stats_reset(sh->catalog);
+	sh->window.since_us = INT64_MIN;
+	sh->window.until_us = INT64_MAX;
+	if (bounded && (resolve_bound(sh->since, INT64_MIN, now, &sh->window.since_us) ||
+			resolve_bound(sh->until, INT64_MAX, now, &sh->window.until_us))) {
+		shell_error(sh, "the session window no longer parses");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Steps stmt to the end, rendering its rows, then reports the timer and
+ * stats. Returns 0 or -EINVAL after printing the error. */
+static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
+{
+	struct catalog *c = sh->catalog;
+	struct render *r = NULL;
+	double user0, sys0, user1, sys1;
+	int64_t start = shell_now_us();
+	int rc, err = 0;
+
+	cpu_seconds(&user0, &sys0);
+	if (sqlite3_column_count(stmt)) {
+		r = render_begin(sh->out, &sh->render, stmt);
+		if (!r) {
+			shell_error(sh, "out of memory");
+			return -EINVAL;
+		}
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (r && render_row(r, stmt)) {
+			shell_error(sh, "cannot write the results: %s", strerror(errno));
+			err = -EINVAL;
+			break;
+		}
+	}
+	if (render_end(r) && !err) {
+		shell_error(sh, "cannot write the results: %s", strerror(errno));
+		err = -EINVAL;
+	}
+	fflush(sh->out);
+	if (!err && rc != SQLITE_DONE) {
+		shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+		err = -EINVAL;
+	}
+	if (sh->timer) {
+		cpu_seconds(&user1, &sys1);
+		fprintf(sh->err, "time: %.3f s real, %.3f s user, %.3f s sys\n",
+			(shell_now_us() - start) / 1e6, user1 - user0, sys1 - sys0);
+	}
+	if (sh->stats)
+		fprintf(sh->err, "stats: %zu of %zu files read, %llu rows scanned\n", c->files_read,
+			catalog_usable(c), (unsigned long long)c->rows_read);
+	return err;
+}
+
+int shell_exec_sql(struct shell *sh, const char *sql)
+{
+	const char *tail = sql;
+	sqlite3_stmt *stmt;
+	int err = 0;
+
+	while (!err && tail && *tail) {
+		err = begin_statement(sh, true);
+		if (err)
+			break;
+		if (sqlite3_prepare_v2(sh->db, tail, -1, &stmt, &tail)) {
+			shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+			return -EINVAL;
+		}
+		if (!stmt)
+			continue; /* blanks or a comment */
+		err = run_statement(sh, stmt);
+		sqlite3_finalize(stmt);
+	}
+	return err;
+}
+
+int shell_run_query(struct shell *sh, const char *name, int argc, char **argv)
+{
+	const struct query_defaults d = { .since = sh->since, .until = sh->until };
+	const struct query *q = queries_find(name);
+	char why[QUERY_ERR_SIZE];
+	sqlite3_stmt *stmt;
+	int err;
+
+	if (!q) {
+		shell_error(sh, "unknown query \"%s\"; .queries lists them", name);
+		return -EINVAL;
+	}
+	err = begin_statement(sh, false);
+	if (err)
+		return err;
+	if (sqlite3_prepare_v2(sh->db, q->sql, -1, &stmt, NULL)) {
+		shell_error(sh, "%s: %s", q->name, sqlite3_errmsg(sh->db));
+		return -EINVAL;
+	}
+	err = queries_bind(q, stmt, argc, argv, &d, shell_now_us(), why, sizeof(why));
+	if (err)
+		shell_error(sh, "%s", why);
+	else
+		err = run_statement(sh, stmt);
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+int shell_exec(struct shell *sh, const char *input)
+{
+	const char *p = input + strspn(input, " \t\r\n");
+
+	if (*p == '.')
+		return dotcmd_run(sh, p);
+	return shell_exec_sql(sh, p);
+}

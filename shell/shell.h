@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* A flowdb session: the connection, its settings, and running commands. */
+#ifndef SHELL_H
+#define SHELL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sqlite3.h>
+#include "catalog.h"
+#include "render.h"
+#include "union.h"
+
+struct shell {
+	sqlite3 *db; /* in memory: the union tables and helper functions */
+	sqlite3 *schema_db; /* the file schema, for columns and .schema */
+	struct catalog *catalog;
+	struct union_window window; /* applied to every read, for ad-hoc SQL */
+	char *since, *until; /* the session window as typed; NULL: unbounded */
+	struct render_opts render;
+	FILE *out; /* stdout or .output's file */
+	char *out_path; /* NULL: stdout */
+	FILE *err; /* messages */
+	bool timer, stats;
+	bool quit;
+};
+
+/* Set by SIGINT: stops the statement running and, when not interactive,
+ * the shell. */
+extern volatile sig_atomic_t shell_interrupted;
+
+/* Opens a session over c (taken over: freed with the shell), writing
+ * results to stdout and messages to err. Returns it, or NULL after
+ * printing why. */
+struct shell *shell_new(struct catalog *c, FILE *err);
+
+/* Closes the output file and everything else. NULL is fine. */
+void shell_free(struct shell *sh);
+
+/* Runs one input: a dot-command when it starts with '.', else SQL (any
+ * number of complete statements). Errors are printed on sh->err as
+ * "Error: ..." lines. Returns 0, or -EINVAL when anything failed. */
+int shell_exec(struct shell *sh, const char *input);
+
+/* Runs SQL text statement by statement, rendering results. Returns 0 or
+ * -EINVAL after printing the first error (later statements do not run). */
+int shell_exec_sql(struct shell *sh, const char *sql);
+
+/* Runs the canned query name with arguments as .q takes them (values in
+ * order or name=value). Returns 0 or -EINVAL after printing why. */
+int shell_run_query(struct shell *sh, const char *name, int argc, char **argv);
+
+/* Sets the session window's start or end (is_until) from text: "off" or
+ * NULL clears it. Returns 0, or -EINVAL when text is not a time. */
+int shell_set_window(struct shell *sh, bool is_until, const char *text);
+
+/* Redirects results to path, or back to stdout when path is NULL.
+ * Returns 0 or a negative errno (the output is unchanged then). */
+int shell_set_output(struct shell *sh, const char *path);
+
+/* Prints "Error: " and the formatted message on sh->err. */
+void shell_error(struct shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Microseconds since the epoch, now. */
+int64_t shell_now_us(void);
+
+#endif /* SHELL_H */
