@@ -364,11 +364,11 @@ static int visit(struct catalog *c, const char *path)
 }
 
 /* Whether a directory entry names a flow file candidate: *.db. */
-static bool is_db_name(const char *name)
+static int is_db_entry(const struct dirent *de)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(de->d_name);
 
-	return n > 3 && !strcmp(name + n - 3, ".db") && name[0] != '.';
+	return n > 3 && !strcmp(de->d_name + n - 3, ".db") && de->d_name[0] != '.';
 }
 
 /* Orders usable files by time, then path; skipped ones after, by path. */
@@ -393,20 +393,17 @@ int catalog_refresh(struct catalog *c)
 	for (i = 0; i < c->n_files; i++)
 		c->files[i]->seen = false;
 	for (i = 0; !err && i < c->n_dirs; i++) {
-		DIR *d = opendir(c->dirs[i]);
-		struct dirent *de;
+		struct dirent **names;
+		int j, n = scandir(c->dirs[i], &names, is_db_entry, alphasort);
 
-		if (!d)
-			continue;
-		while (!err && (de = readdir(d))) {
-			if (!is_db_name(de->d_name))
-				continue;
-			if (snprintf(path, sizeof(path), "%s/%s", c->dirs[i], de->d_name) >=
-			    (int)sizeof(path))
-				continue;
-			err = visit(c, path);
+		/* In name order, so that warnings come in a stable order. */
+		for (j = 0; j < n; j++) {
+			if (!err && snprintf(path, sizeof(path), "%s/%s", c->dirs[i],
+					     names[j]->d_name) < (int)sizeof(path))
+				err = visit(c, path);
+			free(names[j]);
 		}
-		closedir(d);
+		free(names);
 	}
 	for (i = 0; !err && i < c->n_paths; i++)
 		err = visit(c, c->paths[i]);

@@ -55,6 +55,7 @@ struct union_cursor {
 	struct pushed args[UNION_ARGS_MAX];
 	int n_args;
 	char *sql; /* the query each file runs */
+	bool window_args; /* it takes the window's bounds after the constraints */
 	int out_col[UNION_COLS_MAX]; /* result column of each vtab column, or -1 */
 	struct catalog_file **files; /* those that can match, in time order */
 	size_t n_files, next_file;
@@ -340,10 +341,12 @@ static bool file_can_match(const struct union_vtab *vt, const struct union_curso
  * SQLite result code. */
 static int build_sql(struct union_vtab *vt, struct union_cursor *cur, int col_used)
 {
+	const struct union_window *w = vt->mod->window;
 	sqlite3_str *s = sqlite3_str_new(NULL);
 	const char *sep = "";
 	int i, n_out = 0;
 
+	cur->window_args = true;
 	sqlite3_str_appendall(s, "SELECT ");
 	for (i = 0; i < vt->n_cols; i++) {
 		bool used = col_used & (1 << i);
@@ -365,13 +368,19 @@ static int build_sql(struct union_vtab *vt, struct union_cursor *cur, int col_us
 				    op_sql(cur->args[i].op), i + 1);
 		sep = " AND ";
 	}
-	if (vt->last_col >= 0 && vt->first_col >= 0) {
+	/* An unbounded window adds nothing: a range over everything could
+	 * lead a file's planner to an index scan of the whole table. */
+	if (w->since_us == INT64_MIN && w->until_us == INT64_MAX) {
+		cur->window_args = false;
+	} else if (vt->last_col >= 0 && vt->first_col >= 0) {
 		sqlite3_str_appendf(s, "%s\"%w\" >= ?%d AND \"%w\" <= ?%d", sep,
 				    vt->cols[vt->last_col], cur->n_args + 1,
 				    vt->cols[vt->first_col], cur->n_args + 2);
 	} else if (vt->time_col >= 0) {
 		sqlite3_str_appendf(s, "%s\"%w\" BETWEEN ?%d AND ?%d", sep, vt->cols[vt->time_col],
 				    cur->n_args + 1, cur->n_args + 2);
+	} else {
+		cur->window_args = false;
 	}
 	cur->sql = sqlite3_str_finish(s);
 	return cur->sql ? SQLITE_OK : SQLITE_NOMEM;
@@ -432,8 +441,10 @@ static int advance(struct union_cursor *cur)
 			continue;
 		for (i = 0; i < cur->n_args; i++)
 			sqlite3_bind_value(cur->stmt, i + 1, cur->args[i].value);
-		sqlite3_bind_int64(cur->stmt, cur->n_args + 1, w->since_us);
-		sqlite3_bind_int64(cur->stmt, cur->n_args + 2, w->until_us);
+		if (cur->window_args) {
+			sqlite3_bind_int64(cur->stmt, cur->n_args + 1, w->since_us);
+			sqlite3_bind_int64(cur->stmt, cur->n_args + 2, w->until_us);
+		}
 	}
 }
 

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The union tables over real files: pruning, pushdown, skipping, read-only. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "shell.h"
+
+extern const char schema_sql[];
+
+#define HOUR_US 3600000000LL
+#define T0 1795352400000000LL /* 2026-11-22T00:00Z */
+#define FILES 100
+#define FLOWS_PER_FILE 3
+
+struct fixture {
+	char dir[64];
+	struct shell *sh;
+	char *out_buf, *err_buf;
+	size_t out_len, err_len;
+};
+
+/* Opens a new flow file at path with the project's schema and meta for
+ * [start, end]. Returns the open connection. */
+static sqlite3 *new_file(const char *path, int64_t start, int64_t end)
+{
+	sqlite3 *db;
+	char *sql;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, schema_sql, NULL, NULL, NULL), SQLITE_OK);
+	sql = sqlite3_mprintf("INSERT INTO meta VALUES ('schema_version', 1), ('host', 'h'),"
+			      "('time_start_us', %lld), ('time_end_us', %lld)",
+			      (long long)start, (long long)end);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	return db;
+}
+
+/* Inserts a TCP flow from src to dst:443 over [first, last] with bytes. */
+static void add_flow(sqlite3 *db, const char *src, const char *dst, int64_t first, int64_t last,
+		     int64_t bytes)
+{
+	char *sql = sqlite3_mprintf("INSERT INTO flows VALUES (%lld, %lld, 'eth0', 'in', 4, 6,"
+				    " %Q, %Q, 40000, 443, 0, 1, %lld, 2, 'idle')",
+				    (long long)first, (long long)last, src, dst, (long long)bytes);
+
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+}
+
+/* Writes FILES hourly files: file i holds flows from 10.0.0.(i % 5) to
+ * 10.0.1.j, j < FLOWS_PER_FILE, each of i * 10 + j bytes, inside hour i. */
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct catalog *c;
+	char path[128], src[32], dst[32];
+	int i, j;
+
+	strcpy(fx->dir, "/tmp/test_sh_union.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	for (i = 0; i < FILES; i++) {
+		int64_t start = T0 + i * HOUR_US;
+		sqlite3 *db;
+
+		snprintf(path, sizeof(path), "%s/flows-%03d.db", fx->dir, i);
+		db = new_file(path, start + 10, start + 1000 + FLOWS_PER_FILE);
+		snprintf(src, sizeof(src), "10.0.0.%d", i % 5);
+		for (j = 0; j < FLOWS_PER_FILE; j++) {
+			snprintf(dst, sizeof(dst), "10.0.1.%d", j);
+			add_flow(db, src, dst, start + 10 + j, start + 1000 + j, i * 10 + j);
+		}
+		sqlite3_close(db);
+	}
+	c = catalog_new(open_memstream(&fx->err_buf, &fx->err_len));
+	assert_int_equal(catalog_add(c, fx->dir, true), 0);
+	fx->sh = shell_new(c, c->warn);
+	assert_non_null(fx->sh);
+	fx->sh->out = open_memstream(&fx->out_buf, &fx->out_len);
+	fx->sh->render.mode = RENDER_CSV;
+	fx->sh->render.headers = false;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	FILE *warn = fx->sh->catalog->warn;
+	char cmd[128];
+
+	shell_free(fx->sh);
+	fclose(warn);
+	free(fx->out_buf);
+	free(fx->err_buf);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	free(fx);
+	return 0;
+}
+
+/* Runs sql; returns what it printed (csv, no header), valid until the
+ * next call. */
+static const char *run(struct fixture *fx, const char *sql)
+{
+	rewind(fx->sh->out);
+	fflush(fx->sh->out);
+	memset(fx->out_buf, 0, fx->out_len);
+	assert_int_equal(shell_exec_sql(fx->sh, sql), 0);
+	fputc('\0', fx->sh->out);
+	fflush(fx->sh->out);
+	return fx->out_buf;
+}
+
+/* Every file is read when nothing bounds the time; the sums are exact. */
+static void test_whole_history(void **state)
+{
+	struct fixture *fx = *state;
+	char want[64];
+	long long bytes = 0;
+	int i, j;
+
+	for (i = 0; i < FILES; i++)
+		for (j = 0; j < FLOWS_PER_FILE; j++)
+			bytes += i * 10 + j;
+	snprintf(want, sizeof(want), "%d,%lld\r\n", FILES * FLOWS_PER_FILE, bytes);
+	assert_string_equal(run(fx, "SELECT count(*), sum(bytes) FROM flows"), want);
+	assert_int_equal(fx->sh->catalog->files_read, FILES);
+	assert_true(fx->sh->catalog->n_open <= CATALOG_OPEN_MAX);
+}
+
+/* Time constraints open only the files whose range overlaps them. */
+static void test_time_pruning(void **state)
+{
+	struct fixture *fx = *state;
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM flows WHERE first_seen >= %lld AND first_seen < %lld",
+		 T0 + 3 * HOUR_US, T0 + 5 * HOUR_US);
+	assert_string_equal(run(fx, sql), "6\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, 2);
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM flows WHERE last_seen > %lld",
+		 T0 + (FILES - 1) * HOUR_US + 1001);
+	assert_string_equal(run(fx, sql), "1\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, 1);
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM flows WHERE first_seen = %lld",
+		 T0 + 7 * HOUR_US + 11);
+	assert_string_equal(run(fx, sql), "1\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, 1);
+
+	/* BETWEEN is two range constraints; a numeric text bound compares as
+	 * the number it is (the column's INTEGER affinity), so it prunes too. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM flows WHERE last_seen BETWEEN %lld AND %lld",
+		 T0 + 10 * HOUR_US, T0 + 12 * HOUR_US - 1);
+	assert_string_equal(run(fx, sql), "6\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, 2);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM flows WHERE first_seen >= '%lld'",
+		 T0 + 98 * HOUR_US);
+	assert_string_equal(run(fx, sql), "6\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, 2);
+	/* Any number is less than any text: nothing matches, nothing pruned. */
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows WHERE first_seen >= 'x'"), "0\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, FILES);
+}
+
+/* The session window bounds ad-hoc SQL and prunes files the same way. */
+static void test_session_window(void **state)
+{
+	struct fixture *fx = *state;
+	char since[32], until[32];
+
+	snprintf(since, sizeof(since), "@%lld", (T0 + 20 * HOUR_US) / 1000000);
+	snprintf(until, sizeof(until), "@%lld", (T0 + 23 * HOUR_US) / 1000000);
+	assert_int_equal(shell_set_window(fx->sh, false, since), 0);
+	assert_int_equal(shell_set_window(fx->sh, true, until), 0);
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows"), "9\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, 3);
+	assert_int_equal(shell_set_window(fx->sh, true, "off"), 0);
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows"), "240\r\n");
+	assert_int_equal(shell_set_window(fx->sh, false, "bad"), -EINVAL);
+}
+
+/* Equality on an address reaches each file's query, where its index
+ * serves it. */
+static void test_pushdown_uses_index(void **state)
+{
+	struct fixture *fx = *state;
+	struct catalog_file *f;
+	sqlite3_stmt *plan;
+	char *sql;
+	bool indexed = false;
+
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows WHERE src_addr = '10.0.0.3'"),
+			    "60\r\n");
+	/* The most recently read file still has its handle and statement. */
+	f = fx->sh->catalog->files[FILES - 1];
+	assert_non_null(f->idle_stmt);
+	assert_non_null(strstr(sqlite3_sql(f->idle_stmt), "\"src_addr\" = ?1"));
+	sql = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sqlite3_sql(f->idle_stmt));
+	assert_int_equal(sqlite3_prepare_v2(f->db, sql, -1, &plan, NULL), SQLITE_OK);
+	while (sqlite3_step(plan) == SQLITE_ROW)
+		indexed |= strstr((const char *)sqlite3_column_text(plan, 3),
+				  "INDEX flows_src_addr (src_addr=?)") != NULL;
+	sqlite3_finalize(plan);
+	sqlite3_free(sql);
+	assert_true(indexed);
+}
+
+/* The hidden file column names a row's file and prunes to it. */
+static void test_file_column(void **state)
+{
+	struct fixture *fx = *state;
+	char sql[256], want[128];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT file, count(*) FROM flows WHERE file = '%s/flows-042.db'", fx->dir);
+	snprintf(want, sizeof(want), "%s/flows-042.db,3\r\n", fx->dir);
+	assert_string_equal(run(fx, sql), want);
+	assert_int_equal(fx->sh->catalog->files_read, 1);
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows WHERE file = 'nope'"), "0\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, 0);
+}
+
+/* Two scans of one file at once (a self-join) each get their own statement. */
+static void test_self_join(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* Each source sends 3 flows in 20 files: 60 rows, joined 60 x 60. */
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows a JOIN flows b "
+				    "ON a.src_addr = b.src_addr WHERE a.src_addr = '10.0.0.1'"),
+			    "3600\r\n");
+}
+
+/* Appends raw bytes to a file named under dir. */
+static void write_file(const char *dir, const char *name, const void *data, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+}
+
+/* Files that are not flow files are skipped with one warning each, once;
+ * the others are still read. */
+static void test_bad_files_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	char path[128], *want;
+	sqlite3 *db;
+	FILE *f;
+	char buf[4096];
+	size_t n;
+
+	write_file(fx->dir, "a-text.db", "hello\n", 6);
+	snprintf(path, sizeof(path), "%s/b-foreign.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	snprintf(path, sizeof(path), "%s/c-newer.db", fx->dir);
+	db = new_file(path, T0, T0);
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 2 WHERE key = 'schema_version'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	/* A flow file cut to its first page and a bit: SQLite header intact. */
+	snprintf(path, sizeof(path), "%s/flows-000.db", fx->dir);
+	f = fopen(path, "r");
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	write_file(fx->dir, "d-cut.db", buf, n);
+	memset(buf + 100, 0xa5, n - 100);
+	write_file(fx->dir, "e-garbled.db", buf, n);
+
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows"), "300\r\n");
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows"), "300\r\n");
+	fflush(fx->sh->catalog->warn);
+	assert_true(asprintf(&want,
+			     "flowdb: warning: %1$s/a-text.db: not an SQLite database; skipped\n"
+			     "flowdb: warning: %1$s/b-foreign.db: not a flowdb file (no meta "
+			     "table); skipped\n"
+			     "flowdb: warning: %1$s/c-newer.db: schema version 2 is newer than "
+			     "this flowdb reads (1); skipped\n",
+			     fx->dir) > 0);
+	/* The cut and garbled files are reported in SQLite's own words. */
+	assert_memory_equal(fx->err_buf, want, strlen(want));
+	assert_non_null(strstr(fx->err_buf + strlen(want), "/d-cut.db: "));
+	assert_non_null(strstr(fx->err_buf + strlen(want), "/e-garbled.db: "));
+	assert_int_equal(catalog_usable(fx->sh->catalog), FILES);
+	free(want);
+}
+
+/* A file being written (WAL, with its -wal) shows new rows as they come. */
+static void test_live_file(void **state)
+{
+	struct fixture *fx = *state;
+	char path[128];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/flows-live.db", fx->dir);
+	db = new_file(path, T0 + 200 * HOUR_US, T0 + 200 * HOUR_US);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=wal; PRAGMA wal_autocheckpoint=0",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	add_flow(db, "10.9.9.9", "10.0.1.0", T0 + 200 * HOUR_US, T0 + 200 * HOUR_US + 5, 7);
+	assert_string_equal(run(fx, "SELECT sum(bytes) FROM flows WHERE src_addr = '10.9.9.9'"),
+			    "7\r\n");
+	/* Later than the range in meta: the file being written is never pruned. */
+	add_flow(db, "10.9.9.9", "10.0.1.0", T0 + 300 * HOUR_US, T0 + 300 * HOUR_US, 5);
+	assert_string_equal(run(fx, "SELECT sum(bytes) FROM flows WHERE src_addr = '10.9.9.9' "
+				    "AND last_seen > 1795352400000000 + 250 * 3600000000"),
+			    "5\r\n");
+	sqlite3_close(db);
+}
+
+/* Querying changes no byte of any file and leaves no -wal or -shm. */
+static void test_read_only(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[256], *before = NULL, *after = NULL;
+	size_t n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && ls -A && sha256sum *", fx->dir);
+	p = popen(cmd, "r");
+	assert_true(getdelim(&before, &n, '\0', p) > 0);
+	pclose(p);
+	run(fx, "SELECT count(*) FROM flows");
+	run(fx, "SELECT src_addr, sum(bytes) FROM flows GROUP BY 1");
+	run(fx, "SELECT * FROM events");
+	run(fx, "SELECT * FROM collector_stats");
+	assert_int_not_equal(shell_exec_sql(fx->sh, "DELETE FROM flows"), 0);
+	assert_int_not_equal(shell_exec_sql(fx->sh, "INSERT INTO flows (packets) VALUES (1)"), 0);
+	n = 0;
+	p = popen(cmd, "r");
+	assert_true(getdelim(&after, &n, '\0', p) > 0);
+	pclose(p);
+	assert_string_equal(before, after);
+	assert_null(strstr(after, "-wal"));
+	assert_null(strstr(after, "-shm"));
+	free(before);
+	free(after);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_whole_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_pruning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pushdown_uses_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_self_join, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_files_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
