@@ -48,7 +48,8 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps test test-unit test-integration bench clean
 
-all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack
+all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
+	$(BUILD)/tests/flowgen
 
 # --- BPF -------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
@@ -110,6 +111,12 @@ $(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+# Writes flow files with the collector's own store, for the shell's tests.
+$(BUILD)/tests/flowgen: $(BUILD)/obj/tests/tools/flowgen.o $(COLLECTOR_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
 
 $(BUILD)/tests/flowtrack: $(BUILD)/obj/tests/tools/flowtrack.o $(TRACKER_OBJS)
 	$(call msg,LINK,$@)

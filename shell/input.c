@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/select.h>
 #include <readline/history.h>
 #include <readline/readline.h>
 #include "dotcmd.h"
@@ -221,6 +223,8 @@ static char **complete(const char *word, int start, int end)
 	rl_attempted_completion_over = 1; /* never fall back to file names */
 	if (!line)
 		return NULL;
+	/* A space after a column would land inside "sum(bytes )". */
+	rl_completion_append_character = line[strspn(line, " \t")] == '.' ? ' ' : '\0';
 	input_candidates(completing, line, word, collect, &m);
 	free(line);
 	if (!m.n) {
@@ -265,12 +269,53 @@ static char *history_path(void)
 	return path;
 }
 
+static char *read_result; /* the line readline's callback handed over */
+static bool read_done;
+
+/* readline's callback for a finished line (NULL at EOF). */
+static void on_line(char *line)
+{
+	read_result = line;
+	read_done = true;
+	/* Otherwise readline prompts again before we decide the prompt. */
+	rl_callback_handler_remove();
+}
+
+/* Reads a line with prompt through readline's callback interface, which
+ * leaves waiting for input to us: so Ctrl-C can abandon the line. Returns
+ * the line (free it) or NULL at EOF or, with *interrupted set, on Ctrl-C. */
+static char *read_line(const char *prompt, bool *interrupted)
+{
+	fd_set fds;
+
+	*interrupted = false;
+	read_done = false;
+	rl_callback_handler_install(prompt, on_line);
+	while (!read_done) {
+		FD_ZERO(&fds);
+		FD_SET(STDIN_FILENO, &fds);
+		if (select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL) < 0) {
+			if (errno != EINTR || !shell_interrupted)
+				continue;
+			shell_interrupted = 0;
+			*interrupted = true;
+			rl_free_line_state();
+			rl_callback_sigcleanup();
+			rl_callback_handler_remove();
+			fputc('\n', stdout);
+			return NULL;
+		}
+		rl_callback_read_char();
+	}
+	return read_result;
+}
+
 int input_interactive(struct shell *sh)
 {
 	char *history = history_path();
 	char *buf = NULL, *line;
 	size_t len = 0;
-	bool failed;
+	bool failed, interrupted;
 
 	completing = sh;
 	rl_readline_name = "flowdb";
@@ -279,7 +324,14 @@ int input_interactive(struct shell *sh)
 	stifle_history(HISTORY_LINES);
 	if (history && read_history(history) == ENOENT)
 		write_history(history); /* append_history() needs the file */
-	while (!sh->quit && (line = readline(len ? PROMPT_MORE : PROMPT))) {
+	while (!sh->quit) {
+		line = read_line(len ? PROMPT_MORE : PROMPT, &interrupted);
+		if (interrupted) {
+			len = 0; /* Ctrl-C drops the statement being typed */
+			continue;
+		}
+		if (!line)
+			break;
 		if (line[strspn(line, " \t")]) {
 			add_history(line);
 			if (history)
@@ -292,8 +344,12 @@ int input_interactive(struct shell *sh)
 		}
 		free(line);
 	}
-	if (!sh->quit)
+	if (!sh->quit) {
 		fputc('\n', stdout);
+		/* Ctrl-D after an unfinished statement runs it, as piped input does. */
+		if (len)
+			shell_exec_sql(sh, buf);
+	}
 	if (history)
 		history_truncate_file(history, HISTORY_LINES);
 	free(history);
