@@ -168,9 +168,11 @@ $(BUILD)/bench/drain_commit: $(BUILD)/obj/bench/drain_commit.o $(COLLECTOR_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
 
 # Figures and ratios measured side by side; not part of `make test`.
-bench: deps $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit
+bench: deps $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/flowdb \
+	$(BUILD)/tests/flowgen
 	$(BUILD)/bench/bpf_cost
 	$(BUILD)/bench/drain_commit
+	bench/shell_query.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -70,7 +70,9 @@ struct shell *shell_new(struct catalog *c, FILE *err)
 	if (!rc)
 		rc = sqlite3_exec(sh->schema_db, schema_sql, NULL, NULL, NULL);
 	if (!rc)
-		rc = sqlite3_open(":memory:", &sh->db);
+		rc = sqlite3_open_v2(":memory:", &sh->db,
+				     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				     NULL);
 	if (!rc)
 		rc = funcs_register(sh->db);
 	if (!rc)
