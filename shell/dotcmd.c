@@ -241,8 +241,10 @@ static int cmd_window(struct shell *sh, int argc, char **argv)
 	int err;
 
 	if (argc == 1) {
-		if (!text || fmt_parse_time(text, shell_now_us(), &us))
+		if (!text)
 			fprintf(sh->out, "off\n");
+		else if (fmt_parse_time(text, shell_now_us(), &us))
+			fprintf(sh->out, "%s\n", text);
 		else
 			fprintf(sh->out, "%s (%s)\n", text, fmt_time(buf, sizeof(buf), us, 0));
 		return 0;
@@ -252,7 +254,7 @@ static int cmd_window(struct shell *sh, int argc, char **argv)
 		shell_error(
 			sh,
 			"%s: bad time \"%s\": expected a duration back from now (2h), an ISO 8601 "
-			"time, @seconds or off",
+			"time, @seconds, all or off",
 			argv[0], argv[1]);
 	else if (err)
 		shell_error(sh, "out of memory");
@@ -327,12 +329,12 @@ const struct dotcmd dotcmds[] = {
 	{ ".schema", NULL, 0, 1, ".schema [TABLE]", "the file schema: tables, columns, indexes",
 	  cmd_schema },
 	{ ".show", NULL, 0, 0, ".show", "the current settings", cmd_show },
-	{ ".since", NULL, 0, 1, ".since [WHEN|off]", "start of the session window, for every query",
-	  cmd_window },
+	{ ".since", NULL, 0, 1, ".since [WHEN|all|off]",
+	  "start of the session window, for every query", cmd_window },
 	{ ".stats", NULL, 1, 1, ".stats on|off", "files and rows each statement read", cmd_stats },
 	{ ".tables", NULL, 0, 0, ".tables", "list the tables", cmd_tables },
 	{ ".timer", NULL, 1, 1, ".timer on|off", "time each statement", cmd_timer },
-	{ ".until", NULL, 0, 1, ".until [WHEN|off]", "end of the session window", cmd_window },
+	{ ".until", NULL, 0, 1, ".until [WHEN|all|off]", "end of the session window", cmd_window },
 	{ NULL },
 };
 

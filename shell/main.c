@@ -53,9 +53,9 @@ static void usage(FILE *out)
 		"  -V, --version           the version\n"
 		"\n"
 		"WHEN is a duration back from now (30m, 2h, 7d), an ISO 8601 time\n"
-		"(2026-11-22T14:00Z) or @seconds since the epoch. Without -c or -q, commands\n"
-		"come from standard input, with line editing when it is a terminal; .help\n"
-		"lists them. Exit status: 0, or 1 when anything failed.\n",
+		"(2026-11-22T14:00Z), @seconds since the epoch, or all. Without -c or -q,\n"
+		"commands come from standard input, with line editing when it is a\n"
+		"terminal; .help lists them. Exit status: 0, or 1 when anything failed.\n",
 		DEFAULT_DATA_DIR);
 }
 
@@ -156,10 +156,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:
-			if (fmt_parse_time(optarg, shell_now_us(), &us)) {
+			if (strcmp(optarg, "all") && fmt_parse_time(optarg, shell_now_us(), &us)) {
 				fprintf(stderr,
 					"flowdb: bad time for --%s: \"%s\": expected a duration back "
-					"from now (2h), an ISO 8601 time or @seconds\n",
+					"from now (2h), an ISO 8601 time, @seconds or all\n",
 					opt == OPT_SINCE ? "since" : "until", optarg);
 				return -EINVAL;
 			}

@@ -70,9 +70,9 @@ struct shell *shell_new(struct catalog *c, FILE *err)
 	if (!rc)
 		rc = sqlite3_exec(sh->schema_db, schema_sql, NULL, NULL, NULL);
 	if (!rc)
-		rc = sqlite3_open_v2(":memory:", &sh->db,
-				     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				     NULL);
+		rc = sqlite3_open_v2(
+			":memory:", &sh->db,
+			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (!rc)
 		rc = funcs_register(sh->db);
 	if (!rc)
@@ -125,11 +125,11 @@ int shell_set_output(struct shell *sh, const char *path)
 	return 0;
 }
 
-/* Resolves a window bound typed as text into microseconds; NULL is
- * unbounded (dflt). Returns 0 or -EINVAL. */
+/* Resolves a window bound typed as text into microseconds; NULL and
+ * "all" are unbounded (dflt). Returns 0 or -EINVAL. */
 static int resolve_bound(const char *text, int64_t dflt, int64_t now_us, int64_t *us)
 {
-	if (!text) {
+	if (!text || !strcmp(text, "all")) {
 		*us = dflt;
 		return 0;
 	}
@@ -143,7 +143,8 @@ int shell_set_window(struct shell *sh, bool is_until, const char *text)
 	int64_t us;
 
 	if (text && strcmp(text, "off")) {
-		if (fmt_parse_time(text, shell_now_us(), &us))
+		/* "all" stays: it overrides a canned query's own default. */
+		if (strcmp(text, "all") && fmt_parse_time(text, shell_now_us(), &us))
 			return -EINVAL;
 		copy = strdup(text);
 		if (!copy)

@@ -51,7 +51,8 @@ int shell_exec_sql(struct shell *sh, const char *sql);
 int shell_run_query(struct shell *sh, const char *name, int argc, char **argv);
 
 /* Sets the session window's start or end (is_until) from text: "off" or
- * NULL clears it. Returns 0, or -EINVAL when text is not a time. */
+ * NULL clears it; "all" is unbounded too, and also overrides a canned
+ * query's default. Returns 0, or -EINVAL when text is not a time. */
 int shell_set_window(struct shell *sh, bool is_until, const char *text);
 
 /* Redirects results to path, or back to stdout when path is NULL.

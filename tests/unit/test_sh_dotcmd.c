@@ -123,7 +123,9 @@ static void test_commands(void **state)
 	check(fx, ".since", 0, "@1795356000 (2026-11-22T14:00:00Z)\n", "");
 	check(fx, ".since yesterday", -EINVAL, "",
 	      "Error: .since: bad time \"yesterday\": expected a duration back from now (2h), an "
-	      "ISO 8601 time, @seconds or off\n");
+	      "ISO 8601 time, @seconds, all or off\n");
+	check(fx, ".since all", 0, "", "");
+	check(fx, ".since", 0, "all\n", "");
 	check(fx, ".since off", 0, "", "");
 	assert_null(fx->sh->since);
 	check(fx, ".until 2026-11-22T15:00Z", 0, "", "");
