@@ -2,6 +2,8 @@
 # Outputs go to build/. `make V=1` shows full commands.
 
 BUILD := build
+PREFIX ?= /usr/local
+DESTDIR ?=
 VERSION := 0.1.0
 CC ?= cc
 CLANG ?= clang
@@ -46,7 +48,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration bench clean
+.PHONY: all deps test test-unit test-integration bench clean install
 
 all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
 	$(BUILD)/tests/flowgen
@@ -173,6 +175,16 @@ bench: deps $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/flowdb 
 	$(BUILD)/bench/bpf_cost
 	$(BUILD)/bench/drain_commit
 	bench/shell_query.sh
+
+# The shell for everyone, the collector for the administrator, with their pages.
+install: $(BUILD)/flowdb $(BUILD)/flowdb-collector
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/flowdb $(DESTDIR)$(PREFIX)/bin/flowdb
+	install -m 0755 $(BUILD)/flowdb-collector $(DESTDIR)$(PREFIX)/sbin/flowdb-collector
+	install -m 0644 shell/flowdb.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb.1
+	install -m 0644 collector/flowdb-collector.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/flowdb-collector.8
 
 clean:
 	rm -rf $(BUILD)

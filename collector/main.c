@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "flowtable.h"
 #include "options.h"
+#include "pcapread.h"
 #include "store.h"
 #include "tracker.h"
 
@@ -22,6 +23,17 @@
 #define FILL_FLUSH_PERCENT 50
 #define FILL_CHECK_MS 100
 #define FIN_LINGER_US (2 * USEC_PER_SEC)
+/* The ifname of every row an imported capture gives. */
+#define OFFLINE_IFNAME "pcap"
+/* Packets between two looks at the clock, the map and the ring buffer
+ * (which holds far more than this many events). */
+#define PROGRESS_EVERY 4096
+#define PROGRESS_INTERVAL_US 200000
+/* Offline, a flush comes at most once per this much capture time: a drain
+ * costs the same however sparse the capture, and a 30-hour capture paced
+ * like the live default would take tens of thousands of them. Records still
+ * end by their own packets' times. */
+#define OFFLINE_FLUSH_MIN_US (60 * USEC_PER_SEC)
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t rotate_requested;
@@ -37,6 +49,10 @@ struct collector {
 	struct ring_buffer *events;
 	int64_t mono_to_real_us; /* realtime us = monotonic ns / 1000 + this */
 	struct store_stats stats; /* of the flush under way */
+	bool offline; /* importing a capture: its clock is the time */
+	struct pcapread *capture; /* offline: the capture being read */
+	uint64_t capture_us; /* offline: the capture's time now */
+	uint64_t short_frames; /* offline: frames the XDP test run cannot take */
 	int flow_errors; /* records the flow table could not take, this flush */
 	bool store_failing; /* logged, until a flush succeeds again */
 };
@@ -69,6 +85,8 @@ static const char *ifname_of(const struct collector *c, __u32 ifindex)
 {
 	int i;
 
+	if (c->offline)
+		return OFFLINE_IFNAME;
 	for (i = 0; i < c->opt.n_ifaces; i++)
 		if (c->ifindex[i] == (int)ifindex)
 			return c->opt.ifnames[i];
@@ -120,7 +138,8 @@ static int flush(struct collector *c, bool final)
 	struct flow_totals tot;
 	int err, ended;
 
-	c->mono_to_real_us = (int64_t)clock_us(CLOCK_REALTIME) - (int64_t)start;
+	/* Offline, the programs' clock is the capture's, already real time. */
+	c->mono_to_real_us = c->offline ? 0 : (int64_t)clock_us(CLOCK_REALTIME) - (int64_t)start;
 	memset(&c->stats, 0, sizeof(c->stats));
 	c->flow_errors = 0;
 	err = tracker_drain(c->tracker, on_flow, c, &tot);
@@ -135,7 +154,12 @@ static int flush(struct collector *c, bool final)
 			c->flow_errors);
 	ring_buffer__consume(c->events);
 
-	now = clock_us(CLOCK_REALTIME);
+	now = c->offline ? c->capture_us : clock_us(CLOCK_REALTIME);
+	/* At the end of a capture its flows end as they would have: idle, or
+	 * after the FIN/RST linger, not "shutdown". */
+	if (final && c->offline)
+		flowtable_expire(c->flows, now + c->opt.idle_timeout_us + FIN_LINGER_US, on_record,
+				 c);
 	ended = final ? flowtable_end_all(c->flows, on_record, c) :
 			flowtable_expire(c->flows, now, on_record, c);
 	if (ended < 0)
@@ -146,7 +170,8 @@ static int flush(struct collector *c, bool final)
 	c->stats.kernel_packets = tot.packets;
 	c->stats.kernel_bytes = tot.bytes;
 	c->stats.non_ip = tot.non_ip;
-	c->stats.malformed = tot.malformed;
+	c->stats.malformed = tot.malformed + c->short_frames;
+	c->short_frames = 0;
 	c->stats.truncated = tot.truncated;
 	c->stats.map_update_failures = tot.map_update_failures;
 	c->stats.events = tot.events;
@@ -163,7 +188,8 @@ static int flush(struct collector *c, bool final)
 	else if (!err && c->store_failing)
 		fprintf(stderr, "flowdb-collector: writing to %s again\n", c->opt.data_dir);
 	c->store_failing = err != 0;
-	if (!err)
+	/* Retention by age means nothing for a capture's old timestamps. */
+	if (!err && !c->offline)
 		store_retain(c->store, now);
 
 	if (c->opt.verbose)
@@ -225,7 +251,9 @@ static int setup(struct collector *c)
 	struct flowtable_opts fto = { .idle_timeout_us = c->opt.idle_timeout_us,
 				      .active_timeout_us = c->opt.active_timeout_us,
 				      .linger_us = FIN_LINGER_US };
-	struct tracker_opts to = { .map_entries = c->opt.map_size };
+	struct tracker_opts to = { .map_entries = c->opt.map_size,
+				   .offline_clock = c->offline,
+				   .sequential = c->offline };
 	struct store_opts so = { 0 };
 	size_t used = 0;
 	char caps[64];
@@ -241,6 +269,8 @@ static int setup(struct collector *c)
 		used += snprintf(c->interfaces + used, sizeof(c->interfaces) - used, "%s%s",
 				 i ? "," : "", c->opt.ifnames[i]);
 	}
+	if (c->offline)
+		snprintf(c->interfaces, sizeof(c->interfaces), "%s", OFFLINE_IFNAME);
 	if (gethostname(c->hostname, sizeof(c->hostname)))
 		strcpy(c->hostname, "unknown");
 
@@ -340,6 +370,98 @@ static int run(struct collector *c)
 	return 0;
 }
 
+/* Redraws the progress line on a terminal: share of the file read,
+ * packets, rate. */
+static void show_progress(const struct pcapread *r, uint64_t packets, uint64_t start_us)
+{
+	uint64_t elapsed = clock_us(CLOCK_MONOTONIC) - start_us;
+
+	fprintf(stderr, "\rflowdb-collector: %3llu%%  %llu packets  %.0f packets/s ",
+		(unsigned long long)(pcapread_size(r) ?
+					     pcapread_offset(r) * 100 / pcapread_size(r) :
+					     100),
+		(unsigned long long)packets, elapsed ? packets * 1e6 / elapsed : 0.0);
+}
+
+/*
+ * Imports a capture: every frame through the XDP program at its capture
+ * time, flushing every flush interval of capture time (and on a filling
+ * map), so that timeouts and rotation follow the capture's clock. A
+ * malformed capture stops the import after what came before it is
+ * written. Returns 0 or a negative errno.
+ */
+static int run_offline(struct collector *c)
+{
+	uint64_t fill_limit = (uint64_t)c->opt.map_size * FILL_FLUSH_PERCENT / 100;
+	uint64_t interval = c->opt.flush_interval_us > OFFLINE_FLUSH_MIN_US ?
+				    c->opt.flush_interval_us :
+				    OFFLINE_FLUSH_MIN_US;
+	uint64_t start = clock_us(CLOCK_MONOTONIC), next_progress = start, next_flush = 0;
+	bool progress = isatty(STDERR_FILENO);
+	struct pcapread *r = c->capture;
+	char why[PCAPREAD_ERR_SIZE];
+	struct pcap_packet p;
+	uint64_t packets = 0;
+	__u64 pending;
+	int rc, err = 0;
+
+	while (!exiting && (rc = pcapread_next(r, &p, why, sizeof(why))) == 1) {
+		uint64_t ts_us = p.ts_ns / 1000;
+
+		if (!next_flush)
+			next_flush = ts_us + interval;
+		if (ts_us >= next_flush) {
+			c->capture_us = next_flush;
+			err = flush(c, false);
+			if (err)
+				break;
+			next_flush += interval;
+			/* After a silence, the next flush comes an interval after
+			 * the packet that ended it, not once per empty interval. */
+			if (ts_us >= next_flush)
+				next_flush = ts_us + interval;
+		}
+		c->capture_us = ts_us;
+		tracker_set_clock(c->tracker, p.ts_ns);
+		err = tracker_run_xdp(c->tracker, p.data,
+				      p.caplen < TRACKER_FRAME_MAX ? p.caplen : TRACKER_FRAME_MAX);
+		if (err == -EMSGSIZE) {
+			c->short_frames++;
+		} else if (err) {
+			fprintf(stderr, "flowdb-collector: cannot run the XDP program: %s\n",
+				strerror(-err));
+			break;
+		}
+		err = 0;
+		if (++packets % PROGRESS_EVERY)
+			continue;
+		/* Every packet may raise an event: take them before the ring
+		 * buffer fills, as the live loop's poll does. */
+		ring_buffer__consume(c->events);
+		if (!tracker_pending_flows(c->tracker, &pending) && pending >= fill_limit) {
+			err = flush(c, false);
+			if (err)
+				break;
+		}
+		if (progress && clock_us(CLOCK_MONOTONIC) >= next_progress) {
+			show_progress(r, packets, start);
+			next_progress = clock_us(CLOCK_MONOTONIC) + PROGRESS_INTERVAL_US;
+		}
+	}
+	if (progress)
+		show_progress(r, packets, start);
+	fprintf(stderr, "%sflowdb-collector: read %llu packets from %s in %.2f s\n",
+		progress ? "\n" : "", (unsigned long long)packets, c->opt.read_path,
+		(clock_us(CLOCK_MONOTONIC) - start) / 1e6);
+	if (!err && rc < 0) {
+		fprintf(stderr,
+			"flowdb-collector: %s: %s; the %llu packets before it are written\n",
+			c->opt.read_path, why, (unsigned long long)packets);
+		err = -EINVAL;
+	}
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -357,14 +479,27 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	c.offline = c.opt.read_path != NULL;
+	if (c.offline) {
+		char why[PCAPREAD_ERR_SIZE];
+
+		/* Before anything is created: not a capture, no data directory. */
+		if (pcapread_open(&c.capture, c.opt.read_path, why, sizeof(why))) {
+			fprintf(stderr, "flowdb-collector: %s: %s\n", c.opt.read_path, why);
+			return 1;
+		}
+	}
 	err = setup(&c);
-	if (!err) {
+	if (!err && c.offline) {
+		err = run_offline(&c);
+	} else if (!err) {
 		fprintf(stderr, "flowdb-collector %s: watching %s (%s), writing to %s\n",
 			FLOWDB_VERSION, c.interfaces, c.opt.egress ? "in and out" : "in",
 			c.opt.data_dir);
 		err = run(&c);
 	}
-	if (c.tracker && c.events) {
+	/* A capture without a packet has no time to write anything at. */
+	if (c.tracker && c.events && (!c.offline || c.capture_us)) {
 		/* Detach first, so that the last drain holds every packet counted. */
 		tracker_detach(c.tracker);
 		if (flush(&c, true) && !err)
@@ -375,5 +510,6 @@ int main(int argc, char **argv)
 	if (store_close(c.store) && !err)
 		err = -EIO;
 	flowtable_free(c.flows);
+	pcapread_close(c.capture);
 	return err ? 1 : 0;
 }

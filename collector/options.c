@@ -12,10 +12,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: flowdb-collector -i IFACE [-i IFACE ...] [-d DIR] [options]\n"
+		"       flowdb-collector --read CAPTURE [-d DIR] [options]\n"
 		"Counts every packet on the interfaces into per-flow records (XDP ingress,\n"
 		"tc egress with --egress) and writes them to rotating SQLite files in DIR.\n"
+		"With --read, pushes a capture (pcap or pcapng, Ethernet) through the same\n"
+		"XDP program instead, timed by the capture's own clock.\n"
 		"\n"
 		"  -i, --interface IFACE    interface to watch (repeatable, at most %d)\n"
+		"      --read CAPTURE       import a capture file instead (ifname \"pcap\")\n"
 		"  -d, --data-dir DIR       where the flow files go (default %s)\n"
 		"      --egress             also record outgoing traffic (tc clsact egress)\n"
 		"      --xdp-mode MODE      auto (default), native or generic\n"
@@ -49,11 +53,13 @@ enum {
 	OPT_RETAIN_SIZE,
 	OPT_MAP_SIZE,
 	OPT_VERSION,
+	OPT_READ,
 };
 
 static const struct option longopts[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "data-dir", required_argument, NULL, 'd' },
+	{ "read", required_argument, NULL, OPT_READ },
 	{ "egress", no_argument, NULL, OPT_EGRESS },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 	{ "flush-interval", required_argument, NULL, OPT_FLUSH_INTERVAL },
@@ -144,6 +150,9 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 		case 'd':
 			o->data_dir = optarg;
 			break;
+		case OPT_READ:
+			o->read_path = optarg;
+			break;
 		case OPT_EGRESS:
 			o->egress = true;
 			break;
@@ -199,8 +208,14 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			argv[optind]);
 		return -EINVAL;
 	}
-	if (!o->n_ifaces) {
-		fprintf(err, "flowdb-collector: no interface: give at least one -i IFACE\n");
+	if (o->read_path && (o->n_ifaces || o->egress)) {
+		fprintf(err,
+			"flowdb-collector: --read imports a capture: no -i or --egress with it\n");
+		return -EINVAL;
+	}
+	if (!o->n_ifaces && !o->read_path) {
+		fprintf(err, "flowdb-collector: no interface: give at least one -i IFACE, "
+			     "or --read FILE\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -15,6 +15,7 @@ struct options {
 	const char *ifnames[OPTIONS_MAX_IFACES];
 	int n_ifaces;
 	const char *data_dir;
+	const char *read_path; /* a capture to import instead of interfaces */
 	bool egress;
 	enum tracker_xdp_mode xdp_mode;
 	uint64_t flush_interval_us;

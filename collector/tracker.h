@@ -20,6 +20,9 @@ enum tracker_xdp_mode {
 struct tracker_opts {
 	__u32 map_entries; /* flows per generation; 0: FLOW_MAP_DEFAULT_ENTRIES */
 	bool offline_clock; /* time comes from tracker_set_clock(), not the kernel */
+	/* Programs run only through tracker_run_xdp() from the draining
+	 * thread, never attached: a drain needs no wait for other runs. */
+	bool sequential;
 };
 
 /* Called once per drained flow. Returns 0, or a negative errno that
@@ -59,6 +62,20 @@ int tracker_events_fd(const struct tracker *t);
 
 /* With offline_clock: the time the next packets are accounted at. */
 void tracker_set_clock(struct tracker *t, __u64 ns);
+
+/* Frames tracker_run_xdp() takes: an Ethernet header at least (the test
+ * run refuses less), and at most what an XDP program sees in one page
+ * (less headroom and the skb_shared_info tail). Longer frames are run
+ * cut to this: the program reads headers only, and takes the bytes from
+ * the IP header. */
+#define TRACKER_FRAME_MIN 14
+#define TRACKER_FRAME_MAX 3520
+
+/* Runs the XDP program once on frame, as if it had just arrived: offline
+ * import through the very program that runs live. Returns 0, -EMSGSIZE
+ * for a frame outside [TRACKER_FRAME_MIN, TRACKER_FRAME_MAX], or another
+ * negative errno. */
+int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len);
 
 /*
  * Moves the programs to the other flow generation, waits until none still

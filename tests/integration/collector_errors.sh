@@ -25,7 +25,7 @@ expect 1 "flowdb-collector: unknown interface 'nope0'" \
 	"$COLLECTOR" -i nope0 -d "$WORK/data"
 expect 2 "flowdb-collector: --idle-timeout: bad duration '15 s' (use e.g. 30s, 5m, 1h, 7d)" \
 	"$COLLECTOR" -i "$VETH_RX" --idle-timeout "15 s"
-expect 2 "flowdb-collector: no interface: give at least one -i IFACE" "$COLLECTOR"
+expect 2 "flowdb-collector: no interface: give at least one -i IFACE, or --read FILE" "$COLLECTOR"
 expect 1 "flowdb-collector: data directory '$WORK/a-file' is not usable: Not a directory" \
 	"$COLLECTOR" -i "$VETH_RX" -d "$WORK/a-file"
 chmod 0777 "$WORK"

@@ -21,7 +21,7 @@ struct flow {
 };
 
 struct gen_opts {
-	uint32_t flows, packets, seed, max_payload;
+	uint32_t flows, packets, seed, max_payload, gap_us;
 	uint64_t start_us;
 	const char *pcap_path, *truth_path;
 };
@@ -41,6 +41,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: pcapgen --pcap FILE --truth FILE [--flows N] [--packets N]\n"
 		     "               [--seed N] [--max-payload N] [--start EPOCH_SECONDS]\n"
+		     "               [--gap-us N (between packets, default 10)]\n"
 		     "Writes a capture of N distinct flows (IPv4 and IPv6; TCP, UDP, ICMP,\n"
 		     "SCTP, GRE/ESP; untagged, 802.1Q and QinQ) and, per flow, the ground truth\n"
 		     "as CSV: direction,ip_version,proto,src_addr,dst_addr,src_port,dst_port,\n"
@@ -186,7 +187,7 @@ static int generate(const struct gen_opts *o)
 			s.tcp_flags = tcp_flags_for(f->packets_sent, f->packets_planned);
 		s.payload_len = s.tcp_flags == 0x02 ? 0 : rnd() % (o->max_payload + 1);
 		if (pkt_build(&s, frame, sizeof(frame), &l) ||
-		    pcapw_write(pcap, o->start_us + (uint64_t)n * PACKET_GAP_US, frame, l.len))
+		    pcapw_write(pcap, o->start_us + (uint64_t)n * o->gap_us, frame, l.len))
 			goto cleanup;
 		f->packets_sent++;
 		f->bytes += l.l3_bytes;
@@ -214,6 +215,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "max-payload", required_argument, NULL, 'm' },
 		{ "start", required_argument, NULL, 'u' },
+		{ "gap-us", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -221,7 +223,8 @@ int main(int argc, char **argv)
 			      .packets = 50000,
 			      .seed = 1,
 			      .max_payload = 1200,
-			      .start_us = DEFAULT_START_US };
+			      .start_us = DEFAULT_START_US,
+			      .gap_us = PACKET_GAP_US };
 	uint32_t start_s;
 	int c;
 
@@ -250,6 +253,9 @@ int main(int argc, char **argv)
 		case 'u':
 			bad = parse_u32("--start", optarg, 0, UINT32_MAX, &start_s);
 			o.start_us = (uint64_t)start_s * 1000000;
+			break;
+		case 'g':
+			bad = parse_u32("--gap-us", optarg, 0, UINT32_MAX, &o.gap_us);
 			break;
 		case 'h':
 			usage(stdout);

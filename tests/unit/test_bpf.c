@@ -520,9 +520,33 @@ static void test_drain_under_load(void **state)
 	assert_int_equal(all.bytes, s.bytes);
 }
 
+/* tracker_run_xdp() takes frames from an Ethernet header, which the
+ * kernel's test run needs, to one page of data. */
+static void test_run_xdp_sizes(void **state)
+{
+	static uint8_t frame[TRACKER_FRAME_MAX + 1];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .repeat = 1);
+	static struct flow_set set;
+	struct flow_totals tot;
+
+	if (!tracker)
+		skip();
+	assert_int_equal(tracker_run_xdp(tracker, frame, TRACKER_FRAME_MIN), 0);
+	assert_int_equal(tracker_run_xdp(tracker, frame, TRACKER_FRAME_MAX), 0);
+	assert_int_equal(tracker_run_xdp(tracker, frame, TRACKER_FRAME_MIN - 1), -EMSGSIZE);
+	assert_int_equal(tracker_run_xdp(tracker, frame, TRACKER_FRAME_MAX + 1), -EMSGSIZE);
+	opts.data_size_in = TRACKER_FRAME_MIN - 1;
+	assert_int_not_equal(bpf_prog_test_run_opts(tracker_xdp_fd(tracker), &opts), 0);
+	/* Two zeroed frames: not IP, counted as such, no flow. */
+	assert_int_equal(tracker_drain(tracker, collect_flow, &set, &tot), 0);
+	assert_int_equal(tot.non_ip, 2);
+	assert_int_equal(set.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_xdp_sizes),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_cuts),
 		cmocka_unit_test(test_tc_egress_gso),

@@ -132,8 +132,11 @@ static void test_messages(void **state)
 		const char *args[4];
 		const char *message;
 	} cases[] = {
-		{ { NULL }, "flowdb-collector: no interface: give at least one -i IFACE\n" },
+		{ { NULL },
+		  "flowdb-collector: no interface: give at least one -i IFACE, or --read FILE\n" },
 		{ { "-i", NULL }, "flowdb-collector: -i needs a value\n" },
+		{ { "--read", "x.pcap", "-i", "eth0" },
+		  "flowdb-collector: --read imports a capture: no -i or --egress with it\n" },
 		{ { "-i", "eth0", "--bogus", NULL },
 		  "flowdb-collector: unknown option '--bogus' (see --help)\n" },
 		{ { "-i", "eth0", "extra", NULL },

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make install with PREFIX and DESTDIR puts both programs and both man pages
+# where they belong; the installed programs run, and the pages render with
+# no warnings. Needs neither root nor a namespace.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/netns.sh"
+
+work_dir
+root=$WORK/root
+make -s -C "$top" install DESTDIR="$root" PREFIX=/opt/flowdb >"$WORK/make.log" 2>&1 ||
+	fail "make install: $(cat "$WORK/make.log")"
+for f in bin/flowdb sbin/flowdb-collector share/man/man1/flowdb.1 \
+	share/man/man8/flowdb-collector.8; do
+	[ -f "$root/opt/flowdb/$f" ] || fail "make install did not install $f"
+done
+"$root/opt/flowdb/bin/flowdb" --version | grep -q '^flowdb ' || fail "the installed flowdb does not run"
+"$root/opt/flowdb/sbin/flowdb-collector" --version | grep -q '^flowdb-collector ' ||
+	fail "the installed flowdb-collector does not run"
+if command -v man >/dev/null; then
+	for page in man1/flowdb.1 man8/flowdb-collector.8; do
+		warnings=$(MANWIDTH=80 man --warnings -l "$root/opt/flowdb/share/man/$page" 2>&1 >/dev/null)
+		[ -z "$warnings" ] || fail "$page: $warnings"
+	done
+fi
+echo "PASS: make install places both programs and both pages under DESTDIR/PREFIX"

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# flowdb-collector --read pushes captures through the same XDP program
+# (BPF_PROG_TEST_RUN) and writes the same database, timed by the capture:
+#  - a generated 30-hour capture gives 30 hourly files whose records sum to
+#    the generator's ground truth exactly, and to tshark's view of it; so
+#    does a 200,000-packet one at line rate, events included;
+#  - every real capture in ../shared/pcaps, as classic pcap, as nanosecond
+#    pcap and as pcapng, equals tshark's view per 5-tuple;
+#  - a capture cut mid-record fails naming the byte offset, with every
+#    packet before the cut written; other link types and non-captures fail
+#    with one line.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/netns.sh"
+. "$top/tests/lib/collector.sh"
+
+[ "$(id -u)" = 0 ] || skip "needs root (BPF)"
+for cmd in tshark editcap python3; do
+	command -v "$cmd" >/dev/null || skip "needs $cmd"
+done
+work_dir
+pcaps=$(cd "$top/../shared/pcaps" 2>/dev/null && pwd) || pcaps=
+
+# import NAME CAPTURE [OPTIONS]: reads CAPTURE into $WORK/NAME.
+import() {
+	local name=$1 capture=$2
+	shift 2
+	"$COLLECTOR" --read "$capture" -d "$WORK/$name" "$@" 2>"$WORK/$name.log" ||
+		fail "--read $capture: $(cat "$WORK/$name.log")"
+}
+
+# 20,000 packets 5.4 s apart from a whole hour: 30 hours of capture time.
+"$top/build/tests/pcapgen" --flows 4000 --packets 20000 --seed 5 --gap-us 5400000 \
+	--pcap "$WORK/gen.pcap" --truth "$WORK/gen.csv"
+import gen "$WORK/gen.pcap" --rotate-interval 1h
+n=$(find "$WORK/gen" -name 'flows-*.db' | wc -l)
+[ "$n" = 30 ] || fail "a 30-hour capture gave $n hourly files, expected 30"
+python3 "$top/tests/lib/flowcmp.py" db "$WORK/gen" "$WORK/gen.csv" pcap 30 ||
+	fail "the imported generated capture differs from its ground truth"
+python3 "$top/tests/lib/tsharkflows.py" "$WORK/gen.pcap" "$WORK/gen" ||
+	fail "the imported generated capture differs from tshark's view"
+
+# 200,000 packets at line rate: more events than the ring buffer holds at
+# once, all kept.
+"$top/build/tests/pcapgen" --flows 20000 --packets 200000 --seed 6 \
+	--pcap "$WORK/fast.pcap" --truth "$WORK/fast.csv"
+import fast "$WORK/fast.pcap"
+python3 "$top/tests/lib/flowcmp.py" db "$WORK/fast" "$WORK/fast.csv" pcap 1 ||
+	fail "the imported fast capture differs from its ground truth"
+
+if [ -z "$pcaps" ]; then
+	echo "(no ../shared/pcaps: real captures not checked)"
+else
+	for p in "$pcaps"/*.pcap; do
+		name=$(basename "$p" .pcap)
+		editcap -F nsecpcap "$p" "$WORK/$name.ns.pcap"
+		editcap -F pcapng "$p" "$WORK/$name.pcapng"
+		for variant in "$p" "$WORK/$name.ns.pcap" "$WORK/$name.pcapng"; do
+			out=$name-$(basename "$variant" | tr . -)
+			import "$out" "$variant"
+			python3 "$top/tests/lib/tsharkflows.py" "$variant" "$WORK/$out" ||
+				fail "$variant: the import differs from tshark's view"
+		done
+	done
+fi
+
+# Cut in the middle of the 1000th record: the first 999 packets are written.
+size=$(python3 - "$WORK/gen.pcap" <<'EOF'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off = 24
+for _ in range(999):
+    off += 16 + struct.unpack_from("<I", data, off + 8)[0]
+print(off + 10)
+EOF
+)
+head -c "$size" "$WORK/gen.pcap" >"$WORK/cut.pcap"
+rc=0
+"$COLLECTOR" --read "$WORK/cut.pcap" -d "$WORK/cut" 2>"$WORK/cut.log" || rc=$?
+[ "$rc" = 1 ] || fail "a cut capture exited $rc, expected 1"
+grep -qx "flowdb-collector: $WORK/cut.pcap: truncated packet record at byte $((size - 10)); the 999 packets before it are written" "$WORK/cut.log" ||
+	fail "a cut capture said: $(cat "$WORK/cut.log")"
+head -c "$((size - 10))" "$WORK/gen.pcap" >"$WORK/whole999.pcap"
+python3 "$top/tests/lib/tsharkflows.py" "$WORK/whole999.pcap" "$WORK/cut" ||
+	fail "the packets before the cut were not all written"
+
+# Not Ethernet (113: Linux cooked capture), and not a capture at all.
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x71\0\0\0' >"$WORK/sll.pcap"
+rc=0
+"$COLLECTOR" --read "$WORK/sll.pcap" -d "$WORK/sll" 2>"$WORK/sll.log" || rc=$?
+[ "$rc" = 1 ] && [ "$(cat "$WORK/sll.log")" = "flowdb-collector: $WORK/sll.pcap: link type 113 is not Ethernet (1)" ] ||
+	fail "a Linux cooked capture: exit $rc, $(cat "$WORK/sll.log")"
+echo "hello" >"$WORK/text.pcap"
+rc=0
+"$COLLECTOR" --read "$WORK/text.pcap" -d "$WORK/text" 2>"$WORK/text.log" || rc=$?
+[ "$rc" = 1 ] && [ "$(cat "$WORK/text.log")" = "flowdb-collector: $WORK/text.pcap: not a pcap or pcapng file" ] ||
+	fail "a text file: exit $rc, $(cat "$WORK/text.log")"
+[ ! -e "$WORK/text" ] || fail "a text file still created the data directory"
+echo "PASS: captures imported through the XDP program equal the ground truth and tshark"
