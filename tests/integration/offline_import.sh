@@ -19,7 +19,14 @@ for cmd in tshark editcap python3; do
 	command -v "$cmd" >/dev/null || skip "needs $cmd"
 done
 work_dir
-pcaps=$(cd "$top/../shared/pcaps" 2>/dev/null && pwd) || pcaps=
+# The shared captures sit beside the project; FLOWDB_PCAPS may name them.
+pcaps=
+for d in "${FLOWDB_PCAPS:-}" "$top/../shared/pcaps" /work/shared/pcaps; do
+	if [ -n "$d" ] && [ -d "$d" ]; then
+		pcaps=$d
+		break
+	fi
+done
 
 # import NAME CAPTURE [OPTIONS]: reads CAPTURE into $WORK/NAME.
 import() {
