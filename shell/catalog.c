@@ -99,12 +99,14 @@ int catalog_add(struct catalog *c, const char *path, bool is_dir)
 	return push_string(&c->paths, &c->n_paths, path);
 }
 
+int64_t catalog_time_end(const struct catalog_file *f)
+{
+	return f->wal ? INT64_MAX : f->time_end_us;
+}
+
 bool catalog_overlaps(const struct catalog_file *f, int64_t lo, int64_t hi)
 {
-	/* The file being written grows past the range read at refresh. */
-	int64_t end = f->wal ? INT64_MAX : f->time_end_us;
-
-	return f->time_start_us <= hi && end >= lo;
+	return f->time_start_us <= hi && catalog_time_end(f) >= lo;
 }
 
 /* Records why f is skipped and warns once. Returns 0 or -ENOMEM. */

@@ -81,6 +81,10 @@ int catalog_add(struct catalog *c, const char *path, bool is_dir);
  */
 int catalog_refresh(struct catalog *c);
 
+/* The latest time f's rows may have: its meta's, or unbounded for the
+ * file being written, whose range grows while it is read. */
+int64_t catalog_time_end(const struct catalog_file *f);
+
 /* Whether f's rows may have a time (first_seen, last_seen or time) between
  * lo and hi inclusive. */
 bool catalog_overlaps(const struct catalog_file *f, int64_t lo, int64_t hi);

@@ -313,7 +313,7 @@ static bool file_can_match(const struct union_vtab *vt, const struct union_curso
 {
 	const struct union_window *w = vt->mod->window;
 	double lo = (double)f->time_start_us;
-	double hi = f->wal ? 9.3e18 : (double)f->time_end_us;
+	double hi = (double)catalog_time_end(f);
 	int i;
 
 	if ((vt->first_col >= 0 || vt->time_col >= 0) &&
