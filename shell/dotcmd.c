@@ -3,10 +3,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <langinfo.h>
+#include <sys/ioctl.h>
 #include "dotcmd.h"
 #include "fmt.h"
 #include "funcs.h"
 #include "queries.h"
+#include "units.h"
+
+/* Bars of a chart whose bucket is not given: one screen. */
+#define CHART_TEXT_BARS 40
+
+static const char dotcmds_param_usage[] = ".param [list|set NAME VALUE|unset NAME|clear]";
 
 int dotcmd_tokenize(char *line, char **argv, int max)
 {
@@ -146,7 +154,7 @@ static int cmd_mode(struct shell *sh, int argc, char **argv)
 		return 0;
 	}
 	if (render_mode_parse(argv[1], &sh->render.mode)) {
-		shell_error(sh, ".mode: unknown mode \"%s\"; use table, csv, json or line",
+		shell_error(sh, ".mode: unknown mode \"%s\"; use table, csv, json, line or html",
 			    argv[1]);
 		return -EINVAL;
 	}
@@ -290,6 +298,105 @@ static int cmd_query(struct shell *sh, int argc, char **argv)
 	return shell_run_query(sh, argv[1], argc - 2, argv + 2);
 }
 
+/* .param [list | set NAME VALUE | unset NAME | clear] */
+static int cmd_param(struct shell *sh, int argc, char **argv)
+{
+	static const struct {
+		const char *action;
+		int n_args;
+		const char *usage;
+	} actions[] = {
+		{ "list", 0, ".param list" },
+		{ "set", 2, ".param set NAME VALUE" },
+		{ "unset", 1, ".param unset NAME" },
+		{ "clear", 0, ".param clear" },
+	};
+	const char *action = argc > 1 ? argv[1] : "list";
+	size_t i, n = sizeof(actions) / sizeof(actions[0]);
+	int err;
+
+	for (i = 0; i < n && strcmp(actions[i].action, action); i++)
+		;
+	if (i == n) {
+		shell_error(sh, ".param: unknown action \"%s\"; usage: %s", action,
+			    dotcmds_param_usage);
+		return -EINVAL;
+	}
+	if (argc > 1 && argc - 2 != actions[i].n_args) {
+		shell_error(sh, ".param %s: %s; usage: %s", action,
+			    argc - 2 < actions[i].n_args ? "missing argument" : "too many arguments",
+			    actions[i].usage);
+		return -EINVAL;
+	}
+	if (!strcmp(action, "list")) {
+		for (i = 0; i < sh->n_params; i++)
+			fprintf(sh->out, ":%-15s %s\n", sh->params[i].name, sh->params[i].value);
+		return 0;
+	}
+	if (!strcmp(action, "clear")) {
+		shell_clear_params(sh);
+		return 0;
+	}
+	err = shell_set_param(sh, argv[2], argc == 4 ? argv[3] : NULL);
+	if (err == -EINVAL)
+		shell_error(sh, ".param %s: bad name \"%s\": use letters, digits and _", action,
+			    argv[2]);
+	else if (err == -ENOENT)
+		shell_error(sh, ".param unset: no parameter \"%s\"", argv[2]);
+	else if (err)
+		shell_error(sh, "out of memory");
+	return err ? -EINVAL : 0;
+}
+
+/* The columns a chart on out may fill: the terminal's width, else
+ * $COLUMNS, else 80. */
+static int out_columns(FILE *out)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+
+	if (!ioctl(fileno(out), TIOCGWINSZ, &ws) && ws.ws_col)
+		return ws.ws_col;
+	if (env && atoi(env) > 0)
+		return atoi(env);
+	return 80;
+}
+
+/* .chart [bytes|packets|flows] [BUCKET] */
+static int cmd_chart(struct shell *sh, int argc, char **argv)
+{
+	struct chart c = { .metric = "bytes", .unit = CHART_BYTES };
+	int64_t from, to;
+	uint64_t bucket = 0;
+	int i, err;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "bytes") || !strcmp(argv[i], "packets") ||
+		    !strcmp(argv[i], "flows")) {
+			c.metric = argv[i];
+			c.unit = strcmp(argv[i], "bytes") ? CHART_COUNT : CHART_BYTES;
+		} else if (units_parse_duration(argv[i], &bucket) || !bucket ||
+			   bucket > INT64_MAX) {
+			shell_error(sh, ".chart: \"%s\" is neither bytes, packets, flows nor a "
+					"bucket length (5m, 1h)", argv[i]);
+			return -EINVAL;
+		}
+	}
+	if (shell_window_range(sh, shell_now_us(), &from, &to))
+		return -EINVAL;
+	c.bucket_us = bucket ? (int64_t)bucket : chart_bucket(to - from, CHART_TEXT_BARS);
+	err = shell_series(sh, &c, from, to);
+	if (err)
+		return err;
+	err = chart_text(sh->out, &c, out_columns(sh->out),
+			 !strcmp(nl_langinfo(CODESET), "UTF-8"));
+	chart_free(&c);
+	fflush(sh->out);
+	if (err)
+		shell_error(sh, "cannot write the chart: %s", strerror(EIO));
+	return err ? -EINVAL : 0;
+}
+
 /* .show */
 static int cmd_show(struct shell *sh, int argc, char **argv)
 {
@@ -312,15 +419,19 @@ static int cmd_quit(struct shell *sh, int argc, char **argv)
 }
 
 const struct dotcmd dotcmds[] = {
+	{ ".chart", NULL, 0, 2, ".chart [bytes|packets|flows] [BUCKET]",
+	  "traffic over the session window as a bar chart", cmd_chart },
 	{ ".files", NULL, 0, 0, ".files", "list the flow files: time range, size, host, status",
 	  cmd_files },
 	{ ".headers", NULL, 1, 1, ".headers on|off", "column names in table and csv output",
 	  cmd_headers },
 	{ ".help", NULL, 0, 1, ".help [COMMAND]", "this list, or one command's help", cmd_help },
-	{ ".mode", NULL, 0, 1, ".mode [table|csv|json|line]", "set the output format, or show it",
+	{ ".mode", NULL, 0, 1, ".mode [table|csv|json|line|html]", "set the output format, or show it",
 	  cmd_mode },
 	{ ".output", NULL, 0, 1, ".output [FILE]", "write results to FILE, or to standard output",
 	  cmd_output },
+	{ ".param", NULL, 0, 3, dotcmds_param_usage,
+	  "values for :NAME parameters of SQL", cmd_param },
 	{ ".q", ".query", 1, -1, ".q NAME [ARG...]", "run a canned query (arguments: .queries)",
 	  cmd_query },
 	{ ".queries", NULL, 0, 0, ".queries", "list the canned queries and their arguments",

@@ -2,6 +2,7 @@
 /* flowdb: SQL over every flow file, interactive or for cron. */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "fmt.h"
 #include "input.h"
 #include "queries.h"
+#include "report.h"
 #include "shell.h"
 
 #define DEFAULT_DATA_DIR "/var/lib/flowdb"
@@ -25,7 +27,12 @@ struct args {
 	const char *since, *until;
 	const char *output;
 	enum render_mode mode;
+	const char *format; /* as typed: a render mode, or a report format */
+	const char *report;
 	bool headers, stats, bail;
+	bool needs_query; /* --limit or --host */
+	enum report_kind report_kind;
+	enum report_format report_format;
 };
 
 static void usage(FILE *out)
@@ -39,12 +46,15 @@ static void usage(FILE *out)
 		"                          when no FILE or DIR is named; repeatable)\n"
 		"  -c, --command CMD       run SQL or a dot-command, then exit (repeatable)\n"
 		"  -q, --query NAME        run a canned query, then exit (.queries lists them)\n"
+		"  -r, --report KIND       write the daily or hourly report, then exit\n"
 		"      --since WHEN        start of the time window\n"
 		"      --until WHEN        end of the time window\n"
 		"      --limit N           canned query: rows to show\n"
 		"      --host ADDR         canned query: the host, for the host query\n"
-		"  -p, --param NAME=VALUE  canned query: any parameter (repeatable)\n"
-		"  -f, --format MODE       table (default), csv, json or line\n"
+		"  -p, --param NAME=VALUE  a canned query's parameter, or the value of :NAME\n"
+		"                          in SQL (repeatable)\n"
+		"  -f, --format MODE       table (default), csv, json, line or html;\n"
+		"                          a report: text (default), csv, json or html\n"
 		"      --no-headers        no header row in table and csv output\n"
 		"  -o, --output FILE       write results to FILE\n"
 		"      --stats             after each statement, files and rows read (stderr)\n"
@@ -73,6 +83,7 @@ static const struct option longopts[] = {
 	{ "data-dir", required_argument, NULL, 'd' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "query", required_argument, NULL, 'q' },
+	{ "report", required_argument, NULL, 'r' },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
@@ -138,7 +149,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 	int64_t us;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "d:c:q:p:f:o:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:c:q:r:p:f:o:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (add_source(c, optarg, true))
@@ -153,6 +164,14 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 			break;
 		case 'q':
 			a->query = optarg;
+			break;
+		case 'r':
+			if (report_kind_parse(optarg, &a->report_kind)) {
+				fprintf(stderr, "flowdb: bad --report \"%s\": use daily or hourly\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->report = optarg;
 			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:
@@ -169,6 +188,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		case OPT_HOST:
 			if (add_param(a, opt == OPT_LIMIT ? "limit" : "host", optarg))
 				return -EINVAL;
+			a->needs_query = true;
 			break;
 		case 'p':
 			if (!strchr(optarg, '=')) {
@@ -180,12 +200,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 				return -EINVAL;
 			break;
 		case 'f':
-			if (render_mode_parse(optarg, &a->mode)) {
-				fprintf(stderr,
-					"flowdb: bad --format \"%s\": use table, csv, json or line\n",
-					optarg);
-				return -EINVAL;
-			}
+			a->format = optarg;
 			break;
 		case OPT_NO_HEADERS:
 			a->headers = false;
@@ -210,12 +225,22 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 			return -EINVAL;
 		}
 	}
-	if (a->query && a->n_commands) {
-		fprintf(stderr, "flowdb: --query and --command do not go together\n");
+	if (!!a->query + !!a->n_commands + !!a->report > 1) {
+		fprintf(stderr, "flowdb: use one of --query, --command and --report\n");
 		return -EINVAL;
 	}
-	if (a->n_params && !a->query) {
-		fprintf(stderr, "flowdb: --limit, --host and --param need --query\n");
+	if (a->report && a->format && report_format_parse(a->format, &a->report_format)) {
+		fprintf(stderr, "flowdb: bad --format \"%s\" for a report: use text, csv, json or "
+				"html\n", a->format);
+		return -EINVAL;
+	}
+	if (!a->report && a->format && render_mode_parse(a->format, &a->mode)) {
+		fprintf(stderr, "flowdb: bad --format \"%s\": use table, csv, json, line or html\n",
+			a->format);
+		return -EINVAL;
+	}
+	if (a->needs_query && !a->query) {
+		fprintf(stderr, "flowdb: --limit and --host need --query\n");
 		return -EINVAL;
 	}
 	for (; optind < argc; optind++)
@@ -266,6 +291,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flowdb: out of memory\n");
 		return 1;
 	}
+	/* The character set only: charts draw with block characters in UTF-8. */
+	setlocale(LC_CTYPE, "");
 	err = parse_args(argc, argv, &a, c);
 	if (err) {
 		catalog_free(c);
@@ -288,6 +315,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flowdb: cannot write \"%s\": %s\n", a.output, strerror(-err));
 		goto cleanup;
 	}
+	/* Without --query, --param values are for the SQL's :NAME parameters. */
+	for (i = 0; !a.query && i < a.n_params; i++) {
+		char *eq = strchr(a.params[i], '=');
+
+		*eq = '\0';
+		err = shell_set_param(sh, a.params[i], eq + 1);
+		if (err == -EINVAL)
+			fprintf(stderr, "flowdb: bad --param name \"%s\": use letters, digits and _\n",
+				a.params[i]);
+		else if (err)
+			fprintf(stderr, "flowdb: out of memory\n");
+		if (err)
+			goto cleanup;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	if (catalog_refresh(c)) {
 		fprintf(stderr, "flowdb: out of memory\n");
@@ -296,7 +337,9 @@ int main(int argc, char **argv)
 	}
 	if (!c->n_files)
 		fprintf(stderr, "flowdb: warning: no flow files found\n");
-	if (a.query) {
+	if (a.report) {
+		err = report_run(sh, a.report_kind, a.report_format, shell_now_us());
+	} else if (a.query) {
 		err = shell_run_query(sh, a.query, a.n_params, a.params);
 	} else if (a.n_commands) {
 		for (i = 0; i < a.n_commands && !sh->quit; i++) {

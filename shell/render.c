@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Writes result rows as an aligned table, CSV (RFC 4180), JSON or lines. */
+/* Writes result rows as an aligned table, CSV (RFC 4180), JSON, lines or HTML. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -22,6 +22,7 @@ static const char *const mode_names[] = {
 	[RENDER_CSV] = "csv",
 	[RENDER_JSON] = "json",
 	[RENDER_LINE] = "line",
+	[RENDER_HTML] = "html",
 };
 #define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
 
@@ -242,6 +243,33 @@ static const char *cell_text(const struct render *r, const struct cell *c)
 	return c->len ? r->text.data + c->off : "";
 }
 
+/* Writes v as people read a column of kind into buf: "1.5 MiB", an ISO
+ * 8601 time, "2m05s"; for HUMAN_NONE leaves buf empty. */
+static void human_text(enum human kind, int64_t v, char *buf, size_t size)
+{
+	switch (kind) {
+	case HUMAN_BYTES:
+		fmt_bytes(buf, size, v);
+		break;
+	case HUMAN_TIME:
+		fmt_time(buf, size, v, TABLE_TIME_DIGITS);
+		break;
+	case HUMAN_DURATION:
+		fmt_duration(buf, size, v);
+		break;
+	case HUMAN_NONE:
+		break;
+	}
+}
+
+bool render_human(const char *name, int64_t v, char *buf, size_t size)
+{
+	enum human kind = human_kind(name);
+
+	human_text(kind, v, buf, size);
+	return kind != HUMAN_NONE;
+}
+
 /* Formats column i of the current row into r->text as c. Returns 0 or
  * -ENOMEM. */
 static int table_cell(struct render *r, sqlite3_stmt *stmt, int i, struct cell *c)
@@ -249,7 +277,6 @@ static int table_cell(struct render *r, sqlite3_stmt *stmt, int i, struct cell *
 	int type = i < sqlite3_data_count(stmt) ? sqlite3_column_type(stmt, i) : SQLITE_NULL;
 	const unsigned char *text;
 	char human[FMT_BUF_SIZE];
-	int64_t v;
 	int ret;
 
 	c->off = r->text.len;
@@ -257,22 +284,10 @@ static int table_cell(struct render *r, sqlite3_stmt *stmt, int i, struct cell *
 	c->null = type == SQLITE_NULL;
 	human[0] = '\0';
 	if (type == SQLITE_INTEGER) {
-		v = sqlite3_column_int64(stmt, i);
-		switch (r->cols[i].human) {
-		case HUMAN_BYTES:
-			fmt_bytes(human, sizeof(human), v);
-			break;
-		case HUMAN_TIME:
-			/* A time reads like text, and is all one width anyway. */
+		human_text(r->cols[i].human, sqlite3_column_int64(stmt, i), human, sizeof(human));
+		/* A time reads like text, and is all one width anyway. */
+		if (r->cols[i].human == HUMAN_TIME)
 			c->right = false;
-			fmt_time(human, sizeof(human), v, TABLE_TIME_DIGITS);
-			break;
-		case HUMAN_DURATION:
-			fmt_duration(human, sizeof(human), v);
-			break;
-		case HUMAN_NONE:
-			break;
-		}
 	}
 	if (human[0]) {
 		ret = buf_put(&r->text, human, strlen(human));
@@ -609,6 +624,115 @@ static void line_row(struct render *r, sqlite3_stmt *stmt)
 	}
 }
 
+/* Writes s (n bytes) as HTML text: markup characters as entities and
+ * each byte that is not part of valid UTF-8 as U+FFFD. */
+static void html_text(FILE *out, const unsigned char *s, size_t n)
+{
+	size_t i, len;
+	uint32_t cp;
+
+	for (i = 0; i < n; i += len) {
+		len = utf8_seq(s + i, n - i, &cp);
+		if (!len) {
+			fputs("&#xfffd;", out);
+			len = 1;
+		} else if (cp == '&') {
+			fputs("&amp;", out);
+		} else if (cp == '<') {
+			fputs("&lt;", out);
+		} else if (cp == '>') {
+			fputs("&gt;", out);
+		} else if (cp == '"') {
+			fputs("&quot;", out);
+		} else {
+			fwrite(s + i, 1, len, out);
+		}
+	}
+}
+
+/* Writes the header row, numbers' names right-aligned as their values
+ * in the first row (stmt's current row, or none when stmt is NULL), and
+ * opens the body. */
+static void html_head(struct render *r, sqlite3_stmt *stmt)
+{
+	int i, type;
+
+	if (r->headers) {
+		fputs("<thead><tr>", r->out);
+		for (i = 0; i < r->ncol; i++) {
+			type = stmt && i < sqlite3_data_count(stmt) ? sqlite3_column_type(stmt, i) :
+								      SQLITE_NULL;
+			/* Aligned as the column's cells: times read as text. */
+			fputs((type == SQLITE_INTEGER || type == SQLITE_FLOAT) &&
+					      r->cols[i].human != HUMAN_TIME ?
+				      "<th class=\"num\">" :
+				      "<th>",
+			      r->out);
+			html_text(r->out, (const unsigned char *)r->cols[i].name,
+				  strlen(r->cols[i].name));
+			fputs("</th>", r->out);
+		}
+		fputs("</tr></thead>\n", r->out);
+	}
+	fputs("<tbody>\n", r->out);
+}
+
+/* Writes the current row as a table row: numbers right-aligned in human
+ * units where the column's name asks for them, with the exact value as
+ * the cell's title. */
+static void html_row(struct render *r, sqlite3_stmt *stmt)
+{
+	char human[FMT_BUF_SIZE];
+	const unsigned char *p;
+	int i, type;
+
+	if (!r->rows)
+		html_head(r, stmt);
+	fputs("<tr>", r->out);
+	for (i = 0; i < r->ncol; i++) {
+		type = i < sqlite3_data_count(stmt) ? sqlite3_column_type(stmt, i) : SQLITE_NULL;
+		human[0] = '\0';
+		if (type == SQLITE_INTEGER)
+			human_text(r->cols[i].human, sqlite3_column_int64(stmt, i), human,
+				   sizeof(human));
+		p = sqlite3_column_text(stmt, i);
+		if (human[0]) {
+			fprintf(r->out, "<td class=\"%s\" title=\"%s\">%s</td>",
+				r->cols[i].human == HUMAN_TIME ? "time" : "num", p, human);
+			continue;
+		}
+		fputs(type == SQLITE_INTEGER || type == SQLITE_FLOAT ? "<td class=\"num\">" :
+		      type == SQLITE_NULL			       ? "<td class=\"null\">" :
+									 "<td>",
+		      r->out);
+		if (type == SQLITE_BLOB)
+			put_hex(r->out, sqlite3_column_blob(stmt, i), sqlite3_column_bytes(stmt, i));
+		else if (p)
+			html_text(r->out, p, sqlite3_column_bytes(stmt, i));
+		fputs("</td>", r->out);
+	}
+	fputs("</tr>\n", r->out);
+}
+
+void render_string(FILE *out, enum render_mode mode, const char *s)
+{
+	switch (mode) {
+	case RENDER_CSV:
+		csv_put(out, s, strlen(s));
+		break;
+	case RENDER_JSON:
+		json_string(out, (const unsigned char *)s, strlen(s));
+		break;
+	case RENDER_HTML:
+		html_text(out, (const unsigned char *)s, strlen(s));
+		break;
+	case RENDER_TABLE:
+	case RENDER_LINE:
+		fputs(s, out);
+		break;
+	}
+}
+
 /* Frees r and all it holds. */
 static void render_free(struct render *r)
 {
@@ -666,6 +790,8 @@ struct render *render_begin(FILE *out, const struct render_opts *opts, sqlite3_s
 		}
 		fputs("\r\n", out);
 	}
+	if (r->mode == RENDER_HTML)
+		fputs("<table>\n", out);
 	return r;
 fail:
 	free(name.data);
@@ -692,6 +818,9 @@ int render_row(struct render *r, sqlite3_stmt *stmt)
 	case RENDER_LINE:
 		line_row(r, stmt);
 		break;
+	case RENDER_HTML:
+		html_row(r, stmt);
+		break;
 	}
 	r->rows++;
 	if (ferror(r->out))
@@ -712,6 +841,14 @@ int render_end(struct render *r)
 		table_flush(r);
 	else if (r->mode == RENDER_JSON)
 		fputs(r->rows ? "\n]\n" : "[]\n", r->out);
+	else if (r->mode == RENDER_HTML) {
+		if (!r->rows) {
+			html_head(r, NULL);
+			fprintf(r->out, "<tr><td class=\"none\" colspan=\"%d\">none</td></tr>\n",
+				r->ncol);
+		}
+		fputs("</tbody>\n</table>\n", r->out);
+	}
 	if (fflush(r->out) || ferror(r->out))
 		ret = -EIO;
 	render_free(r);

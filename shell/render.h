@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Writes result rows as an aligned table, CSV (RFC 4180), JSON or lines. */
+/* Writes result rows as an aligned table, CSV (RFC 4180), JSON, lines or HTML. */
 #ifndef RENDER_H
 #define RENDER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sqlite3.h>
 
@@ -12,6 +13,7 @@ enum render_mode {
 	RENDER_CSV, /* RFC 4180, CRLF line ends, exact values */
 	RENDER_JSON, /* one array of objects, exact values */
 	RENDER_LINE, /* "column = value" per line, a blank line between rows */
+	RENDER_HTML, /* a <table>, human units with exact values as titles */
 };
 
 struct render_opts {
@@ -21,12 +23,21 @@ struct render_opts {
 
 struct render;
 
-/* Parses "table", "csv", "json" or "line". Returns 0 and sets *mode, or
+/* Parses "table", "csv", "json", "line" or "html". Returns 0 and sets *mode, or
  * -EINVAL. */
 int render_mode_parse(const char *name, enum render_mode *mode);
 
 /* The name render_mode_parse() reads for mode. */
 const char *render_mode_name(enum render_mode mode);
+
+/* Writes v, an INTEGER of the column called name, as table mode shows it
+ * ("1.5 MiB" for bytes, an ISO 8601 time, "2m05s") into buf. Returns
+ * false, leaving buf alone, when the name asks for no human form. */
+bool render_human(const char *name, int64_t v, char *buf, size_t size);
+
+/* Writes s as a value of mode: a CSV field, a JSON string, HTML text, or
+ * as it is for table and line. */
+void render_string(FILE *out, enum render_mode mode, const char *s);
 
 /* Starts rendering the rows of stmt (a prepared statement, not yet stepped
  * or just reset) to out. Returns the renderer, or NULL when out of memory. */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* A flowdb session: the connection, its settings, and running commands. */
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +99,116 @@ void shell_free(struct shell *sh)
 	catalog_free(sh->catalog);
 	free(sh->since);
 	free(sh->until);
+	shell_clear_params(sh);
 	free(sh);
+}
+
+/* The parameter name without its sigil, or NULL when it is not an
+ * identifier. */
+static const char *param_name(const char *name)
+{
+	const char *p;
+
+	if (*name == ':' || *name == '@' || *name == '$')
+		name++;
+	if (!*name || isdigit((unsigned char)*name))
+		return NULL;
+	for (p = name; *p; p++)
+		if (*p != '_' && !isalnum((unsigned char)*p))
+			return NULL;
+	return name;
+}
+
+/* The parameter called name (no sigil), or NULL. */
+static struct shell_param *find_param(struct shell *sh, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sh->n_params; i++)
+		if (!strcmp(sh->params[i].name, name))
+			return &sh->params[i];
+	return NULL;
+}
+
+int shell_set_param(struct shell *sh, const char *name, const char *value)
+{
+	struct shell_param *p, *grown;
+	char *copy;
+
+	name = param_name(name);
+	if (!name)
+		return -EINVAL;
+	p = find_param(sh, name);
+	if (!value) {
+		if (!p)
+			return -ENOENT;
+		free(p->name);
+		free(p->value);
+		/* .param list shows them in the order they were set. */
+		memmove(p, p + 1, (sh->params + --sh->n_params - p) * sizeof(*p));
+		return 0;
+	}
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	if (p) {
+		free(p->value);
+		p->value = copy;
+		return 0;
+	}
+	grown = realloc(sh->params, (sh->n_params + 1) * sizeof(*grown));
+	if (grown)
+		sh->params = grown;
+	if (!grown || !(grown[sh->n_params].name = strdup(name))) {
+		free(copy);
+		return -ENOMEM;
+	}
+	grown[sh->n_params++].value = copy;
+	return 0;
+}
+
+void shell_clear_params(struct shell *sh)
+{
+	while (sh->n_params--) {
+		free(sh->params[sh->n_params].name);
+		free(sh->params[sh->n_params].value);
+	}
+	free(sh->params);
+	sh->params = NULL;
+	sh->n_params = 0;
+}
+
+/* Binds the session's parameters to stmt's: a whole number as an
+ * integer, anything else as text. Returns 0, or -EINVAL after printing
+ * which parameter has no value. */
+static int bind_params(struct shell *sh, sqlite3_stmt *stmt)
+{
+	int i, n = sqlite3_bind_parameter_count(stmt);
+
+	for (i = 1; i <= n; i++) {
+		const char *name = sqlite3_bind_parameter_name(stmt, i);
+		const struct shell_param *p = name ? find_param(sh, name + 1) : NULL;
+		char *end;
+		long long v;
+
+		if (!name) {
+			shell_error(sh, "parameter %d has no name: write :name, and give its "
+					"value with -p name=VALUE or .param set name VALUE", i);
+			return -EINVAL;
+		}
+		if (!p) {
+			shell_error(sh, "no value for %s: give it with -p %s=VALUE or .param set %s "
+					"VALUE", name, name + 1, name + 1);
+			return -EINVAL;
+		}
+		errno = 0;
+		v = strtoll(p->value, &end, 10);
+		if (*p->value && !*end && !errno && !isspace((unsigned char)*p->value))
+			sqlite3_bind_int64(stmt, i, v);
+		else
+			sqlite3_bind_text(stmt, i, p->value, -1, SQLITE_STATIC);
+	}
+	return 0;
 }
 
 int shell_set_output(struct shell *sh, const char *path)
@@ -249,20 +360,23 @@ int shell_exec_sql(struct shell *sh, const char *sql)
 		}
 		if (!stmt)
 			continue; /* blanks or a comment */
-		err = run_statement(sh, stmt);
+		err = bind_params(sh, stmt);
+		if (!err)
+			err = run_statement(sh, stmt);
 		sqlite3_finalize(stmt);
 	}
 	return err;
 }
 
-int shell_run_query(struct shell *sh, const char *name, int argc, char **argv)
+int shell_prepare_query(struct shell *sh, const char *name, int argc, char **argv,
+			sqlite3_stmt **stmt)
 {
 	const struct query_defaults d = { .since = sh->since, .until = sh->until };
 	const struct query *q = queries_find(name);
 	char why[QUERY_ERR_SIZE];
-	sqlite3_stmt *stmt;
 	int err;
 
+	*stmt = NULL;
 	if (!q) {
 		shell_error(sh, "unknown query \"%s\"; .queries lists them", name);
 		return -EINVAL;
@@ -270,17 +384,98 @@ int shell_run_query(struct shell *sh, const char *name, int argc, char **argv)
 	err = begin_statement(sh, false);
 	if (err)
 		return err;
-	if (sqlite3_prepare_v2(sh->db, q->sql, -1, &stmt, NULL)) {
+	if (sqlite3_prepare_v2(sh->db, q->sql, -1, stmt, NULL)) {
 		shell_error(sh, "%s: %s", q->name, sqlite3_errmsg(sh->db));
 		return -EINVAL;
 	}
-	err = queries_bind(q, stmt, argc, argv, &d, shell_now_us(), why, sizeof(why));
-	if (err)
+	err = queries_bind(q, *stmt, argc, argv, &d, shell_now_us(), why, sizeof(why));
+	if (err) {
 		shell_error(sh, "%s", why);
-	else
+		sqlite3_finalize(*stmt);
+		*stmt = NULL;
+	}
+	return err;
+}
+
+int shell_run_query(struct shell *sh, const char *name, int argc, char **argv)
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	err = shell_prepare_query(sh, name, argc, argv, &stmt);
+	if (!err)
 		err = run_statement(sh, stmt);
 	sqlite3_finalize(stmt);
 	return err;
+}
+
+int shell_window_range(struct shell *sh, int64_t now_us, int64_t *from_us, int64_t *to_us)
+{
+	struct catalog *c = sh->catalog;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	size_t i;
+
+	if (catalog_refresh(c)) {
+		shell_error(sh, "out of memory");
+		return -EINVAL;
+	}
+	for (i = 0; i < c->n_files; i++) {
+		if (c->files[i]->error)
+			continue;
+		lo = c->files[i]->time_start_us < lo ? c->files[i]->time_start_us : lo;
+		hi = catalog_time_end(c->files[i]) > hi ? catalog_time_end(c->files[i]) : hi;
+	}
+	if (resolve_bound(sh->since, lo, now_us, from_us) ||
+	    resolve_bound(sh->until, hi < now_us ? hi : now_us, now_us, to_us)) {
+		shell_error(sh, "the session window no longer parses");
+		return -EINVAL;
+	}
+	if (lo == INT64_MAX) {
+		shell_error(sh, "no flow files to chart");
+		return -EINVAL;
+	}
+	if (*from_us > *to_us) {
+		shell_error(sh, "the window ends before it starts");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Writes "name=@SECONDS.MICROS" into buf: a parameter at microsecond
+ * precision that fmt_parse_time() reads back exactly. Returns buf. */
+static char *time_arg(char *buf, size_t size, const char *name, int64_t us)
+{
+	snprintf(buf, size, "%s=@%" PRId64 ".%06" PRId64, name, us / 1000000, us % 1000000);
+	return buf;
+}
+
+int shell_series(struct shell *sh, struct chart *c, int64_t from_us, int64_t to_us)
+{
+	char since[64], until[64], bucket[64];
+	char *argv[] = { time_arg(since, sizeof(since), "since", from_us),
+			 time_arg(until, sizeof(until), "until", to_us), bucket };
+	sqlite3_stmt *stmt;
+	int col, err;
+
+	snprintf(bucket, sizeof(bucket), "bucket=%" PRId64 "s", c->bucket_us / 1000000);
+	err = shell_prepare_query(sh, "traffic", 3, argv, &stmt);
+	if (err)
+		return err;
+	for (col = sqlite3_column_count(stmt) - 1; col > 0; col--)
+		if (!strcmp(sqlite3_column_name(stmt, col), c->metric))
+			break;
+	err = chart_fill(c, stmt, col, from_us, to_us);
+	if (err == -E2BIG)
+		shell_error(sh, "%s buckets make %zu bars, more than %d: give a longer bucket",
+			    bucket + strlen("bucket="), c->n, CHART_BARS_MAX);
+	else if (err == -EIO)
+		shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+	else if (err)
+		shell_error(sh, "out of memory");
+	sqlite3_finalize(stmt);
+	if (err)
+		chart_free(c);
+	return err ? -EINVAL : 0;
 }
 
 int shell_exec(struct shell *sh, const char *input)

@@ -8,8 +8,15 @@
 #include <stdio.h>
 #include <sqlite3.h>
 #include "catalog.h"
+#include "chart.h"
 #include "render.h"
 #include "union.h"
+
+/* A value for the named parameter :name of ad-hoc SQL. */
+struct shell_param {
+	char *name; /* without the ':' */
+	char *value;
+};
 
 struct shell {
 	sqlite3 *db; /* in memory: the union tables and helper functions */
@@ -23,6 +30,8 @@ struct shell {
 	FILE *err; /* messages */
 	bool timer, stats;
 	bool quit;
+	struct shell_param *params; /* bound by name in ad-hoc SQL */
+	size_t n_params;
 };
 
 /* Set by SIGINT: stops the statement running and, when not interactive,
@@ -46,6 +55,12 @@ int shell_exec(struct shell *sh, const char *input);
  * -EINVAL after printing the first error (later statements do not run). */
 int shell_exec_sql(struct shell *sh, const char *sql);
 
+/* Prepares the canned query name and binds its arguments as .q takes
+ * them, for a caller that steps *stmt itself and finalizes it. Returns 0,
+ * or -EINVAL after printing why (*stmt is NULL then). */
+int shell_prepare_query(struct shell *sh, const char *name, int argc, char **argv,
+			sqlite3_stmt **stmt);
+
 /* Runs the canned query name with arguments as .q takes them (values in
  * order or name=value). Returns 0 or -EINVAL after printing why. */
 int shell_run_query(struct shell *sh, const char *name, int argc, char **argv);
@@ -54,6 +69,30 @@ int shell_run_query(struct shell *sh, const char *name, int argc, char **argv);
  * NULL clears it; "all" is unbounded too, and also overrides a canned
  * query's default. Returns 0, or -EINVAL when text is not a time. */
 int shell_set_window(struct shell *sh, bool is_until, const char *text);
+
+/* Sets the ad-hoc SQL parameter name (a leading ':', '@' or '$' is
+ * dropped) to value, or removes it when value is NULL. Returns 0, -EINVAL
+ * when name is not an identifier, -ENOENT when removing one not set, or
+ * -ENOMEM. */
+int shell_set_param(struct shell *sh, const char *name, const char *value);
+
+/* Removes every ad-hoc SQL parameter. */
+void shell_clear_params(struct shell *sh);
+
+/*
+ * Resolves the session window for a chart or report: an unbounded start
+ * becomes the start of the oldest file, an unbounded end the end of the
+ * newest (or now, when that is earlier). Returns 0, or -EINVAL after
+ * printing why (no files, or nothing in the window).
+ */
+int shell_window_range(struct shell *sh, int64_t now_us, int64_t *from_us, int64_t *to_us);
+
+/*
+ * Fills c (its bucket_us and metric, "flows", "packets" or "bytes", set)
+ * from the traffic canned query over [from_us, to_us]. Returns 0, or
+ * -EINVAL after printing why.
+ */
+int shell_series(struct shell *sh, struct chart *c, int64_t from_us, int64_t to_us);
 
 /* Redirects results to path, or back to stdout when path is NULL.
  * Returns 0 or a negative errno (the output is unchanged then). */

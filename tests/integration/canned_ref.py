@@ -306,7 +306,23 @@ def q_loss(data, since, until, p):
     return ranked(groups, lambda k, r: k), None
 
 
+def q_summary(data, since, until, p):
+    """One row: the window's totals, and the losses of its flushes."""
+    flows = windowed(data, since, until)
+    stats = [s for s in data.stats
+             if (since is None or s.time >= since) and (until is None or s.time <= until)]
+    row = {"flows": len(flows), "packets": sum(f.packets for f in flows),
+           "bytes": sum(f.bytes for f in flows),
+           "sources": len({f.src_addr for f in flows}),
+           "destinations": len({f.dst_addr for f in flows}),
+           "lost_packets": sum(s.lost_packets for s in stats),
+           "event_drops": sum(s.ringbuf_drops for s in stats)}
+    return [((), row)], None
+
+
 QUERIES = {
+    "summary": (q_summary, "flows packets bytes sources destinations lost_packets "
+                           "event_drops"),
     "top-talkers": (q_top_talkers, "host flows packets bytes"),
     "top-ports": (q_top_ports, "proto port service servers flows packets bytes"),
     "protocols": (q_protocols, "proto flows packets bytes share"),
@@ -564,16 +580,9 @@ def cases(data):
     return runs, few
 
 
-def main():
-    ap = argparse.ArgumentParser(description="Checks flowdb's canned queries against a "
-                                             "reference computed from flowgen's truth.")
-    ap.add_argument("--flowdb", required=True, help="the shell binary")
-    ap.add_argument("--dir", required=True, help="the data directory flowgen wrote")
-    ap.add_argument("--flows", required=True, help="flowgen --truth-flows CSV")
-    ap.add_argument("--events", required=True, help="flowgen --truth-events CSV")
-    ap.add_argument("--stats", required=True, help="flowgen --truth-stats CSV")
-    args = ap.parse_args()
-
+def load(args):
+    """The truth flowgen wrote (args.flows, args.events, args.stats), checked
+    against the files in args.dir."""
     flows = read_csv(args.flows, Flow, ("file", "ifname", "direction", "src_addr",
                                         "dst_addr", "end_reason"))
     stats = read_csv(args.stats, Stat, ("file",))
@@ -583,11 +592,24 @@ def main():
         widen(ranges, f.file, f.first_seen, f.last_seen)
     for s in stats:
         widen(ranges, s.file, s.time, s.time)
-    data = Data(flows, stats, ranges)
     on_disk = sorted(n for n in os.listdir(args.dir) if n.startswith("flows-"))
     if on_disk != sorted(ranges):
         sys.exit(f"canned_ref: {args.dir} holds {len(on_disk)} flow files, the truth "
                  f"{len(ranges)}")
+    return Data(flows, stats, ranges)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Checks flowdb's canned queries against a "
+                                             "reference computed from flowgen's truth.")
+    ap.add_argument("--flowdb", required=True, help="the shell binary")
+    ap.add_argument("--dir", required=True, help="the data directory flowgen wrote")
+    ap.add_argument("--flows", required=True, help="flowgen --truth-flows CSV")
+    ap.add_argument("--events", required=True, help="flowgen --truth-events CSV")
+    ap.add_argument("--stats", required=True, help="flowgen --truth-stats CSV")
+    args = ap.parse_args()
+    data = load(args)
+    flows = data.flows
 
     runs, few = cases(data)
     failed = sum(not check(args, data, name, since, until, params, must)
@@ -595,14 +617,14 @@ def main():
     # Pruning: a window reads only the files it overlaps, the whole history
     # all of them. new-peers reads the history before its window by design.
     want = files_overlapping(data, *few)
-    if want * 4 > len(ranges):
-        sys.exit(f"canned_ref: the window overlaps {want} of {len(ranges)} files: too "
+    if want * 4 > len(data.ranges):
+        sys.exit(f"canned_ref: the window overlaps {want} of {len(data.ranges)} files: too "
                  "many to show pruning")
     for name in QUERIES:
         params = {"host": pick_hosts(flows)[0]} if name == "host" else {}
         if name != "new-peers":
             failed += not check(args, data, name, *few, params, files_read=want)
-        failed += not check(args, data, name, None, None, params, files_read=len(ranges))
+        failed += not check(args, data, name, None, None, params, files_read=len(data.ranges))
     total = len(runs) + 2 * len(QUERIES) - 1
     print(f"canned_ref: {total - failed} of {total} checks passed")
     return 1 if failed else 0

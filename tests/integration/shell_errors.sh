@@ -27,15 +27,23 @@ expect() {
 expect 1 'flowdb: cannot open "/nonexistent": No such file or directory' \
 	"$flowdb" -d /nonexistent -c 'SELECT 1'
 expect 1 "flowdb: \"$WORK/flows.csv\" is not a directory" "$flowdb" -d "$WORK/flows.csv"
-expect 1 'flowdb: bad --format "xml": use table, csv, json or line' \
+expect 1 'flowdb: bad --format "xml": use table, csv, json, line or html' \
 	"$flowdb" -d "$data" -f xml -c 'SELECT 1'
 expect 1 'flowdb: bad time for --since: "yesterday": expected a duration back from now (2h), an ISO 8601 time, @seconds or all' \
 	"$flowdb" -d "$data" --since yesterday -c 'SELECT 1'
-expect 1 'flowdb: --limit, --host and --param need --query' "$flowdb" -d "$data" --limit 3
+expect 1 'flowdb: --limit and --host need --query' "$flowdb" -d "$data" --limit 3
 expect 1 'Error: unknown query "top"; .queries lists them' "$flowdb" -d "$data" --query top
 expect 1 'Error: host: missing host; usage: .q host HOST [SINCE] [LIMIT]' \
 	"$flowdb" -d "$data" --query host
 expect 1 'Error: no such table: flow' "$flowdb" -d "$data" -c 'SELECT * FROM flow'
+expect 1 'Error: no value for :peer: give it with -p peer=VALUE or .param set peer VALUE' \
+	"$flowdb" -d "$data" -c 'SELECT count(*) FROM flows WHERE src_addr = :peer'
+expect 1 'flowdb: bad --param name "2x": use letters, digits and _' \
+	"$flowdb" -d "$data" -p 2x=1 -c 'SELECT 1'
+# --param without --query gives SQL its :NAME values, numbers as integers.
+expect 0 '' "$flowdb" -d "$data" -f csv --no-headers -p peer=192.0.2.1 -p n=7 \
+	-c 'SELECT :peer, :n + 1, typeof(:n)'
+[ "$(tr -d '\r' <"$WORK/out")" = "192.0.2.1,8,integer" ] || fail "-p values: $(cat "$WORK/out")"
 expect 0 '' "$flowdb" -d "$data" --query top-talkers --limit 2 --format csv
 [ "$(wc -l <"$WORK/out")" = 3 ] || fail "--limit 2 printed $(wc -l <"$WORK/out") lines, expected 3"
 

@@ -84,7 +84,10 @@ static void test_arity(void **state)
 			check(fx, line, -EINVAL, "", want);
 		}
 		if (c->max_args >= 0) {
-			snprintf(line, sizeof(line), "%s a b c", c->name);
+			int i, n = snprintf(line, sizeof(line), "%s", c->name);
+
+			for (i = 0; i <= c->max_args; i++)
+				n += snprintf(line + n, sizeof(line) - n, " a");
 			snprintf(want, sizeof(want), "Error: %s: too many arguments; usage: %s\n",
 				 c->name, c->usage);
 			check(fx, line, -EINVAL, "", want);
@@ -102,7 +105,7 @@ static void test_commands(void **state)
 	check(fx, ".mode json", 0, "", "");
 	check(fx, ".mode", 0, "json\n", "");
 	check(fx, ".mode xml", -EINVAL, "",
-	      "Error: .mode: unknown mode \"xml\"; use table, csv, json or line\n");
+	      "Error: .mode: unknown mode \"xml\"; use table, csv, json, line or html\n");
 	check(fx, ".headers off", 0, "", "");
 	assert_false(fx->sh->render.headers);
 	check(fx, ".headers maybe", -EINVAL, "",
@@ -115,7 +118,7 @@ static void test_commands(void **state)
 	check(fx, ".schema nope", -EINVAL, "", "Error: .schema: no table \"nope\"\n");
 	check(fx, ".help nope", -EINVAL, "", "Error: .help: no command \".nope\"\n");
 	check(fx, ".help mode", 0,
-	      ".mode [table|csv|json|line]\n    set the output format, or show it\n", "");
+	      ".mode [table|csv|json|line|html]\n    set the output format, or show it\n", "");
 	check(fx, ".help .q", 0, ".q NAME [ARG...]\n    run a canned query (arguments: .queries)\n",
 	      "");
 	check(fx, ".since", 0, "off\n", "");
@@ -138,6 +141,63 @@ static void test_commands(void **state)
 	check(fx, ".mode 'csv", -EINVAL, "", "Error: unterminated quote\n");
 	check(fx, ".quit", 0, "", "");
 	assert_true(fx->sh->quit);
+}
+
+/* .param sets, lists and removes the values of :NAME, and SQL uses them:
+ * whole numbers as integers, anything else as text. */
+static void test_param(void **state)
+{
+	struct fixture *fx = *state;
+
+	check(fx, ".param", 0, "", "");
+	check(fx, ".param set", -EINVAL, "",
+	      "Error: .param set: missing argument; usage: .param set NAME VALUE\n");
+	check(fx, ".param set ip", -EINVAL, "",
+	      "Error: .param set: missing argument; usage: .param set NAME VALUE\n");
+	check(fx, ".param set ip 1 2", -EINVAL, "",
+	      "Error: .param: too many arguments; usage: .param [list|set NAME VALUE|unset "
+	      "NAME|clear]\n");
+	check(fx, ".param unset ip 1", -EINVAL, "",
+	      "Error: .param unset: too many arguments; usage: .param unset NAME\n");
+	check(fx, ".param list x", -EINVAL, "",
+	      "Error: .param list: too many arguments; usage: .param list\n");
+	check(fx, ".param drop x", -EINVAL, "",
+	      "Error: .param: unknown action \"drop\"; usage: .param [list|set NAME VALUE|unset "
+	      "NAME|clear]\n");
+	check(fx, ".param set 1x 5", -EINVAL, "",
+	      "Error: .param set: bad name \"1x\": use letters, digits and _\n");
+	check(fx, ".param unset ip", -EINVAL, "", "Error: .param unset: no parameter \"ip\"\n");
+	check(fx, ".param set ip 10.0.0.1", 0, "", "");
+	check(fx, ".param set :n -42", 0, "", "");
+	check(fx, ".param set s ' 7'", 0, "", "");
+	check(fx, ".param list", 0, ":ip              10.0.0.1\n:n               -42\n:s                7\n",
+	      "");
+	check(fx, ".mode csv", 0, "", "");
+	check(fx, "SELECT :ip, typeof($n), @n + 1, typeof(:s)", 0,
+	      ":ip,typeof($n),@n + 1,typeof(:s)\r\n10.0.0.1,integer,-41,text\r\n", "");
+	check(fx, "SELECT :nope", -EINVAL, "",
+	      "Error: no value for :nope: give it with -p nope=VALUE or .param set nope VALUE\n");
+	check(fx, "SELECT ?", -EINVAL, "",
+	      "Error: parameter 1 has no name: write :name, and give its value with -p "
+	      "name=VALUE or .param set name VALUE\n");
+	check(fx, ".param unset ip", 0, "", "");
+	check(fx, ".param", 0, ":n               -42\n:s                7\n", "");
+	check(fx, ".param clear", 0, "", "");
+	check(fx, ".param", 0, "", "");
+}
+
+/* .chart checks its words before it reads anything. */
+static void test_chart_arguments(void **state)
+{
+	struct fixture *fx = *state;
+
+	check(fx, ".chart bits", -EINVAL, "",
+	      "Error: .chart: \"bits\" is neither bytes, packets, flows nor a bucket length (5m, "
+	      "1h)\n");
+	check(fx, ".chart flows 0s", -EINVAL, "",
+	      "Error: .chart: \"0s\" is neither bytes, packets, flows nor a bucket length (5m, "
+	      "1h)\n");
+	check(fx, ".chart packets 5m", -EINVAL, "", "Error: no flow files to chart\n");
 }
 
 /* .output sends results to a file, and back. */
@@ -296,6 +356,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_arity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_param, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chart_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sql_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_arguments, setup, teardown),
