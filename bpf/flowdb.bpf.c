@@ -20,6 +20,11 @@
  */
 __u32 active_gen;
 
+/* Payload packets per flow to copy to user space (0: none), and the bytes
+ * of each, at most INSPECT_BYTES_MAX. */
+const volatile __u8 inspect_packets = INSPECT_PACKETS_DEFAULT;
+const volatile __u16 inspect_bytes = INSPECT_BYTES_DEFAULT;
+
 /* Offline import (BPF_PROG_TEST_RUN over a capture) sets offline_clock and
  * writes each packet's capture time to offline_now_ns before running it. */
 const volatile __u8 offline_clock = 0;
@@ -43,6 +48,16 @@ struct {
 } flow_maps SEC(".maps") = {
 	.values = { &flows_0, &flows_1 },
 };
+
+/* Sized like the flow maps by user space. An evicted entry lets a flow be
+ * inspected again: the cost stays bounded, the count per flow is exact
+ * while the map holds it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_MAP_DEFAULT_ENTRIES);
+	__type(key, struct flow_key);
+	__type(value, struct inspect_state);
+} inspect_seen SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -75,10 +90,45 @@ static __always_inline void counters_add(struct flow_counters *c, __u64 packets,
 		__sync_fetch_and_or(&c->tcp_flags, tcp_flags);
 }
 
-/* Returns 1 when the flow is new to this generation, 0 when it was there,
- * or a negative errno when it could not be stored. */
+/*
+ * Claims the next payload packet of key's flow for inspection. Returns its
+ * sequence number (0 for the first), or -1 when the flow has had its
+ * inspect_packets already; *left is how many it may still send.
+ */
+static __always_inline int inspect_claim(const struct flow_key *key, __u8 *left)
+{
+	struct inspect_state *s = bpf_map_lookup_elem(&inspect_seen, key);
+	struct inspect_state fresh = { .claimed = 1 };
+	__u32 n;
+
+	*left = 0;
+	if (!s) {
+		if (!bpf_map_update_elem(&inspect_seen, key, &fresh, BPF_NOEXIST)) {
+			*left = inspect_packets - 1;
+			return 0;
+		}
+		/* Another CPU created it first, or the map is unusable. */
+		s = bpf_map_lookup_elem(&inspect_seen, key);
+		if (!s)
+			return -1;
+	}
+	n = __sync_fetch_and_add(&s->claimed, 1);
+	if (n >= inspect_packets)
+		return -1;
+	*left = inspect_packets - 1 - n;
+	return n;
+}
+
+/*
+ * Adds one observation to key's flow in flows. payload: the packet carries
+ * TCP or UDP payload and inspection is on; *seq is then set to the payload
+ * packet's number when it is claimed for inspection, else left at -1.
+ * Returns 1 when the flow is new to this generation, 0 when it was there,
+ * or a negative errno when it could not be stored.
+ */
 static __always_inline int flow_update(void *flows, const struct flow_key *key, __u64 packets,
-				       __u64 bytes, __u8 tcp_flags, __u64 now)
+				       __u64 bytes, __u8 tcp_flags, __u64 now, int payload,
+				       int *seq)
 {
 	struct flow_counters *c = bpf_map_lookup_elem(flows, key);
 	struct flow_counters fresh = {
@@ -87,12 +137,22 @@ static __always_inline int flow_update(void *flows, const struct flow_key *key, 
 		.first_seen_ns = now,
 		.last_seen_ns = now,
 		.tcp_flags = tcp_flags,
+		.inspect_left = INSPECT_LEFT_UNKNOWN,
 	};
+	__u8 left;
 	int err;
 
 	if (c) {
 		counters_add(c, packets, bytes, tcp_flags, now);
+		if (payload && c->inspect_left) {
+			*seq = inspect_claim(key, &left);
+			c->inspect_left = left;
+		}
 		return 0;
+	}
+	if (payload) {
+		*seq = inspect_claim(key, &left);
+		fresh.inspect_left = left;
 	}
 	err = bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST);
 	if (!err)
@@ -136,36 +196,49 @@ static __always_inline void event_emit(struct flow_totals *tot, const struct flo
 	tot->events++;
 }
 
+/* A payload packet claimed for inspection, for the program to copy. */
+struct capture {
+	struct flow_totals *tot;
+	struct flow_key key;
+	__u64 now;
+	__u16 off, len, payload_len;
+	__u8 tcp_flags;
+	__u8 seq;
+};
+
 /*
  * Accounts one frame (or, for GSO, gso_segs wire packets) in the active
  * generation. Never fails: every outcome lands in a totals counter.
+ * Returns 1 when the frame's payload is to be inspected (cap says where
+ * it is), else 0.
  */
-static __always_inline void account(void *data, void *data_end, __u32 ifindex, __u8 direction,
-				    int offloaded_tag, __u16 outer_vlan, __u32 gso_segs)
+static __always_inline int account(void *data, void *data_end, __u32 ifindex, __u8 direction,
+				   int offloaded_tag, __u16 outer_vlan, __u32 gso_segs,
+				   struct capture *cap)
 {
 	__u32 gen = *(volatile __u32 *)&active_gen & (FLOW_GENERATIONS - 1);
 	struct flow_totals *tot;
 	struct packet_meta meta;
-	struct flow_key key;
-	__u64 packets, bytes, now;
+	struct flow_key *key = &cap->key;
+	__u64 packets, bytes, now, frame_len;
 	void *flows;
+	int ret, seq = -1, payload;
 	__u8 kind;
-	int ret;
 
 	tot = bpf_map_lookup_elem(&totals, &gen);
 	if (!tot)
-		return;
-	ret = parse_packet(data, data_end, offloaded_tag, outer_vlan, &key, &meta);
+		return 0;
+	ret = parse_packet(data, data_end, offloaded_tag, outer_vlan, key, &meta);
 	if (ret == PARSE_NON_IP) {
 		tot->non_ip++;
-		return;
+		return 0;
 	}
 	if (ret != PARSE_OK) {
 		tot->malformed++;
-		return;
+		return 0;
 	}
-	key.ifindex = ifindex;
-	key.direction = direction;
+	key->ifindex = ifindex;
+	key->direction = direction;
 	now = now_ns();
 
 	/* A GSO packet leaves as gso_segs packets, each with its own headers. */
@@ -176,31 +249,97 @@ static __always_inline void account(void *data, void *data_end, __u32 ifindex, _
 	if (meta.truncated)
 		tot->truncated++;
 
+	/* Only what the frame holds can be copied. */
+	frame_len = (__u64)(data_end - data);
+	payload = inspect_packets && meta.payload_len && meta.payload_off < frame_len;
 	flows = bpf_map_lookup_elem(&flow_maps, &gen);
-	ret = flows ? flow_update(flows, &key, packets, bytes, meta.tcp_flags, now) : -ENOENT;
+	ret = flows ? flow_update(flows, key, packets, bytes, meta.tcp_flags, now, payload, &seq) :
+		      -ENOENT;
 	if (ret > 0)
 		tot->new_flows++;
 	else if (ret < 0)
 		tot->map_update_failures++;
 
-	kind = key.proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
+	kind = key->proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
 	if (kind)
-		event_emit(tot, &key, kind, meta.tcp_flags, now);
+		event_emit(tot, key, kind, meta.tcp_flags, now);
+	if (seq < 0)
+		return 0;
+	cap->tot = tot;
+	cap->now = now;
+	cap->off = meta.payload_off;
+	cap->payload_len = meta.payload_len;
+	cap->len = frame_len - meta.payload_off < meta.payload_len ?
+			   frame_len - meta.payload_off :
+			   meta.payload_len;
+	cap->tcp_flags = meta.tcp_flags;
+	cap->seq = seq;
+	return 1;
+}
+
+/*
+ * Sends the first inspect_bytes of cap's payload to user space, copied
+ * from ctx by the XDP (xdp) or the tc helper. A full ring buffer counts in
+ * ringbuf_drops.
+ */
+static __always_inline void payload_emit(void *ctx, int xdp, const struct capture *cap)
+{
+	struct payload_event *e;
+	__u32 len = cap->len;
+	long err;
+
+	if (len > inspect_bytes)
+		len = inspect_bytes;
+	/* Checked again, where the compiler cannot fold it away, so that the
+	 * verifier sees len within the reservation's inspect_bytes. */
+	asm volatile("" : "+r"(len));
+	if (len < 1 || len > inspect_bytes)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e) + inspect_bytes, 0);
+	if (!e) {
+		cap->tot->ringbuf_drops++;
+		return;
+	}
+	err = xdp ? bpf_xdp_load_bytes(ctx, cap->off, e->data, len) :
+		    bpf_skb_load_bytes(ctx, cap->off, e->data, len);
+	if (err) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	e->head.ts_ns = cap->now;
+	e->head.key = cap->key;
+	e->head.kind = FLOW_EVENT_PAYLOAD;
+	e->head.tcp_flags = cap->tcp_flags;
+	__builtin_memset(e->head.pad, 0, sizeof(e->head.pad));
+	e->len = len;
+	e->payload_len = cap->payload_len;
+	e->seq = cap->seq;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, 0);
+	cap->tot->payload_events++;
+	cap->tot->payload_bytes += len;
 }
 
 SEC("xdp")
 int flowdb_xdp(struct xdp_md *ctx)
 {
-	account((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex,
-		FLOW_DIR_IN, 0, 0, 1);
+	struct capture cap;
+
+	if (account((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex,
+		    FLOW_DIR_IN, 0, 0, 1, &cap))
+		payload_emit(ctx, 1, &cap);
 	return XDP_PASS;
 }
 
 SEC("tc")
 int flowdb_tc_egress(struct __sk_buff *skb)
 {
-	account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex, FLOW_DIR_OUT,
-		skb->vlan_present, skb->vlan_tci & VLAN_VID_MASK, skb->gso_segs);
+	struct capture cap;
+
+	if (account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+		    FLOW_DIR_OUT, skb->vlan_present, skb->vlan_tci & VLAN_VID_MASK, skb->gso_segs,
+		    &cap))
+		payload_emit(skb, 0, &cap);
 	return TC_ACT_OK;
 }
 

@@ -7,7 +7,15 @@
  * the other (see flowdb.bpf.c, "Exact drain"). */
 #define FLOW_GENERATIONS 2
 #define FLOW_MAP_DEFAULT_ENTRIES 262144
-#define RINGBUF_DEFAULT_BYTES (1 << 20)
+#define RINGBUF_DEFAULT_BYTES (4 << 20)
+
+/* Payload inspection: the first INSPECT_PACKETS_DEFAULT payload-bearing
+ * packets of each TCP or UDP flow, at most INSPECT_BYTES_DEFAULT bytes of
+ * payload each, go to user space in a payload_event. */
+#define INSPECT_PACKETS_DEFAULT 2
+#define INSPECT_PACKETS_MAX 8
+#define INSPECT_BYTES_DEFAULT 256
+#define INSPECT_BYTES_MAX 1024
 
 /* Parser bounds: a third VLAN tag or a ninth IPv6 extension header makes a
  * packet malformed rather than a misparsed flow. */
@@ -41,6 +49,18 @@ struct flow_counters {
 	__u64 first_seen_ns;
 	__u64 last_seen_ns;
 	__u32 tcp_flags; /* OR of all TCP flag bytes seen */
+	/* Payload packets this flow may still send to user space; a hint that
+	 * spares the inspect_seen lookup once it is 0 (INSPECT_LEFT_UNKNOWN:
+	 * not yet looked up in this generation). */
+	__u8 inspect_left;
+	__u8 pad[3];
+};
+#define INSPECT_LEFT_UNKNOWN 0xff
+
+/* Per flow, kept across generations (an LRU map that is never drained):
+ * how many payload packets were claimed for inspection. */
+struct inspect_state {
+	__u32 claimed;
 	__u32 pad;
 };
 
@@ -57,12 +77,15 @@ struct flow_totals {
 	__u64 new_flows; /* entries this generation's flow map gained */
 	__u64 events;
 	__u64 ringbuf_drops;
+	__u64 payload_events; /* payload_events submitted */
+	__u64 payload_bytes; /* payload bytes in them */
 };
 
 enum flow_event_kind {
 	FLOW_EVENT_SYN = 1, /* SYN without ACK: a connection attempt */
 	FLOW_EVENT_FIN = 2,
 	FLOW_EVENT_RST = 3,
+	FLOW_EVENT_PAYLOAD = 4, /* a struct payload_event */
 };
 
 struct flow_event {
@@ -71,6 +94,16 @@ struct flow_event {
 	__u8 kind; /* enum flow_event_kind */
 	__u8 tcp_flags;
 	__u8 pad[6];
+};
+
+/* The first bytes of a flow's payload, for inspection in user space. */
+struct payload_event {
+	struct flow_event head; /* kind FLOW_EVENT_PAYLOAD, tcp_flags of the packet */
+	__u16 len; /* bytes in data */
+	__u16 payload_len; /* payload bytes the IP header declares */
+	__u8 seq; /* 0 for the flow's first payload packet, then 1, ... */
+	__u8 pad[3];
+	__u8 data[]; /* the reservation holds inspect_bytes */
 };
 
 /* TCP flag bits as in the 14th byte of the TCP header. */

@@ -32,6 +32,7 @@ enum parse_result {
 };
 
 struct cursor {
+	void *start; /* the frame's first byte */
 	void *pos;
 	void *end;
 };
@@ -42,6 +43,10 @@ struct packet_meta {
 	__u16 hdr_bytes; /* IP + extension + L4 header bytes, for GSO accounting */
 	__u8 tcp_flags;
 	__u8 truncated; /* the frame ends before l3_bytes */
+	/* TCP and UDP: where the payload starts in the frame, and how long the
+	 * IP header says it is (0: no payload, or another protocol). */
+	__u16 payload_off;
+	__u16 payload_len;
 };
 
 struct vlan_tag {
@@ -109,6 +114,8 @@ static __always_inline int parse_l4(struct cursor *c, __u32 l4_len, struct flow_
 		key->dst_port = bpf_ntohs(th->dest);
 		meta->tcp_flags = ((__u8 *)th)[13];
 		meta->hdr_bytes += len;
+		meta->payload_off = c->pos + len - c->start;
+		meta->payload_len = l4_len - len;
 	} else if (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP) {
 		struct l4_ports *p = c->pos;
 		__u32 need = proto == IPPROTO_SCTP ? SCTP_COMMON_HDR_LEN : sizeof(struct udphdr);
@@ -118,6 +125,10 @@ static __always_inline int parse_l4(struct cursor *c, __u32 l4_len, struct flow_
 		key->src_port = bpf_ntohs(p->src);
 		key->dst_port = bpf_ntohs(p->dst);
 		meta->hdr_bytes += need;
+		if (proto == IPPROTO_UDP) {
+			meta->payload_off = c->pos + need - c->start;
+			meta->payload_len = l4_len - need;
+		}
 	} else if ((proto == IPPROTO_ICMP && key->ip_version == 4) ||
 		   (proto == IPPROTO_ICMPV6 && key->ip_version == 6)) {
 		struct icmp_common *ic = c->pos;
@@ -226,7 +237,7 @@ static __always_inline int parse_packet(void *data, void *data_end, int offloade
 					__u16 outer_vlan, struct flow_key *key,
 					struct packet_meta *meta)
 {
-	struct cursor c = { .pos = data, .end = data_end };
+	struct cursor c = { .start = data, .pos = data, .end = data_end };
 	struct ethhdr *eth = c.pos;
 	__be16 proto;
 	int i;

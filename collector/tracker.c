@@ -64,6 +64,8 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 		goto cleanup;
 	}
 	t->skel->rodata->offline_clock = opts->offline_clock;
+	t->skel->rodata->inspect_packets = opts->inspect_packets;
+	t->skel->rodata->inspect_bytes = opts->inspect_bytes ? opts->inspect_bytes : INSPECT_BYTES_DEFAULT;
 	t->sequential = opts->sequential;
 	/* The outer map's inner template keeps its declared size: the kernel
 	 * checks hash inner maps for type, key, value and flags only, and
@@ -71,6 +73,8 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	err = bpf_map__set_max_entries(t->skel->maps.flows_0, entries);
 	if (!err)
 		err = bpf_map__set_max_entries(t->skel->maps.flows_1, entries);
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.inspect_seen, entries);
 	if (err)
 		goto cleanup;
 	err = flowdb_bpf__load(t->skel);
@@ -228,6 +232,8 @@ void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add)
 	sum->new_flows += add->new_flows;
 	sum->events += add->events;
 	sum->ringbuf_drops += add->ringbuf_drops;
+	sum->payload_events += add->payload_events;
+	sum->payload_bytes += add->payload_bytes;
 }
 
 int tracker_pending_flows(struct tracker *t, __u64 *flows)

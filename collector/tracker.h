@@ -23,6 +23,10 @@ struct tracker_opts {
 	/* Programs run only through tracker_run_xdp() from the draining
 	 * thread, never attached: a drain needs no wait for other runs. */
 	bool sequential;
+	/* Payload packets per flow sent for inspection (0: none; at most
+	 * INSPECT_PACKETS_MAX), and bytes of each (1..INSPECT_BYTES_MAX). */
+	__u8 inspect_packets;
+	__u16 inspect_bytes;
 };
 
 /* Called once per drained flow. Returns 0, or a negative errno that
