@@ -86,6 +86,7 @@ enum flow_event_kind {
 	FLOW_EVENT_FIN = 2,
 	FLOW_EVENT_RST = 3,
 	FLOW_EVENT_PAYLOAD = 4, /* a struct payload_event */
+	FLOW_EVENT_POLICY = 5, /* user space only: a flow broke the encryption policy */
 };
 
 struct flow_event {

@@ -12,8 +12,8 @@
  * them, the expiry scan reads them in order, and a table holds at most one
  * chunk beyond those it fills. An open-addressing index of 8-byte slots
  * (linear probing, backward-shift deletion, at most 3/4 full) maps keys to
- * records: an open flow costs 88 bytes of record plus 10.7 to 21.3 bytes of
- * index.
+ * records: an open flow costs 104 bytes of record (and its app_info) plus
+ * 10.7 to 21.3 bytes of index.
  */
 #define CHUNK_SHIFT 11
 #define CHUNK_RECORDS (1u << CHUNK_SHIFT)
@@ -199,6 +199,10 @@ static enum flow_end_reason due_reason(const struct flowtable_opts *o, const str
 	if (now_us < r->last_seen_us)
 		return 0;
 	quiet = now_us - r->last_seen_us;
+	/* Waiting for traffic that never came (the kernel's LRU evicted it):
+	 * dropped after the idle timeout, never written. */
+	if (!r->packets)
+		return quiet >= o->idle_timeout_us ? FLOW_END_IDLE : 0;
 	if ((r->tcp_flags & (FLOW_TCP_FIN | FLOW_TCP_RST)) && quiet >= o->linger_us)
 		return r->tcp_flags & FLOW_TCP_RST ? FLOW_END_RST : FLOW_END_FIN;
 	if (quiet >= o->idle_timeout_us)
@@ -219,21 +223,31 @@ static int end_records(struct flowtable *ft, uint64_t now_us, bool shutdown, flo
 
 	/* Downwards: the record that moves into a freed place was already seen. */
 	while (i--) {
-		const struct flow_record *r = record(ft, i);
+		struct flow_record *r = record(ft, i);
 		struct flow_record out;
 		enum flow_end_reason reason;
 
 		reason = shutdown ? FLOW_END_SHUTDOWN : due_reason(&ft->opts, r, now_us);
 		if (!reason)
 			continue;
-		/* A copy, so that a failed emit leaves the record as it was. */
-		out = *r;
-		out.end_reason = reason;
-		err = emit(&out, arg);
-		if (err < 0)
-			break;
+		if (r->packets) {
+			/* A copy, so that a failed emit leaves the record as it was. */
+			out = *r;
+			out.end_reason = reason;
+			err = emit(&out, arg);
+			if (err < 0)
+				break;
+			ended++;
+		}
+		if (reason == FLOW_END_ACTIVE && r->app_proto) {
+			/* The flow goes on; its next record keeps what was found. */
+			r->packets = r->bytes = 0;
+			r->tcp_flags = 0;
+			r->first_seen_us = r->last_seen_us;
+			continue;
+		}
+		free(r->app_info);
 		record_remove(ft, i);
-		ended++;
 	}
 	shrink(ft);
 	return err < 0 ? err : ended;
@@ -255,6 +269,16 @@ const char *flow_end_reason_name(enum flow_end_reason reason)
 		return "shutdown";
 	}
 	return "unknown";
+}
+
+const char *flow_app_name(enum flow_app app)
+{
+	static const char *const names[] = {
+		[FLOW_APP_TLS] = "tls", [FLOW_APP_HTTP] = "http", [FLOW_APP_DNS] = "dns",
+		[FLOW_APP_SSH] = "ssh", [FLOW_APP_QUIC] = "quic",
+	};
+
+	return (unsigned int)app < sizeof(names) / sizeof(names[0]) ? names[app] : NULL;
 }
 
 /* Returns 0 and sets *out to an empty table using a copy of opts, or -ENOMEM. */
@@ -286,11 +310,34 @@ void flowtable_free(struct flowtable *ft)
 
 	if (!ft)
 		return;
+	for (i = 0; i < ft->count; i++)
+		free(record(ft, i)->app_info);
 	for (i = 0; i < ft->nchunks; i++)
 		free(ft->chunks[i]);
 	free(ft->chunks);
 	free(ft->slots);
 	free(ft);
+}
+
+/* Opens an empty record for key (hash, whose probe run ends at the empty
+ * slot s). Returns it, or NULL when out of memory. */
+static struct flow_record *record_open(struct flowtable *ft, const struct flow_key *key,
+				       uint32_t hash, struct slot *s)
+{
+	struct flow_record *r;
+
+	if (chunk_reserve(ft))
+		return NULL;
+	if ((uint64_t)(ft->count + 1) * 4 > ((uint64_t)ft->mask + 1) * 3) {
+		if (ft->mask + 1 == MAX_SLOTS || index_resize(ft, (ft->mask + 1) * 2))
+			return NULL;
+		s = slot_find(ft, key, hash);
+	}
+	r = record(ft, ft->count);
+	*r = (struct flow_record){ .key = *key, .encrypted = -1 };
+	s->hash = hash;
+	s->ref = ++ft->count;
+	return r;
 }
 
 /* Merges into the open record for key, or opens one. Returns 0, or -ENOMEM
@@ -301,40 +348,56 @@ int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t pac
 	uint32_t hash = key_hash(ft, key);
 	struct slot *s = slot_find(ft, key, hash);
 	struct flow_record *r;
-	int err;
 
 	if (s->ref) {
 		r = record(ft, s->ref - 1);
+		/* A record that only held an inspection finding starts now. */
+		if (!r->packets || first_us < r->first_seen_us)
+			r->first_seen_us = first_us;
 		r->packets += packets;
 		r->bytes += bytes;
 		r->tcp_flags |= tcp_flags;
-		if (first_us < r->first_seen_us)
-			r->first_seen_us = first_us;
 		if (last_us > r->last_seen_us)
 			r->last_seen_us = last_us;
 		return 0;
 	}
 
-	err = chunk_reserve(ft);
-	if (err)
-		return err;
-	if ((uint64_t)(ft->count + 1) * 4 > ((uint64_t)ft->mask + 1) * 3) {
-		if (ft->mask + 1 == MAX_SLOTS)
+	r = record_open(ft, key, hash, s);
+	if (!r)
+		return -ENOMEM;
+	r->first_seen_us = first_us;
+	r->last_seen_us = last_us;
+	r->packets = packets;
+	r->bytes = bytes;
+	r->tcp_flags = tcp_flags;
+	return 0;
+}
+
+int flowtable_inspect(struct flowtable *ft, const struct flow_key *key, uint64_t time_us,
+		      uint8_t app_proto, int8_t encrypted, const char *info)
+{
+	uint32_t hash = key_hash(ft, key);
+	struct slot *s = slot_find(ft, key, hash);
+	struct flow_record *r;
+	char *copy;
+
+	r = s->ref ? record(ft, s->ref - 1) : NULL;
+	if (r && r->app_proto)
+		return 0;
+	copy = strdup(info);
+	if (!copy)
+		return -ENOMEM;
+	if (!r) {
+		r = record_open(ft, key, hash, s);
+		if (!r) {
+			free(copy);
 			return -ENOMEM;
-		err = index_resize(ft, (ft->mask + 1) * 2);
-		if (err)
-			return err;
-		s = slot_find(ft, key, hash);
+		}
+		r->first_seen_us = r->last_seen_us = time_us;
 	}
-	r = record(ft, ft->count);
-	*r = (struct flow_record){ .key = *key,
-				   .first_seen_us = first_us,
-				   .last_seen_us = last_us,
-				   .packets = packets,
-				   .bytes = bytes,
-				   .tcp_flags = tcp_flags };
-	s->hash = hash;
-	s->ref = ++ft->count;
+	r->app_proto = app_proto;
+	r->encrypted = encrypted;
+	r->app_info = copy;
 	return 0;
 }
 

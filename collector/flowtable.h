@@ -16,6 +16,20 @@ enum flow_end_reason {
 	FLOW_END_SHUTDOWN, /* the collector stopped */
 };
 
+/* Application protocols payload inspection recognises. */
+enum flow_app {
+	FLOW_APP_NONE = 0,
+	FLOW_APP_TLS,
+	FLOW_APP_HTTP,
+	FLOW_APP_DNS,
+	FLOW_APP_SSH,
+	FLOW_APP_QUIC,
+};
+
+/* Returns "tls", "http", "dns", "ssh" or "quic"; NULL for none or a value
+ * outside the enum. */
+const char *flow_app_name(enum flow_app app);
+
 struct flow_record {
 	struct flow_key key;
 	uint64_t first_seen_us; /* microseconds since the epoch, UTC */
@@ -24,6 +38,13 @@ struct flow_record {
 	uint64_t bytes;
 	uint32_t tcp_flags;
 	enum flow_end_reason end_reason; /* set when the record ends */
+	/* What inspection found: app_proto an enum flow_app (0 none),
+	 * encrypted -1 unknown; app_info is owned by the table, NULL when
+	 * none. A record with packets 0 only holds these, waiting for the
+	 * traffic of its flow: it is never handed to emit. */
+	char *app_info;
+	uint8_t app_proto;
+	int8_t encrypted;
 };
 
 struct flowtable_opts {
@@ -51,6 +72,16 @@ void flowtable_free(struct flowtable *ft);
  * record, opening one if there is none. Returns 0 or -ENOMEM. */
 int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
 		  uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us);
+
+/*
+ * Records what inspection found in key's flow at time_us: app_proto (not
+ * 0), encrypted (1, 0 or -1) and info (copied). The first finding of a
+ * flow stays; a flow without a record yet gets one that waits for its
+ * traffic. A record ended by the active timeout passes the finding on to
+ * the flow's next record. Returns 0 or -ENOMEM.
+ */
+int flowtable_inspect(struct flowtable *ft, const struct flow_key *key, uint64_t time_us,
+		      uint8_t app_proto, int8_t encrypted, const char *info);
 
 /*
  * Ends every record due at now_us, in this order of precedence: FIN or RST

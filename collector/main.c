@@ -295,7 +295,8 @@ static int setup(struct collector *c)
 	err = tracker_open(&c->tracker, &to);
 	if (err) {
 		missing_capabilities(caps, sizeof(caps));
-		if (err == -EPERM && caps[0])
+		/* Without CAP_PERFMON the verifier refuses the parser: EACCES. */
+		if ((err == -EPERM || err == -EACCES) && caps[0])
 			fprintf(stderr,
 				"flowdb-collector: cannot load the BPF programs: missing %s "
 				"(run as root or grant them)\n",

@@ -31,6 +31,12 @@ static void usage(FILE *out)
 		"      --retain-age DUR     remove files older than DUR\n"
 		"      --retain-size SIZE   remove the oldest files while all exceed SIZE\n"
 		"      --map-size N         flows the kernel holds per drain (default %u)\n"
+		"      --inspect-packets N  payload packets of each new flow to inspect\n"
+		"                           (default %d, at most %d)\n"
+		"      --inspect-bytes N    bytes of each to inspect (default %d, at most %d)\n"
+		"      --no-inspect         inspect no payload: flows only\n"
+		"      --expect-encrypted PORTS  cleartext to these ports is a policy event\n"
+		"                           (default %s; \"none\" for none)\n"
 		"  -v, --verbose            one line per flush on stderr\n"
 		"  -h, --help               this text\n"
 		"      --version            the version\n"
@@ -38,7 +44,9 @@ static void usage(FILE *out)
 		"DUR is a whole number with a unit ms, s, m, h, d or w (30s, 5m, 1h, 7d);\n"
 		"SIZE one with K, M, G or T (500M, 10G). SIGINT or SIGTERM: detach, write\n"
 		"every open flow, exit 0. SIGHUP: start a new file now.\n",
-		OPTIONS_MAX_IFACES, DEFAULT_DATA_DIR, FLOW_MAP_DEFAULT_ENTRIES);
+		OPTIONS_MAX_IFACES, DEFAULT_DATA_DIR, FLOW_MAP_DEFAULT_ENTRIES,
+		INSPECT_PACKETS_DEFAULT, INSPECT_PACKETS_MAX, INSPECT_BYTES_DEFAULT, INSPECT_BYTES_MAX,
+		OPTIONS_ENCRYPTED_PORTS);
 }
 
 enum {
@@ -54,6 +62,10 @@ enum {
 	OPT_MAP_SIZE,
 	OPT_VERSION,
 	OPT_READ,
+	OPT_INSPECT_PACKETS,
+	OPT_INSPECT_BYTES,
+	OPT_NO_INSPECT,
+	OPT_EXPECT_ENCRYPTED,
 };
 
 static const struct option longopts[] = {
@@ -70,6 +82,10 @@ static const struct option longopts[] = {
 	{ "retain-age", required_argument, NULL, OPT_RETAIN_AGE },
 	{ "retain-size", required_argument, NULL, OPT_RETAIN_SIZE },
 	{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
+	{ "inspect-packets", required_argument, NULL, OPT_INSPECT_PACKETS },
+	{ "inspect-bytes", required_argument, NULL, OPT_INSPECT_BYTES },
+	{ "no-inspect", no_argument, NULL, OPT_NO_INSPECT },
+	{ "expect-encrypted", required_argument, NULL, OPT_EXPECT_ENCRYPTED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -106,6 +122,63 @@ static int parse_map_size(FILE *err, uint32_t *dst)
 	return 0;
 }
 
+/* Parses a whole number from min to max for option name. Returns 0, or
+ * -EINVAL after printing one line. */
+static int parse_count(FILE *err, const char *name, unsigned long min, unsigned long max,
+		       unsigned long *dst)
+{
+	char *end;
+
+	errno = 0;
+	*dst = strtoul(optarg, &end, 10);
+	if (errno || end == optarg || *end || *optarg == '-' || *dst < min || *dst > max) {
+		fprintf(err, "flowdb-collector: --%s: '%s' is not a number from %lu to %lu\n",
+			name, optarg, min, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Parses "22,443,8000-8100" or "none" into the port set. Returns 0, or
+ * -EINVAL after printing one line. */
+static int parse_ports(FILE *err, const char *list, uint8_t *set)
+{
+	const char *p = list;
+
+	memset(set, 0, 65536 / 8);
+	if (!strcmp(list, "none"))
+		return 0;
+	for (;;) {
+		unsigned long lo, hi;
+		char *end;
+
+		errno = 0;
+		lo = strtoul(p, &end, 10);
+		hi = lo;
+		if (end != p && *end == '-') {
+			p = end + 1;
+			hi = strtoul(p, &end, 10);
+		}
+		if (errno || end == p || *p == '-' || *p == '+' || !lo || hi > 65535 || lo > hi ||
+		    (*end && *end != ',')) {
+			fprintf(err, "flowdb-collector: --expect-encrypted: bad port list '%s' (use "
+				     "e.g. 22,443,8000-8100, or none)\n",
+				list);
+			return -EINVAL;
+		}
+		for (; lo <= hi; lo++)
+			set[lo / 8] |= 1 << (lo % 8);
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+bool options_expects_encrypted(const struct options *o, uint16_t port)
+{
+	return o->expect_encrypted[port / 8] & (1 << (port % 8));
+}
+
 static int parse_xdp_mode(FILE *err, enum tracker_xdp_mode *mode)
 {
 	if (!strcmp(optarg, "auto"))
@@ -124,6 +197,8 @@ static int parse_xdp_mode(FILE *err, enum tracker_xdp_mode *mode)
 
 int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err)
 {
+	bool no_inspect = false;
+	unsigned long n = 0;
 	int c, ret = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -134,6 +209,9 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	o->active_timeout_us = 60 * USEC_PER_SEC;
 	o->rotate_interval_us = 3600 * USEC_PER_SEC;
 	o->map_size = FLOW_MAP_DEFAULT_ENTRIES;
+	o->inspect_packets = INSPECT_PACKETS_DEFAULT;
+	o->inspect_bytes = INSPECT_BYTES_DEFAULT;
+	parse_ports(err, OPTIONS_ENCRYPTED_PORTS, o->expect_encrypted);
 
 	optind = 0; /* glibc: start over, so that tests can parse twice */
 	opterr = 0;
@@ -183,6 +261,20 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 		case OPT_MAP_SIZE:
 			ret = parse_map_size(err, &o->map_size);
 			break;
+		case OPT_INSPECT_PACKETS:
+			ret = parse_count(err, "inspect-packets", 0, INSPECT_PACKETS_MAX, &n);
+			o->inspect_packets = (uint8_t)n;
+			break;
+		case OPT_INSPECT_BYTES:
+			ret = parse_count(err, "inspect-bytes", 1, INSPECT_BYTES_MAX, &n);
+			o->inspect_bytes = (uint16_t)n;
+			break;
+		case OPT_NO_INSPECT:
+			no_inspect = true;
+			break;
+		case OPT_EXPECT_ENCRYPTED:
+			ret = parse_ports(err, optarg, o->expect_encrypted);
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -213,6 +305,8 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			"flowdb-collector: --read imports a capture: no -i or --egress with it\n");
 		return -EINVAL;
 	}
+	if (no_inspect)
+		o->inspect_packets = 0;
 	if (!o->n_ifaces && !o->read_path) {
 		fprintf(err, "flowdb-collector: no interface: give at least one -i IFACE, "
 			     "or --read FILE\n");

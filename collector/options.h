@@ -26,8 +26,18 @@ struct options {
 	uint64_t retain_age_us;
 	uint64_t retain_size;
 	uint32_t map_size;
+	uint8_t inspect_packets; /* per flow; 0 with --no-inspect */
+	uint16_t inspect_bytes;
+	/* Ports where cleartext breaks the policy: a bit per port. */
+	uint8_t expect_encrypted[65536 / 8];
 	int verbose;
 };
+
+/* The ports --expect-encrypted names by default. */
+#define OPTIONS_ENCRYPTED_PORTS "22,443,465,853,993,995,8443"
+
+/* Whether o expects encryption on port. */
+bool options_expects_encrypted(const struct options *o, uint16_t port);
 
 /* Parses argv into *o (defaults first). On a bad option prints one line
  * naming it to err. Returns 0 to run, 1 when --help or --version was

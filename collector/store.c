@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sqlite3.h>
+#include "flowtable.h"
 #include "store.h"
 #include "units.h"
 
@@ -32,6 +33,8 @@ extern const char schema_sql[];
 struct row {
 	const char *ifname;
 	bool is_event;
+	bool has_text;
+	char text[STORE_TEXT_SIZE]; /* a flow's app_info, a policy event's detail */
 	union {
 		struct flow_record flow;
 		struct {
@@ -46,15 +49,17 @@ enum stmt_id { STMT_FLOW, STMT_EVENT, STMT_STATS, STMT_META, STMT_COUNT };
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FLOW] = "INSERT INTO flows (first_seen, last_seen, ifname, direction, ip_version, "
 		      "proto, src_addr, dst_addr, src_port, dst_port, vlan, packets, bytes, "
-		      "tcp_flags, end_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		      "tcp_flags, end_reason, app_proto, app_info, encrypted) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_EVENT] = "INSERT INTO events (time, kind, ifname, direction, ip_version, proto, "
-		       "src_addr, dst_addr, src_port, dst_port, vlan, tcp_flags) "
-		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+		       "src_addr, dst_addr, src_port, dst_port, vlan, tcp_flags, detail) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_STATS] = "INSERT INTO collector_stats (time, kernel_packets, kernel_bytes, "
 		       "drained_packets, drained_bytes, lost_packets, lost_bytes, non_ip, "
 		       "malformed, truncated, map_update_failures, events, ringbuf_drops, "
-		       "active_flows, rows_written, pending_rows, write_errors, flush_duration_us) "
-		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		       "active_flows, rows_written, pending_rows, write_errors, flush_duration_us, "
+		       "payload_events, payload_bytes) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 };
 
@@ -97,6 +102,7 @@ static const char *const event_kind_names[] = {
 	[FLOW_EVENT_SYN] = "syn",
 	[FLOW_EVENT_FIN] = "fin",
 	[FLOW_EVENT_RST] = "rst",
+	[FLOW_EVENT_POLICY] = "policy",
 };
 
 /* The smaller of a and b. */
@@ -354,6 +360,11 @@ int store_add_flow(struct store *s, const struct flow_record *r, const char *ifn
 	row->ifname = ifname;
 	row->is_event = false;
 	row->flow = *r;
+	/* The table frees its copy when the record ends. */
+	row->flow.app_info = NULL;
+	row->has_text = r->app_info != NULL;
+	if (r->app_info)
+		snprintf(row->text, sizeof(row->text), "%s", r->app_info);
 	s->last_time_us = max_u64(s->last_time_us, r->last_seen_us);
 	return 0;
 }
@@ -370,7 +381,28 @@ int store_add_event(struct store *s, const struct flow_event *e, uint64_t time_u
 		return -ENOMEM;
 	row->ifname = ifname;
 	row->is_event = true;
+	row->has_text = false;
 	row->event.ev = *e;
+	row->event.time_us = time_us;
+	s->last_time_us = max_u64(s->last_time_us, time_us);
+	return 0;
+}
+
+int store_add_policy(struct store *s, const struct flow_key *key, uint64_t time_us,
+		     const char *ifname, const char *detail)
+{
+	struct row *row;
+
+	if (!ifname || !key_valid(key) || !detail)
+		return -EINVAL;
+	row = row_slot(s);
+	if (!row)
+		return -ENOMEM;
+	row->ifname = ifname;
+	row->is_event = true;
+	row->has_text = true;
+	snprintf(row->text, sizeof(row->text), "%s", detail);
+	row->event.ev = (struct flow_event){ .key = *key, .kind = FLOW_EVENT_POLICY };
 	row->event.time_us = time_us;
 	s->last_time_us = max_u64(s->last_time_us, time_us);
 	return 0;
@@ -753,6 +785,10 @@ static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint
 		sqlite3_bind_text(stmt, 2, event_kind_names[r->event.ev.kind], -1, SQLITE_STATIC);
 		bind_key(stmt, &r->event.ev.key, r->ifname, src, dst);
 		sqlite3_bind_int(stmt, 12, r->event.ev.tcp_flags);
+		if (r->has_text)
+			sqlite3_bind_text(stmt, 13, r->text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(stmt, 13);
 		*tmin = min_u64(*tmin, r->event.time_us);
 		*tmax = max_u64(*tmax, r->event.time_us);
 	} else {
@@ -765,6 +801,20 @@ static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint
 		sqlite3_bind_int64(stmt, 14, r->flow.tcp_flags);
 		sqlite3_bind_text(stmt, 15, flow_end_reason_name(r->flow.end_reason), -1,
 				  SQLITE_STATIC);
+		if (flow_app_name(r->flow.app_proto))
+			sqlite3_bind_text(stmt, 16, flow_app_name(r->flow.app_proto), -1,
+					  SQLITE_STATIC);
+		else
+			sqlite3_bind_null(stmt, 16);
+		if (r->has_text)
+			sqlite3_bind_text(stmt, 17, r->text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(stmt, 17);
+		/* Known only where the protocol is. */
+		if (flow_app_name(r->flow.app_proto) && r->flow.encrypted >= 0)
+			sqlite3_bind_int(stmt, 18, r->flow.encrypted);
+		else
+			sqlite3_bind_null(stmt, 18);
 		*tmin = min_u64(*tmin, r->flow.first_seen_us);
 		*tmax = max_u64(*tmax, r->flow.last_seen_us);
 	}
@@ -796,6 +846,8 @@ static int insert_stats(struct store *s, const struct store_stats *st, size_t ro
 		s->held_back,
 		s->write_errors,
 		st->flush_duration_us + (realtime_us() - started_us),
+		st->payload_events,
+		st->payload_bytes,
 	};
 	size_t i;
 

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include "flowtable.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
+/* app_info and an event's detail are cut to fit this, NUL included. */
+#define STORE_TEXT_SIZE 256
 /* Rows held in memory across failed commits (disk full) before the oldest
  * are dropped and counted. */
 #define STORE_MAX_PENDING_ROWS 1000000
@@ -32,6 +34,7 @@ struct store_stats {
 	uint64_t drained_packets, drained_bytes;
 	uint64_t non_ip, malformed, truncated, map_update_failures;
 	uint64_t events, ringbuf_drops;
+	uint64_t payload_events, payload_bytes;
 	uint64_t active_flows;
 	uint64_t flush_duration_us;
 };
@@ -70,6 +73,11 @@ int store_add_flow(struct store *s, const struct flow_record *r, const char *ifn
  * -EINVAL for a row the schema would refuse. */
 int store_add_event(struct store *s, const struct flow_event *e, uint64_t time_us,
 		    const char *ifname);
+
+/* Buffers a policy event for key's flow at time_us, detail saying why
+ * (copied, cut to STORE_TEXT_SIZE). Returns as store_add_event(). */
+int store_add_policy(struct store *s, const struct flow_key *key, uint64_t time_us,
+		     const char *ifname, const char *detail);
 
 /*
  * Writes every buffered row and one collector_stats row in one transaction

@@ -1,6 +1,9 @@
--- flowdb file schema, version 1. Embedded in flowdb-collector at build time
+-- flowdb file schema, version 2. Embedded in flowdb-collector at build time
 -- and run once when a file is created. Times are INTEGER microseconds since
--- the Unix epoch, UTC; addresses are canonical inet_ntop text.
+-- the Unix epoch, UTC; addresses are canonical inet_ntop text. Version 2
+-- added flows.app_proto, app_info and encrypted, events.detail and
+-- collector_stats.payload_events and payload_bytes; files of version 1 lack
+-- them, and the shell reads them there as NULL.
 
 -- What this file is: schema_version, host, interfaces, collector_version,
 -- time_start_us and time_end_us (the span of traffic it holds), created_us.
@@ -26,7 +29,15 @@ CREATE TABLE flows (
 	packets    INTEGER NOT NULL,
 	bytes      INTEGER NOT NULL,  -- layer 3: IPv4 total length, IPv6 payload + 40
 	tcp_flags  INTEGER NOT NULL,  -- OR of all TCP flags seen
-	end_reason TEXT    NOT NULL   -- idle, active, fin, rst, shutdown
+	end_reason TEXT    NOT NULL,  -- idle, active, fin, rst, shutdown
+	-- From the first payload packets: app_proto is tls, http, dns, ssh or
+	-- quic (NULL when none was recognised or inspection was off); app_info
+	-- the TLS server name, HTTP host and path, DNS name, SSH banner...;
+	-- encrypted 1 for TLS, SSH and QUIC, 0 for recognised cleartext, NULL
+	-- when unknown.
+	app_proto  TEXT,
+	app_info   TEXT,
+	encrypted  INTEGER
 );
 CREATE INDEX flows_first_seen ON flows (first_seen);
 CREATE INDEX flows_last_seen ON flows (last_seen);
@@ -36,7 +47,7 @@ CREATE INDEX flows_dst_addr ON flows (dst_addr, first_seen);
 -- TCP connection events from the ring buffer.
 CREATE TABLE events (
 	time       INTEGER NOT NULL,  -- microseconds since epoch
-	kind       TEXT    NOT NULL,  -- syn (SYN without ACK), fin, rst
+	kind       TEXT    NOT NULL,  -- syn (SYN without ACK), fin, rst, policy
 	ifname     TEXT    NOT NULL,
 	direction  TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
 	ip_version INTEGER NOT NULL,
@@ -46,7 +57,9 @@ CREATE TABLE events (
 	src_port   INTEGER NOT NULL,
 	dst_port   INTEGER NOT NULL,
 	vlan       INTEGER NOT NULL,
-	tcp_flags  INTEGER NOT NULL
+	tcp_flags  INTEGER NOT NULL,
+	-- policy: why the flow breaks the encryption policy
+	detail     TEXT
 );
 CREATE INDEX events_time ON events (time);
 
@@ -71,6 +84,9 @@ CREATE TABLE collector_stats (
 	rows_written        INTEGER NOT NULL,  -- flows + events in this transaction
 	pending_rows        INTEGER NOT NULL,  -- of those, held back by failed flushes
 	write_errors        INTEGER NOT NULL,  -- failed commits since the last success
-	flush_duration_us   INTEGER NOT NULL   -- drain, merge and insert (not commit) time
+	flush_duration_us   INTEGER NOT NULL,  -- drain, merge and insert (not commit) time
+	-- Payload packets copied for inspection, and their bytes.
+	payload_events      INTEGER,
+	payload_bytes       INTEGER
 );
 CREATE INDEX collector_stats_time ON collector_stats (time);

@@ -254,6 +254,7 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 			 (long long)version, CATALOG_SCHEMA_VERSION);
 		goto cleanup;
 	}
+	f->version = (int)version;
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		char sql[64];
 

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 /* The newest file schema this shell reads. */
-#define CATALOG_SCHEMA_VERSION 1
+#define CATALOG_SCHEMA_VERSION 2
 /* Read-only handles kept open between queries; more are closed, least
  * recently used first, so hundreds of files never exhaust descriptors. */
 #define CATALOG_OPEN_MAX 64
@@ -20,6 +20,7 @@ struct catalog_file {
 	char *path;
 	char *host; /* meta host, "" when missing */
 	int64_t time_start_us, time_end_us; /* meta: every row's times lie within */
+	int version; /* meta schema_version: older files lack later columns */
 	int64_t size; /* bytes, with the -wal */
 	char *error; /* why the file is skipped; NULL when usable */
 	/* What the file looked like when its meta was read: a change means a

@@ -54,7 +54,9 @@ struct union_cursor {
 	sqlite3_vtab_cursor base;
 	struct pushed args[UNION_ARGS_MAX];
 	int n_args;
-	char *sql; /* the query each file runs */
+	/* The query each file runs, by the file's schema version: an older
+	 * file reads the columns it lacks as NULL. */
+	char *sql[CATALOG_SCHEMA_VERSION + 1];
 	bool window_args; /* it takes the window's bounds after the constraints */
 	int out_col[UNION_COLS_MAX]; /* result column of each vtab column, or -1 */
 	struct catalog_file **files; /* those that can match, in time order */
@@ -269,8 +271,10 @@ static void cursor_reset(struct union_cursor *cur)
 	for (i = 0; i < cur->n_args; i++)
 		sqlite3_value_free(cur->args[i].value);
 	cur->n_args = 0;
-	sqlite3_free(cur->sql);
-	cur->sql = NULL;
+	for (i = 0; i <= CATALOG_SCHEMA_VERSION; i++) {
+		sqlite3_free(cur->sql[i]);
+		cur->sql[i] = NULL;
+	}
 	free(cur->files);
 	cur->files = NULL;
 	cur->n_files = cur->next_file = 0;
@@ -336,10 +340,35 @@ static bool file_can_match(const struct union_vtab *vt, const struct union_curso
 	return true;
 }
 
-/* Builds the query each file runs: the columns in use, the pushed
- * constraints as ?1..?n, then the window as ?n+1 and ?n+2. Returns an
- * SQLite result code. */
-static int build_sql(struct union_vtab *vt, struct union_cursor *cur, int col_used)
+/* Columns the schema gained after version 1, which older files lack. */
+static const struct {
+	const char *table, *column;
+	int version;
+} added_columns[] = {
+	{ "flows", "app_proto", 2 },	      { "flows", "app_info", 2 },
+	{ "flows", "encrypted", 2 },	      { "events", "detail", 2 },
+	{ "collector_stats", "payload_events", 2 }, { "collector_stats", "payload_bytes", 2 },
+};
+
+/* Appends column i of vt as a file of schema version sees it: its name,
+ * or NULL when the file is older than the column. */
+static void append_column(sqlite3_str *s, const struct union_vtab *vt, int i, int version)
+{
+	size_t j;
+
+	for (j = 0; j < sizeof(added_columns) / sizeof(added_columns[0]); j++)
+		if (version < added_columns[j].version && !strcmp(vt->table, added_columns[j].table) &&
+		    !strcmp(vt->cols[i], added_columns[j].column)) {
+			sqlite3_str_appendall(s, "NULL");
+			return;
+		}
+	sqlite3_str_appendf(s, "\"%w\"", vt->cols[i]);
+}
+
+/* Builds the query each file of schema version runs: the columns in use,
+ * the pushed constraints as ?1..?n, then the window as ?n+1 and ?n+2.
+ * Returns an SQLite result code. */
+static int build_sql(struct union_vtab *vt, struct union_cursor *cur, int col_used, int version)
 {
 	const struct union_window *w = vt->mod->window;
 	sqlite3_str *s = sqlite3_str_new(NULL);
@@ -353,7 +382,8 @@ static int build_sql(struct union_vtab *vt, struct union_cursor *cur, int col_us
 
 		cur->out_col[i] = used ? n_out++ : -1;
 		if (used) {
-			sqlite3_str_appendf(s, "%s\"%w\"", sep, vt->cols[i]);
+			sqlite3_str_appendall(s, sep);
+			append_column(s, vt, i, version);
 			sep = ", ";
 		}
 	}
@@ -364,8 +394,9 @@ static int build_sql(struct union_vtab *vt, struct union_cursor *cur, int col_us
 	for (i = 0; i < cur->n_args; i++) {
 		if (cur->args[i].col == vt->n_cols)
 			continue;
-		sqlite3_str_appendf(s, "%s\"%w\" %s ?%d", sep, vt->cols[cur->args[i].col],
-				    op_sql(cur->args[i].op), i + 1);
+		sqlite3_str_appendall(s, sep);
+		append_column(s, vt, cur->args[i].col, version);
+		sqlite3_str_appendf(s, " %s ?%d", op_sql(cur->args[i].op), i + 1);
 		sep = " AND ";
 	}
 	/* An unbounded window adds nothing: a range over everything could
@@ -382,8 +413,8 @@ static int build_sql(struct union_vtab *vt, struct union_cursor *cur, int col_us
 	} else {
 		cur->window_args = false;
 	}
-	cur->sql = sqlite3_str_finish(s);
-	return cur->sql ? SQLITE_OK : SQLITE_NOMEM;
+	cur->sql[version] = sqlite3_str_finish(s);
+	return cur->sql[version] ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 /* Reports a file's failure: an interrupt ends the scan with an error,
@@ -436,7 +467,7 @@ static int advance(struct union_cursor *cur)
 		if (cur->next_file == cur->n_files)
 			return SQLITE_OK;
 		cur->file = cur->files[cur->next_file++];
-		cur->stmt = catalog_prepare(c, cur->file, cur->sql);
+		cur->stmt = catalog_prepare(c, cur->file, cur->sql[cur->file->version]);
 		if (!cur->stmt)
 			continue;
 		for (i = 0; i < cur->n_args; i++)
@@ -458,7 +489,7 @@ static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_
 	struct catalog *c = vt->mod->catalog;
 	const char *p = idx_str;
 	size_t i;
-	int rc;
+	int rc, v;
 
 	cursor_reset(cur);
 	for (; p && *p && cur->n_args < argc; cur->n_args++) {
@@ -472,9 +503,11 @@ static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_
 		if (!a->value)
 			return SQLITE_NOMEM;
 	}
-	rc = build_sql(vt, cur, idx_num);
-	if (rc)
-		return rc;
+	for (v = 0; v <= CATALOG_SCHEMA_VERSION; v++) {
+		rc = build_sql(vt, cur, idx_num, v);
+		if (rc)
+			return rc;
+	}
 	cur->files = malloc((c->n_files + 1) * sizeof(*cur->files));
 	if (!cur->files)
 		return SQLITE_NOMEM;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -127,6 +128,30 @@ static int tally_emit(const struct flow_record *r, void *arg)
 	assert_int_equal(r->last_seen_us, t->last_us + (t->last_per_id ? id : 0));
 	assert_int_equal(r->end_reason, t->reason);
 	t->n++;
+	return 0;
+}
+
+/* What an ended record held from inspection, copied while it is valid. */
+struct app_seen {
+	int n;
+	uint64_t packets[8], first[8];
+	uint8_t proto[8];
+	int8_t encrypted[8];
+	char info[8][32];
+	enum flow_end_reason reason[8];
+};
+
+static int app_emit(const struct flow_record *r, void *arg)
+{
+	struct app_seen *a = arg;
+
+	assert_true(a->n < 8);
+	a->packets[a->n] = r->packets;
+	a->first[a->n] = r->first_seen_us;
+	a->proto[a->n] = r->app_proto;
+	a->encrypted[a->n] = r->encrypted;
+	snprintf(a->info[a->n], sizeof(a->info[0]), "%s", r->app_info ? r->app_info : "(null)");
+	a->reason[a->n++] = r->end_reason;
 	return 0;
 }
 
@@ -267,6 +292,74 @@ static void test_active_split(void **state)
 }
 
 /* A FIN ends the flow after LINGER, long before IDLE. */
+/* A finding that comes before the flow's traffic waits for it; the first
+ * finding stays; a record without one has NULL info and unknown
+ * encryption. */
+static void test_inspect_before_traffic(void **state)
+{
+	struct flowtable *ft = *state;
+	struct flow_key a = make_key(1), b = make_key(2);
+	struct app_seen seen = { 0 };
+
+	assert_int_equal(flowtable_inspect(ft, &a, T0 + 5 * SEC, 1, 1, "example.test"), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0 + 6 * SEC, 2, 0, "other"), 0);
+	assert_int_equal(flowtable_add(ft, &a, 3, 300, FLOW_TCP_ACK, T0 + 4 * SEC, T0 + 7 * SEC),
+			 0);
+	assert_int_equal(flowtable_add(ft, &b, 1, 60, FLOW_TCP_ACK, T0, T0), 0);
+	assert_int_equal(flowtable_end_all(ft, app_emit, &seen), 2);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.packets[0] + seen.packets[1], 4);
+	assert_int_equal(seen.proto[seen.packets[0] == 3 ? 0 : 1], 1);
+	assert_int_equal(seen.encrypted[seen.packets[0] == 3 ? 0 : 1], 1);
+	assert_string_equal(seen.info[seen.packets[0] == 3 ? 0 : 1], "example.test");
+	assert_int_equal(seen.first[seen.packets[0] == 3 ? 0 : 1], T0 + 4 * SEC);
+	assert_int_equal(seen.proto[seen.packets[0] == 3 ? 1 : 0], 0);
+	assert_int_equal(seen.encrypted[seen.packets[0] == 3 ? 1 : 0], -1);
+	assert_string_equal(seen.info[seen.packets[0] == 3 ? 1 : 0], "(null)");
+}
+
+/* A finding whose traffic never comes is dropped after the idle timeout
+ * and at shutdown, never written. */
+static void test_inspect_without_traffic(void **state)
+{
+	struct flowtable *ft = *state;
+	struct flow_key a = make_key(1);
+	struct app_seen seen = { 0 };
+
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com"), 0);
+	assert_int_equal(flowtable_expire(ft, T0 + IDLE - 1, app_emit, &seen), 0);
+	assert_int_equal(flowtable_count(ft), 1);
+	assert_int_equal(flowtable_expire(ft, T0 + IDLE, app_emit, &seen), 0);
+	assert_int_equal(flowtable_count(ft), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com"), 0);
+	assert_int_equal(flowtable_end_all(ft, app_emit, &seen), 0);
+	assert_int_equal(seen.n, 0);
+}
+
+/* A long flow's records all carry the finding of its first packets. */
+static void test_inspect_active_carries(void **state)
+{
+	struct flowtable *ft = *state;
+	struct flow_key a = make_key(1);
+	struct app_seen seen = { 0 };
+
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 4, 1, "SSH-2.0-OpenSSH_9.2"), 0);
+	assert_int_equal(flowtable_add(ft, &a, 1, 100, FLOW_TCP_ACK, T0, T0), 0);
+	assert_int_equal(flowtable_add(ft, &a, 1, 100, FLOW_TCP_ACK, T0 + ACTIVE, T0 + ACTIVE), 0);
+	assert_int_equal(flowtable_expire(ft, T0 + ACTIVE, app_emit, &seen), 1);
+	assert_int_equal(flowtable_add(ft, &a, 5, 500, FLOW_TCP_ACK, T0 + ACTIVE + SEC,
+				       T0 + ACTIVE + 2 * SEC),
+			 0);
+	assert_int_equal(flowtable_end_all(ft, app_emit, &seen), 1);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.reason[0], FLOW_END_ACTIVE);
+	assert_int_equal(seen.packets[0], 2);
+	assert_int_equal(seen.packets[1], 5);
+	assert_int_equal(seen.first[1], T0 + ACTIVE + SEC);
+	assert_string_equal(seen.info[1], "SSH-2.0-OpenSSH_9.2");
+	assert_int_equal(seen.proto[1], 4);
+}
+
 static void test_fin_linger(void **state)
 {
 	struct flowtable *ft = *state;
@@ -594,6 +687,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_active_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inspect_before_traffic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inspect_without_traffic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inspect_active_carries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_linger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linger_from_last_packet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_linger, setup, teardown),

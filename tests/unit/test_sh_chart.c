@@ -170,11 +170,12 @@ static void test_chart_command(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, schema_sql, NULL, NULL, NULL), SQLITE_OK);
 	sql = sqlite3_mprintf(
-		"INSERT INTO meta VALUES ('schema_version', 1), ('host', 'h'),"
+		"INSERT INTO meta VALUES ('schema_version', 2), ('host', 'h'),"
 		"('time_start_us', %lld), ('time_end_us', %lld);"
 		"INSERT INTO flows VALUES (%lld, %lld, 'eth0', 'in', 4, 6, '10.0.0.1', '10.0.0.2',"
-		" 40000, 443, 0, 3, 3000, 2, 'idle'), (%lld, %lld, 'eth0', 'in', 4, 17, '10.0.0.1',"
-		" '10.0.0.3', 5353, 53, 0, 1, 100, 0, 'idle');",
+		" 40000, 443, 0, 3, 3000, 2, 'idle', NULL, NULL, NULL), (%lld, %lld, 'eth0', 'in', 4,"
+		" 17, '10.0.0.1', '10.0.0.3', 5353, 53, 0, 1, 100, 0, 'idle', 'dns', 'example.com',"
+		" 0);",
 		(long long)T0, (long long)(T0 + 20 * MIN), (long long)(T0 + MIN),
 		(long long)(T0 + 2 * MIN), (long long)(T0 + 12 * MIN), (long long)(T0 + 20 * MIN));
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);

@@ -36,7 +36,7 @@ static sqlite3 *new_file(const char *path, int64_t start, int64_t end)
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, schema_sql, NULL, NULL, NULL), SQLITE_OK);
-	sql = sqlite3_mprintf("INSERT INTO meta VALUES ('schema_version', 1), ('host', 'h'),"
+	sql = sqlite3_mprintf("INSERT INTO meta VALUES ('schema_version', 2), ('host', 'h'),"
 			      "('time_start_us', %lld), ('time_end_us', %lld)",
 			      (long long)start, (long long)end);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -44,13 +44,15 @@ static sqlite3 *new_file(const char *path, int64_t start, int64_t end)
 	return db;
 }
 
-/* Inserts a TCP flow from src to dst:443 over [first, last] with bytes. */
+/* Inserts a TCP flow from src to dst:443 over [first, last] with bytes,
+ * and app_info (NULL for none) as what TLS inspection found. */
 static void add_flow(sqlite3 *db, const char *src, const char *dst, int64_t first, int64_t last,
-		     int64_t bytes)
+		     int64_t bytes, const char *app_info)
 {
 	char *sql = sqlite3_mprintf("INSERT INTO flows VALUES (%lld, %lld, 'eth0', 'in', 4, 6,"
-				    " %Q, %Q, 40000, 443, 0, 1, %lld, 2, 'idle')",
-				    (long long)first, (long long)last, src, dst, (long long)bytes);
+				    " %Q, %Q, 40000, 443, 0, 1, %lld, 2, 'idle', %Q, %Q, %s)",
+				    (long long)first, (long long)last, src, dst, (long long)bytes,
+				    app_info ? "tls" : NULL, app_info, app_info ? "1" : "NULL");
 
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_free(sql);
@@ -76,7 +78,8 @@ static int setup(void **state)
 		snprintf(src, sizeof(src), "10.0.0.%d", i % 5);
 		for (j = 0; j < FLOWS_PER_FILE; j++) {
 			snprintf(dst, sizeof(dst), "10.0.1.%d", j);
-			add_flow(db, src, dst, start + 10 + j, start + 1000 + j, i * 10 + j);
+			add_flow(db, src, dst, start + 10 + j, start + 1000 + j, i * 10 + j,
+				 i % 2 ? "example.test" : NULL);
 		}
 		sqlite3_close(db);
 	}
@@ -275,7 +278,7 @@ static void test_bad_files_skipped(void **state)
 	sqlite3_close(db);
 	snprintf(path, sizeof(path), "%s/c-newer.db", fx->dir);
 	db = new_file(path, T0, T0);
-	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 2 WHERE key = 'schema_version'",
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 3 WHERE key = 'schema_version'",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -295,8 +298,8 @@ static void test_bad_files_skipped(void **state)
 			     "flowdb: warning: %1$s/a-text.db: not an SQLite database; skipped\n"
 			     "flowdb: warning: %1$s/b-foreign.db: not a flowdb file (no meta "
 			     "table); skipped\n"
-			     "flowdb: warning: %1$s/c-newer.db: schema version 2 is newer than "
-			     "this flowdb reads (1); skipped\n",
+			     "flowdb: warning: %1$s/c-newer.db: schema version 3 is newer than "
+			     "this flowdb reads (2); skipped\n",
 			     fx->dir) > 0);
 	/* The cut and garbled files are reported in SQLite's own words. */
 	assert_memory_equal(fx->err_buf, want, strlen(want));
@@ -318,15 +321,71 @@ static void test_live_file(void **state)
 	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=wal; PRAGMA wal_autocheckpoint=0",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	add_flow(db, "10.9.9.9", "10.0.1.0", T0 + 200 * HOUR_US, T0 + 200 * HOUR_US + 5, 7);
+	add_flow(db, "10.9.9.9", "10.0.1.0", T0 + 200 * HOUR_US, T0 + 200 * HOUR_US + 5, 7, NULL);
 	assert_string_equal(run(fx, "SELECT sum(bytes) FROM flows WHERE src_addr = '10.9.9.9'"),
 			    "7\r\n");
 	/* Later than the range in meta: the file being written is never pruned. */
-	add_flow(db, "10.9.9.9", "10.0.1.0", T0 + 300 * HOUR_US, T0 + 300 * HOUR_US, 5);
+	add_flow(db, "10.9.9.9", "10.0.1.0", T0 + 300 * HOUR_US, T0 + 300 * HOUR_US, 5, NULL);
 	assert_string_equal(run(fx, "SELECT sum(bytes) FROM flows WHERE src_addr = '10.9.9.9' "
 				    "AND last_seen > 1795352400000000 + 250 * 3600000000"),
 			    "5\r\n");
 	sqlite3_close(db);
+}
+
+/* Files of schema version 1, from before payload inspection, lack the
+ * columns version 2 added: they read there as NULL, constraints on them
+ * included, beside version 2 files and with no warning. */
+static void test_version_1_files(void **state)
+{
+	struct fixture *fx = *state;
+	char path[128], want[128];
+	int i, v2_tls = 0;
+
+	for (i = 0; i < 10; i++) {
+		char *err = NULL;
+		sqlite3 *db;
+
+		snprintf(path, sizeof(path), "%s/flows-%03d.db", fx->dir, i);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		/* Version 1's tables: version 2's without the columns it added. */
+		sqlite3_exec(db,
+			     "CREATE TABLE f1 AS SELECT first_seen, last_seen, ifname, direction,"
+			     " ip_version, proto, src_addr, dst_addr, src_port, dst_port, vlan,"
+			     " packets, bytes, tcp_flags, end_reason FROM flows;"
+			     "DROP TABLE flows; ALTER TABLE f1 RENAME TO flows;"
+			     "CREATE TABLE e1 AS SELECT time, kind, ifname, direction, ip_version,"
+			     " proto, src_addr, dst_addr, src_port, dst_port, vlan, tcp_flags"
+			     " FROM events;"
+			     "DROP TABLE events; ALTER TABLE e1 RENAME TO events;"
+			     "CREATE TABLE s1 AS SELECT time, kernel_packets, kernel_bytes,"
+			     " drained_packets, drained_bytes, lost_packets, lost_bytes, non_ip,"
+			     " malformed, truncated, map_update_failures, events, ringbuf_drops,"
+			     " active_flows, rows_written, pending_rows, write_errors,"
+			     " flush_duration_us FROM collector_stats;"
+			     "DROP TABLE collector_stats; ALTER TABLE s1 RENAME TO collector_stats;"
+			     "UPDATE meta SET value = 1 WHERE key = 'schema_version'",
+					      NULL, NULL, &err);
+		if (err)
+			fail_msg("%s: %s", path, err);
+		sqlite3_close(db);
+	}
+	for (i = 10; i < FILES; i++)
+		v2_tls += i % 2;
+	snprintf(want, sizeof(want), "%d,%d,%d\r\n", FILES * FLOWS_PER_FILE,
+		 v2_tls * FLOWS_PER_FILE, v2_tls * FLOWS_PER_FILE);
+	assert_string_equal(run(fx, "SELECT count(*), count(app_info), sum(encrypted) FROM flows"),
+			    want);
+	snprintf(want, sizeof(want), "%d\r\n", v2_tls * FLOWS_PER_FILE);
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows WHERE app_proto = 'tls'"), want);
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows WHERE app_proto IS NULL AND "
+				    "file LIKE '%flows-003.db'"),
+			    "3\r\n");
+	assert_string_equal(run(fx, "SELECT count(*) FROM events WHERE detail IS NULL"), "0\r\n");
+	assert_string_equal(run(fx, "SELECT count(*) FROM collector_stats WHERE payload_events"),
+			    "0\r\n");
+	assert_int_equal(fx->sh->catalog->files_read, FILES);
+	fflush(fx->sh->catalog->warn);
+	assert_int_equal(fx->err_len, 0);
 }
 
 /* Querying changes no byte of any file and leaves no -wal or -shm. */
@@ -369,6 +428,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_self_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_1_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 	};
 

@@ -477,7 +477,7 @@ static const long long stats_want[] = {
 	7, 1200,		/* lost packets, bytes */
 	1, 2, 3, 4,		/* non_ip, malformed, truncated, map_update_failures */
 	3, 5, 6,		/* events, ringbuf_drops, active_flows */
-	5, 0, 0,		/* rows_written, pending_rows, write_errors */
+	6, 0, 0,		/* rows_written (2 flows, 4 events), pending_rows, write_errors */
 	1234,			/* flush_duration_us */
 };
 /* clang-format on */
@@ -501,6 +501,8 @@ static void test_write_read_back(void **state)
 		.ringbuf_drops = 5,
 		.active_flows = 6,
 		.flush_duration_us = 1234,
+		.payload_events = 7,
+		.payload_bytes = 800,
 	};
 	const char *name = "flows-20261122T1400Z.db";
 	char tmp[64], path[PATH_MAX], buf[64];
@@ -562,11 +564,18 @@ static void test_write_read_back(void **state)
 	ev[2].kind = FLOW_EVENT_RST;
 	ev[2].tcp_flags = 0x14;
 
+	a.app_proto = FLOW_APP_TLS;
+	a.encrypted = 1;
+	a.app_info = strdup("example.test");
 	assert_int_equal(store_add_flow(s, &a, "eth0"), 0);
+	free(a.app_info);
 	assert_int_equal(store_add_event(s, &ev[0], T0 + USEC_PER_SEC, "eth0"), 0);
 	assert_int_equal(store_add_flow(s, &b, "eth1"), 0);
 	assert_int_equal(store_add_event(s, &ev[1], T0 + 2 * USEC_PER_SEC, "eth0"), 0);
 	assert_int_equal(store_add_event(s, &ev[2], T0 + 20 * USEC_PER_SEC, "eth1"), 0);
+	assert_int_equal(store_add_policy(s, &a.key, T0 + 3 * USEC_PER_SEC, "eth0",
+					  "cleartext http to port 443"),
+			 0);
 	/* The store keeps copies. */
 	memset(&a, 0xff, sizeof(a));
 	memset(ev, 0xff, sizeof(ev));
@@ -586,6 +595,17 @@ static void test_write_read_back(void **state)
 
 	db = db_open(tmp, name);
 	assert_q_text(db, "PRAGMA journal_mode", "wal");
+	/* What inspection found; NULL for a flow without a finding, even
+	 * with encrypted left 0 in its record. */
+	assert_q_text(db, "SELECT group_concat(quote(app_proto) || ' ' || quote(app_info) || ' ' || "
+			  "quote(encrypted), '; ') FROM flows",
+		      "'tls' 'example.test' 1; NULL NULL NULL");
+	assert_q_text(db, "SELECT kind || ' ' || detail || ' ' || src_addr || ' ' || dst_port || ' ' "
+			  "|| time FROM events WHERE kind = 'policy'",
+		      "policy cleartext http to port 443 10.0.0.1 443 1795358235000000");
+	assert_q_text(db, "SELECT count(*) || '' FROM events WHERE detail IS NULL", "3");
+	assert_q_text(db, "SELECT payload_events || ' ' || payload_bytes FROM collector_stats",
+		      "7 800");
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT first_seen, last_seen, ifname, direction, "
 					    "ip_version, proto, src_addr, dst_addr, src_port, "
@@ -631,7 +651,7 @@ static void test_write_read_back(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT time, kind, ifname, direction, ip_version, "
 					    "proto, src_addr, dst_addr, src_port, dst_port, vlan, "
-					    "tcp_flags FROM events ORDER BY rowid",
+					    "tcp_flags FROM events WHERE kind <> 'policy' ORDER BY rowid",
 					    -1, &stmt, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
@@ -686,7 +706,7 @@ static void test_write_read_back(void **state)
 	sqlite3_finalize(stmt);
 
 	assert_int_equal(q_int(db, "SELECT count(*) FROM meta"), 7);
-	assert_q_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "1");
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "2");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'host'", "testhost");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'interfaces'", "eth0,eth1");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'collector_version'", "9.8.7");
@@ -729,7 +749,7 @@ static void test_write_read_back(void **state)
 	snprintf(path, sizeof(path), "%llu", T0 + 30 * USEC_PER_SEC);
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'time_end_us'", path);
 	sqlite3_close(db);
-	assert_counts(tmp, name, 4, 3, 3);
+	assert_counts(tmp, name, 4, 4, 3);
 
 	assert_int_equal(store_close(s), 0);
 	assert_finished(tmp, name);
