@@ -21,7 +21,8 @@ BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH)
 LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
-	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make
+	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
+	curl
 
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
@@ -48,7 +49,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration bench clean install
+.PHONY: all deps demo test test-unit test-integration bench clean install
 
 all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
 	$(BUILD)/tests/flowgen
@@ -153,6 +154,11 @@ deps:
 			apt-get install -y --no-install-recommends $$missing; \
 	fi
 
+# A private network, real traffic, then answers: see examples/demo.sh.
+demo: deps
+	$(MAKE) all
+	examples/demo.sh
+
 test: deps
 	$(MAKE) all
 	$(MAKE) test-unit test-integration
@@ -176,10 +182,19 @@ bench: deps $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/flowdb 
 	$(BUILD)/bench/drain_commit
 	bench/shell_query.sh
 
-# The shell for everyone, the collector for the administrator, with their pages.
+# The shell for everyone, the collector for the administrator, with their
+# pages; the report script the example crontab runs; the examples.
+EXAMPLES_DIR := $(DESTDIR)$(PREFIX)/share/doc/flowdb/examples
 install: $(BUILD)/flowdb $(BUILD)/flowdb-collector
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(EXAMPLES_DIR)/systemd $(EXAMPLES_DIR)/cron $(EXAMPLES_DIR)/forensics
+	install -m 0755 examples/cron/flowdb-report $(DESTDIR)$(PREFIX)/bin/flowdb-report
+	install -m 0644 examples/README.md $(EXAMPLES_DIR)/
+	install -m 0644 examples/systemd/* $(EXAMPLES_DIR)/systemd/
+	install -m 0644 examples/cron/crontab $(EXAMPLES_DIR)/cron/
+	install -m 0755 examples/cron/flowdb-report $(EXAMPLES_DIR)/cron/
+	install -m 0644 examples/forensics/*.sql $(EXAMPLES_DIR)/forensics/
 	install -m 0755 $(BUILD)/flowdb $(DESTDIR)$(PREFIX)/bin/flowdb
 	install -m 0755 $(BUILD)/flowdb-collector $(DESTDIR)$(PREFIX)/sbin/flowdb-collector
 	install -m 0644 shell/flowdb.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb.1

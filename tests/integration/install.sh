@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make install with PREFIX and DESTDIR puts both programs and both man pages
-# where they belong; the installed programs run, and the pages render with
+# make install with PREFIX and DESTDIR puts both programs, both man pages,
+# the report script and the examples where they belong; the installed programs run, and the pages render with
 # no warnings. Needs neither root nor a namespace.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,7 +11,10 @@ root=$WORK/root
 make -s -C "$top" install DESTDIR="$root" PREFIX=/opt/flowdb >"$WORK/make.log" 2>&1 ||
 	fail "make install: $(cat "$WORK/make.log")"
 for f in bin/flowdb sbin/flowdb-collector share/man/man1/flowdb.1 \
-	share/man/man8/flowdb-collector.8; do
+	share/man/man8/flowdb-collector.8 bin/flowdb-report \
+	share/doc/flowdb/examples/systemd/flowdb-collector.service \
+	share/doc/flowdb/examples/cron/crontab share/doc/flowdb/examples/README.md \
+	share/doc/flowdb/examples/forensics/who-talked-to.sql; do
 	[ -f "$root/opt/flowdb/$f" ] || fail "make install did not install $f"
 done
 "$root/opt/flowdb/bin/flowdb" --version | grep -q '^flowdb ' || fail "the installed flowdb does not run"
@@ -23,4 +26,5 @@ if command -v man >/dev/null; then
 		[ -z "$warnings" ] || fail "$page: $warnings"
 	done
 fi
-echo "PASS: make install places both programs and both pages under DESTDIR/PREFIX"
+[ -x "$root/opt/flowdb/bin/flowdb-report" ] || fail "flowdb-report is not executable"
+echo "PASS: make install places both programs, both pages, the report script and the examples under DESTDIR/PREFIX"
