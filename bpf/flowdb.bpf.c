@@ -209,18 +209,21 @@ struct capture {
 /*
  * Accounts one frame (or, for GSO, gso_segs wire packets) in the active
  * generation. Never fails: every outcome lands in a totals counter.
+ * frame_len is the whole frame's length, which for an skb with paged data
+ * is more than data_end - data: payload past the linear part can still be
+ * copied.
  * Returns 1 when the frame's payload is to be inspected (cap says where
  * it is), else 0.
  */
-static __always_inline int account(void *data, void *data_end, __u32 ifindex, __u8 direction,
-				   int offloaded_tag, __u16 outer_vlan, __u32 gso_segs,
-				   struct capture *cap)
+static __always_inline int account(void *data, void *data_end, __u32 frame_len,
+				   __u32 ifindex, __u8 direction, int offloaded_tag,
+				   __u16 outer_vlan, __u32 gso_segs, struct capture *cap)
 {
 	__u32 gen = *(volatile __u32 *)&active_gen & (FLOW_GENERATIONS - 1);
 	struct flow_totals *tot;
 	struct packet_meta meta;
 	struct flow_key *key = &cap->key;
-	__u64 packets, bytes, now, frame_len;
+	__u64 packets, bytes, now;
 	void *flows;
 	int ret, seq = -1, payload;
 	__u8 kind;
@@ -250,7 +253,6 @@ static __always_inline int account(void *data, void *data_end, __u32 ifindex, __
 		tot->truncated++;
 
 	/* Only what the frame holds can be copied. */
-	frame_len = (__u64)(data_end - data);
 	payload = inspect_packets && meta.payload_len && meta.payload_off < frame_len;
 	flows = bpf_map_lookup_elem(&flow_maps, &gen);
 	ret = flows ? flow_update(flows, key, packets, bytes, meta.tcp_flags, now, payload, &seq) :
@@ -325,8 +327,10 @@ int flowdb_xdp(struct xdp_md *ctx)
 {
 	struct capture cap;
 
-	if (account((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex,
-		    FLOW_DIR_IN, 0, 0, 1, &cap))
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+
+	if (account(data, data_end, data_end - data, ctx->ingress_ifindex, FLOW_DIR_IN, 0, 0, 1,
+		    &cap))
 		payload_emit(ctx, 1, &cap);
 	return XDP_PASS;
 }
@@ -336,7 +340,7 @@ int flowdb_tc_egress(struct __sk_buff *skb)
 {
 	struct capture cap;
 
-	if (account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+	if (account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, skb->ifindex,
 		    FLOW_DIR_OUT, skb->vlan_present, skb->vlan_tci & VLAN_VID_MASK, skb->gso_segs,
 		    &cap))
 		payload_emit(skb, 0, &cap);

@@ -398,7 +398,7 @@ int flowtable_inspect(struct flowtable *ft, const struct flow_key *key, uint64_t
 	r->app_proto = app_proto;
 	r->encrypted = encrypted;
 	r->app_info = copy;
-	return 0;
+	return 1;
 }
 
 /* Ends the records due at now_us; see flowtable.h for the rules. Returns the

@@ -78,7 +78,8 @@ int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t pac
  * 0), encrypted (1, 0 or -1) and info (copied). The first finding of a
  * flow stays; a flow without a record yet gets one that waits for its
  * traffic. A record ended by the active timeout passes the finding on to
- * the flow's next record. Returns 0 or -ENOMEM.
+ * the flow's next record. Returns 1 when this finding is the flow's, 0
+ * when the flow had one already, or -ENOMEM.
  */
 int flowtable_inspect(struct flowtable *ft, const struct flow_key *key, uint64_t time_us,
 		      uint8_t app_proto, int8_t encrypted, const char *info);

@@ -13,6 +13,7 @@
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include "flowtable.h"
+#include "inspect.h"
 #include "options.h"
 #include "pcapread.h"
 #include "store.h"
@@ -108,6 +109,39 @@ static int on_flow(const struct flow_key *key, const struct flow_counters *fc, v
 	return err;
 }
 
+/*
+ * Inspects the payload the kernel copied: what it finds goes to the flow's
+ * record, and the flow's first finding is checked against the encryption
+ * policy. Returns 0, or -ENOMEM.
+ */
+static int on_payload(struct collector *c, const struct payload_event *p, size_t len)
+{
+	const struct flow_key *key = &p->head.key;
+	uint64_t time_us = kernel_to_real_us(c, p->head.ts_ns);
+	struct inspect_result r;
+	char why[2 * STORE_TEXT_SIZE]; /* the store cuts it to STORE_TEXT_SIZE */
+	int first;
+
+	if (len < sizeof(*p) || p->len > len - sizeof(*p))
+		return 0;
+	if (!inspect_payload(p->data, p->len, key->proto, key->src_port, key->dst_port, &r))
+		return 0;
+	first = flowtable_inspect(c->flows, key, time_us, (uint8_t)r.proto, (int8_t)r.encrypted,
+				  r.info);
+	if (first <= 0)
+		return first;
+	why[0] = '\0';
+	if (r.authorization)
+		snprintf(why, sizeof(why),
+			 "cleartext HTTP request with an Authorization header (%s) to %s",
+			 r.http.auth_scheme[0] ? r.http.auth_scheme : "no scheme", r.info);
+	else if (!r.encrypted && options_expects_encrypted(&c->opt, key->dst_port))
+		snprintf(why, sizeof(why), "cleartext %s to port %u (expects encryption): %s",
+			 inspect_proto_name(r.proto), key->dst_port, r.info);
+	return why[0] ? store_add_policy(c->store, key, time_us, ifname_of(c, key->ifindex), why) :
+			0;
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct collector *c = ctx;
@@ -115,6 +149,8 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e))
 		return 0;
+	if (e->kind == FLOW_EVENT_PAYLOAD)
+		return on_payload(c, data, len);
 	return store_add_event(c->store, e, kernel_to_real_us(c, e->ts_ns),
 			       ifname_of(c, e->key.ifindex));
 }
@@ -176,6 +212,8 @@ static int flush(struct collector *c, bool final)
 	c->stats.map_update_failures = tot.map_update_failures;
 	c->stats.events = tot.events;
 	c->stats.ringbuf_drops = tot.ringbuf_drops;
+	c->stats.payload_events = tot.payload_events;
+	c->stats.payload_bytes = tot.payload_bytes;
 	c->stats.active_flows = flowtable_count(c->flows);
 	c->stats.flush_duration_us = clock_us(CLOCK_MONOTONIC) - start;
 
@@ -253,7 +291,9 @@ static int setup(struct collector *c)
 				      .linger_us = FIN_LINGER_US };
 	struct tracker_opts to = { .map_entries = c->opt.map_size,
 				   .offline_clock = c->offline,
-				   .sequential = c->offline };
+				   .sequential = c->offline,
+				   .inspect_packets = c->opt.inspect_packets,
+				   .inspect_bytes = c->opt.inspect_bytes };
 	struct store_opts so = { 0 };
 	size_t used = 0;
 	char caps[64];

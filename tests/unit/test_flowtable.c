@@ -301,7 +301,7 @@ static void test_inspect_before_traffic(void **state)
 	struct flow_key a = make_key(1), b = make_key(2);
 	struct app_seen seen = { 0 };
 
-	assert_int_equal(flowtable_inspect(ft, &a, T0 + 5 * SEC, 1, 1, "example.test"), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0 + 5 * SEC, 1, 1, "example.test"), 1);
 	assert_int_equal(flowtable_inspect(ft, &a, T0 + 6 * SEC, 2, 0, "other"), 0);
 	assert_int_equal(flowtable_add(ft, &a, 3, 300, FLOW_TCP_ACK, T0 + 4 * SEC, T0 + 7 * SEC),
 			 0);
@@ -326,12 +326,12 @@ static void test_inspect_without_traffic(void **state)
 	struct flow_key a = make_key(1);
 	struct app_seen seen = { 0 };
 
-	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com"), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com"), 1);
 	assert_int_equal(flowtable_expire(ft, T0 + IDLE - 1, app_emit, &seen), 0);
 	assert_int_equal(flowtable_count(ft), 1);
 	assert_int_equal(flowtable_expire(ft, T0 + IDLE, app_emit, &seen), 0);
 	assert_int_equal(flowtable_count(ft), 0);
-	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com"), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com"), 1);
 	assert_int_equal(flowtable_end_all(ft, app_emit, &seen), 0);
 	assert_int_equal(seen.n, 0);
 }
@@ -343,7 +343,7 @@ static void test_inspect_active_carries(void **state)
 	struct flow_key a = make_key(1);
 	struct app_seen seen = { 0 };
 
-	assert_int_equal(flowtable_inspect(ft, &a, T0, 4, 1, "SSH-2.0-OpenSSH_9.2"), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 4, 1, "SSH-2.0-OpenSSH_9.2"), 1);
 	assert_int_equal(flowtable_add(ft, &a, 1, 100, FLOW_TCP_ACK, T0, T0), 0);
 	assert_int_equal(flowtable_add(ft, &a, 1, 100, FLOW_TCP_ACK, T0 + ACTIVE, T0 + ACTIVE), 0);
 	assert_int_equal(flowtable_expire(ft, T0 + ACTIVE, app_emit, &seen), 1);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Payload inspection with real clients and servers in private namespaces:
+#  - curl over TLS with SNI example.test to openssl s_server: a flow with
+#    app_proto tls, app_info example.test, encrypted 1, and the server's
+#    answer as tls with its version and cipher (egress);
+#  - curl to a plain HTTP server for /api/v1/items: http, app_info the host
+#    and that path, encrypted 0; with -u user:pass a policy event for the
+#    Authorization header;
+#  - plain HTTP to port 443: a policy event naming the port.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/netns.sh"
+. "$top/tests/lib/collector.sh"
+
+netns_require curl openssl python3
+work_dir
+netns_create
+netns_peer
+flowdb=$top/build/flowdb
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=example.test \
+	-keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+mkdir -p "$WORK/www/api/v1"
+echo '{"items": []}' >"$WORK/www/api/v1/items"
+collector_start col "$WORK/collector.log" -i "$VETH_RX" --egress -d "$WORK/data" \
+	--flush-interval 1s --xdp-mode generic
+netns_bg tls openssl s_server -quiet -accept "$ADDR:443" -cert "$WORK/cert.pem" \
+	-key "$WORK/key.pem" -www
+netns_bg http python3 -m http.server --bind "$ADDR" --directory "$WORK/www" 80
+for port in 443 80; do
+	for _ in $(seq 50); do
+		netns_peer_exec bash -c "exec 3<>/dev/tcp/$ADDR/$port" 2>/dev/null && break
+		sleep 0.1
+	done
+done
+
+peer_curl() {
+	netns_peer_exec curl -s -o /dev/null --max-time 5 "$@"
+}
+peer_curl -k --resolve "example.test:443:$ADDR" https://example.test/ ||
+	fail "curl over TLS to openssl s_server failed"
+peer_curl "http://$ADDR/api/v1/items" || fail "curl to the HTTP server failed"
+peer_curl -u user:secret "http://$ADDR/api/v1/items?page=2" || fail "curl -u failed"
+peer_curl "http://$ADDR:443/" || true # s_server does not speak HTTP in the clear
+sleep 1.5
+collector_stop "$col"
+# s_server ignores SIGTERM: the teardown must not wait for it.
+kill -KILL "$tls" "$http"
+wait "$tls" "$http" 2>/dev/null || true
+
+q() {
+	"$flowdb" -d "$WORK/data" -f csv --no-headers -c "$1" | tr -d '\r'
+}
+got=$(q "SELECT DISTINCT app_proto, app_info, encrypted FROM flows WHERE direction = 'in'
+	AND src_addr = '$PEER_ADDR' AND dst_port = 443 AND app_proto = 'tls'")
+[ "$got" = "tls,example.test,1" ] || fail "the TLS client's flow: '$got'"
+got=$(q "SELECT DISTINCT app_proto, encrypted FROM flows WHERE direction = 'out'
+	AND src_port = 443 AND app_info LIKE 'TLS1._ TLS_%'")
+[ "$got" = "tls,1" ] || fail "the TLS server's flow: '$got'; out flows: $(q "SELECT src_port,
+	dst_port, packets, app_proto, app_info FROM flows WHERE direction = 'out'")"
+# The readiness probes' connections carry no data: no PSH.
+got=$(q "SELECT app_proto, app_info, encrypted FROM flows WHERE direction = 'in'
+	AND dst_port = 80 AND tcp_flags & 8 ORDER BY first_seen")
+want="http,$ADDR/api/v1/items,0
+http,$ADDR/api/v1/items,0"
+[ "$got" = "$want" ] || fail "the HTTP flows: '$got'"
+got=$(q "SELECT app_proto, app_info, encrypted FROM flows WHERE direction = 'in'
+	AND dst_port = 443 AND app_proto = 'http'")
+[ "$got" = "http,$ADDR:443/,0" ] || fail "plain HTTP to port 443: '$got'"
+got=$(q "SELECT dst_port, detail FROM events WHERE kind = 'policy' ORDER BY time")
+want="80,cleartext HTTP request with an Authorization header (Basic) to $ADDR/api/v1/items
+443,cleartext http to port 443 (expects encryption): $ADDR:443/"
+[ "$got" = "$want" ] || fail "policy events: '$got'"
+q "SELECT payload_events FROM collector_stats" | grep -qv '^0$' || fail "no payload events counted"
+echo "PASS: TLS with SNI, HTTP with its path, and both policy breaches recorded from real clients"
