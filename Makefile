@@ -22,7 +22,7 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
-	curl
+	curl libclang-rt-dev
 
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
@@ -49,7 +49,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-integration bench clean install
+.PHONY: all deps demo test test-unit test-unit-san test-fuzz fuzz test-integration bench clean \
+	install
 
 all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
 	$(BUILD)/tests/flowgen
@@ -161,10 +162,64 @@ demo: deps
 
 test: deps
 	$(MAKE) all
-	$(MAKE) test-unit test-integration
+	$(MAKE) test-unit test-unit-san test-fuzz test-integration
 
 test-unit: $(UNIT_TESTS)
 	@failed=0; for t in $(UNIT_TESTS); do $$t || failed=1; done; exit $$failed
+
+# --- the same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer
+SAN := $(BUILD)/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+EMBEDDED_OBJS := $(BUILD)/obj/schema/schema_sql.o $(BUILD)/obj/shell/queries_sql.o
+SAN_COLLECTOR_OBJS := $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,\
+	$(filter-out $(EMBEDDED_OBJS),$(COLLECTOR_OBJS))) $(BUILD)/obj/schema/schema_sql.o
+SAN_SH_OBJS := $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,$(filter-out $(EMBEDDED_OBJS),$(SH_OBJS))) \
+	$(EMBEDDED_OBJS)
+SAN_UNIT_TESTS := $(patsubst $(BUILD)/tests/%,$(SAN)/tests/%,$(UNIT_TESTS))
+
+.PRECIOUS: $(SAN)/obj/%.o
+$(SAN)/obj/%.o: %.c | $(BUILD)/flowdb.skel.h
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(SAN)/tests/test_sh_%: $(SAN)/obj/tests/unit/test_sh_%.o $(SAN_SH_OBJS)
+	$(call msg,LINK-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(SH_LIBS) -lcmocka
+
+$(SAN)/tests/test_%: $(SAN)/obj/tests/unit/test_%.o $(SAN_COLLECTOR_OBJS) \
+	$(SAN)/obj/tests/lib/pktbuild.o
+	$(call msg,LINK-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
+
+test-unit-san: $(SAN_UNIT_TESTS)
+	@failed=0; for t in $(SAN_UNIT_TESTS); do \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t >$$t.log 2>&1 \
+		|| { cat $$t.log; failed=1; }; done; \
+	[ $$failed = 0 ] && echo "test-unit-san: $(words $(SAN_UNIT_TESTS)) suites pass under ASan and UBSan"; \
+	exit $$failed
+
+# --- libFuzzer over the payload inspectors; make test runs it briefly
+FUZZ_TIME ?= 300
+FUZZ_TEST_TIME ?= 20
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c collector/inspect.c collector/inspect.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)/corpus
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -Icollector tests/fuzz/fuzz_inspect.c collector/inspect.c -o $@
+
+# The corpus grows in build/fuzz/corpus, seeded with the captured fixtures.
+fuzz: deps $(BUILD)/fuzz/fuzz_inspect
+	$(BUILD)/fuzz/fuzz_inspect -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		$(BUILD)/fuzz/corpus tests/fixtures/inspect
+
+test-fuzz: $(BUILD)/fuzz/fuzz_inspect
+	@$(BUILD)/fuzz/fuzz_inspect -max_total_time=$(FUZZ_TEST_TIME) $(BUILD)/fuzz/corpus \
+		tests/fixtures/inspect >$(BUILD)/fuzz/test.log 2>&1 || \
+		{ tail -40 $(BUILD)/fuzz/test.log; exit 1; }
+	@grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/test.log | sed 's/^/test-fuzz: /'
 
 test-integration: all
 	tests/integration/run.sh

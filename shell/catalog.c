@@ -422,7 +422,9 @@ int catalog_refresh(struct catalog *c)
 			file_free(c, c->files[i]);
 	}
 	c->n_files = kept;
-	qsort(c->files, c->n_files, sizeof(*c->files), file_order);
+	/* files is NULL in an empty catalog, which qsort may not be given. */
+	if (c->n_files)
+		qsort(c->files, c->n_files, sizeof(*c->files), file_order);
 	return err;
 }
 
