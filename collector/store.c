@@ -369,43 +369,45 @@ int store_add_flow(struct store *s, const struct flow_record *r, const char *ifn
 	return 0;
 }
 
-int store_add_event(struct store *s, const struct flow_event *e, uint64_t time_us,
-		    const char *ifname)
+/* Buffers event e at time_us with detail (NULL for none). Returns 0,
+ * -ENOMEM, or -EINVAL for a row the schema would refuse. */
+static int add_event_row(struct store *s, const struct flow_event *e, uint64_t time_us,
+			 const char *ifname, const char *detail)
 {
 	struct row *row;
 
-	if (!ifname || !key_valid(&e->key) || e->kind < FLOW_EVENT_SYN || e->kind > FLOW_EVENT_RST)
+	if (!ifname || !key_valid(&e->key))
 		return -EINVAL;
 	row = row_slot(s);
 	if (!row)
 		return -ENOMEM;
 	row->ifname = ifname;
 	row->is_event = true;
-	row->has_text = false;
+	row->has_text = detail != NULL;
+	if (detail)
+		snprintf(row->text, sizeof(row->text), "%s", detail);
 	row->event.ev = *e;
 	row->event.time_us = time_us;
 	s->last_time_us = max_u64(s->last_time_us, time_us);
 	return 0;
 }
 
+int store_add_event(struct store *s, const struct flow_event *e, uint64_t time_us,
+		    const char *ifname)
+{
+	if (e->kind < FLOW_EVENT_SYN || e->kind > FLOW_EVENT_RST)
+		return -EINVAL;
+	return add_event_row(s, e, time_us, ifname, NULL);
+}
+
 int store_add_policy(struct store *s, const struct flow_key *key, uint64_t time_us,
 		     const char *ifname, const char *detail)
 {
-	struct row *row;
+	const struct flow_event e = { .key = *key, .kind = FLOW_EVENT_POLICY };
 
-	if (!ifname || !key_valid(key) || !detail)
+	if (!detail)
 		return -EINVAL;
-	row = row_slot(s);
-	if (!row)
-		return -ENOMEM;
-	row->ifname = ifname;
-	row->is_event = true;
-	row->has_text = true;
-	snprintf(row->text, sizeof(row->text), "%s", detail);
-	row->event.ev = (struct flow_event){ .key = *key, .kind = FLOW_EVENT_POLICY };
-	row->event.time_us = time_us;
-	s->last_time_us = max_u64(s->last_time_us, time_us);
-	return 0;
+	return add_event_row(s, &e, time_us, ifname, detail);
 }
 
 /* True when the directory's file system has no block or no inode left. */

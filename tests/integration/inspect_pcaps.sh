@@ -8,19 +8,14 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
+. "$top/tests/lib/pcaps.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (BPF)"
 for cmd in tshark python3; do
 	command -v "$cmd" >/dev/null || skip "needs $cmd"
 done
-pcaps=
-for d in "${FLOWDB_PCAPS:-}" "$top/../shared/pcaps" /work/shared/pcaps; do
-	if [ -n "$d" ] && [ -d "$d" ]; then
-		pcaps=$d
-		break
-	fi
-done
-[ -n "$pcaps" ] || skip "no shared captures (set FLOWDB_PCAPS)"
+shared_pcaps || skip "no shared captures (set FLOWDB_PCAPS)"
+pcaps=$PCAPS
 work_dir
 flowdb=$top/build/flowdb
 

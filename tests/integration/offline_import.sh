@@ -13,20 +13,15 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
 . "$top/tests/lib/collector.sh"
+. "$top/tests/lib/pcaps.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (BPF)"
 for cmd in tshark editcap python3; do
 	command -v "$cmd" >/dev/null || skip "needs $cmd"
 done
 work_dir
-# The shared captures sit beside the project; FLOWDB_PCAPS may name them.
-pcaps=
-for d in "${FLOWDB_PCAPS:-}" "$top/../shared/pcaps" /work/shared/pcaps; do
-	if [ -n "$d" ] && [ -d "$d" ]; then
-		pcaps=$d
-		break
-	fi
-done
+shared_pcaps || true
+pcaps=$PCAPS
 
 # import NAME CAPTURE [OPTIONS]: reads CAPTURE into $WORK/NAME.
 import() {
