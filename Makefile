@@ -22,7 +22,7 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
-	curl libclang-rt-dev
+	curl libclang-rt-dev openssl procps
 
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
