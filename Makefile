@@ -127,11 +127,13 @@ $(BUILD)/tests/flowtrack: $(BUILD)/obj/tests/tools/flowtrack.o $(TRACKER_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
 
-$(BUILD)/floor.skel.h: $(BUILD)/bench/floor.bpf.o
+# The floor, the minimal reference and the flow spreader of bench/bpf_cost.
+BENCH_SKELS := $(BUILD)/floor.skel.h $(BUILD)/ref.skel.h $(BUILD)/spread.skel.h
+$(BENCH_SKELS): $(BUILD)/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/obj/bench/bpf_cost.o: $(BUILD)/floor.skel.h
+$(BUILD)/obj/bench/bpf_cost.o: $(BENCH_SKELS)
 
 $(BUILD)/bench/bpf_cost: $(BUILD)/obj/bench/bpf_cost.o $(TRACKER_OBJS) \
 	$(BUILD)/obj/tests/lib/pktbuild.o

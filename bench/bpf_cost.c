@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Per-packet cost of the flow tracker next to an empty XDP program, with
- * payload inspection off and on, measured with BPF_PROG_TEST_RUN in one run,
- * interleaved so noise hits all alike; and what inspection costs a new
+/* Per-packet cost of the flow tracker, measured with BPF_PROG_TEST_RUN in
+ * one run, interleaved so that noise hits all alike, next to an empty XDP
+ * program (the floor) and a minimal reference (5-tuple, one LRU hash update),
+ * on one hot flow and on many flows; and what payload inspection costs a new
  * flow, in time and in ring-buffer bytes. */
 #include <errno.h>
 #include <stdio.h>
@@ -12,43 +13,76 @@
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
 #include "pktbuild.h"
+#include "ref.skel.h"
+#include "spread.skel.h"
 #include "tracker.h"
 
 #define REPEAT 1000000
 #define ROUNDS 7
+#define MANY_FLOWS 1000000
+/* Room above MANY_FLOWS, so that the LRU maps never need to evict. */
+#define MAP_ENTRIES (1 << 20)
 #define NEW_FLOWS 10000
+/* A prime that divides no flow count used here: consecutive runs land on
+ * flows far apart, all of them in turn. */
+#define SCATTER_STEP 2654435761u
 /* A ring-buffer record's header, and the alignment of every record. */
 #define RINGBUF_HDR 8
 #define RINGBUF_ALIGN 8
+/* flowdb's cost over the reference's that the issue allows. */
+#define TARGET_RATIO 1.3
+
+enum prog { PROG_FLOOR, PROG_REF, PROG_FLOWDB, PROG_INSPECT, PROGS };
+
+static const char *const prog_names[PROGS] = { "empty", "reference", "flowdb", "+inspect" };
 
 struct workload {
 	const char *name;
 	struct pkt_spec spec;
+	__u32 flows; /* 1: the frame as built; more: spread over that many */
+	__u32 step;
+};
+
+static const struct pkt_spec ipv4_tcp = {
+	.ip_version = 4,
+	.proto = 6,
+	.src = { 10, 0, 0, 1 },
+	.dst = { 10, 0, 0, 2 },
+	.sport = 40000,
+	.dport = 443,
+	.tcp_flags = 0x10,
+	.payload_len = 64,
+};
+
+static const struct pkt_spec ipv6_udp_vlan = {
+	.ip_version = 6,
+	.proto = 17,
+	.src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+	.dst = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+	.sport = 5353,
+	.dport = 53,
+	.vlans = 1,
+	.vlan_id = { 42 },
+	.payload_len = 64,
 };
 
 static const struct workload workloads[] = {
-	{ "ipv4 tcp, one flow",
-	  { .ip_version = 4,
-	    .proto = 6,
-	    .src = { 10, 0, 0, 1 },
-	    .dst = { 10, 0, 0, 2 },
-	    .sport = 40000,
-	    .dport = 443,
-	    .tcp_flags = 0x10,
-	    .payload_len = 64 } },
-	{ "ipv6 udp in 802.1q, one flow",
-	  { .ip_version = 6,
-	    .proto = 17,
-	    .src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
-	    .dst = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
-	    .sport = 5353,
-	    .dport = 53,
-	    .vlans = 1,
-	    .vlan_id = { 42 },
-	    .payload_len = 64 } },
+	{ "ipv4 tcp, one flow", ipv4_tcp, 1, 1 },
+	{ "ipv4 tcp, 10,000 flows in turn", ipv4_tcp, 10000, 1 },
+	{ "ipv4 tcp, 1e6 flows scattered", ipv4_tcp, MANY_FLOWS, SCATTER_STEP },
+	{ "ipv6 udp in 802.1q, one flow", ipv6_udp_vlan, 1, 1 },
 };
 
-/* Returns the kernel's mean ns per run of prog_fd over frame, or -1. */
+struct bench {
+	struct floor_bpf *floor;
+	struct ref_bpf *ref;
+	struct spread_bpf *spread;
+	struct tracker *off, *on;
+	int fds[PROGS];
+};
+
+/* Runs prog_fd REPEAT times over frame. Returns the kernel's mean ns per
+ * run, or -1 with errno set. */
 static double ns_per_packet(int prog_fd, const uint8_t *frame, size_t len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
@@ -59,11 +93,34 @@ static double ns_per_packet(int prog_fd, const uint8_t *frame, size_t len)
 	return opts.duration;
 }
 
+/* Runs prog_fd behind the spread program, which makes each run a packet of
+ * the next of w's flows, the source address rewritten at addr_off. Returns
+ * the mean ns per run, the rewrite and the tail call included, or -1. */
+static double ns_spread(struct bench *b, int prog_fd, const struct workload *w, size_t addr_off,
+			const uint8_t *frame, size_t len)
+{
+	__u32 slot = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(b->spread->maps.target), &slot, &prog_fd, BPF_ANY))
+		return -1;
+	b->spread->bss->flows = w->flows;
+	b->spread->bss->step = w->step;
+	b->spread->bss->addr_off = addr_off;
+	b->spread->bss->runs = 0;
+	return ns_per_packet(bpf_program__fd(b->spread->progs.spread_xdp), frame, len);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return v[n / 2];
 }
 
 /* Sums the ring-buffer bytes the records take. */
@@ -73,11 +130,11 @@ static int count_bytes(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* Runs NEW_FLOWS frames of distinct flows once each through prog_fd.
- * Returns the kernel's mean ns per packet, or -1. */
+/* Runs NEW_FLOWS frames of distinct flows once each through prog_fd, one
+ * test run per frame. Returns the kernel's mean ns per packet, or -1. */
 static double new_flows_ns(int prog_fd)
 {
-	struct pkt_spec s = workloads[0].spec;
+	struct pkt_spec s = ipv4_tcp;
 	uint8_t frame[PKT_MAX_FRAME];
 	struct pkt_layout l;
 	double total = 0;
@@ -86,7 +143,7 @@ static double new_flows_ns(int prog_fd)
 	for (i = 0; i < NEW_FLOWS; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .repeat = 1);
 
-		s.src[1] = 1; /* away from the workloads above, inspected already */
+		s.src[0] = 172; /* away from the workloads above, inspected already */
 		s.src[2] = i >> 8;
 		s.src[3] = i;
 		s.payload_len = 200;
@@ -105,71 +162,155 @@ static int drain_nothing(const struct flow_key *k, const struct flow_counters *c
 	return 0;
 }
 
-int main(void)
+/* Opens and loads everything, the maps sized for MANY_FLOWS. Returns 0 or
+ * a negative errno. */
+static int bench_open(struct bench *b)
 {
-	struct tracker_opts off_opts = { .map_entries = 2 * NEW_FLOWS };
-	struct tracker_opts on_opts = { .map_entries = 2 * NEW_FLOWS,
+	struct tracker_opts off_opts = { .map_entries = MAP_ENTRIES };
+	struct tracker_opts on_opts = { .map_entries = MAP_ENTRIES,
 					.inspect_packets = INSPECT_PACKETS_DEFAULT,
 					.inspect_bytes = INSPECT_BYTES_DEFAULT };
-	struct tracker *off = NULL, *on = NULL;
+	int err;
+
+	b->floor = floor_bpf__open_and_load();
+	b->spread = spread_bpf__open_and_load();
+	b->ref = ref_bpf__open();
+	if (!b->floor || !b->spread || !b->ref)
+		return -errno;
+	if (bpf_map__set_max_entries(b->ref->maps.ref_flows4, MAP_ENTRIES) ||
+	    bpf_map__set_max_entries(b->ref->maps.ref_flows6, MAP_ENTRIES))
+		return -EINVAL;
+	err = ref_bpf__load(b->ref);
+	if (!err)
+		err = tracker_open(&b->off, &off_opts);
+	if (!err)
+		err = tracker_open(&b->on, &on_opts);
+	if (err)
+		return err;
+	b->fds[PROG_FLOOR] = bpf_program__fd(b->floor->progs.xdp_floor);
+	b->fds[PROG_REF] = bpf_program__fd(b->ref->progs.ref_xdp);
+	b->fds[PROG_FLOWDB] = tracker_xdp_fd(b->off);
+	b->fds[PROG_INSPECT] = tracker_xdp_fd(b->on);
+	return 0;
+}
+
+static void bench_close(struct bench *b)
+{
+	tracker_close(b->off);
+	tracker_close(b->on);
+	spread_bpf__destroy(b->spread);
+	ref_bpf__destroy(b->ref);
+	floor_bpf__destroy(b->floor);
+}
+
+/*
+ * Measures every program on w: first one untimed pass, which creates the
+ * flows, then ROUNDS interleaved timed passes over existing flows. Spread
+ * workloads are shown net of the spreading, which is measured in the same
+ * rounds as the spread empty program minus the plain empty one. Returns 0
+ * and sets med[] (ns) and *net_drv, or -1.
+ */
+static int bench_workload(struct bench *b, const struct workload *w, double med[PROGS],
+			  double *drv)
+{
+	double t[PROGS][ROUNDS], direct_floor[ROUNDS];
+	uint8_t frame[PKT_MAX_FRAME];
+	struct pkt_layout l;
+	size_t addr_off;
+	int p, r;
+
+	if (pkt_build(&w->spec, frame, sizeof(frame), &l))
+		return -1;
+	addr_off = l.l3_off + (w->spec.ip_version == 4 ? 12 : 8 + 12);
+	for (r = -1; r < ROUNDS; r++) {
+		for (p = 0; p < PROGS; p++) {
+			double ns = w->flows > 1 ? ns_spread(b, b->fds[p], w, addr_off, frame, l.len) :
+						   ns_per_packet(b->fds[p], frame, l.len);
+
+			if (ns < 0)
+				return -1;
+			if (r >= 0)
+				t[p][r] = ns;
+		}
+		if (r >= 0 && w->flows > 1) {
+			direct_floor[r] = ns_per_packet(b->fds[PROG_FLOOR], frame, l.len);
+			if (direct_floor[r] < 0)
+				return -1;
+		}
+	}
+	*drv = 0;
+	if (w->flows > 1)
+		*drv = median(t[PROG_FLOOR], ROUNDS) - median(direct_floor, ROUNDS);
+	for (p = 0; p < PROGS; p++)
+		med[p] = median(t[p], ROUNDS) - *drv;
+	return 0;
+}
+
+int main(void)
+{
+	struct bench b = {};
 	struct ring_buffer *rb = NULL;
 	struct flow_totals tot;
-	struct floor_bpf *floor = NULL;
-	uint64_t ring_bytes = 0;
-	double new_off, new_on;
+	uint64_t ring_bytes = 0, created;
+	double new_ref, new_off, new_on, med[PROGS], drv;
 	size_t w;
-	int err = 1;
+	int p, err = 1;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "bpf_cost: needs root to load BPF programs\n");
 		return 1;
 	}
-	floor = floor_bpf__open_and_load();
-	if (!floor || tracker_open(&off, &off_opts) || tracker_open(&on, &on_opts)) {
-		fprintf(stderr, "bpf_cost: cannot load the BPF programs\n");
+	if (bench_open(&b)) {
+		fprintf(stderr, "bpf_cost: cannot load the BPF programs: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	rb = ring_buffer__new(tracker_events_fd(on), count_bytes, &ring_bytes, NULL);
+	rb = ring_buffer__new(tracker_events_fd(b.on), count_bytes, &ring_bytes, NULL);
 	if (!rb)
 		goto cleanup;
-	printf("%-32s %9s %9s %9s %7s %7s\n", "workload (median of 7 x 1e6)", "floor ns",
-	       "flowdb ns", "inspect", "ratio", "insp/no");
+	printf("XDP per-packet cost, ns, BPF_PROG_TEST_RUN, median of %d x %d runs\n", ROUNDS,
+	       REPEAT);
+	printf("%-31s", "workload");
+	for (p = 0; p < PROGS; p++)
+		printf(" %9s", prog_names[p]);
+	printf(" %9s %9s\n", "flowdb/ref", "+insp/ref");
 	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
-		uint8_t frame[PKT_MAX_FRAME];
-		double f[ROUNDS], p[ROUNDS], q[ROUNDS];
-		struct pkt_layout l;
-		int r;
-
-		if (pkt_build(&workloads[w].spec, frame, sizeof(frame), &l))
+		if (bench_workload(&b, &workloads[w], med, &drv)) {
+			fprintf(stderr, "bpf_cost: test run failed: %s\n", strerror(errno));
 			goto cleanup;
-		for (r = 0; r < ROUNDS; r++) {
-			f[r] = ns_per_packet(bpf_program__fd(floor->progs.xdp_floor), frame, l.len);
-			p[r] = ns_per_packet(tracker_xdp_fd(off), frame, l.len);
-			q[r] = ns_per_packet(tracker_xdp_fd(on), frame, l.len);
-			if (f[r] < 0 || p[r] < 0 || q[r] < 0) {
-				fprintf(stderr, "bpf_cost: test run failed: %s\n", strerror(errno));
-				goto cleanup;
-			}
 		}
-		qsort(f, ROUNDS, sizeof(f[0]), cmp_double);
-		qsort(p, ROUNDS, sizeof(p[0]), cmp_double);
-		qsort(q, ROUNDS, sizeof(q[0]), cmp_double);
-		printf("%-32s %9.1f %9.1f %9.1f %7.2f %7.2f\n", workloads[w].name, f[ROUNDS / 2],
-		       p[ROUNDS / 2], q[ROUNDS / 2], p[ROUNDS / 2] / f[ROUNDS / 2],
-		       q[ROUNDS / 2] / p[ROUNDS / 2]);
-		if (tracker_drain(off, drain_nothing, NULL, &tot) ||
-		    tracker_drain(on, drain_nothing, NULL, &tot))
+		printf("%-31s", workloads[w].name);
+		for (p = 0; p < PROGS; p++)
+			printf(" %9.1f", med[p]);
+		printf(" %9.2f %9.2f\n", med[PROG_FLOWDB] / med[PROG_REF],
+		       med[PROG_INSPECT] / med[PROG_REF]);
+		if (drv > 0)
+			printf("%-31s (net of %.1f ns of spreading)\n", "", drv);
+		if (tracker_drain(b.off, drain_nothing, NULL, &tot))
 			goto cleanup;
+		created = tot.new_flows;
+		if (tracker_drain(b.on, drain_nothing, NULL, &tot))
+			goto cleanup;
+		/* An evicted flow would be created again in a later round. */
+		if (created != workloads[w].flows || tot.new_flows != workloads[w].flows) {
+			fprintf(stderr, "bpf_cost: %s: flowdb created %llu and %llu flows, not %u\n",
+				workloads[w].name, (unsigned long long)created,
+				(unsigned long long)tot.new_flows, workloads[w].flows);
+			goto cleanup;
+		}
+		ring_buffer__consume(rb);
 	}
-	ring_buffer__consume(rb);
+	printf("target: flowdb with inspection at most %.1fx the reference\n", TARGET_RATIO);
+
 	ring_bytes = 0;
-	new_off = new_flows_ns(tracker_xdp_fd(off));
-	new_on = new_flows_ns(tracker_xdp_fd(on));
-	if (new_off < 0 || new_on < 0 || tracker_drain(on, drain_nothing, NULL, &tot))
+	new_ref = new_flows_ns(b.fds[PROG_REF]);
+	new_off = new_flows_ns(b.fds[PROG_FLOWDB]);
+	new_on = new_flows_ns(b.fds[PROG_INSPECT]);
+	if (new_ref < 0 || new_off < 0 || new_on < 0 ||
+	    tracker_drain(b.on, drain_nothing, NULL, &tot))
 		goto cleanup;
 	ring_buffer__consume(rb);
-	printf("%-32s %9s %9.1f %9.1f %7s %7.2f\n", "new flow, 200 B payload (1e4)", "-",
-	       new_off, new_on, "-", new_on / new_off);
+	printf("%-31s %9s %9.1f %9.1f %9.1f %9.2f %9.2f\n", "new flow, 200 B payload (1e4)", "-",
+	       new_ref, new_off, new_on, new_off / new_ref, new_on / new_ref);
 	printf("inspection: %llu payload events for %llu new flows, %.0f ring-buffer bytes per new "
 	       "flow (%d bytes copied of each packet)\n",
 	       (unsigned long long)tot.payload_events, (unsigned long long)tot.new_flows,
@@ -177,8 +318,6 @@ int main(void)
 	err = 0;
 cleanup:
 	ring_buffer__free(rb);
-	tracker_close(off);
-	tracker_close(on);
-	floor_bpf__destroy(floor);
+	bench_close(&b);
 	return err;
 }
