@@ -13,10 +13,11 @@
 /*
  * Exact drain. The programs write flows and totals of generation active_gen.
  * To drain, user space flips active_gen, then re-sets the old generation's
- * slot in flow_maps: an update of a map-in-map waits for an RCU grace period,
- * so when it returns no program still holds the old generation. User space
- * then reads and empties that generation's flow map and totals at leisure,
- * and the two agree to the packet unless the LRU evicted flows.
+ * slot in flow_maps4: an update of a map-in-map waits for an RCU grace
+ * period, so when it returns no program still holds the old generation of
+ * either flow map. User space then reads and empties that generation's
+ * flow maps and totals at leisure, and the two agree to the packet unless
+ * the LRU evicted flows.
  */
 __u32 active_gen;
 
@@ -37,16 +38,35 @@ struct flow_map {
 	__type(value, struct flow_counters);
 };
 
-struct flow_map flows_0 SEC(".maps");
-struct flow_map flows_1 SEC(".maps");
+struct flow_map4 {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_MAP_DEFAULT_ENTRIES);
+	__type(key, struct flow_key4);
+	__type(value, struct flow_counters);
+};
+
+/* Per generation, IPv4 flows under the short key and IPv6 flows. */
+struct flow_map4 flows4_0 SEC(".maps");
+struct flow_map4 flows4_1 SEC(".maps");
+struct flow_map flows6_0 SEC(".maps");
+struct flow_map flows6_1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, FLOW_GENERATIONS);
+	__type(key, __u32);
+	__array(values, struct flow_map4);
+} flow_maps4 SEC(".maps") = {
+	.values = { &flows4_0, &flows4_1 },
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, FLOW_GENERATIONS);
 	__type(key, __u32);
 	__array(values, struct flow_map);
-} flow_maps SEC(".maps") = {
-	.values = { &flows_0, &flows_1 },
+} flow_maps6 SEC(".maps") = {
+	.values = { &flows6_0, &flows6_1 },
 };
 
 /* Sized like the flow maps by user space. An evicted entry lets a flow be
@@ -71,9 +91,19 @@ struct {
 	__uint(max_entries, RINGBUF_DEFAULT_BYTES);
 } events SEC(".maps");
 
+/* The time of a flow's first packet, of its TCP SYN, FIN or RST, and of
+ * events. */
 static __always_inline __u64 now_ns(void)
 {
 	return offline_clock ? offline_now_ns : bpf_ktime_get_ns();
+}
+
+/* The time of a known flow's other packets: the monotonic clock as of the
+ * last tick, at most one tick (4 ms at HZ=250) behind, and a few ns to read
+ * where the exact clock costs tens (bench/bpf_cost). */
+static __always_inline __u64 now_coarse_ns(void)
+{
+	return offline_clock ? offline_now_ns : bpf_ktime_get_coarse_ns();
 }
 
 /* Adds one observation to a flow shared by all CPUs. */
@@ -120,22 +150,22 @@ static __always_inline int inspect_claim(const struct flow_key *key, __u8 *left)
 }
 
 /*
- * Adds one observation to key's flow in flows. payload: the packet carries
- * TCP or UDP payload and inspection is on; *seq is then set to the payload
- * packet's number when it is claimed for inspection, else left at -1.
+ * Adds one observation to the flow key (whose map_key in flows is key or its
+ * short form). payload: the packet carries TCP or UDP payload and
+ * inspection is on; *seq is then set to the payload packet's number when it
+ * is claimed for inspection, else left at -1. *now is the exact time when
+ * the caller has read it, else 0; a new flow reads it.
  * Returns 1 when the flow is new to this generation, 0 when it was there,
  * or a negative errno when it could not be stored.
  */
-static __always_inline int flow_update(void *flows, const struct flow_key *key, __u64 packets,
-				       __u64 bytes, __u8 tcp_flags, __u64 now, int payload,
-				       int *seq)
+static __always_inline int flow_update(void *flows, const void *map_key,
+				       const struct flow_key *key, __u64 packets, __u64 bytes,
+				       __u8 tcp_flags, __u64 *now, int payload, int *seq)
 {
-	struct flow_counters *c = bpf_map_lookup_elem(flows, key);
+	struct flow_counters *c = bpf_map_lookup_elem(flows, map_key);
 	struct flow_counters fresh = {
 		.packets = packets,
 		.bytes = bytes,
-		.first_seen_ns = now,
-		.last_seen_ns = now,
 		.tcp_flags = tcp_flags,
 		.inspect_left = INSPECT_LEFT_UNKNOWN,
 	};
@@ -143,28 +173,60 @@ static __always_inline int flow_update(void *flows, const struct flow_key *key, 
 	int err;
 
 	if (c) {
-		counters_add(c, packets, bytes, tcp_flags, now);
+		counters_add(c, packets, bytes, tcp_flags, *now ? *now : now_coarse_ns());
 		if (payload && c->inspect_left) {
 			*seq = inspect_claim(key, &left);
 			c->inspect_left = left;
 		}
 		return 0;
 	}
+	if (!*now)
+		*now = now_ns();
+	fresh.first_seen_ns = *now;
+	fresh.last_seen_ns = *now;
 	if (payload) {
 		*seq = inspect_claim(key, &left);
 		fresh.inspect_left = left;
 	}
-	err = bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST);
+	err = bpf_map_update_elem(flows, map_key, &fresh, BPF_NOEXIST);
 	if (!err)
 		return 1;
 	if (err != -EEXIST)
 		return err;
 	/* Another CPU inserted the flow between our lookup and update. */
-	c = bpf_map_lookup_elem(flows, key);
+	c = bpf_map_lookup_elem(flows, map_key);
 	if (!c)
 		return -ENOENT;
-	counters_add(c, packets, bytes, tcp_flags, now);
+	counters_add(c, packets, bytes, tcp_flags, *now);
 	return 0;
+}
+
+/* Stores key's flow: IPv4 in this generation's map under the short key,
+ * IPv6 under the whole key. Returns what flow_update() returns. */
+static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u64 packets,
+				      __u64 bytes, __u8 tcp_flags, __u64 *now, int payload,
+				      int *seq)
+{
+	struct flow_key4 key4;
+	void *flows;
+
+	if (key->ip_version == 6) {
+		flows = bpf_map_lookup_elem(&flow_maps6, &gen);
+		return flows ? flow_update(flows, key, key, packets, bytes, tcp_flags, now, payload,
+					   seq) :
+			       -ENOENT;
+	}
+	__builtin_memcpy(key4.src_addr, key->src_addr, 4);
+	__builtin_memcpy(key4.dst_addr, key->dst_addr, 4);
+	key4.ifindex = key->ifindex;
+	key4.src_port = key->src_port;
+	key4.dst_port = key->dst_port;
+	key4.vlan = key->vlan;
+	key4.proto = key->proto;
+	key4.direction = key->direction;
+	flows = bpf_map_lookup_elem(&flow_maps4, &gen);
+	return flows ? flow_update(flows, &key4, key, packets, bytes, tcp_flags, now, payload, seq) :
+		       -ENOENT;
 }
 
 static __always_inline __u8 event_kind(__u8 tcp_flags)
@@ -224,7 +286,6 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	struct packet_meta meta;
 	struct flow_key *key = &cap->key;
 	__u64 packets, bytes, now;
-	void *flows;
 	int ret, seq = -1, payload;
 	__u8 kind;
 
@@ -242,7 +303,6 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	}
 	key->ifindex = ifindex;
 	key->direction = direction;
-	now = now_ns();
 
 	/* A GSO packet leaves as gso_segs packets, each with its own headers. */
 	packets = gso_segs > 1 ? gso_segs : 1;
@@ -254,21 +314,21 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 
 	/* Only what the frame holds can be copied. */
 	payload = inspect_packets && meta.payload_len && meta.payload_off < frame_len;
-	flows = bpf_map_lookup_elem(&flow_maps, &gen);
-	ret = flows ? flow_update(flows, key, packets, bytes, meta.tcp_flags, now, payload, &seq) :
-		      -ENOENT;
+	/* A connection's start and end are worth the exact clock. */
+	kind = key->proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
+	now = kind ? now_ns() : 0;
+	ret = flow_store(gen, key, packets, bytes, meta.tcp_flags, &now, payload, &seq);
 	if (ret > 0)
 		tot->new_flows++;
 	else if (ret < 0)
 		tot->map_update_failures++;
 
-	kind = key->proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
 	if (kind)
 		event_emit(tot, key, kind, meta.tcp_flags, now);
 	if (seq < 0)
 		return 0;
 	cap->tot = tot;
-	cap->now = now;
+	cap->now = now ? now : now_ns();
 	cap->off = meta.payload_off;
 	cap->payload_len = meta.payload_len;
 	cap->len = frame_len - meta.payload_off < meta.payload_len ?

@@ -33,6 +33,7 @@ struct tracker {
 	bool sequential; /* programs run only through tracker_run_xdp(), in turn */
 	struct flow_totals *percpu; /* ncpus values, for the totals map */
 	struct flow_key *keys;
+	struct flow_key4 *keys4;
 	struct flow_counters *vals;
 };
 
@@ -52,8 +53,9 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	}
 	t->percpu = calloc(t->ncpus, sizeof(*t->percpu));
 	t->keys = calloc(DRAIN_BATCH, sizeof(*t->keys));
+	t->keys4 = calloc(DRAIN_BATCH, sizeof(*t->keys4));
 	t->vals = calloc(DRAIN_BATCH, sizeof(*t->vals));
-	if (!t->percpu || !t->keys || !t->vals) {
+	if (!t->percpu || !t->keys || !t->keys4 || !t->vals) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -70,9 +72,13 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	/* The outer map's inner template keeps its declared size: the kernel
 	 * checks hash inner maps for type, key, value and flags only, and
 	 * libbpf 1.1 crashes resizing a template. */
-	err = bpf_map__set_max_entries(t->skel->maps.flows_0, entries);
+	err = bpf_map__set_max_entries(t->skel->maps.flows4_0, entries);
 	if (!err)
-		err = bpf_map__set_max_entries(t->skel->maps.flows_1, entries);
+		err = bpf_map__set_max_entries(t->skel->maps.flows4_1, entries);
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.flows6_0, entries);
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.flows6_1, entries);
 	if (!err)
 		err = bpf_map__set_max_entries(t->skel->maps.inspect_seen, entries);
 	if (err)
@@ -125,6 +131,7 @@ void tracker_close(struct tracker *t)
 	flowdb_bpf__destroy(t->skel);
 	free(t->percpu);
 	free(t->keys);
+	free(t->keys4);
 	free(t->vals);
 	free(t);
 }
@@ -266,25 +273,46 @@ static int totals_take(struct tracker *t, __u32 gen, struct flow_totals *sum)
 	return bpf_map_update_elem(fd, &gen, t->percpu, BPF_ANY);
 }
 
-/* Hands every flow of map fd to fn and deletes it. The map is emptied even
- * when fn fails, so that no flow is left behind for a later drain to count
- * against the wrong totals. Returns 0, fn's first error, or -errno. */
-static int flows_take(struct tracker *t, int fd, tracker_flow_fn fn, void *arg)
+/* The whole key of an IPv4 flow stored under its short key. */
+static void key4_expand(const struct flow_key4 *k4, struct flow_key *key)
 {
+	memset(key, 0, sizeof(*key));
+	memcpy(key->src_addr, k4->src_addr, sizeof(k4->src_addr));
+	memcpy(key->dst_addr, k4->dst_addr, sizeof(k4->dst_addr));
+	key->ifindex = k4->ifindex;
+	key->src_port = k4->src_port;
+	key->dst_port = k4->dst_port;
+	key->vlan = k4->vlan;
+	key->proto = k4->proto;
+	key->ip_version = 4;
+	key->direction = k4->direction;
+}
+
+/* Hands every flow of map fd to fn and deletes it; short says the map is
+ * keyed by struct flow_key4. The map is emptied even when fn fails, so
+ * that no flow is left behind for a later drain to count against the wrong
+ * totals. Returns 0, fn's first error, or -errno. */
+static int flows_take(struct tracker *t, int fd, bool short_keys, tracker_flow_fn fn, void *arg)
+{
+	void *keys = short_keys ? (void *)t->keys4 : (void *)t->keys;
 	__u32 batch = 0, count, i;
 	bool first = true;
 	int err, fn_err = 0;
 
 	do {
 		count = DRAIN_BATCH;
-		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &batch, &batch, t->keys,
+		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &batch, &batch, keys,
 						      t->vals, &count, NULL);
 		if (err && err != -ENOENT)
 			return err;
 		first = false;
 		for (i = 0; i < count; i++) {
-			int ret = fn(&t->keys[i], &t->vals[i], arg);
+			struct flow_key whole;
+			int ret;
 
+			if (short_keys)
+				key4_expand(&t->keys4[i], &whole);
+			ret = fn(short_keys ? &whole : &t->keys[i], &t->vals[i], arg);
 			if (ret && !fn_err)
 				fn_err = ret;
 		}
@@ -295,17 +323,18 @@ static int flows_take(struct tracker *t, int fd, tracker_flow_fn fn, void *arg)
 int tracker_drain(struct tracker *t, tracker_flow_fn fn, void *arg, struct flow_totals *totals)
 {
 	__u32 old = t->skel->bss->active_gen & (FLOW_GENERATIONS - 1);
-	struct bpf_map *old_map = old ? t->skel->maps.flows_1 : t->skel->maps.flows_0;
-	int old_fd = bpf_map__fd(old_map);
-	int err;
+	struct bpf_map *old4 = old ? t->skel->maps.flows4_1 : t->skel->maps.flows4_0;
+	struct bpf_map *old6 = old ? t->skel->maps.flows6_1 : t->skel->maps.flows6_0;
+	int old4_fd = bpf_map__fd(old4);
+	int err, err6;
 
 	__atomic_store_n(&t->skel->bss->active_gen, old ^ 1, __ATOMIC_SEQ_CST);
 	/* A map-in-map update returns only after an RCU grace period, so
-	 * programs that read the old active_gen have all finished. When no
-	 * program runs but the test runs this thread makes, one by one, the
-	 * wait (milliseconds, per flush) buys nothing. */
+	 * programs that read the old active_gen have all finished, with both
+	 * flow maps. When no program runs but the test runs this thread makes,
+	 * one by one, the wait (milliseconds, per flush) buys nothing. */
 	if (!t->sequential) {
-		err = bpf_map_update_elem(bpf_map__fd(t->skel->maps.flow_maps), &old, &old_fd,
+		err = bpf_map_update_elem(bpf_map__fd(t->skel->maps.flow_maps4), &old, &old4_fd,
 					  BPF_ANY);
 		if (err)
 			return err;
@@ -313,5 +342,7 @@ int tracker_drain(struct tracker *t, tracker_flow_fn fn, void *arg, struct flow_
 	err = totals_take(t, old, totals);
 	if (err)
 		return err;
-	return flows_take(t, old_fd, fn, arg);
+	err = flows_take(t, old4_fd, true, fn, arg);
+	err6 = flows_take(t, bpf_map__fd(old6), false, fn, arg);
+	return err ? err : err6;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
@@ -520,6 +521,84 @@ static void test_drain_under_load(void **state)
 	assert_int_equal(all.bytes, s.bytes);
 }
 
+/* Longest kernel tick there is (HZ=100): how far the coarse clock lags. */
+#define TICK_MAX_NS 10000000ULL
+#define GAP_NS 30000000ULL
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Runs frame through t's XDP program; returns CLOCK_MONOTONIC just before. */
+static uint64_t run_at(struct tracker *t, const struct pkt_spec *spec)
+{
+	uint8_t frame[PKT_MAX_FRAME];
+	struct pkt_layout l;
+	uint64_t before;
+
+	assert_int_equal(pkt_build(spec, frame, sizeof(frame), &l), 0);
+	before = mono_ns();
+	assert_int_equal(tracker_run_xdp(t, frame, l.len), 0);
+	return before;
+}
+
+/* With the kernel's clock, a flow's first packet and its FIN are timed
+ * exactly, its other packets to a tick; in IPv4's short-key map and in
+ * IPv6's alike. */
+static void test_kernel_clock(void **state)
+{
+	struct tracker_opts opts = { .map_entries = 64, .sequential = true };
+	static const struct pkt_spec specs[] = {
+		{ .ip_version = 4, .proto = TCP, .src = V4(10, 8, 0, 1), .dst = V4(10, 8, 0, 2),
+		  .sport = 1234, .dport = 80, .tcp_flags = 0x10 },
+		{ .ip_version = 6, .proto = TCP, .src = V6(1), .dst = V6(2), .sport = 1234,
+		  .dport = 80, .tcp_flags = 0x10 },
+	};
+	static struct flow_set set;
+	struct flow_totals tot;
+	struct tracker *t = NULL;
+	size_t i;
+
+	if (!tracker)
+		skip();
+	assert_int_equal(tracker_open(&t, &opts), 0);
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct pkt_spec fin = specs[i];
+		uint64_t first, middle, end, after;
+
+		fin.tcp_flags = 0x11;
+		first = run_at(t, &specs[i]);
+		usleep(GAP_NS / 1000);
+		middle = run_at(t, &specs[i]);
+		after = mono_ns();
+		set.n = 0;
+		assert_int_equal(tracker_drain(t, collect_flow, &set, &tot), 0);
+		assert_int_equal(set.n, 1);
+		assert_int_equal(set.key[0].ip_version, specs[i].ip_version);
+		assert_memory_equal(set.key[0].src_addr, specs[i].src, 16);
+		assert_int_equal(set.c[0].packets, 2);
+		assert_true(set.c[0].first_seen_ns >= first && set.c[0].first_seen_ns < middle);
+		assert_true(set.c[0].last_seen_ns + TICK_MAX_NS >= middle);
+		assert_true(set.c[0].last_seen_ns <= after);
+		assert_true(set.c[0].last_seen_ns > set.c[0].first_seen_ns);
+
+		first = run_at(t, &specs[i]);
+		usleep(GAP_NS / 1000);
+		end = run_at(t, &fin);
+		after = mono_ns();
+		set.n = 0;
+		assert_int_equal(tracker_drain(t, collect_flow, &set, &tot), 0);
+		assert_int_equal(set.n, 1);
+		assert_true(set.c[0].first_seen_ns >= first && set.c[0].first_seen_ns < end);
+		assert_true(set.c[0].last_seen_ns >= end && set.c[0].last_seen_ns <= after);
+	}
+	tracker_close(t);
+}
+
 /* tracker_run_xdp() takes frames from an Ethernet header, which the
  * kernel's test run needs, to one page of data. */
 static void test_run_xdp_sizes(void **state)
@@ -551,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_cuts),
 		cmocka_unit_test(test_tc_egress_gso),
 		cmocka_unit_test(test_drain_under_load),
+		cmocka_unit_test(test_kernel_clock),
 	};
 
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
