@@ -37,7 +37,7 @@ COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread
 SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard shell/*.c))) \
 	$(BUILD)/obj/shell/queries_sql.o $(BUILD)/obj/collector/units.o \
 	$(BUILD)/obj/schema/schema_sql.o
-SH_LIBS := -lsqlite3 -lreadline -lm
+SH_LIBS := -lsqlite3 -lreadline -lm -lpthread
 QUERY_FILES := $(sort $(wildcard shell/queries/*.sql))
 
 ifeq ($(V),1)

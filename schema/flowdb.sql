@@ -6,7 +6,8 @@
 -- them, and the shell reads them there as NULL.
 
 -- What this file is: schema_version, host, interfaces, collector_version,
--- time_start_us and time_end_us (the span of traffic it holds), created_us.
+-- time_start_us and time_end_us (the span of traffic it holds), created_us,
+-- rollups (1 once talkers holds the finished file's sums).
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
@@ -90,3 +91,15 @@ CREATE TABLE collector_stats (
 	payload_bytes       INTEGER
 );
 CREATE INDEX collector_stats_time ON collector_stats (time);
+
+-- The file's flows summed per source address, written when the collector
+-- finishes the file (at rotation or exit), and then meta 'rollups' = 1.
+-- Top talkers over finished files reads these few rows instead of every
+-- flow. A file without meta 'rollups' (cut short by a crash, or from an
+-- older collector) has this table empty or missing.
+CREATE TABLE talkers (
+	src_addr TEXT    PRIMARY KEY,
+	flows    INTEGER NOT NULL,
+	packets  INTEGER NOT NULL,
+	bytes    INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -153,9 +153,7 @@ static char *file_uri(const char *path, bool wal)
 	return uri;
 }
 
-/* Opens f read-only into *db. Returns an SQLite result code; *db is NULL
- * unless it is SQLITE_OK. */
-static int open_file(const struct catalog *c, const struct catalog_file *f, sqlite3 **db)
+int catalog_open(const struct catalog *c, const struct catalog_file *f, sqlite3 **db)
 {
 	char *uri = file_uri(f->path, f->wal);
 	int rc;
@@ -208,7 +206,7 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 		snprintf(why, size, "not an SQLite database");
 		return -EINVAL;
 	}
-	rc = open_file(c, f, &db);
+	rc = catalog_open(c, f, &db);
 	if (rc) {
 		snprintf(why, size, "%s", sqlite3_errstr(rc));
 		return rc == SQLITE_NOMEM ? -ENOMEM : -EINVAL;
@@ -232,6 +230,8 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 			f->time_start_us = sqlite3_column_int64(stmt, 1);
 		else if (!strcmp(key, "time_end_us"))
 			f->time_end_us = sqlite3_column_int64(stmt, 1);
+		else if (!strcmp(key, "rollups"))
+			f->rollups = sqlite3_column_int64(stmt, 1) == 1;
 		else if (!strcmp(key, "host") && sqlite3_column_text(stmt, 1)) {
 			free(f->host);
 			f->host = strdup((const char *)sqlite3_column_text(stmt, 1));
@@ -322,6 +322,7 @@ static int load_file(struct catalog *c, struct catalog_file *f, const struct fil
 	f->wal_mtime = st->has_wal ? st->wal.st_mtim : (struct timespec){ 0 };
 	f->size = f->db_size + f->wal_size;
 	f->time_start_us = f->time_end_us = 0;
+	f->rollups = false;
 	err = read_meta(c, f, why, sizeof(why));
 	if (err == -EINVAL)
 		return catalog_skip(c, f, why);
@@ -455,7 +456,7 @@ sqlite3_stmt *catalog_prepare(struct catalog *c, struct catalog_file *f, const c
 	if (f->error)
 		return NULL;
 	if (!f->db) {
-		rc = open_file(c, f, &f->db);
+		rc = catalog_open(c, f, &f->db);
 		if (rc) {
 			catalog_skip(c, f, sqlite3_errstr(rc));
 			return NULL;

@@ -30,6 +30,7 @@ struct catalog_file {
 	struct timespec mtime, wal_mtime;
 	off_t db_size, wal_size;
 	bool wal; /* a -wal file exists: a collector may be writing it */
+	bool rollups; /* meta rollups: the talkers table sums the file's flows */
 	bool seen; /* found by the latest refresh */
 	sqlite3 *db; /* read-only handle, or NULL */
 	/* One idle statement kept for reuse: a join or a subquery scans the
@@ -99,6 +100,12 @@ bool catalog_overlaps(const struct catalog_file *f, int64_t lo, int64_t hi);
  * lacks a column: it is not one this shell reads) or on ENOMEM.
  */
 sqlite3_stmt *catalog_prepare(struct catalog *c, struct catalog_file *f, const char *sql);
+
+/* Opens f read-only into a new handle of the caller's own, as
+ * catalog_prepare() does (immutable unless a writer shows), for a thread
+ * of its own to read. Returns an SQLite result code; *db is NULL unless it
+ * is SQLITE_OK. */
+int catalog_open(const struct catalog *c, const struct catalog_file *f, sqlite3 **db);
 
 /* Gives back a statement catalog_prepare() made: kept reset for reuse or
  * finalized; idle handles beyond CATALOG_OPEN_MAX are closed, least

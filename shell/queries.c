@@ -17,6 +17,10 @@ extern const char queries_sql[];
 #define NAME_TAG "-- name:"
 #define ABOUT_TAG "-- about:"
 #define PARAM_TAG "-- param:"
+#define PER_FILE_TAG "-- per-file:"
+#define ROLLUP_TAG "-- rollup:"
+#define MERGE_TAG "-- merge:"
+#define HALF_LINE "-- | "
 
 static struct query queries[QUERIES_MAX];
 static size_t n_queries;
@@ -80,6 +84,55 @@ static int query_order(const void *a, const void *b)
 	return strcmp(((const struct query *)a)->name, ((const struct query *)b)->name);
 }
 
+/* Copies the "-- | " lines from *p on, without that prefix, into a new
+ * string, and moves *p past them. Returns it, or NULL when there is none
+ * (or on ENOMEM). */
+static char *half_lines(char **p)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	char *line = *p, *end;
+
+	while (!strncmp(line, HALF_LINE, strlen(HALF_LINE))) {
+		end = strchrnul(line, '\n');
+		sqlite3_str_appendf(s, "%.*s\n", (int)(end - line - strlen(HALF_LINE)),
+				    line + strlen(HALF_LINE));
+		line = *end ? end + 1 : end;
+	}
+	*p = line;
+	if (!sqlite3_str_length(s)) {
+		sqlite3_free(sqlite3_str_finish(s));
+		return NULL;
+	}
+	return sqlite3_str_finish(s);
+}
+
+/* Cuts q's per-file half, rollup and merge half off the end of its SQL.
+ * Returns 0, or -EINVAL when they are not there, in order, at the end. */
+static int split_halves(struct query *q)
+{
+	char *p = strstr(q->sql, "\n" PER_FILE_TAG);
+
+	if (!p)
+		return 0;
+	*p++ = '\0';
+	p = strchrnul(p, '\n');
+	p += *p == '\n';
+	q->per_file = half_lines(&p);
+	if (q->per_file && !strncmp(p, ROLLUP_TAG, strlen(ROLLUP_TAG))) {
+		p = strchrnul(p, '\n');
+		p += *p == '\n';
+		q->rollup = half_lines(&p);
+		if (!q->rollup)
+			return -EINVAL;
+	}
+	if (!q->per_file || strncmp(p, MERGE_TAG, strlen(MERGE_TAG)))
+		return -EINVAL;
+	p = strchrnul(p, '\n');
+	p += *p == '\n';
+	q->merge = half_lines(&p);
+	return q->merge && !p[strspn(p, " \n")] ? 0 : -EINVAL;
+}
+
 int queries_load(void)
 {
 	char *line, *next;
@@ -116,7 +169,7 @@ int queries_load(void)
 		}
 	}
 	for (size_t i = 0; i < n_queries; i++)
-		if (!queries[i].about || !queries[i].sql)
+		if (!queries[i].about || !queries[i].sql || split_halves(&queries[i]))
 			return -EINVAL;
 	qsort(queries, n_queries, sizeof(queries[0]), query_order);
 	return 0;

@@ -31,6 +31,11 @@ struct query {
 	const char *name;
 	const char *about;
 	const char *sql;
+	/* Optional: the same answer in two halves, SQL run on every file
+	 * apart, and SQL over the table "partial" its rows make (see
+	 * queries_load()); and, also optional, SQL that gives a file's
+	 * per-file rows from its rollups when the window holds all of it. */
+	const char *per_file, *rollup, *merge;
 	struct query_param params[QUERY_PARAMS_MAX];
 	int n_params;
 };
@@ -41,7 +46,11 @@ struct query_defaults {
 	const char *until; /* NULL: no upper bound */
 };
 
-/* Parses the embedded queries once. Returns 0, -ENOMEM, or -EINVAL when
+/* Parses the embedded queries once. A query may end with its halves, as
+ * comments so that the file stays one statement for the sqlite3 CLI: a
+ * "-- per-file:" line and "-- | " lines of per-file SQL, optionally a
+ * "-- rollup:" line and "-- | " lines of rollup SQL, then a "-- merge:"
+ * line and "-- | " lines of merge SQL. Returns 0, -ENOMEM, or -EINVAL when
  * one is malformed (a build defect: the test suite loads them all). */
 int queries_load(void);
 

@@ -11,6 +11,7 @@
 #include "dotcmd.h"
 #include "fmt.h"
 #include "funcs.h"
+#include "partial.h"
 #include "queries.h"
 #include "shell.h"
 
@@ -71,6 +72,10 @@ struct shell *shell_new(struct catalog *c, FILE *err)
 	rc = sqlite3_open(":memory:", &sh->schema_db);
 	if (!rc)
 		rc = sqlite3_exec(sh->schema_db, schema_sql, NULL, NULL, NULL);
+	/* talkers is the files' shortcut for canned queries (partial.h), not
+	 * a relation of the session: older files lack it. */
+	if (!rc)
+		rc = sqlite3_exec(sh->schema_db, "DROP TABLE talkers", NULL, NULL, NULL);
 	if (!rc)
 		rc = sqlite3_open_v2(
 			":memory:", &sh->db,
@@ -284,6 +289,8 @@ static int begin_statement(struct shell *sh, bool bounded)
 	int64_t now = shell_now_us();
 
 	shell_interrupted = 0;
+	sh->stmt_start_us = now;
+	cpu_seconds(&sh->stmt_user0, &sh->stmt_sys0);
 	if (catalog_refresh(sh->catalog)) {
 		shell_error(sh, "out of memory");
 		return -EINVAL;
@@ -305,11 +312,9 @@ static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
 {
 	struct catalog *c = sh->catalog;
 	struct render *r = NULL;
-	double user0, sys0, user1, sys1;
-	int64_t start = shell_now_us();
+	double user1, sys1;
 	int rc, err = 0;
 
-	cpu_seconds(&user0, &sys0);
 	if (sqlite3_column_count(stmt)) {
 		r = render_begin(sh->out, &sh->render, stmt);
 		if (!r) {
@@ -336,7 +341,8 @@ static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
 	if (sh->timer) {
 		cpu_seconds(&user1, &sys1);
 		fprintf(sh->err, "time: %.3f s real, %.3f s user, %.3f s sys\n",
-			(shell_now_us() - start) / 1e6, user1 - user0, sys1 - sys0);
+			(shell_now_us() - sh->stmt_start_us) / 1e6, user1 - sh->stmt_user0,
+			sys1 - sh->stmt_sys0);
 	}
 	if (sh->stats)
 		fprintf(sh->err, "stats: %zu of %zu files read, %llu rows scanned\n", c->files_read,
@@ -368,11 +374,67 @@ int shell_exec_sql(struct shell *sh, const char *sql)
 	return err;
 }
 
+/* A canned query's arguments, to bind each of its statements alike. */
+struct query_args {
+	const struct query *q;
+	int argc;
+	char **argv;
+	const struct query_defaults *d;
+	int64_t now_us;
+};
+
+/* partial_bind_fn for a query's per-file half: its arguments were checked
+ * on the window probe already. */
+static int bind_query_args(sqlite3_stmt *stmt, void *arg)
+{
+	const struct query_args *a = arg;
+	char why[QUERY_ERR_SIZE];
+
+	return queries_bind(a->q, stmt, a->argc, a->argv, a->d, a->now_us, why, sizeof(why));
+}
+
+/* Runs the per-file half of a's query over the files its window can
+ * touch, into temp.partial for the merge half. Returns 0, or -EINVAL after
+ * printing why. */
+static int run_per_file(struct shell *sh, struct query_args *a)
+{
+	const struct partial_sql sql = { a->q->per_file, a->q->rollup, bind_query_args, a };
+	int64_t lo = INT64_MIN, hi = INT64_MAX;
+	char why[QUERY_ERR_SIZE];
+	sqlite3_stmt *probe;
+	int err;
+
+	/* The window, as the query binds it, picks the files to read. */
+	if (sqlite3_prepare_v2(sh->db, "SELECT :since, :until", -1, &probe, NULL)) {
+		shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+		return -EINVAL;
+	}
+	err = queries_bind(a->q, probe, a->argc, a->argv, a->d, a->now_us, why, sizeof(why));
+	if (!err && sqlite3_step(probe) == SQLITE_ROW) {
+		if (sqlite3_column_type(probe, 0) == SQLITE_INTEGER)
+			lo = sqlite3_column_int64(probe, 0);
+		if (sqlite3_column_type(probe, 1) == SQLITE_INTEGER)
+			hi = sqlite3_column_int64(probe, 1);
+	}
+	sqlite3_finalize(probe);
+	if (err) {
+		shell_error(sh, "%s", why);
+		return err;
+	}
+	err = partial_run(sh->catalog, sh->db, sh->schema_db, &sql, lo, hi, why, sizeof(why));
+	if (err == -EINTR)
+		shell_error(sh, "interrupted");
+	else if (err)
+		shell_error(sh, "%s: %s", a->q->name, why);
+	return err ? -EINVAL : 0;
+}
+
 int shell_prepare_query(struct shell *sh, const char *name, int argc, char **argv,
 			sqlite3_stmt **stmt)
 {
 	const struct query_defaults d = { .since = sh->since, .until = sh->until };
 	const struct query *q = queries_find(name);
+	struct query_args a = { q, argc, argv, &d, shell_now_us() };
 	char why[QUERY_ERR_SIZE];
 	int err;
 
@@ -382,13 +444,15 @@ int shell_prepare_query(struct shell *sh, const char *name, int argc, char **arg
 		return -EINVAL;
 	}
 	err = begin_statement(sh, false);
+	if (!err && q->per_file)
+		err = run_per_file(sh, &a);
 	if (err)
 		return err;
-	if (sqlite3_prepare_v2(sh->db, q->sql, -1, stmt, NULL)) {
+	if (sqlite3_prepare_v2(sh->db, q->per_file ? q->merge : q->sql, -1, stmt, NULL)) {
 		shell_error(sh, "%s: %s", q->name, sqlite3_errmsg(sh->db));
 		return -EINVAL;
 	}
-	err = queries_bind(q, *stmt, argc, argv, &d, shell_now_us(), why, sizeof(why));
+	err = queries_bind(q, *stmt, argc, argv, &d, a.now_us, why, sizeof(why));
 	if (err) {
 		shell_error(sh, "%s", why);
 		sqlite3_finalize(*stmt);

@@ -29,6 +29,10 @@ struct shell {
 	char *out_path; /* NULL: stdout */
 	FILE *err; /* messages */
 	bool timer, stats;
+	/* When the statement running began, for .timer: the files a canned
+	 * query reads on its own threads count too. */
+	int64_t stmt_start_us;
+	double stmt_user0, stmt_sys0;
 	bool quit;
 	struct shell_param *params; /* bound by name in ad-hoc SQL */
 	size_t n_params;

@@ -12,3 +12,14 @@ FROM flows
 WHERE last_seen >= :since AND first_seen <= :until
 GROUP BY 1
 ORDER BY 1;
+-- per-file:
+-- | SELECT max(first_seen, :since) / :bucket * :bucket AS time,
+-- |        count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes
+-- | FROM flows NOT INDEXED
+-- | WHERE last_seen >= :since AND first_seen <= :until
+-- | GROUP BY 1
+-- merge:
+-- | SELECT time, sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes
+-- | FROM partial
+-- | GROUP BY time
+-- | ORDER BY time;

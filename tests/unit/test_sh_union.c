@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "queries.h"
 #include "shell.h"
 
 extern const char schema_sql[];
@@ -417,6 +418,116 @@ static void test_read_only(void **state)
 	free(after);
 }
 
+/* Prints what .q name runs with its halves; returns it (csv, no header),
+ * valid until the next call. */
+static const char *run_query(struct fixture *fx, const char *name, int argc, char **argv)
+{
+	rewind(fx->sh->out);
+	fflush(fx->sh->out);
+	memset(fx->out_buf, 0, fx->out_len);
+	assert_int_equal(shell_run_query(fx->sh, name, argc, argv), 0);
+	fputc('\0', fx->sh->out);
+	fflush(fx->sh->out);
+	return fx->out_buf;
+}
+
+/* Gives every other file rollups, as the collector writes them when it
+ * finishes a file; adds extra to the bytes of file `tamper`'s, if any. */
+static void add_rollups(struct fixture *fx, int tamper, int extra)
+{
+	char path[128], *sql;
+	sqlite3 *db;
+	int i;
+
+	for (i = 0; i < FILES; i += 2) {
+		snprintf(path, sizeof(path), "%s/flows-%03d.db", fx->dir, i);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		sql = sqlite3_mprintf("DELETE FROM talkers; INSERT INTO talkers SELECT src_addr,"
+				      " count(*), sum(packets), sum(bytes) + %d FROM flows"
+				      " GROUP BY src_addr;"
+				      "INSERT OR REPLACE INTO meta VALUES ('rollups', 1)",
+				      i == tamper ? extra : 0);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_free(sql);
+		sqlite3_close(db);
+	}
+}
+
+/* A canned query's per-file and merge halves answer exactly what its one
+ * statement does, over the whole history and over a window that cuts
+ * files, where files have rollups and where they have none. */
+static void test_query_halves(void **state)
+{
+	static const int64_t windows[][2] = { { 0, INT64_MAX },
+					      { T0 + 30 * HOUR_US + 500, T0 + 61 * HOUR_US } };
+	struct fixture *fx = *state;
+	const struct query *q;
+	size_t n, i, w;
+	int halves = 0, p;
+	char *one;
+
+	add_rollups(fx, -1, 0);
+	q = queries_all(&n);
+	for (i = 0; i < n; i++) {
+		if (!q[i].per_file)
+			continue;
+		halves++;
+		for (w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+			char args[QUERY_PARAMS_MAX + 1][64], *argv[QUERY_PARAMS_MAX + 1];
+			char value[32];
+			int argc = 0;
+
+			shell_clear_params(fx->sh);
+			for (p = 0; p <= q[i].n_params; p++) {
+				const char *name = p < q[i].n_params ? q[i].params[p].name : "until";
+				int64_t t = !strcmp(name, "since") ? windows[w][0] : windows[w][1];
+
+				if (!strcmp(name, "since") || !strcmp(name, "until")) {
+					snprintf(args[argc], sizeof(args[argc]), "%s=@%lld.%06lld",
+						 name, (long long)(t / 1000000),
+						 (long long)(t % 1000000));
+					snprintf(value, sizeof(value), "%lld", (long long)t);
+				} else if (!strcmp(name, "host")) {
+					snprintf(args[argc], sizeof(args[argc]), "host=10.0.1.2");
+					snprintf(value, sizeof(value), "10.0.1.2");
+				} else if (!strcmp(name, "limit")) {
+					snprintf(args[argc], sizeof(args[argc]), "limit=3");
+					snprintf(value, sizeof(value), "3");
+				} else if (!strcmp(name, "bucket")) {
+					snprintf(args[argc], sizeof(args[argc]), "bucket=2h");
+					snprintf(value, sizeof(value), "%lld", 2 * HOUR_US);
+				} else if (!strcmp(name, "by")) {
+					snprintf(args[argc], sizeof(args[argc]), "by=flows");
+					snprintf(value, sizeof(value), "flows");
+				} else {
+					fail_msg("%s: no test value for %s", q[i].name, name);
+				}
+				argv[argc] = args[argc];
+				argc++;
+				assert_int_equal(shell_set_param(fx->sh, name, value), 0);
+			}
+			one = strdup(run(fx, q[i].sql));
+			assert_non_null(one);
+			assert_true(strchr(one, '\n'));
+			assert_string_equal(run_query(fx, q[i].name, argc, argv), one);
+			free(one);
+		}
+	}
+	assert_true(halves >= 3);
+
+	/* The rollups are what top talkers reads of a file inside the window. */
+	add_rollups(fx, 40, 1000000);
+	shell_clear_params(fx->sh);
+	assert_int_equal(shell_set_param(fx->sh, "since", "0"), 0);
+	assert_int_equal(shell_set_param(fx->sh, "until", "9223372036854775807"), 0);
+	assert_int_equal(shell_set_param(fx->sh, "limit", "20"), 0);
+	assert_int_equal(shell_set_param(fx->sh, "by", "bytes"), 0);
+	one = strdup(run(fx, queries_find("top-talkers")->sql));
+	assert_non_null(one);
+	assert_string_not_equal(run_query(fx, "top-talkers", 0, NULL), one);
+	free(one);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +541,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_1_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_halves, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

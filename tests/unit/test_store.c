@@ -188,6 +188,14 @@ static void assert_finished(const char *dir, const char *name)
 	db = db_open(dir, name);
 	assert_q_text(db, "PRAGMA journal_mode", "delete");
 	assert_q_text(db, "PRAGMA integrity_check", "ok");
+	/* Its talkers are its flows summed per source, marked done. */
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'rollups'", "1");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM talkers"),
+			 q_int(db, "SELECT count(DISTINCT src_addr) FROM flows"));
+	assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT src_addr, count(*),"
+				   " sum(packets), sum(bytes) FROM flows GROUP BY src_addr"
+				   " EXCEPT SELECT * FROM talkers)"),
+			 0);
 	sqlite3_close(db);
 }
 
