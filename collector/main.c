@@ -293,7 +293,8 @@ static int setup(struct collector *c)
 				   .offline_clock = c->offline,
 				   .sequential = c->offline,
 				   .inspect_packets = c->opt.inspect_packets,
-				   .inspect_bytes = c->opt.inspect_bytes };
+				   .inspect_bytes = c->opt.inspect_bytes,
+				   .egress = c->opt.egress && !c->offline };
 	struct store_opts so = { 0 };
 	size_t used = 0;
 	char caps[64];

@@ -69,6 +69,7 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	t->skel->rodata->inspect_packets = opts->inspect_packets;
 	t->skel->rodata->inspect_bytes = opts->inspect_bytes ? opts->inspect_bytes : INSPECT_BYTES_DEFAULT;
 	t->sequential = opts->sequential;
+	bpf_program__set_autoload(t->skel->progs.flowdb_tc_egress, opts->egress);
 	/* The outer map's inner template keeps its declared size: the kernel
 	 * checks hash inner maps for type, key, value and flags only, and
 	 * libbpf 1.1 crashes resizing a template. */

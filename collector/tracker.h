@@ -27,6 +27,9 @@ struct tracker_opts {
 	 * INSPECT_PACKETS_MAX), and bytes of each (1..INSPECT_BYTES_MAX). */
 	__u8 inspect_packets;
 	__u16 inspect_bytes;
+	/* Load the tc egress program too: the verifier's time and memory are
+	 * spent only when egress is to be watched. */
+	bool egress;
 };
 
 /* Called once per drained flow. Returns 0, or a negative errno that

@@ -212,7 +212,7 @@ static int collect_event(void *ctx, void *data, size_t len)
 
 static int group_setup(void **state)
 {
-	struct tracker_opts opts = { .map_entries = 1024, .offline_clock = true };
+	struct tracker_opts opts = { .map_entries = 1024, .offline_clock = true, .egress = true };
 	int err;
 
 	if (geteuid() != 0) {

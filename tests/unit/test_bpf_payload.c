@@ -59,6 +59,7 @@ static int collect(void *arg, void *data, size_t len)
 static int open_with(void **state, __u8 inspect_packets)
 {
 	struct tracker_opts opts = { .map_entries = 1024,
+				     .egress = true,
 				     .offline_clock = true,
 				     .inspect_packets = inspect_packets,
 				     .inspect_bytes = INSPECT_BYTES };
