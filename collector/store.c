@@ -26,6 +26,8 @@ extern const char schema_sql[];
 #define NAME_SIZE 40
 /* Readers (the sqlite3 CLI) may briefly hold locks a checkpoint needs. */
 #define BUSY_TIMEOUT_MS 1000
+/* The rollup table minutes' buckets, in microseconds. */
+#define ROLLUP_MINUTE_US "60000000"
 /* Page cache of the file being written, as PRAGMA cache_size (negative: KiB). */
 #define STORE_CACHE_KIB "-65536"
 /* After a backlog is written, row buffers above this size are given back. */
@@ -487,16 +489,18 @@ static int put_meta(struct store *s, const char *key, const char *text, int64_t 
  * still holding the data, except on a full disk with keep_if_full: then it
  * stays open, to be finished once there is room. Returns 0 or a negative
  * errno. */
-/* Sums the file's flows per source address into talkers, and says so in
- * meta, in one transaction: a reader uses the rows only with the mark. It
- * is a shortcut for readers, so a failure (a full disk) only rolls it
- * back. */
+/* Sums the file's flows per source address into talkers and per minute
+ * into minutes, and says so in meta, in one transaction: a reader uses the
+ * rows only with the mark. They are a shortcut for readers, so a failure
+ * (a full disk) only rolls them back. */
 static void write_rollups(struct store *s)
 {
 	if (sqlite3_exec(s->db,
-			 "BEGIN; DELETE FROM talkers;"
+			 "BEGIN; DELETE FROM talkers; DELETE FROM minutes;"
 			 " INSERT INTO talkers SELECT src_addr, count(*), sum(packets), sum(bytes)"
 			 " FROM flows NOT INDEXED GROUP BY src_addr;"
+			 " INSERT INTO minutes SELECT first_seen / " ROLLUP_MINUTE_US " * " ROLLUP_MINUTE_US ","
+			 " count(*), sum(packets), sum(bytes) FROM flows NOT INDEXED GROUP BY 1;"
 			 " INSERT OR REPLACE INTO meta (key, value) VALUES ('rollups', 1); COMMIT",
 			 NULL, NULL, NULL))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

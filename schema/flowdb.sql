@@ -7,7 +7,7 @@
 
 -- What this file is: schema_version, host, interfaces, collector_version,
 -- time_start_us and time_end_us (the span of traffic it holds), created_us,
--- rollups (1 once talkers holds the finished file's sums).
+-- rollups (1 once talkers and minutes hold the finished file's sums).
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
@@ -92,14 +92,21 @@ CREATE TABLE collector_stats (
 );
 CREATE INDEX collector_stats_time ON collector_stats (time);
 
--- The file's flows summed per source address, written when the collector
--- finishes the file (at rotation or exit), and then meta 'rollups' = 1.
--- Top talkers over finished files reads these few rows instead of every
--- flow. A file without meta 'rollups' (cut short by a crash, or from an
--- older collector) has this table empty or missing.
+-- Rollups, written when the collector finishes the file (at rotation or
+-- exit), and then meta 'rollups' = 1: the file's flows summed per source
+-- address, and per minute they started in. Top talkers and traffic over
+-- finished files read these few rows instead of every flow. A file without
+-- meta 'rollups' (cut short by a crash, or from an older collector) has
+-- these tables empty or missing.
 CREATE TABLE talkers (
 	src_addr TEXT    PRIMARY KEY,
 	flows    INTEGER NOT NULL,
 	packets  INTEGER NOT NULL,
 	bytes    INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE minutes (
+	minute   INTEGER PRIMARY KEY,  -- first_seen rounded down to the minute
+	flows    INTEGER NOT NULL,
+	packets  INTEGER NOT NULL,
+	bytes    INTEGER NOT NULL
+);

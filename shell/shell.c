@@ -72,10 +72,11 @@ struct shell *shell_new(struct catalog *c, FILE *err)
 	rc = sqlite3_open(":memory:", &sh->schema_db);
 	if (!rc)
 		rc = sqlite3_exec(sh->schema_db, schema_sql, NULL, NULL, NULL);
-	/* talkers is the files' shortcut for canned queries (partial.h), not
-	 * a relation of the session: older files lack it. */
+	/* The rollups are the files' shortcut for canned queries (partial.h),
+	 * not relations of the session: older files lack them. */
 	if (!rc)
-		rc = sqlite3_exec(sh->schema_db, "DROP TABLE talkers", NULL, NULL, NULL);
+		rc = sqlite3_exec(sh->schema_db, "DROP TABLE talkers; DROP TABLE minutes", NULL, NULL,
+				  NULL);
 	if (!rc)
 		rc = sqlite3_open_v2(
 			":memory:", &sh->db,

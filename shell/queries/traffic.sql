@@ -18,6 +18,18 @@ ORDER BY 1;
 -- | FROM flows NOT INDEXED
 -- | WHERE last_seen >= :since AND first_seen <= :until
 -- | GROUP BY 1
+-- rollup: minutes add up to buckets of whole minutes; other buckets need the flows
+-- | SELECT minute / :bucket * :bucket AS time, sum(flows) AS flows, sum(packets) AS packets,
+-- |        sum(bytes) AS bytes
+-- | FROM minutes
+-- | WHERE :bucket % 60000000 = 0
+-- | GROUP BY 1
+-- | UNION ALL
+-- | SELECT first_seen / :bucket * :bucket AS time, count(*) AS flows,
+-- |        sum(packets) AS packets, sum(bytes) AS bytes
+-- | FROM flows NOT INDEXED
+-- | WHERE :bucket % 60000000 <> 0
+-- | GROUP BY 1
 -- merge:
 -- | SELECT time, sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes
 -- | FROM partial

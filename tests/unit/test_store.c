@@ -188,7 +188,8 @@ static void assert_finished(const char *dir, const char *name)
 	db = db_open(dir, name);
 	assert_q_text(db, "PRAGMA journal_mode", "delete");
 	assert_q_text(db, "PRAGMA integrity_check", "ok");
-	/* Its talkers are its flows summed per source, marked done. */
+	/* Its rollups are its flows summed per source and minute, marked
+	 * done. */
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'rollups'", "1");
 	assert_int_equal(q_int(db, "SELECT count(*) FROM talkers"),
 			 q_int(db, "SELECT count(DISTINCT src_addr) FROM flows"));
@@ -196,6 +197,12 @@ static void assert_finished(const char *dir, const char *name)
 				   " sum(packets), sum(bytes) FROM flows GROUP BY src_addr"
 				   " EXCEPT SELECT * FROM talkers)"),
 			 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT first_seen / 60000000 * 60000000,"
+				   " count(*), sum(packets), sum(bytes) FROM flows GROUP BY 1"
+				   " EXCEPT SELECT * FROM minutes)"),
+			 0);
+	assert_int_equal(q_int(db, "SELECT sum(flows) FROM minutes"),
+			 q_int(db, "SELECT count(*) FROM flows"));
 	sqlite3_close(db);
 }
 
