@@ -232,12 +232,22 @@ $(BUILD)/bench/drain_commit: $(BUILD)/obj/bench/drain_commit.o $(COLLECTOR_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
 
-# Figures and ratios measured side by side; not part of `make test`.
-bench: deps $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/flowdb \
-	$(BUILD)/tests/flowgen
+$(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcapw.o \
+	$(BUILD)/obj/tests/lib/pktbuild.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+# Figures and ratios measured side by side; not part of `make test`. The
+# peers (nfdump, argus, softflowd) are installed here, not by `make deps`.
+# BENCHMARKS.md has what one run printed.
+bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap
 	$(BUILD)/bench/bpf_cost
 	$(BUILD)/bench/drain_commit
+	bench/live.sh
+	bench/import_peers.sh
 	bench/shell_query.sh
+	bench/nfdump_query.sh
 
 # The shell for everyone, the collector for the administrator, with their
 # pages; the report script the example crontab runs; the examples.
