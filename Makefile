@@ -111,7 +111,8 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COLLECTOR_OBJS) \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
 
-$(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS)
+$(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS) \
+	$(BUILD)/obj/tests/lib/argnum.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
@@ -233,7 +234,7 @@ $(BUILD)/bench/drain_commit: $(BUILD)/obj/bench/drain_commit.o $(COLLECTOR_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
 
 $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcapw.o \
-	$(BUILD)/obj/tests/lib/pktbuild.o
+	$(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/argnum.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@

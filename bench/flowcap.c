@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "argnum.h"
 #include "pcapw.h"
 #include "pktbuild.h"
 
@@ -55,35 +56,16 @@ static uint32_t rnd_range(uint32_t lo, uint32_t hi)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: flowcap --pcap FILE [--flows N] [--hours H] [--hosts K] [--seed S]\n"
-		"               [--start EPOCH_SECONDS]\n"
-		"Writes a classic pcap of N single-packet flows (default 10,000,000), their\n"
-		"times spread evenly over H hours (default 24) from --start (default\n"
-		"2026-11-22T00:00Z). Sources and destinations come from K hosts (default\n"
-		"2000; one in 8 IPv6) with a Zipf-like skew, so a few hosts send most.\n"
-		"TCP (ACK only), UDP and some ICMP, payloads of varied sizes. No two flows\n"
-		"share a 5-tuple within 64,512 TCP/UDP flows or K ICMP flows, so every\n"
-		"packet is a flow record of its own for idle timeouts up to minutes.\n"
-		"Addresses are from 198.18.0.0/15 and 2001:db8::/32.\n");
-}
-
-/* Parses a decimal option value into *out. Returns 0, or -1 when it is not a
- * whole number in [min, max]. */
-static int parse_u32(const char *name, const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "flowcap: %s must be a whole number from %u to %u: '%s'\n", name,
-			min, max, s);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
+	fprintf(out, "Usage: flowcap --pcap FILE [--flows N] [--hours H] [--hosts K] [--seed S]\n"
+		     "               [--start EPOCH_SECONDS]\n"
+		     "Writes a classic pcap of N single-packet flows (default 10,000,000), their\n"
+		     "times spread evenly over H hours (default 24) from --start (default\n"
+		     "2026-11-22T00:00Z). Sources and destinations come from K hosts (default\n"
+		     "2000; one in 8 IPv6) with a Zipf-like skew, so a few hosts send most.\n"
+		     "TCP (ACK only), UDP and some ICMP, payloads of varied sizes. No two flows\n"
+		     "share a 5-tuple within 64,512 TCP/UDP flows or K ICMP flows, so every\n"
+		     "packet is a flow record of its own for idle timeouts up to minutes.\n"
+		     "Addresses are from 198.18.0.0/15 and 2001:db8::/32.\n");
 }
 
 /* Whether host number h (0 .. hosts - 1) is an IPv6 host. */
@@ -347,19 +329,19 @@ int main(int argc, char **argv)
 			o.pcap_path = optarg;
 			break;
 		case 'f':
-			bad = parse_u32("--flows", optarg, 1, UINT32_MAX, &o.flows);
+			bad = argnum_u32("flowcap", "--flows", optarg, 1, UINT32_MAX, &o.flows);
 			break;
 		case 'H':
-			bad = parse_u32("--hours", optarg, 1, 24 * 366, &o.hours);
+			bad = argnum_u32("flowcap", "--hours", optarg, 1, 24 * 366, &o.hours);
 			break;
 		case 'k':
-			bad = parse_u32("--hosts", optarg, 16, MAX_HOSTS, &o.hosts);
+			bad = argnum_u32("flowcap", "--hosts", optarg, 16, MAX_HOSTS, &o.hosts);
 			break;
 		case 's':
-			bad = parse_u32("--seed", optarg, 1, UINT32_MAX, &o.seed);
+			bad = argnum_u32("flowcap", "--seed", optarg, 1, UINT32_MAX, &o.seed);
 			break;
 		case 'u':
-			bad = parse_u32("--start", optarg, 0, UINT32_MAX, &start_s);
+			bad = argnum_u32("flowcap", "--start", optarg, 0, UINT32_MAX, &start_s);
 			o.start_us = (uint64_t)start_s * USEC;
 			break;
 		case 'h':

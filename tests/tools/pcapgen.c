@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "argnum.h"
 #include "pcapw.h"
 #include "pktbuild.h"
 
@@ -47,24 +48,6 @@ static void usage(FILE *out)
 		     "as CSV: direction,ip_version,proto,src_addr,dst_addr,src_port,dst_port,\n"
 		     "vlan,packets,bytes,tcp_flags. Addresses are from 198.18.0.0/15 and\n"
 		     "2001:db8::/32.\n");
-}
-
-/* Parses a decimal option value into *out. Returns 0, or -1 when it is not a
- * whole number in [min, max]. */
-static int parse_u32(const char *name, const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "pcapgen: %s must be a whole number from %u to %u: '%s'\n", name,
-			min, max, s);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
 }
 
 static void flow_init(struct flow *f, uint32_t i)
@@ -239,23 +222,24 @@ int main(int argc, char **argv)
 			o.truth_path = optarg;
 			break;
 		case 'f':
-			bad = parse_u32("--flows", optarg, 1, 1 << 17, &o.flows);
+			bad = argnum_u32("pcapgen", "--flows", optarg, 1, 1 << 17, &o.flows);
 			break;
 		case 'n':
-			bad = parse_u32("--packets", optarg, 1, 100000000, &o.packets);
+			bad = argnum_u32("pcapgen", "--packets", optarg, 1, 100000000, &o.packets);
 			break;
 		case 's':
-			bad = parse_u32("--seed", optarg, 1, UINT32_MAX, &o.seed);
+			bad = argnum_u32("pcapgen", "--seed", optarg, 1, UINT32_MAX, &o.seed);
 			break;
 		case 'm':
-			bad = parse_u32("--max-payload", optarg, 0, 1400, &o.max_payload);
+			bad = argnum_u32("pcapgen", "--max-payload", optarg, 0, 1400,
+					 &o.max_payload);
 			break;
 		case 'u':
-			bad = parse_u32("--start", optarg, 0, UINT32_MAX, &start_s);
+			bad = argnum_u32("pcapgen", "--start", optarg, 0, UINT32_MAX, &start_s);
 			o.start_us = (uint64_t)start_s * 1000000;
 			break;
 		case 'g':
-			bad = parse_u32("--gap-us", optarg, 0, UINT32_MAX, &o.gap_us);
+			bad = argnum_u32("pcapgen", "--gap-us", optarg, 0, UINT32_MAX, &o.gap_us);
 			break;
 		case 'h':
 			usage(stdout);
