@@ -120,7 +120,7 @@ static double floor_insert(const char *path, const struct row *rows, long n)
 	if (sqlite3_open(path, &db) ||
 	    sqlite3_exec(db,
 			 "PRAGMA journal_mode=wal; PRAGMA synchronous=NORMAL;"
-			 " PRAGMA cache_size=-65536",
+			 " PRAGMA cache_size=" STORE_CACHE_KIB,
 			 NULL, NULL, NULL) ||
 	    sqlite3_exec(db, schema_sql, NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT INTO flows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"

@@ -28,8 +28,6 @@ extern const char schema_sql[];
 #define BUSY_TIMEOUT_MS 1000
 /* The rollup table minutes' buckets, in microseconds. */
 #define ROLLUP_MINUTE_US "60000000"
-/* Page cache of the file being written, as PRAGMA cache_size (negative: KiB). */
-#define STORE_CACHE_KIB "-65536"
 /* After a backlog is written, row buffers above this size are given back. */
 #define ROWS_KEEP 65536
 

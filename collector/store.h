@@ -65,6 +65,10 @@ int store_open(struct store **out, const struct store_opts *opts);
  * the store is freed either way. NULL is fine. */
 int store_close(struct store *s);
 
+/* Page cache of the file being written, as PRAGMA cache_size (negative:
+ * KiB); bench/drain_commit gives its SQLite floor the same. */
+#define STORE_CACHE_KIB "-65536"
+
 /* Buffers a finished flow record; ifname must outlive the store. Returns 0,
  * -ENOMEM, or -EINVAL for a row the schema would refuse. */
 int store_add_flow(struct store *s, const struct flow_record *r, const char *ifname);

@@ -106,6 +106,13 @@ static char *half_lines(char **p)
 	return sqlite3_str_finish(s);
 }
 
+/* Returns the start of the line after the one p is in, or the end. */
+static char *line_after(char *p)
+{
+	p = strchrnul(p, '\n');
+	return *p ? p + 1 : p;
+}
+
 /* Cuts q's per-file half, rollup and merge half off the end of its SQL.
  * Returns 0, or -EINVAL when they are not there, in order, at the end. */
 static int split_halves(struct query *q)
@@ -115,20 +122,17 @@ static int split_halves(struct query *q)
 	if (!p)
 		return 0;
 	*p++ = '\0';
-	p = strchrnul(p, '\n');
-	p += *p == '\n';
+	p = line_after(p);
 	q->per_file = half_lines(&p);
 	if (q->per_file && !strncmp(p, ROLLUP_TAG, strlen(ROLLUP_TAG))) {
-		p = strchrnul(p, '\n');
-		p += *p == '\n';
+		p = line_after(p);
 		q->rollup = half_lines(&p);
 		if (!q->rollup)
 			return -EINVAL;
 	}
 	if (!q->per_file || strncmp(p, MERGE_TAG, strlen(MERGE_TAG)))
 		return -EINVAL;
-	p = strchrnul(p, '\n');
-	p += *p == '\n';
+	p = line_after(p);
 	q->merge = half_lines(&p);
 	return q->merge && !p[strspn(p, " \n")] ? 0 : -EINVAL;
 }

@@ -111,17 +111,29 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Runs sql; returns what it printed (csv, no header), valid until the
- * next call. */
-static const char *run(struct fixture *fx, const char *sql)
+/* Empties the captured output before a statement runs. */
+static void out_reset(struct fixture *fx)
 {
 	rewind(fx->sh->out);
 	fflush(fx->sh->out);
 	memset(fx->out_buf, 0, fx->out_len);
-	assert_int_equal(shell_exec_sql(fx->sh, sql), 0);
+}
+
+/* Returns what the statement printed, valid until the next out_reset(). */
+static const char *out_text(struct fixture *fx)
+{
 	fputc('\0', fx->sh->out);
 	fflush(fx->sh->out);
 	return fx->out_buf;
+}
+
+/* Runs sql; returns what it printed (csv, no header), valid until the
+ * next call. */
+static const char *run(struct fixture *fx, const char *sql)
+{
+	out_reset(fx);
+	assert_int_equal(shell_exec_sql(fx->sh, sql), 0);
+	return out_text(fx);
 }
 
 /* Every file is read when nothing bounds the time; the sums are exact. */
@@ -365,7 +377,7 @@ static void test_version_1_files(void **state)
 			     " flush_duration_us FROM collector_stats;"
 			     "DROP TABLE collector_stats; ALTER TABLE s1 RENAME TO collector_stats;"
 			     "UPDATE meta SET value = 1 WHERE key = 'schema_version'",
-					      NULL, NULL, &err);
+			     NULL, NULL, &err);
 		if (err)
 			fail_msg("%s: %s", path, err);
 		sqlite3_close(db);
@@ -422,13 +434,9 @@ static void test_read_only(void **state)
  * valid until the next call. */
 static const char *run_query(struct fixture *fx, const char *name, int argc, char **argv)
 {
-	rewind(fx->sh->out);
-	fflush(fx->sh->out);
-	memset(fx->out_buf, 0, fx->out_len);
+	out_reset(fx);
 	assert_int_equal(shell_run_query(fx->sh, name, argc, argv), 0);
-	fputc('\0', fx->sh->out);
-	fflush(fx->sh->out);
-	return fx->out_buf;
+	return out_text(fx);
 }
 
 /* Gives every other file rollups, as the collector writes them when it
@@ -482,7 +490,8 @@ static void test_query_halves(void **state)
 
 			shell_clear_params(fx->sh);
 			for (p = 0; p <= q[i].n_params; p++) {
-				const char *name = p < q[i].n_params ? q[i].params[p].name : "until";
+				const char *name = p < q[i].n_params ? q[i].params[p].name :
+								       "until";
 				int64_t t = !strcmp(name, "since") ? windows[w][0] : windows[w][1];
 
 				if (!strcmp(name, "since") || !strcmp(name, "until")) {
