@@ -49,7 +49,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-unit-san test-fuzz fuzz test-integration bench clean \
+.PHONY: all deps demo test test-unit test-unit-san test-fuzz fuzz fuzz-sql test-integration bench clean \
 	install
 
 all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
@@ -226,6 +226,11 @@ test-fuzz: $(BUILD)/fuzz/fuzz_inspect
 
 test-integration: all
 	tests/integration/run.sh
+
+# Differential SQL testing without end: random queries through flowdb and
+# through SQLite over the same rows in one file, until a difference or ^C.
+fuzz-sql: all
+	SQL_DIFF_COUNT=0 SQL_DIFF_SEED=$${SQL_DIFF_SEED:-$$(date +%s)} tests/integration/sql_diff.sh
 
 $(BUILD)/bench/drain_commit: $(BUILD)/obj/bench/drain_commit.o $(COLLECTOR_OBJS) \
 	$(BUILD)/obj/tests/lib/pktbuild.o

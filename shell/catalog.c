@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The flow files a session reads: discovery, validation, time ranges, handles. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,21 @@
 #define BUSY_TIMEOUT_MS 2000
 /* Bytes of each file mapped rather than read; files are rarely larger. */
 #define MMAP_SIZE "1073741824"
+#define ROWID_LIMIT (1LL << CATALOG_ROWID_BITS)
+
+const char *const catalog_tables[CATALOG_TABLES + 1] = { "flows", "events", "collector_stats",
+							 NULL };
+
+/* Columns the schema gained after version 1: files written before lack
+ * them, and the shell reads them there as NULL. Every other column of the
+ * schema is required. */
+static const struct {
+	const char *table, *column;
+} added_columns[] = {
+	{ "flows", "app_proto" },	      { "flows", "app_info" },
+	{ "flows", "encrypted" },	      { "events", "detail" },
+	{ "collector_stats", "payload_events" }, { "collector_stats", "payload_bytes" },
+};
 
 struct catalog *catalog_new(FILE *warn)
 {
@@ -23,6 +39,65 @@ struct catalog *catalog_new(FILE *warn)
 	if (c)
 		c->warn = warn;
 	return c;
+}
+
+/* Whether column of table was added after schema version 1. */
+static bool is_added_column(const char *table, const char *column)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++)
+		if (!strcmp(added_columns[i].table, table) && !strcmp(added_columns[i].column, column))
+			return true;
+	return false;
+}
+
+int catalog_set_schema(struct catalog *c, sqlite3 *schema_db)
+{
+	sqlite3_stmt *stmt = NULL;
+	int i, rc;
+
+	rc = sqlite3_prepare_v2(schema_db, "SELECT name, type, \"notnull\" FROM pragma_table_info(?)",
+				-1, &stmt, NULL);
+	for (i = 0; !rc && i < CATALOG_TABLES; i++) {
+		struct catalog_table *t = &c->tables[i];
+
+		t->name = catalog_tables[i];
+		sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(stmt, 0);
+			const char *type = (const char *)sqlite3_column_text(stmt, 1);
+
+			if (t->n_cols == CATALOG_COLS_MAX) {
+				rc = SQLITE_TOOBIG;
+				break;
+			}
+			t->cols[t->n_cols] = strdup(name);
+			t->types[t->n_cols] = strdup(type ? type : "");
+			if (!t->cols[t->n_cols] || !t->types[t->n_cols]) {
+				free(t->cols[t->n_cols]);
+				free(t->types[t->n_cols]);
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			if (!is_added_column(t->name, name))
+				t->required |= 1ULL << t->n_cols;
+			if (sqlite3_column_int(stmt, 2))
+				t->not_null |= 1ULL << t->n_cols;
+			t->n_cols++;
+		}
+		rc = rc == SQLITE_DONE ? (t->n_cols ? SQLITE_OK : SQLITE_ERROR) : rc;
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int64_t catalog_rowid(const struct catalog_file *f, int64_t rowid)
+{
+	if (rowid < 0 || rowid >= ROWID_LIMIT)
+		return -1;
+	return (int64_t)f->id << CATALOG_ROWID_BITS | rowid;
 }
 
 /* Closes f's handle, if any. */
@@ -60,6 +135,14 @@ void catalog_free(struct catalog *c)
 		free(c->dirs[i]);
 	for (i = 0; i < c->n_paths; i++)
 		free(c->paths[i]);
+	for (i = 0; i < CATALOG_TABLES; i++) {
+		int j;
+
+		for (j = 0; j < c->tables[i].n_cols; j++) {
+			free(c->tables[i].cols[j]);
+			free(c->tables[i].types[j]);
+		}
+	}
 	free(c->files);
 	free(c->dirs);
 	free(c->paths);
@@ -99,6 +182,11 @@ int catalog_add(struct catalog *c, const char *path, bool is_dir)
 	return push_string(&c->paths, &c->n_paths, path);
 }
 
+int64_t catalog_time_start(const struct catalog_file *f)
+{
+	return f->wal ? INT64_MIN : f->time_start_us;
+}
+
 int64_t catalog_time_end(const struct catalog_file *f)
 {
 	return f->wal ? INT64_MAX : f->time_end_us;
@@ -106,7 +194,7 @@ int64_t catalog_time_end(const struct catalog_file *f)
 
 bool catalog_overlaps(const struct catalog_file *f, int64_t lo, int64_t hi)
 {
-	return f->time_start_us <= hi && catalog_time_end(f) >= lo;
+	return catalog_time_start(f) <= hi && catalog_time_end(f) >= lo;
 }
 
 /* Records why f is skipped and warns once. Returns 0 or -ENOMEM. */
@@ -169,6 +257,10 @@ int catalog_open(const struct catalog *c, const struct catalog_file *f, sqlite3 
 		*db = NULL;
 		return rc;
 	}
+	/* Evidence may be hostile: its schema runs no function of ours and
+	 * nothing can write it through this handle. */
+	sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_busy_timeout(*db, BUSY_TIMEOUT_MS);
 	/* Pages straight from the page cache: no read() copy per page. */
 	sqlite3_exec(*db, "PRAGMA mmap_size=" MMAP_SIZE, NULL, NULL, NULL);
@@ -191,16 +283,199 @@ static bool has_sqlite_magic(const char *path)
 	return n == sizeof(head) && !memcmp(head, SQLITE_MAGIC, sizeof(head));
 }
 
-/* Reads f's meta: schema version, host, time range. On a problem writes
- * the reason into why and returns -EINVAL; returns -ENOMEM or 0. */
+/* Whether name is a plain table of db (not a view, nor a virtual table,
+ * whose reads could run anything). On a problem writes why. */
+static bool is_plain_table(sqlite3 *db, const char *name, char *why, size_t size)
+{
+	sqlite3_stmt *stmt;
+	bool plain = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT type, sql FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE",
+			       -1, &stmt, NULL)) {
+		snprintf(why, size, "%s", sqlite3_errmsg(db));
+		return false;
+	}
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		snprintf(why, size, "not a flowdb file (no %s table)", name);
+	} else if (strcmp((const char *)sqlite3_column_text(stmt, 0), "table") ||
+		   sqlite3_strnicmp((const char *)sqlite3_column_text(stmt, 1), "CREATE TABLE", 12)) {
+		snprintf(why, size, "not a flowdb file (%s is a %s, not a plain table)", name,
+			 strcmp((const char *)sqlite3_column_text(stmt, 0), "table") ?
+				 (const char *)sqlite3_column_text(stmt, 0) : "virtual table");
+	} else {
+		plain = true;
+	}
+	sqlite3_finalize(stmt);
+	return plain;
+}
+
+/* Runs sql, one integer or NULL, into *v. Returns 1 for an integer, 0 for
+ * NULL (no rows), -1 for another type, or -2 on an error (why written). */
+static int query_int(sqlite3 *db, const char *sql, int64_t *v, char *why, size_t size)
+{
+	sqlite3_stmt *stmt;
+	int rc = -2;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL)) {
+		snprintf(why, size, "%s", sqlite3_errmsg(db));
+		return -2;
+	}
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		switch (sqlite3_column_type(stmt, 0)) {
+		case SQLITE_INTEGER:
+			*v = sqlite3_column_int64(stmt, 0);
+			rc = 1;
+			break;
+		case SQLITE_NULL:
+			rc = 0;
+			break;
+		default:
+			rc = -1;
+		}
+	} else {
+		snprintf(why, size, "%s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Widens f's time range by the range of column col of table: the file's
+ * own rows, so that pruning never trusts meta. One min() or max() at a
+ * time, which an index answers in a lookup. Returns 0, or -EINVAL with
+ * why written. */
+static int widen_range(sqlite3 *db, struct catalog_file *f, const char *table, const char *col,
+		       char *why, size_t size)
+{
+	char sql[128];
+	int64_t v;
+	int rc, end;
+
+	for (end = 0; end < 2; end++) {
+		snprintf(sql, sizeof(sql), "SELECT %s(\"%s\") FROM \"%s\"", end ? "max" : "min", col,
+			 table);
+		rc = query_int(db, sql, &v, why, size);
+		if (rc == -2)
+			return -EINVAL;
+		if (rc < 0) {
+			/* A time that is not an integer: no range can be trusted. */
+			f->time_start_us = INT64_MIN;
+			f->time_end_us = INT64_MAX;
+		} else if (rc && end && v > f->time_end_us) {
+			f->time_end_us = v;
+		} else if (rc && !end && v < f->time_start_us) {
+			f->time_start_us = v;
+		}
+	}
+	return 0;
+}
+
+/* The affinity a column declared with type has, by SQLite's rules
+ * (https://sqlite.org/datatype3.html, 3.1): 'I'nteger, 'T'ext, 'B'lob,
+ * 'R'eal or 'N'umeric. */
+static char affinity(const char *type)
+{
+	char up[64];
+	size_t i;
+
+	for (i = 0; type[i] && i < sizeof(up) - 1; i++)
+		up[i] = (char)toupper((unsigned char)type[i]);
+	up[i] = '\0';
+	if (strstr(up, "INT"))
+		return 'I';
+	if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT"))
+		return 'T';
+	if (strstr(up, "BLOB") || !up[0])
+		return 'B';
+	if (strstr(up, "REAL") || strstr(up, "FLOA") || strstr(up, "DOUB"))
+		return 'R';
+	return 'N';
+}
+
+/* Checks that table t of the file is one this shell reads: a plain table
+ * whose every column is one of the schema's, declared with the same
+ * affinity (so that comparisons passed on to the file mean what they mean
+ * in the session) and NOT NULL where the schema says so (the session's
+ * planner relies on it), holding at least the required ones; notes which it has, its
+ * rows and their time range. Returns 0, or -EINVAL with why written. */
+static int check_table(sqlite3 *db, const struct catalog_table *t, int ti, struct catalog_file *f,
+		       char *why, size_t size)
+{
+	sqlite3_stmt *stmt = NULL;
+	uint64_t have = 0;
+	int64_t lo = 0, hi = 0;
+	char sql[128];
+	int rc, i, err = -EINVAL;
+
+	if (!is_plain_table(db, t->name, why, size))
+		return -EINVAL;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT name, type, hidden, \"notnull\" FROM pragma_table_xinfo(?1)",
+			       -1, &stmt, NULL)) {
+		snprintf(why, size, "%s", sqlite3_errmsg(db));
+		return -EINVAL;
+	}
+	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(stmt, 0);
+		const char *type = (const char *)sqlite3_column_text(stmt, 1);
+
+		for (i = 0; i < t->n_cols && strcmp(t->cols[i], name); i++)
+			;
+		if (i == t->n_cols || sqlite3_column_int(stmt, 2) ||
+		    affinity(type ? type : "") != affinity(t->types[i]) ||
+		    (t->not_null >> i & 1) > (uint64_t)sqlite3_column_int(stmt, 3)) {
+			snprintf(why, size, "not a flowdb file (%s.%s is not the schema's column)",
+				 t->name, name);
+			goto cleanup;
+		}
+		have |= 1ULL << i;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(why, size, "%s", sqlite3_errmsg(db));
+		goto cleanup;
+	}
+	if ((have & t->required) != t->required) {
+		for (i = 0; !(~have & t->required & 1ULL << i); i++)
+			;
+		snprintf(why, size, "not a flowdb file (%s has no column %s)", t->name, t->cols[i]);
+		goto cleanup;
+	}
+	/* Rowids travel in the session's rowids, under the file's id. */
+	snprintf(sql, sizeof(sql), "SELECT min(rowid) FROM \"%s\"", t->name);
+	rc = query_int(db, sql, &lo, why, size);
+	if (rc == 1) {
+		snprintf(sql, sizeof(sql), "SELECT max(rowid) FROM \"%s\"", t->name);
+		rc = query_int(db, sql, &hi, why, size);
+	}
+	if (rc == -2)
+		goto cleanup;
+	if (rc == 1 && (lo < 0 || hi >= ROWID_LIMIT)) {
+		snprintf(why, size, "%s has row ids outside 0 to 2^%d", t->name, CATALOG_ROWID_BITS);
+		goto cleanup;
+	}
+	f->columns[ti] = have;
+	f->rows[ti] = rc == 1 ? hi : 0;
+	for (i = 0; i < t->n_cols; i++)
+		if ((!strcmp(t->cols[i], "first_seen") || !strcmp(t->cols[i], "last_seen") ||
+		     !strcmp(t->cols[i], "time")) &&
+		    widen_range(db, f, t->name, t->cols[i], why, size))
+			goto cleanup;
+	err = 0;
+cleanup:
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+/* Reads f's meta (schema version, host, rollups) and checks its tables.
+ * On a problem writes the reason into why and returns -EINVAL; returns
+ * -ENOMEM or 0. */
 static int read_meta(const struct catalog *c, struct catalog_file *f, char *why, size_t size)
 {
-	static const char *const tables[] = { "flows", "events", "collector_stats" };
 	sqlite3_stmt *stmt = NULL;
 	int64_t version = -1;
 	sqlite3 *db;
-	size_t i;
-	int rc, err = -EINVAL;
+	int i, rc, err = -EINVAL;
 
 	if (!has_sqlite_magic(f->path)) {
 		snprintf(why, size, "not an SQLite database");
@@ -211,12 +486,11 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 		snprintf(why, size, "%s", sqlite3_errstr(rc));
 		return rc == SQLITE_NOMEM ? -ENOMEM : -EINVAL;
 	}
+	if (!is_plain_table(db, "meta", why, size))
+		goto cleanup;
 	rc = sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &stmt, NULL);
 	if (rc) {
-		if (strstr(sqlite3_errmsg(db), "no such table"))
-			snprintf(why, size, "not a flowdb file (no meta table)");
-		else
-			snprintf(why, size, "%s", sqlite3_errmsg(db));
+		snprintf(why, size, "%s", sqlite3_errmsg(db));
 		goto cleanup;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -226,10 +500,6 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 			continue;
 		if (!strcmp(key, "schema_version"))
 			version = sqlite3_column_int64(stmt, 1);
-		else if (!strcmp(key, "time_start_us"))
-			f->time_start_us = sqlite3_column_int64(stmt, 1);
-		else if (!strcmp(key, "time_end_us"))
-			f->time_end_us = sqlite3_column_int64(stmt, 1);
 		else if (!strcmp(key, "rollups"))
 			f->rollups = sqlite3_column_int64(stmt, 1) == 1;
 		else if (!strcmp(key, "host") && sqlite3_column_text(stmt, 1)) {
@@ -255,16 +525,11 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 		goto cleanup;
 	}
 	f->version = (int)version;
-	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		char sql[64];
-
-		sqlite3_finalize(stmt);
-		snprintf(sql, sizeof(sql), "SELECT * FROM %s LIMIT 0", tables[i]);
-		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL)) {
-			snprintf(why, size, "not a flowdb file (%s)", sqlite3_errmsg(db));
+	f->time_start_us = INT64_MAX;
+	f->time_end_us = INT64_MIN;
+	for (i = 0; i < CATALOG_TABLES; i++)
+		if (check_table(db, &c->tables[i], i, f, why, size))
 			goto cleanup;
-		}
-	}
 	err = 0;
 cleanup:
 	sqlite3_finalize(stmt);
@@ -323,6 +588,8 @@ static int load_file(struct catalog *c, struct catalog_file *f, const struct fil
 	f->size = f->db_size + f->wal_size;
 	f->time_start_us = f->time_end_us = 0;
 	f->rollups = false;
+	memset(f->columns, 0, sizeof(f->columns));
+	memset(f->rows, 0, sizeof(f->rows));
 	err = read_meta(c, f, why, sizeof(why));
 	if (err == -EINVAL)
 		return catalog_skip(c, f, why);
@@ -367,6 +634,7 @@ static int visit(struct catalog *c, const char *path)
 		return -ENOMEM;
 	}
 	f->seen = true;
+	f->id = c->next_id++;
 	c->files[c->n_files++] = f;
 	return load_file(c, f, &st);
 }

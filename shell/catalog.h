@@ -12,14 +12,37 @@
 
 /* The newest file schema this shell reads. */
 #define CATALOG_SCHEMA_VERSION 2
+/* The tables every flow file holds and the shell presents as relations,
+ * in the order of catalog_tables[]. */
+#define CATALOG_TABLES 3
+/* Columns of one table at most, so that a set of them fits in 64 bits. */
+#define CATALOG_COLS_MAX 63
+/* Rows take their file's id in the bits above these (catalog_rowid()). */
+#define CATALOG_ROWID_BITS 40
 /* Read-only handles kept open between queries; more are closed, least
  * recently used first, so hundreds of files never exhaust descriptors. */
 #define CATALOG_OPEN_MAX 64
 
+/* A table of the file schema, as schema/flowdb.sql declares it. */
+struct catalog_table {
+	const char *name;
+	int n_cols;
+	char *cols[CATALOG_COLS_MAX];
+	char *types[CATALOG_COLS_MAX]; /* declared types: they decide affinity */
+	uint64_t not_null; /* columns declared NOT NULL */
+	uint64_t required; /* columns every file has: all but those added later */
+};
+
 struct catalog_file {
 	char *path;
+	/* Unique in the session, never reused: the upper bits of the rowid
+	 * of every row read from the file. */
+	uint32_t id;
 	char *host; /* meta host, "" when missing */
-	int64_t time_start_us, time_end_us; /* meta: every row's times lie within */
+	/* Every row's times lie within: read from the file's own rows (its
+	 * time indexes), not from what meta claims. INT64_MAX, INT64_MIN when
+	 * it has no rows; INT64_MIN, INT64_MAX when a time is not an integer. */
+	int64_t time_start_us, time_end_us;
 	int version; /* meta schema_version: older files lack later columns */
 	int64_t size; /* bytes, with the -wal */
 	char *error; /* why the file is skipped; NULL when usable */
@@ -31,6 +54,11 @@ struct catalog_file {
 	off_t db_size, wal_size;
 	bool wal; /* a -wal file exists: a collector may be writing it */
 	bool rollups; /* meta rollups: the talkers table sums the file's flows */
+	/* Per table of catalog_tables[]: bit i set when the file's table has
+	 * the schema's column i (older files lack later columns), and its
+	 * number of rows, estimated by its largest rowid. */
+	uint64_t columns[CATALOG_TABLES];
+	int64_t rows[CATALOG_TABLES];
 	bool seen; /* found by the latest refresh */
 	sqlite3 *db; /* read-only handle, or NULL */
 	/* One idle statement kept for reuse: a join or a subquery scans the
@@ -42,6 +70,9 @@ struct catalog_file {
 };
 
 struct catalog {
+	/* The tables files must hold, set by catalog_set_schema(). */
+	struct catalog_table tables[CATALOG_TABLES];
+	uint32_t next_id;
 	char **dirs; /* scanned for *.db at each refresh */
 	size_t n_dirs;
 	char **paths; /* named on the command line */
@@ -60,9 +91,22 @@ struct catalog {
 	uint64_t rows_read;
 };
 
+/* The names of the tables of struct catalog_table, in order. */
+extern const char *const catalog_tables[CATALOG_TABLES + 1];
+
 /* Creates an empty catalog that warns on warn (NULL: quietly). Returns it,
  * or NULL when out of memory. */
 struct catalog *catalog_new(FILE *warn);
+
+/* Reads the tables files must hold from schema_db (the file schema, run in
+ * a database of its own): their columns and declared types, in order.
+ * Call it before the first refresh. Returns an SQLite result code. */
+int catalog_set_schema(struct catalog *c, sqlite3 *schema_db);
+
+/* The rowid the session gives row rowid of file f: f's id above
+ * CATALOG_ROWID_BITS, unique across files and stable for the session.
+ * Returns -1 when rowid does not fit (negative, or 2^40 and above). */
+int64_t catalog_rowid(const struct catalog_file *f, int64_t rowid);
 
 /* Closes every handle and frees the catalog. NULL is fine. */
 void catalog_free(struct catalog *c);
@@ -76,15 +120,19 @@ int catalog_add(struct catalog *c, const char *path, bool is_dir);
 /*
  * Brings the file list up to date: finds new *.db files, drops vanished
  * ones, rereads the meta of changed ones (a live collector's current file
- * grows) and validates new ones. A file that is not SQLite, not a flowdb
- * file, of a newer schema or corrupt is kept with its error and warned
- * about once as "flowdb: warning: PATH: REASON; skipped". Returns 0 or
- * -ENOMEM.
+ * grows) and validates new ones: meta, the shape of each table (a plain
+ * table with the schema's columns and declared types, older files lacking
+ * later columns), each table's time range and rowids. A file that is not
+ * SQLite, not a flowdb file, of a newer schema or corrupt is kept with its
+ * error and warned about once as "flowdb: warning: PATH: REASON; skipped".
+ * Returns 0 or -ENOMEM.
  */
 int catalog_refresh(struct catalog *c);
 
-/* The latest time f's rows may have: its meta's, or unbounded for the
- * file being written, whose range grows while it is read. */
+/* The earliest and latest times f's rows may have: the range of its rows
+ * when last checked, or unbounded for the file being written, whose rows
+ * change while it is read (a long flow ends with an early first_seen). */
+int64_t catalog_time_start(const struct catalog_file *f);
 int64_t catalog_time_end(const struct catalog_file *f);
 
 /* Whether f's rows may have a time (first_seen, last_seen or time) between

@@ -111,8 +111,8 @@ static int cmd_tables(struct shell *sh, int argc, char **argv)
 {
 	const char *const *t;
 
-	for (t = union_tables; *t; t++)
-		fprintf(sh->out, "%s%s", t == union_tables ? "" : "  ", *t);
+	for (t = catalog_tables; *t; t++)
+		fprintf(sh->out, "%s%s", t == catalog_tables ? "" : "  ", *t);
 	fputc('\n', sh->out);
 	return 0;
 }

@@ -161,7 +161,7 @@ void input_candidates(struct shell *sh, const char *line, const char *word,
 			if (prefixes(word, "off"))
 				found("off", arg);
 		} else if (!strncmp(p, ".schema ", 8)) {
-			for (t = union_tables; *t; t++)
+			for (t = catalog_tables; *t; t++)
 				if (prefixes(word, *t))
 					found(*t, arg);
 		}
@@ -169,7 +169,7 @@ void input_candidates(struct shell *sh, const char *line, const char *word,
 	}
 	if (!*word)
 		return;
-	for (t = union_tables; *t; t++)
+	for (t = catalog_tables; *t; t++)
 		if (prefixes(word, *t))
 			found(*t, arg);
 	column_candidates(sh, word, found, arg);

@@ -78,13 +78,15 @@ struct shell *shell_new(struct catalog *c, FILE *err)
 		rc = sqlite3_exec(sh->schema_db, "DROP TABLE talkers; DROP TABLE minutes", NULL, NULL,
 				  NULL);
 	if (!rc)
+		rc = catalog_set_schema(c, sh->schema_db);
+	if (!rc)
 		rc = sqlite3_open_v2(
 			":memory:", &sh->db,
 			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (!rc)
 		rc = funcs_register(sh->db);
 	if (!rc)
-		rc = union_register(sh->db, sh->schema_db, c, &sh->window);
+		rc = union_register(sh->db, sh->schema_db, c, &sh->window, &sh->union_mod);
 	if (rc) {
 		fprintf(err, "flowdb: cannot set up SQLite: %s\n", sqlite3_errstr(rc));
 		goto fail;
@@ -290,6 +292,7 @@ static int begin_statement(struct shell *sh, bool bounded)
 	int64_t now = shell_now_us();
 
 	shell_interrupted = 0;
+	union_release(sh->union_mod);
 	sh->stmt_start_us = now;
 	cpu_seconds(&sh->stmt_user0, &sh->stmt_sys0);
 	if (catalog_refresh(sh->catalog)) {
@@ -371,6 +374,7 @@ int shell_exec_sql(struct shell *sh, const char *sql)
 		if (!err)
 			err = run_statement(sh, stmt);
 		sqlite3_finalize(stmt);
+		union_release(sh->union_mod);
 	}
 	return err;
 }
@@ -471,6 +475,7 @@ int shell_run_query(struct shell *sh, const char *name, int argc, char **argv)
 	if (!err)
 		err = run_statement(sh, stmt);
 	sqlite3_finalize(stmt);
+	union_release(sh->union_mod);
 	return err;
 }
 

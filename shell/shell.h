@@ -22,6 +22,7 @@ struct shell {
 	sqlite3 *db; /* in memory: the union tables and helper functions */
 	sqlite3 *schema_db; /* the file schema, for columns and .schema */
 	struct catalog *catalog;
+	struct union_module *union_mod;
 	struct union_window window; /* applied to every read, for ad-hoc SQL */
 	char *since, *until; /* the session window as typed; NULL: unbounded */
 	struct render_opts render;

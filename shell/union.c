@@ -1,23 +1,82 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* One flows, events and collector_stats relation over every file (a vtab). */
+
+/*
+ * What each callback promises, against SQLite's virtual-table contract
+ * (https://sqlite.org/vtab.html, "The xBestIndex Method" in particular):
+ *
+ * xBestIndex  Offers to pass every usable constraint it can translate to
+ *     the files (comparisons in BINARY collation, LIKE, GLOB, IS [NOT]
+ *     NULL, the rowid's and the file column's equality), asks for IN lists
+ *     all at once (sqlite3_vtab_in) so that one scan of the files serves a
+ *     whole list, and consumes an ORDER BY of plain columns by merging the
+ *     files' ordered rows. It never sets omit: SQLite checks every
+ *     constraint again, so a constraint passed to a file can only save
+ *     work. It never consumes LIMIT or OFFSET (SQLite offers them only
+ *     when every constraint is omitted). The plan travels in idxStr;
+ *     idxNum is unused. Costs are rows and files read, from the files'
+ *     row counts (catalog_file.rows) and the window: a scan of every file
+ *     costs what it reads, a lookup in a file's index a few rows, and each
+ *     file a scan opens a fixed price, so that SQLite weighs the union
+ *     table as the inner loop of a join honestly.
+ * xFilter     May be called many times on one cursor (inner loops, OR
+ *     terms, correlated subqueries): it starts a new scan each time. It
+ *     passes a constraint on to the files only where the files' own
+ *     comparison cannot exclude a row SQLite's would keep (see
+ *     pushable()), prunes files by their checked time range, the file
+ *     column and the rowid, and reads them one after another, or all at
+ *     once merged when the plan is ordered. When the same plan has been
+ *     scanned again and again in one statement (the inner loop of a join),
+ *     it copies the rows of the window once into an indexed in-memory
+ *     table and answers the plan's later scans from it: SQLite's automatic
+ *     index, which it does not build for virtual tables.
+ * xNext, xEof Go through the rows; a file that fails before giving a row
+ *     is skipped with one warning, one that fails after fails the
+ *     statement: an answer is never silently partial.
+ * xColumn     The file's value as stored (no affinity applied), or NULL for
+ *     a column the file's schema version lacks; "file" is the file's path.
+ * xRowid      The file's id above CATALOG_ROWID_BITS, its rowid in the file
+ *     below: unique across files and stable for the session, so that the
+ *     multi-index OR plan (one scan per OR term, duplicates removed by
+ *     rowid) and "rowid IN (SELECT rowid ...)" see every row exactly once.
+ * DISTINCT    Not used: sqlite3_vtab_distinct() only allows returning
+ *     fewer rows, which saves nothing here.
+ */
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "union.h"
 
-/* Columns a table may have; collector_stats, the widest, has 18. The
- * columns in use, the hidden one included, travel in idxNum as a bit mask
- * of one bit per column. */
-#define UNION_COLS_MAX 30
-/* Constraints pushed into one scan; more are left to SQLite to check. */
-#define UNION_ARGS_MAX 32
-#define FILE_COLUMN "file"
-/* What a full scan of one file is assumed to cost, in rows. */
-#define ROWS_PER_FILE 1e6
+/* Constraints one plan passes on; more are left to SQLite to check. */
+#define UNION_TERMS_MAX 32
+#define UNION_ORDER_MAX 8
+/* Cost, in rows read, of starting a scan of one file: a statement reset,
+ * bound and stepped, as measured against reading rows. */
+#define FILE_COST 40.0
+/* The work of the memo, in SQLite's virtual machine steps (what the files'
+ * queries are charged): per file, what starting its query costs besides;
+ * per row copied, reading and inserting it and its index entry, per
+ * column in use and besides. */
+#define MEMO_FILE_STEPS 200.0
+#define MEMO_COLUMN_STEPS 4.0
+#define MEMO_ROW_STEPS 24.0
+/* The in-memory copy's size at most, in bytes; larger tables are read
+ * from the files every time. */
+#define MEMO_BYTES_MAX (256LL << 20)
+/* Bytes a copied row takes: its rowid and file, then each column. */
+#define MEMO_ROW_BYTES 24
+#define MEMO_VALUE_BYTES 16
 
-const char *const union_tables[] = { "flows", "events", "collector_stats", NULL };
+#define TERM_IN 1 /* all values of an IN list at once */
+/* IN lists longer than this go to the files as one JSON array, so that the
+ * query's text (and the files' prepared statements) stay the same and no
+ * list meets SQLite's limit on parameters. */
+#define IN_LIST_MAX 16
+#define TERM_LITERAL 2 /* the value is a literal of the statement */
 
 /* Which time a column holds, for pruning files by their time range. */
 enum time_role {
@@ -31,48 +90,116 @@ struct union_module {
 	struct catalog *catalog;
 	const struct union_window *window;
 	sqlite3 *schema_db;
+	sqlite3 *memo_db; /* in memory: the copies of inner-loop scans */
+	unsigned int memo_seq;
+	struct union_vtab *vtabs[CATALOG_TABLES];
+};
+
+/* A constraint of a plan. */
+struct term {
+	int col; /* vtab column; -1 the rowid; n_cols the hidden file column */
+	int op; /* SQLITE_INDEX_CONSTRAINT_* */
+	int argv; /* its value's xFilter argument, or -1 (IS NULL) */
+	int flags; /* TERM_* */
+};
+
+/* What xBestIndex chose, as idxStr carries it. */
+struct plan {
+	uint64_t used; /* columns read, bit n_cols the file column */
+	int n_terms;
+	struct term terms[UNION_TERMS_MAX];
+	int n_order;
+	struct {
+		int col; /* as in struct term */
+		bool desc;
+	} order[UNION_ORDER_MAX];
+};
+
+/* The files' queries for one plan, by the columns a file has and the
+ * terms passed on. */
+struct sql_cache {
+	uint64_t columns;
+	unsigned char args[UNION_TERMS_MAX]; /* each term's parameters */
+	char *sql;
+};
+#define SQL_CACHE_MAX 4
+
+/*
+ * What the scans of one plan in one statement share: the plan, the files'
+ * queries, and the plan's in-memory copy (the memo) with the work its
+ * scans did before it existed. Cursors come and go (SQLite opens one for
+ * each run of a correlated subquery); this lasts the statement.
+ */
+struct scan {
+	struct scan *next;
+	char *key; /* the plan's idxStr */
+	uint64_t stamp; /* the statement's (catalog stamp) */
+	struct plan plan;
+	int out_col[CATALOG_COLS_MAX]; /* result column of each vtab column, or -1 */
+	struct sql_cache cache[SQL_CACHE_MAX];
+	int n_cache;
+	enum { MEMO_COUNTING, MEMO_READY, MEMO_NEVER } state;
+	double work; /* rows and files the plan's scans read so far */
+	double cost; /* of copying the window's rows and indexing them */
+	uint64_t n_rows;
+	unsigned int seq; /* names its table, never reused */
+	char *table; /* in memo_db */
+	char **paths; /* of the files, by the fid column */
+	size_t n_paths;
+	/* The query on the memo, for the next scan of the same terms. */
+	sqlite3_stmt *memo_stmt;
+	unsigned char memo_args[UNION_TERMS_MAX];
+	bool memo_busy; /* a cursor reads it now */
 };
 
 struct union_vtab {
 	sqlite3_vtab base;
 	struct union_module *mod;
-	char *table;
+	const struct catalog_table *t;
+	int ti; /* index of t in the catalog's tables */
 	int n_cols; /* real columns; the hidden file column comes after them */
-	char *cols[UNION_COLS_MAX];
-	enum time_role roles[UNION_COLS_MAX];
+	bool text[CATALOG_COLS_MAX]; /* TEXT affinity, else INTEGER */
+	bool indexed[CATALOG_COLS_MAX]; /* leads an index of the file schema */
+	enum time_role roles[CATALOG_COLS_MAX];
 	int first_col, last_col, time_col; /* -1 when the table has none */
+	struct scan *scans;
 };
 
-/* One constraint of a scan: column, operator and the value it compares to. */
-struct pushed {
-	int col;
-	int op;
-	sqlite3_value *value;
+/* A term's values in one scan. */
+struct bound {
+	sqlite3_value **vals;
+	int n;
+	bool push; /* into the files' query */
+	char *json; /* a long IN list, as a JSON array for json_each() */
+};
+
+/* A query over one file, or over the memo, and its current row. */
+struct source {
+	struct catalog_file *file; /* NULL: the memo */
+	sqlite3_stmt *stmt;
+	uint64_t rows; /* returned so far */
 };
 
 struct union_cursor {
 	sqlite3_vtab_cursor base;
-	struct pushed args[UNION_ARGS_MAX];
-	int n_args;
-	/* The query each file runs, by the file's schema version: an older
-	 * file reads the columns it lacks as NULL. */
-	char *sql[CATALOG_SCHEMA_VERSION + 1];
-	bool window_args; /* it takes the window's bounds after the constraints */
-	int out_col[UNION_COLS_MAX]; /* result column of each vtab column, or -1 */
+	struct scan *scan; /* of the current plan */
+	struct bound bound[UNION_TERMS_MAX];
+	int n_bound;
+	uint64_t push; /* bit i: term i passed on */
+	/* Parameters of each term in the sources' queries: none when it is
+	 * not passed on, 1 for a value or a JSON list, else one per value. */
+	unsigned char args[UNION_TERMS_MAX];
+	sqlite3_stmt *own_stmt; /* on the memo, when another cursor reads the scan's */
 	struct catalog_file **files; /* those that can match, in time order */
 	size_t n_files, next_file;
-	struct catalog_file *file; /* being read */
-	sqlite3_stmt *stmt; /* NULL at the end */
-	sqlite3_int64 rowid;
+	struct source *srcs; /* merged: every open one, a heap; else the current */
+	size_t n_srcs;
+	bool merge;
+	bool eof;
+	int cols_base; /* result column of the first vtab column */
 };
 
-/* Whether a column holds addresses: indexed in every file, and selective. */
-static bool is_address(const char *col)
-{
-	return !strcmp(col, "src_addr") || !strcmp(col, "dst_addr");
-}
-
-/* SQL text of the operators pushed into files, by SQLITE_INDEX_CONSTRAINT_*. */
+/* SQL text of the comparison operators, by SQLITE_INDEX_CONSTRAINT_*. */
 static const char *op_sql(int op)
 {
 	switch (op) {
@@ -96,51 +223,131 @@ static const char *op_sql(int op)
 		return "LIKE";
 	case SQLITE_INDEX_CONSTRAINT_GLOB:
 		return "GLOB";
+	case SQLITE_INDEX_CONSTRAINT_ISNULL:
+		return "IS NULL";
+	case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
+		return "IS NOT NULL";
 	default:
 		return NULL;
 	}
 }
 
-/* Frees a vtab and its column names. */
+/* Whether op compares its column with a value by the rules of affinity
+ * and collation (not LIKE, GLOB or a NULL test). */
+static bool is_comparison(int op)
+{
+	return op != SQLITE_INDEX_CONSTRAINT_LIKE && op != SQLITE_INDEX_CONSTRAINT_GLOB &&
+	       op != SQLITE_INDEX_CONSTRAINT_ISNULL && op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL;
+}
+
+/* Reads which columns of table lead an index of the file schema. Returns
+ * an SQLite result code. */
+static int load_indexed(struct union_vtab *vt, sqlite3 *schema_db)
+{
+	sqlite3_stmt *stmt;
+	int i, rc;
+
+	rc = sqlite3_prepare_v2(schema_db,
+				"SELECT i.name FROM pragma_index_list(?1) l,"
+				" pragma_index_info(l.name) i WHERE i.seqno = 0",
+				-1, &stmt, NULL);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(stmt, 1, vt->t->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		for (i = 0; i < vt->n_cols; i++)
+			if (!strcmp(vt->t->cols[i], (const char *)sqlite3_column_text(stmt, 0)))
+				vt->indexed[i] = true;
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Frees a scan, its queries and its memo's table. */
+static void scan_free(struct union_module *mod, struct scan *sc)
+{
+	size_t i;
+
+	sqlite3_finalize(sc->memo_stmt);
+	if (sc->table) {
+		char *sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\"", sc->table);
+
+		if (sql)
+			sqlite3_exec(mod->memo_db, sql, NULL, NULL, NULL);
+		sqlite3_free(sql);
+	}
+	for (i = 0; i < (size_t)sc->n_cache; i++)
+		sqlite3_free(sc->cache[i].sql);
+	for (i = 0; i < sc->n_paths; i++)
+		free(sc->paths[i]);
+	free(sc->paths);
+	free(sc->table);
+	free(sc->key);
+	free(sc);
+}
+
+/* Frees vt's scans of statements other than stamp (all for 0). */
+static void scans_release(struct union_vtab *vt, uint64_t keep_stamp)
+{
+	struct scan **p = &vt->scans;
+
+	while (*p) {
+		struct scan *sc = *p;
+
+		if (keep_stamp && sc->stamp == keep_stamp) {
+			p = &sc->next;
+			continue;
+		}
+		*p = sc->next;
+		scan_free(vt->mod, sc);
+	}
+}
+
+/* Frees a vtab. */
 static void vtab_free(struct union_vtab *vt)
 {
-	int i;
-
-	for (i = 0; i < vt->n_cols; i++)
-		free(vt->cols[i]);
-	free(vt->table);
+	scans_release(vt, 0);
+	if (vt->ti >= 0 && vt->mod->vtabs[vt->ti] == vt)
+		vt->mod->vtabs[vt->ti] = NULL;
 	sqlite3_free(vt);
 }
 
-/* Reads table's columns from the schema into vt and writes the CREATE
- * TABLE that declares them, hidden file column last, into *decl
- * (sqlite3_free it). Returns an SQLite result code. */
-static int load_columns(struct union_vtab *vt, sqlite3 *schema_db, char **decl)
+/* xCreate and xConnect: argv[3] names the file table to present, with the
+ * columns and declared types the catalog read from the schema. */
+static int union_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+			 sqlite3_vtab **out, char **err)
 {
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	sqlite3_stmt *stmt;
-	int rc;
+	struct union_module *mod = aux;
+	sqlite3_str *decl;
+	struct union_vtab *vt;
+	char *sql;
+	int i, rc;
 
-	rc = sqlite3_prepare_v2(schema_db, "SELECT name, type FROM pragma_table_info(?)", -1, &stmt,
-				NULL);
-	if (rc)
-		goto cleanup;
-	sqlite3_bind_text(stmt, 1, vt->table, -1, SQLITE_STATIC);
-	sqlite3_str_appendf(s, "CREATE TABLE x(");
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(stmt, 0);
-		int i = vt->n_cols;
+	if (argc != 4) {
+		*err = sqlite3_mprintf("flowdb: one argument, the table, expected");
+		return SQLITE_ERROR;
+	}
+	vt = sqlite3_malloc(sizeof(*vt));
+	if (!vt)
+		return SQLITE_NOMEM;
+	memset(vt, 0, sizeof(*vt));
+	vt->mod = mod;
+	vt->first_col = vt->last_col = vt->time_col = vt->ti = -1;
+	for (i = 0; i < CATALOG_TABLES; i++)
+		if (!strcmp(argv[3], catalog_tables[i]))
+			vt->ti = i;
+	if (vt->ti < 0 || !mod->catalog->tables[vt->ti].n_cols) {
+		*err = sqlite3_mprintf("flowdb: no table %s in the file schema", argv[3]);
+		sqlite3_free(vt);
+		return SQLITE_ERROR;
+	}
+	vt->t = &mod->catalog->tables[vt->ti];
+	vt->n_cols = vt->t->n_cols;
+	decl = sqlite3_str_new(NULL);
+	sqlite3_str_appendall(decl, "CREATE TABLE x(");
+	for (i = 0; i < vt->n_cols; i++) {
+		const char *name = vt->t->cols[i];
 
-		if (i == UNION_COLS_MAX) {
-			rc = SQLITE_TOOBIG;
-			goto cleanup;
-		}
-		vt->cols[i] = strdup(name);
-		if (!vt->cols[i]) {
-			rc = SQLITE_NOMEM;
-			goto cleanup;
-		}
-		vt->n_cols++;
+		vt->text[i] = !sqlite3_stricmp(vt->t->types[i], "TEXT");
 		if (!strcmp(name, "first_seen")) {
 			vt->roles[i] = TIME_FIRST;
 			vt->first_col = i;
@@ -151,48 +358,21 @@ static int load_columns(struct union_vtab *vt, sqlite3 *schema_db, char **decl)
 			vt->roles[i] = TIME_POINT;
 			vt->time_col = i;
 		}
-		sqlite3_str_appendf(s, "\"%w\" %s, ", name, sqlite3_column_text(stmt, 1));
+		sqlite3_str_appendf(decl, "\"%w\" %s%s, ", name, vt->t->types[i],
+				    vt->t->not_null >> i & 1 ? " NOT NULL" : "");
 	}
-	if (rc != SQLITE_DONE)
-		goto cleanup;
-	rc = vt->n_cols ? SQLITE_OK : SQLITE_ERROR;
-	sqlite3_str_appendf(s, FILE_COLUMN " TEXT HIDDEN)");
-cleanup:
-	sqlite3_finalize(stmt);
-	*decl = sqlite3_str_finish(s);
-	if (!rc && !*decl)
-		rc = SQLITE_NOMEM;
-	return rc;
-}
-
-/* xCreate and xConnect: argv[3] names the file table to present. */
-static int union_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-			 sqlite3_vtab **out, char **err)
-{
-	struct union_vtab *vt;
-	char *decl = NULL;
-	int rc;
-
-	if (argc != 4) {
-		*err = sqlite3_mprintf("flowdb: one argument, the table, expected");
-		return SQLITE_ERROR;
-	}
-	vt = sqlite3_malloc(sizeof(*vt));
-	if (!vt)
-		return SQLITE_NOMEM;
-	memset(vt, 0, sizeof(*vt));
-	vt->mod = aux;
-	vt->first_col = vt->last_col = vt->time_col = -1;
-	vt->table = strdup(argv[3]);
-	rc = vt->table ? load_columns(vt, vt->mod->schema_db, &decl) : SQLITE_NOMEM;
+	sqlite3_str_appendall(decl, "file TEXT HIDDEN)");
+	sql = sqlite3_str_finish(decl);
+	rc = sql ? sqlite3_declare_vtab(db, sql) : SQLITE_NOMEM;
+	sqlite3_free(sql);
 	if (!rc)
-		rc = sqlite3_declare_vtab(db, decl);
-	sqlite3_free(decl);
+		rc = load_indexed(vt, mod->schema_db);
 	if (rc) {
-		*err = sqlite3_mprintf("flowdb: no table %s in the file schema", argv[3]);
-		vtab_free(vt);
+		*err = sqlite3_mprintf("flowdb: cannot declare %s: %s", argv[3], sqlite3_errstr(rc));
+		sqlite3_free(vt);
 		return rc;
 	}
+	mod->vtabs[vt->ti] = vt;
 	*out = &vt->base;
 	return SQLITE_OK;
 }
@@ -204,45 +384,420 @@ static int union_disconnect(sqlite3_vtab *base)
 	return SQLITE_OK;
 }
 
+/* Compares integer i with real r exactly, as SQLite orders them: -1, 0
+ * or 1. */
+static int int_real_cmp(int64_t i, double r)
+{
+	int64_t y;
+
+	if (r < -9223372036854775808.0)
+		return 1;
+	if (r >= 9223372036854775808.0)
+		return -1;
+	y = (int64_t)r;
+	if (i != y)
+		return i < y ? -1 : 1;
+	/* Below 2^53 the fraction decides; above, r has none. */
+	return r > (double)y ? -1 : r < (double)y ? 1 : 0;
+}
+
+/* A value to order by: one of a row's, the rowid or the file's path. */
+struct key {
+	int type; /* SQLITE_NULL, _INTEGER, _FLOAT, _TEXT or _BLOB */
+	int64_t i;
+	double r;
+	const void *p;
+	int n;
+};
+
+/* The key of value v. */
+static struct key value_key(sqlite3_value *v)
+{
+	struct key k = { .type = sqlite3_value_type(v) };
+
+	switch (k.type) {
+	case SQLITE_INTEGER:
+		k.i = sqlite3_value_int64(v);
+		break;
+	case SQLITE_FLOAT:
+		k.r = sqlite3_value_double(v);
+		break;
+	case SQLITE_TEXT:
+		k.p = sqlite3_value_text(v);
+		k.n = sqlite3_value_bytes(v);
+		break;
+	case SQLITE_BLOB:
+		k.p = sqlite3_value_blob(v);
+		k.n = sqlite3_value_bytes(v);
+		break;
+	}
+	return k;
+}
+
+/* Orders two keys as SQLite does in BINARY collation: NULL, then numbers
+ * by value, then text and blobs bytewise. Returns <0, 0 or >0. */
+static int key_cmp(const struct key *a, const struct key *b)
+{
+	static const int rank[] = { [SQLITE_NULL] = 0,	  [SQLITE_INTEGER] = 1, [SQLITE_FLOAT] = 1,
+				    [SQLITE_TEXT] = 2, [SQLITE_BLOB] = 3 };
+	int d = rank[a->type] - rank[b->type], n;
+
+	if (d)
+		return d;
+	switch (a->type) {
+	case SQLITE_NULL:
+		return 0;
+	case SQLITE_INTEGER:
+		if (b->type == SQLITE_INTEGER)
+			return (a->i > b->i) - (a->i < b->i);
+		return int_real_cmp(a->i, b->r);
+	case SQLITE_FLOAT:
+		if (b->type == SQLITE_INTEGER)
+			return -int_real_cmp(b->i, a->r);
+		return (a->r > b->r) - (a->r < b->r);
+	default:
+		n = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
+		return n ? n : a->n - b->n;
+	}
+}
+
+/* Whether c is a space to SQLite's number parser. */
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Whether text value v becomes a number under numeric affinity: spaces,
+ * a sign, digits with at most one point, an exponent, spaces, and nothing
+ * else (https://sqlite.org/datatype3.html, 3.0: text that is a
+ * well-formed integer or real literal). */
+static bool looks_numeric(sqlite3_value *v)
+{
+	const unsigned char *t = sqlite3_value_text(v);
+	int i = 0, n = sqlite3_value_bytes(v), digits = 0;
+
+	while (i < n && is_space(t[i]))
+		i++;
+	if (i < n && (t[i] == '+' || t[i] == '-'))
+		i++;
+	for (; i < n && t[i] >= '0' && t[i] <= '9'; i++)
+		digits++;
+	if (i < n && t[i] == '.')
+		for (i++; i < n && t[i] >= '0' && t[i] <= '9'; i++)
+			digits++;
+	if (!digits)
+		return false;
+	if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+		i++;
+		if (i < n && (t[i] == '+' || t[i] == '-'))
+			i++;
+		/* A bare exponent: say yes, which is always safe. */
+		if (i == n || t[i] < '0' || t[i] > '9')
+			return true;
+		while (i < n && t[i] >= '0' && t[i] <= '9')
+			i++;
+	}
+	while (i < n && is_space(t[i]))
+		i++;
+	return i == n;
+}
+
 /*
- * xBestIndex: every usable comparison on a column is handed to xFilter
- * (idxStr lists "column operator" pairs in argv order, idxNum the columns
- * in use). None is marked omitted: SQLite checks again, so a file's
- * different collation or affinity can never make a row appear that the
- * query excludes. Costs favour address lookups, then time ranges.
+ * Whether term t with value v may go into the files' own query: only when
+ * the file's comparison cannot exclude a row that SQLite's keeps. SQLite
+ * applies affinity by the operands (https://sqlite.org/datatype3.html,
+ * 4.2): a file compares its column with a bound parameter, which has no
+ * affinity, while SQLite may compare with an expression that has one.
+ * So: LIKE, GLOB and NULL tests always; NULL and blob values always (no
+ * affinity converts them); numbers against INTEGER columns; text that no
+ * affinity would turn into a number against any column, but for ranges
+ * on TEXT columns only a literal (an operand with numeric affinity would
+ * turn the column's numeric-looking values into numbers). Collations other
+ * than BINARY are never offered (xBestIndex). The rowid takes integers;
+ * the file column prunes by exact text.
+ */
+static bool pushable(const struct union_vtab *vt, const struct term *t, sqlite3_value *v)
+{
+	int type = sqlite3_value_type(v);
+
+	if (t->col < 0)
+		return type == SQLITE_INTEGER;
+	if (t->col == vt->n_cols)
+		return type == SQLITE_TEXT;
+	if (!is_comparison(t->op) || type == SQLITE_NULL || type == SQLITE_BLOB)
+		return true;
+	if (type != SQLITE_TEXT)
+		return !vt->text[t->col];
+	if (looks_numeric(v))
+		return false;
+	return !vt->text[t->col] || t->op == SQLITE_INDEX_CONSTRAINT_EQ ||
+	       t->op == SQLITE_INDEX_CONSTRAINT_NE || t->op == SQLITE_INDEX_CONSTRAINT_IS ||
+	       t->op == SQLITE_INDEX_CONSTRAINT_ISNOT || (t->flags & TERM_LITERAL);
+}
+
+/*
+ * Whether a time column of file f can satisfy op against v, by the file's
+ * checked range. A number compares as it is; numeric-looking text as the
+ * number it becomes, but only where the text, compared as text, could
+ * match no integer (=, IS, >, >=): the range holds integers only.
+ */
+static bool time_can_match(const struct catalog_file *f, int op, sqlite3_value *v)
+{
+	int64_t lo = catalog_time_start(f), hi = catalog_time_end(f);
+	int type = sqlite3_value_type(v);
+	sqlite3_value *num = NULL;
+	struct key k, klo = { SQLITE_INTEGER, .i = lo }, khi = { SQLITE_INTEGER, .i = hi };
+	bool can = true;
+	int cl, ch;
+
+	if (type == SQLITE_TEXT && (op == SQLITE_INDEX_CONSTRAINT_EQ || op == SQLITE_INDEX_CONSTRAINT_IS ||
+				    op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE)) {
+		num = sqlite3_value_dup(v);
+		type = num ? sqlite3_value_numeric_type(num) : SQLITE_TEXT;
+		v = num;
+	}
+	if (type != SQLITE_INTEGER && type != SQLITE_FLOAT)
+		goto cleanup;
+	k = value_key(v);
+	/* INT64_MIN and INT64_MAX stand for no bound. */
+	cl = lo == INT64_MIN ? 1 : key_cmp(&k, &klo);
+	ch = hi == INT64_MAX ? -1 : key_cmp(&k, &khi);
+	switch (op) {
+	case SQLITE_INDEX_CONSTRAINT_EQ:
+	case SQLITE_INDEX_CONSTRAINT_IS:
+		can = cl >= 0 && ch <= 0;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_GT:
+		can = ch < 0;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_GE:
+		can = ch <= 0;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_LT:
+		can = cl > 0;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_LE:
+		can = cl >= 0;
+		break;
+	}
+cleanup:
+	sqlite3_value_free(num);
+	return can;
+}
+
+/* Whether file f can hold a row where term t holds for value v. */
+static bool term_can_match(const struct union_vtab *vt, const struct term *t,
+			   const struct catalog_file *f, sqlite3_value *v)
+{
+	if (t->col < 0)
+		return sqlite3_value_type(v) != SQLITE_INTEGER ||
+		       (sqlite3_value_int64(v) >= 0 &&
+			sqlite3_value_int64(v) >> CATALOG_ROWID_BITS == f->id);
+	if (t->col == vt->n_cols)
+		return sqlite3_value_type(v) != SQLITE_TEXT ||
+		       !strcmp((const char *)sqlite3_value_text(v), f->path);
+	if (vt->roles[t->col] && is_comparison(t->op))
+		return time_can_match(f, t->op, v);
+	return true;
+}
+
+/* Whether file f can hold rows of the window, for a table with times. */
+static bool in_window(const struct union_vtab *vt, const struct catalog_file *f)
+{
+	const struct union_window *w = vt->mod->window;
+
+	return (vt->first_col < 0 && vt->time_col < 0) ||
+	       catalog_overlaps(f, w->since_us, w->until_us);
+}
+
+/* Appends the plan to idxStr: "u<used>;" then "t<col>,<op>,<argv>,<flags>;"
+ * per term and "o<col>,<desc>;" per ORDER BY term. */
+static void plan_write(sqlite3_str *s, const struct plan *p)
+{
+	int i;
+
+	sqlite3_str_appendf(s, "u%llx;", (unsigned long long)p->used);
+	for (i = 0; i < p->n_terms; i++)
+		sqlite3_str_appendf(s, "t%d,%d,%d,%d;", p->terms[i].col, p->terms[i].op,
+				    p->terms[i].argv, p->terms[i].flags);
+	for (i = 0; i < p->n_order; i++)
+		sqlite3_str_appendf(s, "o%d,%d;", p->order[i].col, p->order[i].desc);
+}
+
+/* Reads a plan plan_write() wrote. Returns 0, or -EINVAL for text it did
+ * not write. */
+static int plan_read(const char *s, struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	while (s && *s) {
+		unsigned long long used;
+		int a, b, c, d, n = 0;
+
+		if (*s == 'u' && sscanf(s, "u%llx;%n", &used, &n) == 1 && n) {
+			p->used = used;
+		} else if (*s == 't' && p->n_terms < UNION_TERMS_MAX &&
+			   sscanf(s, "t%d,%d,%d,%d;%n", &a, &b, &c, &d, &n) == 4 && n) {
+			p->terms[p->n_terms++] = (struct term){ a, b, c, d };
+		} else if (*s == 'o' && p->n_order < UNION_ORDER_MAX &&
+			   sscanf(s, "o%d,%d;%n", &a, &b, &n) == 2 && n) {
+			p->order[p->n_order].col = a;
+			p->order[p->n_order++].desc = b;
+		} else {
+			return -EINVAL;
+		}
+		s += n;
+	}
+	return 0;
+}
+
+/* The share of rows term t leaves, and whether a file's index serves it. */
+static double term_selectivity(const struct union_vtab *vt, const struct term *t, int n_values,
+			       bool *indexed)
+{
+	bool eq = t->op == SQLITE_INDEX_CONSTRAINT_EQ || t->op == SQLITE_INDEX_CONSTRAINT_IS;
+	double sel;
+
+	*indexed = false;
+	if (t->col < 0)
+		return 0; /* one row at most: xBestIndex sets it apart */
+	if (t->col == vt->n_cols)
+		return 1; /* pruned files are counted apart */
+	switch (t->op) {
+	case SQLITE_INDEX_CONSTRAINT_EQ:
+	case SQLITE_INDEX_CONSTRAINT_IS:
+		sel = vt->roles[t->col] ? 1e-4 : vt->indexed[t->col] ? 1e-3 : 0.1;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_NE:
+	case SQLITE_INDEX_CONSTRAINT_ISNOT:
+	case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
+		sel = 0.9;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_ISNULL:
+		sel = 0.1;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_LIKE:
+	case SQLITE_INDEX_CONSTRAINT_GLOB:
+		sel = 0.25;
+		break;
+	default: /* a range */
+		sel = vt->roles[t->col] ? 0.5 : 0.25;
+	}
+	if (eq && n_values > 1)
+		sel = fmin(1, sel * n_values);
+	*indexed = vt->indexed[t->col] && t->op != SQLITE_INDEX_CONSTRAINT_NE &&
+		   t->op != SQLITE_INDEX_CONSTRAINT_ISNOT && t->op != SQLITE_INDEX_CONSTRAINT_LIKE &&
+		   t->op != SQLITE_INDEX_CONSTRAINT_GLOB && t->op != SQLITE_INDEX_CONSTRAINT_ISNULL &&
+		   t->op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL;
+	return sel;
+}
+
+/*
+ * xBestIndex: see the contract at the top. The files and rows a plan
+ * reads are counted over the files the window and the statement's literal
+ * time, file and rowid constraints leave; a file's index lookup costs the
+ * rows it finds and a few more.
  */
 static int union_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 {
 	struct union_vtab *vt = (struct union_vtab *)base;
-	sqlite3_str *s = sqlite3_str_new(NULL);
-	double rows = ROWS_PER_FILE * 100;
-	int i, n = 0;
+	struct catalog *c = vt->mod->catalog;
+	sqlite3_value *literal[UNION_TERMS_MAX] = { 0 };
+	struct plan p = { .used = info->colUsed };
+	double sel = 1, files = 0, rows = 0, cost;
+	bool unique = false, any_index = false;
+	sqlite3_str *s;
+	size_t f;
+	int i, n_argv = 0;
 
-	for (i = 0; i < info->nConstraint && n < UNION_ARGS_MAX; i++) {
-		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+	/* Bit 63 of colUsed stands for every column from 63 on. */
+	if (info->colUsed >> 63)
+		p.used = ~0ULL;
+	for (i = 0; i < info->nConstraint && p.n_terms < UNION_TERMS_MAX; i++) {
+		const struct sqlite3_index_constraint *k = &info->aConstraint[i];
+		struct term *t = &p.terms[p.n_terms];
+		const char *coll;
+		bool indexed, in;
+		double term_sel;
 
-		if (!c->usable || c->iColumn < 0 || c->iColumn > vt->n_cols || !op_sql(c->op))
+		if (!k->usable || k->iColumn < -1 || k->iColumn > vt->n_cols || !op_sql(k->op))
 			continue;
-		if (c->iColumn == vt->n_cols && c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+		if ((k->iColumn < 0 || k->iColumn == vt->n_cols) && k->op != SQLITE_INDEX_CONSTRAINT_EQ)
 			continue;
-		info->aConstraintUsage[i].argvIndex = ++n;
-		sqlite3_str_appendf(s, "%d %d,", c->iColumn, c->op);
-		if (c->iColumn == vt->n_cols)
-			rows /= 100;
-		else if (c->op == SQLITE_INDEX_CONSTRAINT_EQ && is_address(vt->cols[c->iColumn]))
-			rows /= 10000;
-		else if (c->op == SQLITE_INDEX_CONSTRAINT_EQ)
-			rows /= 10;
-		else
-			rows /= vt->roles[c->iColumn] ? 4 : 2;
+		/* One rowid lookup: SQLite would loop over every rowid IN list
+		 * taken, one inside the other. */
+		if (k->iColumn < 0 && unique)
+			continue;
+		coll = sqlite3_vtab_collation(info, i);
+		if (is_comparison(k->op) && coll && sqlite3_stricmp(coll, "BINARY"))
+			continue;
+		*t = (struct term){ k->iColumn, k->op, -1, 0 };
+		/* A list of rowids is a lookup per value, each in one file. */
+		in = k->iColumn >= 0 && sqlite3_vtab_in(info, i, -1);
+		if (in) {
+			sqlite3_vtab_in(info, i, 1);
+			t->flags |= TERM_IN;
+		}
+		if (k->op != SQLITE_INDEX_CONSTRAINT_ISNULL && k->op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL) {
+			t->argv = n_argv++;
+			info->aConstraintUsage[i].argvIndex = n_argv;
+			if (!in && sqlite3_vtab_rhs_value(info, i, &literal[p.n_terms]) == SQLITE_OK)
+				t->flags |= TERM_LITERAL;
+		}
+		term_sel = term_selectivity(vt, t, in ? 4 : 1, &indexed);
+		if (k->iColumn < 0)
+			unique = true;
+		sel *= term_sel;
+		any_index |= indexed;
+		p.n_terms++;
 	}
+	/* An ORDER BY of plain columns comes out of merging ordered files. */
+	if (info->nOrderBy <= UNION_ORDER_MAX) {
+		for (i = 0; i < info->nOrderBy; i++) {
+			if (info->aOrderBy[i].iColumn < -1 || info->aOrderBy[i].iColumn > vt->n_cols)
+				break;
+			p.order[i].col = info->aOrderBy[i].iColumn;
+			p.order[i].desc = info->aOrderBy[i].desc;
+		}
+		if (i == info->nOrderBy && i) {
+			p.n_order = i;
+			info->orderByConsumed = 1;
+		}
+	}
+	for (f = 0; f < c->n_files; f++) {
+		const struct catalog_file *cf = c->files[f];
+		bool can = !cf->error && in_window(vt, cf);
+
+		for (i = 0; can && i < p.n_terms; i++)
+			if (literal[i])
+				can = term_can_match(vt, &p.terms[i], cf, literal[i]);
+		if (can) {
+			files++;
+			rows += (double)cf->rows[vt->ti];
+		}
+	}
+	if (unique) {
+		files = fmin(files, 1);
+		info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+		rows = fmin(rows, 1);
+		cost = files * FILE_COST + 1;
+	} else if (any_index) {
+		/* A lookup in each file's index, then the rows it finds. */
+		cost = files * (FILE_COST + log2(rows / fmax(files, 1) + 1)) + 2 * rows * sel;
+		rows *= sel;
+	} else {
+		cost = files * FILE_COST + rows;
+		rows *= sel;
+	}
+	if (p.n_order)
+		cost += rows * log2(files + 1) * 0.1;
+	s = sqlite3_str_new(NULL);
+	plan_write(s, &p);
 	info->idxStr = sqlite3_str_finish(s);
-	if (!info->idxStr && n)
+	if (!info->idxStr)
 		return SQLITE_NOMEM;
 	info->needToFreeIdxStr = 1;
-	info->idxNum = (int)(info->colUsed & ((1ULL << (UNION_COLS_MAX + 1)) - 1));
 	info->estimatedRows = rows < 1 ? 1 : (sqlite3_int64)rows;
-	info->estimatedCost = rows < 1 ? 1 : rows;
+	info->estimatedCost = cost < 1 ? 1 : cost;
 	return SQLITE_OK;
 }
 
@@ -254,30 +809,53 @@ static int union_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out)
 	if (!cur)
 		return SQLITE_NOMEM;
 	memset(cur, 0, sizeof(*cur));
+	cur->eof = true;
 	*out = &cur->base;
 	return SQLITE_OK;
 }
 
-/* Gives the current file back and forgets the scan. */
-static void cursor_reset(struct union_cursor *cur)
+/* Gives a source's statement back. */
+static void source_close(struct union_cursor *cur, struct source *src)
 {
 	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
-	int i;
 
-	if (cur->stmt)
-		catalog_finish(vt->mod->catalog, cur->file, cur->stmt);
-	cur->stmt = NULL;
-	cur->file = NULL;
-	for (i = 0; i < cur->n_args; i++)
-		sqlite3_value_free(cur->args[i].value);
-	cur->n_args = 0;
-	for (i = 0; i <= CATALOG_SCHEMA_VERSION; i++) {
-		sqlite3_free(cur->sql[i]);
-		cur->sql[i] = NULL;
+	if (src->file) {
+		/* What the file's query did, index lookups included: the rows
+		 * it returned alone would hide a lookup's cost. */
+		if (src->stmt && cur->scan->state == MEMO_COUNTING)
+			cur->scan->work += sqlite3_stmt_status(src->stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
+		catalog_finish(vt->mod->catalog, src->file, src->stmt);
+	} else if (src->stmt) {
+		sqlite3_reset(src->stmt);
+		if (src->stmt == cur->scan->memo_stmt)
+			cur->scan->memo_busy = false;
 	}
+	src->stmt = NULL;
+}
+
+/* Ends the scan: gives back every source and forgets the values. */
+static void cursor_reset(struct union_cursor *cur)
+{
+	size_t i;
+	int j, k;
+
+	for (i = 0; i < cur->n_srcs; i++)
+		source_close(cur, &cur->srcs[i]);
+	free(cur->srcs);
+	cur->srcs = NULL;
+	cur->n_srcs = 0;
+	for (j = 0; j < cur->n_bound; j++) {
+		for (k = 0; k < cur->bound[j].n; k++)
+			sqlite3_value_free(cur->bound[j].vals[k]);
+		free(cur->bound[j].vals);
+		sqlite3_free(cur->bound[j].json);
+		cur->bound[j] = (struct bound){ 0 };
+	}
+	cur->n_bound = 0;
 	free(cur->files);
 	cur->files = NULL;
 	cur->n_files = cur->next_file = 0;
+	cur->eof = true;
 }
 
 /* xClose. */
@@ -286,267 +864,940 @@ static int union_close(sqlite3_vtab_cursor *base)
 	struct union_cursor *cur = (struct union_cursor *)base;
 
 	cursor_reset(cur);
+	sqlite3_finalize(cur->own_stmt);
 	sqlite3_free(cur);
 	return SQLITE_OK;
 }
 
-/* Whether value v, compared with op to a time in [lo, hi], can hold. */
-static bool time_can_match(int op, double v, double lo, double hi)
+/* Appends column col as the source sees it: in a file its name, or NULL
+ * when the file's table lacks it; in the memo its copy. */
+static void append_column(sqlite3_str *s, const struct union_vtab *vt, int col, uint64_t columns,
+			  bool memo)
 {
-	switch (op) {
-	case SQLITE_INDEX_CONSTRAINT_EQ:
-	case SQLITE_INDEX_CONSTRAINT_IS:
-		return lo <= v && v <= hi;
-	case SQLITE_INDEX_CONSTRAINT_GT:
-		return hi > v;
-	case SQLITE_INDEX_CONSTRAINT_GE:
-		return hi >= v;
-	case SQLITE_INDEX_CONSTRAINT_LT:
-		return lo < v;
-	case SQLITE_INDEX_CONSTRAINT_LE:
-		return lo <= v;
+	if (col < 0)
+		sqlite3_str_appendall(s, memo ? "rid" : "rowid");
+	else if (memo)
+		sqlite3_str_appendf(s, "c%d", col);
+	else if (columns & 1ULL << col)
+		sqlite3_str_appendf(s, "\"%w\"", vt->t->cols[col]);
+	else
+		sqlite3_str_appendall(s, "NULL");
+}
+
+/*
+ * Builds the query of one source: the rowid (and, in the memo, the file),
+ * the columns in use, the terms passed on (push) as ?1..?n, the window as
+ * the next two in a file, the plan's order unless ordered is false. A file
+ * has columns (a mask of the schema's); the memo (memo true) has them all.
+ * Returns the SQL (sqlite3_free it) or NULL when out of memory.
+ */
+static char *build_sql(const struct union_vtab *vt, const struct union_cursor *cur,
+		       uint64_t columns, uint64_t push, bool memo, bool ordered, const char *from)
+{
+	const struct union_window *w = vt->mod->window;
+	const struct plan *p = &cur->scan->plan;
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	const char *sep = " WHERE ";
+	int i, j, n = 0;
+
+	sqlite3_str_appendall(s, memo ? "SELECT rid, fid" : "SELECT rowid");
+	for (i = 0; i < vt->n_cols; i++)
+		if (p->used & 1ULL << i) {
+			sqlite3_str_appendall(s, ", ");
+			append_column(s, vt, i, columns, memo);
+		}
+	sqlite3_str_appendf(s, " FROM \"%w\"", from);
+	for (i = 0; i < p->n_terms; i++) {
+		const struct term *t = &p->terms[i];
+
+		if (!(push & 1ULL << i) || t->col == vt->n_cols)
+			continue;
+		sqlite3_str_appendall(s, sep);
+		sep = " AND ";
+		append_column(s, vt, t->col, columns, memo);
+		if (!(t->flags & TERM_IN)) {
+			sqlite3_str_appendf(s, " %s", op_sql(t->op));
+			if (t->argv >= 0)
+				sqlite3_str_appendf(s, " ?%d", ++n);
+			continue;
+		}
+		if (cur->bound[i].json) {
+			sqlite3_str_appendf(s, " IN (SELECT value FROM json_each(?%d))", ++n);
+			continue;
+		}
+		sqlite3_str_appendall(s, " IN (");
+		for (j = 0; j < cur->bound[i].n; j++)
+			sqlite3_str_appendf(s, "%s?%d", j ? ", " : "", ++n);
+		sqlite3_str_appendall(s, ")");
+	}
+	/* An unbounded window adds nothing: a range over everything could
+	 * lead a file's planner to an index scan of the whole table. */
+	if (!memo && (w->since_us != INT64_MIN || w->until_us != INT64_MAX)) {
+		if (vt->last_col >= 0 && vt->first_col >= 0) {
+			sqlite3_str_appendf(s, "%s", sep);
+			append_column(s, vt, vt->last_col, columns, false);
+			sqlite3_str_appendf(s, " >= ?%d AND ", n + 1);
+			append_column(s, vt, vt->first_col, columns, false);
+			sqlite3_str_appendf(s, " <= ?%d", n + 2);
+		} else if (vt->time_col >= 0) {
+			sqlite3_str_appendf(s, "%s", sep);
+			append_column(s, vt, vt->time_col, columns, false);
+			sqlite3_str_appendf(s, " BETWEEN ?%d AND ?%d", n + 1, n + 2);
+		}
+	}
+	sep = " ORDER BY ";
+	for (i = 0; ordered && i < p->n_order; i++) {
+		int col = p->order[i].col;
+
+		/* A file's path is the same on all its rows; the memo numbers
+		 * the files in the order of their paths. */
+		if (col == vt->n_cols && !memo)
+			continue;
+		if (col >= 0 && col < vt->n_cols && !memo && !(columns & 1ULL << col))
+			continue;
+		sqlite3_str_appendall(s, sep);
+		if (col == vt->n_cols)
+			sqlite3_str_appendall(s, "fid");
+		else
+			append_column(s, vt, col, columns, memo);
+		sqlite3_str_appendall(s, p->order[i].desc ? " DESC" : "");
+		sep = ", ";
+	}
+	return sqlite3_str_finish(s);
+}
+
+/* The query of file f for the current scan, from the scan's cache.
+ * Returns it (owned by the scan) or NULL when out of memory. */
+static const char *file_sql(struct union_cursor *cur, const struct catalog_file *f)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+	uint64_t columns = f->columns[vt->ti];
+	struct scan *sc = cur->scan;
+	struct sql_cache *e;
+	int i;
+
+	for (i = 0; i < sc->n_cache; i++)
+		if (sc->cache[i].columns == columns && !memcmp(sc->cache[i].args, cur->args,
+								      sizeof(cur->args)))
+			return sc->cache[i].sql;
+	if (sc->n_cache == SQL_CACHE_MAX) {
+		sqlite3_free(sc->cache[0].sql);
+		memmove(sc->cache, sc->cache + 1, sizeof(sc->cache[0]) * --sc->n_cache);
+	}
+	e = &sc->cache[sc->n_cache];
+	e->sql = build_sql(vt, cur, columns, cur->push, false, true, vt->t->name);
+	if (!e->sql)
+		return NULL;
+	e->columns = columns;
+	memcpy(e->args, cur->args, sizeof(cur->args));
+	sc->n_cache++;
+	return e->sql;
+}
+
+/* Binds v to parameter n of stmt without copying it: v outlives every
+ * statement it is bound to (they are reset before the scan's values are
+ * freed). */
+static void bind_static(sqlite3_stmt *stmt, int n, sqlite3_value *v)
+{
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_INTEGER:
+		sqlite3_bind_int64(stmt, n, sqlite3_value_int64(v));
+		break;
+	case SQLITE_FLOAT:
+		sqlite3_bind_double(stmt, n, sqlite3_value_double(v));
+		break;
+	case SQLITE_TEXT:
+		sqlite3_bind_text(stmt, n, (const char *)sqlite3_value_text(v),
+				  sqlite3_value_bytes(v), SQLITE_STATIC);
+		break;
+	case SQLITE_BLOB:
+		sqlite3_bind_blob(stmt, n, sqlite3_value_blob(v), sqlite3_value_bytes(v),
+				  SQLITE_STATIC);
+		break;
 	default:
-		return true;
+		sqlite3_bind_null(stmt, n);
 	}
 }
 
-/* Whether file f can hold a row of the scan: its time range against the
- * window and the time constraints, its path against a file constraint. */
-static bool file_can_match(const struct union_vtab *vt, const struct union_cursor *cur,
-			   const struct catalog_file *f)
+/* Binds the scan's values to stmt in build_sql()'s order; a file takes a
+ * rowid without its file's id, and the window. */
+static void bind_scan(const struct union_cursor *cur, sqlite3_stmt *stmt, bool memo)
 {
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
 	const struct union_window *w = vt->mod->window;
-	double lo = (double)f->time_start_us;
-	double hi = (double)catalog_time_end(f);
-	int i;
+	const struct plan *p = &cur->scan->plan;
+	int i, j, n = 0;
 
-	if ((vt->first_col >= 0 || vt->time_col >= 0) &&
-	    !catalog_overlaps(f, w->since_us, w->until_us))
-		return false;
-	for (i = 0; i < cur->n_args; i++) {
-		const struct pushed *p = &cur->args[i];
-		int type = sqlite3_value_numeric_type(p->value);
-
-		if (p->col == vt->n_cols) {
-			const char *path = (const char *)sqlite3_value_text(p->value);
-
-			if (!path || strcmp(path, f->path))
-				return false;
-		} else if (vt->roles[p->col] && (type == SQLITE_INTEGER || type == SQLITE_FLOAT) &&
-			   !time_can_match(p->op, sqlite3_value_double(p->value), lo, hi)) {
-			return false;
+	for (i = 0; i < p->n_terms; i++) {
+		if (!(cur->push & 1ULL << i) || p->terms[i].col == vt->n_cols || p->terms[i].argv < 0)
+			continue;
+		if (cur->bound[i].json) {
+			sqlite3_bind_text(stmt, ++n, cur->bound[i].json, -1, SQLITE_STATIC);
+			continue;
 		}
+		for (j = 0; j < cur->bound[i].n; j++) {
+			sqlite3_value *v = cur->bound[i].vals[j];
+
+			if (p->terms[i].col < 0 && !memo)
+				sqlite3_bind_int64(stmt, ++n, sqlite3_value_int64(v) &
+								      ((1LL << CATALOG_ROWID_BITS) - 1));
+			else
+				bind_static(stmt, ++n, v);
+		}
+	}
+	if (!memo && sqlite3_bind_parameter_count(stmt) == n + 2) {
+		sqlite3_bind_int64(stmt, n + 1, w->since_us);
+		sqlite3_bind_int64(stmt, n + 2, w->until_us);
+	}
+}
+
+/* The key of ORDER BY term i on src's current row. */
+static struct key order_key(const struct union_cursor *cur, const struct source *src, int i,
+			    const struct scan *m)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+	int col = cur->scan->plan.order[i].col;
+	struct key k = { SQLITE_NULL };
+
+	if (col < 0) {
+		k.type = SQLITE_INTEGER;
+		k.i = sqlite3_column_int64(src->stmt, 0);
+		if (src->file)
+			k.i = catalog_rowid(src->file, k.i);
+	} else if (col == vt->n_cols) {
+		k.type = SQLITE_TEXT;
+		k.p = src->file ? src->file->path : m->paths[sqlite3_column_int(src->stmt, 1)];
+		k.n = (int)strlen(k.p);
+	} else if (cur->scan->out_col[col] >= 0) {
+		k = value_key(sqlite3_column_value(src->stmt, cur->cols_base + cur->scan->out_col[col]));
+	}
+	return k;
+}
+
+/* Orders two sources' current rows by the plan's ORDER BY. */
+static int source_cmp(const struct union_cursor *cur, const struct source *a,
+		      const struct source *b)
+{
+	int i, d;
+
+	for (i = 0; i < cur->scan->plan.n_order; i++) {
+		struct key ka = order_key(cur, a, i, cur->scan), kb = order_key(cur, b, i, cur->scan);
+
+		d = key_cmp(&ka, &kb);
+		if (d)
+			return cur->scan->plan.order[i].desc ? -d : d;
+	}
+	return 0;
+}
+
+/* Restores the heap order of cur->srcs below position i. */
+static void sift_down(struct union_cursor *cur, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct source tmp;
+
+		if (l < cur->n_srcs && source_cmp(cur, &cur->srcs[l], &cur->srcs[m]) < 0)
+			m = l;
+		if (r < cur->n_srcs && source_cmp(cur, &cur->srcs[r], &cur->srcs[m]) < 0)
+			m = r;
+		if (m == i)
+			return;
+		tmp = cur->srcs[i];
+		cur->srcs[i] = cur->srcs[m];
+		cur->srcs[m] = tmp;
+		i = m;
+	}
+}
+
+/* Records a failure that ends the statement, with msg. Returns rc. */
+static int scan_fail(struct union_cursor *cur, int rc, const char *msg)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+
+	sqlite3_free(vt->base.zErrMsg);
+	vt->base.zErrMsg = sqlite3_mprintf("%s", msg);
+	return rc;
+}
+
+/*
+ * Steps src after a failure-free start. Returns SQLITE_ROW, SQLITE_DONE,
+ * SQLITE_OK when src's file failed before giving a row (it is skipped,
+ * warned about once) or an error that ends the statement: an interrupt, a
+ * file failing after it gave rows (an answer must not be partial), or a
+ * rowid that does not fit.
+ */
+static int source_step(struct union_cursor *cur, struct source *src)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+	struct catalog *c = vt->mod->catalog;
+	char why[512];
+	int rc = sqlite3_step(src->stmt);
+
+	if (rc == SQLITE_ROW) {
+		if (src->file && catalog_rowid(src->file, sqlite3_column_int64(src->stmt, 0)) < 0) {
+			snprintf(why, sizeof(why), "%s: a row id of %s is outside 0 to 2^%d",
+				 src->file->path, vt->t->name, CATALOG_ROWID_BITS);
+			return scan_fail(cur, SQLITE_CORRUPT, why);
+		}
+		src->rows++;
+		c->rows_read++;
+		return SQLITE_ROW;
+	}
+	if (rc == SQLITE_DONE)
+		return rc;
+	if (rc == SQLITE_INTERRUPT || rc == SQLITE_NOMEM || !src->file)
+		return scan_fail(cur, rc, src->file ? sqlite3_errstr(rc) :
+						      sqlite3_errmsg(vt->mod->memo_db));
+	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(src->file->db));
+	if (src->rows) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s: %s after %llu rows of %s; the file is skipped from now on",
+			 src->file->path, why, (unsigned long long)src->rows, vt->t->name);
+		catalog_finish(c, src->file, src->stmt);
+		src->stmt = NULL;
+		catalog_skip(c, src->file, why);
+		return scan_fail(cur, rc, msg);
+	}
+	catalog_finish(c, src->file, src->stmt);
+	src->stmt = NULL;
+	return catalog_skip(c, src->file, why) ? scan_fail(cur, SQLITE_NOMEM, "out of memory") :
+						  SQLITE_OK;
+}
+
+/* Starts src on file f: prepares and binds its query and steps to its
+ * first row. Returns as source_step() does, SQLITE_OK when f is skipped. */
+static int source_start(struct union_cursor *cur, struct source *src, struct catalog_file *f)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+	const char *sql = file_sql(cur, f);
+
+	*src = (struct source){ .file = f };
+	if (!sql)
+		return scan_fail(cur, SQLITE_NOMEM, "out of memory");
+	if (cur->scan->state == MEMO_COUNTING)
+		cur->scan->work += MEMO_FILE_STEPS;
+	src->stmt = catalog_prepare(vt->mod->catalog, f, sql);
+	if (!src->stmt)
+		return SQLITE_OK;
+	bind_scan(cur, src->stmt, false);
+	return source_step(cur, src);
+}
+
+/* Moves to the next row of a scan reading files one after another.
+ * Returns an SQLite result code; at the end cur->eof is set. */
+static int advance_sequential(struct union_cursor *cur, bool first)
+{
+	struct source *src = &cur->srcs[0];
+	int rc = first ? SQLITE_DONE : source_step(cur, src);
+
+	while (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE && rc != SQLITE_OK)
+			return rc;
+		source_close(cur, src);
+		if (cur->next_file == cur->n_files) {
+			cur->eof = true;
+			return SQLITE_OK;
+		}
+		rc = source_start(cur, src, cur->files[cur->next_file++]);
+	}
+	cur->eof = false;
+	return SQLITE_OK;
+}
+
+/* Moves to the next row of a merged scan: the least of the sources'
+ * current rows. Returns an SQLite result code; at the end cur->eof is
+ * set. */
+static int advance_merged(struct union_cursor *cur)
+{
+	int rc = source_step(cur, &cur->srcs[0]);
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_OK)
+		return rc;
+	if (rc != SQLITE_ROW) {
+		source_close(cur, &cur->srcs[0]);
+		cur->srcs[0] = cur->srcs[--cur->n_srcs];
+	}
+	if (cur->n_srcs)
+		sift_down(cur, 0);
+	cur->eof = !cur->n_srcs;
+	return SQLITE_OK;
+}
+
+/* Starts every file of a merged scan and orders them into a heap. Returns
+ * an SQLite result code. */
+static int start_merged(struct union_cursor *cur)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cur->n_files; i++) {
+		struct source *src = &cur->srcs[cur->n_srcs];
+
+		rc = source_start(cur, src, cur->files[i]);
+		if (rc == SQLITE_ROW)
+			cur->n_srcs++;
+		else if (rc != SQLITE_DONE && rc != SQLITE_OK)
+			return rc;
+		else
+			source_close(cur, src);
+	}
+	for (i = cur->n_srcs / 2; i-- > 0;)
+		sift_down(cur, i);
+	cur->eof = !cur->n_srcs;
+	return SQLITE_OK;
+}
+
+/* The rows of vt's table in the files the window can touch, and those
+ * files' number. */
+static double window_rows(const struct union_vtab *vt, size_t *n_files)
+{
+	const struct catalog *c = vt->mod->catalog;
+	double rows = 0;
+	size_t i;
+
+	*n_files = 0;
+	for (i = 0; i < c->n_files; i++)
+		if (!c->files[i]->error && in_window(vt, c->files[i])) {
+			rows += (double)c->files[i]->rows[vt->ti];
+			(*n_files)++;
+		}
+	return rows;
+}
+
+/* The work of copying rows of the window from n_files into the memo and
+ * indexing them, for the scan's plan, in virtual machine steps. */
+static double memo_cost(const struct union_cursor *cur, double rows, size_t n_files)
+{
+	int col, n_used = 0;
+
+	for (col = 0; col < CATALOG_COLS_MAX; col++)
+		n_used += cur->scan->plan.used >> col & 1;
+	return rows * (MEMO_ROW_STEPS + MEMO_COLUMN_STEPS * n_used) + n_files * MEMO_FILE_STEPS + 1;
+}
+
+/* The scan of plan key in the running statement, made (its plan read,
+ * its memo counting) when new; scans of earlier statements are dropped.
+ * Returns it, or NULL with *rc set. */
+static struct scan *scan_get(struct union_vtab *vt, const char *key, int *rc)
+{
+	uint64_t stamp = vt->mod->catalog->stamp;
+	struct scan *sc;
+	int i, n = 0;
+
+	scans_release(vt, stamp);
+	for (sc = vt->scans; sc; sc = sc->next)
+		if (!strcmp(sc->key, key))
+			return sc;
+	sc = calloc(1, sizeof(*sc));
+	if (!sc || !(sc->key = strdup(key))) {
+		free(sc);
+		*rc = SQLITE_NOMEM;
+		return NULL;
+	}
+	if (plan_read(key, &sc->plan)) {
+		scan_free(vt->mod, sc);
+		*rc = SQLITE_ERROR;
+		return NULL;
+	}
+	for (i = 0; i < vt->n_cols; i++)
+		sc->out_col[i] = sc->plan.used & 1ULL << i ? n++ : -1;
+	sc->stamp = stamp;
+	sc->next = vt->scans;
+	vt->scans = sc;
+	return sc;
+}
+
+/* Orders files by path, as the memo numbers them. */
+static int path_order(const void *a, const void *b)
+{
+	return strcmp((*(struct catalog_file *const *)a)->path,
+		      (*(struct catalog_file *const *)b)->path);
+}
+
+/* Runs sql on the memo database. Returns an SQLite result code. */
+static int memo_exec(struct union_module *mod, const char *fmt, ...)
+{
+	va_list ap;
+	char *sql;
+	int rc;
+
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	rc = sql ? sqlite3_exec(mod->memo_db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	return rc;
+}
+
+/* Writes into s the columns of the memo's index for the plan: the terms
+ * passed on that compare for equality, then one range, so that a lookup
+ * finds its rows directly; then every other column, so that the index
+ * alone answers (SQLite's covering index). */
+static void memo_index_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s)
+{
+	uint64_t done = 0;
+	int i, pass, col;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < cur->scan->plan.n_terms; i++) {
+			const struct term *t = &cur->scan->plan.terms[i];
+			bool eq = t->op == SQLITE_INDEX_CONSTRAINT_EQ ||
+				  t->op == SQLITE_INDEX_CONSTRAINT_IS;
+
+			if (!(cur->push & 1ULL << i) || t->col < 0 || t->col >= n_cols ||
+			    done >> t->col & 1 || !is_comparison(t->op) ||
+			    t->op == SQLITE_INDEX_CONSTRAINT_NE || t->op == SQLITE_INDEX_CONSTRAINT_ISNOT ||
+			    eq != !pass)
+				continue;
+			sqlite3_str_appendf(s, "%sc%d", done ? ", " : "", t->col);
+			done |= 1ULL << t->col;
+			if (pass)
+				break;
+		}
+	for (col = 0; col < n_cols; col++)
+		if (cur->scan->plan.used >> col & 1 && !(done >> col & 1)) {
+			sqlite3_str_appendf(s, "%sc%d", done ? ", " : "", col);
+			done |= 1ULL << col;
+		}
+	sqlite3_str_appendf(s, "%sfid", done ? ", " : "");
+}
+
+/* Copies one file's rows of the window into the memo's table under file
+ * number fid. Returns SQLITE_DONE, SQLITE_FULL when the memo outgrew its
+ * budget, or another SQLite result code. */
+static int memo_copy_file(struct union_cursor *cur, struct scan *m, struct catalog_file *f,
+			  int fid, sqlite3_stmt *insert)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+	struct catalog *c = vt->mod->catalog;
+	uint64_t saved = cur->push;
+	sqlite3_stmt *stmt;
+	char *sql;
+	int rc, col, n_out = 0;
+
+	for (col = 0; col < vt->n_cols; col++)
+		n_out += !!(cur->scan->plan.used & 1ULL << col);
+	sql = build_sql(vt, cur, f->columns[vt->ti], 0, false, false, vt->t->name);
+	if (!sql)
+		return SQLITE_NOMEM;
+	stmt = catalog_prepare(c, f, sql);
+	sqlite3_free(sql);
+	if (!stmt)
+		return SQLITE_ERROR;
+	cur->push = 0;
+	bind_scan(cur, stmt, false);
+	cur->push = saved;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t rowid = catalog_rowid(f, sqlite3_column_int64(stmt, 0));
+		int used, high;
+
+		if (rowid < 0) {
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		sqlite3_bind_int64(insert, 1, rowid);
+		sqlite3_bind_int(insert, 2, fid);
+		for (col = 0; col < n_out; col++)
+			sqlite3_bind_value(insert, col + 3, sqlite3_column_value(stmt, col + 1));
+		rc = sqlite3_step(insert);
+		sqlite3_reset(insert);
+		if (rc != SQLITE_DONE)
+			break;
+		m->n_rows++;
+		if (m->n_rows % 4096 == 0 &&
+		    !sqlite3_db_status(vt->mod->memo_db, SQLITE_DBSTATUS_CACHE_USED, &used, &high,
+				       0) &&
+		    used > MEMO_BYTES_MAX) {
+			rc = SQLITE_FULL;
+			break;
+		}
+	}
+	catalog_finish(c, f, stmt);
+	return rc;
+}
+
+/*
+ * Copies the window's rows of every file into an indexed table of the
+ * memo database, for the plan's later scans: the files' columns in use as
+ * they are stored (no declared type, so no affinity changes them), each
+ * row's session rowid and its file's number. A memo over its budget, or a
+ * file that cannot be read, leaves the plan to read the files (MEMO_NEVER).
+ * Returns an SQLite result code: only an interrupt ends the statement.
+ */
+static int memo_build(struct union_cursor *cur, struct scan *m)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+	struct union_module *mod = vt->mod;
+	struct catalog *c = mod->catalog;
+	struct catalog_file **files = NULL;
+	sqlite3_stmt *insert = NULL;
+	sqlite3_str *s;
+	size_t i, n = 0;
+	char *sql;
+	int rc, col, n_out = 0;
+	double bytes = 0;
+
+	for (col = 0; col < vt->n_cols; col++)
+		n_out += !!(cur->scan->plan.used & 1ULL << col);
+	m->state = MEMO_NEVER;
+	files = malloc((c->n_files + 1) * sizeof(*files));
+	if (!files)
+		return SQLITE_NOMEM;
+	for (i = 0; i < c->n_files; i++)
+		if (!c->files[i]->error && in_window(vt, c->files[i])) {
+			files[n++] = c->files[i];
+			/* The table, and its index as large again. */
+			bytes += (double)c->files[i]->rows[vt->ti] * 2 *
+				 (MEMO_ROW_BYTES + MEMO_VALUE_BYTES * n_out);
+		}
+	rc = SQLITE_OK;
+	if (bytes > MEMO_BYTES_MAX)
+		goto cleanup;
+	qsort(files, n, sizeof(*files), path_order);
+	m->paths = calloc(n + 1, sizeof(*m->paths));
+	m->table = malloc(32);
+	if (!m->paths || !m->table) {
+		rc = SQLITE_NOMEM;
+		goto cleanup;
+	}
+	m->seq = mod->memo_seq++;
+	snprintf(m->table, 32, "m%u", m->seq);
+	s = sqlite3_str_new(NULL);
+	sqlite3_str_appendf(s, "CREATE TABLE \"%w\"(rid INTEGER PRIMARY KEY, fid", m->table);
+	for (col = 0; col < vt->n_cols; col++)
+		if (cur->scan->plan.used & 1ULL << col)
+			sqlite3_str_appendf(s, ", c%d", col);
+	sqlite3_str_appendall(s, ")");
+	sql = sqlite3_str_finish(s);
+	rc = sql ? sqlite3_exec(mod->memo_db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc)
+		goto cleanup;
+	s = sqlite3_str_new(NULL);
+	sqlite3_str_appendf(s, "INSERT INTO \"%w\" VALUES (?, ?", m->table);
+	for (col = 0; col < n_out; col++)
+		sqlite3_str_appendall(s, ", ?");
+	sqlite3_str_appendall(s, ")");
+	sql = sqlite3_str_finish(s);
+	rc = sql ? sqlite3_prepare_v2(mod->memo_db, sql, -1, &insert, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (!rc)
+		rc = memo_exec(mod, "BEGIN");
+	for (i = 0; !rc && i < n; i++) {
+		m->paths[m->n_paths] = strdup(files[i]->path);
+		if (!m->paths[m->n_paths]) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		m->n_paths++;
+		rc = memo_copy_file(cur, m, files[i], (int)i, insert);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(insert);
+	if (rc) {
+		memo_exec(mod, "ROLLBACK");
+		goto cleanup;
+	}
+	rc = memo_exec(mod, "COMMIT");
+	s = sqlite3_str_new(NULL);
+	memo_index_columns(cur, vt->n_cols, s);
+	sql = sqlite3_str_finish(s);
+	if (!rc)
+		rc = sql ? memo_exec(mod, "CREATE INDEX \"%w_i\" ON \"%w\"(%s)", m->table, m->table,
+				     sql) :
+			   SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (!rc)
+		m->state = MEMO_READY;
+cleanup:
+	free(files);
+	if (m->state != MEMO_READY && m->table) {
+		memo_exec(mod, "DROP TABLE IF EXISTS \"%w\"", m->table);
+		free(m->table);
+		m->table = NULL;
+	}
+	/* Only an interrupt or a lack of memory ends the statement. */
+	return rc == SQLITE_INTERRUPT || rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+}
+
+/* Starts the scan on the memo: its query for the terms passed on (the
+ * scan's, or the cursor's own while another cursor reads that), bound, at
+ * its first row. Returns an SQLite result code. */
+static int start_memo(struct union_cursor *cur)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+	struct source *src = &cur->srcs[0];
+	struct scan *sc = cur->scan;
+	sqlite3_stmt **stmt = sc->memo_busy ? &cur->own_stmt : &sc->memo_stmt;
+	char *sql;
+	int rc;
+
+	*src = (struct source){ 0 };
+	if (!*stmt || sc->memo_busy || memcmp(sc->memo_args, cur->args, sizeof(cur->args))) {
+		sqlite3_finalize(*stmt);
+		*stmt = NULL;
+		sql = build_sql(vt, cur, ~0ULL, cur->push, true, true, sc->table);
+		rc = sql ? sqlite3_prepare_v2(vt->mod->memo_db, sql, -1, stmt, NULL) : SQLITE_NOMEM;
+		sqlite3_free(sql);
+		if (rc)
+			return scan_fail(cur, rc, sqlite3_errmsg(vt->mod->memo_db));
+		if (stmt == &sc->memo_stmt)
+			memcpy(sc->memo_args, cur->args, sizeof(cur->args));
+	}
+	src->stmt = *stmt;
+	sc->memo_busy |= stmt == &sc->memo_stmt;
+	cur->n_srcs = 1;
+	bind_scan(cur, src->stmt, true);
+	rc = source_step(cur, src);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rc;
+	cur->eof = rc == SQLITE_DONE;
+	return SQLITE_OK;
+}
+
+/* Whether n bytes at s are valid UTF-8, which json_each() reads back as
+ * the same text. */
+static bool valid_utf8(const unsigned char *s, int n)
+{
+	int i = 0, more;
+
+	while (i < n) {
+		unsigned char c = s[i++];
+
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			more = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			more = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			more = 3;
+		else
+			return false;
+		for (; more; more--)
+			if (i >= n || (s[i++] & 0xc0) != 0x80)
+				return false;
 	}
 	return true;
 }
 
-/* Columns the schema gained after version 1, which older files lack. */
-static const struct {
-	const char *table, *column;
-	int version;
-} added_columns[] = {
-	{ "flows", "app_proto", 2 },	      { "flows", "app_info", 2 },
-	{ "flows", "encrypted", 2 },	      { "events", "detail", 2 },
-	{ "collector_stats", "payload_events", 2 }, { "collector_stats", "payload_bytes", 2 },
-};
-
-/* Appends column i of vt as a file of schema version sees it: its name,
- * or NULL when the file is older than the column. */
-static void append_column(sqlite3_str *s, const struct union_vtab *vt, int i, int version)
+/* Writes b's values as a JSON array that json_each() gives back exactly:
+ * integers, text and NULL only (a real could come back rounded, a blob not
+ * at all). Returns it (sqlite3_free it), or NULL when a value cannot be
+ * written so or out of memory. */
+static char *json_list(const struct bound *b)
 {
-	size_t j;
-
-	for (j = 0; j < sizeof(added_columns) / sizeof(added_columns[0]); j++)
-		if (version < added_columns[j].version && !strcmp(vt->table, added_columns[j].table) &&
-		    !strcmp(vt->cols[i], added_columns[j].column)) {
-			sqlite3_str_appendall(s, "NULL");
-			return;
-		}
-	sqlite3_str_appendf(s, "\"%w\"", vt->cols[i]);
-}
-
-/* Builds the query each file of schema version runs: the columns in use,
- * the pushed constraints as ?1..?n, then the window as ?n+1 and ?n+2.
- * Returns an SQLite result code. */
-static int build_sql(struct union_vtab *vt, struct union_cursor *cur, int col_used, int version)
-{
-	const struct union_window *w = vt->mod->window;
 	sqlite3_str *s = sqlite3_str_new(NULL);
-	const char *sep = "";
-	int i, n_out = 0;
+	int i, j;
 
-	cur->window_args = true;
-	sqlite3_str_appendall(s, "SELECT ");
-	for (i = 0; i < vt->n_cols; i++) {
-		bool used = col_used & (1 << i);
+	sqlite3_str_appendchar(s, 1, '[');
+	for (i = 0; i < b->n; i++) {
+		sqlite3_value *v = b->vals[i];
+		const unsigned char *t;
 
-		cur->out_col[i] = used ? n_out++ : -1;
-		if (used) {
-			sqlite3_str_appendall(s, sep);
-			append_column(s, vt, i, version);
-			sep = ", ";
+		if (i)
+			sqlite3_str_appendchar(s, 1, ',');
+		switch (sqlite3_value_type(v)) {
+		case SQLITE_INTEGER:
+			sqlite3_str_appendf(s, "%lld", sqlite3_value_int64(v));
+			break;
+		case SQLITE_NULL:
+			sqlite3_str_appendall(s, "null");
+			break;
+		case SQLITE_TEXT:
+			t = sqlite3_value_text(v);
+			if (!valid_utf8(t, sqlite3_value_bytes(v)))
+				goto fail;
+			sqlite3_str_appendchar(s, 1, '"');
+			for (j = 0; j < sqlite3_value_bytes(v); j++) {
+				if (t[j] == '"' || t[j] == '\\' || t[j] < 0x20)
+					sqlite3_str_appendf(s, "\\u%04x", t[j]);
+				else
+					sqlite3_str_appendchar(s, 1, (char)t[j]);
+			}
+			sqlite3_str_appendchar(s, 1, '"');
+			break;
+		default:
+			goto fail;
 		}
 	}
-	if (!n_out)
-		sqlite3_str_appendall(s, "1");
-	sqlite3_str_appendf(s, " FROM \"%w\"", vt->table);
-	sep = " WHERE ";
-	for (i = 0; i < cur->n_args; i++) {
-		if (cur->args[i].col == vt->n_cols)
-			continue;
-		sqlite3_str_appendall(s, sep);
-		append_column(s, vt, cur->args[i].col, version);
-		sqlite3_str_appendf(s, " %s ?%d", op_sql(cur->args[i].op), i + 1);
-		sep = " AND ";
-	}
-	/* An unbounded window adds nothing: a range over everything could
-	 * lead a file's planner to an index scan of the whole table. */
-	if (w->since_us == INT64_MIN && w->until_us == INT64_MAX) {
-		cur->window_args = false;
-	} else if (vt->last_col >= 0 && vt->first_col >= 0) {
-		sqlite3_str_appendf(s, "%s\"%w\" >= ?%d AND \"%w\" <= ?%d", sep,
-				    vt->cols[vt->last_col], cur->n_args + 1,
-				    vt->cols[vt->first_col], cur->n_args + 2);
-	} else if (vt->time_col >= 0) {
-		sqlite3_str_appendf(s, "%s\"%w\" BETWEEN ?%d AND ?%d", sep, vt->cols[vt->time_col],
-				    cur->n_args + 1, cur->n_args + 2);
-	} else {
-		cur->window_args = false;
-	}
-	cur->sql[version] = sqlite3_str_finish(s);
-	return cur->sql[version] ? SQLITE_OK : SQLITE_NOMEM;
+	sqlite3_str_appendchar(s, 1, ']');
+	return sqlite3_str_finish(s);
+fail:
+	sqlite3_free(sqlite3_str_finish(s));
+	return NULL;
 }
 
-/* Reports a file's failure: an interrupt ends the scan with an error,
- * anything else skips the file with a warning. Returns an SQLite result
- * code: SQLITE_OK to go on with the next file. */
-static int file_failed(struct union_cursor *cur, int rc)
+/* Takes the values of term i of the scan from argv: one, or a whole IN
+ * list. Returns an SQLite result code. */
+static int bind_term(struct union_cursor *cur, int i, sqlite3_value **argv)
+{
+	const struct term *t = &cur->scan->plan.terms[i];
+	struct bound *b = &cur->bound[i];
+	sqlite3_value *v;
+	int rc;
+
+	if (!(t->flags & TERM_IN)) {
+		b->vals = malloc(sizeof(*b->vals));
+		if (!b->vals || !(b->vals[0] = sqlite3_value_dup(argv[t->argv])))
+			return SQLITE_NOMEM;
+		b->n = 1;
+		return SQLITE_OK;
+	}
+	for (rc = sqlite3_vtab_in_first(argv[t->argv], &v); rc == SQLITE_OK && v;
+	     rc = sqlite3_vtab_in_next(argv[t->argv], &v)) {
+		sqlite3_value **grown = realloc(b->vals, (b->n + 1) * sizeof(*grown));
+
+		if (!grown)
+			return SQLITE_NOMEM;
+		b->vals = grown;
+		b->vals[b->n] = sqlite3_value_dup(v);
+		if (!b->vals[b->n])
+			return SQLITE_NOMEM;
+		b->n++;
+	}
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_OK : rc;
+}
+
+/* Whether file f can hold rows of the scan: the window, and every term
+ * whose values are known, for one value at least. */
+static bool file_can_match(const struct union_cursor *cur, const struct catalog_file *f)
 {
 	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
-	struct catalog *c = vt->mod->catalog;
-	struct catalog_file *f = cur->file;
-	char why[256];
+	int i, j;
 
-	if (rc == SQLITE_INTERRUPT || rc == SQLITE_NOMEM) {
-		sqlite3_free(vt->base.zErrMsg);
-		vt->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errstr(rc));
-		return rc;
+	if (f->error || !in_window(vt, f))
+		return false;
+	for (i = 0; i < cur->scan->plan.n_terms; i++) {
+		const struct bound *b = &cur->bound[i];
+		bool any = !b->n;
+
+		for (j = 0; !any && j < b->n; j++)
+			any = term_can_match(vt, &cur->scan->plan.terms[i], f, b->vals[j]);
+		if (!any)
+			return false;
 	}
-	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(f->db));
-	catalog_finish(c, f, cur->stmt);
-	cur->stmt = NULL;
-	return catalog_skip(c, f, why) ? SQLITE_NOMEM : SQLITE_OK;
+	return true;
 }
 
-/* Moves to the next row, going on to the next file when one is done.
- * Returns an SQLite result code; at the end cur->stmt is NULL. */
-static int advance(struct union_cursor *cur)
-{
-	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
-	const struct union_window *w = vt->mod->window;
-	struct catalog *c = vt->mod->catalog;
-	int i, rc;
-
-	for (;;) {
-		if (cur->stmt) {
-			rc = sqlite3_step(cur->stmt);
-			if (rc == SQLITE_ROW) {
-				cur->rowid++;
-				c->rows_read++;
-				return SQLITE_OK;
-			}
-			if (rc != SQLITE_DONE) {
-				rc = file_failed(cur, rc);
-				if (rc)
-					return rc;
-				continue;
-			}
-			catalog_finish(c, cur->file, cur->stmt);
-			cur->stmt = NULL;
-		}
-		if (cur->next_file == cur->n_files)
-			return SQLITE_OK;
-		cur->file = cur->files[cur->next_file++];
-		cur->stmt = catalog_prepare(c, cur->file, cur->sql[cur->file->version]);
-		if (!cur->stmt)
-			continue;
-		for (i = 0; i < cur->n_args; i++)
-			sqlite3_bind_value(cur->stmt, i + 1, cur->args[i].value);
-		if (cur->window_args) {
-			sqlite3_bind_int64(cur->stmt, cur->n_args + 1, w->since_us);
-			sqlite3_bind_int64(cur->stmt, cur->n_args + 2, w->until_us);
-		}
-	}
-}
-
-/* xFilter: decodes the constraints xBestIndex chose, keeps the files that
- * can match and starts reading the first of them. */
+/* xFilter: takes the plan and its values, decides what the files are
+ * given, and starts reading the memo, or the files one after another or
+ * merged. */
 static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str, int argc,
 			sqlite3_value **argv)
 {
 	struct union_cursor *cur = (struct union_cursor *)base;
 	struct union_vtab *vt = (struct union_vtab *)base->pVtab;
 	struct catalog *c = vt->mod->catalog;
-	const char *p = idx_str;
-	size_t i;
-	int rc, v;
+	struct scan *sc;
+	size_t i, n_window;
+	int t, j, rc;
 
 	cursor_reset(cur);
-	for (; p && *p && cur->n_args < argc; cur->n_args++) {
-		struct pushed *a = &cur->args[cur->n_args];
-		char *end;
+	sc = scan_get(vt, idx_str ? idx_str : "", &rc);
+	if (!sc)
+		return scan_fail(cur, rc, rc == SQLITE_NOMEM ? "out of memory" :
+							 "flowdb: a plan this table did not make");
+	cur->scan = sc;
+	cur->push = 0;
+	memset(cur->args, 0, sizeof(cur->args));
+	for (t = 0; t < sc->plan.n_terms; t++) {
+		const struct term *term = &sc->plan.terms[t];
+		struct bound *b = &cur->bound[t];
 
-		a->col = (int)strtol(p, &end, 10);
-		a->op = (int)strtol(end, &end, 10);
-		p = end + 1;
-		a->value = sqlite3_value_dup(argv[cur->n_args]);
-		if (!a->value)
-			return SQLITE_NOMEM;
-	}
-	for (v = 0; v <= CATALOG_SCHEMA_VERSION; v++) {
-		rc = build_sql(vt, cur, idx_num, v);
-		if (rc)
+		cur->n_bound = t + 1;
+		if (term->argv >= argc)
+			return scan_fail(cur, SQLITE_ERROR, "flowdb: a plan this table did not make");
+		if (term->argv >= 0 && (rc = bind_term(cur, t, argv)))
 			return rc;
+		b->push = true;
+		for (j = 0; j < b->n; j++)
+			b->push &= pushable(vt, term, b->vals[j]);
+		if (b->push && b->n > IN_LIST_MAX && term->col >= 0 && term->col < vt->n_cols) {
+			b->json = json_list(b);
+			b->push = b->json != NULL;
+		}
+		if (b->push && term->col != vt->n_cols) {
+			cur->push |= 1ULL << t;
+			cur->args[t] = (unsigned char)(b->json ? 1 : b->n);
+		}
 	}
+	if (sc->state == MEMO_COUNTING && !sc->cost) {
+		double rows = window_rows(vt, &n_window);
+
+		sc->cost = memo_cost(cur, rows, n_window);
+	}
+	if (sc->state == MEMO_COUNTING && sc->work >= sc->cost) {
+		rc = memo_build(cur, sc);
+		if (rc)
+			return scan_fail(cur, rc, sqlite3_errstr(rc));
+	}
+	cur->srcs = calloc(c->n_files + 1, sizeof(*cur->srcs));
+	if (!cur->srcs)
+		return SQLITE_NOMEM;
+	if (sc->state == MEMO_READY) {
+		cur->cols_base = 2;
+		return start_memo(cur);
+	}
+	cur->cols_base = 1;
 	cur->files = malloc((c->n_files + 1) * sizeof(*cur->files));
 	if (!cur->files)
 		return SQLITE_NOMEM;
 	for (i = 0; i < c->n_files; i++)
-		if (!c->files[i]->error && file_can_match(vt, cur, c->files[i]))
+		if (file_can_match(cur, c->files[i]))
 			cur->files[cur->n_files++] = c->files[i];
-	cur->rowid = 0;
-	return advance(cur);
+	cur->merge = cur->scan->plan.n_order > 0;
+	if (cur->merge)
+		return start_merged(cur);
+	cur->n_srcs = 1;
+	return advance_sequential(cur, true);
 }
 
 /* xNext. */
 static int union_next(sqlite3_vtab_cursor *base)
 {
-	return advance((struct union_cursor *)base);
+	struct union_cursor *cur = (struct union_cursor *)base;
+
+	if (cur->merge)
+		return advance_merged(cur);
+	return advance_sequential(cur, false);
 }
 
 /* xEof. */
 static int union_eof(sqlite3_vtab_cursor *base)
 {
-	return !((struct union_cursor *)base)->stmt;
+	return ((struct union_cursor *)base)->eof;
 }
 
-/* xColumn: the file's value as it is; columns not in use were not read. */
+/* xColumn: the value as the source stored it; columns not in use were
+ * not read. */
 static int union_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col)
 {
 	struct union_cursor *cur = (struct union_cursor *)base;
 	struct union_vtab *vt = (struct union_vtab *)base->pVtab;
+	const struct source *src = &cur->srcs[0];
 
 	if (col == vt->n_cols)
-		sqlite3_result_text(ctx, cur->file->path, -1, SQLITE_TRANSIENT);
-	else if (col >= 0 && col < vt->n_cols && cur->out_col[col] >= 0)
-		sqlite3_result_value(ctx, sqlite3_column_value(cur->stmt, cur->out_col[col]));
+		sqlite3_result_text(ctx,
+				    src->file ? src->file->path :
+						cur->scan->paths[sqlite3_column_int(src->stmt, 1)],
+				    -1, SQLITE_TRANSIENT);
+	else if (col >= 0 && col < vt->n_cols && cur->scan->out_col[col] >= 0)
+		sqlite3_result_value(ctx, sqlite3_column_value(src->stmt,
+							       cur->cols_base + cur->scan->out_col[col]));
 	return SQLITE_OK;
 }
 
-/* xRowid: a row's position in this scan. */
+/* xRowid: see the contract at the top. */
 static int union_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid)
 {
-	*rowid = ((struct union_cursor *)base)->rowid;
+	struct union_cursor *cur = (struct union_cursor *)base;
+	const struct source *src = &cur->srcs[0];
+	int64_t v = sqlite3_column_int64(src->stmt, 0);
+
+	*rowid = src->file ? catalog_rowid(src->file, v) : v;
 	return SQLITE_OK;
 }
 
@@ -566,23 +1817,53 @@ static const sqlite3_module union_module_methods = {
 	.xRowid = union_rowid,
 };
 
-int union_register(sqlite3 *db, sqlite3 *schema_db, struct catalog *c, const struct union_window *w)
+/* Frees the module when its connection closes. */
+static void module_free(void *arg)
+{
+	struct union_module *mod = arg;
+
+	sqlite3_close(mod->memo_db);
+	sqlite3_free(mod);
+}
+
+int union_register(sqlite3 *db, sqlite3 *schema_db, struct catalog *c, const struct union_window *w,
+		   struct union_module **out)
 {
 	struct union_module *mod = sqlite3_malloc(sizeof(*mod));
-	const char *const *t;
-	int rc;
+	int i, rc;
 
 	if (!mod)
 		return SQLITE_NOMEM;
+	memset(mod, 0, sizeof(*mod));
 	mod->catalog = c;
 	mod->window = w;
 	mod->schema_db = schema_db;
-	rc = sqlite3_create_module_v2(db, "flowdb", &union_module_methods, mod, sqlite3_free);
-	for (t = union_tables; !rc && *t; t++) {
-		char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\" USING flowdb(%s)", *t, *t);
+	rc = sqlite3_open_v2(":memory:", &mod->memo_db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc) {
+		sqlite3_close(mod->memo_db);
+		sqlite3_free(mod);
+		return rc;
+	}
+	if (c->progress)
+		sqlite3_progress_handler(mod->memo_db, 1000, c->progress, c->progress_arg);
+	rc = sqlite3_create_module_v2(db, "flowdb", &union_module_methods, mod, module_free);
+	for (i = 0; !rc && i < CATALOG_TABLES; i++) {
+		char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\" USING flowdb(%s)",
+					    catalog_tables[i], catalog_tables[i]);
 
 		rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 		sqlite3_free(sql);
 	}
+	*out = mod;
 	return rc;
+}
+
+void union_release(struct union_module *mod)
+{
+	int i;
+
+	for (i = 0; mod && i < CATALOG_TABLES; i++)
+		if (mod->vtabs[i])
+			scans_release(mod->vtabs[i], 0);
 }

@@ -345,6 +345,42 @@ static void test_live_file(void **state)
 	sqlite3_close(db);
 }
 
+/* Rewrites table of db without the columns listed in drop (", "
+ * separated), keeping the others' declarations and the indexes, as a
+ * collector of schema version 1 wrote it. */
+static void drop_columns(sqlite3 *db, const char *table, const char *drop)
+{
+	sqlite3_str *cols = sqlite3_str_new(NULL), *names = sqlite3_str_new(NULL);
+	char *sql, *c, *n, *err = NULL;
+	sqlite3_stmt *stmt;
+
+	sql = sqlite3_mprintf("SELECT name, type, \"notnull\" FROM pragma_table_info(%Q)"
+			      " WHERE instr(', ' || %Q || ',', ', ' || name || ',') = 0",
+			      table, drop);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *sep = sqlite3_str_length(names) ? ", " : "";
+
+		sqlite3_str_appendf(cols, "%s%s %s%s", sep, sqlite3_column_text(stmt, 0),
+				    sqlite3_column_text(stmt, 1),
+				    sqlite3_column_int(stmt, 2) ? " NOT NULL" : "");
+		sqlite3_str_appendf(names, "%s%s", sep, sqlite3_column_text(stmt, 0));
+	}
+	sqlite3_finalize(stmt);
+	c = sqlite3_str_finish(cols);
+	n = sqlite3_str_finish(names);
+	sql = sqlite3_mprintf("CREATE TABLE old (%s); INSERT INTO old SELECT %s FROM %s;"
+			      " DROP TABLE %s; ALTER TABLE old RENAME TO %s;",
+			      c, n, table, table, table);
+	sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (err)
+		fail_msg("%s: %s", table, err);
+	sqlite3_free(sql);
+	sqlite3_free(c);
+	sqlite3_free(n);
+}
+
 /* Files of schema version 1, from before payload inspection, lack the
  * columns version 2 added: they read there as NULL, constraints on them
  * included, beside version 2 files and with no warning. */
@@ -361,23 +397,11 @@ static void test_version_1_files(void **state)
 		snprintf(path, sizeof(path), "%s/flows-%03d.db", fx->dir, i);
 		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 		/* Version 1's tables: version 2's without the columns it added. */
-		sqlite3_exec(db,
-			     "CREATE TABLE f1 AS SELECT first_seen, last_seen, ifname, direction,"
-			     " ip_version, proto, src_addr, dst_addr, src_port, dst_port, vlan,"
-			     " packets, bytes, tcp_flags, end_reason FROM flows;"
-			     "DROP TABLE flows; ALTER TABLE f1 RENAME TO flows;"
-			     "CREATE TABLE e1 AS SELECT time, kind, ifname, direction, ip_version,"
-			     " proto, src_addr, dst_addr, src_port, dst_port, vlan, tcp_flags"
-			     " FROM events;"
-			     "DROP TABLE events; ALTER TABLE e1 RENAME TO events;"
-			     "CREATE TABLE s1 AS SELECT time, kernel_packets, kernel_bytes,"
-			     " drained_packets, drained_bytes, lost_packets, lost_bytes, non_ip,"
-			     " malformed, truncated, map_update_failures, events, ringbuf_drops,"
-			     " active_flows, rows_written, pending_rows, write_errors,"
-			     " flush_duration_us FROM collector_stats;"
-			     "DROP TABLE collector_stats; ALTER TABLE s1 RENAME TO collector_stats;"
-			     "UPDATE meta SET value = 1 WHERE key = 'schema_version'",
-			     NULL, NULL, &err);
+		drop_columns(db, "flows", "app_proto, app_info, encrypted");
+		drop_columns(db, "events", "detail");
+		drop_columns(db, "collector_stats", "payload_events, payload_bytes");
+		sqlite3_exec(db, "UPDATE meta SET value = 1 WHERE key = 'schema_version'", NULL,
+			     NULL, &err);
 		if (err)
 			fail_msg("%s: %s", path, err);
 		sqlite3_close(db);
