@@ -141,8 +141,9 @@ static int on_payload(struct collector *c, const struct payload_event *p, size_t
 	why[0] = '\0';
 	if (r.authorization)
 		snprintf(why, sizeof(why),
-			 "cleartext HTTP request with an Authorization header (%s) to %s",
-			 r.http.auth_scheme[0] ? r.http.auth_scheme : "no scheme", r.info);
+			 "cleartext HTTP request with an Authorization header (%s) to %s%s",
+			 r.http.auth_scheme[0] ? r.http.auth_scheme : "no scheme", r.http.host,
+			 r.http.path);
 	else if (!r.encrypted && options_expects_encrypted(&c->opt, key->dst_port))
 		snprintf(why, sizeof(why), "cleartext %s to port %u (expects encryption): %s",
 			 inspect_proto_name(r.proto), key->dst_port, r.info);
