@@ -208,6 +208,8 @@ test-unit-san: $(SAN_UNIT_TESTS)
 FUZZ_TIME ?= 300
 FUZZ_TEST_TIME ?= 20
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# An input that runs this long is a hang, reported as a failure (libFuzzer's default is 20 min).
+FUZZ_RUN_FLAGS := -timeout=10
 FUZZERS := $(BUILD)/fuzz/fuzz_inspect $(BUILD)/fuzz/fuzz_pcapread
 $(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c collector/inspect.c collector/inspect.h
 	$(call msg,FUZZ,$@)
@@ -231,18 +233,18 @@ $(PCAP_SEEDS).stamp: tests/fuzz/pcap_seeds.py tests/lib/capwrite.py tests/lib/pc
 
 # Each corpus grows in build/fuzz, seeded with the captured fixtures or the seed captures.
 fuzz: deps $(FUZZERS) $(PCAP_SEEDS).stamp
-	$(BUILD)/fuzz/fuzz_inspect -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	$(BUILD)/fuzz/fuzz_inspect $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 		$(BUILD)/fuzz/corpus tests/fixtures/inspect
-	$(BUILD)/fuzz/fuzz_pcapread -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	$(BUILD)/fuzz/fuzz_pcapread $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 		$(BUILD)/fuzz/pcap-corpus $(PCAP_SEEDS)
 
 test-fuzz: $(FUZZERS) $(PCAP_SEEDS).stamp
-	@$(BUILD)/fuzz/fuzz_inspect -max_total_time=$(FUZZ_TEST_TIME) $(BUILD)/fuzz/corpus \
-		tests/fixtures/inspect >$(BUILD)/fuzz/test.log 2>&1 || \
+	@$(BUILD)/fuzz/fuzz_inspect $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_TEST_TIME) \
+		$(BUILD)/fuzz/corpus tests/fixtures/inspect >$(BUILD)/fuzz/test.log 2>&1 || \
 		{ tail -40 $(BUILD)/fuzz/test.log; exit 1; }
 	@grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/test.log | sed 's/^/test-fuzz: inspectors: /'
-	@$(BUILD)/fuzz/fuzz_pcapread -max_total_time=$(FUZZ_TEST_TIME) $(BUILD)/fuzz/pcap-corpus \
-		$(PCAP_SEEDS) >$(BUILD)/fuzz/test-pcap.log 2>&1 || \
+	@$(BUILD)/fuzz/fuzz_pcapread $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_TEST_TIME) \
+		$(BUILD)/fuzz/pcap-corpus $(PCAP_SEEDS) >$(BUILD)/fuzz/test-pcap.log 2>&1 || \
 		{ tail -40 $(BUILD)/fuzz/test-pcap.log; exit 1; }
 	@grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/test-pcap.log | sed 's/^/test-fuzz: capture reader: /'
 
