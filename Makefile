@@ -204,25 +204,49 @@ test-unit-san: $(SAN_UNIT_TESTS)
 	[ $$failed = 0 ] && echo "test-unit-san: $(words $(SAN_UNIT_TESTS)) suites pass under ASan and UBSan"; \
 	exit $$failed
 
-# --- libFuzzer over the payload inspectors; make test runs it briefly
+# --- libFuzzer over the payload inspectors and the capture reader; make test runs each briefly
 FUZZ_TIME ?= 300
 FUZZ_TEST_TIME ?= 20
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# An input that runs this long is a hang, reported as a failure (libFuzzer's default is 20 min).
+FUZZ_RUN_FLAGS := -timeout=10
+FUZZERS := $(BUILD)/fuzz/fuzz_inspect $(BUILD)/fuzz/fuzz_pcapread
 $(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c collector/inspect.c collector/inspect.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)/corpus
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -Icollector tests/fuzz/fuzz_inspect.c collector/inspect.c -o $@
 
-# The corpus grows in build/fuzz/corpus, seeded with the captured fixtures.
-fuzz: deps $(BUILD)/fuzz/fuzz_inspect
-	$(BUILD)/fuzz/fuzz_inspect -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-		$(BUILD)/fuzz/corpus tests/fixtures/inspect
+$(BUILD)/fuzz/fuzz_pcapread: tests/fuzz/fuzz_pcapread.c collector/pcapread.c collector/pcapread.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)/pcap-corpus
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -Icollector tests/fuzz/fuzz_pcapread.c collector/pcapread.c -o $@
 
-test-fuzz: $(BUILD)/fuzz/fuzz_inspect
-	@$(BUILD)/fuzz/fuzz_inspect -max_total_time=$(FUZZ_TEST_TIME) $(BUILD)/fuzz/corpus \
-		tests/fixtures/inspect >$(BUILD)/fuzz/test.log 2>&1 || \
+# The capture reader's seeds: small generated captures, and the first packets of the shared
+# real captures when there are any (found as the integration tests find them).
+PCAP_SEEDS := $(BUILD)/fuzz/pcap-seeds
+$(PCAP_SEEDS).stamp: tests/fuzz/pcap_seeds.py tests/lib/capwrite.py tests/lib/pcaps.sh
+	$(call msg,GEN,$(PCAP_SEEDS))
+	$(Q)rm -rf $(PCAP_SEEDS)
+	$(Q)python3 tests/fuzz/pcap_seeds.py $(PCAP_SEEDS) \
+		$$(top=$(CURDIR); . tests/lib/pcaps.sh; shared_pcaps && echo "$$PCAPS") >/dev/null
+	$(Q)touch $@
+
+# Each corpus grows in build/fuzz, seeded with the captured fixtures or the seed captures.
+fuzz: deps $(FUZZERS) $(PCAP_SEEDS).stamp
+	$(BUILD)/fuzz/fuzz_inspect $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		$(BUILD)/fuzz/corpus tests/fixtures/inspect
+	$(BUILD)/fuzz/fuzz_pcapread $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		$(BUILD)/fuzz/pcap-corpus $(PCAP_SEEDS)
+
+test-fuzz: $(FUZZERS) $(PCAP_SEEDS).stamp
+	@$(BUILD)/fuzz/fuzz_inspect $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_TEST_TIME) \
+		$(BUILD)/fuzz/corpus tests/fixtures/inspect >$(BUILD)/fuzz/test.log 2>&1 || \
 		{ tail -40 $(BUILD)/fuzz/test.log; exit 1; }
-	@grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/test.log | sed 's/^/test-fuzz: /'
+	@grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/test.log | sed 's/^/test-fuzz: inspectors: /'
+	@$(BUILD)/fuzz/fuzz_pcapread $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_TEST_TIME) \
+		$(BUILD)/fuzz/pcap-corpus $(PCAP_SEEDS) >$(BUILD)/fuzz/test-pcap.log 2>&1 || \
+		{ tail -40 $(BUILD)/fuzz/test-pcap.log; exit 1; }
+	@grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/test-pcap.log | sed 's/^/test-fuzz: capture reader: /'
 
 test-integration: all
 	tests/integration/run.sh

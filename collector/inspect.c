@@ -231,6 +231,12 @@ static bool cur_varint(struct cursor *c, uint64_t *v)
 	return true;
 }
 
+/* Whether c is one of the characters of set (never NUL). */
+static bool in_set(uint8_t c, const char *set)
+{
+	return c && strchr(set, c);
+}
+
 /* A NUL-terminated text being written into a fixed array; cut marks that something did not
  * fit, after which nothing more is added. */
 struct text {
@@ -279,15 +285,23 @@ static bool text_str(struct text *t, const char *s)
 	return true;
 }
 
+/* Characters written as \xHH on top of those outside printable ASCII and the backslash: none;
+ * a dot inside a DNS label, so that dots only ever separate labels; a space in a host name
+ * (a TLS server name, an HTTP Host), where a name cannot have one and where app_info uses it
+ * to separate parts. */
+#define ESCAPE_NONE ""
+#define ESCAPE_LABEL "."
+#define ESCAPE_NAME " "
+
 /* Appends one byte from the wire: printable ASCII as it is, anything else (and the backslash,
- * and with escape_dot the dot) as \xHH, so that the text stays printable and unambiguous.
+ * and the characters of escape) as \xHH, so that the text stays printable and unambiguous.
  * Returns false (the text marked cut) when it does not fit whole. */
-static bool text_byte(struct text *t, uint8_t b, bool escape_dot)
+static bool text_byte(struct text *t, uint8_t b, const char *escape)
 {
 	static const char hex[] = "0123456789abcdef";
 	char esc[4] = { '\\', 'x', hex[b >> 4], hex[b & 0xf] };
 
-	if (b >= 0x20 && b <= 0x7e && b != '\\' && !(escape_dot && b == '.')) {
+	if (b >= 0x20 && b <= 0x7e && b != '\\' && !in_set(b, escape)) {
 		char c = (char)b;
 
 		return text_raw(t, &c, 1);
@@ -296,23 +310,23 @@ static bool text_byte(struct text *t, uint8_t b, bool escape_dot)
 }
 
 /* Appends n bytes from the wire, as text_byte(). Returns false when they did not all fit. */
-static bool text_bytes(struct text *t, const uint8_t *p, size_t n, bool escape_dot)
+static bool text_bytes(struct text *t, const uint8_t *p, size_t n, const char *escape)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!text_byte(t, p[i], escape_dot))
+		if (!text_byte(t, p[i], escape))
 			return false;
 	return true;
 }
 
-/* Copies n wire bytes into the array dst as text (escaped, cut to fit). */
-static void set_text(char *dst, size_t size, const uint8_t *p, size_t n)
+/* Copies n wire bytes into the array dst as text (escaped as text_byte(), cut to fit). */
+static void set_text(char *dst, size_t size, const uint8_t *p, size_t n, const char *escape)
 {
 	struct text t;
 
 	text_init(&t, dst, size);
-	text_bytes(&t, p, n, false);
+	text_bytes(&t, p, n, escape);
 }
 
 /* Copies an already printable string into info, cut to fit. */
@@ -355,12 +369,6 @@ static bool ascii_prefix_ci(const uint8_t *p, size_t n, const char *lower)
 			return false;
 	}
 	return true;
-}
-
-/* Whether c is one of the characters of set (never NUL). */
-static bool in_set(uint8_t c, const char *set)
-{
-	return c && strchr(set, c);
 }
 
 /* Whether the n bytes at p are the start of (or all of) the string s: a cut buffer that may
@@ -479,7 +487,7 @@ static void tls_sni(struct cursor *body, struct inspect_tls *tls)
 		    cur_left(&list) < name_len)
 			return;
 		if (type == TLS_SNI_HOST_NAME && name_len > 0) {
-			set_text(tls->sni, sizeof(tls->sni), cur_ptr(&list), name_len);
+			set_text(tls->sni, sizeof(tls->sni), cur_ptr(&list), name_len, ESCAPE_NAME);
 			return;
 		}
 		cur_skip(&list, name_len);
@@ -506,7 +514,7 @@ static void tls_alpn(struct cursor *body, struct inspect_tls *tls)
 		}
 		if (i > 0)
 			text_str(&t, ",");
-		text_bytes(&t, cur_ptr(&list), n, false);
+		text_bytes(&t, cur_ptr(&list), n, ESCAPE_NONE);
 		cur_skip(&list, n);
 	}
 }
@@ -763,7 +771,7 @@ static void http_copy_until(const uint8_t *buf, size_t target_end, bool target_w
 	size_t i = off;
 
 	text_init(&t, dst, size);
-	while (i < target_end && !in_set(buf[i], stop) && text_byte(&t, buf[i], false))
+	while (i < target_end && !in_set(buf[i], stop) && text_byte(&t, buf[i], ESCAPE_NONE))
 		i++;
 	if (i == target_end && !target_whole && !t.cut)
 		text_init(&t, dst, size);
@@ -812,7 +820,7 @@ static bool http_target(const uint8_t *buf, size_t off, size_t end, bool whole, 
 	for (i = off; i < auth_end; i++)
 		if (buf[i] == '@')
 			at = i + 1;
-	set_text(http->host, sizeof(http->host), buf + at, auth_end - at);
+	set_text(http->host, sizeof(http->host), buf + at, auth_end - at, ESCAPE_NAME);
 	http_copy_until(buf, end, whole, auth_end, "?#", http->path, sizeof(http->path));
 	return true;
 }
@@ -854,13 +862,13 @@ static void http_headers(const uint8_t *buf, size_t len, size_t off, struct insp
 				;
 			if (tok > vstart && (tok < vend || whole))
 				set_text(http->auth_scheme, sizeof(http->auth_scheme), buf + vstart,
-					 tok - vstart);
+					 tok - vstart, ESCAPE_NONE);
 		} else if (whole && !have_host && colon - off == strlen(HTTP_HOST) &&
 			   ascii_prefix_ci(buf + off, colon - off, HTTP_HOST)) {
 			http_trim(buf, &vstart, &vend);
 			if (vend > vstart && !http->host[0])
 				set_text(http->host, sizeof(http->host), buf + vstart,
-					 vend - vstart);
+					 vend - vstart, ESCAPE_NAME);
 			have_host = true;
 		}
 		if (!whole)
@@ -908,7 +916,7 @@ static int http_response(const uint8_t *buf, size_t len, struct inspect_result *
 		if (i < len && buf[i] != HTTP_SP && buf[i] != '\r' && buf[i] != '\n')
 			return not_this(r);
 		http->status = status;
-		set_text(r->info, sizeof(r->info), buf + off, HTTP_STATUS_DIGITS);
+		set_text(r->info, sizeof(r->info), buf + off, HTTP_STATUS_DIGITS, ESCAPE_NONE);
 	}
 	http->response = true;
 	r->proto = INSPECT_HTTP;
@@ -974,7 +982,12 @@ int inspect_http(const uint8_t *buf, size_t len, struct inspect_result *r)
 
 	r->proto = INSPECT_HTTP;
 	r->encrypted = 0;
+	/* The method first: a request's info then never reads like a response's (three digits,
+	 * or empty), whatever its host, and a CONNECT shows as one. */
 	text_init(&t, r->info, sizeof(r->info));
+	text_str(&t, http->method);
+	if (http->host[0] || http->path[0])
+		text_str(&t, " ");
 	text_str(&t, http->host);
 	text_str(&t, http->path);
 	return 1;
@@ -1028,7 +1041,7 @@ static bool dns_name(const uint8_t *buf, size_t len, size_t off, size_t *next, s
 			return false;
 		if (labels > 1)
 			text_str(t, ".");
-		text_bytes(t, buf + pos + 1, n, true);
+		text_bytes(t, buf + pos + 1, n, ESCAPE_LABEL);
 		pos += 1 + (size_t)n;
 	}
 	return false;
@@ -1184,7 +1197,7 @@ int inspect_ssh(const uint8_t *buf, size_t len, struct inspect_result *r)
 	r->proto = INSPECT_SSH;
 	r->encrypted = 1;
 	if (http_line(buf, len, 0, &end, &next) && next <= SSH_LINE_MAX) {
-		set_text(r->ssh.banner, sizeof(r->ssh.banner), buf, end);
+		set_text(r->ssh.banner, sizeof(r->ssh.banner), buf, end, ESCAPE_NONE);
 		set_info(r, r->ssh.banner);
 	}
 	return 1;

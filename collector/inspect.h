@@ -22,8 +22,10 @@
  * Text fields, info included, are NUL-terminated printable ASCII: a byte
  * outside 0x20..0x7e, and the backslash itself, is written as \xHH (two
  * lower-case hex digits); in a DNS name a dot inside a label is written
- * \x2e, so that dots only ever separate labels. A text too long for its
- * array is cut at a whole character or escape.
+ * \x2e, so that dots only ever separate labels; in a host name (a TLS
+ * server name, an HTTP Host or authority) a space is written \x20, so
+ * that a name is one word and info's parts stay apart. A text too long
+ * for its array is cut at a whole character or escape.
  */
 
 /* Array sizes, NUL included. */
@@ -142,8 +144,11 @@ struct inspect_quic {
  *                     cipher suite by its IANA name or as 0xHHHH; a
  *                     HelloRetryRequest adds " HRR"; "" when the version
  *                     is not known (cut)
- *   HTTP request      host then path: "example.test/api/v1/items"; the path
- *                     alone without a Host
+ *   HTTP request      the method, a space, then host and path:
+ *                     "GET example.test/api/v1/items", "CONNECT
+ *                     example.test:443"; the path alone without a Host;
+ *                     the method alone when neither is known (cut).
+ *                     Never empty or three digits, unlike a response
  *   HTTP response     the status code: "200"; "" when cut before it
  *   DNS               the question's name: "www.example.test"
  *   SSH               the identification line without CR LF; "" when cut

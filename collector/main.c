@@ -53,6 +53,14 @@ struct collector {
 	bool offline; /* importing a capture: its clock is the time */
 	struct pcapread *capture; /* offline: the capture being read */
 	uint64_t capture_us; /* offline: the capture's time now */
+	uint64_t capture_ns; /* offline: the latest packet time, the capture clock */
+	uint64_t capture_packets; /* offline: packets read */
+	/* Offline: packets earlier than one read before them, the first one's
+	 * byte offset and the largest step back, for the warning at the end. */
+	uint64_t earlier_packets, earlier_offset, earlier_max_ns;
+	/* Offline: why the capture stopped early ("" when it did not), said
+	 * once what came before it is written. */
+	char read_error[PCAPREAD_ERR_SIZE];
 	uint64_t short_frames; /* offline: frames the XDP test run cannot take */
 	int flow_errors; /* records the flow table could not take, this flush */
 	bool store_failing; /* logged, until a flush succeeds again */
@@ -133,8 +141,9 @@ static int on_payload(struct collector *c, const struct payload_event *p, size_t
 	why[0] = '\0';
 	if (r.authorization)
 		snprintf(why, sizeof(why),
-			 "cleartext HTTP request with an Authorization header (%s) to %s",
-			 r.http.auth_scheme[0] ? r.http.auth_scheme : "no scheme", r.info);
+			 "cleartext HTTP request with an Authorization header (%s) to %s%s",
+			 r.http.auth_scheme[0] ? r.http.auth_scheme : "no scheme", r.http.host,
+			 r.http.path);
 	else if (!r.encrypted && options_expects_encrypted(&c->opt, key->dst_port))
 		snprintf(why, sizeof(why), "cleartext %s to port %u (expects encryption): %s",
 			 inspect_proto_name(r.proto), key->dst_port, r.info);
@@ -426,11 +435,55 @@ static void show_progress(const struct pcapread *r, uint64_t packets, uint64_t s
 }
 
 /*
+ * Counts packet p, advances the capture clock to it and returns the time p
+ * counts at: its own, or the latest time of the packets before it when it
+ * is earlier (packets out of order, a clock stepped back). Like a monotonic
+ * clock, the capture clock never runs backwards, so that no flow ends
+ * before it began, no timeout, flush or file goes back, and every packet
+ * still counts; the earlier ones are counted for the warning at the end.
+ */
+static uint64_t capture_clock(struct collector *c, const struct pcap_packet *p)
+{
+	if (c->capture_packets++ && p->ts_ns < c->capture_ns) {
+		if (!c->earlier_packets++)
+			c->earlier_offset = p->offset;
+		if (c->capture_ns - p->ts_ns > c->earlier_max_ns)
+			c->earlier_max_ns = c->capture_ns - p->ts_ns;
+	} else {
+		c->capture_ns = p->ts_ns;
+	}
+	return c->capture_ns;
+}
+
+/* Says, in one line, how many packets of the capture were earlier than one
+ * before them, if any: their times are not the capture's own. */
+static void warn_earlier(const struct collector *c)
+{
+	unsigned long long back_us = c->earlier_max_ns / 1000;
+
+	if (c->earlier_packets == 1)
+		fprintf(stderr,
+			"flowdb-collector: warning: %s: 1 packet is earlier than one before it "
+			"(at byte %llu, by %llu.%06llu s): counted at the latest time before it\n",
+			c->opt.read_path, (unsigned long long)c->earlier_offset,
+			back_us / USEC_PER_SEC, back_us % USEC_PER_SEC);
+	else if (c->earlier_packets)
+		fprintf(stderr,
+			"flowdb-collector: warning: %s: %llu packets are earlier than one before "
+			"them (the first at byte %llu, by up to %llu.%06llu s): each counted at "
+			"the latest time before it\n",
+			c->opt.read_path, (unsigned long long)c->earlier_packets,
+			(unsigned long long)c->earlier_offset, back_us / USEC_PER_SEC,
+			back_us % USEC_PER_SEC);
+}
+
+/*
  * Imports a capture: every frame through the XDP program at its capture
  * time, flushing every flush interval of capture time (and on a filling
  * map), so that timeouts and rotation follow the capture's clock. A
- * malformed capture stops the import after what came before it is
- * written. Returns 0 or a negative errno.
+ * malformed capture stops the import; its message is kept in
+ * c->read_error for main() to print once what came before it is written.
+ * Returns 0 or a negative errno.
  */
 static int run_offline(struct collector *c)
 {
@@ -441,14 +494,12 @@ static int run_offline(struct collector *c)
 	uint64_t start = clock_us(CLOCK_MONOTONIC), next_progress = start, next_flush = 0;
 	bool progress = isatty(STDERR_FILENO);
 	struct pcapread *r = c->capture;
-	char why[PCAPREAD_ERR_SIZE];
 	struct pcap_packet p;
-	uint64_t packets = 0;
 	__u64 pending;
-	int rc, err = 0;
+	int rc = 0, err = 0;
 
-	while (!exiting && (rc = pcapread_next(r, &p, why, sizeof(why))) == 1) {
-		uint64_t ts_us = p.ts_ns / 1000;
+	while (!exiting && (rc = pcapread_next(r, &p, c->read_error, sizeof(c->read_error))) == 1) {
+		uint64_t ts_ns = capture_clock(c, &p), ts_us = ts_ns / 1000;
 
 		if (!next_flush)
 			next_flush = ts_us + interval;
@@ -464,7 +515,7 @@ static int run_offline(struct collector *c)
 				next_flush = ts_us + interval;
 		}
 		c->capture_us = ts_us;
-		tracker_set_clock(c->tracker, p.ts_ns);
+		tracker_set_clock(c->tracker, ts_ns);
 		err = tracker_run_xdp(c->tracker, p.data,
 				      p.caplen < TRACKER_FRAME_MAX ? p.caplen : TRACKER_FRAME_MAX);
 		if (err == -EMSGSIZE) {
@@ -475,7 +526,7 @@ static int run_offline(struct collector *c)
 			break;
 		}
 		err = 0;
-		if (++packets % PROGRESS_EVERY)
+		if (c->capture_packets % PROGRESS_EVERY)
 			continue;
 		/* Every packet may raise an event: take them before the ring
 		 * buffer fills, as the live loop's poll does. */
@@ -486,28 +537,29 @@ static int run_offline(struct collector *c)
 				break;
 		}
 		if (progress && clock_us(CLOCK_MONOTONIC) >= next_progress) {
-			show_progress(r, packets, start);
+			show_progress(r, c->capture_packets, start);
 			next_progress = clock_us(CLOCK_MONOTONIC) + PROGRESS_INTERVAL_US;
 		}
 	}
-	if (progress)
-		show_progress(r, packets, start);
-	fprintf(stderr, "%sflowdb-collector: read %llu packets from %s in %.2f s\n",
-		progress ? "\n" : "", (unsigned long long)packets, c->opt.read_path,
-		(clock_us(CLOCK_MONOTONIC) - start) / 1e6);
-	if (!err && rc < 0) {
-		fprintf(stderr,
-			"flowdb-collector: %s: %s; the %llu packets before it are written\n",
-			c->opt.read_path, why, (unsigned long long)packets);
-		err = -EINVAL;
+	if (progress) {
+		show_progress(r, c->capture_packets, start);
+		fputc('\n', stderr);
 	}
-	return err;
+	warn_earlier(c);
+	/* A failure said its line already, or leaves it to main(). */
+	if (err || rc < 0)
+		return err ? err : -EINVAL;
+	fprintf(stderr, "flowdb-collector: read %llu packets from %s in %.2f s\n",
+		(unsigned long long)c->capture_packets, c->opt.read_path,
+		(clock_us(CLOCK_MONOTONIC) - start) / 1e6);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct collector c = { 0 };
+	bool written = true;
 	int err;
 
 	err = options_parse(&c.opt, argc, argv, stdout, stderr);
@@ -540,17 +592,26 @@ int main(int argc, char **argv)
 			c.opt.data_dir);
 		err = run(&c);
 	}
-	/* A capture without a packet has no time to write anything at. */
-	if (c.tracker && c.events && (!c.offline || c.capture_us)) {
+	/* A capture without a packet has no time to write anything at; one
+	 * with packets has, whatever their times (0 included). */
+	if (c.tracker && c.events && (!c.offline || c.capture_packets)) {
 		/* Detach first, so that the last drain holds every packet counted. */
 		tracker_detach(c.tracker);
-		if (flush(&c, true) && !err)
-			err = -EIO;
+		if (flush(&c, true))
+			written = false;
 	}
 	ring_buffer__free(c.events);
 	tracker_close(c.tracker);
-	if (store_close(c.store) && !err)
+	if (store_close(c.store))
+		written = false;
+	if (!written && !err)
 		err = -EIO;
+	/* A malformed capture's one line comes last, once what came before it
+	 * is written, so that it can say so truthfully. */
+	if (c.read_error[0])
+		fprintf(stderr, "flowdb-collector: %s: %s; the %llu packets before it %s\n",
+			c.opt.read_path, c.read_error, (unsigned long long)c.capture_packets,
+			written ? "are written" : "could not all be written");
 	flowtable_free(c.flows);
 	pcapread_close(c.capture);
 	return err ? 1 : 0;

@@ -94,7 +94,8 @@ struct iface {
 };
 
 struct pcapread {
-	const uint8_t *map; /* NULL until mapped */
+	const uint8_t *map; /* the capture's bytes; NULL until mapped */
+	bool mapped; /* map is this reader's own mapping, unmapped at close */
 	uint64_t size, pos; /* pos: the next record or block */
 	bool pcapng;
 	bool swap; /* the file's (or section's) byte order is not ours */
@@ -573,13 +574,19 @@ int pcapread_open(struct pcapread **out, const char *path, char *err, size_t err
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return fail_errno(err, err_size, ENOMEM);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking, so that a FIFO does not wait for a writer that may never come: it is
+	 * refused below, as is anything else that cannot be mapped and read front to back. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		ret = fail_errno(err, err_size, errno);
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		ret = fail_errno(err, err_size, EISDIR);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = fail(err, err_size, "not a regular file");
 		goto out;
 	}
 	/* mmap() refuses a length of 0, and there is nothing to read anyway. */
@@ -593,6 +600,7 @@ int pcapread_open(struct pcapread **out, const char *path, char *err, size_t err
 		goto out;
 	}
 	r->map = map;
+	r->mapped = true;
 	r->size = st.st_size;
 	/* A hint for readahead: the file is read once, front to back. */
 	madvise(map, st.st_size, MADV_SEQUENTIAL);
@@ -600,6 +608,27 @@ int pcapread_open(struct pcapread **out, const char *path, char *err, size_t err
 out:
 	if (fd >= 0)
 		close(fd);
+	if (ret) {
+		pcapread_close(r);
+		return ret;
+	}
+	*out = r;
+	return 0;
+}
+
+int pcapread_open_mem(struct pcapread **out, const void *data, size_t size, char *err,
+		      size_t err_size)
+{
+	struct pcapread *r;
+	int ret;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return fail_errno(err, err_size, ENOMEM);
+	r->map = data;
+	r->size = size;
+	ret = read_header(r, err, err_size);
 	if (ret) {
 		pcapread_close(r);
 		return ret;
@@ -629,7 +658,7 @@ void pcapread_close(struct pcapread *r)
 {
 	if (!r)
 		return;
-	if (r->map)
+	if (r->mapped)
 		munmap((void *)r->map, r->size);
 	free(r->ifaces);
 	free(r);

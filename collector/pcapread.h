@@ -27,11 +27,19 @@ struct pcapread;
  * pcap in either byte order with microsecond (0xa1b2c3d4) or nanosecond
  * (0xa1b23c4d) timestamps, or pcapng (first block a Section Header). Returns
  * 0 and sets *out, or a negative errno with one line in err: the errno's
- * text for a file that cannot be opened, -EINVAL with "not a pcap or pcapng
- * file" (empty file included), "link type N is not Ethernet (1)" for a
- * classic pcap of another link type, or a truncated header.
+ * text for a file that cannot be opened (a directory: EISDIR), -EINVAL
+ * with "not a regular file" (a FIFO or a device: never waited on), "not a
+ * pcap or pcapng file" (empty file included), "link type N is not Ethernet
+ * (1)" for a classic pcap of another link type, or a truncated header.
  */
 int pcapread_open(struct pcapread **out, const char *path, char *err, size_t err_size);
+
+/* As pcapread_open(), over size bytes at data instead of a file (the
+ * fuzzer's inputs): data must stay valid and unchanged until
+ * pcapread_close(), which leaves it alone. Errors as pcapread_open()'s
+ * for the contents. */
+int pcapread_open_mem(struct pcapread **out, const void *data, size_t size, char *err,
+		      size_t err_size);
 
 /*
  * Reads the next packet into *p. pcapng: Interface Description Blocks give
@@ -53,7 +61,7 @@ int pcapread_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t e
 uint64_t pcapread_offset(const struct pcapread *r);
 uint64_t pcapread_size(const struct pcapread *r);
 
-/* Unmaps and frees. NULL is fine. */
+/* Unmaps (a file) and frees. NULL is fine. */
 void pcapread_close(struct pcapread *r);
 
 #endif /* PCAPREAD_H */

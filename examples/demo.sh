@@ -177,7 +177,8 @@ echo "           in $host_ns; ingress only, so it records what arrives at the ho
 ip netns exec "$host_ns" "$top/build/flowdb-collector" "${args[@]}" -d "$data" 2>"$tmp/collector.log" &
 collector=$!
 for ((i = 0; i < 100; i++)); do
-	grep -q watching "$tmp/collector.log" && break
+	# -s: the background shell may not have created the log yet.
+	grep -qs watching "$tmp/collector.log" && break
 	kill -0 "$collector" 2>/dev/null || break
 	sleep 0.1
 done

@@ -2,8 +2,10 @@
 -- about: HTTP clients by request rate: requests and their busiest minute (API abuse)
 -- param: since time all      start of the window
 -- param: limit count 20      rows to show
--- A request is a connection's first HTTP request, by the minute it started
--- in; requests a client sends on one kept-alive connection count once.
+-- A request is a connection's first HTTP request, whatever its method, by
+-- the minute it started in; requests a client sends on one kept-alive
+-- connection count once. A response's flow holds its status code, three
+-- digits or nothing; a request's never is either (see http-hosts).
 WITH per_minute AS (
 	SELECT src_addr, first_seen / 60000000 AS minute, count(*) AS requests
 	FROM flows

@@ -44,12 +44,15 @@ OWN_OPTIONS = ("limit", "host")
 
 Flow = namedtuple("Flow", "file first_seen last_seen ifname direction ip_version proto "
                           "src_addr dst_addr src_port dst_port vlan packets bytes tcp_flags "
-                          "end_reason")
+                          "end_reason app_proto app_info encrypted")
+# A policy event: the cleartext query's rows.
+Policy = namedtuple("Policy", "time src_addr dst_addr dst_port detail")
 Stat = namedtuple("Stat", "file time kernel_packets drained_packets lost_packets lost_bytes "
                           "ringbuf_drops malformed")
-# The truth: flow records, collector_stats rows, and {file: [first, last]}
-# over each file's flows, events and collector_stats rows.
-Data = namedtuple("Data", "flows stats ranges")
+# The truth: flow records, collector_stats rows, policy events, and
+# {file: [first, last]} over each file's flows, events and collector_stats
+# rows.
+Data = namedtuple("Data", "flows stats policies ranges")
 STATS_LINE = re.compile(r"^stats: (\d+) of (\d+) files read, (\d+) rows scanned$")
 
 
@@ -64,13 +67,17 @@ def read_csv(path, kind, text_fields):
                        for name, v in zip(kind._fields, row))) for row in reader]
 
 
-def read_event_ranges(path):
-    """Returns {file: [min time, max time]} over the events of a truth CSV."""
-    ranges = {}
+def read_events(path):
+    """Returns {file: [min time, max time]} over the events of a truth CSV,
+    and its policy events."""
+    ranges, policies = {}, []
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
             widen(ranges, row["file"], int(row["time"]), int(row["time"]))
-    return ranges
+            if row["kind"] == "policy":
+                policies.append(Policy(int(row["time"]), row["src_addr"], row["dst_addr"],
+                                       int(row["dst_port"]), row["detail"]))
+    return ranges, policies
 
 
 def widen(ranges, file, lo, hi):
@@ -320,6 +327,113 @@ def q_summary(data, since, until, p):
     return [((), row)], None
 
 
+# What the collector writes to app_info (collector/inspect.h), and what the
+# queries take from it. A TLS server's ServerHello: a version, a space, the
+# rest; a client's server name never has a space (written \x20), so never
+# this shape. An HTTP response: three digits, or nothing when cut; a
+# request: its method, a space, host and path, and in files of earlier
+# collectors host and path alone; a first word of capitals alone is a method.
+SERVER_HELLO = re.compile(r"(TLS1\.[0-3]|SSL3\.0|0x[0-9a-f]{4}) ")
+HTTP_RESPONSE = re.compile(r"[0-9]{3}|")
+HTTP_METHOD = re.compile(r"[A-Z]+")
+DNS_PORTS = (53, 5353, 5355)
+
+
+def http_requests(data, since, until):
+    """The flows in the window that hold an HTTP request."""
+    return [f for f in windowed(data, since, until)
+            if f.app_proto == "http" and not HTTP_RESPONSE.fullmatch(f.app_info)]
+
+
+def http_split(info):
+    """(method, host and path) of a request's app_info; method None for a
+    request of an earlier collector."""
+    word = info.split(" ", 1)[0]
+    if HTTP_METHOD.fullmatch(word):
+        return word, info[len(word) + 1:]
+    return None, info
+
+
+def group_names(flows, key, count):
+    """Groups flows by key(flow): count (the column named so), clients,
+    bytes, first_seen, last_seen."""
+    groups, clients = {}, {}
+    for f in flows:
+        k = key(f)
+        g = groups.setdefault(k, {count: 0, "clients": 0, "bytes": 0,
+                                  "first_seen": f.first_seen, "last_seen": f.last_seen})
+        clients.setdefault(k, set()).add(f.src_addr)
+        g[count] += 1
+        g["bytes"] += f.bytes
+        g["first_seen"] = min(g["first_seen"], f.first_seen)
+        g["last_seen"] = max(g["last_seen"], f.last_seen)
+    for k, g in groups.items():
+        g["clients"] = len(clients[k])
+    return groups
+
+
+def q_tls_names(data, since, until, p):
+    """TLS server names of ClientHellos, by flows."""
+    flows = [f for f in windowed(data, since, until)
+             if f.app_proto == "tls" and f.app_info and not SERVER_HELLO.match(f.app_info)]
+    groups = {k: {"server_name": k, **g}
+              for k, g in group_names(flows, lambda f: f.app_info, "flows").items()}
+    return ranked(groups, lambda k, r: (-r["flows"], k)), p.get("limit", 20)
+
+
+def q_http_hosts(data, since, until, p):
+    """HTTP requests by method (None for an earlier collector's) and host and path."""
+    groups = {}
+    for (method, request), g in group_names(http_requests(data, since, until),
+                                            lambda f: http_split(f.app_info),
+                                            "flows").items():
+        groups[(method, request)] = {"method": method, "request": request, **g}
+    # SQLite sorts NULL before any text.
+    return ranked(groups, lambda k, r: (-r["flows"], k[0] is not None, k[0] or "", k[1])), \
+        p.get("limit", 20)
+
+
+def q_dns_names(data, since, until, p):
+    """Names asked on the flows to a name server's port, by queries."""
+    groups, servers = {}, {}
+    for f in windowed(data, since, until):
+        if f.app_proto != "dns" or f.dst_port not in DNS_PORTS:
+            continue
+        g = groups.setdefault(f.app_info, {"name": f.app_info, "queries": 0, "clients": set(),
+                                           "servers": 0, "first_seen": f.first_seen,
+                                           "last_seen": f.last_seen})
+        servers.setdefault(f.app_info, set()).add(f.dst_addr)
+        g["queries"] += 1
+        g["clients"].add(f.src_addr)
+        g["first_seen"] = min(g["first_seen"], f.first_seen)
+        g["last_seen"] = max(g["last_seen"], f.last_seen)
+    for k, g in groups.items():
+        g["clients"], g["servers"] = len(g["clients"]), len(servers[k])
+    return ranked(groups, lambda k, r: (-r["queries"], k)), p.get("limit", 20)
+
+
+def q_cleartext(data, since, until, p):
+    """Policy events in the window, in time order."""
+    rows = [e for e in data.policies
+            if (since is None or e.time >= since) and (until is None or e.time <= until)]
+    return sorted(((e[:4], e._asdict()) for e in rows), key=lambda kr: kr[0]), \
+        p.get("limit", 50)
+
+
+def q_request_rate(data, since, until, p):
+    """HTTP clients by their busiest minute of requests (connections' first)."""
+    minutes = {}
+    for f in http_requests(data, since, until):
+        m = minutes.setdefault(f.src_addr, {})
+        m[f.first_seen // MINUTE] = m.get(f.first_seen // MINUTE, 0) + 1
+    groups = {src: {"client": src, "requests": sum(m.values()), "peak_per_minute": max(m.values()),
+                    "active_minutes": len(m), "first_time": min(m) * MINUTE,
+                    "last_time": max(m) * MINUTE}
+              for src, m in minutes.items()}
+    return ranked(groups, lambda k, r: (-r["peak_per_minute"], -r["requests"], k)), \
+        p.get("limit", 20)
+
+
 QUERIES = {
     "summary": (q_summary, "flows packets bytes sources destinations lost_packets "
                            "event_drops"),
@@ -336,6 +450,12 @@ QUERIES = {
     "new-peers": (q_new_peers, "src_addr dst_addr first_seen flows bytes"),
     "loss": (q_loss, "time flushes kernel_packets stored_packets lost_packets lost_bytes "
                      "event_drops malformed failed_writes"),
+    "tls-names": (q_tls_names, "server_name flows clients bytes first_seen last_seen"),
+    "http-hosts": (q_http_hosts, "method request flows clients bytes first_seen last_seen"),
+    "dns-names": (q_dns_names, "name queries clients servers first_seen last_seen"),
+    "cleartext": (q_cleartext, "time src_addr dst_addr dst_port detail"),
+    "request-rate": (q_request_rate, "client requests peak_per_minute active_minutes "
+                                     "first_time last_time"),
 }
 # Parameters that are durations; the others are counts, addresses or words.
 DURATIONS = (("traffic", "bucket"), ("long-flows", "min"), ("loss", "bucket"))
@@ -576,6 +696,15 @@ def cases(data):
         ("new-peers", *edge, {}, False),
         ("loss", *whole, {"bucket": 6 * HOUR}, True),
         ("loss", *edge, {"bucket": HOUR}, True),
+        ("tls-names", *whole, {"limit": 100}, True),
+        ("tls-names", *edge, {}, True),
+        ("http-hosts", *whole, {"limit": 100}, True),
+        ("http-hosts", *edge, {"limit": 5}, True),
+        ("dns-names", *whole, {"limit": 100}, True),
+        ("cleartext", *whole, {"limit": 100000}, True),
+        ("cleartext", *edge, {}, True),
+        ("request-rate", *whole, {"limit": 1000}, True),
+        ("request-rate", *edge, {}, True),
     ]
     return runs, few
 
@@ -584,10 +713,11 @@ def load(args):
     """The truth flowgen wrote (args.flows, args.events, args.stats), checked
     against the files in args.dir."""
     flows = read_csv(args.flows, Flow, ("file", "ifname", "direction", "src_addr",
-                                        "dst_addr", "end_reason"))
+                                        "dst_addr", "end_reason", "app_proto", "app_info",
+                                        "encrypted"))
     stats = read_csv(args.stats, Stat, ("file",))
     # A file's time range: its flows, events and collector_stats rows.
-    ranges = read_event_ranges(args.events)
+    ranges, policies = read_events(args.events)
     for f in flows:
         widen(ranges, f.file, f.first_seen, f.last_seen)
     for s in stats:
@@ -596,7 +726,7 @@ def load(args):
     if on_disk != sorted(ranges):
         sys.exit(f"canned_ref: {args.dir} holds {len(on_disk)} flow files, the truth "
                  f"{len(ranges)}")
-    return Data(flows, stats, ranges)
+    return Data(flows, stats, policies, ranges)
 
 
 def main():

@@ -35,7 +35,8 @@ tmp_before=$(demo_tmp_dirs)
 demo_procs() {
 	local f args
 	for f in /proc/[0-9]*/cmdline; do
-		mapfile -d '' -t args <"$f" 2>/dev/null || continue
+		# Errors first: a process may be gone before its cmdline is opened.
+		mapfile -d '' -t args 2>/dev/null <"$f" || continue
 		case " ${args[*]} " in
 		*" $data "* | */tmp/flowdb-demo.*) echo "${f//[^0-9]/}: ${args[*]}" ;;
 		esac

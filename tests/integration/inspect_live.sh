@@ -3,8 +3,8 @@
 #  - curl over TLS with SNI example.test to openssl s_server: a flow with
 #    app_proto tls, app_info example.test, encrypted 1, and the server's
 #    answer as tls with its version and cipher (egress);
-#  - curl to a plain HTTP server for /api/v1/items: http, app_info the host
-#    and that path, encrypted 0; with -u user:pass a policy event for the
+#  - curl to a plain HTTP server for /api/v1/items: http, app_info the
+#    method, the host and that path, encrypted 0; with -u user:pass a policy event for the
 #    Authorization header;
 #  - plain HTTP to port 443: a policy event naming the port.
 set -euo pipefail
@@ -61,15 +61,15 @@ got=$(q "SELECT DISTINCT app_proto, encrypted FROM flows WHERE direction = 'out'
 # The readiness probes' connections carry no data: no PSH.
 got=$(q "SELECT app_proto, app_info, encrypted FROM flows WHERE direction = 'in'
 	AND dst_port = 80 AND tcp_flags & 8 ORDER BY first_seen")
-want="http,$ADDR/api/v1/items,0
-http,$ADDR/api/v1/items,0"
+want="http,GET $ADDR/api/v1/items,0
+http,GET $ADDR/api/v1/items,0"
 [ "$got" = "$want" ] || fail "the HTTP flows: '$got'"
 got=$(q "SELECT app_proto, app_info, encrypted FROM flows WHERE direction = 'in'
 	AND dst_port = 443 AND app_proto = 'http'")
-[ "$got" = "http,$ADDR:443/,0" ] || fail "plain HTTP to port 443: '$got'"
+[ "$got" = "http,GET $ADDR:443/,0" ] || fail "plain HTTP to port 443: '$got'"
 got=$(q "SELECT dst_port, detail FROM events WHERE kind = 'policy' ORDER BY time")
 want="80,cleartext HTTP request with an Authorization header (Basic) to $ADDR/api/v1/items
-443,cleartext http to port 443 (expects encryption): $ADDR:443/"
+443,cleartext http to port 443 (expects encryption): GET $ADDR:443/"
 [ "$got" = "$want" ] || fail "policy events: '$got'"
 q "SELECT payload_events FROM collector_stats" | grep -qv '^0$' || fail "no payload events counted"
 echo "PASS: TLS with SNI, HTTP with its path, and both policy breaches recorded from real clients"

@@ -107,8 +107,10 @@ def agrees(proto, name, info):
     if proto == "tls":
         return info in (name, "")
     if proto == "http":
-        # host then path; the path alone when the Host header was cut off.
-        return info.startswith(name + "/") or info.startswith("/") or not name
+        # The method, then host and path (a CONNECT's authority, OPTIONS's
+        # "*"); the path alone when the Host header was cut off.
+        target = info.split(" ", 1)[1] if " " in info else ""
+        return target == name or target.startswith((name + "/", name + "*", "/")) or not name
     return info == name
 
 

@@ -33,6 +33,8 @@
 #define EPHEMERAL_N 28232
 #define SCAN_PORT_LO 41000
 #define SCAN_PORT_N 1000
+/* Mixed into the seed for the findings' stream: "app_info". */
+#define APP_SEED 0x6170705f696e666fULL
 
 struct gen_opts {
 	const char *dir, *host;
@@ -83,6 +85,14 @@ struct event_row {
 	const char *ifname;
 };
 
+/* A policy event (kind policy) of a record's flow, with why. */
+struct policy_row {
+	struct flow_key key;
+	uint64_t time_us;
+	const char *ifname;
+	char *detail; /* allocated */
+};
+
 /* Which of the collector's loss and error counters are nonzero in an hour. */
 struct hour_health {
 	bool lossy, ringbuf_drops, malformed;
@@ -91,6 +101,9 @@ struct hour_health {
 struct gen {
 	const struct gen_opts *o;
 	uint64_t rng;
+	/* Inspection findings draw from a stream of their own, so that they
+	 * change nothing else the seed gives. */
+	uint64_t app_rng;
 	struct store *store;
 	FILE *flows_csv, *events_csv, *stats_csv;
 	struct host clients[CLIENTS], late_clients[LATE_CLIENTS], servers[SERVERS];
@@ -101,6 +114,8 @@ struct gen {
 	size_t n_rows, cap_rows;
 	struct event_row events[MAX_EVENTS];
 	size_t n_events;
+	struct policy_row *policies;
+	size_t n_policies, cap_policies;
 	uint64_t total_flows, total_events;
 	uint64_t seq; /* rows made so far */
 };
@@ -112,14 +127,20 @@ static const char *const event_kinds[] = {
 };
 
 /* splitmix64: every seed, 0 included, gives a full-period stream that is the
- * same on every platform. Returns the next 64 random bits. */
-static uint64_t rnd(struct gen *g)
+ * same on every platform. Returns the next 64 random bits of *state. */
+static uint64_t splitmix(uint64_t *state)
 {
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+/* Returns the next 64 random bits of the main stream. */
+static uint64_t rnd(struct gen *g)
+{
+	return splitmix(&g->rng);
 }
 
 /* Returns a random number in [0, n) for n > 0; the modulo bias is far below
@@ -157,7 +178,8 @@ static void usage(FILE *out)
 		"2026-11-22T00:00Z) into DIR with the collector's store, deterministically from\n"
 		"the seed: R ordinary flow records per file (default 40; flushed in batches of\n"
 		"at most %d), plus in some hours a port scan, a host sweep and records of\n"
-		"flows lasting several hours, and 1 or 2 TCP events per hour. The truth CSVs\n"
+		"flows lasting several hours, and 1 or 2 TCP events per hour; inspection\n"
+		"findings (odd names included) and the policy events they raise. The truth CSVs\n"
 		"list every flow record, event and collector_stats row with the file it went\n"
 		"to. Progress goes to stderr unless -q.\n",
 		BATCH_ROWS);
@@ -452,6 +474,151 @@ static void set_times(struct flow_record *r, uint64_t hour_us, uint64_t last_us,
 	r->last_seen_us = last_us;
 }
 
+/*
+ * What inspection finds, as the collector writes app_info (collector/inspect.h), for the
+ * canned queries that read it: besides plain names, names of every odd kind that they must
+ * keep whole and apart -- a space (written \x20 in a TLS or HTTP host name, as it is in a DNS
+ * name), quotes, slashes, commas, SQL and GLOB wildcards, escaped UTF-8, a name that looks
+ * like the other side's message -- and, marked, what earlier collectors wrote: a TLS name
+ * with a raw space, HTTP requests without their method. Earlier entries come up more often.
+ */
+static const char *const tls_client_infos[] = {
+	"www.example.test",	"api.example.test",
+	"cdn.example.test",	"",
+	"a\\x20b.example.test", "TLS1.3\\x20TLS_AES_128_GCM_SHA256",
+	"quote\"s.test",	"it's.test",
+	"slash/name.test",	"comma,name.test",
+	"glob*[x]?.test",	"percent%_under.test",
+	"caf\\xc3\\xa9.test",	"x",
+	"old name.test", /* earlier collectors: a raw space */
+};
+static const char *const tls_server_infos[] = {
+	"TLS1.3 TLS_AES_128_GCM_SHA256",
+	"TLS1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+	"TLS1.3 TLS_AES_256_GCM_SHA384 HRR",
+	"",
+	"0x7f1c 0x1301",
+	"SSL3.0 0x000a",
+};
+static const char *const http_requests[] = {
+	"GET example.test/index.html",
+	"GET example.test/api/v1/items",
+	"POST api.example.test/v1/login",
+	"CONNECT proxy.example.test:443",
+	"OPTIONS example.test*",
+	"PATCH api.example.test/v1/items",
+	"TRACE example.test/",
+	"PROPFIND dav.example.test/files",
+	"CONNECT 200",
+	"GET",
+	"HEAD /no-host",
+	"GET a\\x20b/x",
+	"GET q\"uote's.test/p,1",
+	"GET caf\\xc3\\xa9.test/\\xe2\\x82\\xac",
+	"example.test/index.html", /* earlier collectors: no method */
+	"LEGACY.TEST/x",
+};
+static const char *const http_responses[] = { "200", "404", "301", "" };
+static const char *const dns_names[] = {
+	"www.example.test",	      "example.test",	"_ipp._tcp.local", ".",
+	"My Printer._ipp._tcp.local", "quo\"te's.test", "a\\x2eb.test",	   "caf\\xc3\\xa9.test",
+	"comma,slash/.test",
+};
+static const char *const ssh_banners[] = { "SSH-2.0-OpenSSH_9.2p1 Debian-2", "SSH-2.0-dropbear" };
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Returns an entry of a table of n from the findings' stream: half the time any, else earlier
+ * ones more often, so that each comes up and counts rarely tie. */
+static const char *pick_info(struct gen *g, const char *const *table, size_t n)
+{
+	uint64_t i = splitmix(&g->app_rng) % n;
+
+	if (splitmix(&g->app_rng) % 2)
+		i = i * (splitmix(&g->app_rng) % n) / n;
+	return table[i];
+}
+
+/* Appends a policy event of r's flow, detail made from fmt and what. Returns 0 or -ENOMEM. */
+static int push_policy(struct gen *g, const struct flow_record *r, const char *ifname,
+		       const char *fmt, const char *what)
+{
+	struct policy_row *p;
+	char *detail;
+	size_t cap;
+
+	if (g->n_policies == g->cap_policies) {
+		cap = g->cap_policies ? g->cap_policies * 2 : 64;
+		p = realloc(g->policies, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		g->policies = p;
+		g->cap_policies = cap;
+	}
+	if (asprintf(&detail, fmt, what) < 0)
+		return -ENOMEM;
+	g->policies[g->n_policies++] = (struct policy_row){
+		.key = r->key, .time_us = r->first_seen_us, .ifname = ifname, .detail = detail
+	};
+	return 0;
+}
+
+/* Sets what inspection found in a record of a client's flow to svc (and in its server's
+ * reply, when back is not NULL), with the policy events the collector would write: HTTP
+ * to port 443, and now and then an Authorization header. Returns 0 or -ENOMEM. */
+static int set_apps(struct gen *g, const struct service *svc, struct flow_record *r,
+		    struct flow_record *back, const char *ifname)
+{
+	const char *client = NULL, *server = NULL, *request;
+	uint8_t app = FLOW_APP_NONE;
+	int encrypted = 1;
+
+	if (svc->proto == 6 && svc->port == 443 && splitmix(&g->app_rng) % 20) {
+		app = FLOW_APP_TLS;
+		client = pick_info(g, tls_client_infos, COUNT(tls_client_infos));
+		server = pick_info(g, tls_server_infos, COUNT(tls_server_infos));
+	} else if (svc->proto == 6 && (svc->port == 80 || svc->port == 8080 || svc->port == 443)) {
+		app = FLOW_APP_HTTP;
+		encrypted = 0;
+		client = pick_info(g, http_requests, COUNT(http_requests));
+		server = pick_info(g, http_responses, COUNT(http_responses));
+	} else if (svc->proto == 17 && svc->port == 53) {
+		app = FLOW_APP_DNS;
+		encrypted = 0;
+		client = server = pick_info(g, dns_names, COUNT(dns_names));
+	} else if (svc->proto == 6 && svc->port == 22) {
+		app = FLOW_APP_SSH;
+		client = pick_info(g, ssh_banners, COUNT(ssh_banners));
+		server = pick_info(g, ssh_banners, COUNT(ssh_banners));
+	} else if (svc->proto == 17 && svc->port == 443) {
+		app = FLOW_APP_QUIC;
+		client = server = "version 0x00000001";
+	}
+	if (app == FLOW_APP_NONE)
+		return 0;
+	r->app_proto = app;
+	r->app_info = (char *)client;
+	r->encrypted = (int8_t)encrypted;
+	if (back) {
+		back->app_proto = app;
+		back->app_info = (char *)server;
+		back->encrypted = (int8_t)encrypted;
+	}
+	if (app != FLOW_APP_HTTP)
+		return 0;
+	/* The request's host and path: what follows its method, the whole of an old one. */
+	request = strchr(client, ' ') ? strchr(client, ' ') + 1 : client;
+	if (svc->port == 443)
+		return push_policy(g, r, ifname,
+				   "cleartext http to port 443 (expects encryption): %s", client);
+	if (!(splitmix(&g->app_rng) % 8))
+		return push_policy(
+			g, r, ifname,
+			"cleartext HTTP request with an Authorization header (Basic) to %s",
+			request);
+	return 0;
+}
+
 /* Adds one ordinary flow that ends in [lo, hi] of the hour starting at
  * hour_us, and its reply flow when there is one and room (max > 1). Returns
  * the number of records added (1 or 2), or -ENOMEM. */
@@ -469,6 +636,7 @@ static int gen_ordinary(struct gen *g, uint64_t hour_us, uint64_t lo, uint64_t h
 	unsigned int reply_pct = 0, outcome = below(g, 100);
 	struct flow_record *r, *back;
 	struct flow_key k;
+	bool payload;
 
 	if (proto == 1) {
 		/* Echo request; the reply's "port" is echo reply's type. */
@@ -508,8 +676,13 @@ static int gen_ordinary(struct gen *g, uint64_t hour_us, uint64_t lo, uint64_t h
 		size += 20;
 	}
 	r->bytes = r->packets * size;
-	if (max < 2 || below(g, 100) >= reply_pct)
+	/* Resets and failed attempts carry no payload to inspect. */
+	payload = proto != 6 || (r->tcp_flags & FLOW_TCP_PSH);
+	if (max < 2 || below(g, 100) >= reply_pct) {
+		if (payload && set_apps(g, svc, r, NULL, ifname))
+			return -ENOMEM;
 		return 1;
+	}
 
 	k = key_reversed(&k);
 	k.src_port = reply_sport;
@@ -525,6 +698,8 @@ static int gen_ordinary(struct gen *g, uint64_t hour_us, uint64_t lo, uint64_t h
 	back->bytes = back->packets * (size + below(g, 1500 - size + 1));
 	back->tcp_flags = reply_flags;
 	back->end_reason = r->end_reason;
+	if (payload && set_apps(g, svc, r, back, ifname))
+		return -ENOMEM;
 	return 2;
 }
 
@@ -746,6 +921,18 @@ static void write_key(FILE *out, const struct flow_key *k, const char *ifname)
 		k->src_port, k->dst_port, k->vlan);
 }
 
+/* Writes s to out as one CSV field (RFC 4180): quoted, its quotes doubled. */
+static void write_field(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
 /* Appends what the flush that went to file wrote to the truth CSVs that
  * were asked for. Write errors show at fclose(). */
 static void write_truth(struct gen *g, const char *file, const struct store_stats *st)
@@ -754,13 +941,21 @@ static void write_truth(struct gen *g, const char *file, const struct store_stat
 
 	for (i = 0; g->flows_csv && i < g->n_rows; i++) {
 		const struct flow_record *r = &g->rows[i].r;
+		const char *app = flow_app_name(r->app_proto);
 
 		fprintf(g->flows_csv, "%s,%llu,%llu,", file, (unsigned long long)r->first_seen_us,
 			(unsigned long long)r->last_seen_us);
 		write_key(g->flows_csv, &r->key, g->rows[i].ifname);
-		fprintf(g->flows_csv, ",%llu,%llu,%u,%s\n", (unsigned long long)r->packets,
+		fprintf(g->flows_csv, ",%llu,%llu,%u,%s,%s,", (unsigned long long)r->packets,
 			(unsigned long long)r->bytes, r->tcp_flags,
-			flow_end_reason_name(r->end_reason));
+			flow_end_reason_name(r->end_reason), app ? app : "");
+		/* Empty fields where the columns are NULL: no finding. */
+		if (app)
+			write_field(g->flows_csv, r->app_info);
+		fputc(',', g->flows_csv);
+		if (app)
+			fprintf(g->flows_csv, "%d", r->encrypted);
+		fputc('\n', g->flows_csv);
 	}
 	for (i = 0; g->events_csv && i < g->n_events; i++) {
 		const struct event_row *ev = &g->events[i];
@@ -768,7 +963,16 @@ static void write_truth(struct gen *g, const char *file, const struct store_stat
 		fprintf(g->events_csv, "%s,%llu,%s,", file, (unsigned long long)ev->time_us,
 			event_kinds[ev->e.kind]);
 		write_key(g->events_csv, &ev->e.key, ev->ifname);
-		fprintf(g->events_csv, ",%u\n", ev->e.tcp_flags);
+		fprintf(g->events_csv, ",%u,\n", ev->e.tcp_flags);
+	}
+	for (i = 0; g->events_csv && i < g->n_policies; i++) {
+		const struct policy_row *p = &g->policies[i];
+
+		fprintf(g->events_csv, "%s,%llu,policy,", file, (unsigned long long)p->time_us);
+		write_key(g->events_csv, &p->key, p->ifname);
+		fputs(",0,", g->events_csv);
+		write_field(g->events_csv, p->detail);
+		fputc('\n', g->events_csv);
 	}
 	if (g->stats_csv)
 		fprintf(g->stats_csv, "%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n", file,
@@ -777,6 +981,13 @@ static void write_truth(struct gen *g, const char *file, const struct store_stat
 			(unsigned long long)(st->kernel_packets - st->drained_packets),
 			(unsigned long long)(st->kernel_bytes - st->drained_bytes),
 			(unsigned long long)st->ringbuf_drops, (unsigned long long)st->malformed);
+}
+
+/* Frees the policy events of the batch and empties it. */
+static void free_policies(struct gen *g)
+{
+	while (g->n_policies)
+		free(g->policies[--g->n_policies].detail);
 }
 
 /* Hands the pending rows (in the order they ended) and events to the store
@@ -803,12 +1014,15 @@ static int flush_batch(struct gen *g, uint64_t time_us, const struct hour_health
 	for (i = 0; !err && i < g->n_events; i++)
 		err = store_add_event(g->store, &g->events[i].e, g->events[i].time_us,
 				      g->events[i].ifname);
+	for (i = 0; !err && i < g->n_policies; i++)
+		err = store_add_policy(g->store, &g->policies[i].key, g->policies[i].time_us,
+				       g->policies[i].ifname, g->policies[i].detail);
 	lost = hh->lossy ? 1 + below(g, 40) : 0;
 	st.kernel_packets = st.drained_packets + lost;
 	st.kernel_bytes = st.drained_bytes + lost * (60 + below(g, 1400));
 	st.non_ip = below(g, 4);
 	st.malformed = hh->malformed ? 1 + below(g, 5) : 0;
-	st.events = g->n_events;
+	st.events = g->n_events + g->n_policies;
 	st.ringbuf_drops = hh->ringbuf_drops ? 1 + below(g, 3) : 0;
 	st.active_flows = below(g, 1000);
 	st.flush_duration_us = 200 + below(g, 2000);
@@ -822,9 +1036,10 @@ static int flush_batch(struct gen *g, uint64_t time_us, const struct hour_health
 	file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	write_truth(g, file, &st);
 	g->total_flows += g->n_rows;
-	g->total_events += g->n_events;
+	g->total_events += g->n_events + g->n_policies;
 	g->n_rows = 0;
 	g->n_events = 0;
+	free_policies(g);
 	return 0;
 }
 
@@ -927,10 +1142,11 @@ static int generate(struct gen *g)
 	if (check_dir(o->dir) ||
 	    open_csv(&g->flows_csv, o->truth_flows,
 		     "file,first_seen,last_seen,ifname,direction,ip_version,proto,src_addr,"
-		     "dst_addr,src_port,dst_port,vlan,packets,bytes,tcp_flags,end_reason") ||
+		     "dst_addr,src_port,dst_port,vlan,packets,bytes,tcp_flags,end_reason,"
+		     "app_proto,app_info,encrypted") ||
 	    open_csv(&g->events_csv, o->truth_events,
 		     "file,time,kind,ifname,direction,ip_version,proto,src_addr,dst_addr,"
-		     "src_port,dst_port,vlan,tcp_flags") ||
+		     "src_port,dst_port,vlan,tcp_flags,detail") ||
 	    open_csv(&g->stats_csv, o->truth_stats,
 		     "file,time,kernel_packets,drained_packets,lost_packets,lost_bytes,"
 		     "ringbuf_drops,malformed"))
@@ -975,8 +1191,11 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 1 : 0;
 	g.rng = o.seed;
+	g.app_rng = o.seed ^ APP_SEED;
 	pools_init(&g);
 	rc = generate(&g);
 	free(g.rows);
+	free_policies(&g);
+	free(g.policies);
 	return rc ? 1 : 0;
 }

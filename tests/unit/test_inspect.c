@@ -307,10 +307,10 @@ static const struct fixture fixtures[] = {
 	  tls12_client_hello },
 	{ "tls12_server_hello.bin", TCP, 8443, CLIENT_PORT, INSPECT_TLS, 1,
 	  "TLS1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", tls12_server_hello },
-	{ "http_request.bin", TCP, CLIENT_PORT, 80, INSPECT_HTTP, 0, "example.test/api/v1/items",
-	  http_request },
+	{ "http_request.bin", TCP, CLIENT_PORT, 80, INSPECT_HTTP, 0,
+	  "GET example.test/api/v1/items", http_request },
 	{ "http_request_auth.bin", TCP, CLIENT_PORT, 80, INSPECT_HTTP, 0,
-	  "example.test/api/v1/items", http_request_auth },
+	  "GET example.test/api/v1/items", http_request_auth },
 	{ "http_response.bin", TCP, 80, CLIENT_PORT, INSPECT_HTTP, 0, "200", http_response },
 	{ "dns_query.bin", UDP, CLIENT_PORT, 53, INSPECT_DNS, 0, "www.example.test", dns_query },
 	{ "dns_response.bin", UDP, 53, CLIENT_PORT, INSPECT_DNS, 0, "www.example.test",
@@ -413,7 +413,7 @@ static void check_num_cut(const char *file, size_t cut, const char *what, uint64
 static void check_info_derived(const char *file, size_t cut, const struct inspect_result *c,
 			       const struct inspect_result *w)
 {
-	char want[INSPECT_NAME_SIZE + INSPECT_PATH_SIZE];
+	char want[INSPECT_METHOD_SIZE + INSPECT_NAME_SIZE + INSPECT_PATH_SIZE];
 
 	switch (c->proto) {
 	case INSPECT_TLS:
@@ -426,7 +426,9 @@ static void check_info_derived(const char *file, size_t cut, const struct inspec
 		if (c->http.response)
 			snprintf(want, sizeof(want), "%s", c->http.status ? w->info : "");
 		else
-			snprintf(want, sizeof(want), "%s%s", c->http.host, c->http.path);
+			snprintf(want, sizeof(want), "%s%s%s%s", c->http.method,
+				 c->http.host[0] || c->http.path[0] ? " " : "", c->http.host,
+				 c->http.path);
 		break;
 	case INSPECT_DNS:
 		snprintf(want, sizeof(want), "%s", c->dns.qname);
@@ -603,7 +605,7 @@ static void test_ports(void **state)
 
 	buf = load("http_request.bin", &len);
 	assert_int_equal(run(buf, len, TCP, CLIENT_PORT, 443, &r), INSPECT_HTTP);
-	assert_string_equal(r.info, "example.test/api/v1/items");
+	assert_string_equal(r.info, "GET example.test/api/v1/items");
 	assert_int_equal(run(buf, len, UDP, CLIENT_PORT, 80, &r), INSPECT_NONE);
 	assert_int_equal(run(buf, len, 1, 0, 0, &r), INSPECT_NONE);
 	free(buf);
@@ -696,6 +698,9 @@ static void test_tls_malformed(void **state)
 	/* server_name "a\x01\\" */
 	static const uint8_t sni_a[] = { 0x00, 0x00, 0x00, 0x08, 0x00, 0x06,
 					 0x00, 0x00, 0x03, 0x61, 0x01, 0x5c };
+	/* server_name "TLS1.3 x" */
+	static const uint8_t sni_space[] = { 0x00, 0x00, 0x00, 0x0d, 0x00, 0x0b, 0x00, 0x00, 0x08,
+					     'T',  'L',	 'S',  '1',  '.',  '3',	 ' ',  'x' };
 	/* server_name "b", ALPN "x" and "yz", ALPN "w" */
 	static const uint8_t sni_b[] = {
 		0x00, 0x00, 0x00, 0x06, 0x00, 0x04, 0x00, 0x00, 0x01, 0x62
@@ -714,6 +719,11 @@ static void test_tls_malformed(void **state)
 	assert_true(r.tls.complete);
 	assert_string_equal(r.tls.sni, "a\\x01\\x5c");
 	assert_string_equal(r.info, "a\\x01\\x5c");
+	/* A space in a name is escaped, so that no name reads like a ServerHello's "TLS1.3 ...". */
+	n = put(ext, 0, sni_space, sizeof(sni_space));
+	n = client_hello(hello, ext, n);
+	assert_int_equal(run(hello, n, TCP, CLIENT_PORT, 443, &r), INSPECT_TLS);
+	assert_string_equal(r.info, "TLS1.3\\x20x");
 	/* Repeated extensions: the first counts (whatever a cut leaves, it is the same). */
 	n = put(ext, 0, sni_b, sizeof(sni_b));
 	n = put(ext, n, alpn, sizeof(alpn));
@@ -825,12 +835,12 @@ static void test_http_malformed(void **state)
 	assert_string_equal(r.http.path, "/x");
 	assert_int_equal(r.http.version, 11);
 	assert_string_equal(r.http.host, "");
-	assert_string_equal(r.info, "/x");
+	assert_string_equal(r.info, "GET /x");
 	assert_int_equal(http("GET /x HTTP/1.1\r\nHost: a.test", &r), INSPECT_HTTP);
 	assert_string_equal(r.http.host, "");
 	assert_int_equal(http("GET /x HTTP/1.1\r\nHost:  a.test \r\n", &r), INSPECT_HTTP);
 	assert_string_equal(r.http.host, "a.test");
-	assert_string_equal(r.info, "a.test/x");
+	assert_string_equal(r.info, "GET a.test/x");
 	/* Bare LF line ends. */
 	assert_int_equal(http("GET /x HTTP/1.0\nhOsT: b.test\n\n", &r), INSPECT_HTTP);
 	assert_string_equal(r.http.host, "b.test");
@@ -876,7 +886,7 @@ static void test_http_malformed(void **state)
 			 INSPECT_HTTP);
 	assert_string_equal(r.http.host, "proxy.test:8080");
 	assert_string_equal(r.http.path, "/a/b");
-	assert_string_equal(r.info, "proxy.test:8080/a/b");
+	assert_string_equal(r.info, "GET proxy.test:8080/a/b");
 	assert_null(memmem(&r, sizeof(r), "pw", 2));
 	assert_null(memmem(&r, sizeof(r), "token", 5));
 	/* The absolute form's authority wins over Host. */
@@ -886,24 +896,43 @@ static void test_http_malformed(void **state)
 	assert_int_equal(http("CONNECT example.test:443 HTTP/1.1\r\n\r\n", &r), INSPECT_HTTP);
 	assert_string_equal(r.http.host, "example.test:443");
 	assert_string_equal(r.http.path, "");
-	assert_string_equal(r.info, "example.test:443");
+	assert_string_equal(r.info, "CONNECT example.test:443");
 	assert_int_equal(http("OPTIONS * HTTP/1.1\r\n\r\n", &r), INSPECT_HTTP);
 	assert_string_equal(r.http.path, "*");
+	assert_string_equal(r.info, "OPTIONS *");
 	assert_int_equal(http("OPTIONS *x HTTP/1.1\r\n\r\n", &r), INSPECT_NONE);
 
-	/* info cut to fit: a 250-character host, then as much of the path as fits. */
+	/* Every method is a request, and a request's info never reads like a response's: the
+	 * method comes first, even when nothing else is known. */
+	assert_int_equal(http("PATCH /p HTTP/1.1\r\nHost: h\r\n\r\n", &r), INSPECT_HTTP);
+	assert_string_equal(r.info, "PATCH h/p");
+	assert_int_equal(http("TRACE / HTTP/1.1\r\n\r\n", &r), INSPECT_HTTP);
+	assert_string_equal(r.info, "TRACE /");
+	assert_int_equal(http("CONNECT 200 HTTP/1.1\r\n\r\n", &r), INSPECT_HTTP);
+	assert_string_equal(r.info, "CONNECT 200");
+	assert_int_equal(http("GET http://404 HTTP/1.1\r\n\r\n", &r), INSPECT_HTTP);
+	assert_string_equal(r.info, "GET 404");
+	assert_int_equal(http("GET /abc", &r), INSPECT_HTTP);
+	assert_string_equal(r.info, "GET");
+	/* A space inside a Host is escaped: a name is one word. Quotes and slashes are not. */
+	assert_int_equal(http("GET /x HTTP/1.1\r\nHost: a b\t\"c'/d \r\n\r\n", &r), INSPECT_HTTP);
+	assert_string_equal(r.http.host, "a\\x20b\\x09\"c'/d");
+	assert_string_equal(r.info, "GET a\\x20b\\x09\"c'/d/x");
+
+	/* info cut to fit: the method, a 250-character host, then as much of the path as fits. */
 	p = req + sprintf(req, "GET /abcdefgh HTTP/1.1\r\nHost: ");
 	memset(p, 'h', 250);
 	sprintf(p + 250, "\r\n\r\n");
 	assert_int_equal(http(req, &r), INSPECT_HTTP);
 	assert_int_equal(strlen(r.http.host), 250);
 	assert_int_equal(strlen(r.info), INSPECT_INFO_SIZE - 1);
-	assert_memory_equal(r.info, p, 250);
-	assert_string_equal(r.info + 250, "/abcd");
+	assert_memory_equal(r.info, "GET ", 4);
+	assert_memory_equal(r.info + 4, p, 250);
+	assert_string_equal(r.info + 254, "/");
 	/* ...never splitting an escape: "/\xff" does not fit after 252 characters. */
 	p = req + sprintf(req, "GET /\xff HTTP/1.1\r\nHost: ");
-	memset(p, 'h', 252);
-	sprintf(p + 252, "\r\n\r\n");
+	memset(p, 'h', 248);
+	sprintf(p + 248, "\r\n\r\n");
 	assert_int_equal(http(req, &r), INSPECT_HTTP);
 	assert_string_equal(r.http.path, "/\\xff");
 	assert_int_equal(strlen(r.info), 253);

@@ -47,6 +47,8 @@
 #define CAP_SIZE (1 << 20)
 #define MAX_ENDS 64
 #define MAX_GUARDED 4
+/* Seconds a test waits for an open that must not wait at all. */
+#define FIFO_WAIT_S 5
 
 /* A capture being built: bytes in the chosen byte order, and where each record or block
  * ends (a cut there is clean). */
@@ -901,7 +903,9 @@ static void test_pcapng_packet_errors(void **state)
 static void test_open_errors(void **state)
 {
 	static const char text[] = "flowdb: this is text, not a capture\n";
+	char err[PCAPREAD_ERR_SIZE] = "";
 	struct cap *c = cap_new(false);
+	struct pcapread *r;
 
 	check_open_fails(c, 0, -EINVAL, "not a pcap or pcapng file");
 	put(c, text, strlen(text));
@@ -915,6 +919,41 @@ static void test_open_errors(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 	check_open_fails(NULL, 0, -EISDIR, "Is a directory");
 	assert_int_equal(rmdir(path), 0);
+	/* A FIFO without a writer: refused at once, never waited on (the alarm ends a reader
+	 * that would wait). */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(FIFO_WAIT_S);
+	check_open_fails(NULL, 0, -EINVAL, "not a regular file");
+	alarm(0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pcapread_open(&r, "/dev/null", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "not a regular file");
+}
+
+/* A capture in memory reads as the same file does, maps nothing, and leaves the memory alone. */
+static void test_memory(void **state)
+{
+	char err[PCAPREAD_ERR_SIZE] = "";
+	struct pcapread *r = (struct pcapread *)1;
+	int mapped = n_guarded;
+	struct want w[9];
+	struct cap *c;
+
+	c = classic_sample(true, false, w);
+	assert_int_equal(pcapread_open_mem(&r, c->b, c->len, err, sizeof(err)), 0);
+	assert_int_equal(pcapread_size(r), c->len);
+	check_packets(r, w, 4, 0, NULL);
+	pcapread_close(r);
+	free(c);
+	c = pcapng_sample(w);
+	assert_int_equal(pcapread_open_mem(&r, c->b, c->len - 1, err, sizeof(err)), 0);
+	check_packets(r, w, 8, -EINVAL, NULL);
+	pcapread_close(r);
+	assert_int_equal(n_guarded, mapped);
+	assert_int_equal(pcapread_open_mem(&r, c->b, 0, err, sizeof(err)), -EINVAL);
+	assert_null(r);
+	assert_string_equal(err, "not a pcap or pcapng file");
+	free(c);
 }
 
 static void test_cuts(void **state)
@@ -995,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(test_pcapng_option_errors),
 		cmocka_unit_test(test_pcapng_packet_errors),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_cuts),
 		cmocka_unit_test(test_guard_page),
 	};
