@@ -145,10 +145,12 @@ static int resolve(const struct report *r, const char *text, bool is_until, int6
 }
 
 /* Writes the distinct host names of the files in the window, escaped for
- * mode: separated by ", " for people (then "no host" when there is none),
- * by commas as CSV fields or JSON array elements. */
+ * mode (meta strings come from the evidence: never raw to a terminal or a
+ * mail): separated by ", " for people (then "no host" when there is
+ * none), by commas as CSV fields or JSON array elements. */
 static void put_hosts(const struct report *r, enum render_mode mode)
 {
+	const struct render_opts opts = { .mode = mode, .exact = r->sh->render.exact };
 	const struct catalog *c = r->sh->catalog;
 	bool people = mode == RENDER_TABLE || mode == RENDER_HTML;
 	const char *seen[REPORT_HOSTS_MAX];
@@ -172,7 +174,7 @@ static void put_hosts(const struct report *r, enum render_mode mode)
 		seen[n++] = f->host;
 		if (n > 1)
 			fputs(people ? ", " : ",", out);
-		render_string(out, mode, f->host);
+		render_string(out, &opts, f->host);
 	}
 	if (people && !n)
 		fputs("no host", out);

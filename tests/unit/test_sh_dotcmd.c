@@ -173,8 +173,10 @@ static void test_param(void **state)
 	check(fx, ".param list", 0, ":ip              10.0.0.1\n:n               -42\n:s                7\n",
 	      "");
 	check(fx, ".mode csv", 0, "", "");
+	/* The name "@n + 1" is text a spreadsheet would compute: guarded;
+	 * -41 is a number and stays one. */
 	check(fx, "SELECT :ip, typeof($n), @n + 1, typeof(:s)", 0,
-	      ":ip,typeof($n),@n + 1,typeof(:s)\r\n10.0.0.1,integer,-41,text\r\n", "");
+	      ":ip,typeof($n),'@n + 1,typeof(:s)\r\n10.0.0.1,integer,-41,text\r\n", "");
 	check(fx, "SELECT :nope", -EINVAL, "",
 	      "Error: no value for :nope: give it with -p nope=VALUE or .param set nope VALUE\n");
 	check(fx, "SELECT ?", -EINVAL, "",
