@@ -13,6 +13,7 @@
 #include "funcs.h"
 #include "partial.h"
 #include "queries.h"
+#include "safe.h"
 #include "shell.h"
 
 /* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
@@ -31,8 +32,11 @@ void shell_error(struct shell *sh, const char *fmt, ...)
 	va_list ap;
 
 	fputs("Error: ", sh->err);
+	/* Messages carry file names, SQLite's messages (which quote the SQL)
+	 * and values from the evidence: escaped, so they stay one line and
+	 * cannot drive the terminal. */
 	va_start(ap, fmt);
-	vfprintf(sh->err, fmt, ap);
+	safe_vfprintf(sh->err, fmt, ap);
 	va_end(ap);
 	fputc('\n', sh->err);
 	fflush(sh->err);
