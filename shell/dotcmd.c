@@ -392,7 +392,8 @@ static int cmd_chart(struct shell *sh, int argc, char **argv)
 	}
 	if (shell_window_range(sh, shell_now_us(), &from, &to))
 		return -EINVAL;
-	c.bucket_us = bucket ? (int64_t)bucket : chart_bucket(to - from, CHART_TEXT_BARS);
+	/* A file's meta may reach INT64_MIN and INT64_MAX: the span saturates. */
+	c.bucket_us = bucket ? (int64_t)bucket : chart_bucket(fmt_sub_sat(to, from), CHART_TEXT_BARS);
 	err = shell_series(sh, &c, from, to);
 	if (err)
 		return err;

@@ -187,14 +187,15 @@ static void put_hosts(const struct report *r, enum render_mode mode)
 static int section_args(const struct report *r, const struct section *s,
 			char bufs[REPORT_ARGS_MAX][64], char **argv)
 {
+	char time[FMT_BUF_SIZE];
 	int argc = 0;
 
-	snprintf(bufs[argc], sizeof(bufs[argc]), "since=@%" PRId64 ".%06" PRId64,
-		 r->since_us / 1000000, r->since_us % 1000000);
+	snprintf(bufs[argc], sizeof(bufs[argc]), "since=%s",
+		 fmt_epoch(time, sizeof(time), r->since_us));
 	argv[argc] = bufs[argc];
 	argc++;
-	snprintf(bufs[argc], sizeof(bufs[argc]), "until=@%" PRId64 ".%06" PRId64,
-		 r->until_us / 1000000, r->until_us % 1000000);
+	snprintf(bufs[argc], sizeof(bufs[argc]), "until=%s",
+		 fmt_epoch(time, sizeof(time), r->until_us));
 	argv[argc] = bufs[argc];
 	argc++;
 	if (!strcmp(s->query, "traffic"))
@@ -421,8 +422,10 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 		shell_error(sh, "out of memory");
 		return -EINVAL;
 	}
+	/* A file's meta may say INT64_MIN, and --until a time near it: the
+	 * window and its span saturate rather than overflow. */
 	if (resolve(&r, sh->until, true, now_us, &r.until_us) ||
-	    resolve(&r, sh->since, false, r.until_us - span, &r.since_us)) {
+	    resolve(&r, sh->since, false, fmt_sub_sat(r.until_us, span), &r.since_us)) {
 		shell_error(sh, "the report's window does not parse");
 		return -EINVAL;
 	}
@@ -430,7 +433,7 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 		shell_error(sh, "the report's window ends before it starts");
 		return -EINVAL;
 	}
-	r.bucket_us = chart_bucket(r.until_us - r.since_us,
+	r.bucket_us = chart_bucket(fmt_sub_sat(r.until_us, r.since_us),
 				   format == REPORT_TEXT ? TEXT_BARS : HTML_BARS);
 	for (i = 0; i < sh->catalog->n_files; i++)
 		r.files += !sh->catalog->files[i]->error &&

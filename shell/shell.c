@@ -514,7 +514,9 @@ int shell_window_range(struct shell *sh, int64_t now_us, int64_t *from_us, int64
  * precision that fmt_parse_time() reads back exactly. Returns buf. */
 static char *time_arg(char *buf, size_t size, const char *name, int64_t us)
 {
-	snprintf(buf, size, "%s=@%" PRId64 ".%06" PRId64, name, us / 1000000, us % 1000000);
+	char epoch[FMT_BUF_SIZE];
+
+	snprintf(buf, size, "%s=%s", name, fmt_epoch(epoch, sizeof(epoch), us));
 	return buf;
 }
 
