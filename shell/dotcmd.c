@@ -432,7 +432,7 @@ const struct dotcmd dotcmds[] = {
 	{ ".chart", NULL, 0, 2, ".chart [bytes|packets|flows] [BUCKET]",
 	  "traffic over the session window as a bar chart", cmd_chart },
 	{ ".exact", NULL, 1, 1, ".exact on|off",
-	  "csv values byte for byte: no escapes, no formula guard", cmd_exact },
+	  "csv byte for byte: no escapes, no formula guard", cmd_exact },
 	{ ".files", NULL, 0, 0, ".files", "list the flow files: time range, size, host, status",
 	  cmd_files },
 	{ ".headers", NULL, 1, 1, ".headers on|off", "column names in table and csv output",
