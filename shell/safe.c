@@ -12,17 +12,23 @@ struct range {
 	uint32_t first, last;
 };
 
-/* Sorted, for bsearch. Beyond the controls, Unicode's own list of what
- * renders as nothing (DerivedCoreProperties.txt, Default_Ignorable_Code_Point),
- * which holds every bidi control and zero-width character, plus the line
- * and paragraph separators (a line break to some terminals and editors)
- * and the interlinear annotation controls (which hide the text between). */
+/* Sorted, for bsearch. The controls (Cc), Unicode's format characters
+ * (Cf: bidi controls, zero-width characters, tags, marks that change how
+ * their neighbours show), the line and paragraph separators (Zl, Zp: a line
+ * break to some terminals and editors), and every other code point Unicode
+ * says renders as nothing (DerivedCoreProperties.txt,
+ * Default_Ignorable_Code_Point), as of Unicode 15.1. */
 static const struct range hidden[] = {
 	{ 0x0000, 0x001f }, /* C0 controls */
 	{ 0x007f, 0x009f }, /* DEL, C1 controls */
 	{ 0x00ad, 0x00ad }, /* soft hyphen */
 	{ 0x034f, 0x034f }, /* combining grapheme joiner */
+	{ 0x0600, 0x0605 }, /* arabic number signs */
 	{ 0x061c, 0x061c }, /* arabic letter mark */
+	{ 0x06dd, 0x06dd }, /* arabic end of ayah */
+	{ 0x070f, 0x070f }, /* syriac abbreviation mark */
+	{ 0x0890, 0x0891 }, /* arabic pound and piastre marks above */
+	{ 0x08e2, 0x08e2 }, /* arabic disputed end of ayah */
 	{ 0x115f, 0x1160 }, /* hangul fillers */
 	{ 0x17b4, 0x17b5 }, /* khmer inherent vowels */
 	{ 0x180b, 0x180f }, /* mongolian variation selectors, vowel separator */
@@ -33,7 +39,10 @@ static const struct range hidden[] = {
 	{ 0xfe00, 0xfe0f }, /* variation selectors */
 	{ 0xfeff, 0xfeff }, /* zero-width no-break space, byte order mark */
 	{ 0xffa0, 0xffa0 }, /* halfwidth hangul filler */
-	{ 0xfff9, 0xfffb }, /* interlinear annotation controls */
+	{ 0xfff0, 0xfffb }, /* reserved ignorables, interlinear annotation controls */
+	{ 0x110bd, 0x110bd }, /* kaithi number sign */
+	{ 0x110cd, 0x110cd }, /* kaithi number sign above */
+	{ 0x13430, 0x1343f }, /* egyptian hieroglyph format controls */
 	{ 0x1bca0, 0x1bca3 }, /* shorthand format controls */
 	{ 0x1d173, 0x1d17a }, /* musical symbol format controls */
 	{ 0xe0000, 0xe0fff }, /* tags, variation selectors supplement */
@@ -148,17 +157,19 @@ int safe_fputs(FILE *out, const char *s)
 
 int safe_vfprintf(FILE *out, const char *fmt, va_list ap)
 {
+	bool line;
 	char *text;
-	int len, err;
+	int len;
 
 	len = vasprintf(&text, fmt, ap);
 	if (len < 0)
 		return -ENOMEM;
-	err = safe_fwrite(out, text, len && text[len - 1] == '\n' ? (size_t)len - 1 : (size_t)len);
-	if (len && text[len - 1] == '\n')
+	line = len && text[len - 1] == '\n';
+	safe_fwrite(out, text, (size_t)len - line);
+	if (line)
 		fputc('\n', out);
 	free(text);
-	return err || ferror(out) ? -EIO : 0;
+	return ferror(out) ? -EIO : 0;
 }
 
 int safe_fprintf(FILE *out, const char *fmt, ...)

@@ -14,15 +14,13 @@
  * mailed report, a spreadsheet, an HTML page), because it can act rather
  * than show (ESC sequences set the title, clear the screen, forge lines),
  * reorder what shows (bidi controls) or hide (zero-width characters):
- *  - C0 controls (newline and tab included), DEL and C1 controls;
- *  - U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR;
- *  - every Default_Ignorable_Code_Point of Unicode: soft hyphen, U+034F,
- *    U+061C, U+115F-U+1160, U+17B4-U+17B5, U+180B-U+180F, U+200B-U+200F
- *    (zero-width space, joiners, LRM, RLM), U+202A-U+202E (embeddings and
- *    overrides), U+2060-U+206F (word joiner, isolates U+2066-U+2069), U+3164,
- *    U+FE00-U+FE0F, U+FEFF, U+FFA0, U+1BCA0-U+1BCA3, U+1D173-U+1D17A and
- *    U+E0000-U+E0FFF (tags, variation selectors);
- *  - U+FFF9-U+FFFB, the interlinear annotation controls;
+ *  - control characters (Unicode's Cc: C0, DEL, C1), newline and tab too;
+ *  - format characters (Cf): the bidi controls U+061C, U+200E, U+200F,
+ *    U+202A-U+202E and U+2066-U+2069, the zero-width U+200B-U+200D, U+2060
+ *    and U+FEFF, the soft hyphen, tags, and the like;
+ *  - U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR (Zl, Zp);
+ *  - every other code point Unicode says renders as nothing
+ *    (Default_Ignorable_Code_Point: hangul fillers, variation selectors, ...);
  *  - bytes that are not well-formed UTF-8.
  * Each shows as a C-style escape of ASCII letters and digits only:
  * "\n", "\r", "\t", "\xHH" for another control below U+0080 or a byte that
