@@ -288,7 +288,8 @@ int chart_svg(FILE *out, const struct chart *c)
 			struct tm tm;
 
 			if (utc_tm(b->time_us, &tm)) {
-				x_label(text, sizeof(text), &tm, c->bucket_us, tm.tm_yday != last_day);
+				x_label(text, sizeof(text), &tm, c->bucket_us,
+					tm.tm_yday != last_day);
 				last_day = tm.tm_yday;
 			} else {
 				text[0] = '\0';

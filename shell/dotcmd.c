@@ -393,7 +393,8 @@ static int cmd_chart(struct shell *sh, int argc, char **argv)
 	if (shell_window_range(sh, shell_now_us(), &from, &to))
 		return -EINVAL;
 	/* A file's meta may reach INT64_MIN and INT64_MAX: the span saturates. */
-	c.bucket_us = bucket ? (int64_t)bucket : chart_bucket(fmt_sub_sat(to, from), CHART_TEXT_BARS);
+	c.bucket_us = bucket ? (int64_t)bucket :
+			       chart_bucket(fmt_sub_sat(to, from), CHART_TEXT_BARS);
 	err = shell_series(sh, &c, from, to);
 	if (err)
 		return err;
@@ -411,7 +412,8 @@ static int cmd_show(struct shell *sh, int argc, char **argv)
 {
 	fprintf(sh->out, "   mode: %s\nheaders: %s\n  exact: %s\n  timer: %s\n  stats: %s\n",
 		render_mode_name(sh->render.mode), sh->render.headers ? "on" : "off",
-		sh->render.exact ? "on" : "off", sh->timer ? "on" : "off", sh->stats ? "on" : "off");
+		sh->render.exact ? "on" : "off", sh->timer ? "on" : "off",
+		sh->stats ? "on" : "off");
 	/* One line each: what was typed may hold anything. */
 	safe_fprintf(sh->out, " output: %s\n", sh->out_path ? sh->out_path : "stdout");
 	safe_fprintf(sh->out, "  since: %s\n", sh->since ? sh->since : "off");
@@ -431,8 +433,8 @@ static int cmd_quit(struct shell *sh, int argc, char **argv)
 const struct dotcmd dotcmds[] = {
 	{ ".chart", NULL, 0, 2, ".chart [bytes|packets|flows] [BUCKET]",
 	  "traffic over the session window as a bar chart", cmd_chart },
-	{ ".exact", NULL, 1, 1, ".exact on|off",
-	  "csv byte for byte: no escapes, no formula guard", cmd_exact },
+	{ ".exact", NULL, 1, 1, ".exact on|off", "csv byte for byte: no escapes, no formula guard",
+	  cmd_exact },
 	{ ".files", NULL, 0, 0, ".files", "list the flow files: time range, size, host, status",
 	  cmd_files },
 	{ ".headers", NULL, 1, 1, ".headers on|off", "column names in table and csv output",

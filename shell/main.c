@@ -182,10 +182,11 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		case OPT_SINCE:
 		case OPT_UNTIL:
 			if (strcmp(optarg, "all") && fmt_parse_time(optarg, shell_now_us(), &us)) {
-				safe_fprintf(stderr,
-					     "flowdb: bad time for --%s: \"%s\": expected a duration "
-					     "back from now (2h), an ISO 8601 time, @seconds or all\n",
-					     opt == OPT_SINCE ? "since" : "until", optarg);
+				safe_fprintf(
+					stderr,
+					"flowdb: bad time for --%s: \"%s\": expected a duration "
+					"back from now (2h), an ISO 8601 time, @seconds or all\n",
+					opt == OPT_SINCE ? "since" : "until", optarg);
 				return -EINVAL;
 			}
 			*(opt == OPT_SINCE ? &a->since : &a->until) = optarg;
@@ -240,9 +241,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		return -EINVAL;
 	}
 	if (a->report && a->format && report_format_parse(a->format, &a->report_format)) {
-		safe_fprintf(stderr,
-			     "flowdb: bad --format \"%s\" for a report: use text, csv, json or html\n",
-			     a->format);
+		safe_fprintf(
+			stderr,
+			"flowdb: bad --format \"%s\" for a report: use text, csv, json or html\n",
+			a->format);
 		return -EINVAL;
 	}
 	if (!a->report && a->format && render_mode_parse(a->format, &a->mode)) {
@@ -331,8 +333,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (a.output && (err = shell_set_output(sh, a.output))) {
-		safe_fprintf(stderr, "flowdb: cannot write \"%s\": %s\n", a.output,
-			     strerror(-err));
+		safe_fprintf(stderr, "flowdb: cannot write \"%s\": %s\n", a.output, strerror(-err));
 		goto cleanup;
 	}
 	/* Without --query, --param values are for the SQL's :NAME parameters. */

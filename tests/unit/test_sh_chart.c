@@ -236,7 +236,9 @@ static void test_svg(void **state)
  * negative value. */
 static void test_svg_extremes(void **state)
 {
-	struct chart_bar bars[] = { { INT64_MIN, INT64_MAX }, { INT64_MIN + SEC, 0 }, { -SEC, -7 } };
+	struct chart_bar bars[] = { { INT64_MIN, INT64_MAX },
+				    { INT64_MIN + SEC, 0 },
+				    { -SEC, -7 } };
 	struct chart c = { bars, 3, SEC, CHART_COUNT, "flows" };
 	char *buf = NULL;
 	size_t len = 0;
@@ -274,8 +276,8 @@ static struct shell *shell_over(const char *dir, const char *host, int64_t start
 		" 40000, 443, 0, 3, 3000, 2, 'idle', NULL, NULL, NULL), (%lld, %lld, 'eth0', 'in', 4,"
 		" 17, '10.0.0.1', '10.0.0.3', 5353, 53, 0, 1, 100, 0, 'idle', 'dns', 'example.com',"
 		" 0);",
-		host, (long long)start, (long long)end, (long long)(T0 + MIN), (long long)(T0 + 2 * MIN),
-		(long long)(T0 + 12 * MIN), (long long)(T0 + 20 * MIN));
+		host, (long long)start, (long long)end, (long long)(T0 + MIN),
+		(long long)(T0 + 2 * MIN), (long long)(T0 + 12 * MIN), (long long)(T0 + 20 * MIN));
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_free(sql);
 	sqlite3_close(db);
@@ -374,10 +376,14 @@ static void test_chart_command_extremes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bucket),	  cmocka_unit_test(test_fill),
-		cmocka_unit_test(test_text),	  cmocka_unit_test(test_svg),
-		cmocka_unit_test(test_chart_command), cmocka_unit_test(test_fill_extremes),
-		cmocka_unit_test(test_text_extremes), cmocka_unit_test(test_svg_extremes),
+		cmocka_unit_test(test_bucket),
+		cmocka_unit_test(test_fill),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_svg),
+		cmocka_unit_test(test_chart_command),
+		cmocka_unit_test(test_fill_extremes),
+		cmocka_unit_test(test_text_extremes),
+		cmocka_unit_test(test_svg_extremes),
 		cmocka_unit_test(test_chart_command_extremes),
 	};
 

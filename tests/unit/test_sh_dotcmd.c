@@ -284,7 +284,8 @@ static void test_exact(void **state)
 	      "   mode: csv\nheaders: on\n  exact: on\n  timer: off\n  stats: off\n output: stdout\n"
 	      "  since: off\n  until: off\n  files: 0 usable, 0 skipped\n",
 	      "");
-	check(fx, ".exact maybe", -EINVAL, "", "Error: .exact: expected on or off, not \"maybe\"\n");
+	check(fx, ".exact maybe", -EINVAL, "",
+	      "Error: .exact: expected on or off, not \"maybe\"\n");
 	check(fx, ".exact off", 0, "", "");
 	assert_false(fx->sh->render.exact);
 }

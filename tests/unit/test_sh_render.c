@@ -133,9 +133,10 @@ static void test_csv(void **state)
 	      "in side,\"cr\\r\",9223372036854775807\r\n");
 	/* Exact: RFC 4180 keeps CR and LF inside the quotes. */
 	text = render_opts_sql(*state, sql, &exact);
-	assert_string_equal(text, "a,b,c,d,e,f,g,h,i,j,k,l,m\r\n"
-				  "\"a,b\",\"say \"\"hi\"\"\",\"x\r\ny\",\" lead\",\"trail \",,00ff10,42,"
-				  "-1.5,,in side,\"cr\r\",9223372036854775807\r\n");
+	assert_string_equal(text,
+			    "a,b,c,d,e,f,g,h,i,j,k,l,m\r\n"
+			    "\"a,b\",\"say \"\"hi\"\"\",\"x\r\ny\",\" lead\",\"trail \",,00ff10,42,"
+			    "-1.5,,in side,\"cr\r\",9223372036854775807\r\n");
 	free(text);
 	/* Names are quoted by the same rule; headers off leaves only records. */
 	check(*state, "SELECT 1 AS \"x,y\", 'v' AS \"q\"\"\" UNION ALL SELECT NULL, x''",
@@ -276,11 +277,11 @@ static void test_table_zero_rows(void **state)
 /* Text from a compromised host: escape sequences (clear the screen, set
  * the title), a newline forging a "flowdb:" line, bidi controls, zero-width
  * characters and a tag, bytes that are not UTF-8 and a C1 CSI. */
-#define HOSTILE_SQL                                                                         \
-	"SELECT char(27) || '[2J' || char(27) || ']0;pwned' || char(7) AS esc, "              \
-	"'x' || char(10) || 'flowdb: warning: forged' AS nl, "                               \
-	"'a' || char(8238) || 'cod.exe' || char(8297) AS bidi, "                             \
-	"'z' || char(8203, 65279, 8288, 917569) AS zw, "                                     \
+#define HOSTILE_SQL                                                              \
+	"SELECT char(27) || '[2J' || char(27) || ']0;pwned' || char(7) AS esc, " \
+	"'x' || char(10) || 'flowdb: warning: forged' AS nl, "                   \
+	"'a' || char(8238) || 'cod.exe' || char(8297) AS bidi, "                 \
+	"'z' || char(8203, 65279, 8288, 917569) AS zw, "                         \
 	"CAST(x'c0af9b' AS TEXT) || char(155) AS bad, 'C:\\x <b>' || char(233, 128512) AS ok"
 
 static void test_hostile_people(void **state)
@@ -315,7 +316,7 @@ static void test_hostile_people(void **state)
 	      "\\x1b[2J\\x1b]0;pwned\\x07,\"x\\nflowdb: warning: forged\",a\\u202ecod.exe\\u2069,"
 	      "z\\u200b\\ufeff\\u2060\\U000e0041,\\xc0\\xaf\\x9b\\u009b,C:\\x <b>\u00e9\U0001f600\r\n");
 	/* Names are values too. */
-	check(*state, "SELECT 1 AS \"a" "\xe2\x80\xae" "b\"", RENDER_LINE, true, "a\\u202eb = 1\n");
+	check(*state, "SELECT 1 AS \"a\u202eb\"", RENDER_LINE, true, "a\\u202eb = 1\n");
 }
 
 static void test_hostile_exact(void **state)
@@ -330,10 +331,11 @@ static void test_hostile_exact(void **state)
 	 * must be UTF-8. */
 	text = render_sql(*state, HOSTILE_SQL, RENDER_JSON, true);
 	assert_string_equal(
-		text, "[\n{\"esc\":\"\\u001b[2J\\u001b]0;pwned\\u0007\","
-		      "\"nl\":\"x\\nflowdb: warning: forged\",\"bidi\":\"a\\u202ecod.exe\\u2069\","
-		      "\"zw\":\"z\\u200b\\ufeff\\u2060\\udb40\\udc41\","
-		      "\"bad\":\"\\ufffd\\ufffd\\ufffd\\u009b\",\"ok\":\"C:\\\\x <b>\u00e9\U0001f600\"}\n]\n");
+		text,
+		"[\n{\"esc\":\"\\u001b[2J\\u001b]0;pwned\\u0007\","
+		"\"nl\":\"x\\nflowdb: warning: forged\",\"bidi\":\"a\\u202ecod.exe\\u2069\","
+		"\"zw\":\"z\\u200b\\ufeff\\u2060\\udb40\\udc41\","
+		"\"bad\":\"\\ufffd\\ufffd\\ufffd\\u009b\",\"ok\":\"C:\\\\x <b>\u00e9\U0001f600\"}\n]\n");
 	assert_int_equal(sqlite3_prepare_v2(*state,
 					    "WITH h AS (" HOSTILE_SQL ") SELECT "
 					    "json_extract(?1, '$[0].esc') = esc AND "
@@ -358,10 +360,11 @@ static void test_hostile_exact(void **state)
 
 static void test_csv_formulas(void **state)
 {
-	const char *sql = "SELECT '=HYPERLINK(\"http://x\",\"y\")' AS f1, '+1+1' AS f2, '-2+3' AS f3, "
-			  "'@SUM(A1)' AS f4, char(9) || '=1' AS f5, char(13) || '=1' AS f6, "
-			  "'  =1' AS f7, -5 AS n1, -2.5 AS n2, '-' AS t1, CAST(-5 AS TEXT) AS t2, "
-			  "'a=b' AS ok, x'2d' AS b";
+	const char *sql =
+		"SELECT '=HYPERLINK(\"http://x\",\"y\")' AS f1, '+1+1' AS f2, '-2+3' AS f3, "
+		"'@SUM(A1)' AS f4, char(9) || '=1' AS f5, char(13) || '=1' AS f6, "
+		"'  =1' AS f7, -5 AS n1, -2.5 AS n2, '-' AS t1, CAST(-5 AS TEXT) AS t2, "
+		"'a=b' AS ok, x'2d' AS b";
 	const struct render_opts exact = { .mode = RENDER_CSV, .headers = false, .exact = true };
 	char *text;
 

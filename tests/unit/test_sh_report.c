@@ -152,12 +152,13 @@ static void test_csv(void **state)
 	const char *out = report(fx, REPORT_CSV, "all", "2026-11-22T15:00Z");
 
 	assert_false(raw_hostile(out, true));
-	assert_true(!strncmp(out,
-			     "report,daily\r\nsince,-9223372036854775808\r\nuntil,1795359600000000\r\n"
-			     "hosts,\"'=h\\x1b]0;pwned\\x07\\nflowdb: forged\\u202e\"\r\n",
-			     strlen("report,daily\r\nsince,-9223372036854775808\r\nuntil,"
-				    "1795359600000000\r\nhosts,\"'=h\\x1b]0;pwned\\x07\\nflowdb: "
-				    "forged\\u202e\"\r\n")));
+	assert_true(
+		!strncmp(out,
+			 "report,daily\r\nsince,-9223372036854775808\r\nuntil,1795359600000000\r\n"
+			 "hosts,\"'=h\\x1b]0;pwned\\x07\\nflowdb: forged\\u202e\"\r\n",
+			 strlen("report,daily\r\nsince,-9223372036854775808\r\nuntil,"
+				"1795359600000000\r\nhosts,\"'=h\\x1b]0;pwned\\x07\\nflowdb: "
+				"forged\\u202e\"\r\n")));
 	fx->sh->render.exact = true;
 	out = report(fx, REPORT_CSV, "all", "2026-11-22T15:00Z");
 	assert_non_null(strstr(out, "\r\nhosts,\"" HOST "\"\r\n"));
@@ -195,8 +196,9 @@ static void test_window_at_the_start(void **state)
 	struct fixture *fx = *state;
 	const char *out = report(fx, REPORT_CSV, NULL, "@-9223372036854");
 
-	assert_true(!strncmp(out, "report,daily\r\nsince,-9223372036854775808\r\n"
-				  "until,-9223372036854000000\r\n",
+	assert_true(!strncmp(out,
+			     "report,daily\r\nsince,-9223372036854775808\r\n"
+			     "until,-9223372036854000000\r\n",
 			     strlen("report,daily\r\nsince,-9223372036854775808\r\n"
 				    "until,-9223372036854000000\r\n")));
 }
