@@ -151,19 +151,24 @@ static size_t utf8_width(const char *s, size_t n)
 	return w;
 }
 
-/* Appends s (n bytes) to b for a table, escaped by safe_next(), so that a
- * cell stays on its line, shows what it holds and its width in code points
- * is what shows. Returns 0 or -ENOMEM. */
+/* Appends s (n bytes) to b for table and line modes, escaped by
+ * safe_next(), so that a cell stays on its line, shows what it holds and
+ * its width in code points is what shows. Returns 0 or -ENOMEM. */
 static int table_escape(struct buf *b, const unsigned char *s, size_t n)
 {
 	char esc[SAFE_ESC_SIZE];
-	size_t i, len;
+	size_t i = 0, run;
 	uint32_t cp;
 	int ret = 0;
 
-	for (i = 0; i < n && !ret; i += len) {
-		len = safe_next(s + i, n - i, &cp, esc);
-		ret = esc[0] ? buf_put(b, esc, strlen(esc)) : buf_put(b, s + i, len);
+	while (i < n && !ret) {
+		run = safe_span(s + i, n - i);
+		ret = buf_put(b, s + i, run);
+		i += run;
+		if (i < n && !ret) {
+			i += safe_next(s + i, n - i, &cp, esc);
+			ret = buf_put(b, esc, strlen(esc));
+		}
 	}
 	return ret;
 }
@@ -403,24 +408,29 @@ static void csv_put(FILE *out, const char *s, size_t n, bool exact, bool text)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	bool quoted = csv_needs_quotes(s, n);
-	char esc[SAFE_ESC_SIZE] = "";
-	size_t i, len = 1;
+	char esc[SAFE_ESC_SIZE];
+	const char *quote;
+	size_t i = 0, run;
 	uint32_t cp;
 
 	if (quoted)
 		fputc('"', out);
 	if (!exact && text && csv_formula(s, n))
 		fputc('\'', out);
-	for (i = 0; i < n; i += len) {
-		if (!exact)
-			len = safe_next(p + i, n - i, &cp, esc);
-		if (esc[0]) {
-			fputs(esc, out);
-			continue;
-		}
-		if (p[i] == '"')
+	/* Runs in one write each, up to a quote (doubled) or an escape. */
+	while (i < n) {
+		run = exact ? n - i : safe_span(p + i, n - i);
+		quote = quoted ? memchr(p + i, '"', run) : NULL;
+		if (quote)
+			run = (size_t)(quote - (s + i)) + 1;
+		fwrite(p + i, 1, run, out);
+		i += run;
+		if (quote) {
 			fputc('"', out);
-		fwrite(p + i, 1, len, out);
+		} else if (i < n) {
+			i += safe_next(p + i, n - i, &cp, esc);
+			fputs(esc, out);
+		}
 	}
 	if (quoted)
 		fputc('"', out);

@@ -133,19 +133,39 @@ size_t safe_next(const unsigned char *s, size_t n, uint32_t *cp, char esc[SAFE_E
 	return len;
 }
 
-int safe_fwrite(FILE *out, const char *s, size_t n)
+size_t safe_span(const unsigned char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char esc[SAFE_ESC_SIZE];
 	size_t i, len;
 	uint32_t cp;
 
 	for (i = 0; i < n; i += len) {
-		len = safe_next(p + i, n - i, &cp, esc);
-		if (esc[0])
+		/* Printable ASCII first: nearly every byte is. */
+		len = 1;
+		if (s[i] >= 0x20 && s[i] < 0x7f)
+			continue;
+		len = safe_utf8_seq(s + i, n - i, &cp);
+		if (!len || safe_hidden(cp))
+			break;
+	}
+	return i;
+}
+
+int safe_fwrite(FILE *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char esc[SAFE_ESC_SIZE];
+	size_t i = 0, run;
+	uint32_t cp;
+
+	/* Runs that show as they are in one write each, then one escape. */
+	while (i < n) {
+		run = safe_span(p + i, n - i);
+		fwrite(p + i, 1, run, out);
+		i += run;
+		if (i < n) {
+			i += safe_next(p + i, n - i, &cp, esc);
 			fputs(esc, out);
-		else
-			fwrite(p + i, 1, len, out);
+		}
 	}
 	return ferror(out) ? -EIO : 0;
 }

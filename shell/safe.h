@@ -51,6 +51,10 @@ bool safe_hidden(uint32_t cp);
  */
 size_t safe_next(const unsigned char *s, size_t n, uint32_t *cp, char esc[SAFE_ESC_SIZE]);
 
+/* Length of the longest start of s (n bytes) that shows as it is: up to
+ * the first character safe_next() escapes, or n. */
+size_t safe_span(const unsigned char *s, size_t n);
+
 /* Writes the n bytes at s to out escaped. Returns 0, or -EIO when out has
  * had a write error. */
 int safe_fwrite(FILE *out, const char *s, size_t n);
