@@ -100,6 +100,10 @@ static int buf_put(struct buf *b, const void *data, size_t n)
 	size_t cap;
 	char *p;
 
+	/* Nothing to add: b may have no storage yet, and memcpy() takes no
+	 * NULL even for no bytes. */
+	if (!n)
+		return 0;
 	if (b->cap - b->len < n) {
 		cap = b->cap ? b->cap : 256;
 		while (cap - b->len < n)
