@@ -10,6 +10,7 @@
 #include "fmt.h"
 
 #define SEC 1000000LL
+#define WEEK (7 * 86400 * SEC)
 /* The time label of a text chart: "2026-11-22T14:00:00Z". */
 #define TEXT_LABEL_WIDTH 20
 /* A text bar never gets narrower than this, however small the terminal. */
@@ -27,52 +28,77 @@
 static const int64_t bucket_ladder[] = {
 	1 * SEC,	5 * SEC,	 10 * SEC,	 30 * SEC,	 60 * SEC,
 	300 * SEC,	600 * SEC,	 900 * SEC,	 1800 * SEC,	 3600 * SEC,
-	3 * 3600 * SEC, 6 * 3600 * SEC, 12 * 3600 * SEC, 86400 * SEC, 7 * 86400 * SEC,
+	3 * 3600 * SEC, 6 * 3600 * SEC, 12 * 3600 * SEC, 86400 * SEC, WEEK,
 };
 
 int64_t chart_bucket(int64_t span_us, size_t max_bars)
 {
 	size_t i, n = sizeof(bucket_ladder) / sizeof(bucket_ladder[0]);
+	int64_t weeks;
 
-	for (i = 0; i < n - 1; i++)
+	for (i = 0; i < n; i++)
 		if (span_us / bucket_ladder[i] + 1 <= (int64_t)max_bars)
-			break;
-	return bucket_ladder[i];
+			return bucket_ladder[i];
+	/* span / (k weeks) + 1 <= max_bars holds from k = span / max_bars /
+	 * WEEK + 1 on; computed so, no step can overflow, even for the whole
+	 * of int64_t that a file's meta may claim. */
+	weeks = span_us / (int64_t)max_bars / WEEK + 1;
+	return weeks > INT64_MAX / WEEK ? INT64_MAX / WEEK * WEEK : weeks * WEEK;
 }
 
-/* The start of the bucket holding t: buckets are aligned to the epoch. */
-static int64_t bucket_start(int64_t t, int64_t bucket)
+/* The number of the bucket holding t, buckets aligned to the epoch:
+ * t / bucket rounded down, so that a time before 1970 falls in the bucket
+ * it is in. Never overflows, for any t. */
+static int64_t bucket_index(int64_t t, int64_t bucket)
 {
-	int64_t q = t / bucket;
+	return t / bucket - (t % bucket < 0);
+}
 
-	if (t % bucket < 0)
-		q--;
-	return q * bucket;
+/* The start of bucket index: the first bucket of all starts before
+ * INT64_MIN, which no int64_t holds, so it starts at INT64_MIN. */
+static int64_t bucket_time(int64_t index, int64_t bucket)
+{
+	int64_t t;
+
+	return __builtin_mul_overflow(index, bucket, &t) ? INT64_MIN : t;
+}
+
+/* The buckets from a to b (a <= b): unsigned, as b - a need not fit an
+ * int64_t when the bucket is short; the count saturates at SIZE_MAX. */
+static size_t bucket_count(int64_t a, int64_t b)
+{
+	uint64_t gaps = (uint64_t)b - (uint64_t)a;
+
+	return gaps >= SIZE_MAX ? SIZE_MAX : (size_t)gaps + 1;
 }
 
 int chart_fill(struct chart *c, sqlite3_stmt *stmt, int col, int64_t from_us, int64_t to_us)
 {
-	int64_t first = bucket_start(from_us, c->bucket_us);
-	int64_t n = (bucket_start(to_us, c->bucket_us) - first) / c->bucket_us + 1;
-	int64_t i;
+	int64_t first = bucket_index(from_us, c->bucket_us), index, v;
+	size_t i;
 	int rc;
 
 	c->bars = NULL;
-	c->n = n > 0 ? (size_t)n : 0;
-	if (n > CHART_BARS_MAX)
+	c->n = from_us <= to_us ? bucket_count(first, bucket_index(to_us, c->bucket_us)) : 0;
+	if (c->n > CHART_BARS_MAX)
 		return -E2BIG;
-	if (n > 0) {
-		c->bars = calloc(n, sizeof(*c->bars));
+	if (c->n) {
+		c->bars = calloc(c->n, sizeof(*c->bars));
 		if (!c->bars)
 			return -ENOMEM;
 	}
-	for (i = 0; i < n; i++)
-		c->bars[i].time_us = first + i * c->bucket_us;
+	for (i = 0; i < c->n; i++)
+		c->bars[i].time_us = bucket_time(first + (int64_t)i, c->bucket_us);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		i = (bucket_start(sqlite3_column_int64(stmt, 0), c->bucket_us) - first) /
-		    c->bucket_us;
-		if (i >= 0 && i < n)
-			c->bars[i].value += sqlite3_column_int64(stmt, col);
+		index = bucket_index(sqlite3_column_int64(stmt, 0), c->bucket_us);
+		if (index < first || (uint64_t)index - (uint64_t)first >= c->n)
+			continue;
+		i = (size_t)((uint64_t)index - (uint64_t)first);
+		/* Values from the evidence may add up past INT64_MAX: the bar
+		 * stays full rather than wrapping negative. */
+		if (__builtin_add_overflow(c->bars[i].value, sqlite3_column_int64(stmt, col), &v))
+			v = sqlite3_column_int64(stmt, col) < 0 ? INT64_MIN : INT64_MAX;
+		c->bars[i].value = v;
 	}
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
@@ -162,6 +188,9 @@ int chart_text(FILE *out, const struct chart *c, int width, bool utf8)
 		cells = llround((double)v * bar_width * (utf8 ? 8 : 1) / (double)max);
 		if (v > 0 && cells == 0)
 			cells = 1;
+		/* A negative value (hostile bytes) draws no bar. */
+		if (cells < 0)
+			cells = 0;
 		if (utf8)
 			put_blocks(out, cells);
 		else
@@ -196,20 +225,26 @@ static int64_t nice_ceiling(int64_t max, enum chart_unit unit)
 		}
 }
 
-/* A short x-axis label: the hour and minute, with the date where it
- * changes or the buckets are days long. */
-static void x_label(char *buf, size_t size, int64_t t, int64_t bucket, bool with_date)
+/* The UTC calendar time of t into *tm, the second rounded down so that a
+ * time before 1970 is in the second it is in rather than the one after.
+ * Returns false where gmtime_r() cannot tell (a year beyond int). */
+static bool utc_tm(int64_t t, struct tm *tm)
 {
-	time_t s = (time_t)(t / SEC);
-	struct tm tm;
+	time_t s = (time_t)(t / SEC - (t % SEC < 0));
 
-	gmtime_r(&s, &tm);
+	return gmtime_r(&s, tm) != NULL;
+}
+
+/* A short x-axis label for a bucket starting at tm: the hour and minute,
+ * with the date where it changes or the buckets are days long. */
+static void x_label(char *buf, size_t size, const struct tm *tm, int64_t bucket, bool with_date)
+{
 	if (bucket >= 86400 * SEC)
-		strftime(buf, size, "%m-%d", &tm);
+		strftime(buf, size, "%m-%d", tm);
 	else if (with_date)
-		strftime(buf, size, "%m-%d %H:%M", &tm);
+		strftime(buf, size, "%m-%d %H:%M", tm);
 	else
-		strftime(buf, size, bucket < 60 * SEC ? "%H:%M:%S" : "%H:%M", &tm);
+		strftime(buf, size, bucket < 60 * SEC ? "%H:%M:%S" : "%H:%M", tm);
 }
 
 int chart_svg(FILE *out, const struct chart *c)
@@ -250,12 +285,15 @@ int chart_svg(FILE *out, const struct chart *c)
 				fmt_time(when, sizeof(when), b->time_us, 0),
 				value_text(text, sizeof(text), c, b->value));
 		if (i % label_every == 0) {
-			time_t s = (time_t)(b->time_us / SEC);
 			struct tm tm;
 
-			gmtime_r(&s, &tm);
-			x_label(text, sizeof(text), b->time_us, c->bucket_us, tm.tm_yday != last_day);
-			last_day = tm.tm_yday;
+			if (utc_tm(b->time_us, &tm)) {
+				x_label(text, sizeof(text), &tm, c->bucket_us,
+					tm.tm_yday != last_day);
+				last_day = tm.tm_yday;
+			} else {
+				text[0] = '\0';
+			}
 			fprintf(out,
 				"<line class=\"chart-axis\" x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" "
 				"y2=\"%.1f\"/><text class=\"chart-label\" x=\"%.2f\" y=\"%.1f\" "

@@ -34,8 +34,9 @@ struct chart {
 
 /*
  * The shortest of 1s, 5s, 10s, 30s, 1m, 5m, 10m, 15m, 30m, 1h, 3h, 6h,
- * 12h, 1d and 7d that covers span_us in at most max_bars buckets; 7d when
- * none does.
+ * 12h, 1d and 7d that covers span_us (0 or more) in at most max_bars (1 or
+ * more) buckets; when none does, the fewest whole weeks that do, up to the
+ * longest whole number of weeks an int64_t holds.
  */
 int64_t chart_bucket(int64_t span_us, size_t max_bars);
 

@@ -9,6 +9,7 @@
 #include "fmt.h"
 #include "funcs.h"
 #include "queries.h"
+#include "safe.h"
 #include "units.h"
 
 /* Bars of a chart whose bucket is not given: one screen. */
@@ -167,6 +168,12 @@ static int cmd_headers(struct shell *sh, int argc, char **argv)
 	return parse_switch(sh, argv, &sh->render.headers);
 }
 
+/* .exact on|off */
+static int cmd_exact(struct shell *sh, int argc, char **argv)
+{
+	return parse_switch(sh, argv, &sh->render.exact);
+}
+
 /* .timer on|off */
 static int cmd_timer(struct shell *sh, int argc, char **argv)
 {
@@ -252,9 +259,9 @@ static int cmd_window(struct shell *sh, int argc, char **argv)
 		if (!text)
 			fprintf(sh->out, "off\n");
 		else if (fmt_parse_time(text, shell_now_us(), &us))
-			fprintf(sh->out, "%s\n", text);
+			safe_fprintf(sh->out, "%s\n", text);
 		else
-			fprintf(sh->out, "%s (%s)\n", text, fmt_time(buf, sizeof(buf), us, 0));
+			safe_fprintf(sh->out, "%s (%s)\n", text, fmt_time(buf, sizeof(buf), us, 0));
 		return 0;
 	}
 	err = shell_set_window(sh, is_until, argv[1]);
@@ -330,7 +337,8 @@ static int cmd_param(struct shell *sh, int argc, char **argv)
 	}
 	if (!strcmp(action, "list")) {
 		for (i = 0; i < sh->n_params; i++)
-			fprintf(sh->out, ":%-15s %s\n", sh->params[i].name, sh->params[i].value);
+			safe_fprintf(sh->out, ":%-15s %s\n", sh->params[i].name,
+				     sh->params[i].value);
 		return 0;
 	}
 	if (!strcmp(action, "clear")) {
@@ -384,7 +392,9 @@ static int cmd_chart(struct shell *sh, int argc, char **argv)
 	}
 	if (shell_window_range(sh, shell_now_us(), &from, &to))
 		return -EINVAL;
-	c.bucket_us = bucket ? (int64_t)bucket : chart_bucket(to - from, CHART_TEXT_BARS);
+	/* A file's meta may reach INT64_MIN and INT64_MAX: the span saturates. */
+	c.bucket_us = bucket ? (int64_t)bucket :
+			       chart_bucket(fmt_sub_sat(to, from), CHART_TEXT_BARS);
 	err = shell_series(sh, &c, from, to);
 	if (err)
 		return err;
@@ -400,12 +410,14 @@ static int cmd_chart(struct shell *sh, int argc, char **argv)
 /* .show */
 static int cmd_show(struct shell *sh, int argc, char **argv)
 {
-	fprintf(sh->out, "   mode: %s\nheaders: %s\n  timer: %s\n  stats: %s\n output: %s\n",
+	fprintf(sh->out, "   mode: %s\nheaders: %s\n  exact: %s\n  timer: %s\n  stats: %s\n",
 		render_mode_name(sh->render.mode), sh->render.headers ? "on" : "off",
-		sh->timer ? "on" : "off", sh->stats ? "on" : "off",
-		sh->out_path ? sh->out_path : "stdout");
-	fprintf(sh->out, "  since: %s\n  until: %s\n", sh->since ? sh->since : "off",
-		sh->until ? sh->until : "off");
+		sh->render.exact ? "on" : "off", sh->timer ? "on" : "off",
+		sh->stats ? "on" : "off");
+	/* One line each: what was typed may hold anything. */
+	safe_fprintf(sh->out, " output: %s\n", sh->out_path ? sh->out_path : "stdout");
+	safe_fprintf(sh->out, "  since: %s\n", sh->since ? sh->since : "off");
+	safe_fprintf(sh->out, "  until: %s\n", sh->until ? sh->until : "off");
 	fprintf(sh->out, "  files: %zu usable, %zu skipped\n", catalog_usable(sh->catalog),
 		sh->catalog->n_files - catalog_usable(sh->catalog));
 	return 0;
@@ -421,6 +433,8 @@ static int cmd_quit(struct shell *sh, int argc, char **argv)
 const struct dotcmd dotcmds[] = {
 	{ ".chart", NULL, 0, 2, ".chart [bytes|packets|flows] [BUCKET]",
 	  "traffic over the session window as a bar chart", cmd_chart },
+	{ ".exact", NULL, 1, 1, ".exact on|off", "csv byte for byte: no escapes, no formula guard",
+	  cmd_exact },
 	{ ".files", NULL, 0, 0, ".files", "list the flow files: time range, size, host, status",
 	  cmd_files },
 	{ ".headers", NULL, 1, 1, ".headers on|off", "column names in table and csv output",

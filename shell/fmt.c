@@ -142,8 +142,21 @@ char *fmt_time(char *buf, size_t size, int64_t us, int digits)
 		}
 		fraction[digits + 1] = '\0';
 	}
-	snprintf(buf, size, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d%sZ", year, month, day,
-		 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), fraction);
+	/* The sign apart, so that year -5 is "-0005", not "-005". */
+	snprintf(buf, size, "%s%04" PRIu64 "-%02d-%02dT%02d:%02d:%02d%sZ", year < 0 ? "-" : "",
+		 magnitude(year), month, day, (int)(sod / 3600), (int)(sod / 60 % 60),
+		 (int)(sod % 60), fraction);
+	return buf;
+}
+
+/* Writes "@" and us in seconds, sign and magnitude apart: us / USEC and
+ * us % USEC would both be negative before 1970, "@-1.-500000". Returns
+ * buf. */
+char *fmt_epoch(char *buf, size_t size, int64_t us)
+{
+	uint64_t m = magnitude(us);
+
+	snprintf(buf, size, "@%s%" PRIu64 ".%06" PRIu64, us < 0 ? "-" : "", m / USEC, m % USEC);
 	return buf;
 }
 
@@ -283,28 +296,32 @@ static int parse_iso(const char *s, int64_t *us)
 }
 
 /* Parses what follows the '@' of "@SECONDS[.FRACTION]", the whole of s,
- * with an optional '-' for times before 1970. Returns 0, or -EINVAL when
+ * with an optional '-' for times before 1970. The magnitude is summed
+ * unsigned, as INT64_MIN's has no int64_t. Returns 0, or -EINVAL when
  * malformed or out of int64_t microseconds. */
 static int parse_epoch(const char *s, int64_t *us)
 {
 	bool neg = expect(&s, '-');
-	int64_t secs = 0, frac = 0, v;
+	uint64_t max = neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, secs = 0, m;
+	int64_t frac = 0;
 
 	if (!is_digit(*s))
 		return -EINVAL;
 	for (; is_digit(*s); s++) {
-		secs = secs * 10 + (*s - '0');
-		if (secs > INT64_MAX / USEC)
+		secs = secs * 10 + (uint64_t)(*s - '0');
+		if (secs > max / USEC)
 			return -EINVAL;
 	}
 	if (expect(&s, '.') && !get_fraction(&s, &frac))
 		return -EINVAL;
 	if (*s)
 		return -EINVAL;
-	v = secs * USEC;
-	if (frac > INT64_MAX - v)
+	m = secs * USEC;
+	if ((uint64_t)frac > max - m)
 		return -EINVAL;
-	*us = neg ? -(v + frac) : v + frac;
+	m += (uint64_t)frac;
+	/* -(m - 1) - 1 reaches INT64_MIN without an int64_t of 2^63. */
+	*us = neg && m ? -(int64_t)(m - 1) - 1 : (int64_t)m;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "input.h"
 #include "queries.h"
 #include "report.h"
+#include "safe.h"
 #include "shell.h"
 
 #define DEFAULT_DATA_DIR "/var/lib/flowdb"
@@ -29,7 +30,7 @@ struct args {
 	enum render_mode mode;
 	const char *format; /* as typed: a render mode, or a report format */
 	const char *report;
-	bool headers, stats, bail;
+	bool headers, stats, bail, exact;
 	bool needs_query; /* --limit or --host */
 	enum report_kind report_kind;
 	enum report_format report_format;
@@ -56,6 +57,8 @@ static void usage(FILE *out)
 		"  -f, --format MODE       table (default), csv, json, line or html;\n"
 		"                          a report: text (default), csv, json or html\n"
 		"      --no-headers        no header row in table and csv output\n"
+		"      --exact             csv: values byte for byte, for programs; without it\n"
+		"                          controls are escaped and formulas guarded with '\n"
 		"  -o, --output FILE       write results to FILE\n"
 		"      --stats             after each statement, files and rows read (stderr)\n"
 		"      --bail              stop at the first error\n"
@@ -77,6 +80,7 @@ enum {
 	OPT_NO_HEADERS,
 	OPT_STATS,
 	OPT_BAIL,
+	OPT_EXACT,
 };
 
 static const struct option longopts[] = {
@@ -94,6 +98,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "bail", no_argument, NULL, OPT_BAIL },
+	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -125,17 +130,17 @@ static int add_source(struct catalog *c, const char *path, bool must_be_dir)
 	int err;
 
 	if (stat(path, &st)) {
-		fprintf(stderr, "flowdb: cannot open \"%s\": %s\n", path, strerror(errno));
+		safe_fprintf(stderr, "flowdb: cannot open \"%s\": %s\n", path, strerror(errno));
 		return -EINVAL;
 	}
 	is_dir = S_ISDIR(st.st_mode);
 	if (must_be_dir && !is_dir) {
-		fprintf(stderr, "flowdb: \"%s\" is not a directory\n", path);
+		safe_fprintf(stderr, "flowdb: \"%s\" is not a directory\n", path);
 		return -EINVAL;
 	}
 	err = catalog_add(c, path, is_dir);
 	if (err) {
-		fprintf(stderr, "flowdb: cannot read \"%s\": %s\n", path, strerror(-err));
+		safe_fprintf(stderr, "flowdb: cannot read \"%s\": %s\n", path, strerror(-err));
 		return -EINVAL;
 	}
 	return 0;
@@ -167,8 +172,9 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 			break;
 		case 'r':
 			if (report_kind_parse(optarg, &a->report_kind)) {
-				fprintf(stderr, "flowdb: bad --report \"%s\": use daily or hourly\n",
-					optarg);
+				safe_fprintf(stderr,
+					     "flowdb: bad --report \"%s\": use daily or hourly\n",
+					     optarg);
 				return -EINVAL;
 			}
 			a->report = optarg;
@@ -176,9 +182,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		case OPT_SINCE:
 		case OPT_UNTIL:
 			if (strcmp(optarg, "all") && fmt_parse_time(optarg, shell_now_us(), &us)) {
-				fprintf(stderr,
-					"flowdb: bad time for --%s: \"%s\": expected a duration back "
-					"from now (2h), an ISO 8601 time, @seconds or all\n",
+				safe_fprintf(
+					stderr,
+					"flowdb: bad time for --%s: \"%s\": expected a duration "
+					"back from now (2h), an ISO 8601 time, @seconds or all\n",
 					opt == OPT_SINCE ? "since" : "until", optarg);
 				return -EINVAL;
 			}
@@ -192,8 +199,9 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 			break;
 		case 'p':
 			if (!strchr(optarg, '=')) {
-				fprintf(stderr, "flowdb: bad --param \"%s\": expected NAME=VALUE\n",
-					optarg);
+				safe_fprintf(stderr,
+					     "flowdb: bad --param \"%s\": expected NAME=VALUE\n",
+					     optarg);
 				return -EINVAL;
 			}
 			if (add_param(a, NULL, optarg))
@@ -214,6 +222,9 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		case OPT_BAIL:
 			a->bail = true;
 			break;
+		case OPT_EXACT:
+			a->exact = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -230,13 +241,22 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		return -EINVAL;
 	}
 	if (a->report && a->format && report_format_parse(a->format, &a->report_format)) {
-		fprintf(stderr, "flowdb: bad --format \"%s\" for a report: use text, csv, json or "
-				"html\n", a->format);
+		safe_fprintf(
+			stderr,
+			"flowdb: bad --format \"%s\" for a report: use text, csv, json or html\n",
+			a->format);
 		return -EINVAL;
 	}
 	if (!a->report && a->format && render_mode_parse(a->format, &a->mode)) {
-		fprintf(stderr, "flowdb: bad --format \"%s\": use table, csv, json, line or html\n",
-			a->format);
+		safe_fprintf(stderr,
+			     "flowdb: bad --format \"%s\": use table, csv, json, line or html\n",
+			     a->format);
+		return -EINVAL;
+	}
+	/* Elsewhere it would change nothing: json is exact already, table,
+	 * line and html are for people and never are. */
+	if (a->exact && (!a->format || strcmp(a->format, "csv"))) {
+		fprintf(stderr, "flowdb: --exact needs --format csv\n");
 		return -EINVAL;
 	}
 	if (a->needs_query && !a->query) {
@@ -306,13 +326,14 @@ int main(int argc, char **argv)
 	sh->render.mode = a.mode;
 	sh->render.headers = a.headers;
 	sh->stats = a.stats;
+	sh->render.exact = a.exact;
 	if (shell_set_window(sh, false, a.since) || shell_set_window(sh, true, a.until)) {
 		fprintf(stderr, "flowdb: out of memory\n");
 		err = -ENOMEM;
 		goto cleanup;
 	}
 	if (a.output && (err = shell_set_output(sh, a.output))) {
-		fprintf(stderr, "flowdb: cannot write \"%s\": %s\n", a.output, strerror(-err));
+		safe_fprintf(stderr, "flowdb: cannot write \"%s\": %s\n", a.output, strerror(-err));
 		goto cleanup;
 	}
 	/* Without --query, --param values are for the SQL's :NAME parameters. */
@@ -322,8 +343,9 @@ int main(int argc, char **argv)
 		*eq = '\0';
 		err = shell_set_param(sh, a.params[i], eq + 1);
 		if (err == -EINVAL)
-			fprintf(stderr, "flowdb: bad --param name \"%s\": use letters, digits and _\n",
-				a.params[i]);
+			safe_fprintf(stderr,
+				     "flowdb: bad --param name \"%s\": use letters, digits and _\n",
+				     a.params[i]);
 		else if (err)
 			fprintf(stderr, "flowdb: out of memory\n");
 		if (err)

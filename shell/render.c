@@ -8,6 +8,7 @@
 #include <strings.h>
 #include "fmt.h"
 #include "render.h"
+#include "safe.h"
 
 /* Rows table mode holds to size its columns before it prints any: enough
  * for a screenful and more, little enough to start printing at once. */
@@ -49,7 +50,7 @@ struct cell {
 };
 
 struct column {
-	char *name; /* table mode: escaped for display; else as SQLite has it */
+	char *name; /* table and line modes: escaped for display; else as SQLite has it */
 	size_t name_width; /* in code points */
 	size_t width; /* table mode: fixed once the first rows are printed */
 	bool right; /* table mode: the header's alignment */
@@ -60,6 +61,7 @@ struct render {
 	FILE *out;
 	enum render_mode mode;
 	bool headers;
+	bool exact; /* csv: values byte for byte, no escapes, no formula guard */
 	int ncol;
 	struct column *cols;
 	size_t rows; /* passed to render_row() so far */
@@ -98,6 +100,10 @@ static int buf_put(struct buf *b, const void *data, size_t n)
 	size_t cap;
 	char *p;
 
+	/* Nothing to add: b may have no storage yet, and memcpy() takes no
+	 * NULL even for no bytes. */
+	if (!n)
+		return 0;
 	if (b->cap - b->len < n) {
 		cap = b->cap ? b->cap : 256;
 		while (cap - b->len < n)
@@ -139,49 +145,6 @@ static enum human human_kind(const char *name)
 	return HUMAN_NONE;
 }
 
-/* Length of the well-formed UTF-8 sequence at s, which has n > 0 bytes:
- * 1 to 4, with the code point in *cp; or 0 when s does not start one (a
- * stray continuation byte, a sequence cut short, an overlong form, a
- * surrogate or a value above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c, min;
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xc0) /* a continuation byte */
-		return 0;
-	if (s[0] < 0xe0) {
-		len = 2;
-		c = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] < 0xf0) {
-		len = 3;
-		c = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] < 0xf5) {
-		len = 4;
-		c = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Code points in the n bytes at s, which are valid UTF-8. */
 static size_t utf8_width(const char *s, size_t n)
 {
@@ -192,46 +155,24 @@ static size_t utf8_width(const char *s, size_t n)
 	return w;
 }
 
-/* Appends byte c to b as \n, \r, \t or \xHH. Returns 0 or -ENOMEM. */
-static int put_escaped_byte(struct buf *b, unsigned char c)
-{
-	static const char hex[] = "0123456789abcdef";
-	char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 0xf] };
-
-	switch (c) {
-	case '\n':
-		esc[1] = 'n';
-		return buf_put(b, esc, 2);
-	case '\r':
-		esc[1] = 'r';
-		return buf_put(b, esc, 2);
-	case '\t':
-		esc[1] = 't';
-		return buf_put(b, esc, 2);
-	default:
-		return buf_put(b, esc, 4);
-	}
-}
-
-/* Appends s (n bytes) to b for a table: control characters (C0, DEL, C1)
- * and bytes that are not UTF-8 are escaped byte by byte, so that a cell
- * stays on its line and its width in code points is what shows. Returns 0
- * or -ENOMEM. */
+/* Appends s (n bytes) to b for table and line modes, escaped by
+ * safe_next(), so that a cell stays on its line, shows what it holds and
+ * its width in code points is what shows. Returns 0 or -ENOMEM. */
 static int table_escape(struct buf *b, const unsigned char *s, size_t n)
 {
-	size_t i, j, len;
+	char esc[SAFE_ESC_SIZE];
+	size_t i = 0, run;
 	uint32_t cp;
 	int ret = 0;
 
-	for (i = 0; i < n && !ret; i += len) {
-		len = utf8_seq(s + i, n - i, &cp);
-		if (len && cp >= 0x20 && cp != 0x7f && (cp < 0x80 || cp >= 0xa0)) {
-			ret = buf_put(b, s + i, len);
-			continue;
+	while (i < n && !ret) {
+		run = safe_span(s + i, n - i);
+		ret = buf_put(b, s + i, run);
+		i += run;
+		if (i < n && !ret) {
+			i += safe_next(s + i, n - i, &cp, esc);
+			ret = buf_put(b, esc, strlen(esc));
 		}
-		len = len ? len : 1;
-		for (j = 0; j < len && !ret; j++)
-			ret = put_escaped_byte(b, s[i + j]);
 	}
 	return ret;
 }
@@ -450,47 +391,74 @@ static bool csv_needs_quotes(const char *s, size_t n)
 	return false;
 }
 
-/* Writes s (n bytes) as a CSV field, quoted with "" for " when needed. */
-static void csv_put(FILE *out, const char *s, size_t n)
+/* Whether a spreadsheet would read text s (n bytes) as a formula: it
+ * starts with one of OWASP's =, +, -, @, tab or carriage return, after any
+ * spaces, which some spreadsheets trim before they look. */
+static bool csv_formula(const char *s, size_t n)
 {
-	if (!csv_needs_quotes(s, n)) {
-		fwrite(s, 1, n, out);
-		return;
-	}
-	fputc('"', out);
-	while (n--) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s++, out);
-	}
-	fputc('"', out);
+	static const char triggers[] = { '=', '+', '-', '@', '\t', '\r' };
+	size_t i = 0;
+
+	while (i < n && s[i] == ' ')
+		i++;
+	return i < n && memchr(triggers, s[i], sizeof(triggers));
 }
 
-/* Writes column i of the current row exactly: numbers as SQLite's text,
- * text as is (quoted for CSV when csv is set), blobs in hex, NULL as
- * nothing. */
-static void put_exact(FILE *out, sqlite3_stmt *stmt, int i, bool csv)
+/* Writes s (n bytes) as a CSV field, quoted with "" for " when needed.
+ * Unless exact, what safe_next() escapes is escaped and, for text, a
+ * formula gets a leading apostrophe, so that a spreadsheet shows it as
+ * text and evaluates nothing. */
+static void csv_put(FILE *out, const char *s, size_t n, bool exact, bool text)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	bool quoted = csv_needs_quotes(s, n);
+	char esc[SAFE_ESC_SIZE];
+	const char *quote;
+	size_t i = 0, run;
+	uint32_t cp;
+
+	if (quoted)
+		fputc('"', out);
+	if (!exact && text && csv_formula(s, n))
+		fputc('\'', out);
+	/* Runs in one write each, up to a quote (doubled) or an escape. */
+	while (i < n) {
+		run = exact ? n - i : safe_span(p + i, n - i);
+		quote = quoted ? memchr(p + i, '"', run) : NULL;
+		if (quote)
+			run = (size_t)(quote - (s + i)) + 1;
+		fwrite(p + i, 1, run, out);
+		i += run;
+		if (quote) {
+			fputc('"', out);
+		} else if (i < n) {
+			i += safe_next(p + i, n - i, &cp, esc);
+			fputs(esc, out);
+		}
+	}
+	if (quoted)
+		fputc('"', out);
+}
+
+/* Writes column i of the current row as a CSV field: numbers as SQLite's
+ * text (never guarded: -5 stays a number), text by csv_put(), blobs in
+ * hex, NULL as nothing. */
+static void csv_value(FILE *out, sqlite3_stmt *stmt, int i, bool exact)
 {
 	int type = i < sqlite3_data_count(stmt) ? sqlite3_column_type(stmt, i) : SQLITE_NULL;
 	const unsigned char *p;
-	int n;
 
 	switch (type) {
 	case SQLITE_BLOB:
-		p = sqlite3_column_blob(stmt, i);
-		put_hex(out, p, sqlite3_column_bytes(stmt, i));
+		put_hex(out, sqlite3_column_blob(stmt, i), sqlite3_column_bytes(stmt, i));
 		break;
 	case SQLITE_INTEGER:
 	case SQLITE_FLOAT:
 	case SQLITE_TEXT:
 		p = sqlite3_column_text(stmt, i);
-		n = sqlite3_column_bytes(stmt, i);
-		if (!p)
-			break;
-		if (csv)
-			csv_put(out, (const char *)p, n);
-		else
-			fwrite(p, 1, n, out);
+		if (p)
+			csv_put(out, (const char *)p, sqlite3_column_bytes(stmt, i), exact,
+				type == SQLITE_TEXT);
 		break;
 	default:
 		break;
@@ -505,14 +473,17 @@ static void csv_row(struct render *r, sqlite3_stmt *stmt)
 	for (i = 0; i < r->ncol; i++) {
 		if (i)
 			fputc(',', r->out);
-		put_exact(r->out, stmt, i, true);
+		csv_value(r->out, stmt, i, r->exact);
 	}
 	fputs("\r\n", r->out);
 }
 
-/* Writes s (n bytes) as a JSON string: '"', '\\' and C0 controls escaped,
- * and each byte that is not part of valid UTF-8 as \ufffd, so that the
- * output is valid JSON whatever the database holds. */
+/* Writes s (n bytes) as a JSON string: '"', '\\' and C0 controls escaped
+ * as JSON requires, every other character safe_hidden() names as \uHHHH
+ * (a surrogate pair above U+FFFF), which a JSON reader decodes to the same
+ * string while a terminal shows it inert; each byte that is not part of
+ * valid UTF-8 as \ufffd, so that the output is valid JSON whatever the
+ * database holds. */
 static void json_string(FILE *out, const unsigned char *s, size_t n)
 {
 	size_t i, len;
@@ -520,7 +491,7 @@ static void json_string(FILE *out, const unsigned char *s, size_t n)
 
 	fputc('"', out);
 	for (i = 0; i < n; i += len) {
-		len = utf8_seq(s + i, n - i, &cp);
+		len = safe_utf8_seq(s + i, n - i, &cp);
 		if (!len) {
 			fputs("\\ufffd", out);
 			len = 1;
@@ -549,10 +520,14 @@ static void json_string(FILE *out, const unsigned char *s, size_t n)
 			fputs("\\f", out);
 			break;
 		default:
-			if (cp < 0x20)
+			if (!safe_hidden(cp))
+				fwrite(s + i, 1, len, out);
+			else if (cp <= 0xffff)
 				fprintf(out, "\\u%04x", (unsigned int)cp);
 			else
-				fwrite(s + i, 1, len, out);
+				fprintf(out, "\\u%04x\\u%04x",
+					(unsigned int)(0xd800 + ((cp - 0x10000) >> 10)),
+					(unsigned int)(0xdc00 + ((cp - 0x10000) & 0x3ff)));
 		}
 	}
 	fputc('"', out);
@@ -607,6 +582,30 @@ static void json_row(struct render *r, sqlite3_stmt *stmt)
 	fputc('}', r->out);
 }
 
+/* Writes column i of the current row for line mode: numbers as SQLite's
+ * text, text escaped by safe_fwrite() so that a value stays on its line
+ * and shows what it holds, blobs in hex, NULL as nothing. */
+static void line_value(FILE *out, sqlite3_stmt *stmt, int i)
+{
+	int type = i < sqlite3_data_count(stmt) ? sqlite3_column_type(stmt, i) : SQLITE_NULL;
+	const unsigned char *p;
+
+	switch (type) {
+	case SQLITE_BLOB:
+		put_hex(out, sqlite3_column_blob(stmt, i), sqlite3_column_bytes(stmt, i));
+		break;
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+	case SQLITE_TEXT:
+		p = sqlite3_column_text(stmt, i);
+		if (p)
+			safe_fwrite(out, (const char *)p, sqlite3_column_bytes(stmt, i));
+		break;
+	default:
+		break;
+	}
+}
+
 /* Writes the current row as "name = value" lines, after a blank line when
  * a row came before. */
 static void line_row(struct render *r, sqlite3_stmt *stmt)
@@ -619,23 +618,25 @@ static void line_row(struct render *r, sqlite3_stmt *stmt)
 		put_chars(r->out, ' ', r->name_width - r->cols[i].name_width);
 		fputs(r->cols[i].name, r->out);
 		fputs(" = ", r->out);
-		put_exact(r->out, stmt, i, false);
+		line_value(r->out, stmt, i);
 		fputc('\n', r->out);
 	}
 }
 
-/* Writes s (n bytes) as HTML text: markup characters as entities and
- * each byte that is not part of valid UTF-8 as U+FFFD. */
+/* Writes s (n bytes) as HTML text: markup characters as entities, and
+ * what safe_next() escapes as its escape, as in table mode: a browser
+ * reorders text by bidi controls and hides zero-width characters just as
+ * a terminal does, and controls are not allowed in HTML. */
 static void html_text(FILE *out, const unsigned char *s, size_t n)
 {
+	char esc[SAFE_ESC_SIZE];
 	size_t i, len;
 	uint32_t cp;
 
 	for (i = 0; i < n; i += len) {
-		len = utf8_seq(s + i, n - i, &cp);
-		if (!len) {
-			fputs("&#xfffd;", out);
-			len = 1;
+		len = safe_next(s + i, n - i, &cp, esc);
+		if (esc[0]) {
+			fputs(esc, out);
 		} else if (cp == '&') {
 			fputs("&amp;", out);
 		} else if (cp == '<') {
@@ -714,11 +715,11 @@ static void html_row(struct render *r, sqlite3_stmt *stmt)
 	fputs("</tr>\n", r->out);
 }
 
-void render_string(FILE *out, enum render_mode mode, const char *s)
+void render_string(FILE *out, const struct render_opts *opts, const char *s)
 {
-	switch (mode) {
+	switch (opts->mode) {
 	case RENDER_CSV:
-		csv_put(out, s, strlen(s));
+		csv_put(out, s, strlen(s), opts->exact, true);
 		break;
 	case RENDER_JSON:
 		json_string(out, (const unsigned char *)s, strlen(s));
@@ -728,7 +729,7 @@ void render_string(FILE *out, enum render_mode mode, const char *s)
 		break;
 	case RENDER_TABLE:
 	case RENDER_LINE:
-		fputs(s, out);
+		safe_fputs(out, s);
 		break;
 	}
 }
@@ -746,7 +747,7 @@ static void render_free(struct render *r)
 	free(r);
 }
 
-/* Copies the column names of stmt (display-escaped in table mode) and
+/* Copies the column names of stmt (display-escaped in table and line modes) and
  * writes the CSV header. Returns the renderer, or NULL when out of memory. */
 struct render *render_begin(FILE *out, const struct render_opts *opts, sqlite3_stmt *stmt)
 {
@@ -760,6 +761,7 @@ struct render *render_begin(FILE *out, const struct render_opts *opts, sqlite3_s
 	r->out = out;
 	r->mode = opts->mode;
 	r->headers = opts->headers;
+	r->exact = opts->exact;
 	r->ncol = sqlite3_column_count(stmt);
 	r->cols = calloc(r->ncol ? r->ncol : 1, sizeof(*r->cols));
 	if (!r->cols)
@@ -770,7 +772,7 @@ struct render *render_begin(FILE *out, const struct render_opts *opts, sqlite3_s
 		if (!s)
 			goto fail;
 		r->cols[i].human = human_kind(s);
-		if (r->mode == RENDER_TABLE)
+		if (r->mode == RENDER_TABLE || r->mode == RENDER_LINE)
 			ret = table_escape(&name, (const unsigned char *)s, strlen(s));
 		else
 			ret = buf_put(&name, s, strlen(s));
@@ -786,7 +788,7 @@ struct render *render_begin(FILE *out, const struct render_opts *opts, sqlite3_s
 		for (i = 0; i < r->ncol; i++) {
 			if (i)
 				fputc(',', out);
-			csv_put(out, r->cols[i].name, strlen(r->cols[i].name));
+			csv_put(out, r->cols[i].name, strlen(r->cols[i].name), r->exact, true);
 		}
 		fputs("\r\n", out);
 	}

@@ -10,7 +10,7 @@
 
 enum render_mode {
 	RENDER_TABLE, /* aligned columns for people: human bytes, ISO times */
-	RENDER_CSV, /* RFC 4180, CRLF line ends, exact values */
+	RENDER_CSV, /* RFC 4180, CRLF line ends; text escaped and formulas guarded unless exact */
 	RENDER_JSON, /* one array of objects, exact values */
 	RENDER_LINE, /* "column = value" per line, a blank line between rows */
 	RENDER_HTML, /* a <table>, human units with exact values as titles */
@@ -19,6 +19,10 @@ enum render_mode {
 struct render_opts {
 	enum render_mode mode;
 	bool headers; /* header row in table and csv modes */
+	/* csv: every value byte for byte, for programs; else, for spreadsheets
+	 * and terminals, text is escaped as safe.h says and a formula (text
+	 * starting with =, +, -, @, tab or CR) gets a leading apostrophe. */
+	bool exact;
 };
 
 struct render;
@@ -35,9 +39,9 @@ const char *render_mode_name(enum render_mode mode);
  * false, leaving buf alone, when the name asks for no human form. */
 bool render_human(const char *name, int64_t v, char *buf, size_t size);
 
-/* Writes s as a value of mode: a CSV field, a JSON string, HTML text, or
- * as it is for table and line. */
-void render_string(FILE *out, enum render_mode mode, const char *s);
+/* Writes s as a text value of opts' mode: a CSV field, a JSON string, HTML
+ * text, or escaped as safe.h says for table and line. */
+void render_string(FILE *out, const struct render_opts *opts, const char *s);
 
 /* Starts rendering the rows of stmt (a prepared statement, not yet stepped
  * or just reset) to out. Returns the renderer, or NULL when out of memory. */

@@ -145,10 +145,12 @@ static int resolve(const struct report *r, const char *text, bool is_until, int6
 }
 
 /* Writes the distinct host names of the files in the window, escaped for
- * mode: separated by ", " for people (then "no host" when there is none),
- * by commas as CSV fields or JSON array elements. */
+ * mode (meta strings come from the evidence: never raw to a terminal or a
+ * mail): separated by ", " for people (then "no host" when there is
+ * none), by commas as CSV fields or JSON array elements. */
 static void put_hosts(const struct report *r, enum render_mode mode)
 {
+	const struct render_opts opts = { .mode = mode, .exact = r->sh->render.exact };
 	const struct catalog *c = r->sh->catalog;
 	bool people = mode == RENDER_TABLE || mode == RENDER_HTML;
 	const char *seen[REPORT_HOSTS_MAX];
@@ -172,7 +174,7 @@ static void put_hosts(const struct report *r, enum render_mode mode)
 		seen[n++] = f->host;
 		if (n > 1)
 			fputs(people ? ", " : ",", out);
-		render_string(out, mode, f->host);
+		render_string(out, &opts, f->host);
 	}
 	if (people && !n)
 		fputs("no host", out);
@@ -185,14 +187,15 @@ static void put_hosts(const struct report *r, enum render_mode mode)
 static int section_args(const struct report *r, const struct section *s,
 			char bufs[REPORT_ARGS_MAX][64], char **argv)
 {
+	char time[FMT_BUF_SIZE];
 	int argc = 0;
 
-	snprintf(bufs[argc], sizeof(bufs[argc]), "since=@%" PRId64 ".%06" PRId64,
-		 r->since_us / 1000000, r->since_us % 1000000);
+	snprintf(bufs[argc], sizeof(bufs[argc]), "since=%s",
+		 fmt_epoch(time, sizeof(time), r->since_us));
 	argv[argc] = bufs[argc];
 	argc++;
-	snprintf(bufs[argc], sizeof(bufs[argc]), "until=@%" PRId64 ".%06" PRId64,
-		 r->until_us / 1000000, r->until_us % 1000000);
+	snprintf(bufs[argc], sizeof(bufs[argc]), "until=%s",
+		 fmt_epoch(time, sizeof(time), r->until_us));
 	argv[argc] = bufs[argc];
 	argc++;
 	if (!strcmp(s->query, "traffic"))
@@ -419,8 +422,10 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 		shell_error(sh, "out of memory");
 		return -EINVAL;
 	}
+	/* A file's meta may say INT64_MIN, and --until a time near it: the
+	 * window and its span saturate rather than overflow. */
 	if (resolve(&r, sh->until, true, now_us, &r.until_us) ||
-	    resolve(&r, sh->since, false, r.until_us - span, &r.since_us)) {
+	    resolve(&r, sh->since, false, fmt_sub_sat(r.until_us, span), &r.since_us)) {
 		shell_error(sh, "the report's window does not parse");
 		return -EINVAL;
 	}
@@ -428,7 +433,7 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 		shell_error(sh, "the report's window ends before it starts");
 		return -EINVAL;
 	}
-	r.bucket_us = chart_bucket(r.until_us - r.since_us,
+	r.bucket_us = chart_bucket(fmt_sub_sat(r.until_us, r.since_us),
 				   format == REPORT_TEXT ? TEXT_BARS : HTML_BARS);
 	for (i = 0; i < sh->catalog->n_files; i++)
 		r.files += !sh->catalog->files[i]->error &&

@@ -13,6 +13,7 @@
 #include "funcs.h"
 #include "partial.h"
 #include "queries.h"
+#include "safe.h"
 #include "shell.h"
 
 /* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
@@ -31,8 +32,11 @@ void shell_error(struct shell *sh, const char *fmt, ...)
 	va_list ap;
 
 	fputs("Error: ", sh->err);
+	/* Messages carry file names, SQLite's messages (which quote the SQL)
+	 * and values from the evidence: escaped, so they stay one line and
+	 * cannot drive the terminal. */
 	va_start(ap, fmt);
-	vfprintf(sh->err, fmt, ap);
+	safe_vfprintf(sh->err, fmt, ap);
 	va_end(ap);
 	fputc('\n', sh->err);
 	fflush(sh->err);
@@ -515,7 +519,9 @@ int shell_window_range(struct shell *sh, int64_t now_us, int64_t *from_us, int64
  * precision that fmt_parse_time() reads back exactly. Returns buf. */
 static char *time_arg(char *buf, size_t size, const char *name, int64_t us)
 {
-	snprintf(buf, size, "%s=@%" PRId64 ".%06" PRId64, name, us / 1000000, us % 1000000);
+	char epoch[FMT_BUF_SIZE];
+
+	snprintf(buf, size, "%s=%s", name, fmt_epoch(epoch, sizeof(epoch), us));
 	return buf;
 }
 

@@ -103,7 +103,8 @@ int shell_series(struct shell *sh, struct chart *c, int64_t from_us, int64_t to_
  * Returns 0 or a negative errno (the output is unchanged then). */
 int shell_set_output(struct shell *sh, const char *path);
 
-/* Prints "Error: " and the formatted message on sh->err. */
+/* Prints "Error: " and the formatted message on sh->err, escaped as
+ * safe_fprintf() does, then a newline. */
 void shell_error(struct shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Microseconds since the epoch, now. */

@@ -173,8 +173,10 @@ static void test_param(void **state)
 	check(fx, ".param list", 0, ":ip              10.0.0.1\n:n               -42\n:s                7\n",
 	      "");
 	check(fx, ".mode csv", 0, "", "");
+	/* The name "@n + 1" is text a spreadsheet would compute: guarded;
+	 * -41 is a number and stays one. */
 	check(fx, "SELECT :ip, typeof($n), @n + 1, typeof(:s)", 0,
-	      ":ip,typeof($n),@n + 1,typeof(:s)\r\n10.0.0.1,integer,-41,text\r\n", "");
+	      ":ip,typeof($n),'@n + 1,typeof(:s)\r\n10.0.0.1,integer,-41,text\r\n", "");
 	check(fx, "SELECT :nope", -EINVAL, "",
 	      "Error: no value for :nope: give it with -p nope=VALUE or .param set nope VALUE\n");
 	check(fx, "SELECT ?", -EINVAL, "",
@@ -237,6 +239,55 @@ static void test_sql_errors(void **state)
 	check(fx, "SELECT 1 AS x; SELEC", -EINVAL, "x\r\n1\r\n",
 	      "Error: near \"SELEC\": syntax error\n");
 	check(fx, "-- only a comment", 0, "", "");
+}
+
+/* Messages carry SQLite's text, file names and what was typed: a title
+ * escape, a forged line or a bidi override shows as escapes, on one line. */
+static void test_hostile_messages(void **state)
+{
+	struct fixture *fx = *state;
+
+	check(fx, "SELECT * FROM \"t\x1b]0;pwned\x07\"", -EINVAL, "",
+	      "Error: no such table: t\\x1b]0;pwned\\x07\n");
+	check(fx, ".mode \"csv\nflowdb: warning: forged\"", -EINVAL, "",
+	      "Error: .mode: unknown mode \"csv\\nflowdb: warning: forged\"; use table, csv, "
+	      "json, line or html\n");
+	check(fx, ".since \"1h\xe2\x80\xae\"", -EINVAL, "",
+	      "Error: .since: bad time \"1h\\u202e\": expected a duration back from now (2h), an "
+	      "ISO 8601 time, @seconds, all or off\n");
+	check(fx, ".output \"/nonexistent/\x1b[2J\"", -EINVAL, "",
+	      "Error: .output: cannot write \"/nonexistent/\\x1b[2J\": No such file or "
+	      "directory\n");
+	check(fx, ".q host \"\xc0\x80\"", -EINVAL, "",
+	      "Error: host: bad host \"\\xc0\\x80\": expected an IPv4 or IPv6 address\n");
+	/* What was set shows back escaped too. */
+	check(fx, ".param set p \"a\x1b[2Jb\"", 0, "", "");
+	check(fx, ".param list", 0, ":p               a\\x1b[2Jb\n", "");
+	check(fx, ".since \"@0\x0b\"", -EINVAL, "",
+	      "Error: .since: bad time \"@0\\x0b\": expected a duration back from now (2h), an "
+	      "ISO 8601 time, @seconds, all or off\n");
+}
+
+/* .exact switches csv between guarded and byte for byte; .show says so. */
+static void test_exact(void **state)
+{
+	struct fixture *fx = *state;
+
+	check(fx, ".mode csv", 0, "", "");
+	check(fx, "SELECT '=1+1' AS f, -5 AS n, 'a' || char(10) || 'b' AS t", 0,
+	      "f,n,t\r\n'=1+1,-5,\"a\\nb\"\r\n", "");
+	check(fx, ".exact on", 0, "", "");
+	assert_true(fx->sh->render.exact);
+	check(fx, "SELECT '=1+1' AS f, -5 AS n, 'a' || char(10) || 'b' AS t", 0,
+	      "f,n,t\r\n=1+1,-5,\"a\nb\"\r\n", "");
+	check(fx, ".show", 0,
+	      "   mode: csv\nheaders: on\n  exact: on\n  timer: off\n  stats: off\n output: stdout\n"
+	      "  since: off\n  until: off\n  files: 0 usable, 0 skipped\n",
+	      "");
+	check(fx, ".exact maybe", -EINVAL, "",
+	      "Error: .exact: expected on or off, not \"maybe\"\n");
+	check(fx, ".exact off", 0, "", "");
+	assert_false(fx->sh->render.exact);
 }
 
 /* Canned query arguments: positions, names, defaults and every error. */
@@ -360,6 +411,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chart_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sql_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_load, setup, teardown),
 		cmocka_unit_test(test_tokenize),

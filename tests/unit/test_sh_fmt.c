@@ -101,6 +101,18 @@ static void test_time(void **state)
 		 * @-9223372036855 */
 		{ INT64_MAX, 6, "294247-01-10T04:00:54.775807Z" },
 		{ INT64_MIN, 6, "-290308-12-21T19:59:05.224192Z" },
+		{ INT64_MAX, 3, "294247-01-10T04:00:54.775Z" },
+		{ INT64_MIN, 3, "-290308-12-21T19:59:05.224Z" },
+		/* a millisecond before 1970, as table mode shows it */
+		{ -1000, 3, "1969-12-31T23:59:59.999Z" },
+		/* Proleptic Gregorian: 1 January of year 1 is 719162 days before
+		 * 1970 (Python: date(1970, 1, 1).toordinal() - 1); year 0 is a
+		 * leap year (366 days), -4 too, -5, -3, -2 and -1 not:
+		 * -0005-01-01 is 719162 + 366 + 4 * 365 + 366 = 721354 days
+		 * before. The sign stands apart from the four digits. */
+		{ -721354 * DAY * US, 0, "-0005-01-01T00:00:00Z" },
+		{ -(719162 + 366) * DAY * US, 0, "0000-01-01T00:00:00Z" },
+		{ -(719162 + 366) * DAY * US - 1, 0, "-0001-12-31T23:59:59Z" },
 		/* digits outside 0-6 are clamped */
 		{ 123456, 9, "1970-01-01T00:00:00.123456Z" },
 		{ 123456, -1, "1970-01-01T00:00:00Z" },
@@ -192,6 +204,12 @@ static void test_parse_absolute(void **state)
 		{ "@-1.5", -1500000 },
 		/* the last whole second that fits int64_t microseconds */
 		{ "@9223372036854", 9223372036854 * US },
+		/* the ends of int64_t, as fmt_epoch() writes them */
+		{ "@9223372036854.775807", INT64_MAX },
+		{ "@-9223372036854.775808", INT64_MIN },
+		{ "@-9223372036854.775807", INT64_MIN + 1 },
+		{ "@-0.000001", -1 },
+		{ "@-0", 0 },
 	};
 	int64_t us;
 	size_t i;
@@ -227,6 +245,54 @@ static void test_parse_relative(void **state)
 	assert_int_equal(us, NOV22 * US);
 	/* Too far back for int64_t. */
 	assert_int_equal(fmt_parse_time("1w", INT64_MIN + 1, &us), -EINVAL);
+}
+
+/* fmt_epoch() writes what fmt_parse_time() reads back exactly, before
+ * 1970 and at the ends of int64_t too. */
+static void test_epoch(void **state)
+{
+	static const struct {
+		int64_t us;
+		const char *text;
+	} cases[] = {
+		{ 0, "@0.000000" },
+		{ 1, "@0.000001" },
+		{ -1, "@-0.000001" },
+		{ -1500000, "@-1.500000" },
+		{ -2 * US, "@-2.000000" },
+		{ (NOV22 + 50400) * US + 250000, "@1795356000.250000" },
+		{ INT64_MAX, "@9223372036854.775807" },
+		{ INT64_MIN, "@-9223372036854.775808" },
+		{ INT64_MIN + 1, "@-9223372036854.775807" },
+	};
+	char buf[FMT_BUF_SIZE];
+	int64_t us, v = INT64_MIN;
+	size_t i;
+
+	for (i = 0; i < N(cases); i++) {
+		assert_string_equal(fmt_epoch(buf, sizeof(buf), cases[i].us), cases[i].text);
+		assert_int_equal(fmt_parse_time(buf, 0, &us), 0);
+		assert_int_equal(us, cases[i].us);
+	}
+	/* Round trips across the range, both signs, varied fractions: about
+	 * 4096 steps from INT64_MIN until the next would leave int64_t. */
+	do {
+		fmt_epoch(buf, sizeof(buf), v);
+		assert_int_equal(fmt_parse_time(buf, 0, &us), 0);
+		assert_int_equal(us, v);
+	} while (!__builtin_add_overflow(v, INT64_MAX / 2048 + 7919, &v));
+}
+
+/* fmt_sub_sat() saturates where a - b leaves int64_t. */
+static void test_sub_sat(void **state)
+{
+	assert_int_equal(fmt_sub_sat(5, 7), -2);
+	assert_int_equal(fmt_sub_sat(INT64_MAX, INT64_MIN), INT64_MAX);
+	assert_int_equal(fmt_sub_sat(INT64_MIN, 1), INT64_MIN);
+	assert_int_equal(fmt_sub_sat(INT64_MIN, 24 * 3600 * US), INT64_MIN);
+	assert_int_equal(fmt_sub_sat(INT64_MAX, -1), INT64_MAX);
+	assert_int_equal(fmt_sub_sat(-1, INT64_MAX), INT64_MIN);
+	assert_int_equal(fmt_sub_sat(0, INT64_MIN), INT64_MAX);
 }
 
 static void test_parse_rejected(void **state)
@@ -295,6 +361,9 @@ static void test_parse_rejected(void **state)
 		"@1e9",
 		"@9223372036855",
 		"@9223372036854.9",
+		"@9223372036854.775808",
+		"@-9223372036854.775809",
+		"@-9223372036855",
 		"@99999999999999999999999",
 		/* durations */
 		"0s",
@@ -325,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_bytes),	       cmocka_unit_test(test_time),
 		cmocka_unit_test(test_duration),       cmocka_unit_test(test_parse_absolute),
 		cmocka_unit_test(test_parse_relative), cmocka_unit_test(test_parse_rejected),
+		cmocka_unit_test(test_epoch),	       cmocka_unit_test(test_sub_sat),
 	};
 
 	return cmocka_run_group_tests_name("sh_fmt", tests, NULL, NULL);

@@ -392,6 +392,18 @@ static void test_sql_values(void **state)
 		{ "SELECT duration(0)", "0s" },
 		{ "SELECT duration(850000)", "850ms" },
 		{ "SELECT duration(125000000)", "2m05s" },
+		/* The ends of int64_t and before 1970, from a hostile file: 2^63
+		 * us are 9223372036854 s, 106751991 days and 4 hours (Python:
+		 * divmod(2**63 // 10**6, 86400)); human_bytes(-2^63) is -8 EiB. */
+		{ "SELECT ts(-9223372036854775808)", "-290308-12-21T19:59:05.224192Z" },
+		{ "SELECT ts(9223372036854775807, 3)", "294247-01-10T04:00:54.775Z" },
+		{ "SELECT ts(-1000, 3)", "1969-12-31T23:59:59.999Z" },
+		{ "SELECT ts(-1)", "1969-12-31T23:59:59.999999Z" },
+		/* A REAL beyond int64_t is clamped by SQLite, not wrapped. */
+		{ "SELECT ts(1e300, 0)", "294247-01-10T04:00:54Z" },
+		{ "SELECT duration(-9223372036854775808)", "-106751991d04h" },
+		{ "SELECT duration(9223372036854775807)", "106751991d04h" },
+		{ "SELECT human_bytes(-9223372036854775808)", "-8.0 EiB" },
 		{ "SELECT proto_name(6)", "tcp" },
 		{ "SELECT proto_name(58)", "ipv6-icmp" },
 		{ "SELECT proto_name(0)", "0" },

@@ -32,11 +32,10 @@ static int db_close(void **state)
 	return 0;
 }
 
-/* Renders every row of sql in mode, checking each call succeeds. Returns
- * the output, to be freed. */
-static char *render_sql(sqlite3 *db, const char *sql, enum render_mode mode, bool headers)
+/* Renders every row of sql as opts say, checking each call succeeds.
+ * Returns the output, to be freed. */
+static char *render_opts_sql(sqlite3 *db, const char *sql, const struct render_opts *opts)
 {
-	const struct render_opts opts = { .mode = mode, .headers = headers };
 	sqlite3_stmt *stmt;
 	struct render *r;
 	char *text = NULL;
@@ -47,7 +46,7 @@ static char *render_sql(sqlite3 *db, const char *sql, enum render_mode mode, boo
 	out = open_memstream(&text, &len);
 	assert_non_null(out);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-	r = render_begin(out, &opts, stmt);
+	r = render_begin(out, opts, stmt);
 	assert_non_null(r);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		assert_int_equal(render_row(r, stmt), 0);
@@ -56,6 +55,14 @@ static char *render_sql(sqlite3 *db, const char *sql, enum render_mode mode, boo
 	sqlite3_finalize(stmt);
 	assert_int_equal(fclose(out), 0);
 	return text;
+}
+
+/* Renders every row of sql in mode. Returns the output, to be freed. */
+static char *render_sql(sqlite3 *db, const char *sql, enum render_mode mode, bool headers)
+{
+	const struct render_opts opts = { .mode = mode, .headers = headers };
+
+	return render_opts_sql(db, sql, &opts);
 }
 
 /* Renders sql and compares the output with expected. */
@@ -111,14 +118,26 @@ static void test_mode_names(void **state)
 
 static void test_csv(void **state)
 {
-	check(*state,
-	      "SELECT 'a,b' AS a, 'say \"hi\"' AS b, 'x' || char(13, 10) || 'y' AS c, "
-	      "' lead' AS d, 'trail ' AS e, NULL AS f, x'00ff10' AS g, 42 AS h, -1.5 AS i, "
-	      "'' AS j, 'in side' AS k, 'cr' || char(13) AS l, 9223372036854775807 AS m",
-	      RENDER_CSV, true,
+	const char *sql =
+		"SELECT 'a,b' AS a, 'say \"hi\"' AS b, 'x' || char(13, 10) || 'y' AS c, "
+		"' lead' AS d, 'trail ' AS e, NULL AS f, x'00ff10' AS g, 42 AS h, -1.5 AS i, "
+		"'' AS j, 'in side' AS k, 'cr' || char(13) AS l, 9223372036854775807 AS m";
+	const struct render_opts exact = { .mode = RENDER_CSV, .headers = true, .exact = true };
+	char *text;
+
+	/* For spreadsheets and terminals, CR and LF show as escapes (the
+	 * fields stay quoted, as the exact values need). */
+	check(*state, sql, RENDER_CSV, true,
 	      "a,b,c,d,e,f,g,h,i,j,k,l,m\r\n"
-	      "\"a,b\",\"say \"\"hi\"\"\",\"x\r\ny\",\" lead\",\"trail \",,00ff10,42,-1.5,,"
-	      "in side,\"cr\r\",9223372036854775807\r\n");
+	      "\"a,b\",\"say \"\"hi\"\"\",\"x\\r\\ny\",\" lead\",\"trail \",,00ff10,42,-1.5,,"
+	      "in side,\"cr\\r\",9223372036854775807\r\n");
+	/* Exact: RFC 4180 keeps CR and LF inside the quotes. */
+	text = render_opts_sql(*state, sql, &exact);
+	assert_string_equal(text,
+			    "a,b,c,d,e,f,g,h,i,j,k,l,m\r\n"
+			    "\"a,b\",\"say \"\"hi\"\"\",\"x\r\ny\",\" lead\",\"trail \",,00ff10,42,"
+			    "-1.5,,in side,\"cr\r\",9223372036854775807\r\n");
+	free(text);
 	/* Names are quoted by the same rule; headers off leaves only records. */
 	check(*state, "SELECT 1 AS \"x,y\", 'v' AS \"q\"\"\" UNION ALL SELECT NULL, x''",
 	      RENDER_CSV, true, "\"x,y\",\"q\"\"\"\r\n1,v\r\n,\r\n");
@@ -141,7 +160,7 @@ static void test_json(void **state)
 		"UNION ALL SELECT -7, 0.5, '', CAST(x'61e282' AS TEXT), 'x', x'', NULL, 1, 2";
 	const char *expected =
 		"[\n"
-		"{\"i\":42,\"r\":2.5,\"t\":\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f\x7f\","
+		"{\"i\":42,\"r\":2.5,\"t\":\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f\\u007f\","
 		"\"bad\":\"\\ufffd\",\"u\":\"é€😀\",\"b\":\"0aff\",\"n\":null,\"inf\":null,"
 		"\"ninf\":null},\n"
 		"{\"i\":-7,\"r\":0.5,\"t\":\"\",\"bad\":\"a\\ufffd\\ufffd\",\"u\":\"x\",\"b\":\"\","
@@ -226,7 +245,7 @@ static void test_table_escapes_and_nulls(void **state)
 	      "--------------  -\n"
 	      "a\\nb\\t\\x01\\x7f\n"
 	      "\\xffA           x\n"
-	      "\\xc2\\x85\\r\n");
+	      "\\u0085\\r\n");
 	/* A NULL first cell still takes its room, and the header of a number
 	 * column is right even when the number comes after a NULL. */
 	check(*state, "SELECT NULL AS a, 'b' AS b UNION ALL SELECT 12345, NULL", RENDER_TABLE, true,
@@ -253,6 +272,152 @@ static void test_table_zero_rows(void **state)
 	      "a  bb\n"
 	      "-  --\n");
 	check(*state, "SELECT 1 AS a, 'x' AS bb WHERE 0", RENDER_TABLE, false, "");
+}
+
+/* Text from a compromised host: escape sequences (clear the screen, set
+ * the title), a newline forging a "flowdb:" line, bidi controls, zero-width
+ * characters and a tag, bytes that are not UTF-8 and a C1 CSI. */
+#define HOSTILE_SQL                                                              \
+	"SELECT char(27) || '[2J' || char(27) || ']0;pwned' || char(7) AS esc, " \
+	"'x' || char(10) || 'flowdb: warning: forged' AS nl, "                   \
+	"'a' || char(8238) || 'cod.exe' || char(8297) AS bidi, "                 \
+	"'z' || char(8203, 65279, 8288, 917569) AS zw, "                         \
+	"CAST(x'c0af9b' AS TEXT) || char(155) AS bad, 'C:\\x <b>' || char(233, 128512) AS ok"
+
+static void test_hostile_people(void **state)
+{
+	/* Every mode for people shows each as its escape; backslashes, markup
+	 * (outside html) and printable Unicode stay as they are. */
+	check(*state, HOSTILE_SQL, RENDER_LINE, true,
+	      " esc = \\x1b[2J\\x1b]0;pwned\\x07\n"
+	      "  nl = x\\nflowdb: warning: forged\n"
+	      "bidi = a\\u202ecod.exe\\u2069\n"
+	      "  zw = z\\u200b\\ufeff\\u2060\\U000e0041\n"
+	      " bad = \\xc0\\xaf\\x9b\\u009b\n"
+	      "  ok = C:\\x <b>\u00e9\U0001f600\n");
+	/* Widths count the escapes: 23, 26, 20, 29, 18 and 10. */
+	check(*state, HOSTILE_SQL, RENDER_TABLE, true,
+	      "esc                      nl                          bidi                  "
+	      "zw                             bad                 ok\n"
+	      "-----------------------  --------------------------  --------------------  "
+	      "-----------------------------  ------------------  ----------\n"
+	      "\\x1b[2J\\x1b]0;pwned\\x07  x\\nflowdb: warning: forged  a\\u202ecod.exe\\u2069  "
+	      "z\\u200b\\ufeff\\u2060\\U000e0041  \\xc0\\xaf\\x9b\\u009b  C:\\x <b>\u00e9\U0001f600\n");
+	check(*state, HOSTILE_SQL, RENDER_HTML, true,
+	      "<table>\n<thead><tr><th>esc</th><th>nl</th><th>bidi</th><th>zw</th><th>bad</th>"
+	      "<th>ok</th></tr></thead>\n<tbody>\n"
+	      "<tr><td>\\x1b[2J\\x1b]0;pwned\\x07</td><td>x\\nflowdb: warning: forged</td>"
+	      "<td>a\\u202ecod.exe\\u2069</td><td>z\\u200b\\ufeff\\u2060\\U000e0041</td>"
+	      "<td>\\xc0\\xaf\\x9b\\u009b</td><td>C:\\x &lt;b&gt;\u00e9\U0001f600</td></tr>\n"
+	      "</tbody>\n</table>\n");
+	/* CSV for spreadsheets likewise; the newline's field stays quoted. */
+	check(*state, HOSTILE_SQL, RENDER_CSV, true,
+	      "esc,nl,bidi,zw,bad,ok\r\n"
+	      "\\x1b[2J\\x1b]0;pwned\\x07,\"x\\nflowdb: warning: forged\",a\\u202ecod.exe\\u2069,"
+	      "z\\u200b\\ufeff\\u2060\\U000e0041,\\xc0\\xaf\\x9b\\u009b,C:\\x <b>\u00e9\U0001f600\r\n");
+	/* Names are values too. */
+	check(*state, "SELECT 1 AS \"a\u202eb\"", RENDER_LINE, true, "a\\u202eb = 1\n");
+}
+
+static void test_hostile_exact(void **state)
+{
+	const struct render_opts exact = { .mode = RENDER_CSV, .headers = false, .exact = true };
+	sqlite3_stmt *stmt;
+	char *text;
+
+	/* JSON escapes all of them the JSON way (U+E0041 as a surrogate
+	 * pair): still exact, as SQLite's own JSON reader shows, but inert on
+	 * a terminal; only the bytes that are not UTF-8 are lost, as JSON
+	 * must be UTF-8. */
+	text = render_sql(*state, HOSTILE_SQL, RENDER_JSON, true);
+	assert_string_equal(
+		text,
+		"[\n{\"esc\":\"\\u001b[2J\\u001b]0;pwned\\u0007\","
+		"\"nl\":\"x\\nflowdb: warning: forged\",\"bidi\":\"a\\u202ecod.exe\\u2069\","
+		"\"zw\":\"z\\u200b\\ufeff\\u2060\\udb40\\udc41\","
+		"\"bad\":\"\\ufffd\\ufffd\\ufffd\\u009b\",\"ok\":\"C:\\\\x <b>\u00e9\U0001f600\"}\n]\n");
+	assert_int_equal(sqlite3_prepare_v2(*state,
+					    "WITH h AS (" HOSTILE_SQL ") SELECT "
+					    "json_extract(?1, '$[0].esc') = esc AND "
+					    "json_extract(?1, '$[0].nl') = nl AND "
+					    "json_extract(?1, '$[0].bidi') = bidi AND "
+					    "json_extract(?1, '$[0].zw') = zw AND "
+					    "json_extract(?1, '$[0].ok') = ok FROM h",
+					    -1, &stmt, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(stmt, 0), 1);
+	sqlite3_finalize(stmt);
+	free(text);
+	/* CSV with exact: every byte as stored, quoted where RFC 4180 says. */
+	text = render_opts_sql(*state, HOSTILE_SQL, &exact);
+	assert_string_equal(text, "\x1b[2J\x1b]0;pwned\x07,\"x\nflowdb: warning: forged\","
+				  "a\u202ecod.exe\u2069,z\u200b\ufeff\u2060\U000e0041,"
+				  "\xc0\xaf\x9b\xc2\x9b,C:\\x <b>\u00e9\U0001f600\r\n");
+	free(text);
+}
+
+static void test_csv_formulas(void **state)
+{
+	const char *sql =
+		"SELECT '=HYPERLINK(\"http://x\",\"y\")' AS f1, '+1+1' AS f2, '-2+3' AS f3, "
+		"'@SUM(A1)' AS f4, char(9) || '=1' AS f5, char(13) || '=1' AS f6, "
+		"'  =1' AS f7, -5 AS n1, -2.5 AS n2, '-' AS t1, CAST(-5 AS TEXT) AS t2, "
+		"'a=b' AS ok, x'2d' AS b";
+	const struct render_opts exact = { .mode = RENDER_CSV, .headers = false, .exact = true };
+	char *text;
+
+	/* Text that starts, after spaces, with =, +, -, @, tab or CR gets an
+	 * apostrophe (tab and CR are escaped besides); numbers are never
+	 * guarded, whatever their sign, nor blobs (hex); text is guarded by
+	 * its type, even when it reads as a number. */
+	check(*state, sql, RENDER_CSV, false,
+	      "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1+1,'-2+3,'@SUM(A1),\"'\\t=1\","
+	      "\"'\\r=1\",\"'  =1\",-5,-2.5,'-,'-5,a=b,2d\r\n");
+	text = render_opts_sql(*state, sql, &exact);
+	assert_string_equal(text, "\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",+1+1,-2+3,@SUM(A1),"
+				  "\"\t=1\",\"\r=1\",\"  =1\",-5,-2.5,-,-5,a=b,2d\r\n");
+	free(text);
+	/* Names are guarded as text. */
+	check(*state, "SELECT 1 AS \"=x\", 2 AS \"-y\"", RENDER_CSV, true, "'=x,'-y\r\n1,2\r\n");
+}
+
+/* Writes s with render_string() as opts say into a string to be freed. */
+static char *string_of(const struct render_opts *opts, const char *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	render_string(out, opts, s);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
+static void test_render_string(void **state)
+{
+	static const struct {
+		struct render_opts opts;
+		const char *text;
+	} cases[] = {
+		{ { .mode = RENDER_TABLE }, "=h\\x1b]0;x\\x07<\\u202e" },
+		{ { .mode = RENDER_LINE }, "=h\\x1b]0;x\\x07<\\u202e" },
+		{ { .mode = RENDER_HTML }, "=h\\x1b]0;x\\x07&lt;\\u202e" },
+		{ { .mode = RENDER_CSV }, "'=h\\x1b]0;x\\x07<\\u202e" },
+		{ { .mode = RENDER_CSV, .exact = true }, "=h\x1b]0;x\x07<\u202e" },
+		{ { .mode = RENDER_JSON }, "\"=h\\u001b]0;x\\u0007<\\u202e\"" },
+	};
+	size_t i;
+	char *text;
+
+	/* A host name from a file's meta, as reports write it. */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text = string_of(&cases[i].opts, "=h\x1b]0;x\x07<\u202e");
+		assert_string_equal(text, cases[i].text);
+		free(text);
+	}
 }
 
 /* Renders SAMPLE + 1 rows, all "ab" but row wide_row, which is "wide!". */
@@ -301,7 +466,7 @@ static void test_line(void **state)
 			       "        b = 00ff\n"
 			       "\n"
 			       "        a = 2.5\n"
-			       "long_name = multi\nline\n"
+			       "long_name = multi\\nline\n"
 			       "        n = 3\n"
 			       "        b = é\n";
 
@@ -401,6 +566,10 @@ int main(void)
 		cmocka_unit_test(test_table_zero_rows),
 		cmocka_unit_test(test_table_sample),
 		cmocka_unit_test(test_line),
+		cmocka_unit_test(test_hostile_people),
+		cmocka_unit_test(test_hostile_exact),
+		cmocka_unit_test(test_csv_formulas),
+		cmocka_unit_test(test_render_string),
 		cmocka_unit_test(test_temp_table),
 		cmocka_unit_test(test_write_errors),
 	};
