@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "catalog.h"
+#include "safe.h"
 
 #define SQLITE_MAGIC "SQLite format 3"
 /* A writer holds the file for this long at most while committing. */
@@ -206,7 +207,7 @@ int catalog_skip(struct catalog *c, struct catalog_file *f, const char *reason)
 	if (!f->error)
 		return -ENOMEM;
 	if (c->warn)
-		fprintf(c->warn, "flowdb: warning: %s: %s; skipped\n", f->path, reason);
+		safe_fprintf(c->warn, "flowdb: warning: %s: %s; skipped\n", f->path, reason);
 	close_handle(c, f);
 	return 0;
 }
