@@ -10,13 +10,19 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "catalog.h"
+#include "evidence.h"
 #include "safe.h"
 
-#define SQLITE_MAGIC "SQLite format 3"
 /* A writer holds the file for this long at most while committing. */
 #define BUSY_TIMEOUT_MS 2000
 /* Bytes of each file mapped rather than read; files are rarely larger. */
 #define MMAP_SIZE "1073741824"
+/* A value read from a file at most: a flow row's are tens of bytes. */
+#define VALUE_MAX (16 << 20)
+/* The SQL the shell gives a file at most: lists travel as parameters. */
+#define SQL_MAX (1 << 20)
+/* The file and what may lie beside it, in the order of catalog_file.sig. */
+static const char *const sides[] = { "", "-wal", "-journal" };
 #define ROWID_LIMIT (1LL << CATALOG_ROWID_BITS)
 
 const char *const catalog_tables[CATALOG_TABLES + 1] = { "flows", "events", "collector_stats",
@@ -114,10 +120,20 @@ static void close_handle(struct catalog *c, struct catalog_file *f)
 	c->n_open--;
 }
 
+/* Removes f's private copy, if any. */
+static void drop_copy(struct catalog_file *f)
+{
+	if (f->copy)
+		unlink(f->copy);
+	free(f->copy);
+	f->copy = NULL;
+}
+
 /* Frees f and its handle. */
 static void file_free(struct catalog *c, struct catalog_file *f)
 {
 	close_handle(c, f);
+	drop_copy(f);
 	free(f->path);
 	free(f->host);
 	free(f->error);
@@ -144,6 +160,9 @@ void catalog_free(struct catalog *c)
 			free(c->tables[i].types[j]);
 		}
 	}
+	if (c->tmp_dir)
+		rmdir(c->tmp_dir);
+	free(c->tmp_dir);
 	free(c->files);
 	free(c->dirs);
 	free(c->paths);
@@ -167,6 +186,9 @@ static int push_string(char ***list, size_t *n, const char *s)
 
 int catalog_add(struct catalog *c, const char *path, bool is_dir)
 {
+	struct stat st;
+	int fd;
+
 	if (is_dir) {
 		DIR *d = opendir(path);
 
@@ -175,8 +197,11 @@ int catalog_add(struct catalog *c, const char *path, bool is_dir)
 		closedir(d);
 		return push_string(&c->dirs, &c->n_dirs, path);
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	close(fd);
@@ -198,27 +223,38 @@ bool catalog_overlaps(const struct catalog_file *f, int64_t lo, int64_t hi)
 	return catalog_time_start(f) <= hi && catalog_time_end(f) >= lo;
 }
 
-/* Records why f is skipped and warns once. Returns 0 or -ENOMEM. */
-int catalog_skip(struct catalog *c, struct catalog_file *f, const char *reason)
+/* Marks f skipped for reason, warning when warn is set. Returns 0 or
+ * -ENOMEM. */
+static int skip(struct catalog *c, struct catalog_file *f, const char *reason, bool warn)
 {
 	if (f->error)
 		return 0;
 	f->error = strdup(reason);
 	if (!f->error)
 		return -ENOMEM;
-	if (c->warn)
+	if (warn && c->warn)
 		safe_fprintf(c->warn, "flowdb: warning: %s: %s; skipped\n", f->path, reason);
 	close_handle(c, f);
 	return 0;
 }
 
+int catalog_skip(struct catalog *c, struct catalog_file *f, const char *reason)
+{
+	return skip(c, f, reason, true);
+}
+
+int catalog_skip_quietly(struct catalog *c, struct catalog_file *f, const char *reason)
+{
+	return skip(c, f, reason, false);
+}
+
 /* Writes an SQLite URI for path into a new string: read-only, and immutable
- * when no -wal file shows a writer, so that SQLite takes no locks and
- * creates no -shm next to evidence. Returns it, or NULL on ENOMEM. */
-static char *file_uri(const char *path, bool wal)
+ * unless a writer holds it, so that SQLite takes no locks and creates no
+ * -shm next to evidence. Returns it, or NULL on ENOMEM. */
+static char *file_uri(const char *path, bool live)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *query = wal ? "?mode=ro" : "?mode=ro&immutable=1";
+	const char *query = live ? "?mode=ro" : "?mode=ro&immutable=1";
 	size_t n = strlen(path);
 	char *uri = malloc(5 + 3 * n + strlen(query) + 1);
 	char *p = uri;
@@ -244,7 +280,7 @@ static char *file_uri(const char *path, bool wal)
 
 int catalog_open(const struct catalog *c, const struct catalog_file *f, sqlite3 **db)
 {
-	char *uri = file_uri(f->path, f->wal);
+	char *uri = file_uri(f->copy ? f->copy : f->path, f->wal);
 	int rc;
 
 	*db = NULL;
@@ -262,26 +298,18 @@ int catalog_open(const struct catalog *c, const struct catalog_file *f, sqlite3 
 	 * nothing can write it through this handle. */
 	sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_limit(*db, SQLITE_LIMIT_LENGTH, VALUE_MAX);
+	sqlite3_limit(*db, SQLITE_LIMIT_SQL_LENGTH, SQL_MAX);
+	sqlite3_limit(*db, SQLITE_LIMIT_ATTACHED, 0);
 	sqlite3_busy_timeout(*db, BUSY_TIMEOUT_MS);
+	/* Sorts and temporary tables in memory, where the session's memory
+	 * budget bounds them: never a hidden file filling the disk. */
+	sqlite3_exec(*db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	/* Pages straight from the page cache: no read() copy per page. */
 	sqlite3_exec(*db, "PRAGMA mmap_size=" MMAP_SIZE, NULL, NULL, NULL);
 	if (c->progress)
 		sqlite3_progress_handler(*db, 1000, c->progress, c->progress_arg);
 	return SQLITE_OK;
-}
-
-/* Whether the file starts with SQLite's header. */
-static bool has_sqlite_magic(const char *path)
-{
-	char head[sizeof(SQLITE_MAGIC)];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = read(fd, head, sizeof(head));
-	close(fd);
-	return n == sizeof(head) && !memcmp(head, SQLITE_MAGIC, sizeof(head));
 }
 
 /* Whether name is a plain table of db (not a view, nor a virtual table,
@@ -478,8 +506,11 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 	sqlite3 *db;
 	int i, rc, err = -EINVAL;
 
-	if (!has_sqlite_magic(f->path)) {
-		snprintf(why, size, "not an SQLite database");
+	rc = evidence_check(f->copy ? f->copy : f->path);
+	if (rc) {
+		snprintf(why, size, "%s", rc == -ENOTSUP ? "not an SQLite database" :
+					  rc == -EINVAL	 ? "not a regular file" :
+							   strerror(-rc));
 		return -EINVAL;
 	}
 	rc = catalog_open(c, f, &db);
@@ -533,67 +564,130 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 			goto cleanup;
 	err = 0;
 cleanup:
+	/* Stopped by Ctrl-C, the file is checked again next time; by the
+	 * time budget, it would stop every statement: it is skipped. */
+	if (err == -EINVAL && sqlite3_errcode(db) == SQLITE_INTERRUPT) {
+		if (c->over_time && *c->over_time)
+			snprintf(why, size, "over the time budget while checking it");
+		else
+			err = -EINTR;
+	}
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
 	return err;
 }
 
-/* What identifies a version of a file: its own stat and its -wal's. */
-struct file_state {
-	struct stat db, wal;
-	bool has_wal;
-};
-
-/* Stats path and path-wal into *st. Returns 0 or a negative errno. */
-static int file_state(const char *path, struct file_state *st)
+/* Reads the signature of path and of its -wal and -journal into sig.
+ * Returns 0, or a negative errno when path itself cannot be stat'ed or is
+ * not a regular file. */
+static int file_sig(const char *path, struct catalog_sig sig[3])
 {
-	char wal[PATH_MAX];
+	char name[PATH_MAX];
+	struct stat st;
+	int i;
 
-	if (stat(path, &st->db))
-		return -errno;
-	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
-		return -ENAMETOOLONG;
-	st->has_wal = !stat(wal, &st->wal);
+	for (i = 0; i < 3; i++) {
+		if (snprintf(name, sizeof(name), "%s%s", path, sides[i]) >= (int)sizeof(name))
+			return -ENAMETOOLONG;
+		if (stat(name, &st) || !S_ISREG(st.st_mode)) {
+			if (!i)
+				return -ENOENT;
+			sig[i] = (struct catalog_sig){ .size = -1 };
+			continue;
+		}
+		sig[i] = (struct catalog_sig){ st.st_dev, st.st_ino, st.st_size, st.st_mtim };
+	}
 	return 0;
 }
 
-/* Whether f was read from the file as it is now. */
-static bool unchanged(const struct catalog_file *f, const struct file_state *st)
+/* Whether f was checked as the file and what lies beside it are now. */
+static bool unchanged(const struct catalog_file *f, const struct catalog_sig sig[3])
 {
-	if (f->dev != st->db.st_dev || f->ino != st->db.st_ino || f->db_size != st->db.st_size ||
-	    f->mtime.tv_sec != st->db.st_mtim.tv_sec ||
-	    f->mtime.tv_nsec != st->db.st_mtim.tv_nsec || f->wal != st->has_wal)
-		return false;
-	return !f->wal ||
-	       (f->wal_size == st->wal.st_size && f->wal_mtime.tv_sec == st->wal.st_mtim.tv_sec &&
-		f->wal_mtime.tv_nsec == st->wal.st_mtim.tv_nsec);
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (f->sig[i].dev != sig[i].dev || f->sig[i].ino != sig[i].ino ||
+		    f->sig[i].size != sig[i].size || f->sig[i].mtime.tv_sec != sig[i].mtime.tv_sec ||
+		    f->sig[i].mtime.tv_nsec != sig[i].mtime.tv_nsec)
+			return false;
+	return true;
 }
 
-/* Reads f afresh from the file in state st: meta, or why it is skipped.
- * Returns 0 or -ENOMEM. */
-static int load_file(struct catalog *c, struct catalog_file *f, const struct file_state *st)
+/*
+ * Decides how f is read: as it is (immutable), as a writer's file (its
+ * commits as they come), or through a private copy when a -wal or a hot
+ * -journal no writer holds lies beside it: applying either to the file
+ * would change evidence, ignoring it would show a state the file never
+ * committed (a journal's half-written pages) or lose a killed collector's
+ * last commits (a -wal). Warns once which. Returns 0, -EINVAL with why
+ * written (no copy could be made), or -ENOMEM.
+ */
+static int choose_reading(struct catalog *c, struct catalog_file *f, char *why, size_t size)
 {
-	char why[256];
+	enum evidence_state state = evidence_classify(f->path);
+	char name[32], tmpl[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+
+	drop_copy(f);
+	f->wal = state == EVIDENCE_LIVE;
+	if (state == EVIDENCE_FINISHED || state == EVIDENCE_LIVE)
+		return 0;
+	if (!c->tmp_dir) {
+		snprintf(tmpl, sizeof(tmpl), "%s/flowdb-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(tmpl)) {
+			snprintf(why, size, "cannot make a directory for private copies in %s: %s",
+				 tmp && *tmp ? tmp : "/tmp", strerror(errno));
+			return -EINVAL;
+		}
+		c->tmp_dir = strdup(tmpl);
+		if (!c->tmp_dir) {
+			rmdir(tmpl);
+			return -ENOMEM;
+		}
+	}
+	snprintf(name, sizeof(name), "%u.db", f->id);
+	if (evidence_copy(f->path, state, c->tmp_dir, name, &f->copy, why, size)) {
+		size_t n = strlen(why);
+
+		snprintf(why + n, size - n, " (copy the file with its %s elsewhere to read it)",
+			 state == EVIDENCE_ORPHAN_WAL ? "-wal" : "-journal");
+		return -EINVAL;
+	}
+	if (c->warn)
+		safe_fprintf(c->warn,
+			     "flowdb: warning: %s: %s; read from a private copy, the file and its "
+			     "%s left as they are\n",
+			     f->path,
+			     state == EVIDENCE_ORPHAN_WAL ?
+				     "a -wal no collector is writing (one killed, or planted)" :
+				     "a -journal of a write that never finished",
+			     state == EVIDENCE_ORPHAN_WAL ? "-wal" : "-journal");
+	return 0;
+}
+
+/* Reads f afresh from the file as sig shows it: how to read it, its meta
+ * and tables, or why it is skipped. Returns 0 or -ENOMEM. */
+static int load_file(struct catalog *c, struct catalog_file *f, const struct catalog_sig sig[3])
+{
+	char why[512];
 	int err;
 
 	close_handle(c, f);
 	free(f->error);
 	f->error = NULL;
-	f->dev = st->db.st_dev;
-	f->ino = st->db.st_ino;
-	f->db_size = st->db.st_size;
-	f->mtime = st->db.st_mtim;
-	f->wal = st->has_wal;
-	f->wal_size = st->has_wal ? st->wal.st_size : 0;
-	f->wal_mtime = st->has_wal ? st->wal.st_mtim : (struct timespec){ 0 };
-	f->size = f->db_size + f->wal_size;
+	memcpy(f->sig, sig, sizeof(f->sig));
+	f->size = sig[0].size + (sig[1].size > 0 ? sig[1].size : 0);
 	f->time_start_us = f->time_end_us = 0;
-	f->rollups = false;
+	f->rollups = f->rollups_checked = false;
 	memset(f->columns, 0, sizeof(f->columns));
 	memset(f->rows, 0, sizeof(f->rows));
-	err = read_meta(c, f, why, sizeof(why));
+	err = choose_reading(c, f, why, sizeof(why));
+	if (!err)
+		err = read_meta(c, f, why, sizeof(why));
 	if (err == -EINVAL)
 		return catalog_skip(c, f, why);
+	if (err == -EINTR)
+		memset(f->sig, 0, sizeof(f->sig));
 	return err;
 }
 
@@ -614,16 +708,16 @@ static int visit(struct catalog *c, const char *path)
 {
 	struct catalog_file *f = find_file(c, path);
 	struct catalog_file **grown;
-	struct file_state st;
+	struct catalog_sig sig[3];
 
-	if (file_state(path, &st) || !S_ISREG(st.db.st_mode))
+	if (file_sig(path, sig))
 		return 0;
 	if (f) {
 		f->seen = true;
-		if (unchanged(f, &st))
+		if (unchanged(f, sig))
 			return 0;
 		/* A rewritten file may have become readable, or broken. */
-		return load_file(c, f, &st);
+		return load_file(c, f, sig);
 	}
 	grown = realloc(c->files, (c->n_files + 1) * sizeof(*c->files));
 	if (!grown)
@@ -637,7 +731,7 @@ static int visit(struct catalog *c, const char *path)
 	f->seen = true;
 	f->id = c->next_id++;
 	c->files[c->n_files++] = f;
-	return load_file(c, f, &st);
+	return load_file(c, f, sig);
 }
 
 /* Whether a directory entry names a flow file candidate: *.db. */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -46,14 +47,21 @@ struct catalog_file {
 	int version; /* meta schema_version: older files lack later columns */
 	int64_t size; /* bytes, with the -wal */
 	char *error; /* why the file is skipped; NULL when usable */
-	/* What the file looked like when its meta was read: a change means a
-	 * writer touched it, so meta is read again and handles reopened. */
-	dev_t dev;
-	ino_t ino;
-	struct timespec mtime, wal_mtime;
-	off_t db_size, wal_size;
-	bool wal; /* a -wal file exists: a collector may be writing it */
+	/* What the file and its -wal and -journal looked like when it was
+	 * checked: a change means a writer touched it, so it is checked again
+	 * and handles reopened. */
+	struct catalog_sig {
+		dev_t dev;
+		ino_t ino;
+		off_t size; /* -1: there is none */
+		struct timespec mtime;
+	} sig[3];
+	bool wal; /* a writer (a collector) holds it: its rows change as it is read */
+	/* A private copy read instead of path, when a -wal or -journal no
+	 * writer holds lies beside it (evidence.h); NULL otherwise. */
+	char *copy;
 	bool rollups; /* meta rollups: the talkers table sums the file's flows */
+	bool rollups_checked; /* and they agreed with the flows (partial.c) */
 	/* Per table of catalog_tables[]: bit i set when the file's table has
 	 * the schema's column i (older files lack later columns), and its
 	 * number of rows, estimated by its largest rowid. */
@@ -73,6 +81,7 @@ struct catalog {
 	/* The tables files must hold, set by catalog_set_schema(). */
 	struct catalog_table tables[CATALOG_TABLES];
 	uint32_t next_id;
+	char *tmp_dir; /* private copies, made when first needed; removed at the end */
 	char **dirs; /* scanned for *.db at each refresh */
 	size_t n_dirs;
 	char **paths; /* named on the command line */
@@ -85,6 +94,9 @@ struct catalog {
 	/* Installed on every handle: lets an interrupt stop a long read. */
 	int (*progress)(void *arg);
 	void *progress_arg;
+	/* Set by the session when progress stopped a statement for its time
+	 * budget rather than Ctrl-C; NULL: never. */
+	const volatile sig_atomic_t *over_time;
 	/* Per statement, for .stats: files read and rows returned. */
 	uint64_t stamp;
 	size_t files_read;
@@ -112,7 +124,8 @@ int64_t catalog_rowid(const struct catalog_file *f, int64_t rowid);
 void catalog_free(struct catalog *c);
 
 /* Adds a directory to scan, or a file to read, checking that it can be
- * read now. Prints nothing. Returns 0, -ENOMEM, or the negative errno of
+ * read now. Prints nothing. Returns 0, -ENOMEM, -EINVAL for a file that is
+ * not a regular file (a FIFO would block), or the negative errno of
  * opendir()/open() (-ENOENT, -EACCES, -ENOTDIR for a directory that is
  * not one, ...). */
 int catalog_add(struct catalog *c, const char *path, bool is_dir);
@@ -124,8 +137,10 @@ int catalog_add(struct catalog *c, const char *path, bool is_dir);
  * table with the schema's columns and declared types, older files lacking
  * later columns), each table's time range and rowids. A file that is not
  * SQLite, not a flowdb file, of a newer schema or corrupt is kept with its
- * error and warned about once as "flowdb: warning: PATH: REASON; skipped".
- * Returns 0 or -ENOMEM.
+ * error and warned about once as "flowdb: warning: PATH: REASON; skipped",
+ * as is one whose checks ran over the time budget. Returns 0, -EINTR when
+ * progress interrupted a check (the file is checked again next time), or
+ * -ENOMEM.
  */
 int catalog_refresh(struct catalog *c);
 
@@ -163,6 +178,10 @@ void catalog_finish(struct catalog *c, struct catalog_file *f, sqlite3_stmt *stm
 /* Marks f unusable for the rest of the session with reason, warning once.
  * Returns -ENOMEM or 0. */
 int catalog_skip(struct catalog *c, struct catalog_file *f, const char *reason);
+
+/* Marks f unusable as catalog_skip() does, without the warning: for a
+ * caller whose own error line says so. */
+int catalog_skip_quietly(struct catalog *c, struct catalog_file *f, const char *reason);
 
 /* Starts counting reads for a new statement. */
 void catalog_stats_reset(struct catalog *c);

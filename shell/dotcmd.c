@@ -204,10 +204,8 @@ static int cmd_files(struct shell *sh, int argc, char **argv)
 	size_t i;
 	int rc, err;
 
-	if (catalog_refresh(c)) {
-		shell_error(sh, "out of memory");
+	if (shell_refresh(sh))
 		return -EINVAL;
-	}
 	rc = sqlite3_exec(
 		sh->db,
 		"DROP TABLE IF EXISTS temp.flowdb_files;"
@@ -238,7 +236,7 @@ static int cmd_files(struct shell *sh, int argc, char **argv)
 	}
 	sqlite3_finalize(stmt);
 	if (rc) {
-		shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+		shell_sql_error(sh, sh->db);
 		return -EINVAL;
 	}
 	err = shell_exec_sql(sh, "SELECT * FROM temp.flowdb_files");
@@ -410,6 +408,8 @@ static int cmd_chart(struct shell *sh, int argc, char **argv)
 /* .show */
 static int cmd_show(struct shell *sh, int argc, char **argv)
 {
+	char t[32], m[32];
+
 	fprintf(sh->out, "   mode: %s\nheaders: %s\n  exact: %s\n  timer: %s\n  stats: %s\n",
 		render_mode_name(sh->render.mode), sh->render.headers ? "on" : "off",
 		sh->render.exact ? "on" : "off", sh->timer ? "on" : "off",
@@ -418,8 +418,45 @@ static int cmd_show(struct shell *sh, int argc, char **argv)
 	safe_fprintf(sh->out, " output: %s\n", sh->out_path ? sh->out_path : "stdout");
 	safe_fprintf(sh->out, "  since: %s\n", sh->since ? sh->since : "off");
 	safe_fprintf(sh->out, "  until: %s\n", sh->until ? sh->until : "off");
+	fprintf(sh->out, " budget: %s, %s\n",
+		sh->budget_time_us ? fmt_duration(t, sizeof(t), (int64_t)sh->budget_time_us) :
+				     "no time limit",
+		sh->budget_memory ? fmt_bytes(m, sizeof(m), (int64_t)sh->budget_memory) :
+				    "no memory limit");
 	fprintf(sh->out, "  files: %zu usable, %zu skipped\n", catalog_usable(sh->catalog),
 		sh->catalog->n_files - catalog_usable(sh->catalog));
+	return 0;
+}
+
+/* .budget [time DUR|off] [memory SIZE|off]: shows or sets what a statement
+ * may use. */
+static int cmd_budget(struct shell *sh, int argc, char **argv)
+{
+	uint64_t time_us = sh->budget_time_us, memory = sh->budget_memory;
+	char t[32], m[32];
+	int i;
+
+	if (argc % 2 == 0) {
+		shell_error(sh, "usage: .budget [time DUR|off] [memory SIZE|off]");
+		return -EINVAL;
+	}
+	for (i = 1; i < argc; i += 2) {
+		bool is_memory = !strcmp(argv[i], "memory");
+
+		if ((!is_memory && strcmp(argv[i], "time")) ||
+		    shell_budget_parse(is_memory, argv[i + 1], is_memory ? &memory : &time_us)) {
+			shell_error(sh, "bad budget \"%s %s\": time DUR (30s, 10m) or memory SIZE "
+					"(512M, 4G), or off",
+				    argv[i], argv[i + 1]);
+			return -EINVAL;
+		}
+	}
+	shell_set_budget(sh, time_us, memory);
+	if (argc == 1) {
+		fprintf(sh->out, "  time: %s\nmemory: %s\n",
+			time_us ? fmt_duration(t, sizeof(t), (int64_t)time_us) : "off",
+			memory ? fmt_bytes(m, sizeof(m), (int64_t)memory) : "off");
+	}
 	return 0;
 }
 
@@ -431,6 +468,8 @@ static int cmd_quit(struct shell *sh, int argc, char **argv)
 }
 
 const struct dotcmd dotcmds[] = {
+	{ ".budget", NULL, 0, 4, ".budget [time DUR|off] [memory SIZE|off]",
+	  "what one statement may take: time, and SQLite's memory", cmd_budget },
 	{ ".chart", NULL, 0, 2, ".chart [bytes|packets|flows] [BUCKET]",
 	  "traffic over the session window as a bar chart", cmd_chart },
 	{ ".exact", NULL, 1, 1, ".exact on|off", "csv byte for byte: no escapes, no formula guard",

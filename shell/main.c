@@ -31,6 +31,7 @@ struct args {
 	const char *format; /* as typed: a render mode, or a report format */
 	const char *report;
 	bool headers, stats, bail, exact;
+	uint64_t budget_time_us, budget_memory;
 	bool needs_query; /* --limit or --host */
 	enum report_kind report_kind;
 	enum report_format report_format;
@@ -62,6 +63,8 @@ static void usage(FILE *out)
 		"  -o, --output FILE       write results to FILE\n"
 		"      --stats             after each statement, files and rows read (stderr)\n"
 		"      --bail              stop at the first error\n"
+		"      --budget-time DUR   stop a statement after DUR (default 10m; off: never)\n"
+		"      --budget-memory SIZE  SQLite's memory at most (default 4G; off: no limit)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           the version\n"
 		"\n"
@@ -81,6 +84,8 @@ enum {
 	OPT_STATS,
 	OPT_BAIL,
 	OPT_EXACT,
+	OPT_BUDGET_TIME,
+	OPT_BUDGET_MEMORY,
 };
 
 static const struct option longopts[] = {
@@ -99,6 +104,8 @@ static const struct option longopts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "bail", no_argument, NULL, OPT_BAIL },
 	{ "exact", no_argument, NULL, OPT_EXACT },
+	{ "budget-time", required_argument, NULL, OPT_BUDGET_TIME },
+	{ "budget-memory", required_argument, NULL, OPT_BUDGET_MEMORY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -136,6 +143,11 @@ static int add_source(struct catalog *c, const char *path, bool must_be_dir)
 	is_dir = S_ISDIR(st.st_mode);
 	if (must_be_dir && !is_dir) {
 		safe_fprintf(stderr, "flowdb: \"%s\" is not a directory\n", path);
+		return -EINVAL;
+	}
+	/* Opening a FIFO or a device could block, or read forever. */
+	if (!is_dir && !S_ISREG(st.st_mode)) {
+		safe_fprintf(stderr, "flowdb: \"%s\" is not a regular file\n", path);
 		return -EINVAL;
 	}
 	err = catalog_add(c, path, is_dir);
@@ -225,6 +237,19 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		case OPT_EXACT:
 			a->exact = true;
 			break;
+		case OPT_BUDGET_TIME:
+		case OPT_BUDGET_MEMORY:
+			if (shell_budget_parse(opt == OPT_BUDGET_MEMORY, optarg,
+					       opt == OPT_BUDGET_MEMORY ? &a->budget_memory :
+									  &a->budget_time_us)) {
+				safe_fprintf(stderr, "flowdb: bad --%s \"%s\": %s\n",
+					     opt == OPT_BUDGET_MEMORY ? "budget-memory" : "budget-time",
+					     optarg,
+					     opt == OPT_BUDGET_MEMORY ? "give a size such as 512M or 4G, or off" :
+									"give a duration such as 30s or 10m, or off");
+				return -EINVAL;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -301,7 +326,10 @@ static void greet(struct shell *sh)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .mode = RENDER_TABLE, .headers = true };
+	struct args a = { .mode = RENDER_TABLE,
+			  .headers = true,
+			  .budget_time_us = SHELL_BUDGET_TIME_US,
+			  .budget_memory = SHELL_BUDGET_MEMORY };
 	struct catalog *c = catalog_new(stderr);
 	struct sigaction sa = { .sa_handler = on_sigint };
 	struct shell *sh;
@@ -327,6 +355,7 @@ int main(int argc, char **argv)
 	sh->render.headers = a.headers;
 	sh->stats = a.stats;
 	sh->render.exact = a.exact;
+	shell_set_budget(sh, a.budget_time_us, a.budget_memory);
 	if (shell_set_window(sh, false, a.since) || shell_set_window(sh, true, a.until)) {
 		fprintf(stderr, "flowdb: out of memory\n");
 		err = -ENOMEM;
@@ -352,9 +381,8 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 	sigaction(SIGINT, &sa, NULL);
-	if (catalog_refresh(c)) {
-		fprintf(stderr, "flowdb: out of memory\n");
-		err = -ENOMEM;
+	if (shell_refresh(sh)) {
+		err = -EINVAL;
 		goto cleanup;
 	}
 	if (!c->n_files)

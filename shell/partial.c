@@ -9,11 +9,53 @@
 #include <string.h>
 #include <unistd.h>
 #include "partial.h"
+#include "safe.h"
+
+/*
+ * What a file's rollups must agree with before they stand for its flows,
+ * all cheap (lookups, and sums of the few rollup rows): plain tables; as
+ * many flows as the flows table's rowids count (the collector only adds
+ * rows); talkers and minutes with the same totals; no talker whose
+ * address no flow has (the flows_src_addr index answers each); no minute
+ * outside the flows' own time range. A forger who rewrites the flows and
+ * every rollup alike is not caught: nothing short of reading every flow
+ * would catch it.
+ */
+static const char rollup_checks[] =
+	"SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND"
+	"        name IN ('talkers', 'minutes') AND sql LIKE 'CREATE TABLE%') = 2"
+	" AND (SELECT total(flows) FROM talkers) = (SELECT max(rowid) FROM flows)"
+	" AND (SELECT min(rowid) FROM flows) IS 1"
+	" AND (SELECT total(flows) FROM talkers) = (SELECT total(flows) FROM minutes)"
+	" AND (SELECT total(packets) FROM talkers) = (SELECT total(packets) FROM minutes)"
+	" AND (SELECT total(bytes) FROM talkers) = (SELECT total(bytes) FROM minutes)"
+	" AND NOT EXISTS (SELECT 1 FROM talkers t WHERE NOT EXISTS"
+	"      (SELECT 1 FROM flows f WHERE f.src_addr = t.src_addr))"
+	" AND (SELECT min(minute) FROM minutes) >="
+	"     (SELECT min(first_seen) FROM flows) / 60000000 * 60000000"
+	" AND (SELECT max(minute) FROM minutes) <= (SELECT max(first_seen) FROM flows)";
+
+/* Whether the rollups of the file open as db pass rollup_checks. */
+static bool rollups_agree(sqlite3 *db)
+{
+	sqlite3_stmt *stmt;
+	bool agree;
+
+	if (sqlite3_prepare_v2(db, rollup_checks, -1, &stmt, NULL))
+		return false;
+	agree = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 1;
+	sqlite3_finalize(stmt);
+	return agree;
+}
 
 struct partial_job {
 	struct catalog *c;
 	struct catalog_file **files;
 	char **why; /* per file: why it is skipped, or NULL */
+	bool *said; /* per file: the run's error names it already */
+	/* Per file: its rollups were checked and agree (1) or disagree (2)
+	 * with its flows, or not checked (0). */
+	unsigned char *rollups_state;
 	size_t n_files;
 	const struct partial_sql *sql;
 	int64_t lo_us, hi_us;
@@ -58,9 +100,9 @@ static void file_run(struct partial_job *j, size_t i)
 {
 	const struct catalog_file *f = j->files[i];
 	bool whole = f->time_start_us >= j->lo_us && catalog_time_end(f) <= j->hi_us;
-	const char *sql = j->sql->rollup && f->rollups && whole ? j->sql->rollup :
-								      j->sql->per_file;
+	const char *sql = j->sql->per_file;
 	sqlite3_stmt *stmt = NULL;
+	uint64_t rows = 0;
 	sqlite3 *fdb;
 	int rc;
 
@@ -68,6 +110,12 @@ static void file_run(struct partial_job *j, size_t i)
 	if (rc) {
 		j->why[i] = strdup(sqlite3_errstr(rc));
 		return;
+	}
+	if (j->sql->rollup && f->rollups && whole) {
+		if (!f->rollups_checked)
+			j->rollups_state[i] = rollups_agree(fdb) ? 1 : 2;
+		if (j->rollups_state[i] != 2)
+			sql = j->sql->rollup;
 	}
 	rc = sqlite3_prepare_v2(fdb, sql, -1, &stmt, NULL);
 	if (rc) {
@@ -84,11 +132,24 @@ static void file_run(struct partial_job *j, size_t i)
 			job_fail(j, rc, sqlite3_errstr(rc));
 			goto cleanup;
 		}
+		rows++;
 	}
-	if (rc == SQLITE_INTERRUPT)
+	if (rc == SQLITE_INTERRUPT) {
 		job_fail(j, rc, NULL);
-	else if (rc != SQLITE_DONE)
+	} else if (rc != SQLITE_DONE) {
 		j->why[i] = strdup(sqlite3_errmsg(fdb));
+		/* Rows of it are in the answer already: it cannot stand. */
+		if (rows) {
+			char *msg = sqlite3_mprintf("%s: %s after %llu rows; the file is skipped from "
+						    "now on",
+						    f->path, sqlite3_errmsg(fdb),
+						    (unsigned long long)rows);
+
+			job_fail(j, rc, msg ? msg : "out of memory");
+			sqlite3_free(msg);
+			j->said[i] = true;
+		}
+	}
 cleanup:
 	sqlite3_finalize(stmt);
 	sqlite3_close(fdb);
@@ -179,7 +240,9 @@ int partial_run(struct catalog *c, sqlite3 *db, sqlite3 *schema_db, const struct
 	pthread_mutex_init(&j.lock, NULL);
 	j.files = calloc(c->n_files ? c->n_files : 1, sizeof(*j.files));
 	j.why = calloc(c->n_files ? c->n_files : 1, sizeof(*j.why));
-	if (!j.files || !j.why) {
+	j.rollups_state = calloc(c->n_files ? c->n_files : 1, sizeof(*j.rollups_state));
+	j.said = calloc(c->n_files ? c->n_files : 1, sizeof(*j.said));
+	if (!j.files || !j.why || !j.rollups_state || !j.said) {
 		snprintf(err, err_size, "out of memory");
 		goto cleanup;
 	}
@@ -198,11 +261,25 @@ int partial_run(struct catalog *c, sqlite3 *db, sqlite3 *schema_db, const struct
 	for (i = 0; i < n_threads; i++)
 		pthread_join(threads[i], NULL);
 
-	for (i = 0; i < j.n_files; i++)
-		if (j.why[i] && catalog_skip(c, j.files[i], j.why[i])) {
+	for (i = 0; i < j.n_files; i++) {
+		struct catalog_file *f = j.files[i];
+
+		if (j.why[i] && (j.said[i] ? catalog_skip_quietly(c, f, j.why[i]) :
+					     catalog_skip(c, f, j.why[i]))) {
 			snprintf(err, err_size, "out of memory");
 			goto cleanup;
 		}
+		if (j.rollups_state[i] == 2) {
+			f->rollups = false;
+			if (c->warn)
+				safe_fprintf(c->warn,
+					     "flowdb: warning: %s: its rollups disagree with its "
+					     "flows; read in full\n",
+					     f->path);
+		} else if (j.rollups_state[i] == 1) {
+			f->rollups_checked = true;
+		}
+	}
 	c->files_read += j.n_files;
 	if (j.rc == SQLITE_INTERRUPT) {
 		ret = -EINTR;
@@ -219,6 +296,8 @@ cleanup:
 		for (i = 0; i < j.n_files; i++)
 			free(j.why[i]);
 	free(j.why);
+	free(j.rollups_state);
+	free(j.said);
 	free(j.files);
 	free(j.rc_msg);
 	pthread_mutex_destroy(&j.lock);

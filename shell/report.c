@@ -418,10 +418,8 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 	size_t i;
 	int err;
 
-	if (catalog_refresh(sh->catalog)) {
-		shell_error(sh, "out of memory");
+	if (shell_refresh(sh))
 		return -EINVAL;
-	}
 	/* A file's meta may say INT64_MIN, and --until a time near it: the
 	 * window and its span saturate rather than overflow. */
 	if (resolve(&r, sh->until, true, now_us, &r.until_us) ||

@@ -15,16 +15,76 @@
 #include "queries.h"
 #include "safe.h"
 #include "shell.h"
+#include "units.h"
 
 /* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
 extern const char schema_sql[];
 
 volatile sig_atomic_t shell_interrupted;
 
-/* Progress handler of every file handle: a non-zero return interrupts. */
+/* Progress handler of every handle: a non-zero return interrupts, on
+ * Ctrl-C or when the statement is over its time budget. Threads reading
+ * files for a canned query call it too. */
 static int check_interrupt(void *arg)
 {
-	return shell_interrupted;
+	struct shell *sh = arg;
+
+	if (shell_interrupted)
+		return 1;
+	if (sh->deadline_us && shell_now_us() > sh->deadline_us) {
+		sh->over_time = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Authorizer of the session: ATTACH would open a file behind the
+ * catalog's back, without its read-only, private-copy rules (a hot journal
+ * rolled back into evidence); everything else is the user's to run. */
+static int authorize(void *arg, int action, const char *a, const char *b, const char *c,
+		     const char *d)
+{
+	return action == SQLITE_ATTACH ? SQLITE_DENY : SQLITE_OK;
+}
+
+int shell_budget_parse(bool memory, const char *text, uint64_t *value)
+{
+	if (!strcmp(text, "off") || !strcmp(text, "0")) {
+		*value = 0;
+		return 0;
+	}
+	return (memory ? units_parse_size(text, value) : units_parse_duration(text, value)) ?
+		       -EINVAL :
+		       0;
+}
+
+void shell_set_budget(struct shell *sh, uint64_t time_us, uint64_t memory)
+{
+	sh->budget_time_us = time_us;
+	sh->budget_memory = memory;
+	sqlite3_hard_heap_limit64(memory > INT64_MAX ? INT64_MAX : (sqlite3_int64)memory);
+}
+
+void shell_sql_error(struct shell *sh, sqlite3 *db)
+{
+	char amount[32];
+	int rc = sqlite3_errcode(db);
+
+	if (rc == SQLITE_INTERRUPT && sh->over_time) {
+		fmt_duration(amount, sizeof(amount), (int64_t)sh->budget_time_us);
+		shell_error(sh, "over the time budget of %s (--budget-time, .budget): %s", amount,
+			    sqlite3_errmsg(db));
+	} else if (rc == SQLITE_NOMEM && sh->budget_memory) {
+		fmt_bytes(amount, sizeof(amount), (int64_t)sh->budget_memory);
+		shell_error(sh, "over the memory budget of %s (--budget-memory, .budget): %s",
+			    amount, sqlite3_errmsg(db));
+	} else if (rc == SQLITE_AUTH) {
+		shell_error(sh, "%s: ATTACH is off, so that every file is read as flowdb reads "
+				"evidence; name the files on flowdb's command line",
+			    sqlite3_errmsg(db));
+	} else {
+		shell_error(sh, "%s", sqlite3_errmsg(db));
+	}
 }
 
 void shell_error(struct shell *sh, const char *fmt, ...)
@@ -68,6 +128,9 @@ struct shell *shell_new(struct catalog *c, FILE *err)
 	sh->window.since_us = INT64_MIN;
 	sh->window.until_us = INT64_MAX;
 	c->progress = check_interrupt;
+	c->progress_arg = sh;
+	c->over_time = &sh->over_time;
+	shell_set_budget(sh, SHELL_BUDGET_TIME_US, SHELL_BUDGET_MEMORY);
 	rc = queries_load();
 	if (rc) {
 		fprintf(err, "flowdb: cannot load the canned queries: %s\n", strerror(-rc));
@@ -89,6 +152,15 @@ struct shell *shell_new(struct catalog *c, FILE *err)
 			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (!rc)
 		rc = funcs_register(sh->db);
+	if (!rc)
+		rc = sqlite3_set_authorizer(sh->db, authorize, sh);
+	/* A statement can run for ever without reading a file (a recursive
+	 * CTE): the budget and Ctrl-C reach it here. */
+	if (!rc)
+		sqlite3_progress_handler(sh->db, 1000, check_interrupt, sh);
+	/* Sorts and temporary tables in memory, under the memory budget. */
+	if (!rc)
+		rc = sqlite3_exec(sh->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	if (!rc)
 		rc = union_register(sh->db, sh->schema_db, c, &sh->window, &sh->union_mod);
 	if (rc) {
@@ -248,6 +320,27 @@ int shell_set_output(struct shell *sh, const char *path)
 	return 0;
 }
 
+int shell_refresh(struct shell *sh)
+{
+	char amount[32];
+	int err;
+
+	shell_interrupted = 0;
+	sh->over_time = 0;
+	sh->deadline_us = sh->budget_time_us ? shell_now_us() + (int64_t)sh->budget_time_us : 0;
+	err = catalog_refresh(sh->catalog);
+	if (err == -EINTR && sh->over_time) {
+		fmt_duration(amount, sizeof(amount), (int64_t)sh->budget_time_us);
+		shell_error(sh, "over the time budget of %s (--budget-time, .budget) while checking "
+				"the files", amount);
+	} else if (err == -EINTR) {
+		shell_error(sh, "interrupted");
+	} else if (err) {
+		shell_error(sh, "out of memory");
+	}
+	return err ? -EINVAL : 0;
+}
+
 /* Resolves a window bound typed as text into microseconds; NULL and
  * "all" are unbounded (dflt). Returns 0 or -EINVAL. */
 static int resolve_bound(const char *text, int64_t dflt, int64_t now_us, int64_t *us)
@@ -295,14 +388,11 @@ static int begin_statement(struct shell *sh, bool bounded)
 {
 	int64_t now = shell_now_us();
 
-	shell_interrupted = 0;
 	union_release(sh->union_mod);
 	sh->stmt_start_us = now;
 	cpu_seconds(&sh->stmt_user0, &sh->stmt_sys0);
-	if (catalog_refresh(sh->catalog)) {
-		shell_error(sh, "out of memory");
+	if (shell_refresh(sh))
 		return -EINVAL;
-	}
 	catalog_stats_reset(sh->catalog);
 	sh->window.since_us = INT64_MIN;
 	sh->window.until_us = INT64_MAX;
@@ -343,7 +433,7 @@ static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
 	}
 	fflush(sh->out);
 	if (!err && rc != SQLITE_DONE) {
-		shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+		shell_sql_error(sh, sh->db);
 		err = -EINVAL;
 	}
 	if (sh->timer) {
@@ -369,7 +459,7 @@ int shell_exec_sql(struct shell *sh, const char *sql)
 		if (err)
 			break;
 		if (sqlite3_prepare_v2(sh->db, tail, -1, &stmt, &tail)) {
-			shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+			shell_sql_error(sh, sh->db);
 			return -EINVAL;
 		}
 		if (!stmt)
@@ -415,7 +505,7 @@ static int run_per_file(struct shell *sh, struct query_args *a)
 
 	/* The window, as the query binds it, picks the files to read. */
 	if (sqlite3_prepare_v2(sh->db, "SELECT :since, :until", -1, &probe, NULL)) {
-		shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+		shell_sql_error(sh, sh->db);
 		return -EINVAL;
 	}
 	err = queries_bind(a->q, probe, a->argc, a->argv, a->d, a->now_us, why, sizeof(why));
@@ -431,7 +521,10 @@ static int run_per_file(struct shell *sh, struct query_args *a)
 		return err;
 	}
 	err = partial_run(sh->catalog, sh->db, sh->schema_db, &sql, lo, hi, why, sizeof(why));
-	if (err == -EINTR)
+	if (err == -EINTR && sh->over_time)
+		shell_error(sh, "over the time budget (--budget-time, .budget): %s: interrupted",
+			    a->q->name);
+	else if (err == -EINTR)
 		shell_error(sh, "interrupted");
 	else if (err)
 		shell_error(sh, "%s: %s", a->q->name, why);
@@ -489,10 +582,8 @@ int shell_window_range(struct shell *sh, int64_t now_us, int64_t *from_us, int64
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	size_t i;
 
-	if (catalog_refresh(c)) {
-		shell_error(sh, "out of memory");
+	if (shell_refresh(sh))
 		return -EINVAL;
-	}
 	for (i = 0; i < c->n_files; i++) {
 		if (c->files[i]->error)
 			continue;
@@ -545,7 +636,7 @@ int shell_series(struct shell *sh, struct chart *c, int64_t from_us, int64_t to_
 		shell_error(sh, "%s buckets make %zu bars, more than %d: give a longer bucket",
 			    bucket + strlen("bucket="), c->n, CHART_BARS_MAX);
 	else if (err == -EIO)
-		shell_error(sh, "%s", sqlite3_errmsg(sh->db));
+		shell_sql_error(sh, sh->db);
 	else if (err)
 		shell_error(sh, "out of memory");
 	sqlite3_finalize(stmt);

@@ -35,6 +35,11 @@ struct shell {
 	int64_t stmt_start_us;
 	double stmt_user0, stmt_sys0;
 	bool quit;
+	/* Each statement's budget (0: none): time it may run, and memory all
+	 * of SQLite may hold (sqlite3_hard_heap_limit64). */
+	uint64_t budget_time_us, budget_memory;
+	int64_t deadline_us; /* of the statement running; 0: none */
+	volatile sig_atomic_t over_time;
 	struct shell_param *params; /* bound by name in ad-hoc SQL */
 	size_t n_params;
 };
@@ -102,6 +107,28 @@ int shell_series(struct shell *sh, struct chart *c, int64_t from_us, int64_t to_
 /* Redirects results to path, or back to stdout when path is NULL.
  * Returns 0 or a negative errno (the output is unchanged then). */
 int shell_set_output(struct shell *sh, const char *path);
+
+/* Defaults of the budget: a cron job never runs for ever, nor takes the
+ * machine's memory, whatever a file holds. */
+#define SHELL_BUDGET_TIME_US (10 * 60 * 1000000ULL)
+#define SHELL_BUDGET_MEMORY (4ULL << 30)
+
+/* Brings the file list up to date (catalog_refresh()) within a fresh
+ * time budget. Returns 0, or -EINVAL after printing why (interrupted,
+ * over the budget, out of memory). */
+int shell_refresh(struct shell *sh);
+
+/* Parses a budget as typed: a duration (30s, 10m, 2h) or, for memory, a
+ * size (512M, 4G); "off" or 0 for none. Returns 0 or -EINVAL. */
+int shell_budget_parse(bool memory, const char *text, uint64_t *value);
+
+/* Sets the statement budget: time_us of time and memory bytes, 0 for no
+ * limit. */
+void shell_set_budget(struct shell *sh, uint64_t time_us, uint64_t memory);
+
+/* Prints db's latest error in one line as "Error: ...", saying when it is
+ * the budget that stopped the statement, or ATTACH that was refused. */
+void shell_sql_error(struct shell *sh, sqlite3 *db);
 
 /* Prints "Error: " and the formatted message on sh->err, escaped as
  * safe_fprintf() does, then a newline. */

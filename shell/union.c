@@ -1146,9 +1146,15 @@ static int source_step(struct union_cursor *cur, struct source *src)
 	}
 	if (rc == SQLITE_DONE)
 		return rc;
-	if (rc == SQLITE_INTERRUPT || rc == SQLITE_NOMEM || !src->file)
-		return scan_fail(cur, rc, src->file ? sqlite3_errstr(rc) :
-						      sqlite3_errmsg(vt->mod->memo_db));
+	if (!src->file)
+		return scan_fail(cur, rc, sqlite3_errmsg(vt->mod->memo_db));
+	if (rc == SQLITE_INTERRUPT || rc == SQLITE_NOMEM) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s while reading %s", sqlite3_errstr(rc),
+			 src->file->path);
+		return scan_fail(cur, rc, msg);
+	}
 	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(src->file->db));
 	if (src->rows) {
 		char msg[1024];
@@ -1157,7 +1163,7 @@ static int source_step(struct union_cursor *cur, struct source *src)
 			 src->file->path, why, (unsigned long long)src->rows, vt->t->name);
 		catalog_finish(c, src->file, src->stmt);
 		src->stmt = NULL;
-		catalog_skip(c, src->file, why);
+		catalog_skip_quietly(c, src->file, why);
 		return scan_fail(cur, rc, msg);
 	}
 	catalog_finish(c, src->file, src->stmt);
@@ -1518,8 +1524,9 @@ cleanup:
 		free(m->table);
 		m->table = NULL;
 	}
-	/* Only an interrupt or a lack of memory ends the statement. */
-	return rc == SQLITE_INTERRUPT || rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+	/* Only an interrupt ends the statement: without the memo (too large
+	 * for the memory budget, say) the files answer, more slowly. */
+	return rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 }
 
 /* Starts the scan on the memo: its query for the terms passed on (the
@@ -1732,7 +1739,7 @@ static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_
 	if (sc->state == MEMO_COUNTING && sc->work >= sc->cost) {
 		rc = memo_build(cur, sc);
 		if (rc)
-			return scan_fail(cur, rc, sqlite3_errstr(rc));
+			return scan_fail(cur, rc, "interrupted while copying the rows of an inner loop");
 	}
 	cur->srcs = calloc(c->n_files + 1, sizeof(*cur->srcs));
 	if (!cur->srcs)

@@ -135,6 +135,20 @@ static void test_commands(void **state)
 	check(fx, ".until", 0, "2026-11-22T15:00Z (2026-11-22T15:00:00Z)\n", "");
 	check(fx, ".output /nonexistent/dir/x", -EINVAL, "",
 	      "Error: .output: cannot write \"/nonexistent/dir/x\": No such file or directory\n");
+	check(fx, ".budget", 0, "  time: 10m00s\nmemory: 4.0 GiB\n", "");
+	check(fx, ".budget time 30s memory 512M", 0, "", "");
+	assert_int_equal(fx->sh->budget_time_us, 30000000);
+	assert_int_equal(fx->sh->budget_memory, 512 << 20);
+	check(fx, ".budget time off", 0, "", "");
+	check(fx, ".budget", 0, "  time: off\nmemory: 512.0 MiB\n", "");
+	check(fx, ".budget time", -EINVAL, "",
+	      "Error: usage: .budget [time DUR|off] [memory SIZE|off]\n");
+	check(fx, ".budget memory lots", -EINVAL, "",
+	      "Error: bad budget \"memory lots\": time DUR (30s, 10m) or memory SIZE (512M, 4G), "
+	      "or off\n");
+	check(fx, ".budget time 1s memory 1G extra", -EINVAL, "",
+	      "Error: .budget: too many arguments; usage: .budget [time DUR|off] [memory "
+	      "SIZE|off]\n");
 	check(fx, ".q nope", -EINVAL, "", "Error: unknown query \"nope\"; .queries lists them\n");
 	check(fx, ".query nope 1", -EINVAL, "",
 	      "Error: unknown query \"nope\"; .queries lists them\n");
@@ -282,7 +296,8 @@ static void test_exact(void **state)
 	      "f,n,t\r\n=1+1,-5,\"a\nb\"\r\n", "");
 	check(fx, ".show", 0,
 	      "   mode: csv\nheaders: on\n  exact: on\n  timer: off\n  stats: off\n output: stdout\n"
-	      "  since: off\n  until: off\n  files: 0 usable, 0 skipped\n",
+	      "  since: off\n  until: off\n budget: 10m00s, 4.0 GiB\n"
+	      "  files: 0 usable, 0 skipped\n",
 	      "");
 	check(fx, ".exact maybe", -EINVAL, "",
 	      "Error: .exact: expected on or off, not \"maybe\"\n");
