@@ -834,6 +834,7 @@ sqlite3_stmt *catalog_prepare(struct catalog *c, struct catalog_file *f, const c
 		return NULL;
 	}
 	f->users++;
+	c->file_queries++;
 	f->last_used = ++c->tick;
 	if (f->read_stamp != c->stamp) {
 		f->read_stamp = c->stamp;
@@ -860,6 +861,7 @@ void catalog_stats_reset(struct catalog *c)
 {
 	c->stamp++;
 	c->files_read = 0;
+	c->file_queries = 0;
 	c->rows_read = 0;
 }
 

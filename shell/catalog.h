@@ -97,9 +97,11 @@ struct catalog {
 	/* Set by the session when progress stopped a statement for its time
 	 * budget rather than Ctrl-C; NULL: never. */
 	const volatile sig_atomic_t *over_time;
-	/* Per statement, for .stats: files read and rows returned. */
+	/* Per statement, for .stats: files read, queries run on them and
+	 * rows returned. */
 	uint64_t stamp;
 	size_t files_read;
+	uint64_t file_queries;
 	uint64_t rows_read;
 };
 
