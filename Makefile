@@ -277,6 +277,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	bench/live.sh
 	bench/import_peers.sh
 	bench/shell_query.sh
+	bench/sql_shapes.sh
 	bench/nfdump_query.sh
 
 # The shell for everyone, the collector for the administrator, with their
