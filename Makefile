@@ -13,7 +13,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
-CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Ishell -Itests/lib -D_GNU_SOURCE \
+CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Ishell -Icommon -Itests/lib -D_GNU_SOURCE \
 	-DFLOWDB_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH) \
 	-Ibpf -idirafter /usr/include/$(MULTIARCH)
@@ -24,10 +24,12 @@ DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sq
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
 	curl libclang-rt-dev openssl procps
 
+# The helpers every binary links: common/ includes nothing from other folders.
+COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/*.c))
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,\
-	$(wildcard collector/*.c))) $(BUILD)/obj/schema/schema_sql.o
+	$(wildcard collector/*.c))) $(COMMON_OBJS) $(BUILD)/obj/schema/schema_sql.o
 TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -35,7 +37,7 @@ COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread
 # The shell links SQLite and readline only: an analyst's workstation needs
 # no libbpf. tests/unit/test_sh_*.c link with these objects.
 SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard shell/*.c))) \
-	$(BUILD)/obj/shell/queries_sql.o $(BUILD)/obj/collector/units.o \
+	$(BUILD)/obj/shell/queries_sql.o $(COMMON_OBJS) \
 	$(BUILD)/obj/schema/schema_sql.o
 SH_LIBS := -lsqlite3 -lreadline -lm -lpthread
 QUERY_FILES := $(sort $(wildcard shell/queries/*.sql))
