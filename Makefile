@@ -13,7 +13,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
-CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Ishell -Icommon -Itests/lib -D_GNU_SOURCE \
+CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Iinspect -Ishell -Icommon -Itests/lib -D_GNU_SOURCE \
 	-DFLOWDB_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH) \
 	-Ibpf -idirafter /usr/include/$(MULTIARCH)
@@ -26,10 +26,12 @@ DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sq
 
 # The helpers every binary links: common/ includes nothing from other folders.
 COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/*.c))
+# The payload inspectors: a dispatcher and one file per protocol.
+INSPECT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard inspect/*.c))
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,\
-	$(wildcard collector/*.c))) $(COMMON_OBJS) $(BUILD)/obj/schema/schema_sql.o
+	$(wildcard collector/*.c))) $(INSPECT_OBJS) $(COMMON_OBJS) $(BUILD)/obj/schema/schema_sql.o
 TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -213,10 +215,10 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 # An input that runs this long is a hang, reported as a failure (libFuzzer's default is 20 min).
 FUZZ_RUN_FLAGS := -timeout=10
 FUZZERS := $(BUILD)/fuzz/fuzz_inspect $(BUILD)/fuzz/fuzz_pcapread
-$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c collector/inspect.c collector/inspect.h
+$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c inspect/inspect.c inspect/inspect.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)/corpus
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -Icollector tests/fuzz/fuzz_inspect.c collector/inspect.c -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iinspect tests/fuzz/fuzz_inspect.c inspect/inspect.c -o $@
 
 $(BUILD)/fuzz/fuzz_pcapread: tests/fuzz/fuzz_pcapread.c collector/pcapread.c collector/pcapread.h
 	$(call msg,FUZZ,$@)

@@ -2,8 +2,8 @@
 /*
  * libFuzzer harness for the payload inspectors: any bytes, any cut, any ports.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icollector \
- *	tests/fuzz/fuzz_inspect.c collector/inspect.c -o /tmp/fuzz_inspect
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinspect \
+ *	tests/fuzz/fuzz_inspect.c inspect/inspect.c -o /tmp/fuzz_inspect
  *   mkdir -p /tmp/inspect-corpus
  *   /tmp/fuzz_inspect -max_total_time=120 /tmp/inspect-corpus tests/fixtures/inspect/
  *
