@@ -215,10 +215,10 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 # An input that runs this long is a hang, reported as a failure (libFuzzer's default is 20 min).
 FUZZ_RUN_FLAGS := -timeout=10
 FUZZERS := $(BUILD)/fuzz/fuzz_inspect $(BUILD)/fuzz/fuzz_pcapread
-$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c inspect/inspect.c inspect/inspect.h
+$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.[ch])
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)/corpus
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iinspect tests/fuzz/fuzz_inspect.c inspect/inspect.c -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iinspect tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.c) -o $@
 
 $(BUILD)/fuzz/fuzz_pcapread: tests/fuzz/fuzz_pcapread.c collector/pcapread.c collector/pcapread.h
 	$(call msg,FUZZ,$@)

@@ -3,7 +3,7 @@
  * libFuzzer harness for the payload inspectors: any bytes, any cut, any ports.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinspect \
- *	tests/fuzz/fuzz_inspect.c inspect/inspect.c -o /tmp/fuzz_inspect
+ *	tests/fuzz/fuzz_inspect.c inspect/*.c -o /tmp/fuzz_inspect
  *   mkdir -p /tmp/inspect-corpus
  *   /tmp/fuzz_inspect -max_total_time=120 /tmp/inspect-corpus tests/fixtures/inspect/
  *
