@@ -31,7 +31,7 @@
  * full: more bytes would not change it.) Text fields follow fields.h.
  */
 
-/* In the order of the flows table's app_proto values (enum flow_app). */
+/* The protocols by number, as a flow record keeps them (app_proto). */
 enum inspect_proto {
 	INSPECT_NONE = 0,
 	INSPECT_TLS,
