@@ -13,7 +13,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
-CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Iinspect -Ishell -Icommon -Itests/lib -D_GNU_SOURCE \
+CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Iinspect -Ishell -Icommon -Itests/lib -Itests/unit/inspect -D_GNU_SOURCE \
 	-DFLOWDB_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH) \
 	-Ibpf -idirafter /usr/include/$(MULTIARCH)
@@ -35,6 +35,8 @@ COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,
 TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+# test_inspect takes every protocol's file of tests/unit/inspect/ too.
+INSPECT_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/inspect/*.c))
 COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread
 # The shell links SQLite and readline only: an analyst's workstation needs
 # no libbpf. tests/unit/test_sh_*.c link with these objects.
@@ -114,6 +116,8 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COLLECTOR_OBJS) \
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
+
+$(BUILD)/tests/test_inspect: $(INSPECT_TEST_OBJS)
 
 $(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS) \
 	$(BUILD)/obj/tests/lib/argnum.o
@@ -201,6 +205,8 @@ $(SAN)/tests/test_%: $(SAN)/obj/tests/unit/test_%.o $(SAN_COLLECTOR_OBJS) \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
 
+$(SAN)/tests/test_inspect: $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,$(INSPECT_TEST_OBJS))
+
 test-unit-san: $(SAN_UNIT_TESTS)
 	@failed=0; for t in $(SAN_UNIT_TESTS); do \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t >$$t.log 2>&1 \
@@ -215,10 +221,13 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 # An input that runs this long is a hang, reported as a failure (libFuzzer's default is 20 min).
 FUZZ_RUN_FLAGS := -timeout=10
 FUZZERS := $(BUILD)/fuzz/fuzz_inspect $(BUILD)/fuzz/fuzz_pcapread
-$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.[ch])
+# The inspectors' fuzzer runs every row of their table and checks each result with every
+# protocol's checks from the unit tests.
+$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.[ch] tests/unit/inspect/*.[ch])
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)/corpus
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iinspect tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.c) -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -D_GNU_SOURCE -Iinspect -Itests/unit/inspect \
+		tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.c tests/unit/inspect/*.c) -o $@ -lcmocka
 
 $(BUILD)/fuzz/fuzz_pcapread: tests/fuzz/fuzz_pcapread.c collector/pcapread.c collector/pcapread.h
 	$(call msg,FUZZ,$@)
