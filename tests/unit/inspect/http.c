@@ -12,6 +12,13 @@
 #include "inspect.h"
 #include "inspect_test.h"
 
+/* The protocol's fields, which every result is checked for. */
+static const struct inspect_field fields[] = {
+	INSPECT_NUM(http.response),	INSPECT_NUM(http.version), INSPECT_NUM(http.status),
+	INSPECT_TEXT(http.method),	INSPECT_TEXT(http.path),   INSPECT_TEXT(http.host),
+	INSPECT_TEXT(http.auth_scheme),
+};
+
 /* ---- What each fixture holds ---- */
 
 static void http_request(const struct inspect_result *r, const uint8_t *p, size_t len)
@@ -55,27 +62,7 @@ static const struct fixture fixtures[] = {
 	{ "http_response.bin", TCP, 80, CLIENT_PORT, INSPECT_HTTP, 0, "200", http_response },
 };
 
-/* ---- Every result ---- */
-
-static void check_text_http(const struct inspect_result *r)
-{
-	check_text("http.method", r->http.method, sizeof(r->http.method));
-	check_text("http.path", r->http.path, sizeof(r->http.path));
-	check_text("http.host", r->http.host, sizeof(r->http.host));
-	check_text("http.auth_scheme", r->http.auth_scheme, sizeof(r->http.auth_scheme));
-}
-
-static void check_cut_http(const char *file, size_t cut, const struct inspect_result *c,
-			   const struct inspect_result *w)
-{
-	check_num_cut(file, cut, "http.response", c->http.response, w->http.response);
-	check_num_cut(file, cut, "http.version", c->http.version, w->http.version);
-	check_num_cut(file, cut, "http.status", c->http.status, w->http.status);
-	check_text_cut(file, cut, "http.method", c->http.method, w->http.method);
-	check_text_cut(file, cut, "http.path", c->http.path, w->http.path);
-	check_text_cut(file, cut, "http.host", c->http.host, w->http.host);
-	check_text_cut(file, cut, "http.auth_scheme", c->http.auth_scheme, w->http.auth_scheme);
-}
+/* ---- Results of cut payloads ---- */
 
 static void info_http(const struct inspect_result *c, const struct inspect_result *w, char *want,
 		      size_t size)
@@ -264,15 +251,4 @@ static const struct CMUnitTest cases[] = {
 	cmocka_unit_test(test_http_malformed),
 };
 
-const struct inspect_test inspect_test_http = {
-	.proto = INSPECT_HTTP,
-	.name = "http",
-	.encrypted = 0,
-	.fixtures = fixtures,
-	.n_fixtures = sizeof(fixtures) / sizeof(fixtures[0]),
-	.check_text = check_text_http,
-	.check_cut = check_cut_http,
-	.info = info_http,
-	.cases = cases,
-	.n_cases = sizeof(cases) / sizeof(cases[0]),
-};
+INSPECT_TEST(http, INSPECT_HTTP, 0, info_http, NULL);

@@ -85,15 +85,43 @@ const struct inspect_test *inspect_test_of(enum inspect_proto proto)
 	return NULL;
 }
 
+/* A field's text in r. */
+static const char *field_text(const struct inspect_result *r, const struct inspect_field *f)
+{
+	return (const char *)r + f->offset;
+}
+
+/* A number field's value in r. */
+static uint64_t field_num(const struct inspect_result *r, const struct inspect_field *f)
+{
+	union {
+		uint8_t u8;
+		uint16_t u16;
+		uint32_t u32;
+		uint64_t u64;
+	} v;
+
+	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8)
+		fail_msg("%s: a number of %zu bytes", f->name, f->size);
+	memcpy(&v, (const unsigned char *)r + f->offset, f->size);
+	return f->size == 1 ? v.u8 : f->size == 2 ? v.u16 : f->size == 4 ? v.u32 : v.u64;
+}
+
 void check_result_sane(const struct inspect_result *r)
 {
 	static const struct inspect_result none = { .proto = INSPECT_NONE, .encrypted = -1 };
+	const struct inspect_field *f;
 	const struct inspect_test *t;
-	size_t i;
+	size_t i, j;
 
 	check_text("info", r->info, sizeof(r->info));
-	for (i = 0; i < inspect_tests_len; i++)
-		inspect_tests[i]->check_text(r);
+	for (i = 0; i < inspect_tests_len; i++) {
+		for (j = 0; j < inspect_tests[i]->n_fields; j++) {
+			f = &inspect_tests[i]->fields[j];
+			if (f->text)
+				check_text(f->name, field_text(r, f), f->size);
+		}
+	}
 	if (r->proto == INSPECT_NONE) {
 		if (memcmp(r, &none, sizeof(*r)))
 			fail_msg("a result that recognised nothing is not cleared");
@@ -122,11 +150,24 @@ void check_num_cut(const char *file, size_t cut, const char *what, uint64_t c, u
 void check_cut_fields(const char *file, size_t cut, const struct inspect_result *c,
 		      const struct inspect_result *w)
 {
-	size_t i;
+	const struct inspect_field *f;
+	const struct inspect_test *t;
+	size_t i, j;
 
 	check_num_cut(file, cut, "authorization", c->authorization, w->authorization);
-	for (i = 0; i < inspect_tests_len; i++)
-		inspect_tests[i]->check_cut(file, cut, c, w);
+	for (i = 0; i < inspect_tests_len; i++) {
+		t = inspect_tests[i];
+		for (j = 0; j < t->n_fields; j++) {
+			f = &t->fields[j];
+			if (f->text)
+				check_text_cut(file, cut, f->name, field_text(c, f),
+					       field_text(w, f));
+			else
+				check_num_cut(file, cut, f->name, field_num(c, f), field_num(w, f));
+		}
+		if (t->check_cut)
+			t->check_cut(file, cut, c, w);
+	}
 }
 
 enum inspect_proto run(const void *p, size_t len, uint8_t l4proto, uint16_t sport, uint16_t dport,

@@ -6,6 +6,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -27,6 +28,22 @@ struct fixture {
 	void (*details)(const struct inspect_result *r, const uint8_t *payload, size_t len);
 };
 
+/* A field of struct inspect_result that a protocol fills: a NUL-terminated text, or a number
+ * of 1, 2, 4 or 8 bytes (bool included). */
+struct inspect_field {
+	const char *name; /* "tls.sni" */
+	size_t offset, size;
+	bool text;
+};
+
+#define INSPECT_FIELD(MEMBER, TEXT)                                              \
+	{                                                                        \
+#MEMBER, offsetof(struct inspect_result, MEMBER),                \
+			sizeof(((const struct inspect_result *)0)->MEMBER), TEXT \
+	}
+#define INSPECT_TEXT(MEMBER) INSPECT_FIELD(MEMBER, true)
+#define INSPECT_NUM(MEMBER) INSPECT_FIELD(MEMBER, false)
+
 /*
  * One protocol's tests, a row of inspect_tests[]: a new protocol is its file
  * here and that row. The generic tests (test_inspect.c) run every fixture
@@ -40,11 +57,13 @@ struct inspect_test {
 	int encrypted; /* what every result of the protocol says */
 	const struct fixture *fixtures;
 	size_t n_fixtures;
-	/* Fails unless the protocol's text fields in r are printable and
-	 * terminated (whatever r's protocol). */
-	void (*check_text)(const struct inspect_result *r);
-	/* Fails unless each of the protocol's fields in c, a result of a cut
-	 * buffer, is the one in w, the whole buffer's result, or empty. */
+	/* The protocol's fields: every text is printable and terminated in
+	 * every result, and in a cut buffer's result every field is the whole
+	 * buffer's or still empty. */
+	const struct inspect_field *fields;
+	size_t n_fields;
+	/* NULL, or what else a cut buffer's result c of the protocol must
+	 * share with w, the whole buffer's. */
 	void (*check_cut)(const char *file, size_t cut, const struct inspect_result *c,
 			  const struct inspect_result *w);
 	/* Writes the info c's own fields make into want (w: the whole
@@ -56,6 +75,26 @@ struct inspect_test {
 	const struct CMUnitTest *cases;
 	size_t n_cases;
 };
+
+/*
+ * Defines inspect_test_NAME, the row of inspect_tests[] for a protocol's file,
+ * from what the file defines: fixtures[], fields[] and cases[]; INFO and
+ * CHECK_CUT are the file's functions or NULL.
+ */
+#define INSPECT_TEST(NAME, PROTO, ENCRYPTED, INFO, CHECK_CUT)         \
+	const struct inspect_test inspect_test_##NAME = {             \
+		.proto = PROTO,                                       \
+		.name = #NAME,                                        \
+		.encrypted = ENCRYPTED,                               \
+		.fixtures = fixtures,                                 \
+		.n_fixtures = sizeof(fixtures) / sizeof(fixtures[0]), \
+		.fields = fields,                                     \
+		.n_fields = sizeof(fields) / sizeof(fields[0]),       \
+		.check_cut = CHECK_CUT,                               \
+		.info = INFO,                                         \
+		.cases = cases,                                       \
+		.n_cases = sizeof(cases) / sizeof(cases[0]),          \
+	}
 
 /* Every protocol's tests, in the order of the fixtures' runs. */
 extern const struct inspect_test *const inspect_tests[];

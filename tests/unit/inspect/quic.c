@@ -12,6 +12,14 @@
 #include "inspect.h"
 #include "inspect_test.h"
 
+/* The protocol's fields, which every result is checked for. */
+static const struct inspect_field fields[] = {
+	INSPECT_NUM(quic.version),
+	INSPECT_NUM(quic.dcid_len),
+	INSPECT_NUM(quic.scid_len),
+	INSPECT_NUM(quic.length),
+};
+
 /* ---- What each fixture holds ---- */
 
 static void quic_client_initial(const struct inspect_result *r, const uint8_t *p, size_t len)
@@ -41,22 +49,6 @@ static const struct fixture fixtures[] = {
 	{ "quic_server_initial.bin", UDP, 443, CLIENT_PORT, INSPECT_QUIC, 1, "version 0x00000001",
 	  quic_server_initial },
 };
-
-/* ---- Every result ---- */
-
-/* QUIC's fields are all numbers. */
-static void check_text_quic(const struct inspect_result *r)
-{
-}
-
-static void check_cut_quic(const char *file, size_t cut, const struct inspect_result *c,
-			   const struct inspect_result *w)
-{
-	check_num_cut(file, cut, "quic.version", c->quic.version, w->quic.version);
-	check_num_cut(file, cut, "quic.dcid_len", c->quic.dcid_len, w->quic.dcid_len);
-	check_num_cut(file, cut, "quic.scid_len", c->quic.scid_len, w->quic.scid_len);
-	check_num_cut(file, cut, "quic.length", c->quic.length, w->quic.length);
-}
 
 /* ---- Hand-made messages ---- */
 
@@ -117,15 +109,4 @@ static const struct CMUnitTest cases[] = {
 	cmocka_unit_test(test_quic_malformed),
 };
 
-const struct inspect_test inspect_test_quic = {
-	.proto = INSPECT_QUIC,
-	.name = "quic",
-	.encrypted = 1,
-	.fixtures = fixtures,
-	.n_fixtures = sizeof(fixtures) / sizeof(fixtures[0]),
-	.check_text = check_text_quic,
-	.check_cut = check_cut_quic,
-	.info = NULL,
-	.cases = cases,
-	.n_cases = sizeof(cases) / sizeof(cases[0]),
-};
+INSPECT_TEST(quic, INSPECT_QUIC, 1, NULL, NULL);

@@ -12,6 +12,12 @@
 #include "inspect.h"
 #include "inspect_test.h"
 
+/* The protocol's fields, which every result is checked for. */
+static const struct inspect_field fields[] = {
+	INSPECT_TEXT(ssh.proto_version),
+	INSPECT_TEXT(ssh.banner),
+};
+
 /* ---- What each fixture holds ---- */
 
 static void ssh_banner(const struct inspect_result *r, const uint8_t *p, size_t len)
@@ -27,20 +33,7 @@ static const struct fixture fixtures[] = {
 	{ "ssh_server_banner.bin", TCP, 22, CLIENT_PORT, INSPECT_SSH, 1, SSH_BANNER, ssh_banner },
 };
 
-/* ---- Every result ---- */
-
-static void check_text_ssh(const struct inspect_result *r)
-{
-	check_text("ssh.proto_version", r->ssh.proto_version, sizeof(r->ssh.proto_version));
-	check_text("ssh.banner", r->ssh.banner, sizeof(r->ssh.banner));
-}
-
-static void check_cut_ssh(const char *file, size_t cut, const struct inspect_result *c,
-			  const struct inspect_result *w)
-{
-	check_text_cut(file, cut, "ssh.proto_version", c->ssh.proto_version, w->ssh.proto_version);
-	check_text_cut(file, cut, "ssh.banner", c->ssh.banner, w->ssh.banner);
-}
+/* ---- Results of cut payloads ---- */
 
 static void info_ssh(const struct inspect_result *c, const struct inspect_result *w, char *want,
 		     size_t size)
@@ -94,15 +87,4 @@ static const struct CMUnitTest cases[] = {
 	cmocka_unit_test(test_ssh_malformed),
 };
 
-const struct inspect_test inspect_test_ssh = {
-	.proto = INSPECT_SSH,
-	.name = "ssh",
-	.encrypted = 1,
-	.fixtures = fixtures,
-	.n_fixtures = sizeof(fixtures) / sizeof(fixtures[0]),
-	.check_text = check_text_ssh,
-	.check_cut = check_cut_ssh,
-	.info = info_ssh,
-	.cases = cases,
-	.n_cases = sizeof(cases) / sizeof(cases[0]),
-};
+INSPECT_TEST(ssh, INSPECT_SSH, 1, info_ssh, NULL);

@@ -12,6 +12,13 @@
 #include "inspect.h"
 #include "inspect_test.h"
 
+/* The protocol's fields, which every result is checked for. */
+static const struct inspect_field fields[] = {
+	INSPECT_NUM(tls.handshake), INSPECT_NUM(tls.version),	  INSPECT_NUM(tls.legacy_version),
+	INSPECT_NUM(tls.cipher),    INSPECT_NUM(tls.hello_retry), INSPECT_NUM(tls.complete),
+	INSPECT_TEXT(tls.sni),	    INSPECT_TEXT(tls.alpn),
+};
+
 /* ---- What each fixture holds ---- */
 
 static void tls13_client_hello(const struct inspect_result *r, const uint8_t *p, size_t len)
@@ -83,27 +90,7 @@ static const struct fixture fixtures[] = {
 	  "TLS1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", tls12_server_hello },
 };
 
-/* ---- Every result ---- */
-
-static void check_text_tls(const struct inspect_result *r)
-{
-	check_text("tls.sni", r->tls.sni, sizeof(r->tls.sni));
-	check_text("tls.alpn", r->tls.alpn, sizeof(r->tls.alpn));
-}
-
-static void check_cut_tls(const char *file, size_t cut, const struct inspect_result *c,
-			  const struct inspect_result *w)
-{
-	check_num_cut(file, cut, "tls.handshake", c->tls.handshake, w->tls.handshake);
-	check_num_cut(file, cut, "tls.version", c->tls.version, w->tls.version);
-	check_num_cut(file, cut, "tls.legacy_version", c->tls.legacy_version,
-		      w->tls.legacy_version);
-	check_num_cut(file, cut, "tls.cipher", c->tls.cipher, w->tls.cipher);
-	check_num_cut(file, cut, "tls.hello_retry", c->tls.hello_retry, w->tls.hello_retry);
-	check_num_cut(file, cut, "tls.complete", c->tls.complete, w->tls.complete);
-	check_text_cut(file, cut, "tls.sni", c->tls.sni, w->tls.sni);
-	check_text_cut(file, cut, "tls.alpn", c->tls.alpn, w->tls.alpn);
-}
+/* ---- Results of cut payloads ---- */
 
 static void info_tls(const struct inspect_result *c, const struct inspect_result *w, char *want,
 		     size_t size)
@@ -295,15 +282,4 @@ static const struct CMUnitTest cases[] = {
 	cmocka_unit_test(test_tls_malformed),
 };
 
-const struct inspect_test inspect_test_tls = {
-	.proto = INSPECT_TLS,
-	.name = "tls",
-	.encrypted = 1,
-	.fixtures = fixtures,
-	.n_fixtures = sizeof(fixtures) / sizeof(fixtures[0]),
-	.check_text = check_text_tls,
-	.check_cut = check_cut_tls,
-	.info = info_tls,
-	.cases = cases,
-	.n_cases = sizeof(cases) / sizeof(cases[0]),
-};
+INSPECT_TEST(tls, INSPECT_TLS, 1, info_tls, NULL);
