@@ -13,8 +13,8 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
-CPPFLAGS += -I$(BUILD) -Ibpf -Icollector -Ishell -Itests/lib -D_GNU_SOURCE \
-	-DFLOWDB_VERSION='"$(VERSION)"'
+# Include paths are per folder (INC, below): a folder sees only what it may use.
+CPPFLAGS += -D_GNU_SOURCE -DFLOWDB_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH) \
 	-Ibpf -idirafter /usr/include/$(MULTIARCH)
 
@@ -24,18 +24,27 @@ DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sq
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
 	curl libclang-rt-dev openssl procps
 
+# Object lists per folder. The binaries link the folders they may use, and only
+# those: the shell needs neither libbpf nor anything of the collector.
+# The helpers every binary links: common/ includes nothing from other folders.
+COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/*.c))
+# The payload inspectors: a dispatcher and one file per protocol.
+INSPECT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard inspect/*.c))
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,\
-	$(wildcard collector/*.c))) $(BUILD)/obj/schema/schema_sql.o
+	$(wildcard collector/*.c))) $(INSPECT_OBJS) $(COMMON_OBJS) $(BUILD)/obj/schema/schema_sql.o
 TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+# test_inspect takes every protocol's file of tests/unit/inspect/, and links the
+# inspectors and common/ only.
+INSPECT_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/inspect/*.c))
 COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread
 # The shell links SQLite and readline only: an analyst's workstation needs
 # no libbpf. tests/unit/test_sh_*.c link with these objects.
 SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard shell/*.c))) \
-	$(BUILD)/obj/shell/queries_sql.o $(BUILD)/obj/collector/units.o \
+	$(BUILD)/obj/shell/queries_sql.o $(COMMON_OBJS) \
 	$(BUILD)/obj/schema/schema_sql.o
 SH_LIBS := -lsqlite3 -lreadline -lm -lpthread
 QUERY_FILES := $(sort $(wildcard shell/queries/*.sql))
@@ -70,10 +79,44 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # --- user space -------------------------------------------------------------
-$(BUILD)/obj/%.o: %.c | $(BUILD)/flowdb.skel.h
+# What each folder may include. Its sources compile with the include paths of
+# those folders and of no other, so that a shell file including a collector
+# header, or an inspector including a BPF one, does not compile:
+#   common/     common/ only (and the system's headers)
+#   inspect/    inspect/, common/
+#   collector/  collector/, inspect/, bpf/ (the types shared with the kernel),
+#               common/, and the generated skeleton in build/
+#   shell/      shell/, common/ (and SQLite, readline)
+# Tests and tools include as what they test: tests/unit/test_sh_*.c as the
+# shell, test_inspect.c and tests/unit/inspect/ as the inspectors, the others
+# (and bench/) as the collector, with tests/lib/. A new folder needs its line
+# here; until then its sources see no project header.
+COMMON_INC := -Icommon
+INSPECT_INC := -Iinspect $(COMMON_INC)
+COLLECTOR_INC := -Icollector -Ibpf -I$(BUILD) $(INSPECT_INC)
+SH_INC := -Ishell $(COMMON_INC)
+# Objects for the sanitizer builds, below, have the same rules.
+SAN := $(BUILD)/san
+OBJ_DIRS := $(BUILD)/obj $(SAN)/obj
+
+$(addsuffix /common/%.o,$(OBJ_DIRS)): INC := $(COMMON_INC)
+$(addsuffix /inspect/%.o,$(OBJ_DIRS)): INC := $(INSPECT_INC)
+$(addsuffix /collector/%.o,$(OBJ_DIRS)): INC := $(COLLECTOR_INC)
+$(addsuffix /shell/%.o,$(OBJ_DIRS)): INC := $(SH_INC)
+$(addsuffix /tests/%.o,$(OBJ_DIRS)) $(addsuffix /bench/%.o,$(OBJ_DIRS)): \
+	INC := $(COLLECTOR_INC) -Itests/lib
+$(addsuffix /tests/unit/test_sh_%.o,$(OBJ_DIRS)): INC := $(SH_INC)
+$(addsuffix /tests/unit/test_inspect.o,$(OBJ_DIRS)) \
+	$(addsuffix /tests/unit/inspect/%.o,$(OBJ_DIRS)): INC := $(INSPECT_INC) -Itests/unit/inspect
+
+# Only what includes the skeleton waits for it (and names it here), so that the
+# shell builds without BPF tools.
+$(addsuffix /collector/tracker.o,$(OBJ_DIRS)): | $(BUILD)/flowdb.skel.h
+
+$(BUILD)/obj/%.o: %.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(INC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 
 # The schema is embedded in the binary: one source of truth, schema/*.sql.
@@ -110,6 +153,13 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COLLECTOR_OBJS) \
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
+
+# The inspectors stand on their own: their tests link them and common/ only.
+$(BUILD)/tests/test_inspect: $(BUILD)/obj/tests/unit/test_inspect.o $(INSPECT_TEST_OBJS) \
+	$(INSPECT_OBJS) $(COMMON_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
 
 $(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS) \
 	$(BUILD)/obj/tests/lib/argnum.o
@@ -171,7 +221,6 @@ test-unit: $(UNIT_TESTS)
 	@failed=0; for t in $(UNIT_TESTS); do $$t || failed=1; done; exit $$failed
 
 # --- the same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer
-SAN := $(BUILD)/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 EMBEDDED_OBJS := $(BUILD)/obj/schema/schema_sql.o $(BUILD)/obj/shell/queries_sql.o
 SAN_COLLECTOR_OBJS := $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,\
@@ -181,10 +230,10 @@ SAN_SH_OBJS := $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,$(filter-out $(EMBEDDED_OB
 SAN_UNIT_TESTS := $(patsubst $(BUILD)/tests/%,$(SAN)/tests/%,$(UNIT_TESTS))
 
 .PRECIOUS: $(SAN)/obj/%.o
-$(SAN)/obj/%.o: %.c | $(BUILD)/flowdb.skel.h
+$(SAN)/obj/%.o: %.c
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+	$(Q)$(CC) $(INC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 $(SAN)/tests/test_sh_%: $(SAN)/obj/tests/unit/test_sh_%.o $(SAN_SH_OBJS)
 	$(call msg,LINK-SAN,$@)
@@ -196,6 +245,12 @@ $(SAN)/tests/test_%: $(SAN)/obj/tests/unit/test_%.o $(SAN_COLLECTOR_OBJS) \
 	$(call msg,LINK-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
+
+$(SAN)/tests/test_inspect: $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,$(BUILD)/obj/tests/unit/test_inspect.o \
+	$(INSPECT_TEST_OBJS) $(INSPECT_OBJS) $(COMMON_OBJS))
+	$(call msg,LINK-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ -lcmocka
 
 test-unit-san: $(SAN_UNIT_TESTS)
 	@failed=0; for t in $(SAN_UNIT_TESTS); do \
@@ -211,10 +266,13 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 # An input that runs this long is a hang, reported as a failure (libFuzzer's default is 20 min).
 FUZZ_RUN_FLAGS := -timeout=10
 FUZZERS := $(BUILD)/fuzz/fuzz_inspect $(BUILD)/fuzz/fuzz_pcapread
-$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c collector/inspect.c collector/inspect.h
+# The inspectors' fuzzer runs every row of their table and checks each result with every
+# protocol's checks from the unit tests.
+$(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.[ch] tests/unit/inspect/*.[ch])
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)/corpus
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -Icollector tests/fuzz/fuzz_inspect.c collector/inspect.c -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -D_GNU_SOURCE -Iinspect -Itests/unit/inspect \
+		tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.c tests/unit/inspect/*.c) -o $@ -lcmocka
 
 $(BUILD)/fuzz/fuzz_pcapread: tests/fuzz/fuzz_pcapread.c collector/pcapread.c collector/pcapread.h
 	$(call msg,FUZZ,$@)

@@ -273,12 +273,8 @@ const char *flow_end_reason_name(enum flow_end_reason reason)
 
 const char *flow_app_name(enum flow_app app)
 {
-	static const char *const names[] = {
-		[FLOW_APP_TLS] = "tls", [FLOW_APP_HTTP] = "http", [FLOW_APP_DNS] = "dns",
-		[FLOW_APP_SSH] = "ssh", [FLOW_APP_QUIC] = "quic",
-	};
-
-	return (unsigned int)app < sizeof(names) / sizeof(names[0]) ? names[app] : NULL;
+	/* One list of names: the inspectors' table. */
+	return inspect_proto_name((enum inspect_proto)app);
 }
 
 /* Returns 0 and sets *out to an empty table using a copy of opts, or -ENOMEM. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "flowdb.h"
+#include "inspect.h"
 
 enum flow_end_reason {
 	FLOW_END_IDLE = 1, /* no packet for idle_timeout */
@@ -16,18 +17,20 @@ enum flow_end_reason {
 	FLOW_END_SHUTDOWN, /* the collector stopped */
 };
 
-/* Application protocols payload inspection recognises. */
+/* Application protocols payload inspection recognises: the inspectors'
+ * own numbers (inspect.h), so that a new protocol needs nothing here. */
 enum flow_app {
-	FLOW_APP_NONE = 0,
-	FLOW_APP_TLS,
-	FLOW_APP_HTTP,
-	FLOW_APP_DNS,
-	FLOW_APP_SSH,
-	FLOW_APP_QUIC,
+	FLOW_APP_NONE = INSPECT_NONE,
+	FLOW_APP_TLS = INSPECT_TLS,
+	FLOW_APP_HTTP = INSPECT_HTTP,
+	FLOW_APP_DNS = INSPECT_DNS,
+	FLOW_APP_SSH = INSPECT_SSH,
+	FLOW_APP_QUIC = INSPECT_QUIC,
 };
 
-/* Returns "tls", "http", "dns", "ssh" or "quic"; NULL for none or a value
- * outside the enum. */
+/* Returns the protocol's name in the flows table's app_proto, as
+ * inspect_proto_name() does: "tls", "http", "dns", "ssh", "quic", ...; NULL
+ * for none or a value no inspector has. */
 const char *flow_app_name(enum flow_app app);
 
 struct flow_record {

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* SQL helper functions for ad-hoc queries: cidr_match, human_bytes, ts, ... */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "fmt.h"
 #include "funcs.h"
 
@@ -16,78 +16,15 @@
 #define PROTO_ICMPV6 58
 #define PROTO_SCTP 132
 
-/* A parsed network: only the first bits of addr count. */
-struct cidr {
-	int family; /* AF_INET or AF_INET6 */
-	unsigned int bits;
-	unsigned char addr[16];
-};
-
-/* Parses "addr/bits" or a bare address into *c. Returns 0 or -EINVAL. */
-static int cidr_parse(const char *network, struct cidr *c)
-{
-	char text[INET6_ADDRSTRLEN];
-	const char *slash, *p;
-	unsigned int max;
-	size_t len;
-
-	if (!network)
-		return -EINVAL;
-	slash = strchr(network, '/');
-	len = slash ? (size_t)(slash - network) : strlen(network);
-	/* Longer than any address inet_ntop writes, so not one. */
-	if (len >= sizeof(text))
-		return -EINVAL;
-	memcpy(text, network, len);
-	text[len] = '\0';
-	c->family = strchr(text, ':') ? AF_INET6 : AF_INET;
-	max = c->family == AF_INET6 ? 128 : 32;
-	if (inet_pton(c->family, text, c->addr) != 1)
-		return -EINVAL;
-	c->bits = max;
-	if (!slash)
-		return 0;
-	/* Digits only: strtoul would let through signs and leading spaces. */
-	if (!slash[1])
-		return -EINVAL;
-	c->bits = 0;
-	for (p = slash + 1; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		c->bits = c->bits * 10 + (unsigned int)(*p - '0');
-		/* Checked per digit, so a long run of digits cannot overflow. */
-		if (c->bits > max)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-/* Whether addr, an address in c's family, lies in c. Returns 1, or 0 when it
- * does not or is no address of that family (the other family never matches). */
-static int cidr_contains(const struct cidr *c, const char *addr)
-{
-	unsigned int whole = c->bits / 8, rest = c->bits % 8;
-	unsigned char a[16];
-
-	if (!addr || inet_pton(c->family, addr, a) != 1)
-		return 0;
-	if (memcmp(a, c->addr, whole))
-		return 0;
-	/* Comparing the prefix bits only is what ignores host bits in c. */
-	if (rest && ((a[whole] ^ c->addr[whole]) & (0xff << (8 - rest)) & 0xff))
-		return 0;
-	return 1;
-}
-
 /* Returns 1 when addr lies in network, 0 when not or addr is no address,
  * -EINVAL when network is malformed. */
 int funcs_cidr_match(const char *addr, const char *network)
 {
-	struct cidr c;
+	struct addr_net n;
 
-	if (cidr_parse(network, &c))
+	if (addr_parse_net(network, &n))
 		return -EINVAL;
-	return cidr_contains(&c, addr);
+	return addr_in_net(&n, addr);
 }
 
 /* Returns the lowercase IANA keyword of protocol number proto, or NULL. */
@@ -370,8 +307,8 @@ static int any_null(int n, sqlite3_value **argv)
 static void sql_cidr_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const unsigned char *addr, *network;
-	const struct cidr *c;
-	struct cidr parsed, *copy;
+	const struct addr_net *c;
+	struct addr_net parsed, *copy;
 	char *msg;
 
 	if (any_null(argc, argv))
@@ -386,7 +323,7 @@ static void sql_cidr_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			sqlite3_result_error_nomem(ctx);
 			return;
 		}
-		if (cidr_parse((const char *)network, &parsed)) {
+		if (addr_parse_net((const char *)network, &parsed)) {
 			msg = sqlite3_mprintf("cidr_match: bad network \"%s\"", network);
 			if (msg)
 				sqlite3_result_error(ctx, msg, -1);
@@ -409,7 +346,7 @@ static void sql_cidr_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
-	sqlite3_result_int(ctx, cidr_contains(c, (const char *)addr));
+	sqlite3_result_int(ctx, addr_in_net(c, (const char *)addr));
 }
 
 /* human_bytes(n): n in binary units, "1.5 KiB"; NULL for NULL. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "fmt.h"
 #include "queries.h"
 #include "units.h"
@@ -240,7 +241,6 @@ static int bind_value(const struct query *q, const struct query_param *p, const 
 		      sqlite3_stmt *stmt, int64_t now_us, char *err, size_t err_size)
 {
 	char name[40], canon[INET6_ADDRSTRLEN];
-	unsigned char addr[16];
 	uint64_t u;
 	int64_t i64;
 	int idx;
@@ -265,11 +265,7 @@ static int bind_value(const struct query *q, const struct query_param *p, const 
 			goto bad;
 		break;
 	case QUERY_ADDR:
-		if (inet_pton(AF_INET, v, addr) == 1)
-			inet_ntop(AF_INET, addr, canon, sizeof(canon));
-		else if (inet_pton(AF_INET6, v, addr) == 1)
-			inet_ntop(AF_INET6, addr, canon, sizeof(canon));
-		else
+		if (addr_canonical(v, canon, sizeof(canon)))
 			goto bad;
 		return idx ? -(sqlite3_bind_text(stmt, idx, canon, -1, SQLITE_TRANSIENT) != 0) : 0;
 	case QUERY_CHOICE:

@@ -327,7 +327,7 @@ def q_summary(data, since, until, p):
     return [((), row)], None
 
 
-# What the collector writes to app_info (collector/inspect.h), and what the
+# What the collector writes to app_info (inspect/*.h), and what the
 # queries take from it. A TLS server's ServerHello: a version, a space, the
 # rest; a client's server name never has a space (written \x20), so never
 # this shape. An HTTP response: three digits, or nothing when cut; a

@@ -7,7 +7,7 @@ CONNECT to "200"), every HTTP method, a request cut before its target
 ends, with their servers' answers; imports it with flowdb-collector --read
 and checks what tls-names, http-hosts, dns-names, cleartext and
 request-rate answer against what the names must give, worked out here
-from the bytes sent and the documented encoding (collector/inspect.h):
+from the bytes sent and the documented encoding (inspect/*.h):
 bytes outside printable ASCII and the backslash as \\xHH, a space in a
 host name as \\x20, a dot inside a DNS label as \\x2e; an HTTP request as
 its method, a space, host and path.

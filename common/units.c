@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Durations and sizes as people write them (30s, 5m, 500M), for both tools. */
+/* Durations and sizes as people write them (30s, 5m, 500M), for every tool. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

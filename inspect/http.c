@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* HTTP/1.x: a request line or a status line, and the header lines that follow (RFC 9112). */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "inspect.h"
+#include "wire.h"
+
+#define HTTP_VERSION_PREFIX "HTTP/1."
+#define HTTP_VERSION_PREFIX_LEN 7
+/* "HTTP/1.1 " */
+#define HTTP_STATUS_LINE_MIN (HTTP_VERSION_PREFIX_LEN + 2)
+#define HTTP_STATUS_DIGITS 3
+#define HTTP_STATUS_MIN 100
+#define HTTP_SP ' '
+#define HTTP_HTAB '\t'
+/* The header names read, in lower case; names compare without case. */
+#define HTTP_AUTHORIZATION "authorization"
+#define HTTP_HOST "host"
+/* The method whose target is an authority (RFC 9112 3.2.3). */
+#define HTTP_CONNECT "CONNECT"
+
+/* ASCII case-insensitive comparison of n bytes of p with the lower-case string lower. */
+static bool ascii_prefix_ci(const uint8_t *p, size_t n, const char *lower)
+{
+	size_t i, want = strlen(lower);
+
+	if (n < want)
+		return false;
+	for (i = 0; i < want; i++) {
+		uint8_t c = p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c - 'A' + 'a');
+		if (c != (uint8_t)lower[i])
+			return false;
+	}
+	return true;
+}
+
+/* Methods recognised with only the start of their target; any other upper-case token needs
+ * the whole request line with its version. */
+static const char *const http_methods[] = {
+	"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+};
+
+/* Whether a byte may appear in a header field name (a token character, RFC 9110 5.6.2). */
+static bool http_tchar(uint8_t c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return true;
+	return in_set(c, "!#$%&'*+-.^_`|~");
+}
+
+/* Whether a byte may appear in a request target: visible, and allowing the raw 8-bit bytes
+ * that real clients send in paths. */
+static bool http_target_char(uint8_t c)
+{
+	return c > HTTP_SP && c != 0x7f;
+}
+
+/* Strips spaces and tabs from both ends of [*start, *end). */
+static void http_trim(const uint8_t *buf, size_t *start, size_t *end)
+{
+	while (*start < *end && (buf[*start] == HTTP_SP || buf[*start] == HTTP_HTAB))
+		(*start)++;
+	while (*end > *start && (buf[*end - 1] == HTTP_SP || buf[*end - 1] == HTTP_HTAB))
+		(*end)--;
+}
+
+/*
+ * Copies the target's bytes from off up to the first byte of stop, or the target's end, into
+ * dst (escaped). The copy is kept when it ended inside the target or filled dst: either way it
+ * is what the whole message would give. When the target runs to the end of a cut buffer
+ * (target_whole false) and dst did not fill, more may follow: dst is left empty.
+ */
+static void http_copy_until(const uint8_t *buf, size_t target_end, bool target_whole, size_t off,
+			    const char *stop, char *dst, size_t size)
+{
+	struct text t;
+	size_t i = off;
+
+	text_init(&t, dst, size);
+	while (i < target_end && !in_set(buf[i], stop) && text_byte(&t, buf[i], ESCAPE_NONE))
+		i++;
+	if (i == target_end && !target_whole && !t.cut)
+		text_init(&t, dst, size);
+}
+
+/* Splits a request target [off, end) into path and host; whole says whether the target ended
+ * inside the buffer. Returns false when it is none of the four forms (RFC 9112 3.2): not HTTP. */
+static bool http_target(const uint8_t *buf, size_t off, size_t end, bool whole, bool connect,
+			struct inspect_http *http)
+{
+	size_t n = end - off, auth_end, at, i;
+	size_t scheme_len;
+
+	if (connect) {
+		/* authority-form: host:port */
+		http_copy_until(buf, end, whole, off, "", http->host, sizeof(http->host));
+		return true;
+	}
+	if (buf[off] == '/') {
+		http_copy_until(buf, end, whole, off, "?#", http->path, sizeof(http->path));
+		return true;
+	}
+	if (buf[off] == '*') {
+		/* asterisk-form: OPTIONS *. Known once what follows the star is. */
+		if (n > 1)
+			return false;
+		if (whole)
+			snprintf(http->path, sizeof(http->path), "*");
+		return true;
+	}
+	/* absolute-form: a proxy request. */
+	if (ascii_prefix_ci(buf + off, n, "http://"))
+		scheme_len = sizeof("http://") - 1;
+	else if (ascii_prefix_ci(buf + off, n, "https://"))
+		scheme_len = sizeof("https://") - 1;
+	else
+		return false;
+	off += scheme_len;
+	auth_end = off;
+	while (auth_end < end && !in_set(buf[auth_end], "/?#"))
+		auth_end++;
+	if (auth_end == end && !whole)
+		return true; /* the authority is cut: neither host nor path is known */
+	/* user:password@ never reaches the database. */
+	at = off;
+	for (i = off; i < auth_end; i++)
+		if (buf[i] == '@')
+			at = i + 1;
+	set_text(http->host, sizeof(http->host), buf + at, auth_end - at, ESCAPE_NAME);
+	http_copy_until(buf, end, whole, auth_end, "?#", http->path, sizeof(http->path));
+	return true;
+}
+
+/* The header lines from off on: the first Host and the first Authorization. Only whole lines
+ * count, except that an Authorization header's name is enough to say it is there. */
+static void http_headers(const uint8_t *buf, size_t len, size_t off, struct inspect_result *r)
+{
+	struct inspect_http *http = &r->http;
+	size_t end, next, colon, vstart, vend, tok;
+	bool whole, have_host = false;
+	int i;
+
+	for (i = 0; i < INSPECT_HTTP_MAX_HEADERS && off < len; i++) {
+		whole = find_line(buf, len, off, &end, &next);
+		if (!whole)
+			end = next = len;
+		if (end == off)
+			return; /* the empty line: the end of the header section */
+		for (colon = off; colon < end && http_tchar(buf[colon]); colon++)
+			;
+		if (colon == off || colon == end || buf[colon] != ':') {
+			if (!whole)
+				return;
+			off = next; /* obsolete folding or junk: skip the line */
+			continue;
+		}
+		vstart = colon + 1;
+		vend = end;
+		if (colon - off == strlen(HTTP_AUTHORIZATION) &&
+		    ascii_prefix_ci(buf + off, colon - off, HTTP_AUTHORIZATION) &&
+		    !r->authorization) {
+			r->authorization = true;
+			/* The scheme: the value's first token, once something follows it. */
+			while (vstart < vend &&
+			       (buf[vstart] == HTTP_SP || buf[vstart] == HTTP_HTAB))
+				vstart++;
+			for (tok = vstart; tok < vend && http_tchar(buf[tok]); tok++)
+				;
+			if (tok > vstart && (tok < vend || whole))
+				set_text(http->auth_scheme, sizeof(http->auth_scheme), buf + vstart,
+					 tok - vstart, ESCAPE_NONE);
+		} else if (whole && !have_host && colon - off == strlen(HTTP_HOST) &&
+			   ascii_prefix_ci(buf + off, colon - off, HTTP_HOST)) {
+			http_trim(buf, &vstart, &vend);
+			if (vend > vstart && !http->host[0])
+				set_text(http->host, sizeof(http->host), buf + vstart,
+					 vend - vstart, ESCAPE_NAME);
+			have_host = true;
+		}
+		if (!whole)
+			return;
+		off = next;
+	}
+}
+
+/* "HTTP/1.d" at off, as much as the buffer holds. Returns 1 when it is all there (*version set),
+ * 0 when the buffer ends inside it, -1 when it is something else. */
+static int http_version(const uint8_t *buf, size_t len, size_t off, uint16_t *version)
+{
+	size_t n = len - off;
+
+	if (n < HTTP_VERSION_PREFIX_LEN + 1)
+		return is_prefix_of(buf + off, n, HTTP_VERSION_PREFIX) ? 0 : -1;
+	if (memcmp(buf + off, HTTP_VERSION_PREFIX, HTTP_VERSION_PREFIX_LEN) ||
+	    buf[off + HTTP_VERSION_PREFIX_LEN] < '0' || buf[off + HTTP_VERSION_PREFIX_LEN] > '9')
+		return -1;
+	*version = (uint16_t)(10 + buf[off + HTTP_VERSION_PREFIX_LEN] - '0');
+	return 1;
+}
+
+/* A status line: "HTTP/1.d SP ddd", then a space or the line's end. The status is filled once
+ * its three digits are there. Returns 1 (r filled) or 0 (r cleared). */
+static int http_response(const uint8_t *buf, size_t len, struct inspect_result *r)
+{
+	struct inspect_http *http = &r->http;
+	size_t off = HTTP_VERSION_PREFIX_LEN + 1, i;
+	uint16_t status = 0;
+
+	if (len < HTTP_STATUS_LINE_MIN || http_version(buf, len, 0, &http->version) != 1 ||
+	    buf[off] != HTTP_SP)
+		return not_this(r);
+	off++;
+	for (i = 0; i < HTTP_STATUS_DIGITS && off + i < len; i++) {
+		if (buf[off + i] < '0' || buf[off + i] > '9')
+			return not_this(r);
+		status = (uint16_t)(status * 10 + buf[off + i] - '0');
+	}
+	if (i == HTTP_STATUS_DIGITS) {
+		if (status < HTTP_STATUS_MIN)
+			return not_this(r);
+		i = off + HTTP_STATUS_DIGITS;
+		if (i < len && buf[i] != HTTP_SP && buf[i] != '\r' && buf[i] != '\n')
+			return not_this(r);
+		http->status = status;
+		set_text(r->info, sizeof(r->info), buf + off, HTTP_STATUS_DIGITS, ESCAPE_NONE);
+	}
+	http->response = true;
+	r->proto = INSPECT_HTTP;
+	r->encrypted = 0;
+	return 1;
+}
+
+int inspect_http(const uint8_t *buf, size_t len, struct inspect_result *r)
+{
+	struct inspect_http *http;
+	size_t m, tend, end, next, i;
+	bool known = false, target_whole, connect;
+	int v;
+	struct text t;
+
+	result_clear(r);
+	if (!buf || len == 0)
+		return 0;
+	if (buf[0] == 'H' && is_prefix_of(buf, len, HTTP_VERSION_PREFIX))
+		return http_response(buf, len, r);
+	http = &r->http;
+
+	/* The method: an upper-case token and a space. */
+	for (m = 0; m < len && m < INSPECT_METHOD_SIZE && buf[m] >= 'A' && buf[m] <= 'Z'; m++)
+		;
+	if (m == 0 || m == len || m == INSPECT_METHOD_SIZE || buf[m] != HTTP_SP)
+		return not_this(r);
+	for (i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++)
+		if (strlen(http_methods[i]) == m && !memcmp(buf, http_methods[i], m))
+			known = true;
+	connect = m == strlen(HTTP_CONNECT) && !memcmp(buf, HTTP_CONNECT, m);
+	memcpy(http->method, buf, m);
+	http->method[m] = '\0';
+
+	/* The target, up to a space or the end of the line or buffer. */
+	if (m + 1 == len || !http_target_char(buf[m + 1]))
+		return not_this(r);
+	for (tend = m + 1; tend < len && http_target_char(buf[tend]); tend++)
+		;
+	target_whole = tend < len;
+	if (target_whole && buf[tend] != HTTP_SP && buf[tend] != '\r' && buf[tend] != '\n')
+		return not_this(r); /* a control character */
+
+	/* The version, when the line has one. */
+	v = 0;
+	if (target_whole && buf[tend] == HTTP_SP) {
+		v = http_version(buf, len, tend + 1, &http->version);
+		if (v < 0)
+			return not_this(r);
+		if (v > 0) {
+			i = tend + 1 + HTTP_VERSION_PREFIX_LEN + 1;
+			if (i < len && buf[i] != '\r' && buf[i] != '\n')
+				return not_this(r);
+		}
+	}
+	if (!known && v != 1)
+		return not_this(r);
+	if (!http_target(buf, m + 1, tend, target_whole, connect, http))
+		return not_this(r);
+
+	if (find_line(buf, len, m + 1, &end, &next))
+		http_headers(buf, len, next, r);
+
+	r->proto = INSPECT_HTTP;
+	r->encrypted = 0;
+	/* The method first: a request's info then never reads like a response's (three digits,
+	 * or empty), whatever its host, and a CONNECT shows as one. */
+	text_init(&t, r->info, sizeof(r->info));
+	text_str(&t, http->method);
+	if (http->host[0] || http->path[0])
+		text_str(&t, " ");
+	text_str(&t, http->host);
+	text_str(&t, http->path);
+	return 1;
+}
