@@ -91,6 +91,9 @@ struct catalog {
 	size_t n_open;
 	uint64_t tick;
 	FILE *warn; /* one line per skipped file, once */
+	/* --no-rollups: canned queries read every file's flows, never its
+	 * rollups, which a forger can keep consistent with the flows. */
+	bool no_rollups;
 	/* Installed on every handle: lets an interrupt stop a long read. */
 	int (*progress)(void *arg);
 	void *progress_arg;

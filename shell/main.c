@@ -30,7 +30,7 @@ struct args {
 	enum render_mode mode;
 	const char *format; /* as typed: a render mode, or a report format */
 	const char *report;
-	bool headers, stats, bail, exact;
+	bool headers, stats, bail, exact, no_rollups;
 	uint64_t budget_time_us, budget_memory;
 	bool needs_query; /* --limit or --host */
 	enum report_kind report_kind;
@@ -61,6 +61,8 @@ static void usage(FILE *out)
 		"      --exact             csv: values byte for byte, for programs; without it\n"
 		"                          controls are escaped and formulas guarded with '\n"
 		"  -o, --output FILE       write results to FILE\n"
+		"      --no-rollups        canned queries read every file's flows, never the\n"
+		"                          rollups a finished file carries (slower, proof)\n"
 		"      --stats             after each statement, files and rows read (stderr)\n"
 		"      --bail              stop at the first error\n"
 		"      --budget-time DUR   stop a statement after DUR (default 10m; off: never)\n"
@@ -84,6 +86,7 @@ enum {
 	OPT_STATS,
 	OPT_BAIL,
 	OPT_EXACT,
+	OPT_NO_ROLLUPS,
 	OPT_BUDGET_TIME,
 	OPT_BUDGET_MEMORY,
 };
@@ -104,6 +107,7 @@ static const struct option longopts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "bail", no_argument, NULL, OPT_BAIL },
 	{ "exact", no_argument, NULL, OPT_EXACT },
+	{ "no-rollups", no_argument, NULL, OPT_NO_ROLLUPS },
 	{ "budget-time", required_argument, NULL, OPT_BUDGET_TIME },
 	{ "budget-memory", required_argument, NULL, OPT_BUDGET_MEMORY },
 	{ "help", no_argument, NULL, 'h' },
@@ -237,6 +241,9 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		case OPT_EXACT:
 			a->exact = true;
 			break;
+		case OPT_NO_ROLLUPS:
+			a->no_rollups = true;
+			break;
 		case OPT_BUDGET_TIME:
 		case OPT_BUDGET_MEMORY:
 			if (shell_budget_parse(opt == OPT_BUDGET_MEMORY, optarg,
@@ -348,6 +355,7 @@ int main(int argc, char **argv)
 			free(a.params[i]);
 		return err > 0 ? 0 : 1;
 	}
+	c->no_rollups = a.no_rollups;
 	sh = shell_new(c, stderr);
 	if (!sh)
 		return 1;

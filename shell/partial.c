@@ -111,7 +111,7 @@ static void file_run(struct partial_job *j, size_t i)
 		j->why[i] = strdup(sqlite3_errstr(rc));
 		return;
 	}
-	if (j->sql->rollup && f->rollups && whole) {
+	if (j->sql->rollup && f->rollups && whole && !j->c->no_rollups) {
 		if (!f->rollups_checked)
 			j->rollups_state[i] = rollups_agree(fdb) ? 1 : 2;
 		if (j->rollups_state[i] != 2)

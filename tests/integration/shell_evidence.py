@@ -286,6 +286,44 @@ def main():
              ["-d", "DIR", "--query", "top-talkers", "--since", "all", "--format", "csv"],
              expect_rollups)
 
+    def consistent_forgery(d):
+        # Bytes moved from one real talker to another, in talkers and
+        # minutes alike: every cheap check passes.
+        for h in range(2):
+            db = new_file(os.path.join(d, f"flows-{h:02d}.db"), schema, h, src=f"10.0.0.{h}")
+            db.execute("UPDATE flows SET src_addr = '10.0.9.9' WHERE rowid % 2 = 0")
+            db.execute("INSERT INTO talkers SELECT src_addr, count(*), sum(packets), sum(bytes)"
+                       " FROM flows GROUP BY 1")
+            db.execute("INSERT INTO minutes SELECT first_seen / 60000000 * 60000000, count(*),"
+                       " sum(packets), sum(bytes) FROM flows GROUP BY 1")
+            db.execute("UPDATE talkers SET bytes = bytes + 7000000 WHERE src_addr = '10.0.9.9'")
+            db.execute("UPDATE talkers SET bytes = bytes - 7000000 WHERE src_addr <> '10.0.9.9'")
+            db.execute("INSERT INTO meta VALUES ('rollups', '1')")
+            db.commit()
+            db.close()
+
+    def truth(d):
+        db = sqlite3.connect(os.path.join(d, "flows-00.db"))
+        db.execute(f"ATTACH '{os.path.join(d, 'flows-01.db')}' AS b")
+        rows = db.execute("SELECT src_addr, sum(bytes) FROM (SELECT * FROM main.flows UNION ALL"
+                          " SELECT * FROM b.flows) GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+        db.close()
+        return rows
+
+    def expect_no_rollups(rc, out, err, secs):
+        got = [(r.split(",")[0], int(r.split(",")[3]))
+               for r in out.strip().splitlines()[1:]]
+        check(rc == 0 and err == "" and got == expect_no_rollups.want,
+              f"--no-rollups: the flows' own totals, not the forged rollups: {got}"
+              f" against {expect_no_rollups.want}")
+
+    def consistent_forgery_truth(d):
+        consistent_forgery(d)
+        expect_no_rollups.want = truth(d)
+    run_case(args, "consistent-forgery", consistent_forgery_truth,
+             ["-d", "DIR", "--query", "top-talkers", "--since", "all", "--format", "csv",
+              "--exact", "--no-rollups"], expect_no_rollups)
+
     def other_affinity(d):
         good(d, 0)
         db = sqlite3.connect(os.path.join(d, "flows-01.db"))
