@@ -112,7 +112,7 @@ $(addsuffix /collector/%.o,$(OBJ_DIRS)): INC := $(COLLECTOR_INC)
 $(addsuffix /shell/%.o,$(OBJ_DIRS)): INC := $(SH_INC)
 $(addsuffix /policy/%.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
 $(addsuffix /collector/main.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
-$(addsuffix /tests/unit/test_policy%.o,$(OBJ_DIRS)): INC := $(POLICY_INC) -Itests/lib
+$(addsuffix /tests/unit/test_policy.o,$(OBJ_DIRS)): INC := $(POLICY_INC) -Itests/lib
 $(addsuffix /tests/%.o,$(OBJ_DIRS)) $(addsuffix /bench/%.o,$(OBJ_DIRS)): \
 	INC := $(COLLECTOR_INC) -Itests/lib
 $(addsuffix /tests/unit/test_sh_%.o,$(OBJ_DIRS)): INC := $(SH_INC)
