@@ -54,44 +54,40 @@ static void warn(struct checker *c, const struct policy_rule *r, const char *fmt
 	fputc('\n', c->warn);
 }
 
-/* Orders rules by what they match (and for a limit, how it keys and
- * counts): 0 for rules that fill one kernel entry or bucket. */
-static int cmp_key(const struct policy_rule *x, const struct policy_rule *y)
-{
-	int d;
+/* What a rule matches (and for a limit, how it keys and counts), as bytes
+ * that compare with memcmp: equal for rules that fill one kernel entry or
+ * bucket. Sorting these rather than the rules keeps the sort of a million
+ * rules in the cache. */
+struct match_key {
+	unsigned char key[26];
+	uint32_t index; /* in the policy: the earlier rule first among equals */
+};
 
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	if (x->side != y->side)
-		return x->side < y->side ? -1 : 1;
-	if (x->net.family != y->net.family)
-		return x->net.family < y->net.family ? -1 : 1;
-	d = memcmp(x->net.addr, y->net.addr, sizeof(x->net.addr));
-	if (d)
-		return d;
-	if (x->net.bits != y->net.bits)
-		return x->net.bits < y->net.bits ? -1 : 1;
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	if (x->limit_bits4 != y->limit_bits4)
-		return x->limit_bits4 < y->limit_bits4 ? -1 : 1;
-	if (x->limit_bits6 != y->limit_bits6)
-		return x->limit_bits6 < y->limit_bits6 ? -1 : 1;
-	if (x->unit != y->unit)
-		return x->unit < y->unit ? -1 : 1;
-	return 0;
+static void match_key(const struct policy_rule *r, uint32_t index, struct match_key *k)
+{
+	unsigned char *p = k->key;
+
+	*p++ = (unsigned char)r->kind;
+	*p++ = (unsigned char)r->side;
+	*p++ = (unsigned char)r->net.family;
+	memcpy(p, r->net.addr, sizeof(r->net.addr));
+	p += sizeof(r->net.addr);
+	*p++ = (unsigned char)r->net.bits;
+	*p++ = r->proto;
+	*p++ = (unsigned char)(r->port >> 8);
+	*p++ = (unsigned char)r->port;
+	*p++ = r->limit_bits4;
+	*p++ = r->limit_bits6;
+	*p = (unsigned char)r->unit;
+	k->index = index;
 }
 
-/* cmp_key(), then the rules' places: repeats lie together, earliest first. */
 static int cmp_match(const void *a, const void *b)
 {
-	const struct policy_rule *x = *(const struct policy_rule *const *)a;
-	const struct policy_rule *y = *(const struct policy_rule *const *)b;
-	int d = cmp_key(x, y);
+	const struct match_key *x = a, *y = b;
+	int d = memcmp(x->key, y->key, sizeof(x->key));
 
-	return d ? d : x < y ? -1 : x > y;
+	return d ? d : x->index < y->index ? -1 : x->index > y->index;
 }
 
 /* Orders networks by family, address, length: the networks inside one lie
@@ -150,21 +146,29 @@ static bool covers(const struct policy_rule *a, const struct policy_rule *b)
 }
 
 /* Warns about every rule that repeats an earlier one: one kernel entry or
- * bucket holds both, so only one of them can apply. */
-static void check_repeats(struct checker *c, const struct policy_rule **sorted, size_t n)
+ * bucket holds both, so only one of them can apply. Returns 0 or -ENOMEM. */
+static int check_repeats(struct checker *c)
 {
-	char first[32];
+	const struct policy_rule *rules = c->p->rules;
+	struct match_key *keys = calloc(c->p->n_rules, sizeof(*keys));
 	size_t i, start = 0;
+	char first[32];
 
-	qsort(sorted, n, sizeof(*sorted), cmp_match);
-	for (i = 1; i < n; i++) {
-		if (cmp_key(sorted[start], sorted[i])) {
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < c->p->n_rules; i++)
+		match_key(&rules[i], (uint32_t)i, &keys[i]);
+	qsort(keys, c->p->n_rules, sizeof(*keys), cmp_match);
+	for (i = 1; i < c->p->n_rules; i++) {
+		if (memcmp(keys[start].key, keys[i].key, sizeof(keys[i].key))) {
 			start = i;
 			continue;
 		}
-		warn(c, sorted[i], "repeats %s: only one of them applies",
-		     where(sorted[start], first, sizeof(first)));
+		warn(c, &rules[keys[i].index], "repeats %s: only one of them applies",
+		     where(&rules[keys[start].index], first, sizeof(first)));
 	}
+	free(keys);
+	return 0;
 }
 
 /*
@@ -260,22 +264,20 @@ static void check_local(struct checker *c, const struct policy_rule *b,
 int policy_check(const struct policy *p, const struct addr_net *local, size_t n_local, FILE *warn_to)
 {
 	struct checker c = { .p = p, .warn = warn_to };
-	const struct policy_rule **sorted = NULL, **allows = NULL;
+	const struct policy_rule **allows = NULL;
 	bool lengths[2][129] = { { false } };
 	size_t i, n_allows = 0;
 
 	if (!p->n_rules)
 		return 0;
-	sorted = calloc(p->n_rules, sizeof(*sorted));
 	allows = calloc(p->n_rules, sizeof(*allows));
-	if (!sorted || !allows) {
+	if (!allows || p->n_rules > UINT32_MAX) {
 		c.count = -ENOMEM;
 		goto cleanup;
 	}
 	for (i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
-		sorted[i] = r;
 		if (r->kind != POLICY_ALLOW)
 			continue;
 		allows[n_allows++] = r;
@@ -298,12 +300,14 @@ int policy_check(const struct policy *p, const struct addr_net *local, size_t n_
 			check_allows(&c, r, allows, n_allows, lengths);
 		check_local(&c, r, local, n_local);
 	}
-	check_repeats(&c, sorted, p->n_rules);
+	if (check_repeats(&c)) {
+		c.count = -ENOMEM;
+		goto cleanup;
+	}
 	if (c.count > WARN_PRINT_MAX)
 		fprintf(warn_to, "flowdb-collector: %s%s%d more warnings not shown\n",
 			p->file ? p->file : "", p->file ? ": " : "", c.count - WARN_PRINT_MAX);
 cleanup:
-	free(sorted);
 	free(allows);
 	return c.count;
 }
