@@ -15,11 +15,16 @@
 /* Lines of warnings written before the rest are only counted: a file of a
  * million repeated rules says so in a screenful. */
 #define WARN_PRINT_MAX 100
+/* Allows a block is compared with, on or inside its network, that cannot
+ * meet it (other sides, protocols, ports): past this many the block is
+ * left, so that a hostile file cannot make the check quadratic. */
+#define SCAN_MAX 64
 
 struct checker {
 	const struct policy *p;
 	FILE *warn;
 	int count;
+	size_t unchecked; /* blocks left at SCAN_MAX */
 };
 
 /* Where a rule came from, for a message about another rule: "line 7" or
@@ -177,6 +182,7 @@ static int check_repeats(struct checker *c)
  * to each length the allows have), else one inside it (the allows right
  * after the block's address in network order). allows is sorted by
  * network; lengths[f][l] says whether an allow of family f has length l.
+ * A block is left (and counted) after SCAN_MAX allows that cannot meet it.
  */
 static void check_allows(struct checker *c, const struct policy_rule *b,
 			 const struct policy_rule **allows, size_t n_allows,
@@ -187,7 +193,7 @@ static void check_allows(struct checker *c, const struct policy_rule *b,
 	char text[POLICY_TEXT_MAX], at[32];
 	struct policy_rule key = { 0 };
 	const struct policy_rule *kp = &key;
-	size_t lo, hi, i;
+	size_t lo, hi, i, looked = 0;
 
 	key.net = b->net;
 	for (l = 0; l <= max && l <= b->net.bits; l++) {
@@ -207,8 +213,11 @@ static void check_allows(struct checker *c, const struct policy_rule *b,
 				hi = mid;
 		}
 		for (i = lo; i < n_allows && !cmp_rule_net(&allows[i], &kp); i++) {
-			if (!can_meet(allows[i], b))
+			if (!can_meet(allows[i], b)) {
+				if (++looked == SCAN_MAX)
+					goto unchecked;
 				continue;
+			}
 			if (covers(allows[i], b))
 				warn(c, b, "never drops: %s (%s) wins over all it matches",
 				     policy_rule_text(allows[i], text, sizeof(text)),
@@ -232,13 +241,21 @@ static void check_allows(struct checker *c, const struct policy_rule *b,
 			hi = mid;
 	}
 	for (i = lo; i < n_allows && overlap(&allows[i]->net, &b->net); i++) {
-		if (allows[i]->net.bits <= b->net.bits || !can_meet(allows[i], b))
+		if (allows[i]->net.bits <= b->net.bits)
 			continue;
+		if (!can_meet(allows[i], b)) {
+			if (++looked == SCAN_MAX)
+				goto unchecked;
+			continue;
+		}
 		warn(c, b, "%s (%s) inside it wins: what it matches there is not dropped",
 		     policy_rule_text(allows[i], text, sizeof(text)),
 		     where(allows[i], at, sizeof(at)));
 		return;
 	}
+	return;
+unchecked:
+	c->unchecked++;
 }
 
 /* Warns about a block that covers or overlaps one of the host's own
@@ -303,6 +320,14 @@ int policy_check(const struct policy *p, const struct addr_net *local, size_t n_
 	if (check_repeats(&c)) {
 		c.count = -ENOMEM;
 		goto cleanup;
+	}
+	/* Said even past WARN_PRINT_MAX: the check is incomplete. */
+	if (c.unchecked) {
+		c.count++;
+		fprintf(warn_to,
+			"flowdb-collector: %s%swarning: %zu blocks were not checked against every "
+			"allow on or inside their networks (more than %d that cannot meet them)\n",
+			p->file ? p->file : "", p->file ? ": " : "", c.unchecked, SCAN_MAX);
 	}
 	if (c.count > WARN_PRINT_MAX)
 		fprintf(warn_to, "flowdb-collector: %s%s%d more warnings not shown\n",

@@ -137,6 +137,8 @@ void policy_free(struct policy *p);
  *  - a bits-per-second limit whose burst is below POLICY_PACKET_BYTES,
  *  - a rule that repeats an earlier one (same kind, side, network,
  *    protocol, port, and for a limit the same key and unit).
+ * A block is compared with at most 64 allows that cannot meet it; blocks
+ * left that way are one more warning, which says how many.
  * At most 100 lines are written, then one saying how many more there were.
  * Returns the number of warnings (0: none), or -ENOMEM.
  */

@@ -651,6 +651,56 @@ static void test_check(void **state)
 	free(msgs);
 }
 
+/* A block with more allows on its network than SCAN_MAX that cannot meet
+ * it is left, and said so; one fewer is checked to the end. Rules from
+ * flowdb-ctl are named by their text. */
+static void test_check_bounded(void **state)
+{
+	char path[64], *msgs, *text, why[POLICY_ERR_MAX];
+	struct policy p;
+	struct policy_rule r;
+	size_t size;
+	FILE *f;
+	int i, n;
+
+	for (n = 63; n <= 64; n++) {
+		f = open_memstream(&text, &size);
+		for (i = 1; i <= n; i++)
+			fprintf(f, "allow 10.0.0.0/8 proto udp port %d\n", i);
+		fprintf(f, "block src 10.0.0.0/8 proto tcp\nallow 10.0.0.0/8 proto tcp\n");
+		fclose(f);
+		assert_int_equal(parse_text(text, &p, &msgs, path), 0);
+		free(msgs);
+		f = open_memstream(&msgs, &size);
+		assert_int_equal(policy_check(&p, NULL, 0, f), 1);
+		fclose(f);
+		if (n == 63)
+			assert_non_null(strstr(msgs, "warning: block src 10.0.0.0/8 proto tcp: never "
+						     "drops: allow 10.0.0.0/8 proto tcp"));
+		else
+			assert_non_null(strstr(msgs, ": warning: 1 blocks were not checked against "
+						     "every allow on or inside their networks (more "
+						     "than 64 that cannot meet them)\n"));
+		free(msgs);
+		free(text);
+		policy_free(&p);
+	}
+
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(policy_block_rule("192.0.2.0/24", POLICY_SIDE_SRC, 0, NULL, &r, why,
+					   sizeof(why)),
+			 0);
+	assert_int_equal(policy_add(&p, &r), 0);
+	assert_int_equal(policy_add(&p, &r), 0);
+	f = open_memstream(&msgs, &size);
+	assert_int_equal(policy_check(&p, NULL, 0, f), 1);
+	fclose(f);
+	assert_string_equal(msgs, "flowdb-collector: warning: block src 192.0.2.0/24: repeats "
+				  "flowdb-ctl: only one of them applies\n");
+	free(msgs);
+	policy_free(&p);
+}
+
 /* More than 100 warnings: 100 lines, then one with how many more. */
 static void test_check_many(void **state)
 {
@@ -991,6 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_file),		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_unreadable),	cmocka_unit_test(test_block_rule),
 		cmocka_unit_test(test_check),		cmocka_unit_test(test_check_many),
+		cmocka_unit_test(test_check_bounded),
 		cmocka_unit_test(test_check_reference), cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_add),
 	};
