@@ -34,7 +34,8 @@ static const char *where(const struct policy_rule *r, char *buf, size_t len)
 	if (r->line)
 		snprintf(buf, len, "line %u", r->line);
 	else
-		snprintf(buf, len, "%s", r->origin == POLICY_ORIGIN_ALERT ? "an alert" : "flowdb-ctl");
+		snprintf(buf, len, "%s",
+			 r->origin == POLICY_ORIGIN_ALERT ? "an alert" : "flowdb-ctl");
 	return buf;
 }
 
@@ -278,7 +279,8 @@ static void check_local(struct checker *c, const struct policy_rule *b,
 	}
 }
 
-int policy_check(const struct policy *p, const struct addr_net *local, size_t n_local, FILE *warn_to)
+int policy_check(const struct policy *p, const struct addr_net *local, size_t n_local,
+		 FILE *warn_to)
 {
 	struct checker c = { .p = p, .warn = warn_to };
 	const struct policy_rule **allows = NULL;

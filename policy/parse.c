@@ -50,10 +50,10 @@ static const struct {
 	const char *name;
 	uint8_t num;
 } proto_names[] = {
-	{ "icmp", 1 },	 { "igmp", 2 },	 { "ipip", 4 },	    { "tcp", 6 },     { "udp", 17 },
-	{ "ipv6", 41 },	 { "gre", 47 },	 { "esp", 50 },	    { "ah", 51 },     { "icmpv6", 58 },
-	{ "ospf", 89 },	 { "pim", 103 }, { "vrrp", 112 },   { "l2tp", 115 }, { "sctp", 132 },
-	{ "udplite", 136 },
+	{ "icmp", 1 },	 { "igmp", 2 },	   { "ipip", 4 },   { "tcp", 6 },
+	{ "udp", 17 },	 { "ipv6", 41 },   { "gre", 47 },   { "esp", 50 },
+	{ "ah", 51 },	 { "icmpv6", 58 }, { "ospf", 89 },  { "pim", 103 },
+	{ "vrrp", 112 }, { "l2tp", 115 },  { "sctp", 132 }, { "udplite", 136 },
 };
 
 /* The protocols whose headers carry ports, as the kernel parses them. */
@@ -233,9 +233,10 @@ static int take_reason(const char *s, size_t n, char *out, char *why, size_t len
 			    POLICY_REASON_MAX - 1);
 	bad = bad_utf8((const unsigned char *)s, n);
 	if (bad >= 0)
-		return fail(why, len,
-			    "reason has a byte that is not printable UTF-8 (0x%02x, byte %ld of it)",
-			    (unsigned char)s[bad], bad + 1);
+		return fail(
+			why, len,
+			"reason has a byte that is not printable UTF-8 (0x%02x, byte %ld of it)",
+			(unsigned char)s[bad], bad + 1);
 	memcpy(out, s, n);
 	out[n] = '\0';
 	return 0;
@@ -298,7 +299,8 @@ static int split(const char *line, size_t n, struct word *w, size_t *count, char
 					    start + 1);
 			i++;
 			if (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != '#')
-				return fail(why, len, "no space after the quoted text at column %zu",
+				return fail(why, len,
+					    "no space after the quoted text at column %zu",
 					    start + 1);
 		} else {
 			for (; i < n; i++) {
@@ -371,9 +373,9 @@ static int parse_rate(const struct word *w, size_t left, struct policy_rule *r, 
 		enum policy_unit unit;
 		uint64_t scale;
 	} units[] = {
-		{ "pps", POLICY_PPS, 1 },	   { "bps", POLICY_BPS, 1 },
-		{ "Kbps", POLICY_BPS, 1000 },	   { "kbps", POLICY_BPS, 1000 },
-		{ "Mbps", POLICY_BPS, 1000000 },   { "Gbps", POLICY_BPS, 1000000000 },
+		{ "pps", POLICY_PPS, 1 },	 { "bps", POLICY_BPS, 1 },
+		{ "Kbps", POLICY_BPS, 1000 },	 { "kbps", POLICY_BPS, 1000 },
+		{ "Mbps", POLICY_BPS, 1000000 }, { "Gbps", POLICY_BPS, 1000000000 },
 		{ "/s", POLICY_SYN, 1 },
 	};
 	char show[SHOW_MAX + 8];
@@ -473,7 +475,8 @@ static int parse_burst(const struct word *w, struct policy_rule *r, char *why, s
 	if (!ret && r->burst > BURST_MAX_BYTES)
 		ret = -ERANGE;
 	if (ret)
-		return fail(why, len, "burst '%s' is not a size from 1 byte to 1TB (e.g. 64KB, 2MB)",
+		return fail(why, len,
+			    "burst '%s' is not a size from 1 byte to 1TB (e.g. 64KB, 2MB)",
 			    shown(w->s, w->len, show));
 	return 0;
 }
@@ -511,15 +514,19 @@ static int parse_options(const struct word *w, size_t n, unsigned int allowed,
 	static const struct {
 		const char *name;
 		unsigned int bit;
-	} opts[] = { { "proto", OPT_PROTO },   { "port", OPT_PORT },   { "for", OPT_FOR },
-		     { "reason", OPT_REASON }, { "burst", OPT_BURST } };
+	} opts[] = { { "proto", OPT_PROTO },
+		     { "port", OPT_PORT },
+		     { "for", OPT_FOR },
+		     { "reason", OPT_REASON },
+		     { "burst", OPT_BURST } };
 	static const char *const expected[] = {
 		[POLICY_ALLOW] = "proto, port or reason",
 		[POLICY_BLOCK] = "proto, port, for or reason",
 		[POLICY_LIMIT] = "burst, proto, port or reason",
 	};
-	const char *kind = r->kind == POLICY_ALLOW ? "allow" : r->kind == POLICY_BLOCK ? "block" :
-											 "limit";
+	const char *kind = r->kind == POLICY_ALLOW ? "allow" :
+			   r->kind == POLICY_BLOCK ? "block" :
+						     "limit";
 	char show[SHOW_MAX + 8];
 	unsigned int seen = 0;
 	size_t i, k;
@@ -589,8 +596,7 @@ static int check_rule(struct policy_rule *r, char *why, size_t len)
 }
 
 /* Parses "mode enforce|monitor". Returns LINE_MODE or -EINVAL with why. */
-static int parse_mode(const struct word *w, size_t n, enum policy_mode *mode, char *why,
-		      size_t len)
+static int parse_mode(const struct word *w, size_t n, enum policy_mode *mode, char *why, size_t len)
 {
 	if (n == 2 && is(&w[1], "enforce"))
 		*mode = POLICY_ENFORCE;
@@ -654,8 +660,8 @@ static int parse_line(const char *line, size_t n, struct policy_rule *r, enum po
 			return fail(why, len, "block needs src or dst before the network");
 		}
 		if (i == count)
-			return fail(why, len, "%s needs a network", r->kind == POLICY_BLOCK ?
-									   "block" : "allow");
+			return fail(why, len, "%s needs a network",
+				    r->kind == POLICY_BLOCK ? "block" : "allow");
 		ret = parse_net(w[i].s, w[i].len, &r->net, why, len);
 		if (ret)
 			return ret;
@@ -905,8 +911,8 @@ static void put(struct text *t, const char *fmt, ...)
 
 /* Writes v with the largest of units[] (scale descending, ending at 1) that
  * divides it exactly, then suffix (e.g. "bps"). */
-static void put_scaled(struct text *t, uint64_t v, const char *const *names,
-		       const uint64_t *scales, const char *suffix)
+static void put_scaled(struct text *t, uint64_t v, const char *const *names, const uint64_t *scales,
+		       const char *suffix)
 {
 	size_t i = 0;
 
@@ -920,12 +926,12 @@ const char *policy_rule_text(const struct policy_rule *r, char *buf, size_t len)
 	static const char *const rate_names[] = { "G", "M", "K", "" };
 	static const uint64_t rate_scales[] = { 1000000000, 1000000, 1000, 1 };
 	static const char *const size_names[] = { "T", "G", "M", "K", "" };
-	static const uint64_t size_scales[] = { 1ULL << 40, 1ULL << 30, 1ULL << 20, 1ULL << 10,
-						1 };
+	static const uint64_t size_scales[] = { 1ULL << 40, 1ULL << 30, 1ULL << 20, 1ULL << 10, 1 };
 	static const char *const dur_names[] = { "w", "d", "h", "m", "s", "ms" };
-	static const uint64_t dur_scales[] = { 7 * 86400 * USEC_PER_SEC, 86400 * USEC_PER_SEC,
-					       3600 * USEC_PER_SEC,	 60 * USEC_PER_SEC,
-					       USEC_PER_SEC,		 1000 };
+	static const uint64_t dur_scales[] = {
+		7 * 86400 * USEC_PER_SEC, 86400 * USEC_PER_SEC, 3600 * USEC_PER_SEC,
+		60 * USEC_PER_SEC,	  USEC_PER_SEC,		1000
+	};
 	static const char *const sides[] = { "", " src", " dst" };
 	char net[INET6_ADDRSTRLEN + 8];
 	struct text t = { buf, len, 0 };

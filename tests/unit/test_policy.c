@@ -24,8 +24,7 @@
 
 /* Writes content (n bytes) to a new temporary file, parses it, and leaves
  * what was said on err in *msgs (malloc'd) and the file's name in path. */
-static int parse_bytes(const char *content, size_t n, struct policy *p, char **msgs,
-		       char path[64])
+static int parse_bytes(const char *content, size_t n, struct policy *p, char **msgs, char path[64])
 {
 	size_t size;
 	FILE *err;
@@ -71,13 +70,15 @@ static void test_constructs(void **state)
 	} cases[] = {
 		{ "allow 10.0.0.0/8", "allow 10.0.0.0/8" },
 		{ "allow src 10.0.0.0/8", "allow src 10.0.0.0/8" },
-		{ "allow dst 2001:db8::/32 proto tcp port 443", "allow dst 2001:db8::/32 proto tcp port 443" },
+		{ "allow dst 2001:db8::/32 proto tcp port 443",
+		  "allow dst 2001:db8::/32 proto tcp port 443" },
 		{ "allow 192.0.2.1/32", "allow 192.0.2.1" },
 		{ "allow ::/0", "allow ::/0" },
 		{ "allow 0.0.0.0/0 reason \"all\"", "allow 0.0.0.0/0 reason \"all\"" },
 		{ "block src 203.0.113.0/24 for 1h reason \"text\"",
 		  "block src 203.0.113.0/24 for 1h reason \"text\"" },
-		{ "block dst 198.51.100.7 proto tcp port 25", "block dst 198.51.100.7 proto tcp port 25" },
+		{ "block dst 198.51.100.7 proto tcp port 25",
+		  "block dst 198.51.100.7 proto tcp port 25" },
 		{ "block src 2001:DB8:0:0::1", "block src 2001:db8::1" },
 		{ "block src 10.0.0.0/8 for 60m", "block src 10.0.0.0/8 for 1h" },
 		{ "block src 10.0.0.0/8 for 90s", "block src 10.0.0.0/8 for 90s" },
@@ -87,7 +88,8 @@ static void test_constructs(void **state)
 		{ "block src 10.0.0.0/8 proto 47", "block src 10.0.0.0/8 proto gre" },
 		{ "block src 10.0.0.0/8 proto 253", "block src 10.0.0.0/8 proto 253" },
 		{ "block src 10.0.0.0/8 proto icmpv6", "block src 10.0.0.0/8 proto icmpv6" },
-		{ "block src 10.0.0.0/8 proto sctp port 1", "block src 10.0.0.0/8 proto sctp port 1" },
+		{ "block src 10.0.0.0/8 proto sctp port 1",
+		  "block src 10.0.0.0/8 proto sctp port 1" },
 		{ "block src 10.0.0.0/8 proto udplite port 65535",
 		  "block src 10.0.0.0/8 proto udplite port 65535" },
 		{ "block src 10.0.0.0/8 reason \"a \\\"b\\\" \\\\ c\" port 9 proto 17",
@@ -135,9 +137,8 @@ static void test_constructs(void **state)
 	assert_int_equal(r.proto, 0);
 	assert_int_equal(r.port, 0);
 
-	assert_int_equal(line("block dst 2001:db8::7 proto tcp port 25 for 10m reason \"x\"", &r,
-			      why),
-			 1);
+	assert_int_equal(
+		line("block dst 2001:db8::7 proto tcp port 25 for 10m reason \"x\"", &r, why), 1);
 	net(&n, "2001:db8::7");
 	assert_int_equal(r.kind, POLICY_BLOCK);
 	assert_int_equal(r.side, POLICY_SIDE_DST);
@@ -194,7 +195,8 @@ static void test_errors(void **state)
 		  "2001:db8::1/32 has host bits set: the network is 2001:db8::/32" },
 		{ "allow 10.0.0.0/33", "'10.0.0.0/33' is not an IPv4 or IPv6 address or network" },
 		{ "allow 10.0.0/8", "'10.0.0/8' is not an IPv4 or IPv6 address or network" },
-		{ "allow fe80::1%eth0", "'fe80::1%eth0' is not an IPv4 or IPv6 address or network" },
+		{ "allow fe80::1%eth0",
+		  "'fe80::1%eth0' is not an IPv4 or IPv6 address or network" },
 		{ "allow 10.0.0.0/-8", "'10.0.0.0/-8' is not an IPv4 or IPv6 address or network" },
 		{ "allow 10.0.0.0/999999999999999999999",
 		  "'10.0.0.0/999999999999999999999' is not an IPv4 or IPv6 address or network" },
@@ -210,30 +212,41 @@ static void test_errors(void **state)
 		  "unknown protocol 'TCP' (a name such as tcp, udp, icmp, icmpv6, or a number 1-255)" },
 		{ "block src 1.2.3.4 proto 256",
 		  "unknown protocol '256' (a name such as tcp, udp, icmp, icmpv6, or a number 1-255)" },
-		{ "block src 1.2.3.4 proto 0", "proto 0 matches no packet (leave proto out for any)" },
+		{ "block src 1.2.3.4 proto 0",
+		  "proto 0 matches no packet (leave proto out for any)" },
 		{ "block src 1.2.3.4 port 25", "port 25 needs proto tcp, udp, udplite or sctp" },
 		{ "block src 1.2.3.4 proto icmp port 25",
 		  "port 25 with proto icmp: only tcp, udp, udplite and sctp have ports" },
 		{ "block src 1.2.3.4 proto 200 port 25",
 		  "port 25 with proto 200: only tcp, udp, udplite and sctp have ports" },
-		{ "block src 1.2.3.4 proto tcp port 0", "port '0' is not a number from 1 to 65535" },
+		{ "block src 1.2.3.4 proto tcp port 0",
+		  "port '0' is not a number from 1 to 65535" },
 		{ "block src 1.2.3.4 proto tcp port 65536",
 		  "port '65536' is not a number from 1 to 65535" },
-		{ "block src 1.2.3.4 proto tcp port +25", "port '+25' is not a number from 1 to 65535" },
+		{ "block src 1.2.3.4 proto tcp port +25",
+		  "port '+25' is not a number from 1 to 65535" },
 		{ "block src 1.2.3.4 for 0s", "for '0s': bad duration (use e.g. 30s, 5m, 1h, 7d)" },
-		{ "block src 1.2.3.4 for 1.5h", "for '1.5h': bad duration (use e.g. 30s, 5m, 1h, 7d)" },
-		{ "block src 1.2.3.4 for 5201w", "for 5201w: at most 5200w (leave 'for' out for ever)" },
+		{ "block src 1.2.3.4 for 1.5h",
+		  "for '1.5h': bad duration (use e.g. 30s, 5m, 1h, 7d)" },
+		{ "block src 1.2.3.4 for 5201w",
+		  "for 5201w: at most 5200w (leave 'for' out for ever)" },
 		{ "block src 1.2.3.4 for 99999999999999999999999s",
 		  "for 99999999999999999999999s: at most 5200w (leave 'for' out for ever)" },
-		{ "block src 1.2.3.4 burst 5", "unexpected 'burst' in block rule (expected proto, port, for or reason)" },
-		{ "allow 1.2.3.4 for 1h", "unexpected 'for' in allow rule (expected proto, port or reason)" },
+		{ "block src 1.2.3.4 burst 5",
+		  "unexpected 'burst' in block rule (expected proto, port, for or reason)" },
+		{ "allow 1.2.3.4 for 1h",
+		  "unexpected 'for' in allow rule (expected proto, port or reason)" },
 		{ "limit src/32 5pps for 1h",
 		  "unexpected 'for' in limit rule (expected burst, proto, port or reason)" },
-		{ "block src 1.2.3.4 reason text", "reason takes a quoted text, reason \"...\", not 'text'" },
-		{ "block src 1.2.3.4 reason \"a\\tb\"", "reason: unknown escape '\\t' (only \\\" and \\\\)" },
+		{ "block src 1.2.3.4 reason text",
+		  "reason takes a quoted text, reason \"...\", not 'text'" },
+		{ "block src 1.2.3.4 reason \"a\\tb\"",
+		  "reason: unknown escape '\\t' (only \\\" and \\\\)" },
 		{ "block src 1.2.3.4 reason \"open", "no closing quote for the text at column 26" },
-		{ "block src 1.2.3.4 reason \"open\\\"", "no closing quote for the text at column 26" },
-		{ "block src 1.2.3.4 reason \"a\"b", "no space after the quoted text at column 26" },
+		{ "block src 1.2.3.4 reason \"open\\\"",
+		  "no closing quote for the text at column 26" },
+		{ "block src 1.2.3.4 reason \"a\"b",
+		  "no space after the quoted text at column 26" },
 		{ "block src 1.2.3.4 rea\"son", "a quote inside a word at column 22" },
 		{ "block src 1.2.3.4 reason \"a\tb\"",
 		  "reason has a byte that is not printable UTF-8 (0x09, byte 2 of it)" },
@@ -253,10 +266,14 @@ static void test_errors(void **state)
 		  "reason has a byte that is not printable UTF-8 (0xe2, byte 3 of it)" },
 		{ "block src 1.2.3.4 reason \"\x7f\"",
 		  "reason has a byte that is not printable UTF-8 (0x7f, byte 1 of it)" },
-		{ "block src 1.2.3.4 \xff", "byte 0xff at column 19: outside quotes and comments a line is printable ASCII" },
-		{ "block src 1.2.3.4\r\r", "byte 0x0d at column 18: outside quotes and comments a line is printable ASCII" },
-		{ "block\vsrc 1.2.3.4", "byte 0x0b at column 6: outside quotes and comments a line is printable ASCII" },
-		{ "frobnicate 1.2.3.4", "unknown rule 'frobnicate' (expected allow, block, limit or mode)" },
+		{ "block src 1.2.3.4 \xff",
+		  "byte 0xff at column 19: outside quotes and comments a line is printable ASCII" },
+		{ "block src 1.2.3.4\r\r",
+		  "byte 0x0d at column 18: outside quotes and comments a line is printable ASCII" },
+		{ "block\vsrc 1.2.3.4",
+		  "byte 0x0b at column 6: outside quotes and comments a line is printable ASCII" },
+		{ "frobnicate 1.2.3.4",
+		  "unknown rule 'frobnicate' (expected allow, block, limit or mode)" },
 		{ "Allow 1.2.3.4", "unknown rule 'Allow' (expected allow, block, limit or mode)" },
 		{ "alert scan src distinct dst_port > 100 in 60s then block 10m",
 		  "alert rules are not supported by this version" },
@@ -277,27 +294,42 @@ static void test_errors(void **state)
 		  "IPv6), not 'src/'" },
 		{ "limit src/24/129 5pps", "limit src/24/129: the IPv6 prefix length is 0 to 128" },
 		{ "limit src/24/ 5pps", "limit src/24/: the IPv6 prefix length is 0 to 128" },
-		{ "limit src/24/64/1 5pps", "limit src/24/64/1: the IPv6 prefix length is 0 to 128" },
-		{ "limit src/24 5", "bad rate '5' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
-		{ "limit src/24 pps", "bad rate 'pps' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
-		{ "limit src/24 5mbps", "bad rate '5mbps' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
-		{ "limit src/24 5Tbps", "bad rate '5Tbps' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
-		{ "limit src/24 -5pps", "bad rate '-5pps' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
+		{ "limit src/24/64/1 5pps",
+		  "limit src/24/64/1: the IPv6 prefix length is 0 to 128" },
+		{ "limit src/24 5",
+		  "bad rate '5' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
+		{ "limit src/24 pps",
+		  "bad rate 'pps' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
+		{ "limit src/24 5mbps",
+		  "bad rate '5mbps' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
+		{ "limit src/24 5Tbps",
+		  "bad rate '5Tbps' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
+		{ "limit src/24 -5pps",
+		  "bad rate '-5pps' (use e.g. 1000pps, 20Mbps, or 50/s syn for new TCP connections)" },
 		{ "limit src/24 0pps", "a rate of 0 lets nothing through: write a block rule" },
 		{ "limit src/24 1001Gbps", "rate '1001Gbps' is too high: at most 1000Gbps" },
-		{ "limit src/24 1000000001pps", "rate '1000000001pps' is too high: at most 1000000000pps" },
+		{ "limit src/24 1000000001pps",
+		  "rate '1000000001pps' is too high: at most 1000000000pps" },
 		{ "limit src/24 18446744073709551616bps",
 		  "rate '18446744073709551616bps' is too high: at most 1000Gbps" },
-		{ "limit src/24 5000000000/s syn", "rate '5000000000/s' is too high: at most 1000000000/s syn" },
-		{ "limit src/24 50/s", "'50/s' is a rate of SYNs: write '50/s syn' (or Npps for packets)" },
-		{ "limit src/24 50/s proto tcp", "'50/s' is a rate of SYNs: write '50/s syn' (or Npps for packets)" },
-		{ "limit src/24 50/s syn proto udp", "a syn limit counts TCP SYNs: its proto is tcp" },
-		{ "limit src/24 5pps burst 0", "burst '0' is not a count from 1 to 4294967295 (packets)" },
-		{ "limit src/24 5pps burst 2MB", "burst '2MB' is not a count from 1 to 4294967295 (packets)" },
+		{ "limit src/24 5000000000/s syn",
+		  "rate '5000000000/s' is too high: at most 1000000000/s syn" },
+		{ "limit src/24 50/s",
+		  "'50/s' is a rate of SYNs: write '50/s syn' (or Npps for packets)" },
+		{ "limit src/24 50/s proto tcp",
+		  "'50/s' is a rate of SYNs: write '50/s syn' (or Npps for packets)" },
+		{ "limit src/24 50/s syn proto udp",
+		  "a syn limit counts TCP SYNs: its proto is tcp" },
+		{ "limit src/24 5pps burst 0",
+		  "burst '0' is not a count from 1 to 4294967295 (packets)" },
+		{ "limit src/24 5pps burst 2MB",
+		  "burst '2MB' is not a count from 1 to 4294967295 (packets)" },
 		{ "limit src/24 5/s syn burst 4294967296",
 		  "burst '4294967296' is not a count from 1 to 4294967295 (SYNs)" },
-		{ "limit src/24 5Mbps burst 2mb", "burst '2mb' is not a size from 1 byte to 1TB (e.g. 64KB, 2MB)" },
-		{ "limit src/24 5Mbps burst 2T", "burst '2T' is not a size from 1 byte to 1TB (e.g. 64KB, 2MB)" },
+		{ "limit src/24 5Mbps burst 2mb",
+		  "burst '2mb' is not a size from 1 byte to 1TB (e.g. 64KB, 2MB)" },
+		{ "limit src/24 5Mbps burst 2T",
+		  "burst '2T' is not a size from 1 byte to 1TB (e.g. 64KB, 2MB)" },
 		{ "limit src/24 5Mbps burst 99999999999999999999999",
 		  "burst '99999999999999999999999' is not a size from 1 byte to 1TB (e.g. 64KB, 2MB)" },
 		{ "block src 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23",
@@ -344,14 +376,15 @@ static void test_errors(void **state)
  * lines, CRLF, a byte order mark, no newline at the end. */
 static void test_file(void **state)
 {
-	static const char text[] = "\xef\xbb\xbf# a policy\r\n"
-				   "\n"
-				   "   \t \n"
-				   "allow 10.0.0.0/8 # the LAN \xff\xfe\x01 anything in a comment\r\n"
-				   "mode monitor\n"
-				   "block src 203.0.113.0/24 for 1h reason \"scan\"\n"
-				   "# block src 1.2.3.4\n"
-				   "limit src/32 50/s syn";
+	static const char text[] =
+		"\xef\xbb\xbf# a policy\r\n"
+		"\n"
+		"   \t \n"
+		"allow 10.0.0.0/8 # the LAN \xff\xfe\x01 anything in a comment\r\n"
+		"mode monitor\n"
+		"block src 203.0.113.0/24 for 1h reason \"scan\"\n"
+		"# block src 1.2.3.4\n"
+		"limit src/32 50/s syn";
 	char path[64], *msgs, rule[POLICY_TEXT_MAX];
 	struct policy p;
 
@@ -384,7 +417,8 @@ static void test_file(void **state)
 	assert_int_equal(p.mode, POLICY_ENFORCE);
 	policy_free(&p);
 	free(msgs);
-	assert_int_equal(parse_text("mode monitor\n\nmode monitor\nmode enforce\n", &p, &msgs, path),
+	assert_int_equal(parse_text("mode monitor\n\nmode monitor\nmode enforce\n", &p, &msgs,
+				    path),
 			 -EINVAL);
 	assert_true(strstr(msgs, ":3: mode given twice (first on line 1)\n"));
 	assert_true(strstr(msgs, ":4: mode given twice (first on line 1)\n"));
@@ -471,7 +505,8 @@ static void test_unreadable(void **state)
 	err = fmemopen(msgs, sizeof(msgs), "w");
 	assert_int_equal(policy_parse_file("/nonexistent/policy", &p, err), -ENOENT);
 	fclose(err);
-	assert_string_equal(msgs, "flowdb-collector: /nonexistent/policy: No such file or directory\n");
+	assert_string_equal(msgs,
+			    "flowdb-collector: /nonexistent/policy: No such file or directory\n");
 	policy_free(&p);
 
 	assert_non_null(mkdtemp(dir));
@@ -496,8 +531,8 @@ static void test_block_rule(void **state)
 	char why[POLICY_ERR_MAX], text[POLICY_TEXT_MAX], reason[POLICY_REASON_MAX + 1];
 	struct policy_rule r;
 
-	assert_int_equal(policy_block_rule("203.0.113.0/24", POLICY_SIDE_SRC, 3600 * S, "scan",
-					   &r, why, sizeof(why)),
+	assert_int_equal(policy_block_rule("203.0.113.0/24", POLICY_SIDE_SRC, 3600 * S, "scan", &r,
+					   why, sizeof(why)),
 			 0);
 	assert_int_equal(r.kind, POLICY_BLOCK);
 	assert_int_equal(r.origin, POLICY_ORIGIN_CTL);
@@ -543,7 +578,8 @@ static void test_block_rule(void **state)
 	assert_int_equal(policy_block_rule("10.0.0.0/8", POLICY_SIDE_SRC, 0, "a\nb", &r, why,
 					   sizeof(why)),
 			 -EINVAL);
-	assert_string_equal(why, "reason has a byte that is not printable UTF-8 (0x0a, byte 2 of it)");
+	assert_string_equal(why,
+			    "reason has a byte that is not printable UTF-8 (0x0a, byte 2 of it)");
 	/* A reason of 127 quotes: its canonical text holds every escape. */
 	memset(reason, '"', POLICY_REASON_MAX - 1);
 	assert_int_equal(policy_block_rule("10.0.0.0/8", POLICY_SIDE_SRC, 0, reason, &r, why,
@@ -580,20 +616,20 @@ static int check_text(const char *text, const char *const *locals, size_t n_loca
 /* The guard rails, each warning exactly. */
 static void test_check(void **state)
 {
-	static const char text[] = "allow 10.0.0.0/8\n"		     /* 1 */
+	static const char text[] = "allow 10.0.0.0/8\n" /* 1 */
 				   "allow dst 192.0.2.53 proto udp port 53\n" /* 2 */
-				   "block src 10.1.0.0/16\n"		     /* 3: inside 1 */
-				   "block src 10.0.0.0/7 proto tcp\n"	     /* 4: holds 1 */
-				   "block dst 192.0.2.0/24\n"		     /* 5: holds 2, local */
-				   "block src 192.0.2.0/24\n"		     /* 6: local only */
-				   "block dst 192.0.2.53 proto tcp\n"	     /* 7: not udp: local */
-				   "block src 198.51.100.0/24\n"	     /* 8: nothing */
-				   "limit src/24 8000bps\n"		     /* 9: burst 1000 */
-				   "limit src/16 12000bps\n"		     /* 10: burst 1500 */
-				   "block src 198.51.100.0/24 for 5m\n"	     /* 11: repeats 8 */
-				   "allow 10.0.0.0/8 proto tcp\n"	     /* 12: not a repeat */
-				   "allow 10.0.0.0/8\n"			     /* 13: repeats 1 */
-				   "block src 2001:db8::/32\n"		     /* 14: holds local */
+				   "block src 10.1.0.0/16\n" /* 3: inside 1 */
+				   "block src 10.0.0.0/7 proto tcp\n" /* 4: holds 1 */
+				   "block dst 192.0.2.0/24\n" /* 5: holds 2, local */
+				   "block src 192.0.2.0/24\n" /* 6: local only */
+				   "block dst 192.0.2.53 proto tcp\n" /* 7: not udp: local */
+				   "block src 198.51.100.0/24\n" /* 8: nothing */
+				   "limit src/24 8000bps\n" /* 9: burst 1000 */
+				   "limit src/16 12000bps\n" /* 10: burst 1500 */
+				   "block src 198.51.100.0/24 for 5m\n" /* 11: repeats 8 */
+				   "allow 10.0.0.0/8 proto tcp\n" /* 12: not a repeat */
+				   "allow 10.0.0.0/8\n" /* 13: repeats 1 */
+				   "block src 2001:db8::/32\n" /* 14: holds local */
 				   "block dst 10.0.0.0/8 proto tcp port 22\n"; /* 15: inside 1 */
 	static const char *const locals[] = { "192.0.2.53", "2001:db8::1", "127.0.0.1" };
 	char path[64], *msgs, *expected;
@@ -675,12 +711,14 @@ static void test_check_bounded(void **state)
 		assert_int_equal(policy_check(&p, NULL, 0, f), 1);
 		fclose(f);
 		if (n == 63)
-			assert_non_null(strstr(msgs, "warning: block src 10.0.0.0/8 proto tcp: never "
-						     "drops: allow 10.0.0.0/8 proto tcp"));
+			assert_non_null(strstr(msgs,
+					       "warning: block src 10.0.0.0/8 proto tcp: never "
+					       "drops: allow 10.0.0.0/8 proto tcp"));
 		else
-			assert_non_null(strstr(msgs, ": warning: 1 blocks were not checked against "
-						     "every allow on or inside their networks (more "
-						     "than 64 that cannot meet them)\n"));
+			assert_non_null(strstr(msgs,
+					       ": warning: 1 blocks were not checked against "
+					       "every allow on or inside their networks (more "
+					       "than 64 that cannot meet them)\n"));
 		free(msgs);
 		free(text);
 		policy_free(&p);
@@ -1037,13 +1075,12 @@ static void test_add(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_constructs),	cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_file),		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_unreadable),	cmocka_unit_test(test_block_rule),
-		cmocka_unit_test(test_check),		cmocka_unit_test(test_check_many),
-		cmocka_unit_test(test_check_bounded),
-		cmocka_unit_test(test_check_reference), cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_add),
+		cmocka_unit_test(test_constructs),    cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_file),	      cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_unreadable),    cmocka_unit_test(test_block_rule),
+		cmocka_unit_test(test_check),	      cmocka_unit_test(test_check_many),
+		cmocka_unit_test(test_check_bounded), cmocka_unit_test(test_check_reference),
+		cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
