@@ -13,7 +13,7 @@
 #include "policy.h"
 #include "units.h"
 
-/* No valid line has more words than this: the longest rule has 14. */
+/* No valid line has more words than this: the longest rule has 12. */
 #define MAX_WORDS 24
 #define READ_CHUNK 65536
 /* How much of a bad word an error message shows. */
