@@ -34,6 +34,10 @@ INSPECT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard inspect/*.c))
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,\
 	$(wildcard collector/*.c))) $(INSPECT_OBJS) $(COMMON_OBJS) $(BUILD)/obj/schema/schema_sql.o
+# The policy (policy/) is a stage of the collector: linked into it and its
+# unit tests alike.
+POLICY_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard policy/*.c))
+COLLECTOR_OBJS += $(POLICY_OBJS)
 TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -87,6 +91,8 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 #   collector/  collector/, inspect/, bpf/ (the types shared with the kernel),
 #               common/, and the generated skeleton in build/
 #   shell/      shell/, common/ (and SQLite, readline)
+#   policy/     policy/, collector/ (its stages' headers), inspect/, bpf/,
+#               common/; of collector/ only main.c includes policy/
 # Tests and tools include as what they test: tests/unit/test_sh_*.c as the
 # shell, test_inspect.c and tests/unit/inspect/ as the inspectors, the others
 # (and bench/) as the collector, with tests/lib/. A new folder needs its line
@@ -95,6 +101,7 @@ COMMON_INC := -Icommon
 INSPECT_INC := -Iinspect $(COMMON_INC)
 COLLECTOR_INC := -Icollector -Ibpf -I$(BUILD) $(INSPECT_INC)
 SH_INC := -Ishell $(COMMON_INC)
+POLICY_INC := -Ipolicy $(COLLECTOR_INC)
 # Objects for the sanitizer builds, below, have the same rules.
 SAN := $(BUILD)/san
 OBJ_DIRS := $(BUILD)/obj $(SAN)/obj
@@ -103,6 +110,9 @@ $(addsuffix /common/%.o,$(OBJ_DIRS)): INC := $(COMMON_INC)
 $(addsuffix /inspect/%.o,$(OBJ_DIRS)): INC := $(INSPECT_INC)
 $(addsuffix /collector/%.o,$(OBJ_DIRS)): INC := $(COLLECTOR_INC)
 $(addsuffix /shell/%.o,$(OBJ_DIRS)): INC := $(SH_INC)
+$(addsuffix /policy/%.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
+$(addsuffix /collector/main.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
+$(addsuffix /tests/unit/test_policy.o,$(OBJ_DIRS)): INC := $(POLICY_INC) -Itests/lib
 $(addsuffix /tests/%.o,$(OBJ_DIRS)) $(addsuffix /bench/%.o,$(OBJ_DIRS)): \
 	INC := $(COLLECTOR_INC) -Itests/lib
 $(addsuffix /tests/unit/test_sh_%.o,$(OBJ_DIRS)): INC := $(SH_INC)
@@ -344,6 +354,7 @@ EXAMPLES_DIR := $(DESTDIR)$(PREFIX)/share/doc/flowdb/examples
 install: $(BUILD)/flowdb $(BUILD)/flowdb-collector
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(EXAMPLES_DIR)/systemd $(EXAMPLES_DIR)/cron $(EXAMPLES_DIR)/forensics
 	install -m 0755 examples/cron/flowdb-report $(DESTDIR)$(PREFIX)/bin/flowdb-report
 	install -m 0644 examples/README.md $(EXAMPLES_DIR)/
@@ -356,6 +367,7 @@ install: $(BUILD)/flowdb $(BUILD)/flowdb-collector
 	install -m 0644 shell/flowdb.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb.1
 	install -m 0644 collector/flowdb-collector.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/flowdb-collector.8
+	install -m 0644 policy/flowdb-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/flowdb-policy.5
 
 clean:
 	rm -rf $(BUILD)

@@ -16,6 +16,7 @@
 #include "inspect.h"
 #include "options.h"
 #include "pcapread.h"
+#include "policy.h"
 #include "store.h"
 #include "tracker.h"
 
@@ -565,6 +566,12 @@ int main(int argc, char **argv)
 	err = options_parse(&c.opt, argc, argv, stdout, stderr);
 	if (err)
 		return err > 0 ? 0 : 2;
+	/* Before anything is loaded or created: no privilege needed. */
+	if (c.opt.check_policy) {
+		err = policy_check_file(c.opt.check_policy, c.opt.ifnames, c.opt.n_ifaces, stdout,
+					stderr);
+		return err ? 1 : 0;
+	}
 	if (!c.opt.verbose)
 		libbpf_set_print(NULL);
 

@@ -13,6 +13,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: flowdb-collector -i IFACE [-i IFACE ...] [-d DIR] [options]\n"
 		"       flowdb-collector --read CAPTURE [-d DIR] [options]\n"
+		"       flowdb-collector --check-policy FILE [-i IFACE ...]\n"
 		"Counts every packet on the interfaces into per-flow records (XDP ingress,\n"
 		"tc egress with --egress) and writes them to rotating SQLite files in DIR.\n"
 		"With --read, pushes a capture (pcap or pcapng, Ethernet) through the same\n"
@@ -20,6 +21,9 @@ static void usage(FILE *out)
 		"\n"
 		"  -i, --interface IFACE    interface to watch (repeatable, at most %d)\n"
 		"      --read CAPTURE       import a capture file instead (ifname \"pcap\")\n"
+		"      --check-policy FILE  check a policy file (flowdb-policy(5)) and exit:\n"
+		"                           0 valid, 1 errors; warnings about the -i\n"
+		"                           interfaces' addresses (all without -i)\n"
 		"  -d, --data-dir DIR       where the flow files go (default %s)\n"
 		"      --egress             also record outgoing traffic (tc clsact egress)\n"
 		"      --xdp-mode MODE      auto (default), native or generic\n"
@@ -66,6 +70,7 @@ enum {
 	OPT_INSPECT_BYTES,
 	OPT_NO_INSPECT,
 	OPT_EXPECT_ENCRYPTED,
+	OPT_CHECK_POLICY,
 };
 
 static const struct option longopts[] = {
@@ -86,6 +91,7 @@ static const struct option longopts[] = {
 	{ "inspect-bytes", required_argument, NULL, OPT_INSPECT_BYTES },
 	{ "no-inspect", no_argument, NULL, OPT_NO_INSPECT },
 	{ "expect-encrypted", required_argument, NULL, OPT_EXPECT_ENCRYPTED },
+	{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -275,6 +281,9 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 		case OPT_EXPECT_ENCRYPTED:
 			ret = parse_ports(err, optarg, o->expect_encrypted);
 			break;
+		case OPT_CHECK_POLICY:
+			o->check_policy = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -300,6 +309,11 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			argv[optind]);
 		return -EINVAL;
 	}
+	if (o->check_policy && o->read_path) {
+		fprintf(err, "flowdb-collector: --check-policy checks a file and exits: no --read "
+			     "with it\n");
+		return -EINVAL;
+	}
 	if (o->read_path && (o->n_ifaces || o->egress)) {
 		fprintf(err,
 			"flowdb-collector: --read imports a capture: no -i or --egress with it\n");
@@ -307,6 +321,10 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	}
 	if (no_inspect)
 		o->inspect_packets = 0;
+	/* Checking a policy needs no interface: -i only narrows the addresses
+	 * it warns about. */
+	if (o->check_policy)
+		return 0;
 	if (!o->n_ifaces && !o->read_path) {
 		fprintf(err, "flowdb-collector: no interface: give at least one -i IFACE, "
 			     "or --read FILE\n");

@@ -68,6 +68,111 @@ struct policy {
 	struct policy_rule *rules;
 	size_t n_rules;
 	size_t cap_rules;
+	/* The file the rules were read from (owned, freed by policy_free()), so
+	 * that warnings name it; NULL for a rule set not read from a file. */
+	char *file;
 };
+
+/* Longest line of a policy file, in bytes without its newline: a longer one
+ * is an error, never an allocation. */
+#define POLICY_LINE_MAX 4096
+/* A full-size packet at layer 3 (an Ethernet MTU): a bits-per-second limit
+ * whose burst is smaller can never pass one, and policy_check() says so. */
+#define POLICY_PACKET_BYTES 1500
+/* The largest rates a limit takes: 1 Tbit/s, a billion packets or SYNs per
+ * second. */
+#define POLICY_RATE_MAX_BPS 1000000000000ULL
+#define POLICY_RATE_MAX_PPS 1000000000ULL
+/* Room for policy_rule_text(): every field at its longest, the reason
+ * escaped. */
+#define POLICY_TEXT_MAX (160 + 2 * POLICY_REASON_MAX)
+/* Room for an error message of policy_block_rule() and policy_parse_line(). */
+#define POLICY_ERR_MAX 256
+
+/*
+ * Reads the policy file at path into *out (which it initialises: mode
+ * enforce, no rules, file = path). Every error is one line on err,
+ * "flowdb-collector: PATH:LINE: what is wrong", at most one per line of the
+ * file, and every line is read so that all of them are reported. Rules get
+ * origin POLICY_ORIGIN_FILE and their line number. Only regular files are
+ * read (a FIFO or device is refused without waiting on it). Returns 0; or
+ * -EINVAL after reporting the errors; or a negative errno when the file
+ * cannot be read, in one line "flowdb-collector: PATH: why"; or -ENOMEM.
+ * On error *out holds no rules, and policy_free() on it is still safe.
+ */
+int policy_parse_file(const char *path, struct policy *out, FILE *err);
+
+/*
+ * Parses one rule line (allow, block or limit, as in the file; no mode
+ * line, no newline) into *out, origin POLICY_ORIGIN_CTL, line 0. Returns 1
+ * for a rule, 0 for a blank or comment-only line, or -EINVAL with why in
+ * errbuf (one line without newline, without any prefix).
+ */
+int policy_parse_line(const char *text, struct policy_rule *out, char *errbuf, size_t len);
+
+/*
+ * Builds a block rule from flowdb-ctl's parts ("block add CIDR [--for DUR]
+ * [--reason TEXT]"): cidr a network as in the file (host bits clear), side
+ * POLICY_SIDE_SRC or POLICY_SIDE_DST, duration_us 0 for ever or a whole
+ * number of milliseconds, reason NULL or printable UTF-8 shorter than
+ * POLICY_REASON_MAX bytes. The rule has origin POLICY_ORIGIN_CTL, line 0,
+ * any protocol and port. Returns 0, or -EINVAL with why in errbuf.
+ */
+int policy_block_rule(const char *cidr, enum policy_side side, uint64_t duration_us,
+		      const char *reason, struct policy_rule *out, char *errbuf, size_t len);
+
+/* Appends a copy of *r to p's rules. Returns 0 or -ENOMEM (p unchanged). */
+int policy_add(struct policy *p, const struct policy_rule *r);
+
+/* Frees p's rules and file name and leaves it empty (mode enforce); p may
+ * be NULL or already freed. */
+void policy_free(struct policy *p);
+
+/*
+ * The guard rails: writes one line per warning to warn,
+ * "flowdb-collector: FILE:LINE: warning: ...", for
+ *  - a block that an allow overlaps (it never drops what the allow covers),
+ *  - a block whose network overlaps one of local[0..n_local) (the host's
+ *    own addresses, as /32 or /128, or its networks),
+ *  - a bits-per-second limit whose burst is below POLICY_PACKET_BYTES,
+ *  - a rule that repeats an earlier one (same kind, side, network,
+ *    protocol, port, and for a limit the same key and unit).
+ * A block is compared with at most 64 allows that cannot meet it; blocks
+ * left that way are one more warning, which says how many.
+ * At most 100 lines are written, then one saying how many more there were.
+ * Returns the number of warnings (0: none), or -ENOMEM.
+ */
+int policy_check(const struct policy *p, const struct addr_net *local, size_t n_local, FILE *warn);
+
+/*
+ * The addresses of the interfaces ifnames[0..n) (all of the host's when
+ * n is 0), for policy_check(): *out (malloc'd, the caller frees it) gets
+ * one /32 or /128 per address, *n_out their number. Returns 0, -ENODEV
+ * with one line on err for a name that is no interface, or a negative
+ * errno from getifaddrs().
+ */
+int policy_local_addrs(const char *const *ifnames, int n, struct addr_net **out, size_t *n_out,
+		       FILE *err);
+
+/*
+ * --check-policy: parses the file at path (errors on err), checks it against
+ * the addresses of the interfaces ifnames[0..n) (all of the host's when n is
+ * 0; warnings on err), and writes one line on out: "N rules: A allow, B
+ * block, L limit; mode M". Needs no privilege and loads nothing. Returns 0
+ * when the file is valid, warnings or not, else a negative errno.
+ */
+int policy_check_file(const char *path, const char *const *ifnames, int n, FILE *out, FILE *err);
+
+/*
+ * The canonical text of r into buf ("block src 10.0.0.0/8 proto tcp port 25
+ * for 1h reason "scan""): what policy_parse_line() reads back as the same
+ * rule, for block list, actions rows and messages. Defaults are left out.
+ * Returns buf (cut short if len is smaller than POLICY_TEXT_MAX).
+ */
+const char *policy_rule_text(const struct policy_rule *r, char *buf, size_t len);
+
+/* The text of a network: "10.0.0.0/8", a host without its length
+ * ("192.0.2.1", "2001:db8::1"). Returns buf (INET6_ADDRSTRLEN + 4 bytes). */
+const char *policy_net_text(const struct addr_net *n, char *buf, size_t len);
 
 #endif /* POLICY_H */

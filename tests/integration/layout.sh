@@ -15,7 +15,7 @@ cd "$top"
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 paths=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' \
-	--include='*.c' --include='*.h' bpf common inspect collector shell tests bench || true)
+	--include='*.c' --include='*.h' bpf common inspect collector policy shell tests bench || true)
 [ -z "$paths" ] || fail "a project header included by a path: $paths"
 
 # finds OBJECT HEADER: whether the command make runs for OBJECT (one of the
@@ -45,11 +45,15 @@ rule() {
 }
 
 # One header of each folder: common/units.h, inspect/inspect.h, bpf/flowdb.h,
-# collector/store.h, shell/safe.h.
+# collector/store.h, shell/safe.h, policy/policy.h. Of collector/, only main.c
+# sees policy/.
 rule build/obj/common/units.o "units.h" "inspect.h flowdb.h store.h safe.h"
 rule build/obj/inspect/tls.o "units.h inspect.h" "flowdb.h store.h safe.h"
-rule build/obj/collector/store.o "units.h inspect.h flowdb.h store.h" "safe.h"
-rule build/obj/shell/render.o "units.h safe.h" "inspect.h flowdb.h store.h"
+rule build/obj/collector/store.o "units.h inspect.h flowdb.h store.h" "safe.h policy.h"
+rule build/obj/collector/main.o "units.h inspect.h flowdb.h store.h policy.h" "safe.h"
+rule build/obj/policy/parse.o "units.h inspect.h flowdb.h store.h policy.h" "safe.h"
+rule build/obj/tests/unit/test_policy.o "units.h store.h policy.h pktbuild.h" "safe.h"
+rule build/obj/shell/render.o "units.h safe.h" "inspect.h flowdb.h store.h policy.h"
 rule build/obj/tests/unit/test_sh_fmt.o "units.h safe.h" "inspect.h flowdb.h store.h"
 rule build/obj/tests/unit/inspect/tls.o "units.h inspect.h inspect_test.h" "flowdb.h store.h safe.h"
 rule build/obj/tests/unit/test_store.o "units.h inspect.h flowdb.h store.h pktbuild.h" "safe.h"
@@ -62,4 +66,4 @@ others=$(echo "$objs" | grep -vE '^build/obj/(shell|common|schema)/' || true)
 if ldd build/flowdb | grep -q libbpf; then
 	fail "build/flowdb links libbpf"
 fi
-echo "PASS: headers by name only; common, inspect, collector, shell and their tests include only what they may; the shell links shell/ and common/ only"
+echo "PASS: headers by name only; common, inspect, collector, policy, shell and their tests include only what they may; the shell links shell/ and common/ only"

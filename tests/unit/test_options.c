@@ -126,6 +126,23 @@ static void test_defaults_and_values(void **state)
 	assert_int_equal(o.verbose, 2);
 }
 
+/* --check-policy needs no interface; -i only narrows its warnings. */
+static void test_check_policy(void **state)
+{
+	char out[4096], err[4096];
+	struct options o;
+
+	assert_int_equal(parse(&o, out, err, "--check-policy", "/etc/flowdb/policy", NULL), 0);
+	assert_string_equal(o.check_policy, "/etc/flowdb/policy");
+	assert_int_equal(o.n_ifaces, 0);
+	assert_string_equal(err, "");
+	assert_int_equal(parse(&o, out, err, "-i", "eth0", "--check-policy", "p", NULL), 0);
+	assert_string_equal(o.check_policy, "p");
+	assert_int_equal(o.n_ifaces, 1);
+	assert_int_equal(parse(&o, out, err, "-i", "eth0", NULL), 0);
+	assert_null(o.check_policy);
+}
+
 static void test_messages(void **state)
 {
 	static const struct {
@@ -152,6 +169,9 @@ static void test_messages(void **state)
 		  "flowdb-collector: --map-size: bad number of flows '0'\n" },
 		{ { "-i", "eth0", "--flush-interval", NULL },
 		  "flowdb-collector: --flush-interval needs a value\n" },
+		{ { "--check-policy", "p", "--read", "x.pcap" },
+		  "flowdb-collector: --check-policy checks a file and exits: no --read with it\n" },
+		{ { "--check-policy", NULL }, "flowdb-collector: --check-policy needs a value\n" },
 	};
 	char out[4096], err[4096];
 	struct options o;
@@ -183,7 +203,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),	    cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_defaults_and_values), cmocka_unit_test(test_messages),
-		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_help_and_version), cmocka_unit_test(test_check_policy),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
