@@ -85,7 +85,8 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 #   common/     common/ only (and the system's headers)
 #   inspect/    inspect/, common/
 #   collector/  collector/, inspect/, bpf/ (the types shared with the kernel),
-#               common/, and the generated skeleton in build/
+#               policy/ (the rule set the tracker loads), common/, and the
+#               generated skeleton in build/
 #   shell/      shell/, common/ (and SQLite, readline)
 # Tests and tools include as what they test: tests/unit/test_sh_*.c as the
 # shell, test_inspect.c and tests/unit/inspect/ as the inspectors, the others
@@ -93,7 +94,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 # here; until then its sources see no project header.
 COMMON_INC := -Icommon
 INSPECT_INC := -Iinspect $(COMMON_INC)
-COLLECTOR_INC := -Icollector -Ibpf -I$(BUILD) $(INSPECT_INC)
+COLLECTOR_INC := -Icollector -Ibpf -Ipolicy -I$(BUILD) $(INSPECT_INC)
 SH_INC := -Ishell $(COMMON_INC)
 # Objects for the sanitizer builds, below, have the same rules.
 SAN := $(BUILD)/san
