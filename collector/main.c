@@ -307,6 +307,8 @@ static int setup(struct collector *c)
 				   .sequential = c->offline,
 				   .inspect_packets = c->opt.inspect_packets,
 				   .inspect_bytes = c->opt.inspect_bytes,
+				   .policy_max_entries = c->opt.policy_max_entries,
+				   .limit_buckets = c->opt.limit_buckets,
 				   .egress = c->opt.egress && !c->offline };
 	struct store_opts so = { 0 };
 	size_t used = 0;
