@@ -22,7 +22,7 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
-	curl libclang-rt-dev openssl procps
+	curl libclang-rt-dev openssl procps xdp-tools
 
 # Object lists per folder. The binaries link the folders they may use, and only
 # those: the shell needs neither libbpf nor anything of the collector.
@@ -332,6 +332,7 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 # BENCHMARKS.md has what one run printed.
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap
 	$(BUILD)/bench/bpf_cost
+	bench/policy_xdp_filter.sh
 	$(BUILD)/bench/drain_commit
 	bench/live.sh
 	bench/import_peers.sh

@@ -260,22 +260,24 @@ enum policy_verdict {
 };
 
 /*
- * Decides the packet fk (packets wire packets of bytes layer-3 bytes, at
- * most 2^32 each; tcp_flags its flags; fragment: a non-first fragment):
- * allow wins over block, block over the limits, which apply in order.
- * The deciding rule's counters take the packet. Returns an enum
- * policy_verdict.
+ * Decides the packet fk by generation gen's rules (packets wire packets of
+ * bytes layer-3 bytes, at most 2^32 each; tcp_flags its flags; fragment: a
+ * non-first fragment): allow wins over block, block over the limits, which
+ * apply in order. The deciding rule's counters take the packet. Returns
+ * an enum policy_verdict.
  */
-__noinline int policy_check(const struct flow_key *fk, __u32 tcp_flags, __u32 fragment,
-			    __u64 packets, __u64 bytes)
+__noinline int policy_decide(const struct flow_key *fk, __u32 gen, __u32 tcp_flags_fragment,
+			     __u64 packets, __u64 bytes)
 {
-	__u32 gen = *(volatile __u32 *)&policy_gen & (POLICY_GENERATIONS - 1);
-	__u64 shapes = *(volatile __u64 *)&policy_shapes[gen];
+	__u8 tcp_flags = tcp_flags_fragment, fragment = tcp_flags_fragment >> 8;
 	__u32 has_ports, n, i;
+	__u64 shapes;
 	int found = 0;
 
 	if (!fk)
 		return POLICY_PASS;
+	gen &= POLICY_GENERATIONS - 1;
+	shapes = *(volatile __u64 *)&policy_shapes[gen];
 	has_ports = !fragment && (fk->proto == IPPROTO_TCP || fk->proto == IPPROTO_UDP ||
 				  fk->proto == IPPROTO_UDPLITE || fk->proto == IPPROTO_SCTP);
 	found = policy_find(fk, shapes, gen, POLICY_KEY_ALLOW, has_ports);
@@ -296,6 +298,20 @@ __noinline int policy_check(const struct flow_key *fk, __u32 tcp_flags, __u32 fr
 		return POLICY_PASS;
 	policy_count(gen, found - 1, packets, bytes);
 	return policy_monitor[gen] ? POLICY_WOULD_DROP : POLICY_DROP;
+}
+
+/*
+ * The policy's verdict on the packet fk (arguments as for policy_decide):
+ * the rule set in force is read once, and an empty one costs no call.
+ */
+static __always_inline int policy_check(const struct flow_key *fk, __u8 tcp_flags, __u8 fragment,
+					__u64 packets, __u64 bytes)
+{
+	__u32 gen = *(volatile __u32 *)&policy_gen & (POLICY_GENERATIONS - 1);
+
+	if (!*(volatile __u64 *)&policy_shapes[gen] && !policy_n_limits[gen])
+		return POLICY_PASS;
+	return policy_decide(fk, gen, (__u32)fragment << 8 | tcp_flags, packets, bytes);
 }
 
 #endif /* POLICY_BPF_H */
