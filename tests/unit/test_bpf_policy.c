@@ -417,6 +417,7 @@ struct limit_case {
 	uint16_t port;
 	int packets;
 	uint64_t gap_min_ns, gap_spread_ns; /* gaps between packets: min + lcg % spread */
+	bool v6; /* IPv6 sources in two /64s, else IPv4 in two /24s */
 };
 
 /* Each arrives at about 1.5 times its rate per bucket (two buckets). */
@@ -427,6 +428,8 @@ static const struct limit_case limit_cases[] = {
 	{ "1 Mbps, burst 3000 B, sizes vary", POLICY_BPS, 1000000, 3000, 0, 0, 2000, 0, 3300000 },
 	{ "3 Mbps, udp port 53 only", POLICY_BPS, 3000000, 1500, UDP, 53, 2000, 0, 550000 },
 	{ "50 syn/s, burst 5", POLICY_SYN, 50, 5, 0, 0, 2000, 0, 5300000 },
+	{ "ipv6, 1000 pps, burst 20", POLICY_PPS, 1000, 20, 0, 0, 3000, 0, 666666, true },
+	{ "ipv6, 2 Mbps, burst 4000 B", POLICY_BPS, 2000000, 4000, 0, 0, 2000, 0, 1650000, true },
 };
 
 /* A fixed pseudo-random sequence: 31 bits per call. */
@@ -479,7 +482,20 @@ static void check_limit(const struct limit_case *c)
 		bool subject, expect;
 		struct pkt_layout l;
 		uint64_t cost;
+		int b;
 
+		if (c->v6) {
+			/* 2001:db8:0:30::/64 or :31::/64, the host part at random. */
+			static const uint8_t prefix[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x30 };
+
+			spec.ip_version = 6;
+			memcpy(spec.src, prefix, 8);
+			spec.src[7] += net;
+			for (b = 8; b < 16; b++)
+				spec.src[b] = lcg(&x);
+			memcpy(spec.dst, prefix, 8);
+			spec.dst[15] = 1;
+		}
 		if (c->unit == POLICY_SYN) {
 			static const uint8_t flags[] = { 0x02, 0x12, 0x10, 0x02, 0x11 };
 
