@@ -122,8 +122,6 @@ __noinline int policy_find(const struct flow_key *fk, __u64 shapes, __u32 gen, _
 	if (!fk)
 		return 0;
 	family = fk->ip_version == 6 ? 6 : 4;
-	if (!(shapes & (0xffffULL << ((family == 6) << 5 | (kind == POLICY_KEY_BLOCK) << 4))))
-		return 0;
 	__builtin_memset(&k, 0, sizeof(k));
 	k.gen = gen & (POLICY_GENERATIONS - 1);
 	k.kind = kind;
@@ -271,7 +269,7 @@ __noinline int policy_decide(const struct flow_key *fk, __u32 gen, __u32 tcp_fla
 {
 	__u8 tcp_flags = tcp_flags_fragment, fragment = tcp_flags_fragment >> 8;
 	__u32 has_ports, n, i;
-	__u64 shapes;
+	__u64 shapes, family_shapes;
 	int found = 0;
 
 	if (!fk)
@@ -280,12 +278,17 @@ __noinline int policy_decide(const struct flow_key *fk, __u32 gen, __u32 tcp_fla
 	shapes = *(volatile __u64 *)&policy_shapes[gen];
 	has_ports = !fragment && (fk->proto == IPPROTO_TCP || fk->proto == IPPROTO_UDP ||
 				  fk->proto == IPPROTO_UDPLITE || fk->proto == IPPROTO_SCTP);
-	found = policy_find(fk, shapes, gen, POLICY_KEY_ALLOW, has_ports);
+	/* Each kind's 16 shape bits of the packet's family: a call only
+	 * when there are rules to find. */
+	family_shapes = shapes >> (fk->ip_version == 6 ? 32 : 0);
+	if (family_shapes & 0xffff)
+		found = policy_find(fk, shapes, gen, POLICY_KEY_ALLOW, has_ports);
 	if (found > 0) {
 		policy_count(gen, found - 1, packets, bytes);
 		return POLICY_PASS;
 	}
-	found = policy_find(fk, shapes, gen, POLICY_KEY_BLOCK, has_ports);
+	if (family_shapes & 0xffff0000)
+		found = policy_find(fk, shapes, gen, POLICY_KEY_BLOCK, has_ports);
 	n = policy_n_limits[gen];
 	for (i = 0; i < POLICY_LIMITS_MAX && !found; i++) {
 		if (i >= n)

@@ -117,7 +117,12 @@ void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add);
  * added later gets the lowest id no rule of the set holds. Counters are
  * reported by id: allow, the packets it let through; block and limit, the
  * packets it dropped (monitor mode: would have dropped). An allow without a
- * side is two entries (source and destination) and one id.
+ * side is two entries (source and destination) and one id. A rule that
+ * repeats an earlier one's kind, network, side, protocol and port is that
+ * rule: it has no entry and no counters of its own. A packet that several
+ * rules of one kind match counts in the first found: its source before its
+ * destination, a host before a network, then protocol and port, protocol,
+ * port, neither; of the limits, the first it is over.
  *
  * Atomic reload. tracker_policy_load() writes the whole new set under the
  * other generation's number, where no packet looks, then flips the
