@@ -64,7 +64,7 @@ static void test_sizes(void **state)
 /* Parses a NULL-terminated argument list; the messages land in out and err. */
 static int parse(struct options *o, char *out, char *err, ...)
 {
-	char *argv[32] = { "flowdb-collector" };
+	char *argv[48] = { "flowdb-collector" };
 	FILE *fout, *ferr;
 	int argc = 1, ret;
 	va_list ap;
