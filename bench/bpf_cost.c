@@ -257,11 +257,11 @@ static int bench_workload(struct bench *b, const struct workload *w, double med[
 }
 
 /*
- * Block entry i of the policy measurements, all on the source side: single
- * hosts 11.0.0.0 upwards (entry i is host i / PREFIX_EVERY * 3 + ...), and
- * every PREFIX_EVERY-th a /24 from 12.0.0.0/24 upwards. bench/
- * policy_xdp_filter.sh gives xdp-filter the hosts of the first entries
- * with the same formula.
+ * Block entry i of the policy measurements, all on the source side: every
+ * PREFIX_EVERY-th the /24 number i / PREFIX_EVERY from 12.0.0.0/24 up, the
+ * others the single hosts from 11.0.0.0 up, in turn. bench/
+ * policy_xdp_filter.sh gives xdp-filter the hosts of the first entries by
+ * the same formula.
  */
 static void block_entry(__u32 i, struct policy_rule *r)
 {
@@ -328,7 +328,9 @@ static int bench_policy(struct bench *b, struct tracker *pol, int xf_fd, double 
 	for (r = -1; r < ROUNDS; r++)
 		for (c = 0; c < CASES; c++)
 			for (k = 0; k < 3; k++) {
-				int fd = k == 0 ? b->fds[PROG_FLOWDB] : k == 1 ? tracker_xdp_fd(pol) : xf_fd;
+				int fd = k == 0 ? b->fds[PROG_FLOWDB] :
+					 k == 1 ? tracker_xdp_fd(pol) :
+						  xf_fd;
 				double ns = fd < 0 ? 0 : ns_per_packet(fd, frames[c], len[c]);
 
 				if (ns < 0)
@@ -368,8 +370,8 @@ static int policy_table(struct bench *b, int xf_fd, long xf_entries)
 	printf("\npolicy: per-packet cost, ns, ipv4 tcp one flow; block entries on the source, "
 	       "1 in %d a /24, the rest hosts\n",
 	       PREFIX_EVERY);
-	printf("%-9s %-9s %9s %9s %9s %11s %9s %9s\n", "entries", "packet", "no policy",
-	       "policy", "xdp-filter", "fill us/add", "add us", "del us");
+	printf("%-9s %-9s %9s %9s %9s %11s %9s %9s\n", "entries", "packet", "no policy", "policy",
+	       "xdp-filter", "fill us/add", "add us", "del us");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct policy_rule r;
 
@@ -394,7 +396,8 @@ static int policy_table(struct bench *b, int xf_fd, long xf_entries)
 		if (bench_policy(b, pol, xf_entries == (long)sizes[i] ? xf_fd : -1, med))
 			goto cleanup;
 		for (c = 0; c < CASES; c++) {
-			printf("%-9u %-9s %9.1f %9.1f ", sizes[i], case_names[c], med[c][0], med[c][1]);
+			printf("%-9u %-9s %9.1f %9.1f ", sizes[i], case_names[c], med[c][0],
+			       med[c][1]);
 			if (xf_entries == (long)sizes[i] && c != CASE_NET)
 				printf("%10.1f", med[c][2]);
 			else

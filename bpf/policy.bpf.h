@@ -129,7 +129,7 @@ __noinline int policy_find(const struct flow_key *fk, __u64 shapes, __u32 gen, _
 #pragma unroll
 	for (side = POLICY_KEY_SRC; side <= POLICY_KEY_DST; side++) {
 		if (!(shapes & (0xffULL << ((family == 6) << 5 | (kind == POLICY_KEY_BLOCK) << 4 |
-					   (side == POLICY_KEY_DST) << 3))))
+					    (side == POLICY_KEY_DST) << 3))))
 			continue;
 		k.side = side;
 		if (side == POLICY_KEY_SRC)
@@ -140,7 +140,8 @@ __noinline int policy_find(const struct flow_key *fk, __u64 shapes, __u32 gen, _
 		for (net = 0; net <= 1; net++) {
 #pragma unroll
 			for (combo = 0; combo <= POLICY_COMBO_ANY; combo++) {
-				int port = combo == POLICY_COMBO_PROTO_PORT || combo == POLICY_COMBO_PORT;
+				int port = combo == POLICY_COMBO_PROTO_PORT ||
+					   combo == POLICY_COMBO_PORT;
 
 				if (!(shapes & POLICY_SHAPE_BIT(family, kind, side, net, combo)))
 					continue;
@@ -149,8 +150,8 @@ __noinline int policy_find(const struct flow_key *fk, __u64 shapes, __u32 gen, _
 				k.proto = combo <= POLICY_COMBO_PROTO ? fk->proto : 0;
 				k.port = port ? fk->dst_port : 0;
 				k.prefixlen = net ? POLICY_KEY_BITS : 0;
-				v = bpf_map_lookup_elem(net ? (void *)&policy_nets : (void *)&policy_hosts,
-							&k);
+				v = bpf_map_lookup_elem(
+					net ? (void *)&policy_nets : (void *)&policy_hosts, &k);
 				if (v)
 					return v->rule + 1;
 			}

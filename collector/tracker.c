@@ -42,6 +42,9 @@ struct rule_slot {
 	__u8 proto;
 	__u16 port;
 	__u8 addr[16];
+	/* Bit i: the entry of side i (slot_sides()) is this rule's; clear when
+	 * an earlier rule of the set has that key (allow src N, then allow N). */
+	__u8 owned;
 };
 
 /* User space's side of a policy generation. */
@@ -465,11 +468,13 @@ static int slot_of(const struct policy_rule *r, struct rule_slot *s)
 	return 0;
 }
 
+/* Whether s is a single host (the hash) rather than a network (the trie). */
 static bool slot_is_host(const struct rule_slot *s)
 {
 	return s->bits == (s->family == 4 ? 32 : 128);
 }
 
+/* The (protocol, port) form s names. */
 static enum policy_combo slot_combo(const struct rule_slot *s)
 {
 	if (s->proto)
@@ -480,8 +485,8 @@ static enum policy_combo slot_combo(const struct rule_slot *s)
 /* The bit index of POLICY_SHAPE_BIT for s on side. */
 static int slot_shape(const struct rule_slot *s, __u8 side)
 {
-	return __builtin_ctzll(POLICY_SHAPE_BIT(s->family, s->kind, side, !slot_is_host(s),
-						slot_combo(s)));
+	return __builtin_ctzll(
+		POLICY_SHAPE_BIT(s->family, s->kind, side, !slot_is_host(s), slot_combo(s)));
 }
 
 /* The sides s's map entries are on: one, or both for a rule without. */
@@ -538,13 +543,15 @@ static void slot_remove(struct tracker *t, __u32 gen, __u32 id)
 		for (i = 0; i < n; i++) {
 			int bit = slot_shape(s, sides[i]);
 
+			if (!(s->owned & 1 << i))
+				continue;
 			fd = slot_key(t, s, gen, sides[i], &k);
 			if (bpf_map_delete_elem(fd, &k))
 				continue;
 			g->entries--;
 			if (--g->shape_entries[bit] == 0)
-				__atomic_and_fetch(&t->skel->bss->policy_shapes[gen], ~(1ULL << bit),
-						   __ATOMIC_SEQ_CST);
+				__atomic_and_fetch(&t->skel->bss->policy_shapes[gen],
+						   ~(1ULL << bit), __ATOMIC_SEQ_CST);
 		}
 	}
 	memset(s, 0, sizeof(*s));
@@ -552,9 +559,10 @@ static void slot_remove(struct tracker *t, __u32 gen, __u32 id)
 
 /*
  * Puts allow or block s under id into gen: its counters zeroed, then its
- * entries, then its shape bits, so that a packet finds it only whole.
- * Returns 0, -EEXIST when gen has an entry with its key, -E2BIG when gen
- * has no room, or another negative errno; on error nothing of it stays.
+ * entries, then its shape bits, so that a packet finds it only whole. A
+ * side whose key an earlier rule holds is left to that rule. Returns 0,
+ * -EEXIST when every side's key is held already, -E2BIG when gen has no
+ * room, or another negative errno; on error nothing of it stays.
  */
 static int slot_insert(struct tracker *t, __u32 gen, __u32 id, const struct rule_slot *s)
 {
@@ -569,27 +577,40 @@ static int slot_insert(struct tracker *t, __u32 gen, __u32 id, const struct rule
 		return -E2BIG;
 	memset(&t->counters[gen * t->slots + id], 0, sizeof(*t->counters));
 	g->slots[id] = *s;
+	g->slots[id].owned = 0;
 	for (i = 0; i < n; i++) {
 		fd = slot_key(t, s, gen, sides[i], &k);
 		err = bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST);
-		if (err) {
-			/* Only the entries made so far are this rule's. */
-			while (i-- > 0) {
-				fd = slot_key(t, s, gen, sides[i], &k);
-				bpf_map_delete_elem(fd, &k);
-				g->entries--;
-				g->shape_entries[slot_shape(s, sides[i])]--;
-			}
-			memset(&g->slots[id], 0, sizeof(g->slots[id]));
-			return err;
-		}
+		if (err == -EEXIST)
+			continue;
+		if (err)
+			goto cleanup;
+		g->slots[id].owned |= 1 << i;
 		g->entries++;
 		g->shape_entries[slot_shape(s, sides[i])]++;
 	}
+	if (!g->slots[id].owned) {
+		err = -EEXIST;
+		goto cleanup;
+	}
 	for (i = 0; i < n; i++)
-		__atomic_or_fetch(&t->skel->bss->policy_shapes[gen], 1ULL << slot_shape(s, sides[i]),
-				  __ATOMIC_SEQ_CST);
+		if (g->slots[id].owned & 1 << i)
+			__atomic_or_fetch(&t->skel->bss->policy_shapes[gen],
+					  1ULL << slot_shape(s, sides[i]), __ATOMIC_SEQ_CST);
 	return 0;
+
+cleanup:
+	/* Only the entries made so far are this rule's. */
+	for (i = 0; i < n; i++) {
+		if (!(g->slots[id].owned & 1 << i))
+			continue;
+		fd = slot_key(t, s, gen, sides[i], &k);
+		bpf_map_delete_elem(fd, &k);
+		g->entries--;
+		g->shape_entries[slot_shape(s, sides[i])]--;
+	}
+	memset(&g->slots[id], 0, sizeof(g->slots[id]));
+	return err;
 }
 
 static __u64 gcd(__u64 a, __u64 b)

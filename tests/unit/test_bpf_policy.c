@@ -38,10 +38,9 @@
 	{                  \
 		a, b, c, d \
 	}
-#define V6(w2, w3, last)                                                   \
-	{                                                                  \
-		0x20, 0x01, 0x0d, 0xb8, (w2) >> 8, (w2)&0xff, (w3) >> 8, (w3)&0xff, \
-			[15] = last                                        \
+#define V6(w2, w3, last)                                                                        \
+	{                                                                                       \
+		0x20, 0x01, 0x0d, 0xb8, (w2) >> 8, (w2)&0xff, (w3) >> 8, (w3)&0xff, [15] = last \
 	}
 
 /* A rule as the policy file would say it. */
@@ -363,7 +362,8 @@ static void check_verdicts(enum policy_mode mode)
 	assert_int_equal(tot.dropped_bytes, dropped_bytes);
 	/* Each flow is all dropped or all passed here. */
 	for (k = 0; k < s.n && k < MAX_FLOWS; k++)
-		assert_true(s.c[k].dropped_packets == 0 || s.c[k].dropped_packets == s.c[k].packets);
+		assert_true(s.c[k].dropped_packets == 0 ||
+			    s.c[k].dropped_packets == s.c[k].packets);
 	tracker_close(t);
 }
 
@@ -503,12 +503,13 @@ static void check_limit(const struct limit_case *c)
 			spec.tcp_flags = flags[lcg(&x) % 5];
 		}
 		assert_int_equal(pkt_build(&spec, frame, sizeof(frame), &l), 0);
-		subject = (!c->proto || c->proto == spec.proto) && (!c->port || c->port == spec.dport) &&
+		subject = (!c->proto || c->proto == spec.proto) &&
+			  (!c->port || c->port == spec.dport) &&
 			  (c->unit != POLICY_SYN || spec.tcp_flags == 0x02);
 		cost = c->unit == POLICY_BPS ? (uint64_t)l.l3_bytes * 8 : 1;
-		expect = !subject || gcra_conforms(&ref[net], now, c->rate,
-						   c->unit == POLICY_BPS ? c->burst * 8 : c->burst,
-						   cost);
+		expect = !subject ||
+			 gcra_conforms(&ref[net], now, c->rate,
+				       c->unit == POLICY_BPS ? c->burst * 8 : c->burst, cost);
 		tracker_set_clock(t, now);
 		assert_int_equal(run_xdp(t, frame, l.len), expect ? XDP_PASS : XDP_DROP);
 		if (expect) {
@@ -556,8 +557,12 @@ static void test_limit_idle(void **state)
 				    .limit_bits4 = 32,
 				    .limit_bits6 = 128 };
 	struct policy p = { .mode = POLICY_ENFORCE, .rules = &rule, .n_rules = 1, .cap_rules = 1 };
-	struct pkt_spec spec = { .ip_version = 6, .proto = UDP, .src = V6(1, 2, 3),
-				 .dst = V6(0, 0, 1), .sport = 1, .dport = 2 };
+	struct pkt_spec spec = { .ip_version = 6,
+				 .proto = UDP,
+				 .src = V6(1, 2, 3),
+				 .dst = V6(0, 0, 1),
+				 .sport = 1,
+				 .dport = 2 };
 	uint64_t now = CLOCK_START_NS;
 	uint8_t frame[PKT_MAX_FRAME];
 	struct pkt_layout l;
@@ -705,8 +710,12 @@ static void test_reload_under_load(void **state)
 	struct policy_rule rules[MAX_RULES];
 	static struct flow_sums sums;
 	struct flow_totals tot;
-	struct pkt_spec spec = { .ip_version = 4, .proto = UDP, .src = V4(10, 3, 3, 3),
-				 .dst = V4(172, 16, 0, 1), .sport = 1, .dport = 2 };
+	struct pkt_spec spec = { .ip_version = 4,
+				 .proto = UDP,
+				 .src = V4(10, 3, 3, 3),
+				 .dst = V4(172, 16, 0, 1),
+				 .sport = 1,
+				 .dport = 2 };
 	struct pkt_layout l;
 	pthread_t thread;
 	struct policy p;
@@ -739,12 +748,51 @@ static void test_reload_under_load(void **state)
 	tracker_close(s.t);
 }
 
+/* An allow on both sides after one on the source side alone: the source
+ * side stays the first rule's, the destination side is the second's. */
+static void test_overlapping_rules(void **state)
+{
+	static const struct rule_text texts[] = {
+		{ POLICY_ALLOW, POLICY_SIDE_SRC, "10.1.0.0/16", 0, 0 },
+		{ POLICY_ALLOW, POLICY_SIDE_ANY, "10.1.0.0/16", 0, 0 },
+		{ POLICY_BLOCK, POLICY_SIDE_DST, "10.0.0.0/8", 0, 0 },
+		{ POLICY_BLOCK, POLICY_SIDE_SRC, "10.0.0.0/8", 0, 0 },
+		{ POLICY_BLOCK, POLICY_SIDE_SRC, "10.0.0.0/8", 0, 0 },
+	};
+	static const uint8_t inside[4] = { 10, 1, 2, 2 }, other[4] = { 172, 16, 0, 1 },
+			     ten[4] = { 10, 2, 0, 1 };
+	struct policy_rule rules[MAX_RULES];
+	static struct counts got;
+	struct tracker *t;
+	struct policy p;
+
+	if (!have_root)
+		skip();
+	t = open_tracker(true, true);
+	policy_from(&p, rules, texts, 5, POLICY_ENFORCE);
+	assert_int_equal(tracker_policy_load(t, &p, NULL, NULL), 0);
+	assert_int_equal(verdict_of(t, other, inside), XDP_PASS);
+	assert_int_equal(verdict_of(t, inside, other), XDP_PASS);
+	assert_int_equal(verdict_of(t, inside, ten), XDP_PASS);
+	assert_int_equal(verdict_of(t, other, ten), XDP_DROP);
+	assert_int_equal(verdict_of(t, ten, other), XDP_DROP);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(tracker_policy_counters(t, take_counts, &got), 0);
+	assert_int_equal(got.packets[0], 2);
+	assert_int_equal(got.packets[1], 1);
+	assert_int_equal(got.packets[2], 1);
+	assert_int_equal(got.packets[3], 1);
+	/* The repeated block is the first one: no counters of its own. */
+	assert_false(got.seen[4]);
+	tracker_close(t);
+}
+
 /* Rules the kernel cannot hold are refused, and the set in force stays. */
 static void test_refused(void **state)
 {
 	static const uint8_t ten[4] = { 10, 1, 1, 1 }, other[4] = { 172, 16, 5, 5 };
-	struct policy_rule rules[MAX_RULES], bad = { .kind = POLICY_LIMIT, .unit = POLICY_PPS,
-						      .rate = 0, .burst = 1 };
+	struct policy_rule rules[MAX_RULES],
+		bad = { .kind = POLICY_LIMIT, .unit = POLICY_PPS, .rate = 0, .burst = 1 };
 	struct policy p, q = { .rules = &bad, .n_rules = 1, .cap_rules = 1 };
 	struct tracker *t;
 
@@ -771,7 +819,8 @@ int main(void)
 		cmocka_unit_test(test_no_policy),	  cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_monitor),		  cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_limit_idle),	  cmocka_unit_test(test_live_changes),
-		cmocka_unit_test(test_reload_under_load), cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_reload_under_load), cmocka_unit_test(test_overlapping_rules),
+		cmocka_unit_test(test_refused),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
