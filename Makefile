@@ -22,7 +22,7 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
-	curl libclang-rt-dev openssl procps
+	curl libclang-rt-dev openssl procps xdp-tools
 
 # Object lists per folder. The binaries link the folders they may use, and only
 # those: the shell needs neither libbpf nor anything of the collector.
@@ -89,7 +89,8 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 #   common/     common/ only (and the system's headers)
 #   inspect/    inspect/, common/
 #   collector/  collector/, inspect/, bpf/ (the types shared with the kernel),
-#               common/, and the generated skeleton in build/
+#               policy/ (the rule set the tracker loads), common/, and the
+#               generated skeleton in build/
 #   shell/      shell/, common/ (and SQLite, readline)
 #   policy/     policy/, collector/ (its stages' headers), inspect/, bpf/,
 #               common/; of collector/ only main.c includes policy/
@@ -99,7 +100,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 # here; until then its sources see no project header.
 COMMON_INC := -Icommon
 INSPECT_INC := -Iinspect $(COMMON_INC)
-COLLECTOR_INC := -Icollector -Ibpf -I$(BUILD) $(INSPECT_INC)
+COLLECTOR_INC := -Icollector -Ibpf -Ipolicy -I$(BUILD) $(INSPECT_INC)
 SH_INC := -Ishell $(COMMON_INC)
 POLICY_INC := -Ipolicy $(COLLECTOR_INC)
 # Objects for the sanitizer builds, below, have the same rules.
@@ -341,6 +342,7 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 # BENCHMARKS.md has what one run printed.
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap
 	$(BUILD)/bench/bpf_cost
+	bench/policy_xdp_filter.sh
 	$(BUILD)/bench/drain_commit
 	bench/live.sh
 	bench/import_peers.sh

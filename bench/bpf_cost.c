@@ -2,13 +2,17 @@
 /* Per-packet cost of the flow tracker, measured with BPF_PROG_TEST_RUN in
  * one run, interleaved so that noise hits all alike, next to an empty XDP
  * program (the floor) and a minimal reference (5-tuple, one LRU hash update),
- * on one hot flow and on many flows; and what payload inspection costs a new
- * flow, in time and in ring-buffer bytes. */
+ * on one hot flow and on many flows; what payload inspection costs a new
+ * flow, in time and in ring-buffer bytes; and what a policy costs a packet
+ * with 0 to a million block entries, hit and missed, next to Debian's
+ * xdp-filter when bench/policy_xdp_filter.sh hands over its program. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
@@ -31,6 +35,12 @@
 #define RINGBUF_ALIGN 8
 /* flowdb's cost over the reference's that the issue allows. */
 #define TARGET_RATIO 1.3
+/* Block entries of the policy measurements: room for the largest and for
+ * the entry added and removed to time live changes. */
+#define POLICY_ENTRIES_MAX 1000000
+#define POLICY_SLOTS (POLICY_ENTRIES_MAX + 16)
+/* One entry in PREFIX_EVERY is a /24 network, the others single hosts. */
+#define PREFIX_EVERY 4
 
 enum prog { PROG_FLOOR, PROG_REF, PROG_FLOWDB, PROG_INSPECT, PROGS };
 
@@ -246,7 +256,171 @@ static int bench_workload(struct bench *b, const struct workload *w, double med[
 	return 0;
 }
 
-int main(void)
+/*
+ * Block entry i of the policy measurements, all on the source side: every
+ * PREFIX_EVERY-th the /24 number i / PREFIX_EVERY from 12.0.0.0/24 up, the
+ * others the single hosts from 11.0.0.0 up, in turn. bench/
+ * policy_xdp_filter.sh gives xdp-filter the hosts of the first entries by
+ * the same formula.
+ */
+static void block_entry(__u32 i, struct policy_rule *r)
+{
+	__u32 n = i / PREFIX_EVERY * (PREFIX_EVERY - 1) + i % PREFIX_EVERY;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = POLICY_BLOCK;
+	r->origin = POLICY_ORIGIN_CTL;
+	r->side = POLICY_SIDE_SRC;
+	r->net.family = AF_INET;
+	if (i % PREFIX_EVERY == PREFIX_EVERY - 1) {
+		n = i / PREFIX_EVERY;
+		r->net.bits = 24;
+		r->net.addr[0] = 12 + (n >> 16);
+		r->net.addr[1] = n >> 8;
+		r->net.addr[2] = n;
+		return;
+	}
+	r->net.bits = 32;
+	r->net.addr[0] = 11;
+	r->net.addr[1] = n >> 16;
+	r->net.addr[2] = n >> 8;
+	r->net.addr[3] = n;
+}
+
+static double mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+enum policy_case { CASE_MISS, CASE_HOST, CASE_NET, CASES };
+
+static const char *const case_names[CASES] = { "miss", "hit host", "hit /24" };
+
+/*
+ * Measures, with nblocks entries loaded, flowdb without a policy, and with
+ * one on each case's packet (one flow, its source missed, a blocked host,
+ * inside a blocked /24), and xdp-filter's program (xf_fd >= 0) on the same
+ * packets. ROUNDS interleaved passes; med[case][0] without the policy,
+ * [1] with, [2] xdp-filter. Returns 0 or -1.
+ */
+static int bench_policy(struct bench *b, struct tracker *pol, int xf_fd, double med[CASES][3])
+{
+	double t[CASES][3][ROUNDS];
+	uint8_t frames[CASES][PKT_MAX_FRAME];
+	size_t len[CASES];
+	int c, r, k;
+
+	for (c = 0; c < CASES; c++) {
+		struct pkt_spec s = ipv4_tcp;
+		struct pkt_layout l;
+
+		if (c == CASE_HOST)
+			memcpy(s.src, (uint8_t[]){ 11, 0, 0, 0 }, 4);
+		else if (c == CASE_NET)
+			memcpy(s.src, (uint8_t[]){ 12, 0, 0, 7 }, 4);
+		if (pkt_build(&s, frames[c], sizeof(frames[c]), &l))
+			return -1;
+		len[c] = l.len;
+	}
+	for (r = -1; r < ROUNDS; r++)
+		for (c = 0; c < CASES; c++)
+			for (k = 0; k < 3; k++) {
+				int fd = k == 0 ? b->fds[PROG_FLOWDB] :
+					 k == 1 ? tracker_xdp_fd(pol) :
+						  xf_fd;
+				double ns = fd < 0 ? 0 : ns_per_packet(fd, frames[c], len[c]);
+
+				if (ns < 0)
+					return -1;
+				if (r >= 0)
+					t[c][k][r] = ns;
+			}
+	for (c = 0; c < CASES; c++)
+		for (k = 0; k < 3; k++)
+			med[c][k] = median(t[c][k], ROUNDS);
+	return 0;
+}
+
+/*
+ * The policy table: for 0, 1,000, 100,000 and 1,000,000 block entries
+ * (added live, one by one, as flowdb-ctl would), the per-packet cost of
+ * each case, and how long one more block takes to add and to remove.
+ * xf_fd, xf_entries: xdp-filter's program and the entries it holds, or -1.
+ */
+static int policy_table(struct bench *b, int xf_fd, long xf_entries)
+{
+	static const __u32 sizes[] = { 0, 1000, 100000, POLICY_ENTRIES_MAX };
+	struct tracker_opts opts = { .map_entries = 1024,
+				     .policy = true,
+				     .policy_max_entries = POLICY_SLOTS };
+	struct policy empty = { .mode = POLICY_ENFORCE };
+	struct flow_totals tot;
+	struct tracker *pol = NULL;
+	struct policy_rule extra;
+	double med[CASES][3], t0, add_us, del_us, fill_us = 0;
+	__u32 have = 0, id;
+	size_t i;
+	int c, err = -1;
+
+	if (tracker_open(&pol, &opts) || tracker_policy_load(pol, &empty, NULL, NULL))
+		goto cleanup;
+	printf("\npolicy: per-packet cost, ns, ipv4 tcp one flow; block entries on the source, "
+	       "1 in %d a /24, the rest hosts\n",
+	       PREFIX_EVERY);
+	printf("%-9s %-9s %9s %9s %9s %11s %9s %9s\n", "entries", "packet", "no policy", "policy",
+	       "xdp-filter", "fill us/add", "add us", "del us");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct policy_rule r;
+
+		t0 = mono_us();
+		for (; have < sizes[i]; have++) {
+			block_entry(have, &r);
+			if (tracker_block_add(pol, &r, &id))
+				goto cleanup;
+		}
+		if (sizes[i])
+			fill_us = (mono_us() - t0) / (sizes[i] - (i ? sizes[i - 1] : 0));
+		/* One more, and away again: what flowdb-ctl waits for. */
+		block_entry(POLICY_SLOTS - 1, &extra);
+		t0 = mono_us();
+		if (tracker_block_add(pol, &extra, &id))
+			goto cleanup;
+		add_us = mono_us() - t0;
+		t0 = mono_us();
+		if (tracker_block_del(pol, &extra, NULL, NULL, NULL))
+			goto cleanup;
+		del_us = mono_us() - t0;
+		if (bench_policy(b, pol, xf_entries == (long)sizes[i] ? xf_fd : -1, med))
+			goto cleanup;
+		for (c = 0; c < CASES; c++) {
+			printf("%-9u %-9s %9.1f %9.1f ", sizes[i], case_names[c], med[c][0],
+			       med[c][1]);
+			if (xf_entries == (long)sizes[i] && c != CASE_NET)
+				printf("%10.1f", med[c][2]);
+			else
+				printf("%10s", "-");
+			if (c == 0)
+				printf(" %11.2f %9.1f %9.1f", fill_us, add_us, del_us);
+			printf("\n");
+		}
+		if (tracker_drain(pol, drain_nothing, NULL, &tot) ||
+		    tracker_drain(b->off, drain_nothing, NULL, &tot))
+			goto cleanup;
+	}
+	printf("xdp-filter: %s\n",
+	       xf_fd < 0 ? "not measured (run bench/policy_xdp_filter.sh)" :
+			   "its program as loaded by xdp-filter (libxdp dispatcher included), "
+			   "its ipv4 map holding the hosts of as many entries; it has no prefixes");
+	err = 0;
+cleanup:
+	tracker_close(pol);
+	return err;
+}
+
+int main(int argc, char **argv)
 {
 	struct bench b = {};
 	struct ring_buffer *rb = NULL;
@@ -254,7 +428,9 @@ int main(void)
 	uint64_t ring_bytes = 0, created;
 	double new_ref, new_off, new_on, med[PROGS], drv;
 	size_t w;
-	int p, err = 1;
+	const char *xf_id = getenv("XDP_FILTER_PROG_ID"), *xf_n = getenv("XDP_FILTER_ENTRIES");
+	bool policy_only = argc > 1 && !strcmp(argv[1], "--policy-only");
+	int p, err = 1, xf_fd = -1;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "bpf_cost: needs root to load BPF programs\n");
@@ -267,6 +443,15 @@ int main(void)
 	rb = ring_buffer__new(tracker_events_fd(b.on), count_bytes, &ring_bytes, NULL);
 	if (!rb)
 		goto cleanup;
+	if (xf_id && xf_n) {
+		xf_fd = bpf_prog_get_fd_by_id(atoi(xf_id));
+		if (xf_fd < 0) {
+			fprintf(stderr, "bpf_cost: no program of id %s: %s\n", xf_id, strerror(errno));
+			goto cleanup;
+		}
+	}
+	if (policy_only)
+		goto policy;
 	printf("XDP per-packet cost, ns, BPF_PROG_TEST_RUN, median of %d x %d runs\n", ROUNDS,
 	       REPEAT);
 	printf("%-31s", "workload");
@@ -315,8 +500,15 @@ int main(void)
 	       "flow (%d bytes copied of each packet)\n",
 	       (unsigned long long)tot.payload_events, (unsigned long long)tot.new_flows,
 	       (double)ring_bytes / tot.new_flows, INSPECT_BYTES_DEFAULT);
+policy:
+	if (policy_table(&b, xf_fd, xf_fd < 0 ? -1 : atol(xf_n))) {
+		fprintf(stderr, "bpf_cost: policy measurements failed: %s\n", strerror(errno));
+		goto cleanup;
+	}
 	err = 0;
 cleanup:
+	if (xf_fd >= 0)
+		close(xf_fd);
 	ring_buffer__free(rb);
 	bench_close(&b);
 	return err;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
 /* XDP (ingress) and tc (egress) flow tracker: per-5-tuple counters in LRU
- * maps, kernel-side totals, and TCP connection events in a ring buffer. */
+ * maps, kernel-side totals, TCP connection events in a ring buffer, and
+ * the policy's verdict (policy.bpf.h). */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
@@ -106,12 +107,20 @@ static __always_inline __u64 now_coarse_ns(void)
 	return offline_clock ? offline_now_ns : bpf_ktime_get_coarse_ns();
 }
 
-/* Adds one observation to a flow shared by all CPUs. */
+/* The policy's token buckets run on now_ns(): the capture's clock offline. */
+#include "policy.bpf.h"
+
+/* Adds one observation to a flow shared by all CPUs; dropped: the policy
+ * dropped it (or would have). */
 static __always_inline void counters_add(struct flow_counters *c, __u64 packets, __u64 bytes,
-					 __u8 tcp_flags, __u64 now)
+					 __u8 tcp_flags, __u64 now, int dropped)
 {
 	__sync_fetch_and_add(&c->packets, packets);
 	__sync_fetch_and_add(&c->bytes, bytes);
+	if (dropped) {
+		__sync_fetch_and_add(&c->dropped_packets, packets);
+		__sync_fetch_and_add(&c->dropped_bytes, bytes);
+	}
 	/* Racing CPUs may store a slightly older time; the collector only
 	 * needs last_seen to the flush interval. */
 	if (now > c->last_seen_ns)
@@ -154,13 +163,14 @@ static __always_inline int inspect_claim(const struct flow_key *key, __u8 *left)
  * short form). payload: the packet carries TCP or UDP payload and
  * inspection is on; *seq is then set to the payload packet's number when it
  * is claimed for inspection, else left at -1. *now is the exact time when
- * the caller has read it, else 0; a new flow reads it.
+ * the caller has read it, else 0; a new flow reads it. dropped: the policy
+ * dropped the packet (or would have).
  * Returns 1 when the flow is new to this generation, 0 when it was there,
  * or a negative errno when it could not be stored.
  */
 static __always_inline int flow_update(void *flows, const void *map_key,
 				       const struct flow_key *key, __u64 packets, __u64 bytes,
-				       __u8 tcp_flags, __u64 *now, int payload, int *seq)
+				       __u8 tcp_flags, __u64 *now, int payload, int *seq, int dropped)
 {
 	struct flow_counters *c = bpf_map_lookup_elem(flows, map_key);
 	struct flow_counters fresh = {
@@ -168,12 +178,14 @@ static __always_inline int flow_update(void *flows, const void *map_key,
 		.bytes = bytes,
 		.tcp_flags = tcp_flags,
 		.inspect_left = INSPECT_LEFT_UNKNOWN,
+		.dropped_packets = dropped ? packets : 0,
+		.dropped_bytes = dropped ? bytes : 0,
 	};
 	__u8 left;
 	int err;
 
 	if (c) {
-		counters_add(c, packets, bytes, tcp_flags, *now ? *now : now_coarse_ns());
+		counters_add(c, packets, bytes, tcp_flags, *now ? *now : now_coarse_ns(), dropped);
 		if (payload && c->inspect_left) {
 			*seq = inspect_claim(key, &left);
 			c->inspect_left = left;
@@ -197,7 +209,7 @@ static __always_inline int flow_update(void *flows, const void *map_key,
 	c = bpf_map_lookup_elem(flows, map_key);
 	if (!c)
 		return -ENOENT;
-	counters_add(c, packets, bytes, tcp_flags, *now);
+	counters_add(c, packets, bytes, tcp_flags, *now, dropped);
 	return 0;
 }
 
@@ -205,7 +217,7 @@ static __always_inline int flow_update(void *flows, const void *map_key,
  * IPv6 under the whole key. Returns what flow_update() returns. */
 static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u64 packets,
 				      __u64 bytes, __u8 tcp_flags, __u64 *now, int payload,
-				      int *seq)
+				      int *seq, int dropped)
 {
 	struct flow_key4 key4;
 	void *flows;
@@ -213,7 +225,7 @@ static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u
 	if (key->ip_version == 6) {
 		flows = bpf_map_lookup_elem(&flow_maps6, &gen);
 		return flows ? flow_update(flows, key, key, packets, bytes, tcp_flags, now, payload,
-					   seq) :
+					   seq, dropped) :
 			       -ENOENT;
 	}
 	__builtin_memcpy(key4.src_addr, key->src_addr, 4);
@@ -225,7 +237,8 @@ static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u
 	key4.proto = key->proto;
 	key4.direction = key->direction;
 	flows = bpf_map_lookup_elem(&flow_maps4, &gen);
-	return flows ? flow_update(flows, &key4, key, packets, bytes, tcp_flags, now, payload, seq) :
+	return flows ? flow_update(flows, &key4, key, packets, bytes, tcp_flags, now, payload, seq,
+				   dropped) :
 		       -ENOENT;
 }
 
@@ -268,14 +281,20 @@ struct capture {
 	__u8 seq;
 };
 
+/* What account() asks of the program. */
+#define ACCOUNT_INSPECT 1 /* send the payload cap describes */
+#define ACCOUNT_DROP 2 /* the policy drops the frame */
+
 /*
  * Accounts one frame (or, for GSO, gso_segs wire packets) in the active
- * generation. Never fails: every outcome lands in a totals counter.
+ * generation, and asks the policy, when there is one, for its verdict.
+ * Never fails: every outcome lands in a totals counter.
  * frame_len is the whole frame's length, which for an skb with paged data
  * is more than data_end - data: payload past the linear part can still be
  * copied.
- * Returns 1 when the frame's payload is to be inspected (cap says where
- * it is), else 0.
+ * Returns ACCOUNT_* flags: ACCOUNT_INSPECT when the frame's payload is to
+ * be inspected (cap says where it is), ACCOUNT_DROP when it is to be dropped.
+ * Non-IP and malformed frames always pass.
  */
 static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 				   __u32 ifindex, __u8 direction, int offloaded_tag,
@@ -286,7 +305,7 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	struct packet_meta meta;
 	struct flow_key *key = &cap->key;
 	__u64 packets, bytes, now;
-	int ret, seq = -1, payload;
+	int ret, seq = -1, payload, verdict = POLICY_PASS;
 	__u8 kind;
 
 	tot = bpf_map_lookup_elem(&totals, &gen);
@@ -311,13 +330,21 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	tot->bytes += bytes;
 	if (meta.truncated)
 		tot->truncated++;
+	if (policy_enabled) {
+		verdict = policy_check(key, meta.tcp_flags, meta.fragment, packets, bytes);
+		if (verdict != POLICY_PASS) {
+			tot->dropped_packets += packets;
+			tot->dropped_bytes += bytes;
+		}
+	}
 
 	/* Only what the frame holds can be copied. */
 	payload = inspect_packets && meta.payload_len && meta.payload_off < frame_len;
 	/* A connection's start and end are worth the exact clock. */
 	kind = key->proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
 	now = kind ? now_ns() : 0;
-	ret = flow_store(gen, key, packets, bytes, meta.tcp_flags, &now, payload, &seq);
+	ret = flow_store(gen, key, packets, bytes, meta.tcp_flags, &now, payload, &seq,
+			 verdict != POLICY_PASS);
 	if (ret > 0)
 		tot->new_flows++;
 	else if (ret < 0)
@@ -325,8 +352,9 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 
 	if (kind)
 		event_emit(tot, key, kind, meta.tcp_flags, now);
+	ret = verdict == POLICY_DROP ? ACCOUNT_DROP : 0;
 	if (seq < 0)
-		return 0;
+		return ret;
 	cap->tot = tot;
 	cap->now = now ? now : now_ns();
 	cap->off = meta.payload_off;
@@ -336,7 +364,7 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 			   meta.payload_len;
 	cap->tcp_flags = meta.tcp_flags;
 	cap->seq = seq;
-	return 1;
+	return ret | ACCOUNT_INSPECT;
 }
 
 /*
@@ -385,26 +413,29 @@ static __always_inline void payload_emit(void *ctx, int xdp, const struct captur
 SEC("xdp")
 int flowdb_xdp(struct xdp_md *ctx)
 {
-	struct capture cap;
-
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct capture cap;
+	int ret;
 
-	if (account(data, data_end, data_end - data, ctx->ingress_ifindex, FLOW_DIR_IN, 0, 0, 1,
-		    &cap))
+	ret = account(data, data_end, data_end - data, ctx->ingress_ifindex, FLOW_DIR_IN, 0, 0, 1,
+		      &cap);
+	if (ret & ACCOUNT_INSPECT)
 		payload_emit(ctx, 1, &cap);
-	return XDP_PASS;
+	return ret & ACCOUNT_DROP ? XDP_DROP : XDP_PASS;
 }
 
 SEC("tc")
 int flowdb_tc_egress(struct __sk_buff *skb)
 {
 	struct capture cap;
+	int ret;
 
-	if (account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, skb->ifindex,
-		    FLOW_DIR_OUT, skb->vlan_present, skb->vlan_tci & VLAN_VID_MASK, skb->gso_segs,
-		    &cap))
+	ret = account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, skb->ifindex,
+		      FLOW_DIR_OUT, skb->vlan_present, skb->vlan_tci & VLAN_VID_MASK, skb->gso_segs,
+		      &cap);
+	if (ret & ACCOUNT_INSPECT)
 		payload_emit(skb, 0, &cap);
-	return TC_ACT_OK;
+	return ret & ACCOUNT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

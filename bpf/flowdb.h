@@ -68,6 +68,10 @@ struct flow_counters {
 	 * not yet looked up in this generation). */
 	__u8 inspect_left;
 	__u8 pad[3];
+	/* Of packets and bytes, those the policy dropped (in monitor mode:
+	 * would have dropped). */
+	__u64 dropped_packets;
+	__u64 dropped_bytes;
 };
 #define INSPECT_LEFT_UNKNOWN 0xff
 
@@ -93,6 +97,10 @@ struct flow_totals {
 	__u64 ringbuf_drops;
 	__u64 payload_events; /* payload_events submitted */
 	__u64 payload_bytes; /* payload bytes in them */
+	/* Of packets and bytes, those the policy dropped (monitor mode: would
+	 * have dropped): passed = packets - dropped_packets. */
+	__u64 dropped_packets;
+	__u64 dropped_bytes;
 };
 
 enum flow_event_kind {
@@ -119,6 +127,107 @@ struct payload_event {
 	__u8 seq; /* 0 for the flow's first payload packet, then 1, ... */
 	__u8 pad[3];
 	__u8 data[]; /* the reservation holds inspect_bytes */
+};
+
+/*
+ * Enforcement (bpf/policy.bpf.h). Rules live in two maps: single hosts in a
+ * hash, networks in an LPM trie, both keyed by struct policy_key whose first
+ * 64 bits (generation, kind, side, family, protocol, port) are matched
+ * exactly and whose address is the prefix. Two rule-set generations coexist
+ * during a reload; the programs read the one policy_gen names.
+ */
+#define POLICY_GENERATIONS 2
+#define POLICY_MAX_ENTRIES_DEFAULT 65536 /* rules per generation */
+#define LIMIT_BUCKETS_DEFAULT 65536
+#define POLICY_LIMITS_MAX 16 /* limit rules per generation */
+#define POLICY_KEY_FIXED_BITS 64 /* prefixlen of a network = this + its bits */
+#define POLICY_KEY_BITS (POLICY_KEY_FIXED_BITS + 128)
+
+/* policy_key.kind, policy_key.side and policy_limit.unit: the values of
+ * enum policy_kind, policy_side and policy_unit (policy/policy.h). */
+#define POLICY_KEY_ALLOW 1
+#define POLICY_KEY_BLOCK 2
+#define POLICY_KEY_SRC 1
+#define POLICY_KEY_DST 2
+#define POLICY_UNIT_PPS 1
+#define POLICY_UNIT_BPS 2
+#define POLICY_UNIT_SYN 3
+
+/* Which (protocol, port) a rule names: each form present is one lookup. */
+enum policy_combo {
+	POLICY_COMBO_PROTO_PORT = 0,
+	POLICY_COMBO_PROTO = 1,
+	POLICY_COMBO_PORT = 2,
+	POLICY_COMBO_ANY = 3,
+};
+
+/* Bit of policy_shapes[gen] that says rules of this form exist, so that a
+ * packet looks up only forms that can match: family 4 or 6, kind and side
+ * as in policy_key, net 0 for the hosts hash and 1 for the trie. */
+#define POLICY_SHAPE_BIT(family, kind, side, net, combo)                                  \
+	((__u64)1 << (((family) == 6) << 5 | ((kind) == POLICY_KEY_BLOCK) << 4 |            \
+		      ((side) == POLICY_KEY_DST) << 3 | (net) << 2 | (combo)))
+
+struct policy_key {
+	__u32 prefixlen; /* trie: POLICY_KEY_FIXED_BITS + network bits; hash: 0 */
+	__u8 gen;
+	__u8 kind; /* POLICY_KEY_ALLOW or POLICY_KEY_BLOCK */
+	__u8 side; /* POLICY_KEY_SRC or POLICY_KEY_DST */
+	__u8 family; /* 4 or 6 */
+	__u8 proto; /* 0: any */
+	__u8 pad;
+	__u16 port; /* 0: any; the packet's destination port, host order */
+	__u8 addr[16]; /* IPv4 in the first 4 bytes; host bits and the rest zero */
+};
+
+struct policy_value {
+	__u32 rule; /* the rule's id: its counters are policy_counters[gen * slots + id] */
+};
+
+/* Per rule: what it decided (allow: passed, block and limit: dropped, or in
+ * monitor mode would have dropped). */
+struct policy_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/*
+ * A limit rule as the programs apply it: a GCRA token bucket in exact
+ * integer arithmetic. One unit (a packet, a bit, a SYN) costs cost_s; a
+ * nanosecond earns rate_s (the rate per second and 1e9 divided by their
+ * greatest common divisor); the bucket holds cap_s = burst * cost_s.
+ * full_ns = ceil(cap_s / rate_s): an empty bucket's time to fill.
+ */
+struct policy_limit {
+	__u32 rule;
+	__u8 unit; /* POLICY_UNIT_* */
+	__u8 proto; /* 0: any */
+	__u16 port; /* 0: any; destination port */
+	__u8 bits4, bits6; /* the bucket's source prefix per family */
+	__u8 pad[6];
+	__u64 rate_s;
+	__u64 cost_s;
+	__u64 cap_s;
+	__u64 burst; /* units; more at once never conform */
+	__u64 full_ns;
+};
+
+/* A load's buckets are its own: a reload starts every bucket full, and
+ * the old load's buckets age out of the LRU. */
+struct limit_key {
+	__u32 epoch; /* policy_epoch of the generation: one per load */
+	__u16 limit; /* the rule's place in policy_limits */
+	__u8 family;
+	__u8 pad;
+	__u8 addr[16]; /* the source cut to the rule's prefix */
+};
+
+/* GCRA state: tat is the theoretical arrival time in units of rate_s per
+ * ns, modulo 2^64 (only differences count); last_ns the time of the last
+ * update, to tell a bucket idle long enough to be full whatever tat says. */
+struct limit_state {
+	__u64 tat;
+	__u64 last_ns;
 };
 
 /* TCP flag bits as in the 14th byte of the TCP header. */

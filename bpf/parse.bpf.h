@@ -43,6 +43,7 @@ struct packet_meta {
 	__u16 hdr_bytes; /* IP + extension + L4 header bytes, for GSO accounting */
 	__u8 tcp_flags;
 	__u8 truncated; /* the frame ends before l3_bytes */
+	__u8 fragment; /* a non-first fragment: no L4 header, ports 0 */
 	/* TCP and UDP: where the payload starts in the frame, and how long the
 	 * IP header says it is (0: no payload, or another protocol). */
 	__u16 payload_off;
@@ -164,8 +165,10 @@ static __always_inline int parse_ipv4(struct cursor *c, struct flow_key *key,
 	meta->truncated = c->end - c->pos < tot_len;
 
 	/* Non-first fragments carry no L4 header. */
-	if (bpf_ntohs(iph->frag_off) & IPV4_FRAG_OFFSET_MASK)
+	if (bpf_ntohs(iph->frag_off) & IPV4_FRAG_OFFSET_MASK) {
+		meta->fragment = 1;
 		return 0;
+	}
 	c->pos += hdr_len;
 	return parse_l4(c, tot_len - hdr_len, key, meta);
 }
@@ -202,6 +205,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct flow_key *key,
 			/* Non-first fragments carry no L4 header. */
 			if (bpf_ntohs(fh->frag_off) & IPV6_FRAG_OFFSET_MASK) {
 				key->proto = fh->nexthdr;
+				meta->fragment = 1;
 				return 0;
 			}
 			nexthdr = fh->nexthdr;

@@ -12,7 +12,7 @@
  * them, the expiry scan reads them in order, and a table holds at most one
  * chunk beyond those it fills. An open-addressing index of 8-byte slots
  * (linear probing, backward-shift deletion, at most 3/4 full) maps keys to
- * records: an open flow costs 104 bytes of record (and its app_info) plus
+ * records: an open flow costs 120 bytes of record (and its app_info) plus
  * 10.7 to 21.3 bytes of index.
  */
 #define CHUNK_SHIFT 11
@@ -242,6 +242,7 @@ static int end_records(struct flowtable *ft, uint64_t now_us, bool shutdown, flo
 		if (reason == FLOW_END_ACTIVE && r->app_proto) {
 			/* The flow goes on; its next record keeps what was found. */
 			r->packets = r->bytes = 0;
+			r->dropped_packets = r->dropped_bytes = 0;
 			r->tcp_flags = 0;
 			r->first_seen_us = r->last_seen_us;
 			continue;
@@ -366,6 +367,20 @@ int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t pac
 	r->packets = packets;
 	r->bytes = bytes;
 	r->tcp_flags = tcp_flags;
+	return 0;
+}
+
+int flowtable_drop(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
+		   uint64_t bytes)
+{
+	struct slot *s = slot_find(ft, key, key_hash(ft, key));
+	struct flow_record *r;
+
+	if (!s->ref)
+		return -ENOENT;
+	r = record(ft, s->ref - 1);
+	r->dropped_packets += packets;
+	r->dropped_bytes += bytes;
 	return 0;
 }
 

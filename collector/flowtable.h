@@ -37,8 +37,10 @@ struct flow_record {
 	struct flow_key key;
 	uint64_t first_seen_us; /* microseconds since the epoch, UTC */
 	uint64_t last_seen_us;
-	uint64_t packets;
+	uint64_t packets; /* every packet seen, dropped ones too */
 	uint64_t bytes;
+	uint64_t dropped_packets; /* of those, what the policy dropped (or would have) */
+	uint64_t dropped_bytes;
 	uint32_t tcp_flags;
 	enum flow_end_reason end_reason; /* set when the record ends */
 	/* What inspection found: app_proto an enum flow_app (0 none),
@@ -75,6 +77,12 @@ void flowtable_free(struct flowtable *ft);
  * record, opening one if there is none. Returns 0 or -ENOMEM. */
 int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
 		  uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us);
+
+/* Adds packets and bytes the policy dropped to key's open record, which
+ * flowtable_add() made or merged into: they are already in its packets
+ * and bytes. Returns 0, or -ENOENT when key has no open record. */
+int flowtable_drop(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
+		   uint64_t bytes);
 
 /*
  * Records what inspection found in key's flow at time_us: app_proto (not

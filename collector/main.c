@@ -113,6 +113,8 @@ static int on_flow(const struct flow_key *key, const struct flow_counters *fc, v
 	err = flowtable_add(c->flows, key, fc->packets, fc->bytes, fc->tcp_flags,
 			    kernel_to_real_us(c, fc->first_seen_ns),
 			    kernel_to_real_us(c, fc->last_seen_ns));
+	if (!err && fc->dropped_packets)
+		err = flowtable_drop(c->flows, key, fc->dropped_packets, fc->dropped_bytes);
 	if (err)
 		c->flow_errors++;
 	return err;
@@ -224,6 +226,8 @@ static int flush(struct collector *c, bool final)
 	c->stats.ringbuf_drops = tot.ringbuf_drops;
 	c->stats.payload_events = tot.payload_events;
 	c->stats.payload_bytes = tot.payload_bytes;
+	c->stats.dropped_packets = tot.dropped_packets;
+	c->stats.dropped_bytes = tot.dropped_bytes;
 	c->stats.active_flows = flowtable_count(c->flows);
 	c->stats.flush_duration_us = clock_us(CLOCK_MONOTONIC) - start;
 
@@ -304,6 +308,8 @@ static int setup(struct collector *c)
 				   .sequential = c->offline,
 				   .inspect_packets = c->opt.inspect_packets,
 				   .inspect_bytes = c->opt.inspect_bytes,
+				   .policy_max_entries = c->opt.policy_max_entries,
+				   .limit_buckets = c->opt.limit_buckets,
 				   .egress = c->opt.egress && !c->offline };
 	struct store_opts so = { 0 };
 	size_t used = 0;

@@ -41,6 +41,10 @@ static void usage(FILE *out)
 		"      --no-inspect         inspect no payload: flows only\n"
 		"      --expect-encrypted PORTS  cleartext to these ports is a policy event\n"
 		"                           (default %s; \"none\" for none)\n"
+		"      --policy-max-entries N  rules a policy may hold, blocks added live\n"
+		"                           included (default %u)\n"
+		"      --limit-buckets N    token buckets (limit rule, source prefix) kept\n"
+		"                           at once, the least recent forgotten (default %u)\n"
 		"  -v, --verbose            one line per flush on stderr\n"
 		"  -h, --help               this text\n"
 		"      --version            the version\n"
@@ -50,7 +54,7 @@ static void usage(FILE *out)
 		"every open flow, exit 0. SIGHUP: start a new file now.\n",
 		OPTIONS_MAX_IFACES, DEFAULT_DATA_DIR, FLOW_MAP_DEFAULT_ENTRIES,
 		INSPECT_PACKETS_DEFAULT, INSPECT_PACKETS_MAX, INSPECT_BYTES_DEFAULT, INSPECT_BYTES_MAX,
-		OPTIONS_ENCRYPTED_PORTS);
+		OPTIONS_ENCRYPTED_PORTS, POLICY_MAX_ENTRIES_DEFAULT, LIMIT_BUCKETS_DEFAULT);
 }
 
 enum {
@@ -71,6 +75,8 @@ enum {
 	OPT_NO_INSPECT,
 	OPT_EXPECT_ENCRYPTED,
 	OPT_CHECK_POLICY,
+	OPT_POLICY_MAX_ENTRIES,
+	OPT_LIMIT_BUCKETS,
 };
 
 static const struct option longopts[] = {
@@ -92,6 +98,8 @@ static const struct option longopts[] = {
 	{ "no-inspect", no_argument, NULL, OPT_NO_INSPECT },
 	{ "expect-encrypted", required_argument, NULL, OPT_EXPECT_ENCRYPTED },
 	{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
+	{ "policy-max-entries", required_argument, NULL, OPT_POLICY_MAX_ENTRIES },
+	{ "limit-buckets", required_argument, NULL, OPT_LIMIT_BUCKETS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -116,12 +124,16 @@ static int parse_value(FILE *err, const char *name, bool is_size, uint64_t *dst)
 	return -EINVAL;
 }
 
-static int parse_map_size(FILE *err, uint32_t *dst)
+/* Stores optarg's number of map entries (1 to max, SIZE suffixes allowed)
+ * for option name, entries of what, in *dst; on error prints one line.
+ * Returns 0 or -EINVAL. */
+static int parse_entries(FILE *err, const char *name, const char *what, uint32_t max,
+			 uint32_t *dst)
 {
 	uint64_t n;
 
-	if (units_parse_size(optarg, &n) || n > UINT32_MAX) {
-		fprintf(err, "flowdb-collector: --map-size: bad number of flows '%s'\n", optarg);
+	if (units_parse_size(optarg, &n) || !n || n > max) {
+		fprintf(err, "flowdb-collector: --%s: bad number of %s '%s'\n", name, what, optarg);
 		return -EINVAL;
 	}
 	*dst = (uint32_t)n;
@@ -215,6 +227,8 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	o->active_timeout_us = 60 * USEC_PER_SEC;
 	o->rotate_interval_us = 3600 * USEC_PER_SEC;
 	o->map_size = FLOW_MAP_DEFAULT_ENTRIES;
+	o->policy_max_entries = POLICY_MAX_ENTRIES_DEFAULT;
+	o->limit_buckets = LIMIT_BUCKETS_DEFAULT;
 	o->inspect_packets = INSPECT_PACKETS_DEFAULT;
 	o->inspect_bytes = INSPECT_BYTES_DEFAULT;
 	parse_ports(err, OPTIONS_ENCRYPTED_PORTS, o->expect_encrypted);
@@ -265,7 +279,16 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			ret = parse_value(err, "retain-size", true, &o->retain_size);
 			break;
 		case OPT_MAP_SIZE:
-			ret = parse_map_size(err, &o->map_size);
+			ret = parse_entries(err, "map-size", "flows", UINT32_MAX, &o->map_size);
+			break;
+		case OPT_POLICY_MAX_ENTRIES:
+			/* Both rule-set generations share the kernel maps. */
+			ret = parse_entries(err, "policy-max-entries", "rules", UINT32_MAX / 2,
+					    &o->policy_max_entries);
+			break;
+		case OPT_LIMIT_BUCKETS:
+			ret = parse_entries(err, "limit-buckets", "buckets", UINT32_MAX,
+					    &o->limit_buckets);
 			break;
 		case OPT_INSPECT_PACKETS:
 			ret = parse_count(err, "inspect-packets", 0, INSPECT_PACKETS_MAX, &n);

@@ -27,6 +27,8 @@ struct options {
 	uint64_t retain_age_us;
 	uint64_t retain_size;
 	uint32_t map_size;
+	uint32_t policy_max_entries; /* rules per rule set in the kernel */
+	uint32_t limit_buckets; /* token buckets kept at once */
 	uint8_t inspect_packets; /* per flow; 0 with --no-inspect */
 	uint16_t inspect_bytes;
 	/* Ports where cleartext breaks the policy: a bit per port. */

@@ -51,8 +51,9 @@ enum stmt_id { STMT_FLOW, STMT_EVENT, STMT_STATS, STMT_META, STMT_COUNT };
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FLOW] = "INSERT INTO flows (first_seen, last_seen, ifname, direction, ip_version, "
 		      "proto, src_addr, dst_addr, src_port, dst_port, vlan, packets, bytes, "
-		      "tcp_flags, end_reason, app_proto, app_info, encrypted) "
-		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		      "tcp_flags, end_reason, app_proto, app_info, encrypted, dropped_packets, "
+		      "dropped_bytes) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_EVENT] = "INSERT INTO events (time, kind, ifname, direction, ip_version, proto, "
 		       "src_addr, dst_addr, src_port, dst_port, vlan, tcp_flags, detail) "
 		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -60,8 +61,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		       "drained_packets, drained_bytes, lost_packets, lost_bytes, non_ip, "
 		       "malformed, truncated, map_update_failures, events, ringbuf_drops, "
 		       "active_flows, rows_written, pending_rows, write_errors, flush_duration_us, "
-		       "payload_events, payload_bytes) "
-		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		       "payload_events, payload_bytes, dropped_packets, dropped_bytes, policy_mode) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 };
 
@@ -842,6 +843,8 @@ static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint
 			sqlite3_bind_int(stmt, 18, r->flow.encrypted);
 		else
 			sqlite3_bind_null(stmt, 18);
+		sqlite3_bind_int64(stmt, 19, r->flow.dropped_packets);
+		sqlite3_bind_int64(stmt, 20, r->flow.dropped_bytes);
 		*tmin = min_u64(*tmin, r->flow.first_seen_us);
 		*tmax = max_u64(*tmax, r->flow.last_seen_us);
 	}
@@ -875,11 +878,17 @@ static int insert_stats(struct store *s, const struct store_stats *st, size_t ro
 		st->flush_duration_us + (realtime_us() - started_us),
 		st->payload_events,
 		st->payload_bytes,
+		st->dropped_packets,
+		st->dropped_bytes,
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		sqlite3_bind_int64(stmt, i + 1, v[i]);
+	if (st->policy_mode)
+		sqlite3_bind_text(stmt, i + 1, st->policy_mode, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, i + 1);
 	return step_once(stmt);
 }
 

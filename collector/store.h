@@ -35,6 +35,8 @@ struct store_stats {
 	uint64_t non_ip, malformed, truncated, map_update_failures;
 	uint64_t events, ringbuf_drops;
 	uint64_t payload_events, payload_bytes;
+	uint64_t dropped_packets, dropped_bytes; /* of kernel_*: the policy's drops */
+	const char *policy_mode; /* "enforce", "monitor", NULL without a policy */
 	uint64_t active_flows;
 	uint64_t flush_duration_us;
 };

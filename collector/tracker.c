@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The BPF flow tracker seen from user space: load, attach, drain exactly. */
+/* The BPF flow tracker seen from user space: load, attach, drain exactly,
+ * and the policy maps' contents. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <linux/if_link.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "flowdb.skel.h"
+/* tracker.h first: the skeleton names flowdb.h's types. */
 #include "tracker.h"
+#include "flowdb.skel.h"
 
 /* tcx links (Linux 6.6) postdate the UAPI headers of Debian 12; the value is
  * fixed ABI (enum bpf_attach_type). */
@@ -23,6 +27,33 @@
  * it (-ENOSPC), small enough to stay in cache. */
 #define DRAIN_BATCH 4096
 
+#define NS_PER_S 1000000000ULL
+/* The largest bucket (cap_s) the programs' signed differences hold. */
+#define LIMIT_CAP_MAX (1ULL << 62)
+
+/* What the tracker remembers of a rule id in a generation: enough to build
+ * its map keys again, to delete them and to tell one rule from another. */
+struct rule_slot {
+	__u8 used;
+	__u8 kind; /* POLICY_KEY_ALLOW or _BLOCK; 0 for a limit */
+	__u8 side; /* enum policy_side */
+	__u8 family; /* 4 or 6 */
+	__u8 bits;
+	__u8 proto;
+	__u16 port;
+	__u8 addr[16];
+	/* Bit i: the entry of side i (slot_sides()) is this rule's; clear when
+	 * an earlier rule of the set has that key (allow src N, then allow N). */
+	__u8 owned;
+};
+
+/* User space's side of a policy generation. */
+struct gen_state {
+	struct rule_slot *slots; /* policy_max_entries, by id */
+	__u32 entries; /* map entries it has (an allow without side: two) */
+	__u32 shape_entries[64]; /* entries per POLICY_SHAPE_BIT bit */
+};
+
 struct tracker {
 	struct flowdb_bpf *skel;
 	int link_fds[TRACKER_MAX_LINKS]; /* XDP and tcx links: closing detaches */
@@ -35,7 +66,38 @@ struct tracker {
 	struct flow_key *keys;
 	struct flow_key4 *keys4;
 	struct flow_counters *vals;
+	/* Enforcement, with opts.policy. */
+	bool policy;
+	__u32 slots; /* rule ids per generation */
+	__u32 next_id; /* where the search for a free id starts */
+	__u32 epoch; /* loads so far: keys each load's buckets */
+	struct gen_state gens[POLICY_GENERATIONS];
+	struct policy_counter *counters; /* policy_counters, mapped */
+	size_t counters_len;
 };
+
+/* Switches enforcement on in the programs and sizes its maps: both
+ * generations' entries and counters. Returns 0 or a negative errno. */
+static int policy_maps_size(struct tracker *t, const struct tracker_opts *opts)
+{
+	__u32 buckets = opts->limit_buckets ? opts->limit_buckets : LIMIT_BUCKETS_DEFAULT;
+	__u32 both;
+	int err;
+
+	if (t->slots > UINT32_MAX / POLICY_GENERATIONS)
+		return -E2BIG;
+	both = POLICY_GENERATIONS * t->slots;
+	t->skel->rodata->policy_enabled = 1;
+	t->skel->rodata->policy_rule_slots = t->slots;
+	err = bpf_map__set_max_entries(t->skel->maps.policy_hosts, both);
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.policy_nets, both);
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.policy_counters, both);
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.limit_buckets, buckets);
+	return err;
+}
 
 int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 {
@@ -58,6 +120,16 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	if (!t->percpu || !t->keys || !t->keys4 || !t->vals) {
 		err = -ENOMEM;
 		goto cleanup;
+	}
+	t->policy = opts->policy;
+	t->slots = opts->policy_max_entries ? opts->policy_max_entries : POLICY_MAX_ENTRIES_DEFAULT;
+	if (t->policy) {
+		t->gens[0].slots = calloc(t->slots, sizeof(struct rule_slot));
+		t->gens[1].slots = calloc(t->slots, sizeof(struct rule_slot));
+		if (!t->gens[0].slots || !t->gens[1].slots) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
 	}
 
 	t->skel = flowdb_bpf__open();
@@ -82,11 +154,23 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 		err = bpf_map__set_max_entries(t->skel->maps.flows6_1, entries);
 	if (!err)
 		err = bpf_map__set_max_entries(t->skel->maps.inspect_seen, entries);
+	if (!err && t->policy)
+		err = policy_maps_size(t, opts);
 	if (err)
 		goto cleanup;
 	err = flowdb_bpf__load(t->skel);
 	if (err)
 		goto cleanup;
+	if (t->policy) {
+		t->counters_len = (size_t)POLICY_GENERATIONS * t->slots * sizeof(*t->counters);
+		t->counters = mmap(NULL, t->counters_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   bpf_map__fd(t->skel->maps.policy_counters), 0);
+		if (t->counters == MAP_FAILED) {
+			t->counters = NULL;
+			err = -errno;
+			goto cleanup;
+		}
+	}
 	*out = t;
 	return 0;
 
@@ -129,7 +213,11 @@ void tracker_close(struct tracker *t)
 	if (!t)
 		return;
 	tracker_detach(t);
+	if (t->counters)
+		munmap(t->counters, t->counters_len);
 	flowdb_bpf__destroy(t->skel);
+	free(t->gens[0].slots);
+	free(t->gens[1].slots);
 	free(t->percpu);
 	free(t->keys);
 	free(t->keys4);
@@ -242,6 +330,8 @@ void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add)
 	sum->ringbuf_drops += add->ringbuf_drops;
 	sum->payload_events += add->payload_events;
 	sum->payload_bytes += add->payload_bytes;
+	sum->dropped_packets += add->dropped_packets;
+	sum->dropped_bytes += add->dropped_bytes;
 }
 
 int tracker_pending_flows(struct tracker *t, __u64 *flows)
@@ -346,4 +436,416 @@ int tracker_drain(struct tracker *t, tracker_flow_fn fn, void *arg, struct flow_
 	err = flows_take(t, old4_fd, true, fn, arg);
 	err6 = flows_take(t, bpf_map__fd(old6), false, fn, arg);
 	return err ? err : err6;
+}
+
+/* --- enforcement -------------------------------------------------------- */
+
+/* The slot of rule r: its network as the kernel keys it. Returns 0, or
+ * -EINVAL for a network of no known family or prefix length. */
+static int slot_of(const struct policy_rule *r, struct rule_slot *s)
+{
+	unsigned int len = r->net.family == AF_INET ? 4 : 16, i;
+
+	memset(s, 0, sizeof(*s));
+	if ((r->net.family != AF_INET && r->net.family != AF_INET6) || r->net.bits > len * 8)
+		return -EINVAL;
+	s->used = 1;
+	s->kind = r->kind == POLICY_ALLOW ? POLICY_KEY_ALLOW : POLICY_KEY_BLOCK;
+	s->side = r->side;
+	s->family = r->net.family == AF_INET ? 4 : 6;
+	s->bits = r->net.bits;
+	s->proto = r->proto;
+	s->port = r->port;
+	/* Host bits cleared here too: the trie would never match them. */
+	for (i = 0; i < len; i++) {
+		unsigned int at = i * 8;
+
+		if (r->net.bits >= at + 8)
+			s->addr[i] = r->net.addr[i];
+		else if (r->net.bits > at)
+			s->addr[i] = r->net.addr[i] & (__u8)(0xff00 >> (r->net.bits - at));
+	}
+	return 0;
+}
+
+/* Whether s is a single host (the hash) rather than a network (the trie). */
+static bool slot_is_host(const struct rule_slot *s)
+{
+	return s->bits == (s->family == 4 ? 32 : 128);
+}
+
+/* The (protocol, port) form s names. */
+static enum policy_combo slot_combo(const struct rule_slot *s)
+{
+	if (s->proto)
+		return s->port ? POLICY_COMBO_PROTO_PORT : POLICY_COMBO_PROTO;
+	return s->port ? POLICY_COMBO_PORT : POLICY_COMBO_ANY;
+}
+
+/* The bit index of POLICY_SHAPE_BIT for s on side. */
+static int slot_shape(const struct rule_slot *s, __u8 side)
+{
+	return __builtin_ctzll(
+		POLICY_SHAPE_BIT(s->family, s->kind, side, !slot_is_host(s), slot_combo(s)));
+}
+
+/* The sides s's map entries are on: one, or both for a rule without. */
+static int slot_sides(const struct rule_slot *s, __u8 sides[2])
+{
+	if (s->side == POLICY_SIDE_SRC || s->side == POLICY_SIDE_DST) {
+		sides[0] = s->side == POLICY_SIDE_SRC ? POLICY_KEY_SRC : POLICY_KEY_DST;
+		return 1;
+	}
+	sides[0] = POLICY_KEY_SRC;
+	sides[1] = POLICY_KEY_DST;
+	return 2;
+}
+
+/* s's key in gen on side, and the map it lives in. */
+static int slot_key(struct tracker *t, const struct rule_slot *s, __u32 gen, __u8 side,
+		    struct policy_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->gen = gen;
+	k->kind = s->kind;
+	k->side = side;
+	k->family = s->family;
+	k->proto = s->proto;
+	k->port = s->port;
+	memcpy(k->addr, s->addr, sizeof(k->addr));
+	if (slot_is_host(s))
+		return bpf_map__fd(t->skel->maps.policy_hosts);
+	k->prefixlen = POLICY_KEY_FIXED_BITS + s->bits;
+	return bpf_map__fd(t->skel->maps.policy_nets);
+}
+
+/* Whether a and b are the same rule for the kernel. */
+static bool slot_same(const struct rule_slot *a, const struct rule_slot *b)
+{
+	return a->kind == b->kind && a->side == b->side && a->family == b->family &&
+	       a->bits == b->bits && a->proto == b->proto && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+/* Deletes the map entries of id in gen and forgets it. */
+static void slot_remove(struct tracker *t, __u32 gen, __u32 id)
+{
+	struct gen_state *g = &t->gens[gen];
+	struct rule_slot *s = &g->slots[id];
+	struct policy_key k;
+	__u8 sides[2];
+	int i, n, fd;
+
+	if (!s->used)
+		return;
+	if (s->kind) {
+		n = slot_sides(s, sides);
+		for (i = 0; i < n; i++) {
+			int bit = slot_shape(s, sides[i]);
+
+			if (!(s->owned & 1 << i))
+				continue;
+			fd = slot_key(t, s, gen, sides[i], &k);
+			if (bpf_map_delete_elem(fd, &k))
+				continue;
+			g->entries--;
+			if (--g->shape_entries[bit] == 0)
+				__atomic_and_fetch(&t->skel->bss->policy_shapes[gen],
+						   ~(1ULL << bit), __ATOMIC_SEQ_CST);
+		}
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Puts allow or block s under id into gen: its counters zeroed, then its
+ * entries, then its shape bits, so that a packet finds it only whole. A
+ * side whose key an earlier rule holds is left to that rule. Returns 0,
+ * -EEXIST when every side's key is held already, -E2BIG when gen has no
+ * room, or another negative errno; on error nothing of it stays.
+ */
+static int slot_insert(struct tracker *t, __u32 gen, __u32 id, const struct rule_slot *s)
+{
+	struct gen_state *g = &t->gens[gen];
+	struct policy_value v = { .rule = id };
+	struct policy_key k;
+	__u8 sides[2];
+	int i, n, fd, err;
+
+	n = slot_sides(s, sides);
+	if (g->entries + n > t->slots)
+		return -E2BIG;
+	memset(&t->counters[gen * t->slots + id], 0, sizeof(*t->counters));
+	g->slots[id] = *s;
+	g->slots[id].owned = 0;
+	for (i = 0; i < n; i++) {
+		fd = slot_key(t, s, gen, sides[i], &k);
+		err = bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST);
+		if (err == -EEXIST)
+			continue;
+		if (err)
+			goto cleanup;
+		g->slots[id].owned |= 1 << i;
+		g->entries++;
+		g->shape_entries[slot_shape(s, sides[i])]++;
+	}
+	if (!g->slots[id].owned) {
+		err = -EEXIST;
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++)
+		if (g->slots[id].owned & 1 << i)
+			__atomic_or_fetch(&t->skel->bss->policy_shapes[gen],
+					  1ULL << slot_shape(s, sides[i]), __ATOMIC_SEQ_CST);
+	return 0;
+
+cleanup:
+	/* Only the entries made so far are this rule's. */
+	for (i = 0; i < n; i++) {
+		if (!(g->slots[id].owned & 1 << i))
+			continue;
+		fd = slot_key(t, s, gen, sides[i], &k);
+		bpf_map_delete_elem(fd, &k);
+		g->entries--;
+		g->shape_entries[slot_shape(s, sides[i])]--;
+	}
+	memset(&g->slots[id], 0, sizeof(g->slots[id]));
+	return err;
+}
+
+static __u64 gcd(__u64 a, __u64 b)
+{
+	while (b) {
+		__u64 r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/* Fills l from limit rule r with id. Returns 0 or -EINVAL for a rule the
+ * programs cannot apply exactly. */
+static int limit_of(const struct policy_rule *r, __u32 id, struct policy_limit *l)
+{
+	__u64 g, burst;
+
+	memset(l, 0, sizeof(*l));
+	if (r->net.family || !r->rate || r->limit_bits4 > 32 || r->limit_bits6 > 128 ||
+	    (r->unit != POLICY_PPS && r->unit != POLICY_BPS && r->unit != POLICY_SYN))
+		return -EINVAL;
+	/* Bytes of burst for a rate in bits: the buckets count bits. */
+	burst = r->burst;
+	if (r->unit == POLICY_BPS) {
+		if (burst > UINT64_MAX / 8)
+			return -EINVAL;
+		burst *= 8;
+	}
+	if (!burst)
+		return -EINVAL;
+	g = gcd(r->rate, NS_PER_S);
+	l->rule = id;
+	l->unit = r->unit;
+	l->proto = r->proto;
+	l->port = r->port;
+	l->bits4 = r->limit_bits4;
+	l->bits6 = r->limit_bits6;
+	l->rate_s = r->rate / g;
+	l->cost_s = NS_PER_S / g;
+	if (burst > LIMIT_CAP_MAX / l->cost_s)
+		return -EINVAL;
+	l->cap_s = burst * l->cost_s;
+	l->burst = burst;
+	l->full_ns = (l->cap_s + l->rate_s - 1) / l->rate_s;
+	return 0;
+}
+
+/* Waits until no program that started before still runs: an update of a
+ * map-in-map returns after an RCU grace period. Re-setting slot 0 of
+ * flow_maps4 to the map it always holds changes nothing else. */
+static int programs_settle(struct tracker *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.flows4_0);
+	__u32 slot = 0;
+
+	if (t->sequential)
+		return 0;
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.flow_maps4), &slot, &fd, BPF_ANY);
+}
+
+/* Empties generation gen: entries, ids, limits. */
+static void gen_clear(struct tracker *t, __u32 gen)
+{
+	__u32 id;
+
+	for (id = 0; id < t->slots; id++)
+		slot_remove(t, gen, id);
+	t->gens[gen].entries = 0;
+	memset(t->gens[gen].shape_entries, 0, sizeof(t->gens[gen].shape_entries));
+	t->skel->bss->policy_shapes[gen] = 0;
+	t->skel->bss->policy_n_limits[gen] = 0;
+}
+
+/* Hands fn the counters of every rule of gen, in id order. */
+static int gen_counters(struct tracker *t, __u32 gen, tracker_rule_fn fn, void *arg)
+{
+	__u32 id;
+	int err;
+
+	for (id = 0; id < t->slots; id++) {
+		const struct policy_counter *c = &t->counters[gen * t->slots + id];
+
+		if (!t->gens[gen].slots[id].used)
+			continue;
+		err = fn(id, __atomic_load_n(&c->packets, __ATOMIC_RELAXED),
+			 __atomic_load_n(&c->bytes, __ATOMIC_RELAXED), arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static __u32 active_policy_gen(const struct tracker *t)
+{
+	return t->skel->bss->policy_gen & (POLICY_GENERATIONS - 1);
+}
+
+int tracker_policy_load(struct tracker *t, const struct policy *p, tracker_rule_fn old_fn,
+			void *arg)
+{
+	__u32 old, gen, n_limits = 0;
+	struct rule_slot s;
+	size_t i;
+	int err;
+
+	if (!t->policy)
+		return -EOPNOTSUPP;
+	if (p->n_rules > t->slots)
+		return -E2BIG;
+	old = active_policy_gen(t);
+	gen = old ^ 1;
+	/* Left empty by the last load; emptied again should that have failed
+	 * half-way. */
+	gen_clear(t, gen);
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (r->kind == POLICY_LIMIT) {
+			if (n_limits == POLICY_LIMITS_MAX) {
+				err = -EINVAL;
+				goto cleanup;
+			}
+			err = limit_of(r, i, &t->skel->bss->policy_limits[gen][n_limits]);
+			if (err)
+				goto cleanup;
+			n_limits++;
+			memset(&t->gens[gen].slots[i], 0, sizeof(s));
+			t->gens[gen].slots[i].used = 1;
+			memset(&t->counters[gen * t->slots + i], 0, sizeof(*t->counters));
+			continue;
+		}
+		err = slot_of(r, &s);
+		if (!err && r->kind != POLICY_ALLOW && r->kind != POLICY_BLOCK)
+			err = -EINVAL;
+		if (!err)
+			err = slot_insert(t, gen, i, &s);
+		/* The same rule twice is one rule: the first one counts. */
+		if (err == -EEXIST)
+			err = 0;
+		if (err)
+			goto cleanup;
+	}
+	t->skel->bss->policy_n_limits[gen] = n_limits;
+	t->skel->bss->policy_monitor[gen] = p->mode == POLICY_MONITOR;
+	t->skel->bss->policy_epoch[gen] = ++t->epoch;
+	t->next_id = p->n_rules;
+
+	__atomic_store_n(&t->skel->bss->policy_gen, gen, __ATOMIC_SEQ_CST);
+	err = programs_settle(t);
+	if (err)
+		return err;
+	if (old_fn)
+		err = gen_counters(t, old, old_fn, arg);
+	gen_clear(t, old);
+	return err;
+
+cleanup:
+	gen_clear(t, gen);
+	return err;
+}
+
+int tracker_block_add(struct tracker *t, const struct policy_rule *r, __u32 *id)
+{
+	__u32 gen, i, at;
+	struct rule_slot s;
+	int err;
+
+	if (!t->policy)
+		return -EOPNOTSUPP;
+	if (r->kind != POLICY_BLOCK)
+		return -EINVAL;
+	err = slot_of(r, &s);
+	if (err)
+		return err;
+	gen = active_policy_gen(t);
+	/* Ids are handed out round the table, so that one just freed, which a
+	 * packet still in flight may count in, is the last to come back. */
+	for (i = 0; i < t->slots; i++) {
+		at = (t->next_id + i) % t->slots;
+		if (!t->gens[gen].slots[at].used)
+			break;
+	}
+	if (i == t->slots)
+		return -E2BIG;
+	err = slot_insert(t, gen, at, &s);
+	if (err)
+		return err;
+	t->next_id = (at + 1) % t->slots;
+	if (id)
+		*id = at;
+	return 0;
+}
+
+int tracker_block_del(struct tracker *t, const struct policy_rule *r, __u32 *id, __u64 *packets,
+		      __u64 *bytes)
+{
+	struct policy_value v;
+	struct policy_key k;
+	struct rule_slot s;
+	__u8 sides[2];
+	__u32 gen;
+	int err, fd;
+
+	if (!t->policy)
+		return -EOPNOTSUPP;
+	if (r->kind != POLICY_BLOCK)
+		return -EINVAL;
+	err = slot_of(r, &s);
+	if (err)
+		return err;
+	gen = active_policy_gen(t);
+	slot_sides(&s, sides);
+	fd = slot_key(t, &s, gen, sides[0], &k);
+	/* The trie answers with the longest prefix it holds: the rule is
+	 * ours only when its slot says it is the very same. */
+	if (bpf_map_lookup_elem(fd, &k, &v) || v.rule >= t->slots ||
+	    !slot_same(&t->gens[gen].slots[v.rule], &s))
+		return -ENOENT;
+	slot_remove(t, gen, v.rule);
+	if (id)
+		*id = v.rule;
+	if (packets)
+		*packets = __atomic_load_n(&t->counters[gen * t->slots + v.rule].packets,
+					   __ATOMIC_RELAXED);
+	if (bytes)
+		*bytes = __atomic_load_n(&t->counters[gen * t->slots + v.rule].bytes,
+					 __ATOMIC_RELAXED);
+	return 0;
+}
+
+int tracker_policy_counters(struct tracker *t, tracker_rule_fn fn, void *arg)
+{
+	if (!t->policy)
+		return -EOPNOTSUPP;
+	return gen_counters(t, active_policy_gen(t), fn, arg);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "flowdb.h"
+#include "policy.h"
 
 #define TRACKER_MAX_LINKS 64
 
@@ -30,6 +31,16 @@ struct tracker_opts {
 	/* Load the tc egress program too: the verifier's time and memory are
 	 * spent only when egress is to be watched. */
 	bool egress;
+	/* Load the programs with enforcement (bpf/policy.bpf.h). Without it
+	 * they hold no policy code at all, and tracker_policy_load() and the
+	 * block calls return -EOPNOTSUPP. */
+	bool policy;
+	/* Rules per rule set (0: POLICY_MAX_ENTRIES_DEFAULT): ids run from 0
+	 * to this - 1; the maps hold twice as many entries, for a reload. */
+	__u32 policy_max_entries;
+	/* Token buckets (0: LIMIT_BUCKETS_DEFAULT): limit rule and source
+	 * prefix pairs kept at once; the least recent is forgotten. */
+	__u32 limit_buckets;
 };
 
 /* Called once per drained flow. Returns 0, or a negative errno that
@@ -95,5 +106,74 @@ int tracker_drain(struct tracker *t, tracker_flow_fn fn, void *arg, struct flow_
 
 /* Adds every counter of add to sum. */
 void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add);
+
+/*
+ * Enforcement. A loaded rule set is a generation: its rules are kernel map
+ * entries whose keys carry the generation's number, its per-rule counters
+ * are a half of policy_counters, its mode and limit rules a slot of the
+ * programs' global data.
+ *
+ * Rule ids. tracker_policy_load() gives rule p->rules[i] the id i; a block
+ * added later gets the lowest id no rule of the set holds. Counters are
+ * reported by id: allow, the packets it let through; block and limit, the
+ * packets it dropped (monitor mode: would have dropped). An allow without a
+ * side is two entries (source and destination) and one id. A rule that
+ * repeats an earlier one's kind, network, side, protocol and port is that
+ * rule: it has no entry and no counters of its own. A packet that several
+ * rules of one kind match counts in the first found: its source before its
+ * destination, a host before a network, then protocol and port, protocol,
+ * port, neither; of the limits, the first it is over.
+ *
+ * Atomic reload. tracker_policy_load() writes the whole new set under the
+ * other generation's number, where no packet looks, then flips the
+ * programs' policy_gen with one store: a packet reads policy_gen once, so it
+ * meets the old set or the new one, whole. The old entries are deleted
+ * only after an RCU grace period, when no program that read the old
+ * number still runs. There is never a moment with neither set.
+ *
+ * The policy calls are to be made from one thread at a time; they may run
+ * while another thread drains (they share no state with tracker_drain()).
+ */
+
+/* Called with a rule's id and counters. Returns 0, or a negative errno
+ * that stops the walk and is returned. */
+typedef int (*tracker_rule_fn)(__u32 id, __u64 packets, __u64 bytes, void *arg);
+
+/*
+ * Makes p the rule set in force, atomically (above); p->mode monitor
+ * counts what would be dropped and drops nothing. Limit buckets start
+ * full. When old_fn is not NULL it is handed the final counters of every
+ * rule of the set p replaces, once no packet can count in them any more.
+ * Returns 0, -EINVAL for a rule the kernel cannot hold (limit with a
+ * network, rate or burst 0, burst too large to count exactly, more than
+ * POLICY_LIMITS_MAX limits), -E2BIG over policy_max_entries, -EOPNOTSUPP
+ * without opts.policy, or another negative errno; on error the set in
+ * force stays, whole.
+ */
+int tracker_policy_load(struct tracker *t, const struct policy *p, tracker_rule_fn old_fn,
+			void *arg);
+
+/*
+ * Adds block rule r to the set in force, effective for the next packet,
+ * its counters at 0; its id in *id. Takes microseconds whatever the size
+ * of the set. Returns 0, -EEXIST when a block of the same network, side,
+ * protocol and port is there, -E2BIG when the set is full, -EINVAL for
+ * anything but a block, -EOPNOTSUPP without opts.policy.
+ */
+int tracker_block_add(struct tracker *t, const struct policy_rule *r, __u32 *id);
+
+/*
+ * Removes the block of r's network, side, protocol and port from the set
+ * in force; its id and final counters go to *id, *packets and *bytes
+ * (any may be NULL). Returns 0, -ENOENT when there is no such block,
+ * -EINVAL for anything but a block, -EOPNOTSUPP without opts.policy.
+ */
+int tracker_block_del(struct tracker *t, const struct policy_rule *r, __u32 *id, __u64 *packets,
+		      __u64 *bytes);
+
+/* Hands fn the id and counters (since it was loaded or added) of every rule
+ * in force, in id order. Returns 0, fn's error, or -EOPNOTSUPP without
+ * opts.policy. */
+int tracker_policy_counters(struct tracker *t, tracker_rule_fn fn, void *arg);
 
 #endif /* TRACKER_H */

@@ -38,7 +38,11 @@ CREATE TABLE flows (
 	-- when unknown.
 	app_proto  TEXT,
 	app_info   TEXT,
-	encrypted  INTEGER
+	encrypted  INTEGER,
+	-- Of packets and bytes, those the policy dropped (in monitor mode:
+	-- would have dropped); 0 without a policy, NULL in older files.
+	dropped_packets INTEGER,
+	dropped_bytes   INTEGER
 );
 CREATE INDEX flows_first_seen ON flows (first_seen);
 CREATE INDEX flows_last_seen ON flows (last_seen);
@@ -88,7 +92,13 @@ CREATE TABLE collector_stats (
 	flush_duration_us   INTEGER NOT NULL,  -- drain, merge and insert (not commit) time
 	-- Payload packets copied for inspection, and their bytes.
 	payload_events      INTEGER,
-	payload_bytes       INTEGER
+	payload_bytes       INTEGER,
+	-- Of kernel_packets and kernel_bytes, those the policy dropped (monitor
+	-- mode: would have dropped); passed = kernel - dropped. policy_mode is
+	-- enforce or monitor, NULL without a policy (and in older files).
+	dropped_packets     INTEGER,
+	dropped_bytes       INTEGER,
+	policy_mode         TEXT
 );
 CREATE INDEX collector_stats_time ON collector_stats (time);
 

@@ -37,6 +37,9 @@ static const struct {
 	{ "flows", "app_proto" },	      { "flows", "app_info" },
 	{ "flows", "encrypted" },	      { "events", "detail" },
 	{ "collector_stats", "payload_events" }, { "collector_stats", "payload_bytes" },
+	{ "flows", "dropped_packets" },	      { "flows", "dropped_bytes" },
+	{ "collector_stats", "dropped_packets" }, { "collector_stats", "dropped_bytes" },
+	{ "collector_stats", "policy_mode" },
 };
 
 struct catalog *catalog_new(FILE *warn)

@@ -36,7 +36,8 @@ TABLES = {
         ("ip_version", "I"), ("proto", "I"), ("src_addr", "T"), ("dst_addr", "T"),
         ("src_port", "I"), ("dst_port", "I"), ("vlan", "I"), ("packets", "I"),
         ("bytes", "I"), ("tcp_flags", "I"), ("end_reason", "T"), ("app_proto", "T"),
-        ("app_info", "T"), ("encrypted", "I"),
+        ("app_info", "T"), ("encrypted", "I"), ("dropped_packets", "I"),
+        ("dropped_bytes", "I"),
     ],
     "events": [
         ("time", "I"), ("kind", "T"), ("ifname", "T"), ("direction", "T"),
@@ -51,12 +52,15 @@ TABLES = {
         ("map_update_failures", "I"), ("events", "I"), ("ringbuf_drops", "I"),
         ("active_flows", "I"), ("rows_written", "I"), ("pending_rows", "I"),
         ("write_errors", "I"), ("flush_duration_us", "I"), ("payload_events", "I"),
-        ("payload_bytes", "I"),
+        ("payload_bytes", "I"), ("dropped_packets", "I"), ("dropped_bytes", "I"),
+        ("policy_mode", "T"),
     ],
 }
 # Columns version 1 files lack (schema/flowdb.sql); they read as NULL there.
-V2_COLUMNS = {"flows": ["app_proto", "app_info", "encrypted"], "events": ["detail"],
-              "collector_stats": ["payload_events", "payload_bytes"]}
+V2_COLUMNS = {"flows": ["app_proto", "app_info", "encrypted", "dropped_packets",
+                        "dropped_bytes"], "events": ["detail"],
+              "collector_stats": ["payload_events", "payload_bytes", "dropped_packets",
+                                  "dropped_bytes", "policy_mode"]}
 # How often each table is the subject of a query.
 TABLE_WEIGHTS = [("flows", 7), ("events", 2), ("collector_stats", 1)]
 FLOAT_TOLERANCE = 1e-9

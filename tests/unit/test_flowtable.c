@@ -206,9 +206,11 @@ static void test_merge(void **state)
 	b.direction = FLOW_DIR_OUT;
 	assert_int_equal(flowtable_add(ft, &a, 3, 300, FLOW_TCP_SYN, T0 + 10, T0 + 20), 0);
 	assert_int_equal(flowtable_add(ft, &a, 5, 700, FLOW_TCP_ACK, T0 + 5, T0 + 15), 0);
+	assert_int_equal(flowtable_drop(ft, &a, 5, 700), 0);
 	assert_int_equal(flowtable_add(ft, &b, 1, 60, 0, T0, T0), 0);
 	assert_int_equal(
 		flowtable_add(ft, &a, 2, 80, FLOW_TCP_PSH | FLOW_TCP_ACK, T0 + 12, T0 + 40), 0);
+	assert_int_equal(flowtable_drop(ft, &a, 1, 40), 0);
 	assert_int_equal(flowtable_count(ft), 2);
 
 	assert_int_equal(flowtable_end_all(ft, sink_emit, &s), 2);
@@ -216,6 +218,8 @@ static void test_merge(void **state)
 	r = sink_find(&s, &a);
 	assert_int_equal(r->packets, 10);
 	assert_int_equal(r->bytes, 1080);
+	assert_int_equal(r->dropped_packets, 6);
+	assert_int_equal(r->dropped_bytes, 740);
 	assert_int_equal(r->tcp_flags, FLOW_TCP_SYN | FLOW_TCP_ACK | FLOW_TCP_PSH);
 	assert_int_equal(r->first_seen_us, T0 + 5);
 	assert_int_equal(r->last_seen_us, T0 + 40);
@@ -223,6 +227,9 @@ static void test_merge(void **state)
 	r = sink_find(&s, &b);
 	assert_int_equal(r->packets, 1);
 	assert_int_equal(r->bytes, 60);
+	assert_int_equal(r->dropped_packets, 0);
+	/* Drops belong to a record: none to add them to is an error. */
+	assert_int_equal(flowtable_drop(ft, &b, 1, 60), -ENOENT);
 	assert_int_equal(r->tcp_flags, 0);
 	assert_int_equal(r->first_seen_us, T0);
 	assert_int_equal(r->last_seen_us, T0);

@@ -64,7 +64,7 @@ static void test_sizes(void **state)
 /* Parses a NULL-terminated argument list; the messages land in out and err. */
 static int parse(struct options *o, char *out, char *err, ...)
 {
-	char *argv[32] = { "flowdb-collector" };
+	char *argv[48] = { "flowdb-collector" };
 	FILE *fout, *ferr;
 	int argc = 1, ret;
 	va_list ap;
@@ -102,13 +102,16 @@ static void test_defaults_and_values(void **state)
 	assert_int_equal(o.retain_age_us, 0);
 	assert_int_equal(o.retain_size, 0);
 	assert_int_equal(o.map_size, FLOW_MAP_DEFAULT_ENTRIES);
+	assert_int_equal(o.policy_max_entries, POLICY_MAX_ENTRIES_DEFAULT);
+	assert_int_equal(o.limit_buckets, LIMIT_BUCKETS_DEFAULT);
 	assert_string_equal(err, "");
 
 	assert_int_equal(parse(&o, out, err, "-i", "a", "--interface", "b", "-d", "/tmp/x",
 			       "--egress", "--xdp-mode", "generic", "--flush-interval", "1s",
 			       "--idle-timeout", "30s", "--active-timeout", "5m",
 			       "--rotate-interval", "2s", "--rotate-size", "10M", "--retain-age",
-			       "7d", "--retain-size", "1G", "--map-size", "1024", "-v", "-v", NULL),
+			       "7d", "--retain-size", "1G", "--map-size", "1024", "-v", "-v",
+			       "--policy-max-entries", "1M", "--limit-buckets", "5000", NULL),
 			 0);
 	assert_int_equal(o.n_ifaces, 2);
 	assert_string_equal(o.ifnames[1], "b");
@@ -124,6 +127,8 @@ static void test_defaults_and_values(void **state)
 	assert_int_equal(o.retain_size, 1ULL << 30);
 	assert_int_equal(o.map_size, 1024);
 	assert_int_equal(o.verbose, 2);
+	assert_int_equal(o.policy_max_entries, 1 << 20);
+	assert_int_equal(o.limit_buckets, 5000);
 }
 
 /* --check-policy needs no interface; -i only narrows its warnings. */
@@ -167,6 +172,10 @@ static void test_messages(void **state)
 		  "flowdb-collector: --xdp-mode: 'fast' is not auto, native or generic\n" },
 		{ { "-i", "eth0", "--map-size", "0" },
 		  "flowdb-collector: --map-size: bad number of flows '0'\n" },
+		{ { "-i", "eth0", "--policy-max-entries", "3G" },
+		  "flowdb-collector: --policy-max-entries: bad number of rules '3G'\n" },
+		{ { "-i", "eth0", "--limit-buckets", "0" },
+		  "flowdb-collector: --limit-buckets: bad number of buckets '0'\n" },
 		{ { "-i", "eth0", "--flush-interval", NULL },
 		  "flowdb-collector: --flush-interval needs a value\n" },
 		{ { "--check-policy", "p", "--read", "x.pcap" },

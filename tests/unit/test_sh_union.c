@@ -51,7 +51,7 @@ static void add_flow(sqlite3 *db, const char *src, const char *dst, int64_t firs
 		     int64_t bytes, const char *app_info)
 {
 	char *sql = sqlite3_mprintf("INSERT INTO flows VALUES (%lld, %lld, 'eth0', 'in', 4, 6,"
-				    " %Q, %Q, 40000, 443, 0, 1, %lld, 2, 'idle', %Q, %Q, %s)",
+				    " %Q, %Q, 40000, 443, 0, 1, %lld, 2, 'idle', %Q, %Q, %s, 0, 0)",
 				    (long long)first, (long long)last, src, dst, (long long)bytes,
 				    app_info ? "tls" : NULL, app_info, app_info ? "1" : "NULL");
 

@@ -518,6 +518,9 @@ static void test_write_read_back(void **state)
 		.flush_duration_us = 1234,
 		.payload_events = 7,
 		.payload_bytes = 800,
+		.dropped_packets = 9,
+		.dropped_bytes = 1300,
+		.policy_mode = "monitor",
 	};
 	const char *name = "flows-20261122T1400Z.db";
 	char tmp[64], path[PATH_MAX], buf[64];
@@ -547,6 +550,8 @@ static void test_write_read_back(void **state)
 	a.bytes = 1500;
 	a.tcp_flags = 0x1b;
 	a.end_reason = FLOW_END_FIN;
+	a.dropped_packets = 4;
+	a.dropped_bytes = 600;
 
 	b.key.ip_version = 6;
 	b.key.proto = 17;
@@ -621,6 +626,12 @@ static void test_write_read_back(void **state)
 	assert_q_text(db, "SELECT count(*) || '' FROM events WHERE detail IS NULL", "3");
 	assert_q_text(db, "SELECT payload_events || ' ' || payload_bytes FROM collector_stats",
 		      "7 800");
+	assert_q_text(db, "SELECT dropped_packets || ' ' || dropped_bytes || ' ' || policy_mode "
+			  "FROM collector_stats",
+		      "9 1300 monitor");
+	assert_q_text(db, "SELECT group_concat(dropped_packets || ' ' || dropped_bytes, '; ') "
+			  "FROM flows",
+		      "4 600; 0 0");
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT first_seen, last_seen, ifname, direction, "
 					    "ip_version, proto, src_addr, dst_addr, src_port, "
