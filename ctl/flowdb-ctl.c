@@ -259,12 +259,30 @@ static bool is_number(const char *s)
 	return true;
 }
 
-/* Columns aligned, numbers to the right, a value the row lacks empty. */
-static void print_table(const struct ctl_table *t)
+/* Writes the line in buf (of len bytes) without its trailing spaces, which
+ * an empty last column leaves, then a newline; empties buf. */
+static void put_line(FILE *buf_f, char **buf, size_t *len)
 {
-	size_t w[CTLPROTO_COLS_MAX], r;
+	fflush(buf_f);
+	while (*len && (*buf)[*len - 1] == ' ')
+		(*len)--;
+	fwrite(*buf, 1, *len, stdout);
+	putchar('\n');
+	rewind(buf_f);
+	*len = 0;
+}
+
+/* Columns aligned, numbers to the right, a value the row lacks empty.
+ * Returns 0, or -ENOMEM. */
+static int print_table(const struct ctl_table *t)
+{
+	size_t w[CTLPROTO_COLS_MAX], r, len = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
 	int c;
 
+	if (!f)
+		return -ENOMEM;
 	for (c = 0; c < t->n_cols; c++) {
 		w[c] = visible_width(t->cols[c]);
 		for (r = 0; r < t->n_rows; r++) {
@@ -275,26 +293,26 @@ static void print_table(const struct ctl_table *t)
 		}
 	}
 	for (c = 0; c < t->n_cols; c++) {
-		fputs(c ? "  " : "", stdout);
-		put_visible(stdout, t->cols[c]);
-		if (c + 1 < t->n_cols)
-			printf("%*s", (int)(w[c] - visible_width(t->cols[c])), "");
+		fputs(c ? "  " : "", f);
+		put_visible(f, t->cols[c]);
+		fprintf(f, "%*s", (int)(w[c] - visible_width(t->cols[c])), "");
 	}
-	putchar('\n');
+	put_line(f, &buf, &len);
 	for (r = 0; r < t->n_rows; r++) {
 		for (c = 0; c < t->n_cols; c++) {
 			const char *v = t->cells[r * (size_t)t->n_cols + (size_t)c];
 			int pad = (int)(w[c] - (v ? visible_width(v) : 0));
+			bool right = v && is_number(v);
 
-			fputs(c ? "  " : "", stdout);
-			if (v && is_number(v))
-				printf("%*s", pad, "");
-			put_visible(stdout, v ? v : "");
-			if (c + 1 < t->n_cols && !(v && is_number(v)))
-				printf("%*s", pad, "");
+			fprintf(f, "%s%*s", c ? "  " : "", right ? pad : 0, "");
+			put_visible(f, v ? v : "");
+			fprintf(f, "%*s", right ? 0 : pad, "");
 		}
-		putchar('\n');
+		put_line(f, &buf, &len);
 	}
+	fclose(f);
+	free(buf);
+	return 0;
 }
 
 /* One CSV field (RFC 4180): quoted when it holds a comma, quote or space;
@@ -491,13 +509,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flowdb-ctl: %s\n", t.error);
 		rc = 1;
 	} else if (t.n_cols) {
+		int err = 0;
+
 		if (format == FORMAT_CSV)
 			print_csv(&t);
 		else if (format == FORMAT_JSON)
 			print_json(&t);
 		else
-			print_table(&t);
-		rc = fflush(stdout) ? 1 : 0;
+			err = print_table(&t);
+		if (err)
+			fprintf(stderr, "flowdb-ctl: out of memory\n");
+		rc = err || fflush(stdout) || ferror(stdout) ? 1 : 0;
 	}
 	ctlproto_table_free(&t);
 	free(reply);
