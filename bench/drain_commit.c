@@ -124,7 +124,7 @@ static double floor_insert(const char *path, const struct row *rows, long n)
 			 NULL, NULL, NULL) ||
 	    sqlite3_exec(db, schema_sql, NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT INTO flows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-				   " ?, ?, ?, ?, ?, ?)",
+				   " ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &ins, NULL))
 		goto cleanup;
 	t0 = now_s();
