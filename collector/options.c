@@ -37,6 +37,8 @@ static void usage(FILE *out)
 		"      --no-inspect         inspect no payload: flows only\n"
 		"      --expect-encrypted PORTS  cleartext to these ports is a policy event\n"
 		"                           (default %s; \"none\" for none)\n"
+		"      --control PATH       serve flowdb-ctl on a Unix socket at PATH\n"
+		"                           (flowdb-ctl's default: /run/flowdb/control.sock)\n"
 		"  -v, --verbose            one line per flush on stderr\n"
 		"  -h, --help               this text\n"
 		"      --version            the version\n"
@@ -66,6 +68,7 @@ enum {
 	OPT_INSPECT_BYTES,
 	OPT_NO_INSPECT,
 	OPT_EXPECT_ENCRYPTED,
+	OPT_CONTROL,
 };
 
 static const struct option longopts[] = {
@@ -86,6 +89,7 @@ static const struct option longopts[] = {
 	{ "inspect-bytes", required_argument, NULL, OPT_INSPECT_BYTES },
 	{ "no-inspect", no_argument, NULL, OPT_NO_INSPECT },
 	{ "expect-encrypted", required_argument, NULL, OPT_EXPECT_ENCRYPTED },
+	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -275,6 +279,9 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 		case OPT_EXPECT_ENCRYPTED:
 			ret = parse_ports(err, optarg, o->expect_encrypted);
 			break;
+		case OPT_CONTROL:
+			o->control_path = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -303,6 +310,11 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	if (o->read_path && (o->n_ifaces || o->egress)) {
 		fprintf(err,
 			"flowdb-collector: --read imports a capture: no -i or --egress with it\n");
+		return -EINVAL;
+	}
+	/* An import runs on its own clock and ends by itself: nothing to control. */
+	if (o->read_path && o->control_path) {
+		fprintf(err, "flowdb-collector: --control serves a live collector: not with --read\n");
 		return -EINVAL;
 	}
 	if (no_inspect)

@@ -16,6 +16,7 @@ struct options {
 	int n_ifaces;
 	const char *data_dir;
 	const char *read_path; /* a capture to import instead of interfaces */
+	const char *control_path; /* flowdb-ctl's socket; NULL: none */
 	bool egress;
 	enum tracker_xdp_mode xdp_mode;
 	uint64_t flush_interval_us;

@@ -59,6 +59,9 @@ struct ctl_request {
 	/* block-add: */
 	uint64_t for_us; /* 0: for ever */
 	char reason[CTLPROTO_REASON_MAX]; /* printable ASCII, "" for none */
+	/* Not on the wire: the server sets it from the peer's credentials,
+	 * for the audit (actions.uid). */
+	int64_t peer_uid;
 };
 
 /* The verb of cmd ("block-add"), or NULL for no command. */

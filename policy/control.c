@@ -28,6 +28,7 @@
 
 struct client {
 	int fd; /* -1: the slot is free */
+	int64_t uid; /* the peer's */
 	uint64_t deadline_ms;
 	char in[CTLPROTO_LINE_MAX];
 	size_t in_len;
@@ -240,8 +241,9 @@ static void drop(struct client *cl)
  * user, or a member of the group (primary or supplementary, as it was
  * when it connected). Returns 0, or -EACCES with the one line it gets
  * written into why. */
-static int authorize(const struct control *ctl, int fd, char *why, size_t why_size)
+static int authorize(const struct control *ctl, struct client *cl, char *why, size_t why_size)
 {
+	int fd = cl->fd;
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 	gid_t groups[PEER_GROUPS_MAX];
@@ -251,6 +253,7 @@ static int authorize(const struct control *ctl, int fd, char *why, size_t why_si
 		snprintf(why, why_size, "permission denied: the peer's credentials are unknown");
 		return -EACCES;
 	}
+	cl->uid = cr.uid;
 	if (cr.uid == 0 || cr.uid == geteuid())
 		return 0;
 	if (ctl->has_group) {
@@ -280,6 +283,7 @@ static void answer(struct control *ctl, struct client *cl, const char *line, siz
 		ctlproto_reply_error(r, "%s", why);
 		return;
 	}
+	req.peer_uid = cl->uid;
 	switch (req.cmd) {
 	case CTL_BLOCK_ADD:
 		if (ops->block_add)
@@ -291,19 +295,19 @@ static void answer(struct control *ctl, struct client *cl, const char *line, siz
 		break;
 	case CTL_BLOCK_LIST:
 		if (ops->block_list)
-			err = ops->block_list(ctl->ctx, r);
+			err = ops->block_list(ctl->ctx, &req, r);
 		break;
 	case CTL_LIMIT_LIST:
 		if (ops->limit_list)
-			err = ops->limit_list(ctl->ctx, r);
+			err = ops->limit_list(ctl->ctx, &req, r);
 		break;
 	case CTL_RELOAD:
 		if (ops->reload)
-			err = ops->reload(ctl->ctx, r);
+			err = ops->reload(ctl->ctx, &req, r);
 		break;
 	case CTL_STATUS:
 		if (ops->status)
-			err = ops->status(ctl->ctx, r);
+			err = ops->status(ctl->ctx, &req, r);
 		break;
 	}
 	if (err == -ENOSYS && !r->failed)
@@ -414,7 +418,7 @@ static int accept_all(struct control *ctl)
 			drop(cl);
 			continue;
 		}
-		if (authorize(ctl, fd, why, sizeof(why))) {
+		if (authorize(ctl, cl, why, sizeof(why))) {
 			ctlproto_reply_error(&cl->reply, "%s", why);
 			send_reply(ctl, cl, i);
 		}

@@ -24,15 +24,16 @@
  * replies with strerror). A NULL callback answers "not available". The
  * server has checked the request: block_add and block_del get a parsed
  * network (req->net), a side, and block_add a duration (0: for ever) and
- * reason.
+ * reason; every callback gets the peer's uid (req->peer_uid), for the
+ * actions row of a change.
  */
 struct control_ops {
 	int (*block_add)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
 	int (*block_del)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
-	int (*block_list)(void *ctx, struct ctl_reply *reply);
-	int (*limit_list)(void *ctx, struct ctl_reply *reply);
-	int (*reload)(void *ctx, struct ctl_reply *reply);
-	int (*status)(void *ctx, struct ctl_reply *reply);
+	int (*block_list)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
+	int (*limit_list)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
+	int (*reload)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
+	int (*status)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
 };
 
 struct control_opts {

@@ -121,24 +121,24 @@ static void expire(struct fake *f)
 	free(gone);
 }
 
-static int fake_block_list(void *ctx, struct ctl_reply *reply)
+static int fake_block_list(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
 {
 	expire(ctx);
 	return control_reply_rules(reply, &((struct fake *)ctx)->p, POLICY_BLOCK);
 }
 
-static int fake_limit_list(void *ctx, struct ctl_reply *reply)
+static int fake_limit_list(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
 {
 	return control_reply_rules(reply, &((struct fake *)ctx)->p, POLICY_LIMIT);
 }
 
-static int fake_reload(void *ctx, struct ctl_reply *reply)
+static int fake_reload(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
 {
 	((struct fake *)ctx)->reloads++;
 	return 0;
 }
 
-static int fake_status(void *ctx, struct ctl_reply *reply)
+static int fake_status(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
 {
 	static const char *const cols[] = { "name", "value" };
 	struct fake *f = ctx;

@@ -52,7 +52,7 @@ static int fake_del(void *ctx, const struct ctl_request *req, struct ctl_reply *
 	return f->fail;
 }
 
-static int fake_list(void *ctx, struct ctl_reply *reply)
+static int fake_list(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
 {
 	static const char *const cols[] = { "net", "reason" };
 	static const char *const row[] = { "10.0.0.0/8", "line\nbreak" };
@@ -63,7 +63,7 @@ static int fake_list(void *ctx, struct ctl_reply *reply)
 											   0;
 }
 
-static int fake_status(void *ctx, struct ctl_reply *reply)
+static int fake_status(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
 {
 	((struct fake *)ctx)->calls[CTL_STATUS]++;
 	return -EIO;
@@ -225,6 +225,8 @@ static void test_commands(void **state)
 	assert_int_equal(e->fake.last.side, CTL_SIDE_DST);
 	assert_int_equal(e->fake.last.for_us, 5000000);
 	assert_string_equal(e->fake.last.reason, "a b");
+	/* The peer's uid comes from its credentials, for the audit. */
+	assert_int_equal(e->fake.last.peer_uid, geteuid());
 	expect(e, "block-list\n", "ok\nnet\treason\n10.0.0.0/8\tline%0Abreak\n");
 	e->fake.fail = -ENOENT;
 	expect(e, "block-del net=::1 side=src\n", "error no block of ::1\n");
