@@ -9,8 +9,9 @@
 #include "ctlproto.h"
 
 static const char *const verbs[] = {
-	[CTL_BLOCK_ADD] = "block-add",	 [CTL_BLOCK_DEL] = "block-del", [CTL_BLOCK_LIST] = "block-list",
-	[CTL_LIMIT_LIST] = "limit-list", [CTL_RELOAD] = "reload",	[CTL_STATUS] = "status",
+	[CTL_BLOCK_ADD] = "block-add",	 [CTL_BLOCK_DEL] = "block-del",
+	[CTL_BLOCK_LIST] = "block-list", [CTL_LIMIT_LIST] = "limit-list",
+	[CTL_RELOAD] = "reload",	 [CTL_STATUS] = "status",
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -227,8 +228,7 @@ static int decode_word(const char *w, size_t n, struct ctl_request *req, unsigne
 		return 0;
 	default:
 		if (strlen(value) >= sizeof(req->reason) || !printable(value)) {
-			snprintf(why, why_size,
-				 "reason is printable ASCII of %d bytes at most",
+			snprintf(why, why_size, "reason is printable ASCII of %d bytes at most",
 				 CTLPROTO_REASON_MAX - 1);
 			return -EINVAL;
 		}
@@ -250,7 +250,8 @@ int ctlproto_decode_request(const char *line, size_t len, struct ctl_request *re
 	}
 	for (i = 0; i < len; i++)
 		if ((unsigned char)line[i] < ' ' || (unsigned char)line[i] > '~') {
-			snprintf(why, why_size, "request holds byte 0x%02x at %zu: not printable ASCII",
+			snprintf(why, why_size,
+				 "request holds byte 0x%02x at %zu: not printable ASCII",
 				 (unsigned char)line[i], i);
 			return -EINVAL;
 		}
@@ -451,7 +452,8 @@ static int split_line(const char *s, size_t n, char ***cells, size_t *n_cells, c
 		len = decode_value(s + start, i - start, v, i - start + 1);
 		if (len < 0) {
 			free(v);
-			snprintf(why, why_size, "a field with a bad %%-escape, a NUL or a raw byte");
+			snprintf(why, why_size,
+				 "a field with a bad %%-escape, a NUL or a raw byte");
 			return -EINVAL;
 		}
 		grown = realloc(*cells, (*n_cells + 1) * sizeof(**cells));

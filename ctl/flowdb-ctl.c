@@ -437,12 +437,14 @@ static void print_json(const struct ctl_table *t)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 'S' }, { "format", required_argument, NULL, 'f' },
-		{ "for", required_argument, NULL, 'F' },    { "reason", required_argument, NULL, 'R' },
-		{ "dst", no_argument, NULL, 'D' },	    { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	    { 0 }
-	};
+	static const struct option longopts[] = { { "socket", required_argument, NULL, 'S' },
+						  { "format", required_argument, NULL, 'f' },
+						  { "for", required_argument, NULL, 'F' },
+						  { "reason", required_argument, NULL, 'R' },
+						  { "dst", no_argument, NULL, 'D' },
+						  { "help", no_argument, NULL, 'h' },
+						  { "version", no_argument, NULL, 'V' },
+						  { 0 } };
 	const char *path = DEFAULT_SOCKET, *for_text = NULL, *reason = NULL;
 	enum format format = FORMAT_TABLE;
 	struct ctl_request req;
@@ -466,7 +468,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "json"))
 				format = FORMAT_JSON;
 			else
-				return bad_usage("unknown format '%s' (table, csv or json)", optarg);
+				return bad_usage("unknown format '%s' (table, csv or json)",
+						 optarg);
 			break;
 		case 'F':
 			for_text = optarg;

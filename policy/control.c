@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -536,37 +537,53 @@ static char *rate_text(const struct policy_rule *r, char *buf, size_t size)
 	return buf;
 }
 
+/* Appends fmt... to buf at *n, as far as size allows: a rule text is cut
+ * short rather than overrun. */
+static void append(char *buf, size_t size, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*n >= size)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	*n = w < 0 ? size : *n + (size_t)w;
+}
+
 char *control_rule_text(const struct policy_rule *r, char *buf, size_t size)
 {
-	static const char *const kinds[] = { [POLICY_ALLOW] = "allow", [POLICY_BLOCK] = "block",
-					     [POLICY_LIMIT] = "limit" };
+	static const char *const kinds[] = {
+		[POLICY_ALLOW] = "allow", [POLICY_BLOCK] = "block", [POLICY_LIMIT] = "limit"
+	};
 	char net[INET6_ADDRSTRLEN + 8], num[16], rate[40];
 	size_t n = 0;
 
-#define PUT(...)                                                                     \
-	do {                                                                         \
-		if (n < size)                                                        \
-			n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__);       \
-	} while (0)
 	buf[0] = '\0';
-	PUT("%s", r->kind >= POLICY_ALLOW && r->kind <= POLICY_LIMIT ? kinds[r->kind] : "?");
+	append(buf, size, &n, "%s",
+	       r->kind >= POLICY_ALLOW && r->kind <= POLICY_LIMIT ? kinds[r->kind] : "?");
 	if (r->kind == POLICY_LIMIT) {
-		PUT(" src/%u", r->limit_bits4);
+		append(buf, size, &n, " src/%u", r->limit_bits4);
 		if (r->limit_bits6 != (r->limit_bits4 == 32 ? 128 : 64))
-			PUT("/%u", r->limit_bits6);
-		PUT(" %s burst %" PRIu64, rate_text(r, rate, sizeof(rate)), r->burst);
+			append(buf, size, &n, "/%u", r->limit_bits6);
+		append(buf, size, &n, " %s burst %" PRIu64, rate_text(r, rate, sizeof(rate)),
+		       r->burst);
 	} else {
-		PUT("%s %s",
-		    r->side == POLICY_SIDE_SRC ? " src" : r->side == POLICY_SIDE_DST ? " dst" : "",
-		    net_text(&r->net, net, sizeof(net)));
+		append(buf, size, &n, "%s %s",
+		       r->side == POLICY_SIDE_SRC ? " src" :
+		       r->side == POLICY_SIDE_DST ? " dst" :
+						    "",
+		       net_text(&r->net, net, sizeof(net)));
 	}
 	if (r->proto)
-		PUT(" proto %s", proto_text(r->proto, num, sizeof(num)));
+		append(buf, size, &n, " proto %s", proto_text(r->proto, num, sizeof(num)));
 	if (r->port)
-		PUT(" port %u", r->port);
+		append(buf, size, &n, " port %u", r->port);
 	if (r->reason[0])
-		PUT(" reason \"%s\"", r->reason);
-#undef PUT
+		append(buf, size, &n, " reason \"%s\"", r->reason);
 	return buf;
 }
 
@@ -574,9 +591,9 @@ int control_reply_rules(struct ctl_reply *reply, const struct policy *p, enum po
 {
 	static const char *const cols[] = { "rule",  "side",	"net",	  "proto", "port",  "rate",
 					    "burst", "expires", "origin", "line",  "reason" };
-	static const char *const origins[] = { [POLICY_ORIGIN_FILE] = "file",
-					       [POLICY_ORIGIN_CTL] = "ctl",
-					       [POLICY_ORIGIN_ALERT] = "alert" };
+	static const char *const origins[] = {
+		[POLICY_ORIGIN_FILE] = "file", [POLICY_ORIGIN_CTL] = "ctl", [POLICY_ORIGIN_ALERT] = "alert"
+	};
 	char rule[512], net[INET6_ADDRSTRLEN + 8], num[16], port[8], rate[40], burst[24],
 		expires[FMT_BUF_SIZE], line[16];
 	size_t i;
@@ -592,7 +609,7 @@ int control_reply_rules(struct ctl_reply *reply, const struct policy *p, enum po
 		row[0] = control_rule_text(r, rule, sizeof(rule));
 		/* A limit's key is always the source: its network is none. */
 		if (kind != POLICY_LIMIT) {
-			row[1] = r->side == POLICY_SIDE_SRC   ? "src" :
+			row[1] = r->side == POLICY_SIDE_SRC ? "src" :
 				 r->side == POLICY_SIDE_DST ? "dst" :
 							      "any";
 			row[2] = net_text(&r->net, net, sizeof(net));

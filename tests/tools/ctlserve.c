@@ -161,17 +161,38 @@ static int fake_status(void *ctx, const struct ctl_request *req, struct ctl_repl
  * block whose reason holds an escape sequence and UTF-8. */
 static int load_file_rules(struct policy *p)
 {
-	struct policy_rule block = { .kind = POLICY_BLOCK, .origin = POLICY_ORIGIN_FILE,
-				     .line = 3, .side = POLICY_SIDE_DST, .proto = 6, .port = 25 };
-	struct policy_rule pps = { .kind = POLICY_LIMIT, .origin = POLICY_ORIGIN_FILE, .line = 4,
-				   .limit_bits4 = 32, .limit_bits6 = 128, .unit = POLICY_PPS,
-				   .rate = 1000, .burst = 2000 };
-	struct policy_rule bps = { .kind = POLICY_LIMIT, .origin = POLICY_ORIGIN_FILE, .line = 5,
-				   .limit_bits4 = 24, .limit_bits6 = 48, .unit = POLICY_BPS,
-				   .rate = 20000000, .burst = 2500000, .proto = 17, .port = 53 };
-	struct policy_rule syn = { .kind = POLICY_LIMIT, .origin = POLICY_ORIGIN_FILE, .line = 6,
-				   .limit_bits4 = 32, .limit_bits6 = 128, .unit = POLICY_SYN,
-				   .rate = 50, .burst = 50 };
+	struct policy_rule block = { .kind = POLICY_BLOCK,
+				     .origin = POLICY_ORIGIN_FILE,
+				     .line = 3,
+				     .side = POLICY_SIDE_DST,
+				     .proto = 6,
+				     .port = 25 };
+	struct policy_rule pps = { .kind = POLICY_LIMIT,
+				   .origin = POLICY_ORIGIN_FILE,
+				   .line = 4,
+				   .limit_bits4 = 32,
+				   .limit_bits6 = 128,
+				   .unit = POLICY_PPS,
+				   .rate = 1000,
+				   .burst = 2000 };
+	struct policy_rule bps = { .kind = POLICY_LIMIT,
+				   .origin = POLICY_ORIGIN_FILE,
+				   .line = 5,
+				   .limit_bits4 = 24,
+				   .limit_bits6 = 48,
+				   .unit = POLICY_BPS,
+				   .rate = 20000000,
+				   .burst = 2500000,
+				   .proto = 17,
+				   .port = 53 };
+	struct policy_rule syn = { .kind = POLICY_LIMIT,
+				   .origin = POLICY_ORIGIN_FILE,
+				   .line = 6,
+				   .limit_bits4 = 32,
+				   .limit_bits6 = 128,
+				   .unit = POLICY_SYN,
+				   .rate = 50,
+				   .burst = 50 };
 
 	addr_parse_net("198.51.100.7", &block.net);
 	snprintf(block.reason, sizeof(block.reason), "spam \x1b[31mrelay\x1b[0m caf\xc3\xa9");

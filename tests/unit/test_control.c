@@ -60,7 +60,7 @@ static int fake_list(void *ctx, const struct ctl_request *req, struct ctl_reply 
 
 	f->calls[CTL_BLOCK_LIST]++;
 	return ctlproto_reply_columns(reply, 2, cols) || ctlproto_reply_row(reply, row) ? -ENOMEM :
-											   0;
+											  0;
 }
 
 static int fake_status(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
@@ -70,8 +70,10 @@ static int fake_status(void *ctx, const struct ctl_request *req, struct ctl_repl
 }
 
 /* limit_list and reload are left out: "not available". */
-static const struct control_ops ops = { .block_add = fake_add, .block_del = fake_del,
-					.block_list = fake_list, .status = fake_status };
+static const struct control_ops ops = { .block_add = fake_add,
+					.block_del = fake_del,
+					.block_list = fake_list,
+					.status = fake_status };
 
 static int setup(void **state)
 {
@@ -231,7 +233,8 @@ static void test_commands(void **state)
 	e->fake.fail = -ENOENT;
 	expect(e, "block-del net=::1 side=src\n", "error no block of ::1\n");
 	e->fake.fail = -EPERM;
-	expect(e, "block-del net=::1 side=src\n", "error block-del failed: Operation not permitted\n");
+	expect(e, "block-del net=::1 side=src\n",
+	       "error block-del failed: Operation not permitted\n");
 	assert_int_equal(e->fake.calls[CTL_BLOCK_DEL], 2);
 	expect(e, "status\n", "error status failed: Input/output error\n");
 	expect(e, "limit-list\n", "error limit-list is not available in this collector\n");
@@ -288,13 +291,27 @@ static void test_hostile_clients(void **state)
 static void test_rules_and_expiry(void **state)
 {
 	struct policy_rule rules[4] = {
-		{ .kind = POLICY_BLOCK, .origin = POLICY_ORIGIN_CTL, .side = POLICY_SIDE_SRC,
-		  .expires_us = 1000, .reason = "gone" },
-		{ .kind = POLICY_BLOCK, .origin = POLICY_ORIGIN_FILE, .side = POLICY_SIDE_DST,
-		  .line = 7, .proto = 17, .port = 53 },
-		{ .kind = POLICY_LIMIT, .origin = POLICY_ORIGIN_FILE, .limit_bits4 = 24,
-		  .limit_bits6 = 64, .unit = POLICY_BPS, .rate = 1500000, .burst = 187500 },
-		{ .kind = POLICY_BLOCK, .origin = POLICY_ORIGIN_ALERT, .side = POLICY_SIDE_SRC,
+		{ .kind = POLICY_BLOCK,
+		  .origin = POLICY_ORIGIN_CTL,
+		  .side = POLICY_SIDE_SRC,
+		  .expires_us = 1000,
+		  .reason = "gone" },
+		{ .kind = POLICY_BLOCK,
+		  .origin = POLICY_ORIGIN_FILE,
+		  .side = POLICY_SIDE_DST,
+		  .line = 7,
+		  .proto = 17,
+		  .port = 53 },
+		{ .kind = POLICY_LIMIT,
+		  .origin = POLICY_ORIGIN_FILE,
+		  .limit_bits4 = 24,
+		  .limit_bits6 = 64,
+		  .unit = POLICY_BPS,
+		  .rate = 1500000,
+		  .burst = 187500 },
+		{ .kind = POLICY_BLOCK,
+		  .origin = POLICY_ORIGIN_ALERT,
+		  .side = POLICY_SIDE_SRC,
 		  .expires_us = 2001 },
 	};
 	struct policy p = { .rules = rules, .n_rules = 4, .cap_rules = 4 };
@@ -319,14 +336,15 @@ static void test_rules_and_expiry(void **state)
 	ctlproto_reply_init(&r);
 	assert_int_equal(control_reply_rules(&r, &p, POLICY_BLOCK), 0);
 	bytes = ctlproto_reply_bytes(&r, &len);
-	assert_string_equal(bytes,
-			    "ok\nrule\tside\tnet\tproto\tport\trate\tburst\texpires\torigin\tline\treason\n"
-			    "block%20src%20192.0.2.0/24%20reason%20\"gone\"\tsrc\t192.0.2.0/24\t\t\t\t\t"
-			    "1970-01-01T00:00:00Z\tctl\t\tgone\n"
-			    "block%20dst%202001:db8::53%20proto%20udp%20port%2053\tdst\t2001:db8::53\tudp\t53"
-			    "\t\t\t\tfile\t7\t\n"
-			    "block%20src%20203.0.113.9\tsrc\t203.0.113.9\t\t\t\t\t1970-01-01T00:00:00Z\talert"
-			    "\t\t\n");
+	assert_string_equal(
+		bytes,
+		"ok\nrule\tside\tnet\tproto\tport\trate\tburst\texpires\torigin\tline\treason\n"
+		"block%20src%20192.0.2.0/24%20reason%20\"gone\"\tsrc\t192.0.2.0/24\t\t\t\t\t"
+		"1970-01-01T00:00:00Z\tctl\t\tgone\n"
+		"block%20dst%202001:db8::53%20proto%20udp%20port%2053\tdst\t2001:db8::53\tudp\t53"
+		"\t\t\t\tfile\t7\t\n"
+		"block%20src%20203.0.113.9\tsrc\t203.0.113.9\t\t\t\t\t1970-01-01T00:00:00Z\talert"
+		"\t\t\n");
 	ctlproto_reply_free(&r);
 
 	/* Nothing due: nothing changes. */

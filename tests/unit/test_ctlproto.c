@@ -20,7 +20,9 @@ static int decode(const char *line, struct ctl_request *req, char *why)
 
 static void test_request_round_trip(void **state)
 {
-	struct ctl_request in = { .cmd = CTL_BLOCK_ADD, .side = CTL_SIDE_DST, .for_us = 3600000000 },
+	struct ctl_request in = { .cmd = CTL_BLOCK_ADD,
+				  .side = CTL_SIDE_DST,
+				  .for_us = 3600000000 },
 			   out;
 	char line[CTLPROTO_LINE_MAX], why[256];
 	int n, c, b;
@@ -49,15 +51,16 @@ static void test_request_round_trip(void **state)
 	strcpy(in.net_text, "10.0.0.0/8");
 	strcpy(in.reason, "noisy scanner 100%");
 	assert_int_equal(ctlproto_encode_request(&in, line, sizeof(line)), 66);
-	assert_string_equal(line, "block-add net=10.0.0.0/8 side=src reason=noisy%20scanner%20100%25\n");
+	assert_string_equal(line,
+			    "block-add net=10.0.0.0/8 side=src reason=noisy%20scanner%20100%25\n");
 
 	for (c = CTL_BLOCK_LIST; c <= CTL_STATUS; c++) {
 		memset(&in, 0, sizeof(in));
 		in.cmd = (enum ctl_cmd)c;
 		n = ctlproto_encode_request(&in, line, sizeof(line));
 		assert_int_equal(n, (int)strlen(ctlproto_verb(in.cmd)) + 1);
-		assert_int_equal(ctlproto_decode_request(line, (size_t)n - 1, &out, why, sizeof(why)),
-				 0);
+		assert_int_equal(
+			ctlproto_decode_request(line, (size_t)n - 1, &out, why, sizeof(why)), 0);
 		assert_int_equal(out.cmd, c);
 	}
 	assert_int_equal(decode("block-del net=192.0.2.7 side=src", &out, why), 0);
@@ -99,17 +102,23 @@ static void test_request_hostile(void **state)
 		{ "block-add net=10.0.0.0/8 side=src ", "words are separated by one space" },
 		{ "block-add net=10.0.0.0/8 side=up", "side is src or dst, not 'up'" },
 		{ "block-add net=10.0.0.0/8 net=10.0.0.0/8 side=src", "key net given twice" },
-		{ "block-add net=10.0.0.0/8 side=src colour=red", "unknown key 'colour' for block-add" },
+		{ "block-add net=10.0.0.0/8 side=src colour=red",
+		  "unknown key 'colour' for block-add" },
 		{ "block-del net=10.0.0.0/8 side=src for=1", "unknown key 'for' for block-del" },
 		{ "block-add net side=src", "key net without a value" },
 		{ "block-add net=10.0.0.0/33 side=src", "not a network: '10.0.0.0/33'" },
-		{ "block-add net=10.0.0.0%2F8 side=src for=0", "for is a positive number of microseconds" },
-		{ "block-add net=10.0.0.0/8 side=src for=01", "for is a positive number of microseconds" },
+		{ "block-add net=10.0.0.0%2F8 side=src for=0",
+		  "for is a positive number of microseconds" },
+		{ "block-add net=10.0.0.0/8 side=src for=01",
+		  "for is a positive number of microseconds" },
 		{ "block-add net=10.0.0.0/8 side=src for=18446744073709551616",
 		  "for is a positive number of microseconds" },
-		{ "block-add net=10.0.0.0/8 side=src reason=%00x", "bad value of reason (a bad %-escape or a NUL)" },
-		{ "block-add net=10.0.0.0/8 side=src reason=%4", "bad value of reason (a bad %-escape or a NUL)" },
-		{ "block-add net=10.0.0.0/8 side=src reason=%zz", "bad value of reason (a bad %-escape or a NUL)" },
+		{ "block-add net=10.0.0.0/8 side=src reason=%00x",
+		  "bad value of reason (a bad %-escape or a NUL)" },
+		{ "block-add net=10.0.0.0/8 side=src reason=%4",
+		  "bad value of reason (a bad %-escape or a NUL)" },
+		{ "block-add net=10.0.0.0/8 side=src reason=%zz",
+		  "bad value of reason (a bad %-escape or a NUL)" },
 		{ "block-add net=10.0.0.0/8 side=src reason=%0A",
 		  "reason is printable ASCII of 127 bytes at most" },
 		{ "block-add net=10.0.0.0/8 side=src reason=%C3%A9",
@@ -149,7 +158,9 @@ static void test_request_hostile(void **state)
 	memset(line + strlen(line), '1', 600);
 	line[23 + 600] = '\0';
 	assert_int_equal(decode(line, &req, why), -EINVAL);
-	assert_string_equal(why, "not a network: '111111111111111111111111111111111111111111111111111111111111'");
+	assert_string_equal(
+		why,
+		"not a network: '111111111111111111111111111111111111111111111111111111111111'");
 }
 
 /* Decodes the reply in s (a C string). */
@@ -293,9 +304,12 @@ static void test_reply_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_round_trip), cmocka_unit_test(test_request_refused_encoding),
-		cmocka_unit_test(test_request_hostile),	   cmocka_unit_test(test_reply_round_trip),
-		cmocka_unit_test(test_reply_hostile),	   cmocka_unit_test(test_reply_limit),
+		cmocka_unit_test(test_request_round_trip),
+		cmocka_unit_test(test_request_refused_encoding),
+		cmocka_unit_test(test_request_hostile),
+		cmocka_unit_test(test_reply_round_trip),
+		cmocka_unit_test(test_reply_hostile),
+		cmocka_unit_test(test_reply_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
