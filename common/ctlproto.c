@@ -16,7 +16,8 @@ static const char *const verbs[] = {
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
 /* Sent when a reply could not be built: it still says something true. */
-static const char nomem_reply[] = "error the collector is out of memory for this reply\n";
+static const char nomem_reply[] =
+	"error the reply is over 64 MiB or the collector out of memory for it\n";
 
 const char *ctlproto_verb(enum ctl_cmd cmd)
 {

@@ -27,7 +27,8 @@
 #include "addr.h"
 
 #define CTLPROTO_LINE_MAX 1024
-#define CTLPROTO_REPLY_MAX (8 << 20)
+/* Room for a list of about half a million blocks. */
+#define CTLPROTO_REPLY_MAX (64 << 20)
 /* A block's reason, NUL included: policy.h's POLICY_REASON_MAX. */
 #define CTLPROTO_REASON_MAX 128
 /* A network as typed, NUL included: the longest IPv6 address and "/128". */
@@ -92,7 +93,7 @@ struct ctl_reply {
 	size_t len, cap;
 	int n_cols; /* 0 until columns are set */
 	bool failed; /* an error reply */
-	bool nomem; /* out of memory or over CTLPROTO_REPLY_MAX: reply_finish says so */
+	bool nomem; /* out of memory or over CTLPROTO_REPLY_MAX: the bytes say so */
 };
 
 /* Starts an "ok" reply. */

@@ -340,6 +340,9 @@ static void send_reply(struct control *ctl, struct client *cl, int slot)
 		if (n <= 0)
 			break;
 		cl->out_off += (size_t)n;
+		/* A long list takes as long as the client reads it: only a
+		 * client that stops reading times out. */
+		cl->deadline_ms = now_ms() + CONTROL_TIMEOUT_MS;
 	}
 	drop(cl);
 }

@@ -13,8 +13,9 @@
 #define CONTROL_DEFAULT_GROUP "flowdb"
 /* Connections served at once; more wait in the listen queue. */
 #define CONTROL_CLIENTS_MAX 8
-/* A connection that has not sent its request, or taken its reply, within
- * this long is closed: a stuck client never holds a slot. */
+/* A connection that has not sent its request within this long, or has
+ * taken nothing of its reply for this long, is closed: a stuck client
+ * never holds a slot. */
 #define CONTROL_TIMEOUT_MS 2000
 
 /*

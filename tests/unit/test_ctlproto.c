@@ -295,7 +295,7 @@ static void test_reply_limit(void **state)
 	/* Past its size, the reply says so rather than arriving cut. */
 	bytes = ctlproto_reply_bytes(&r, &len);
 	assert_int_equal(decode_reply(bytes, &t, why), 0);
-	assert_string_equal(t.error, "the collector is out of memory for this reply");
+	assert_string_equal(t.error, "the reply is over 64 MiB or the collector out of memory for it");
 	ctlproto_table_free(&t);
 	ctlproto_reply_free(&r);
 	free(value);
