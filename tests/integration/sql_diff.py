@@ -36,7 +36,7 @@ TABLES = {
         ("ip_version", "I"), ("proto", "I"), ("src_addr", "T"), ("dst_addr", "T"),
         ("src_port", "I"), ("dst_port", "I"), ("vlan", "I"), ("packets", "I"),
         ("bytes", "I"), ("tcp_flags", "I"), ("end_reason", "T"), ("app_proto", "T"),
-        ("app_info", "T"), ("encrypted", "I"),
+        ("app_info", "T"), ("encrypted", "I"), ("dropped_packets", "I"), ("dropped_bytes", "I"),
     ],
     "events": [
         ("time", "I"), ("kind", "T"), ("ifname", "T"), ("direction", "T"),
@@ -54,8 +54,10 @@ TABLES = {
         ("payload_bytes", "I"),
     ],
 }
-# Columns version 1 files lack (schema/flowdb.sql); they read as NULL there.
-V2_COLUMNS = {"flows": ["app_proto", "app_info", "encrypted"], "events": ["detail"],
+# Columns files of schema version 1 lack (schema/flowdb.sql), with those of
+# version 3 (enforcement), which they predate too; they read as NULL there.
+V2_COLUMNS = {"flows": ["app_proto", "app_info", "encrypted", "dropped_packets", "dropped_bytes"],
+              "events": ["detail"],
               "collector_stats": ["payload_events", "payload_bytes"]}
 # How often each table is the subject of a query.
 TABLE_WEIGHTS = [("flows", 7), ("events", 2), ("collector_stats", 1)]
@@ -101,6 +103,16 @@ def prepare(args):
                 continue
             db.execute("UPDATE flows SET app_proto = ?, app_info = ?, encrypted = ? "
                        "WHERE rowid = ?", (*app, rowid))
+        # Drops as a policy counts them: on some flows, none (0) on others,
+        # NULL (no policy) on the rest.
+        drops = random.Random(100 + i)
+        for rowid, packets, nbytes in db.execute(
+                "SELECT rowid, packets, bytes FROM flows").fetchall():
+            r = drops.random()
+            if r < 0.5:
+                d = drops.randint(1, packets) if r < 0.2 else 0
+                db.execute("UPDATE flows SET dropped_packets = ?, dropped_bytes = ?"
+                           " WHERE rowid = ?", (d, nbytes * d // packets, rowid))
         # Connection events for some flows, so that joins find partners.
         db.execute("INSERT INTO events SELECT first_seen, CASE abs(random()) % 3 WHEN 0 THEN"
                    " 'syn' WHEN 1 THEN 'fin' ELSE 'rst' END, ifname, direction, ip_version,"
