@@ -30,14 +30,16 @@ DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sq
 COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/*.c))
 # The payload inspectors: a dispatcher and one file per protocol.
 INSPECT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard inspect/*.c))
+# The policy file, the control socket's server and what acts on rules: linked
+# into the collector (and so into its tests and tools).
+POLICY_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard policy/*.c))
+# flowdb-ctl: ctl/ and common/ only.
+CTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ctl/*.c))
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,\
-	$(wildcard collector/*.c))) $(INSPECT_OBJS) $(COMMON_OBJS) $(BUILD)/obj/schema/schema_sql.o
-# The policy (policy/) is a stage of the collector: linked into it and its
-# unit tests alike.
-POLICY_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard policy/*.c))
-COLLECTOR_OBJS += $(POLICY_OBJS)
+	$(wildcard collector/*.c))) $(POLICY_OBJS) $(INSPECT_OBJS) $(COMMON_OBJS) \
+	$(BUILD)/obj/schema/schema_sql.o
 TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -65,7 +67,7 @@ endif
 .PHONY: all deps demo test test-unit test-unit-san test-fuzz fuzz fuzz-sql test-integration bench clean \
 	install
 
-all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
+all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(BUILD)/flowdb-ctl $(BUILD)/tests/ctlserve $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
 	$(BUILD)/tests/flowgen
 
 # --- BPF -------------------------------------------------------------------
@@ -92,8 +94,9 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 #               policy/ (the rule set the tracker loads), common/, and the
 #               generated skeleton in build/
 #   shell/      shell/, common/ (and SQLite, readline)
-#   policy/     policy/, collector/ (its stages' headers), inspect/, bpf/,
+#   policy/     policy/, the collector's (its stages' headers), inspect/, bpf/,
 #               common/; of collector/ only main.c includes policy/
+#   ctl/        ctl/, common/ (the control socket's messages are in common/)
 # Tests and tools include as what they test: tests/unit/test_sh_*.c as the
 # shell, test_inspect.c and tests/unit/inspect/ as the inspectors, the others
 # (and bench/) as the collector, with tests/lib/. A new folder needs its line
@@ -103,6 +106,7 @@ INSPECT_INC := -Iinspect $(COMMON_INC)
 COLLECTOR_INC := -Icollector -Ibpf -Ipolicy -I$(BUILD) $(INSPECT_INC)
 SH_INC := -Ishell $(COMMON_INC)
 POLICY_INC := -Ipolicy $(COLLECTOR_INC)
+CTL_INC := -Ictl $(COMMON_INC)
 # Objects for the sanitizer builds, below, have the same rules.
 SAN := $(BUILD)/san
 OBJ_DIRS := $(BUILD)/obj $(SAN)/obj
@@ -114,8 +118,9 @@ $(addsuffix /shell/%.o,$(OBJ_DIRS)): INC := $(SH_INC)
 $(addsuffix /policy/%.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
 $(addsuffix /collector/main.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
 $(addsuffix /tests/unit/test_policy.o,$(OBJ_DIRS)): INC := $(POLICY_INC) -Itests/lib
+$(addsuffix /ctl/%.o,$(OBJ_DIRS)): INC := $(CTL_INC)
 $(addsuffix /tests/%.o,$(OBJ_DIRS)) $(addsuffix /bench/%.o,$(OBJ_DIRS)): \
-	INC := $(COLLECTOR_INC) -Itests/lib
+	INC := $(POLICY_INC) -Itests/lib
 $(addsuffix /tests/unit/test_sh_%.o,$(OBJ_DIRS)): INC := $(SH_INC)
 $(addsuffix /tests/unit/test_inspect.o,$(OBJ_DIRS)) \
 	$(addsuffix /tests/unit/inspect/%.o,$(OBJ_DIRS)): INC := $(INSPECT_INC) -Itests/unit/inspect
@@ -139,6 +144,11 @@ $(BUILD)/obj/schema/schema_sql.o: schema/schema_sql.S schema/flowdb.sql
 $(BUILD)/flowdb-collector: $(BUILD)/obj/collector/main.o $(COLLECTOR_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
+
+# The control socket's client: ctl/ and common/, nothing else.
+$(BUILD)/flowdb-ctl: $(CTL_OBJS) $(COMMON_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 # The canned queries are embedded too: shell/queries/*.sql, one after another.
 $(BUILD)/queries.sql: $(QUERY_FILES)
@@ -183,6 +193,12 @@ $(BUILD)/tests/flowgen: $(BUILD)/obj/tests/tools/flowgen.o $(COLLECTOR_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
+
+# A control socket server with rules in memory only, for flowdb-ctl's tests.
+$(BUILD)/tests/ctlserve: $(BUILD)/obj/tests/tools/ctlserve.o $(POLICY_OBJS) $(COMMON_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 $(BUILD)/tests/flowtrack: $(BUILD)/obj/tests/tools/flowtrack.o $(TRACKER_OBJS)
 	$(call msg,LINK,$@)
@@ -353,7 +369,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 # The shell for everyone, the collector for the administrator, with their
 # pages; the report script the example crontab runs; the examples.
 EXAMPLES_DIR := $(DESTDIR)$(PREFIX)/share/doc/flowdb/examples
-install: $(BUILD)/flowdb $(BUILD)/flowdb-collector
+install: $(BUILD)/flowdb $(BUILD)/flowdb-collector $(BUILD)/flowdb-ctl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 \
@@ -366,6 +382,8 @@ install: $(BUILD)/flowdb $(BUILD)/flowdb-collector
 	install -m 0644 examples/forensics/*.sql $(EXAMPLES_DIR)/forensics/
 	install -m 0755 $(BUILD)/flowdb $(DESTDIR)$(PREFIX)/bin/flowdb
 	install -m 0755 $(BUILD)/flowdb-collector $(DESTDIR)$(PREFIX)/sbin/flowdb-collector
+	install -m 0755 $(BUILD)/flowdb-ctl $(DESTDIR)$(PREFIX)/bin/flowdb-ctl
+	install -m 0644 ctl/flowdb-ctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb-ctl.1
 	install -m 0644 shell/flowdb.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb.1
 	install -m 0644 collector/flowdb-collector.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/flowdb-collector.8

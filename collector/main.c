@@ -3,6 +3,7 @@
  * rotating SQLite files. */
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,9 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
+#include "control.h"
 #include "flowtable.h"
+#include "fmt.h"
 #include "inspect.h"
 #include "options.h"
 #include "pcapread.h"
@@ -65,6 +68,9 @@ struct collector {
 	uint64_t short_frames; /* offline: frames the XDP test run cannot take */
 	int flow_errors; /* records the flow table could not take, this flush */
 	bool store_failing; /* logged, until a flush succeeds again */
+	struct control *control; /* flowdb-ctl's socket (--control), or NULL */
+	uint64_t started_us; /* wall clock, for status */
+	uint64_t flushes;
 };
 
 static void on_signal(int sig)
@@ -240,6 +246,7 @@ static int flush(struct collector *c, bool final)
 	else if (!err && c->store_failing)
 		fprintf(stderr, "flowdb-collector: writing to %s again\n", c->opt.data_dir);
 	c->store_failing = err != 0;
+	c->flushes++;
 	/* Retention by age means nothing for a capture's old timestamps. */
 	if (!err && !c->offline)
 		store_retain(c->store, now);
@@ -253,6 +260,35 @@ static int flush(struct collector *c, bool final)
 			(unsigned long long)c->stats.active_flows,
 			(unsigned long long)(clock_us(CLOCK_MONOTONIC) - start));
 	return 0;
+}
+
+/* flowdb-ctl status: what the collector watches, writes and holds, as
+ * name and value rows. Returns 0 or -ENOMEM. */
+static int on_status(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
+{
+	static const char *const cols[] = { "name", "value" };
+	struct collector *c = ctx;
+	char started[FMT_BUF_SIZE], flushes[24], open[24];
+	const char *file = store_current_path(c->store);
+	const char *rows[][2] = {
+		{ "version", FLOWDB_VERSION },
+		{ "interfaces", c->interfaces },
+		{ "direction", c->opt.egress ? "in and out" : "in" },
+		{ "data_dir", c->opt.data_dir },
+		{ "file", file },
+		{ "started", fmt_time(started, sizeof(started), (int64_t)c->started_us, 0) },
+		{ "flushes", flushes },
+		{ "open_flows", open },
+	};
+	size_t i;
+	int err;
+
+	snprintf(flushes, sizeof(flushes), "%llu", (unsigned long long)c->flushes);
+	snprintf(open, sizeof(open), "%llu", (unsigned long long)flowtable_count(c->flows));
+	err = ctlproto_reply_columns(reply, 2, cols);
+	for (i = 0; !err && i < sizeof(rows) / sizeof(rows[0]); i++)
+		err = ctlproto_reply_row(reply, rows[i]);
+	return err;
 }
 
 /* Writes the capabilities the BPF programs need but this process lacks
@@ -348,6 +384,20 @@ static int setup(struct collector *c)
 	err = flowtable_new(&c->flows, &fto);
 	if (err)
 		return err;
+	/* Before anything is attached: a socket another collector answers
+	 * on stops this one while it has changed nothing. */
+	c->started_us = clock_us(CLOCK_REALTIME);
+	if (c->opt.control_path) {
+		static const struct control_ops ops = { .status = on_status };
+		struct control_opts co = { .path = c->opt.control_path };
+		char why[256];
+
+		err = control_open(&c->control, &co, &ops, c, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "flowdb-collector: control socket: %s\n", why);
+			return err;
+		}
+	}
 
 	err = tracker_open(&c->tracker, &to);
 	if (err) {
@@ -389,6 +439,27 @@ static int setup(struct collector *c)
 	return 0;
 }
 
+/*
+ * Waits up to wait_ms for kernel events or a flowdb-ctl request (the
+ * control socket, when there is one), then takes the events and serves the
+ * requests, so that a request waits for no timer. Returns 0, or a negative
+ * errno when waiting, the ring buffer or the control socket failed.
+ */
+static int wait_events(struct collector *c, int wait_ms)
+{
+	struct pollfd pfd[2] = { { .fd = ring_buffer__epoll_fd(c->events), .events = POLLIN },
+				 { .fd = control_fd(c->control), .events = POLLIN } };
+	int err;
+
+	if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR)
+		return -errno;
+	err = ring_buffer__consume(c->events);
+	if (err < 0)
+		return err;
+	err = control_serve(c->control);
+	return err < 0 ? err : 0;
+}
+
 /* Polls events and flushes on time, on a filling map and on SIGHUP, until a
  * signal to stop. Returns 0 or a negative errno. */
 static int run(struct collector *c)
@@ -405,7 +476,7 @@ static int run(struct collector *c)
 
 		if (wait_ms > FILL_CHECK_MS)
 			wait_ms = FILL_CHECK_MS;
-		err = ring_buffer__poll(c->events, (int)wait_ms);
+		err = wait_events(c, (int)wait_ms);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "flowdb-collector: event poll failed: %s\n",
 				strerror(-err));
@@ -605,6 +676,9 @@ int main(int argc, char **argv)
 			c.opt.data_dir);
 		err = run(&c);
 	}
+	/* No request is served while shutting down: the socket goes first. */
+	control_close(c.control);
+	c.control = NULL;
 	/* A capture without a packet has no time to write anything at; one
 	 * with packets has, whatever their times (0 included). */
 	if (c.tracker && c.events && (!c.offline || c.capture_packets)) {

@@ -45,6 +45,8 @@ static void usage(FILE *out)
 		"                           included (default %u)\n"
 		"      --limit-buckets N    token buckets (limit rule, source prefix) kept\n"
 		"                           at once, the least recent forgotten (default %u)\n"
+		"      --control PATH       serve flowdb-ctl on a Unix socket at PATH\n"
+		"                           (flowdb-ctl's default: /run/flowdb/control.sock)\n"
 		"  -v, --verbose            one line per flush on stderr\n"
 		"  -h, --help               this text\n"
 		"      --version            the version\n"
@@ -77,6 +79,7 @@ enum {
 	OPT_CHECK_POLICY,
 	OPT_POLICY_MAX_ENTRIES,
 	OPT_LIMIT_BUCKETS,
+	OPT_CONTROL,
 };
 
 static const struct option longopts[] = {
@@ -100,6 +103,7 @@ static const struct option longopts[] = {
 	{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
 	{ "policy-max-entries", required_argument, NULL, OPT_POLICY_MAX_ENTRIES },
 	{ "limit-buckets", required_argument, NULL, OPT_LIMIT_BUCKETS },
+	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -307,6 +311,9 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 		case OPT_CHECK_POLICY:
 			o->check_policy = optarg;
 			break;
+		case OPT_CONTROL:
+			o->control_path = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -340,6 +347,11 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	if (o->read_path && (o->n_ifaces || o->egress)) {
 		fprintf(err,
 			"flowdb-collector: --read imports a capture: no -i or --egress with it\n");
+		return -EINVAL;
+	}
+	/* An import runs on its own clock and ends by itself: nothing to control. */
+	if (o->read_path && o->control_path) {
+		fprintf(err, "flowdb-collector: --control serves a live collector: not with --read\n");
 		return -EINVAL;
 	}
 	if (no_inspect)

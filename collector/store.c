@@ -46,7 +46,24 @@ struct row {
 	};
 };
 
-enum stmt_id { STMT_FLOW, STMT_EVENT, STMT_STATS, STMT_META, STMT_COUNT };
+/* An actions row waiting for its flush; action and origin point to the
+ * schema's words (static), the texts are the store's own. */
+struct action_row {
+	uint64_t time_us, expires_us;
+	int64_t uid;
+	const char *action, *origin;
+	char *target, *rule, *reason, *detail;
+};
+
+/* A rule_counters row waiting for its flush; kind, mode and origin static. */
+struct counter_row {
+	uint64_t time_us, packets, bytes;
+	unsigned int line;
+	const char *kind, *mode, *origin;
+	char *rule;
+};
+
+enum stmt_id { STMT_FLOW, STMT_EVENT, STMT_STATS, STMT_META, STMT_ACTION, STMT_COUNTER, STMT_COUNT };
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FLOW] = "INSERT INTO flows (first_seen, last_seen, ifname, direction, ip_version, "
@@ -64,7 +81,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		       "payload_events, payload_bytes, dropped_packets, dropped_bytes, policy_mode) "
 		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+	[STMT_ACTION] = "INSERT INTO actions (time, action, target, rule, reason, expires, origin, "
+			"uid, detail) VALUES (?,?,?,?,?,?,?,?,?)",
+	[STMT_COUNTER] = "INSERT INTO rule_counters (time, rule, kind, packets, bytes, mode, "
+			 "origin, line) VALUES (?,?,?,?,?,?,?,?)",
 };
+
+/* The words the schema's CHECK constraints allow, for the audit tables. */
+static const char *const action_words[] = { "load", "reload", "add", "delete", "expire", NULL };
+static const char *const action_origins[] = { "file", "ctl", "alert", "expiry", NULL };
+static const char *const counter_kinds[] = { "allow", "block", "limit", NULL };
+static const char *const counter_modes[] = { "enforce", "monitor", NULL };
 
 struct store {
 	uint64_t rotate_interval_us, rotate_size, retain_age_us, retain_size;
@@ -80,6 +107,12 @@ struct store {
 	uint64_t write_errors; /* failed flushes since the last success */
 	uint64_t held_back; /* rows buffered when the last flush failed */
 	bool rotate_requested;
+	/* Audit rows not yet committed, in order; at most
+	 * STORE_MAX_PENDING_ROWS of each. */
+	struct action_row *actions;
+	size_t n_actions, cap_actions;
+	struct counter_row *counters;
+	size_t n_counters, cap_counters;
 
 	/* The file being written; db is NULL when there is none. */
 	sqlite3 *db;
@@ -411,6 +444,139 @@ int store_add_policy(struct store *s, const struct flow_key *key, uint64_t time_
 	if (!detail)
 		return -EINVAL;
 	return add_event_row(s, &e, time_us, ifname, detail);
+}
+
+/* The static copy of word in words, or NULL when it is not one of them. */
+static const char *word_in(const char *const *words, const char *word)
+{
+	for (; word && *words; words++)
+		if (!strcmp(*words, word))
+			return *words;
+	return NULL;
+}
+
+/* A copy of text cut to STORE_TEXT_SIZE, as the other texts are; NULL
+ * text gives NULL. Sets *nomem when the copy fails. */
+static char *copy_text(const char *text, bool *nomem)
+{
+	char *c;
+
+	if (!text)
+		return NULL;
+	c = strndup(text, STORE_TEXT_SIZE - 1);
+	if (!c)
+		*nomem = true;
+	return c;
+}
+
+/* Makes room in *array (of *cap elements of size each) for n more after
+ * used. Returns 0, -ENOBUFS past STORE_MAX_PENDING_ROWS, or -ENOMEM. */
+static int reserve_rows(void **array, size_t *cap, size_t used, size_t n, size_t size)
+{
+	size_t want = *cap ? *cap : 16;
+	void *grown;
+
+	if (used + n > STORE_MAX_PENDING_ROWS)
+		return -ENOBUFS;
+	while (want < used + n)
+		want *= 2;
+	if (want == *cap)
+		return 0;
+	grown = realloc(*array, want * size);
+	if (!grown)
+		return -ENOMEM;
+	*array = grown;
+	*cap = want;
+	return 0;
+}
+
+/* Frees the texts of the first n buffered action rows. */
+static void free_actions(struct action_row *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(a[i].target);
+		free(a[i].rule);
+		free(a[i].reason);
+		free(a[i].detail);
+	}
+}
+
+int store_add_action(struct store *s, const struct store_action *a)
+{
+	struct action_row *r;
+	bool nomem = false;
+	int err;
+
+	if (!word_in(action_words, a->action) || !word_in(action_origins, a->origin) ||
+	    !a->target)
+		return -EINVAL;
+	err = reserve_rows((void **)&s->actions, &s->cap_actions, s->n_actions, 1,
+			   sizeof(*s->actions));
+	if (err)
+		return err;
+	r = &s->actions[s->n_actions];
+	*r = (struct action_row){ .time_us = a->time_us,
+				  .expires_us = a->expires_us,
+				  .uid = a->uid,
+				  .action = word_in(action_words, a->action),
+				  .origin = word_in(action_origins, a->origin) };
+	r->target = copy_text(a->target, &nomem);
+	r->rule = copy_text(a->rule, &nomem);
+	r->reason = copy_text(a->reason && a->reason[0] ? a->reason : NULL, &nomem);
+	r->detail = copy_text(a->detail, &nomem);
+	if (nomem) {
+		free_actions(r, 1);
+		return -ENOMEM;
+	}
+	s->n_actions++;
+	s->last_time_us = max_u64(s->last_time_us, a->time_us);
+	return 0;
+}
+
+int store_add_rule_counters(struct store *s, uint64_t time_us, const char *mode,
+			    const struct store_rule_counter *c, size_t n)
+{
+	size_t i, added = 0;
+	bool nomem = false;
+	int err;
+
+	if (!word_in(counter_modes, mode))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!c[i].rule || !word_in(counter_kinds, c[i].kind) ||
+		    !word_in(action_origins, c[i].origin) || !strcmp(c[i].origin, "expiry"))
+			return -EINVAL;
+	err = reserve_rows((void **)&s->counters, &s->cap_counters, s->n_counters, n,
+			   sizeof(*s->counters));
+	if (err)
+		return err;
+	for (i = 0; i < n && !nomem; i++) {
+		struct counter_row *r = &s->counters[s->n_counters + added];
+
+		if (!c[i].packets)
+			continue;
+		*r = (struct counter_row){ .time_us = time_us,
+					   .packets = c[i].packets,
+					   .bytes = c[i].bytes,
+					   .line = c[i].line,
+					   .kind = word_in(counter_kinds, c[i].kind),
+					   .mode = word_in(counter_modes, mode),
+					   .origin = word_in(action_origins, c[i].origin) };
+		r->rule = copy_text(c[i].rule, &nomem);
+		added += !nomem;
+	}
+	if (nomem) {
+		/* All of this flush's rows or none: a partial set would
+		 * misstate the rules' totals. */
+		for (i = 0; i < added; i++)
+			free(s->counters[s->n_counters + i].rule);
+		return -ENOMEM;
+	}
+	s->n_counters += added;
+	s->last_time_us = max_u64(s->last_time_us, time_us);
+	return 0;
 }
 
 /* True when the directory's file system has no block or no inode left. */
@@ -851,6 +1017,78 @@ static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint
 	return step_once(stmt);
 }
 
+/* Binds text, or NULL when there is none. */
+static void bind_text_or_null(sqlite3_stmt *stmt, int i, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(stmt, i, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+/* Inserts the buffered actions and rule_counters rows and widens [*tmin,
+ * *tmax] to their times. Returns an SQLite result code. */
+static int insert_audit(struct store *s, uint64_t *tmin, uint64_t *tmax)
+{
+	sqlite3_stmt *stmt = s->stmt[STMT_ACTION];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < s->n_actions; i++) {
+		const struct action_row *a = &s->actions[i];
+
+		sqlite3_bind_int64(stmt, 1, a->time_us);
+		sqlite3_bind_text(stmt, 2, a->action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, a->target, -1, SQLITE_STATIC);
+		bind_text_or_null(stmt, 4, a->rule);
+		bind_text_or_null(stmt, 5, a->reason);
+		if (a->expires_us)
+			sqlite3_bind_int64(stmt, 6, a->expires_us);
+		else
+			sqlite3_bind_null(stmt, 6);
+		sqlite3_bind_text(stmt, 7, a->origin, -1, SQLITE_STATIC);
+		if (a->uid >= 0)
+			sqlite3_bind_int64(stmt, 8, a->uid);
+		else
+			sqlite3_bind_null(stmt, 8);
+		bind_text_or_null(stmt, 9, a->detail);
+		*tmin = min_u64(*tmin, a->time_us);
+		*tmax = max_u64(*tmax, a->time_us);
+		rc = step_once(stmt);
+	}
+	stmt = s->stmt[STMT_COUNTER];
+	for (i = 0; !rc && i < s->n_counters; i++) {
+		const struct counter_row *c = &s->counters[i];
+
+		sqlite3_bind_int64(stmt, 1, c->time_us);
+		sqlite3_bind_text(stmt, 2, c->rule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, c->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 4, c->packets);
+		sqlite3_bind_int64(stmt, 5, c->bytes);
+		sqlite3_bind_text(stmt, 6, c->mode, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 7, c->origin, -1, SQLITE_STATIC);
+		if (c->line)
+			sqlite3_bind_int(stmt, 8, c->line);
+		else
+			sqlite3_bind_null(stmt, 8);
+		*tmin = min_u64(*tmin, c->time_us);
+		*tmax = max_u64(*tmax, c->time_us);
+		rc = step_once(stmt);
+	}
+	return rc;
+}
+
+/* Frees the audit rows a flush wrote. */
+static void drop_audit(struct store *s)
+{
+	size_t i;
+
+	free_actions(s->actions, s->n_actions);
+	for (i = 0; i < s->n_counters; i++)
+		free(s->counters[i].rule);
+	s->n_actions = s->n_counters = 0;
+}
+
 /* Inserts the collector_stats row for a flush that writes rows rows and
  * began inserting at started_us. Returns an SQLite result code. */
 static int insert_stats(struct store *s, const struct store_stats *st, size_t rows,
@@ -907,6 +1145,8 @@ static int write_batch(struct store *s, const struct store_stats *st)
 	for (i = 0; !rc && i < s->count; i++)
 		rc = insert_row(s, &s->rows[(s->head + i) % s->cap], &tmin, &tmax);
 	if (!rc)
+		rc = insert_audit(s, &tmin, &tmax);
+	if (!rc)
 		rc = insert_stats(s, st, s->count, started_us);
 	if (!rc)
 		rc = put_meta(s, "time_start_us", NULL, tmin);
@@ -953,6 +1193,7 @@ int store_flush(struct store *s, const struct store_stats *st)
 	s->held_back = 0;
 	s->head = 0;
 	s->count = 0;
+	drop_audit(s);
 	if (s->cap > ROWS_KEEP) {
 		free(s->rows);
 		s->rows = NULL;
@@ -1022,9 +1263,9 @@ int store_close(struct store *s)
 	 * caller's flushes) and records only the write itself. With nothing
 	 * buffered there is no such row, and a store that never flushed leaves
 	 * no file at all. */
-	if (s->count) {
+	if (s->count || s->n_actions || s->n_counters) {
 		struct store_stats st = { .time_us = s->last_time_us };
-		size_t count = s->count;
+		size_t count = s->count + s->n_actions + s->n_counters;
 
 		err = store_flush(s, &st);
 		if (err)
@@ -1037,6 +1278,9 @@ int store_close(struct store *s)
 			err = ferr;
 	}
 	free(s->rows);
+	drop_audit(s);
+	free(s->actions);
+	free(s->counters);
 	free(s->dir);
 	free(s->interfaces);
 	free(s->version);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "flowtable.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* app_info and an event's detail are cut to fit this, NUL included. */
 #define STORE_TEXT_SIZE 256
 /* Rows held in memory across failed commits (disk full) before the oldest
@@ -85,10 +85,47 @@ int store_add_event(struct store *s, const struct flow_event *e, uint64_t time_u
 int store_add_policy(struct store *s, const struct flow_key *key, uint64_t time_us,
 		     const char *ifname, const char *detail);
 
+/* An actions row (schema/flowdb.sql): a change to the rule set in force. */
+struct store_action {
+	uint64_t time_us;
+	const char *action; /* load, reload, add, delete or expire */
+	const char *target; /* the policy file, or the network as CIDR text */
+	const char *rule; /* as the policy file writes it; NULL: none */
+	const char *reason; /* NULL or "": none */
+	uint64_t expires_us; /* 0: no end */
+	const char *origin; /* file, ctl, alert or expiry */
+	int64_t uid; /* the flowdb-ctl user's; -1: none */
+	const char *detail; /* NULL: none */
+};
+
+/* Buffers an actions row for the next store_flush(), which writes it in its
+ * transaction; texts are copied (cut to STORE_TEXT_SIZE). Returns 0,
+ * -EINVAL for a row the schema would refuse (an action or origin not of
+ * its lists, no target), -ENOMEM, or -ENOBUFS with STORE_MAX_PENDING_ROWS
+ * audit rows unwritten. */
+int store_add_action(struct store *s, const struct store_action *a);
+
+/* One rule's counters since the previous flush, for rule_counters. */
+struct store_rule_counter {
+	const char *rule; /* as the policy file writes it */
+	const char *kind; /* allow, block or limit */
+	const char *origin; /* file, ctl or alert */
+	unsigned int line; /* in the policy file; 0: none */
+	uint64_t packets, bytes;
+};
+
+/* Buffers the n rule_counters rows of one flush at time_us, in mode
+ * (enforce or monitor), for the next store_flush() as store_add_action()
+ * does. Rows without packets are left out. Returns as store_add_action();
+ * on an error no row of the n is buffered. */
+int store_add_rule_counters(struct store *s, uint64_t time_us, const char *mode,
+			    const struct store_rule_counter *c, size_t n);
+
 /*
- * Writes every buffered row and one collector_stats row in one transaction
- * to the file for st->time_us, first starting a new file when the period
- * changed, the file passed rotate_size, or store_rotate() was called. A new
+ * Writes every buffered row (flows, events, actions, rule counters) and one
+ * collector_stats row in one transaction to the file for st->time_us, first
+ * starting a new file when the period changed, the file passed rotate_size,
+ * or store_rotate() was called. A new
  * file gets the schema, WAL mode, mode 0640 and its meta rows; the file it
  * replaces is checkpointed and switched to rollback journal mode so that it
  * is one self-contained file. meta time_start_us/time_end_us are kept up to

@@ -1,9 +1,12 @@
--- flowdb file schema, version 2. Embedded in flowdb-collector at build time
+-- flowdb file schema, version 3. Embedded in flowdb-collector at build time
 -- and run once when a file is created. Times are INTEGER microseconds since
 -- the Unix epoch, UTC; addresses are canonical inet_ntop text. Version 2
 -- added flows.app_proto, app_info and encrypted, events.detail and
--- collector_stats.payload_events and payload_bytes; files of version 1 lack
--- them, and the shell reads them there as NULL.
+-- collector_stats.payload_events and payload_bytes; version 3 (enforcement)
+-- flows.dropped_packets and dropped_bytes, collector_stats.dropped_packets,
+-- dropped_bytes and policy_mode, and the tables actions and
+-- rule_counters. Files of earlier versions lack them, and the shell reads
+-- the columns there as NULL and the tables as empty.
 
 -- What this file is: schema_version, host, interfaces, collector_version,
 -- time_start_us and time_end_us (the span of traffic it holds), created_us,
@@ -120,3 +123,36 @@ CREATE TABLE minutes (
 	packets  INTEGER NOT NULL,
 	bytes    INTEGER NOT NULL
 );
+
+-- Audit (--policy): every change to the rule set in force. A policy file
+-- loaded at start or reloaded, a block added or deleted by flowdb-ctl or by
+-- an alert, a timed block that expired.
+CREATE TABLE actions (
+	time    INTEGER NOT NULL,  -- microseconds since epoch (capture time with --read)
+	action  TEXT    NOT NULL CHECK (action IN ('load', 'reload', 'add', 'delete', 'expire')),
+	-- What it applied to: the policy file's path (load, reload) or the
+	-- network (add, delete, expire), as CIDR text.
+	target  TEXT    NOT NULL,
+	rule    TEXT,              -- the rule as the policy file writes it; NULL for load, reload
+	reason  TEXT,              -- the block's reason, NULL without one
+	expires INTEGER,           -- when a timed block ends; NULL for one without end
+	origin  TEXT    NOT NULL CHECK (origin IN ('file', 'ctl', 'alert', 'expiry')),
+	uid     INTEGER,           -- origin ctl: the flowdb-ctl user's uid
+	detail  TEXT               -- load, reload: the rule count, or why the file was refused
+);
+CREATE INDEX actions_time ON actions (time);
+
+-- Per flush (--policy): each rule's packets and layer-3 bytes since the
+-- previous flush: dropped by a block or limit (in monitor mode, would have
+-- been dropped), passed by an allow. A rule without any is left out.
+CREATE TABLE rule_counters (
+	time    INTEGER NOT NULL,  -- the flush, microseconds since epoch
+	rule    TEXT    NOT NULL,  -- as the policy file writes it
+	kind    TEXT    NOT NULL CHECK (kind IN ('allow', 'block', 'limit')),
+	packets INTEGER NOT NULL,
+	bytes   INTEGER NOT NULL,
+	mode    TEXT    NOT NULL CHECK (mode IN ('enforce', 'monitor')),
+	origin  TEXT    NOT NULL CHECK (origin IN ('file', 'ctl', 'alert')),
+	line    INTEGER            -- in the policy file; NULL for rules added live
+);
+CREATE INDEX rule_counters_time ON rule_counters (time);

@@ -25,8 +25,8 @@
 static const char *const sides[] = { "", "-wal", "-journal" };
 #define ROWID_LIMIT (1LL << CATALOG_ROWID_BITS)
 
-const char *const catalog_tables[CATALOG_TABLES + 1] = { "flows", "events", "collector_stats",
-							 NULL };
+const char *const catalog_tables[CATALOG_TABLES + 1] = { "flows",   "events",	     "collector_stats",
+							 "actions", "rule_counters", NULL };
 
 /* Columns the schema gained after version 1: files written before lack
  * them, and the shell reads them there as NULL. Every other column of the
@@ -34,13 +34,24 @@ const char *const catalog_tables[CATALOG_TABLES + 1] = { "flows", "events", "col
 static const struct {
 	const char *table, *column;
 } added_columns[] = {
-	{ "flows", "app_proto" },	      { "flows", "app_info" },
-	{ "flows", "encrypted" },	      { "events", "detail" },
-	{ "collector_stats", "payload_events" }, { "collector_stats", "payload_bytes" },
-	{ "flows", "dropped_packets" },	      { "flows", "dropped_bytes" },
-	{ "collector_stats", "dropped_packets" }, { "collector_stats", "dropped_bytes" },
+	/* Version 2: payload inspection. */
+	{ "flows", "app_proto" },
+	{ "flows", "app_info" },
+	{ "flows", "encrypted" },
+	{ "events", "detail" },
+	{ "collector_stats", "payload_events" },
+	{ "collector_stats", "payload_bytes" },
+	/* Version 3: enforcement. */
+	{ "flows", "dropped_packets" },
+	{ "flows", "dropped_bytes" },
+	{ "collector_stats", "dropped_packets" },
+	{ "collector_stats", "dropped_bytes" },
 	{ "collector_stats", "policy_mode" },
 };
+
+/* Tables the schema gained after version 2 (enforcement's audit): files
+ * written before lack them, and the shell reads them there as empty. */
+static const char *const added_tables[] = { "actions", "rule_counters", NULL };
 
 struct catalog *catalog_new(FILE *warn)
 {
@@ -58,6 +69,17 @@ static bool is_added_column(const char *table, const char *column)
 
 	for (i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++)
 		if (!strcmp(added_columns[i].table, table) && !strcmp(added_columns[i].column, column))
+			return true;
+	return false;
+}
+
+/* Whether table was added after schema version 2. */
+static bool is_added_table(const char *table)
+{
+	const char *const *t;
+
+	for (t = added_tables; *t; t++)
+		if (!strcmp(*t, table))
 			return true;
 	return false;
 }
@@ -342,6 +364,26 @@ static bool is_plain_table(sqlite3 *db, const char *name, char *why, size_t size
 	return plain;
 }
 
+/* Whether the file has an object (of any type) named name, as SQLite
+ * matches names. Returns 1, 0, or -1 on an error (why written). */
+static int has_object(sqlite3 *db, const char *name, char *why, size_t size)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE",
+			       -1, &stmt, NULL)) {
+		snprintf(why, size, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		snprintf(why, size, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Runs sql, one integer or NULL, into *v. Returns 1 for an integer, 0 for
  * NULL (no rows), -1 for another type, or -2 on an error (why written). */
 static int query_int(sqlite3 *db, const char *sql, int64_t *v, char *why, size_t size)
@@ -429,7 +471,9 @@ static char affinity(const char *type)
  * affinity (so that comparisons passed on to the file mean what they mean
  * in the session) and NOT NULL where the schema says so (the session's
  * planner relies on it), holding at least the required ones; notes which it has, its
- * rows and their time range. Returns 0, or -EINVAL with why written. */
+ * rows and their time range. A table added after version 2 may be missing
+ * altogether: the file has none of its columns (columns 0) and no rows.
+ * Returns 0, or -EINVAL with why written. */
 static int check_table(sqlite3 *db, const struct catalog_table *t, int ti, struct catalog_file *f,
 		       char *why, size_t size)
 {
@@ -439,6 +483,16 @@ static int check_table(sqlite3 *db, const struct catalog_table *t, int ti, struc
 	char sql[128];
 	int rc, i, err = -EINVAL;
 
+	if (is_added_table(t->name)) {
+		rc = has_object(db, t->name, why, size);
+		if (rc < 0)
+			return -EINVAL;
+		if (!rc) {
+			f->columns[ti] = 0;
+			f->rows[ti] = 0;
+			return 0;
+		}
+	}
 	if (!is_plain_table(db, t->name, why, size))
 		return -EINVAL;
 	if (sqlite3_prepare_v2(db,

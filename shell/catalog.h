@@ -12,10 +12,11 @@
 #include <sqlite3.h>
 
 /* The newest file schema this shell reads. */
-#define CATALOG_SCHEMA_VERSION 2
-/* The tables every flow file holds and the shell presents as relations,
- * in the order of catalog_tables[]. */
-#define CATALOG_TABLES 3
+#define CATALOG_SCHEMA_VERSION 3
+/* The tables flow files hold and the shell presents as relations, in the
+ * order of catalog_tables[]; files from before version 3 lack the last
+ * two (actions, rule_counters). */
+#define CATALOG_TABLES 5
 /* Columns of one table at most, so that a set of them fits in 64 bits. */
 #define CATALOG_COLS_MAX 63
 /* Rows take their file's id in the bits above these (catalog_rowid()). */
@@ -63,8 +64,9 @@ struct catalog_file {
 	bool rollups; /* meta rollups: the talkers table sums the file's flows */
 	bool rollups_checked; /* and they agreed with the flows (partial.c) */
 	/* Per table of catalog_tables[]: bit i set when the file's table has
-	 * the schema's column i (older files lack later columns), and its
-	 * number of rows, estimated by its largest rowid. */
+	 * the schema's column i (older files lack later columns; 0: the file
+	 * lacks the table), and its number of rows, estimated by its largest
+	 * rowid. */
 	uint64_t columns[CATALOG_TABLES];
 	int64_t rows[CATALOG_TABLES];
 	bool seen; /* found by the latest refresh */

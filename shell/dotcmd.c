@@ -97,8 +97,9 @@ static int cmd_help(struct shell *sh, int argc, char **argv)
 	for (c = dotcmds; c->name; c++)
 		fprintf(sh->out, "%-26s %s\n", c->usage, c->help);
 	fprintf(sh->out,
-		"\nSQL over every file: flows, events, collector_stats (.schema shows them;\n"
-		"the hidden column \"file\" names a row's file). Functions:\n");
+		"\nSQL over every file: flows, events, collector_stats, actions, rule_counters\n"
+		"(.schema shows them; the hidden column \"file\" names a row's file).\n"
+		"Functions:\n");
 	for (f = funcs_docs; f->name; f++)
 		fprintf(sh->out, "  %-24s %s\n", f->usage, f->about);
 	fprintf(sh->out,

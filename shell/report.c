@@ -26,6 +26,9 @@ struct section {
 	const char *title;
 	const char *arg; /* an extra argument, or NULL */
 	bool wide; /* html: the page's full width, not half of it */
+	/* Only when the window holds enforcement data (rule counters or
+	 * actions): a host without --policy gets no empty sections. */
+	bool enforcement;
 };
 
 static const struct section sections[] = {
@@ -37,6 +40,8 @@ static const struct section sections[] = {
 	{ "new-peers", "New peers: pairs never seen before", REPORT_TOP, true },
 	{ "scans", "Port-scan suspects", REPORT_TOP, true },
 	{ "resets", "TCP resets and failed connections", REPORT_TOP, true },
+	{ "blocked", "Enforcement: what the policy dropped", REPORT_TOP, true, true },
+	{ "actions", "Enforcement: changes to the rules", "limit=20", true, true },
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -48,6 +53,7 @@ struct report {
 	int64_t since_us, until_us, now_us;
 	int64_t bucket_us; /* of the traffic section */
 	size_t files; /* usable files overlapping the window */
+	bool enforcement; /* the window holds rule_counters or actions rows */
 };
 
 static const char *const kind_names[] = { [REPORT_DAILY] = "daily", [REPORT_HOURLY] = "hourly" };
@@ -209,6 +215,37 @@ static int section_args(const struct report *r, const struct section *s,
 	return argc + 1;
 }
 
+/* Whether section s is part of report r. */
+static bool shown(const struct report *r, const struct section *s)
+{
+	return !s->enforcement || r->enforcement;
+}
+
+/* Finds whether the window holds enforcement data: a rule's counters or a
+ * change to the rules (a policy file loaded counts, even without drops).
+ * Returns 0 or -EINVAL after printing why. */
+static int find_enforcement(struct report *r)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	rc = sqlite3_prepare_v2(r->sh->db,
+				"SELECT EXISTS (SELECT 1 FROM rule_counters WHERE time BETWEEN ?1 AND ?2)"
+				" OR EXISTS (SELECT 1 FROM actions WHERE time BETWEEN ?1 AND ?2)",
+				-1, &stmt, NULL);
+	if (!rc) {
+		sqlite3_bind_int64(stmt, 1, r->since_us);
+		sqlite3_bind_int64(stmt, 2, r->until_us);
+		rc = sqlite3_step(stmt);
+		r->enforcement = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0);
+		rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+	}
+	if (rc)
+		shell_error(r->sh, "%s", sqlite3_errmsg(r->sh->db));
+	sqlite3_finalize(stmt);
+	return rc ? -EINVAL : 0;
+}
+
 /* Runs section s, rendering its rows as the report's format renders
  * tables. Returns 0 or -EINVAL after printing why. */
 static int run_section(const struct report *r, const struct section *s)
@@ -306,6 +343,8 @@ static int write_text(const struct report *r)
 	fprintf(out, "\n%s to %s, %zu file%s\n", fmt_time(from, sizeof(from), r->since_us, 0),
 		fmt_time(to, sizeof(to), r->until_us, 0), r->files, r->files == 1 ? "" : "s");
 	for (i = 0; !err && i < N_SECTIONS; i++) {
+		if (!shown(r, &sections[i]))
+			continue;
 		fprintf(out, "\n%s\n%.*s\n", sections[i].title, (int)strlen(sections[i].title),
 			"----------------------------------------------------------------");
 		if (!strcmp(sections[i].query, "traffic"))
@@ -330,6 +369,8 @@ static int write_csv(const struct report *r)
 	put_hosts(r, RENDER_CSV);
 	fputs("\r\n", out);
 	for (i = 0; !err && i < N_SECTIONS; i++) {
+		if (!shown(r, &sections[i]))
+			continue;
 		fprintf(out, "\r\n%s\r\n", sections[i].query);
 		err = run_section(r, &sections[i]);
 	}
@@ -353,6 +394,8 @@ static int write_json(const struct report *r)
 	put_hosts(r, RENDER_JSON);
 	fputs("],\"sections\":{\n", out);
 	for (i = 0; !err && i < N_SECTIONS; i++) {
+		if (!shown(r, &sections[i]))
+			continue;
 		fprintf(out, "%s\"%s\":", i ? ",\n" : "", sections[i].query);
 		err = run_section(r, &sections[i]);
 	}
@@ -386,6 +429,10 @@ static int write_html(const struct report *r)
 		to, r->files, r->files == 1 ? "" : "s");
 	err = html_tiles(r);
 	for (i = 1; !err && i < N_SECTIONS; i++) {
+		/* Enforcement's sections are wide: skipping them opens or
+		 * closes no grid. */
+		if (!shown(r, &sections[i]))
+			continue;
 		/* Narrow sections side by side, two in a row on a wide screen. */
 		if (!sections[i].wide && (i == 1 || sections[i - 1].wide))
 			fputs("<div class=\"grid\">\n", out);
@@ -436,6 +483,8 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 	for (i = 0; i < sh->catalog->n_files; i++)
 		r.files += !sh->catalog->files[i]->error &&
 			   catalog_overlaps(sh->catalog->files[i], r.since_us, r.until_us);
+	if (find_enforcement(&r))
+		return -EINVAL;
 	sh->render.mode = table_mode(format);
 	sh->render.headers = true;
 	switch (format) {

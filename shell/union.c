@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* One flows, events and collector_stats relation over every file (a vtab). */
+/* One flows, events, collector_stats, actions and rule_counters relation
+ * over every file (a vtab). */
 
 /*
  * What each callback promises, against SQLite's virtual-table contract
@@ -601,13 +602,16 @@ static bool term_can_match(const struct union_vtab *vt, const struct term *t,
 	return true;
 }
 
-/* Whether file f can hold rows of the window, for a table with times. */
+/* Whether file f can hold rows of the window: it has the table (a file
+ * from before the table was added has none, and is never asked for it),
+ * and for a table with times, its range meets the window. */
 static bool in_window(const struct union_vtab *vt, const struct catalog_file *f)
 {
 	const struct union_window *w = vt->mod->window;
 
-	return (vt->first_col < 0 && vt->time_col < 0) ||
-	       catalog_overlaps(f, w->since_us, w->until_us);
+	return f->columns[vt->ti] &&
+	       ((vt->first_col < 0 && vt->time_col < 0) ||
+		catalog_overlaps(f, w->since_us, w->until_us));
 }
 
 /* Appends the plan to idxStr: "u<used>;" then "t<col>,<op>,<argv>,<flags>;"

@@ -15,7 +15,7 @@ cd "$top"
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 paths=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' \
-	--include='*.c' --include='*.h' bpf common inspect collector policy shell tests bench || true)
+	--include='*.c' --include='*.h' bpf common inspect collector policy ctl shell tests bench || true)
 [ -z "$paths" ] || fail "a project header included by a path: $paths"
 
 # finds OBJECT HEADER: whether the command make runs for OBJECT (one of the
@@ -49,11 +49,13 @@ rule() {
 # sees policy/.
 rule build/obj/common/units.o "units.h" "inspect.h flowdb.h store.h safe.h"
 rule build/obj/inspect/tls.o "units.h inspect.h" "flowdb.h store.h safe.h"
-rule build/obj/collector/store.o "units.h inspect.h flowdb.h store.h" "safe.h policy.h"
-rule build/obj/collector/main.o "units.h inspect.h flowdb.h store.h policy.h" "safe.h"
+rule build/obj/collector/store.o "units.h inspect.h flowdb.h store.h" "safe.h policy.h control.h"
+rule build/obj/collector/main.o "units.h inspect.h flowdb.h store.h policy.h control.h" "safe.h"
 rule build/obj/policy/parse.o "units.h inspect.h flowdb.h store.h policy.h" "safe.h"
+rule build/obj/policy/control.o "units.h inspect.h flowdb.h store.h control.h" "safe.h"
 rule build/obj/tests/unit/test_policy.o "units.h store.h policy.h pktbuild.h" "safe.h"
-rule build/obj/shell/render.o "units.h safe.h" "inspect.h flowdb.h store.h policy.h"
+rule build/obj/ctl/flowdb-ctl.o "units.h ctlproto.h" "inspect.h flowdb.h store.h control.h policy.h safe.h"
+rule build/obj/shell/render.o "units.h safe.h" "inspect.h flowdb.h store.h policy.h control.h"
 rule build/obj/tests/unit/test_sh_fmt.o "units.h safe.h" "inspect.h flowdb.h store.h"
 rule build/obj/tests/unit/inspect/tls.o "units.h inspect.h inspect_test.h" "flowdb.h store.h safe.h"
 rule build/obj/tests/unit/test_store.o "units.h inspect.h flowdb.h store.h pktbuild.h" "safe.h"
@@ -66,4 +68,12 @@ others=$(echo "$objs" | grep -vE '^build/obj/(shell|common|schema)/' || true)
 if ldd build/flowdb | grep -q libbpf; then
 	fail "build/flowdb links libbpf"
 fi
-echo "PASS: headers by name only; common, inspect, collector, policy, shell and their tests include only what they may; the shell links shell/ and common/ only"
+# flowdb-ctl's: ctl/ and common/ only, and neither SQLite nor libbpf.
+objs=$(make -s -n -B V=1 build/flowdb-ctl | grep -E -- "-o build/flowdb-ctl\$" | tr ' ' '\n' |
+	grep -E '\.o$') || fail "make has no link command for build/flowdb-ctl"
+others=$(echo "$objs" | grep -vE '^build/obj/(ctl|common)/' || true)
+[ -z "$others" ] || fail "build/flowdb-ctl links objects of other folders: $others"
+if ldd build/flowdb-ctl | grep -qE 'libbpf|libsqlite3'; then
+	fail "build/flowdb-ctl links libbpf or SQLite"
+fi
+echo "PASS: headers by name only; common, inspect, collector, policy, ctl, shell and their tests include only what they may; the shell links shell/ and common/ only, flowdb-ctl ctl/ and common/ only"

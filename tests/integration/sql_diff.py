@@ -105,6 +105,16 @@ def prepare(args):
                 continue
             db.execute("UPDATE flows SET app_proto = ?, app_info = ?, encrypted = ? "
                        "WHERE rowid = ?", (*app, rowid))
+        # Drops as a policy counts them: on some flows, none (0) on others,
+        # NULL (no policy) on the rest.
+        drops = random.Random(100 + i)
+        for rowid, packets, nbytes in db.execute(
+                "SELECT rowid, packets, bytes FROM flows").fetchall():
+            r = drops.random()
+            if r < 0.5:
+                d = drops.randint(1, packets) if r < 0.2 else 0
+                db.execute("UPDATE flows SET dropped_packets = ?, dropped_bytes = ?"
+                           " WHERE rowid = ?", (d, nbytes * d // packets, rowid))
         # Connection events for some flows, so that joins find partners.
         db.execute("INSERT INTO events SELECT first_seen, CASE abs(random()) % 3 WHEN 0 THEN"
                    " 'syn' WHEN 1 THEN 'fin' ELSE 'rst' END, ifname, direction, ip_version,"

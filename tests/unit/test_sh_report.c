@@ -199,6 +199,61 @@ static void test_html(void **state)
 				    "2026-11-22T15:00:00Z &middot; 1 file</p>"));
 }
 
+/* The enforcement sections: absent without rule counters or actions in
+ * the window (whatever lies outside it), present with them, hostile texts
+ * escaped as everywhere else. */
+static void test_enforcement(void **state)
+{
+	struct fixture *fx = *state;
+	const char *out;
+	sqlite3 *db;
+	char *sql;
+	int f;
+
+	for (f = REPORT_TEXT; f <= REPORT_HTML; f++) {
+		out = report(fx, f, "2026-11-22T14:00Z", "2026-11-22T15:00Z");
+		assert_null(strstr(out, "nforcement"));
+		assert_null(strstr(out, "blocked"));
+	}
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	sql = sqlite3_mprintf(
+		"INSERT INTO actions VALUES (%lld, 'add', '192.0.2.0/24', 'block src 192.0.2.0/24',"
+		" %Q, NULL, 'ctl', 0, NULL);"
+		"UPDATE flows SET dropped_packets = 2, dropped_bytes = 2000;",
+		(long long)(T0 - 120 * MIN), "\x1b[2Jspoofed\nline");
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	/* Outside the window: still none. */
+	out = report(fx, REPORT_TEXT, "2026-11-22T14:00Z", "2026-11-22T15:00Z");
+	assert_null(strstr(out, "nforcement"));
+	sql = sqlite3_mprintf("INSERT INTO rule_counters VALUES (%lld, 'block src 192.0.2.0/24',"
+			      " 'block', 7, 7000, 'enforce', 'ctl', NULL)",
+			      (long long)(T0 + 5 * MIN));
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+
+	out = report(fx, REPORT_JSON, "2026-11-22T14:00Z", "2026-11-22T15:00Z");
+	assert_non_null(strstr(out, ",\n\"blocked\":[\n{\"per\":\"rule\",\"what\":\"block src "
+				    "192.0.2.0/24\",\"kind\":\"block\",\"mode\":\"enforce\","
+				    "\"packets\":7,\"bytes\":7000,"));
+	assert_non_null(strstr(out, "{\"per\":\"source\",\"what\":\"10.0.0.1\",\"kind\":null,"
+				    "\"mode\":null,\"packets\":2,\"bytes\":2000,"));
+	assert_non_null(strstr(out, ",\n\"actions\":[]\n}}\n"));
+	/* The whole history holds the change to the rules, its reason escaped. */
+	out = report(fx, REPORT_TEXT, "all", "2026-11-22T15:00Z");
+	assert_false(raw_hostile(out, false));
+	assert_non_null(strstr(out, "\nEnforcement: what the policy dropped\n"
+				    "------------------------------------\n"));
+	assert_non_null(strstr(out, "\nEnforcement: changes to the rules\n"));
+	assert_non_null(strstr(out, "\\x1b[2Jspoofed\\nline"));
+	out = report(fx, REPORT_HTML, "all", "2026-11-22T15:00Z");
+	assert_false(raw_hostile(out, false));
+	assert_non_null(strstr(out, "<section><h2>Enforcement: what the policy dropped</h2>"));
+	out = report(fx, REPORT_CSV, "all", "2026-11-22T15:00Z");
+	assert_non_null(strstr(out, "\r\nblocked\r\nper,what,kind,mode,packets,bytes,"));
+}
+
 /* --until near INT64_MIN: the day before it saturates, no overflow. */
 static void test_window_at_the_start(void **state)
 {
@@ -220,6 +275,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_at_the_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enforcement, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("sh_report", tests, NULL, NULL);

@@ -417,7 +417,7 @@ static void test_bad_files_skipped(void **state)
 	sqlite3_close(db);
 	snprintf(path, sizeof(path), "%s/c-newer.db", fx->dir);
 	db = new_file(path, T0, T0);
-	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 3 WHERE key = 'schema_version'",
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 4 WHERE key = 'schema_version'",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -437,8 +437,8 @@ static void test_bad_files_skipped(void **state)
 			     "flowdb: warning: %1$s/a-text.db: not an SQLite database; skipped\n"
 			     "flowdb: warning: %1$s/b-foreign.db: not a flowdb file (no meta "
 			     "table); skipped\n"
-			     "flowdb: warning: %1$s/c-newer.db: schema version 3 is newer than "
-			     "this flowdb reads (2); skipped\n",
+			     "flowdb: warning: %1$s/c-newer.db: schema version 4 is newer than "
+			     "this flowdb reads (3); skipped\n",
 			     fx->dir) > 0);
 	/* The cut and garbled files are reported in SQLite's own words. */
 	assert_memory_equal(fx->err_buf, want, strlen(want));
@@ -549,6 +549,97 @@ static void test_version_1_files(void **state)
 	assert_int_equal(fx->sh->catalog->files_read, FILES);
 	fflush(fx->sh->catalog->warn);
 	assert_int_equal(fx->err_len, 0);
+}
+
+/* Files of schema version 2, from before enforcement, lack the tables
+ * actions and rule_counters and the columns flows.dropped_packets and
+ * dropped_bytes: they open without a warning, the tables read as empty
+ * there and the columns as NULL, beside version 3 files that have them. A
+ * file whose actions is a view is still refused. */
+static void test_version_2_files(void **state)
+{
+	struct fixture *fx = *state;
+	char path[128], want[256];
+	int i, v3 = 0;
+	sqlite3 *db;
+
+	for (i = 0; i < FILES; i++) {
+		char *err = NULL, *sql;
+
+		snprintf(path, sizeof(path), "%s/flows-%03d.db", fx->dir, i);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		if (i % 3 == 0) {
+			/* Version 3: a load, a block added, its counters, and
+			 * drops in the flows. */
+			sql = sqlite3_mprintf(
+				"INSERT INTO actions VALUES (%lld, 'load', '/etc/flowdb/policy', NULL,"
+				" NULL, NULL, 'file', NULL, '2 rules'), (%lld, 'add', '10.0.0.%d',"
+				" 'block src 10.0.0.%d', 'scan', %lld, 'ctl', 0, NULL);"
+				"INSERT INTO rule_counters VALUES (%lld, 'block src 10.0.0.%d', 'block',"
+				" 4, 240, 'enforce', 'ctl', NULL);"
+				"UPDATE flows SET dropped_packets = 1, dropped_bytes = 60;",
+				(long long)(T0 + i * HOUR_US + 20), (long long)(T0 + i * HOUR_US + 30),
+				i % 5, i % 5, (long long)(T0 + (i + 1) * HOUR_US),
+				(long long)(T0 + i * HOUR_US + 40), i % 5);
+			sqlite3_exec(db, sql, NULL, NULL, &err);
+			sqlite3_free(sql);
+			v3++;
+		} else {
+			drop_columns(db, "flows", "dropped_packets, dropped_bytes");
+			/* One file with one of the two tables, the others with none. */
+			sqlite3_exec(db, i == 1 ? "DROP TABLE rule_counters" :
+						  "DROP TABLE actions; DROP TABLE rule_counters",
+				     NULL, NULL, &err);
+			if (!err)
+				sqlite3_exec(db,
+					     "UPDATE meta SET value = 2 WHERE key = 'schema_version'",
+					     NULL, NULL, &err);
+		}
+		if (err)
+			fail_msg("%s: %s", path, err);
+		sqlite3_close(db);
+	}
+	snprintf(want, sizeof(want), "%d,%d,%d\r\n", 2 * v3, v3, v3);
+	assert_string_equal(run(fx, "SELECT count(*), count(rule), count(DISTINCT file) FROM actions"),
+			    want);
+	snprintf(want, sizeof(want), "%d,%d\r\n", v3, 4 * v3);
+	assert_string_equal(run(fx, "SELECT count(*), sum(packets) FROM rule_counters"), want);
+	snprintf(want, sizeof(want), "%d,%d,%d\r\n", FILES * FLOWS_PER_FILE,
+		 v3 * FLOWS_PER_FILE, v3 * FLOWS_PER_FILE * 60);
+	assert_string_equal(run(fx, "SELECT count(*), count(dropped_packets), sum(dropped_bytes)"
+				    " FROM flows"),
+			    want);
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows WHERE dropped_packets IS NULL AND "
+				    "file LIKE '%flows-001.db'"),
+			    "3\r\n");
+	/* Constraints on the new tables, and a join of old and new. */
+	assert_string_equal(run(fx, "SELECT target FROM actions WHERE action = 'add' AND "
+				    "file LIKE '%flows-003.db'"),
+			    "10.0.0.3\r\n");
+	/* Each add of 10.0.0.k meets the 3 flows of every version 3 file from
+	 * that source: 34 adds, 6 or 7 such files each (Python says 696). */
+	assert_string_equal(run(fx, "SELECT count(*) FROM actions a JOIN flows f ON f.src_addr = "
+				    "a.target AND f.dropped_packets = 1"),
+			    "696\r\n");
+	assert_string_equal(run(fx, "SELECT count(*) FROM actions WHERE file LIKE '%flows-002.db'"),
+			    "0\r\n");
+	fflush(fx->sh->catalog->warn);
+	assert_int_equal(fx->err_len, 0);
+
+	/* An actions that is a view is not the schema's table. */
+	snprintf(path, sizeof(path), "%s/flows-002.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE VIEW actions AS SELECT 1 AS time", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	run(fx, "SELECT count(*) FROM actions");
+	fflush(fx->sh->catalog->warn);
+	snprintf(want, sizeof(want),
+		 "flowdb: warning: %s: not a flowdb file (actions is a view, not a plain table); "
+		 "skipped\n",
+		 path);
+	assert_string_equal(fx->err_buf, want);
 }
 
 /* Querying changes no byte of any file and leaves no -wal or -shm. */
@@ -721,6 +812,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_files_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_1_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_2_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_halves, setup, teardown),
 	};

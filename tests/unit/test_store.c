@@ -732,7 +732,7 @@ static void test_write_read_back(void **state)
 	sqlite3_finalize(stmt);
 
 	assert_int_equal(q_int(db, "SELECT count(*) FROM meta"), 7);
-	assert_q_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "2");
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "3");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'host'", "testhost");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'interfaces'", "eth0,eth1");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'collector_version'", "9.8.7");
@@ -1021,6 +1021,124 @@ static void test_close_pending(void **state)
 	assert_int_equal(q_int(db, "SELECT time FROM collector_stats"), T0 + HOUR_US);
 	assert_int_equal(q_int(db, "SELECT rows_written FROM collector_stats"), 3);
 	assert_int_equal(q_int(db, "SELECT kernel_packets FROM collector_stats"), 0);
+	sqlite3_close(db);
+	rm_rf(tmp);
+}
+
+/* The text of every row of a query, columns joined by '|', rows by '\n',
+ * NULL as "NULL", into buf. */
+static void q_rows(sqlite3 *db, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *stmt;
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		for (i = 0; i < sqlite3_column_count(stmt); i++) {
+			const char *v = (const char *)sqlite3_column_text(stmt, i);
+
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", v ? v : "NULL",
+					      i + 1 < sqlite3_column_count(stmt) ? "|" : "\n");
+			assert_true(n < size);
+		}
+	sqlite3_finalize(stmt);
+}
+
+/* actions and rule_counters rows: written in the flush's transaction with
+ * their NULLs, widening the file's time range; refused words; pending
+ * ones written at close. */
+static void test_audit_rows(void **state)
+{
+	const char *name = "flows-20261122T1400Z.db";
+	struct store_action load = { .time_us = T0 - 90 * USEC_PER_SEC, .action = "load",
+				     .target = "/etc/flowdb/policy", .origin = "file", .uid = -1,
+				     .detail = "3 rules" };
+	struct store_action add = { .time_us = T0, .action = "add", .target = "203.0.113.0/24",
+				    .rule = "block src 203.0.113.0/24 reason \"ssh\"", .reason = "ssh",
+				    .expires_us = T0 + HOUR_US, .origin = "ctl", .uid = 1000 };
+	struct store_action bad = add;
+	struct store_rule_counter c[3] = {
+		{ .rule = "block src 203.0.113.0/24", .kind = "block", .origin = "ctl",
+		  .packets = 7, .bytes = 420 },
+		{ .rule = "allow 10.0.0.0/8", .kind = "allow", .origin = "file", .line = 1 },
+		{ .rule = "limit src/32 1000pps burst 2000", .kind = "limit", .origin = "file",
+		  .line = 2, .packets = 5, .bytes = 7500 },
+	};
+	struct store_rule_counter badc = c[0];
+	char long_text[600], buf[2048];
+	struct store *s = NULL;
+	struct store_opts o;
+	char tmp[64];
+	sqlite3 *db;
+
+	make_tmpdir(tmp);
+	o = opts_for(tmp, HOUR_US);
+	assert_int_equal(store_open(&s, &o), 0);
+	/* Words outside the schema's lists never reach a flush. */
+	bad.action = "remove";
+	assert_int_equal(store_add_action(s, &bad), -EINVAL);
+	bad.action = "add";
+	bad.origin = "cron";
+	assert_int_equal(store_add_action(s, &bad), -EINVAL);
+	bad.origin = "ctl";
+	bad.target = NULL;
+	assert_int_equal(store_add_action(s, &bad), -EINVAL);
+	assert_int_equal(store_add_rule_counters(s, T0, "dry-run", c, 3), -EINVAL);
+	badc.kind = "drop";
+	assert_int_equal(store_add_rule_counters(s, T0, "enforce", &badc, 1), -EINVAL);
+	badc.kind = "block";
+	badc.origin = "expiry";
+	assert_int_equal(store_add_rule_counters(s, T0, "enforce", &badc, 1), -EINVAL);
+
+	assert_int_equal(store_add_action(s, &load), 0);
+	assert_int_equal(store_add_action(s, &add), 0);
+	assert_int_equal(store_add_rule_counters(s, T0, "monitor", c, 3), 0);
+	add_flows(s, 1, 2, T0);
+	assert_int_equal(flush_at(s, T0 + USEC_PER_SEC), 0);
+	db = db_open(tmp, name);
+	q_rows(db, "SELECT time, action, target, rule, reason, expires, origin, uid, detail "
+		   "FROM actions ORDER BY rowid", buf, sizeof(buf));
+	snprintf(long_text, sizeof(long_text),
+		 "%llu|load|/etc/flowdb/policy|NULL|NULL|NULL|file|NULL|3 rules\n"
+		 "%llu|add|203.0.113.0/24|block src 203.0.113.0/24 reason \"ssh\"|ssh|%llu|ctl|1000|NULL\n",
+		 T0 - 90 * USEC_PER_SEC, T0, T0 + HOUR_US);
+	assert_string_equal(buf, long_text);
+	/* The allow rule had no packets: no row. */
+	q_rows(db, "SELECT time, rule, kind, packets, bytes, mode, origin, line "
+		   "FROM rule_counters ORDER BY rowid", buf, sizeof(buf));
+	snprintf(long_text, sizeof(long_text),
+		 "%llu|block src 203.0.113.0/24|block|7|420|monitor|ctl|NULL\n"
+		 "%llu|limit src/32 1000pps burst 2000|limit|5|7500|monitor|file|2\n",
+		 T0, T0);
+	assert_string_equal(buf, long_text);
+	/* The load came before any flow: the range starts there. */
+	snprintf(buf, sizeof(buf), "%llu", T0 - 90 * USEC_PER_SEC);
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'time_start_us'", buf);
+	/* Written once: a later flush writes none again. */
+	sqlite3_close(db);
+	assert_int_equal(flush_at(s, T0 + 2 * USEC_PER_SEC), 0);
+	db = db_open(tmp, name);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM actions"), 2);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM rule_counters"), 2);
+	sqlite3_close(db);
+
+	/* Texts are cut as the others are; a row pending at close is written. */
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	add.detail = long_text;
+	add.action = "expire";
+	add.origin = "expiry";
+	add.uid = -1;
+	add.expires_us = 0;
+	add.reason = "";
+	assert_int_equal(store_add_action(s, &add), 0);
+	assert_int_equal(store_close(s), 0);
+	db = db_open(tmp, name);
+	q_rows(db, "SELECT action, origin, reason, expires, uid, length(detail) FROM actions "
+		   "ORDER BY rowid DESC LIMIT 1", buf, sizeof(buf));
+	assert_string_equal(buf, "expire|expiry|NULL|NULL|NULL|255\n");
 	sqlite3_close(db);
 	rm_rf(tmp);
 }
@@ -1371,7 +1489,8 @@ int main(void)
 		cmocka_unit_test(test_write_read_back),	 cmocka_unit_test(test_invalid_rows),
 		cmocka_unit_test(test_rotate_period),	 cmocka_unit_test(test_rotate_size),
 		cmocka_unit_test(test_rotate_request),	 cmocka_unit_test(test_restart_same_period),
-		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_retain_age),
+		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_audit_rows),
+		cmocka_unit_test(test_retain_age),
 		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_throughput),
 	};
