@@ -195,7 +195,10 @@ $(BUILD)/tests/flowgen: $(BUILD)/obj/tests/tools/flowgen.o $(COLLECTOR_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
 
 # A control socket server with rules in memory only, for flowdb-ctl's tests.
-$(BUILD)/tests/ctlserve: $(BUILD)/obj/tests/tools/ctlserve.o $(POLICY_OBJS) $(COMMON_OBJS)
+# It links the policy's parsing and server, not enforce.o, which drives the
+# kernel.
+$(BUILD)/tests/ctlserve: $(BUILD)/obj/tests/tools/ctlserve.o \
+		$(filter-out $(BUILD)/obj/policy/enforce.o,$(POLICY_OBJS)) $(COMMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@

@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include "control.h"
+#include "enforce.h"
 #include "flowtable.h"
 #include "fmt.h"
 #include "inspect.h"
@@ -69,6 +70,8 @@ struct collector {
 	int flow_errors; /* records the flow table could not take, this flush */
 	bool store_failing; /* logged, until a flush succeeds again */
 	struct control *control; /* flowdb-ctl's socket (--control), or NULL */
+	struct enforce *enforce; /* the rules in force (--policy), or NULL */
+	struct control_ops enforce_ops; /* flowdb-ctl's commands on them */
 	uint64_t started_us; /* wall clock, for status */
 	uint64_t flushes;
 };
@@ -235,6 +238,11 @@ static int flush(struct collector *c, bool final)
 	c->stats.dropped_packets = tot.dropped_packets;
 	c->stats.dropped_bytes = tot.dropped_bytes;
 	c->stats.active_flows = flowtable_count(c->flows);
+	c->stats.policy_mode = enforce_mode(c->enforce);
+	err = enforce_flush(c->enforce, now, stderr);
+	if (err)
+		fprintf(stderr, "flowdb-collector: cannot record the rules' counters: %s\n",
+			strerror(-err));
 	c->stats.flush_duration_us = clock_us(CLOCK_MONOTONIC) - start;
 
 	err = store_flush(c->store, &c->stats);
@@ -291,6 +299,21 @@ static int on_status(void *ctx, const struct ctl_request *req, struct ctl_reply 
 	return err;
 }
 
+/* flowdb-ctl's commands on the rules, served by enforce.c: the control
+ * socket's one context is the collector. */
+#define ENFORCE_COMMAND(name)                                                                    \
+	static int name(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)     \
+	{                                                                                        \
+		struct collector *c = ctx;                                                       \
+                                                                                                 \
+		return c->enforce_ops.name(c->enforce, req, reply);                              \
+	}
+ENFORCE_COMMAND(block_add)
+ENFORCE_COMMAND(block_del)
+ENFORCE_COMMAND(block_list)
+ENFORCE_COMMAND(limit_list)
+ENFORCE_COMMAND(reload)
+
 /* Writes the capabilities the BPF programs need but this process lacks
  * into buf, or leaves it empty. */
 static void missing_capabilities(char *buf, size_t size)
@@ -346,6 +369,7 @@ static int setup(struct collector *c)
 				   .inspect_bytes = c->opt.inspect_bytes,
 				   .policy_max_entries = c->opt.policy_max_entries,
 				   .limit_buckets = c->opt.limit_buckets,
+				   .policy = c->opt.policy_path != NULL,
 				   .egress = c->opt.egress && !c->offline };
 	struct store_opts so = { 0 };
 	size_t used = 0;
@@ -387,12 +411,19 @@ static int setup(struct collector *c)
 	/* Before anything is attached: a socket another collector answers
 	 * on stops this one while it has changed nothing. */
 	c->started_us = clock_us(CLOCK_REALTIME);
-	if (c->opt.control_path) {
-		static const struct control_ops ops = { .status = on_status };
+	if (c->opt.control_path || (c->opt.policy_path && !c->offline)) {
 		struct control_opts co = { .path = c->opt.control_path };
+		static const struct control_ops with_policy = { .block_add = block_add,
+								 .block_del = block_del,
+								 .block_list = block_list,
+								 .limit_list = limit_list,
+								 .reload = reload,
+								 .status = on_status };
+		static const struct control_ops without = { .status = on_status };
+		const struct control_ops *ops = c->opt.policy_path ? &with_policy : &without;
 		char why[256];
 
-		err = control_open(&c->control, &co, &ops, c, why, sizeof(why));
+		err = control_open(&c->control, &co, ops, c, why, sizeof(why));
 		if (err) {
 			fprintf(stderr, "flowdb-collector: control socket: %s\n", why);
 			return err;
@@ -414,6 +445,16 @@ static int setup(struct collector *c)
 				"(needs Linux 5.15+ with BPF and XDP)\n",
 				strerror(-err));
 		return err;
+	}
+	/* Live, the rules are in force before the first packet is seen;
+	 * offline, run_offline() puts them in force at the capture's first
+	 * packet, whose time starts their clocks. */
+	enforce_control_ops(&c->enforce_ops);
+	if (c->opt.policy_path && !c->offline) {
+		err = enforce_open(&c->enforce, c->tracker, c->store, c->opt.policy_path,
+				   clock_us(CLOCK_REALTIME), stderr);
+		if (err)
+			return err;
 	}
 	for (i = 0; i < c->opt.n_ifaces; i++) {
 		err = tracker_attach_xdp(c->tracker, c->ifindex[i], c->opt.xdp_mode);
@@ -579,8 +620,17 @@ static int run_offline(struct collector *c)
 	while (!exiting && (rc = pcapread_next(r, &p, c->read_error, sizeof(c->read_error))) == 1) {
 		uint64_t ts_ns = capture_clock(c, &p), ts_us = ts_ns / 1000;
 
-		if (!next_flush)
+		if (!next_flush) {
 			next_flush = ts_us + interval;
+			if (c->opt.policy_path) {
+				c->capture_us = ts_us;
+				tracker_set_clock(c->tracker, ts_ns);
+				err = enforce_open(&c->enforce, c->tracker, c->store,
+						   c->opt.policy_path, ts_us, stderr);
+				if (err)
+					break;
+			}
+		}
 		if (ts_us >= next_flush) {
 			c->capture_us = next_flush;
 			err = flush(c, false);
@@ -666,6 +716,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "flowdb-collector: %s: %s\n", c.opt.read_path, why);
 			return 1;
 		}
+		/* The rules start at the capture's first packet; a file with
+		 * errors stops the import before anything is written. */
+		if (c.opt.policy_path) {
+			struct policy p;
+
+			if (policy_parse_file(c.opt.policy_path, &p, stderr)) {
+				pcapread_close(c.capture);
+				return 1;
+			}
+			policy_free(&p);
+		}
 	}
 	err = setup(&c);
 	if (!err && c.offline) {
@@ -688,6 +749,7 @@ int main(int argc, char **argv)
 			written = false;
 	}
 	ring_buffer__free(c.events);
+	enforce_close(c.enforce);
 	tracker_close(c.tracker);
 	if (store_close(c.store))
 		written = false;

@@ -45,8 +45,10 @@ static void usage(FILE *out)
 		"                           included (default %u)\n"
 		"      --limit-buckets N    token buckets (limit rule, source prefix) kept\n"
 		"                           at once, the least recent forgotten (default %u)\n"
-		"      --control PATH       serve flowdb-ctl on a Unix socket at PATH\n"
-		"                           (flowdb-ctl's default: /run/flowdb/control.sock)\n"
+		"      --policy FILE        drop and limit as FILE says (flowdb-policy(5));\n"
+		"                           with --read: what it would have done\n"
+		"      --control PATH       serve flowdb-ctl on a Unix socket at PATH (with\n"
+		"                           --policy, live: /run/flowdb/control.sock)\n"
 		"  -v, --verbose            one line per flush on stderr\n"
 		"  -h, --help               this text\n"
 		"      --version            the version\n"
@@ -80,6 +82,7 @@ enum {
 	OPT_POLICY_MAX_ENTRIES,
 	OPT_LIMIT_BUCKETS,
 	OPT_CONTROL,
+	OPT_POLICY,
 };
 
 static const struct option longopts[] = {
@@ -104,6 +107,7 @@ static const struct option longopts[] = {
 	{ "policy-max-entries", required_argument, NULL, OPT_POLICY_MAX_ENTRIES },
 	{ "limit-buckets", required_argument, NULL, OPT_LIMIT_BUCKETS },
 	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -310,6 +314,9 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			break;
 		case OPT_CHECK_POLICY:
 			o->check_policy = optarg;
+			break;
+		case OPT_POLICY:
+			o->policy_path = optarg;
 			break;
 		case OPT_CONTROL:
 			o->control_path = optarg;

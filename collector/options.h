@@ -17,6 +17,7 @@ struct options {
 	const char *data_dir;
 	const char *read_path; /* a capture to import instead of interfaces */
 	const char *check_policy; /* --check-policy: check this file and exit */
+	const char *policy_path; /* --policy: the rules to enforce; NULL: none */
 	const char *control_path; /* flowdb-ctl's socket; NULL: none */
 	bool egress;
 	enum tracker_xdp_mode xdp_mode;

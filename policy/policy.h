@@ -56,6 +56,7 @@ struct policy_rule {
 	uint64_t duration_us; /* block "for DUR": 0 for ever */
 	int64_t expires_us; /* wall-clock (or capture-clock) end; 0 for ever */
 	char reason[POLICY_REASON_MAX];
+	uint32_t id; /* in force: the kernel's id for its counters (tracker.h) */
 };
 
 enum policy_mode {

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The rule set in force (--policy): the file's rules and the blocks added
+ * live, kept in the kernel, audited in actions rows, counted per flush. */
+#ifndef ENFORCE_H
+#define ENFORCE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "control.h"
+#include "store.h"
+#include "tracker.h"
+
+struct enforce;
+
+/*
+ * Reads the policy file at path and puts it in force in t's programs
+ * (loaded with opts.policy): a timed block of the file ends its duration
+ * after now_us. Writes a load row to s. Every problem is one line on err.
+ * Returns 0 and sets *out, or a negative errno (-EINVAL: the file has
+ * errors, or a rule the kernel cannot hold).
+ */
+int enforce_open(struct enforce **out, struct tracker *t, struct store *s, const char *path,
+		 uint64_t now_us, FILE *err);
+
+/* "enforce" or "monitor", for collector_stats; NULL for a NULL e. */
+const char *enforce_mode(const struct enforce *e);
+
+/*
+ * At each flush: removes the blocks that expired by now_us (a line on err
+ * and an expire row each), then writes each rule's packets and bytes since
+ * the previous flush as rule_counters rows at now_us. Returns 0 or a
+ * negative errno (the store's buffer is full, out of memory). NULL is fine.
+ */
+int enforce_flush(struct enforce *e, uint64_t now_us, FILE *err);
+
+/* The flowdb-ctl commands that change or list the rules (block add, del,
+ * list, limit list, reload), for control_open() with e as the context; the
+ * clock they stamp rows with is the wall clock. */
+void enforce_control_ops(struct control_ops *ops);
+
+/* Frees e; the kernel keeps the rules until the programs go. NULL is fine. */
+void enforce_close(struct enforce *e);
+
+#endif /* ENFORCE_H */
