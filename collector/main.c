@@ -287,6 +287,8 @@ static int on_status(void *ctx, const struct ctl_request *req, struct ctl_reply 
 		{ "started", fmt_time(started, sizeof(started), (int64_t)c->started_us, 0) },
 		{ "flushes", flushes },
 		{ "open_flows", open },
+		{ "policy", c->opt.policy_path ? c->opt.policy_path : "none" },
+		{ "policy_mode", c->enforce ? enforce_mode(c->enforce) : "none" },
 	};
 	size_t i;
 	int err;
