@@ -53,8 +53,10 @@ netns_require() {
 
 netns_teardown() {
 	local pid
+	# A server killed here exits non-zero; under set -e that must not end
+	# the teardown before the namespaces are gone.
 	for pid in "${NETNS_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
 	done
 	NETNS_PIDS=()
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
