@@ -502,21 +502,6 @@ static const char *proto_text(uint8_t proto, char *buf, size_t size)
 	}
 }
 
-/* Writes net as "addr/bits", or the bare address for a single host. */
-static char *net_text(const struct addr_net *net, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN];
-	unsigned int max = net->family == AF_INET6 ? 128 : 32;
-
-	if (!inet_ntop(net->family, net->addr, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	if (net->bits == max)
-		snprintf(buf, size, "%s", a);
-	else
-		snprintf(buf, size, "%s/%u", a, net->bits);
-	return buf;
-}
-
 /* Writes a limit's rate with the largest decimal unit that keeps it exact:
  * "1000pps", "20Mbps", "50/s syn". */
 static char *rate_text(const struct policy_rule *r, char *buf, size_t size)
@@ -539,56 +524,6 @@ static char *rate_text(const struct policy_rule *r, char *buf, size_t size)
 	return buf;
 }
 
-/* Appends fmt... to buf at *n, as far as size allows: a rule text is cut
- * short rather than overrun. */
-static void append(char *buf, size_t size, size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void append(char *buf, size_t size, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (*n >= size)
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(buf + *n, size - *n, fmt, ap);
-	va_end(ap);
-	*n = w < 0 ? size : *n + (size_t)w;
-}
-
-char *control_rule_text(const struct policy_rule *r, char *buf, size_t size)
-{
-	static const char *const kinds[] = {
-		[POLICY_ALLOW] = "allow", [POLICY_BLOCK] = "block", [POLICY_LIMIT] = "limit"
-	};
-	char net[INET6_ADDRSTRLEN + 8], num[16], rate[40];
-	size_t n = 0;
-
-	buf[0] = '\0';
-	append(buf, size, &n, "%s",
-	       r->kind >= POLICY_ALLOW && r->kind <= POLICY_LIMIT ? kinds[r->kind] : "?");
-	if (r->kind == POLICY_LIMIT) {
-		append(buf, size, &n, " src/%u", r->limit_bits4);
-		if (r->limit_bits6 != (r->limit_bits4 == 32 ? 128 : 64))
-			append(buf, size, &n, "/%u", r->limit_bits6);
-		append(buf, size, &n, " %s burst %" PRIu64, rate_text(r, rate, sizeof(rate)),
-		       r->burst);
-	} else {
-		append(buf, size, &n, "%s %s",
-		       r->side == POLICY_SIDE_SRC ? " src" :
-		       r->side == POLICY_SIDE_DST ? " dst" :
-						    "",
-		       net_text(&r->net, net, sizeof(net)));
-	}
-	if (r->proto)
-		append(buf, size, &n, " proto %s", proto_text(r->proto, num, sizeof(num)));
-	if (r->port)
-		append(buf, size, &n, " port %u", r->port);
-	if (r->reason[0])
-		append(buf, size, &n, " reason \"%s\"", r->reason);
-	return buf;
-}
-
 int control_reply_rules(struct ctl_reply *reply, const struct policy *p, enum policy_kind kind)
 {
 	static const char *const cols[] = { "rule",  "side",	"net",	  "proto", "port",  "rate",
@@ -608,13 +543,13 @@ int control_reply_rules(struct ctl_reply *reply, const struct policy *p, enum po
 
 		if (r->kind != kind)
 			continue;
-		row[0] = control_rule_text(r, rule, sizeof(rule));
+		row[0] = policy_rule_text(r, rule, sizeof(rule));
 		/* A limit's key is always the source: its network is none. */
 		if (kind != POLICY_LIMIT) {
 			row[1] = r->side == POLICY_SIDE_SRC ? "src" :
 				 r->side == POLICY_SIDE_DST ? "dst" :
 							      "any";
-			row[2] = net_text(&r->net, net, sizeof(net));
+			row[2] = policy_net_text(&r->net, net, sizeof(net));
 		}
 		if (r->proto)
 			row[3] = proto_text(r->proto, num, sizeof(num));

@@ -82,11 +82,6 @@ void control_close(struct control *ctl);
  */
 int control_reply_rules(struct ctl_reply *reply, const struct policy *p, enum policy_kind kind);
 
-/* Writes rule r as a line of the policy file would hold it ("block src
- * 10.0.0.0/8 proto tcp port 25 reason \"x\""), without "for": the rule
- * text of flowdb-ctl's lists and of actions rows. Returns buf. */
-char *control_rule_text(const struct policy_rule *r, char *buf, size_t size);
-
 /*
  * Removes from p every rule whose expires_us is set and not after now_us,
  * in order, and hands them to the caller in *expired (malloc'd, freed by

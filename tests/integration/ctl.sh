@@ -51,15 +51,15 @@ check "status json" 0 '[
 {"name":"rules","value":4},
 {"name":"reloads","value":1}
 ]' "" "$ctl" -S "$sock" status --format json
-check "limit list" 0 "rule                                                    side  net  proto  port  rate      burst    expires  origin  line  reason
-limit src/32 1000pps burst 2000                                                 1000pps      2000           file       4
-limit src/24/48 20Mbps burst 2500000 proto udp port 53             udp      53  20Mbps    2500000           file       5
-limit src/32 50/s syn burst 50                                                  50/s syn       50           file       6" \
+check "limit list" 0 "rule                                      side  net  proto  port  rate      burst    expires  origin  line  reason
+limit src/32 1000pps burst 2000                                   1000pps      2000           file       4
+limit src/24/48 20Mbps proto udp port 53             udp      53  20Mbps    2500000           file       5
+limit src/32 50/s syn                                             50/s syn       50           file       6" \
 	"" "$ctl" -S "$sock" limit list
 check "limit list csv" 0 "$(printf '%s\r\n' "rule,side,net,proto,port,rate,burst,expires,origin,line,reason" \
 	'"limit src/32 1000pps burst 2000",,,,,1000pps,2000,,file,4,' \
-	'"limit src/24/48 20Mbps burst 2500000 proto udp port 53",,,udp,53,20Mbps,2500000,,file,5,' \
-	'"limit src/32 50/s syn burst 50",,,,,"50/s syn",50,,file,6,')" "" \
+	'"limit src/24/48 20Mbps proto udp port 53",,,udp,53,20Mbps,2500000,,file,5,' \
+	'"limit src/32 50/s syn",,,,,"50/s syn",50,,file,6,')" "" \
 	"$ctl" -S "$sock" -f csv limit list
 # The file's block has a reason with an escape sequence and UTF-8: escaped
 # for a terminal and a spreadsheet, exact in JSON.
@@ -146,7 +146,7 @@ check "not added" 1 "" "flowdb-ctl: no block of 10.0.0.1" "$ctl" -S "$WORK/open/
 
 # Expiry: a block for 1 s is listed, then gone, and said so once.
 check "block for" 0 "" "" "$ctl" -S "$sock" block add 192.0.2.0/24 --for 1s
-"$ctl" -S "$sock" -f csv block list | grep -q '^"block src 192.0.2.0/24",src,192.0.2.0/24,,,,,20' ||
+"$ctl" -S "$sock" -f csv block list | grep -q '^"block src 192.0.2.0/24 for 1s",src,192.0.2.0/24,,,,,20' ||
 	fail "the timed block is not listed with its expiry"
 for ((i = 0; i < 50; i++)); do
 	"$ctl" -S "$sock" -f csv block list | grep -q 192.0.2.0 || break
