@@ -333,6 +333,7 @@ static int on_block_add(void *ctx, const struct ctl_request *req, struct ctl_rep
 {
 	struct enforce *e = ctx;
 	uint64_t now = wall_us();
+	char target[INET6_ADDRSTRLEN + 8];
 	struct policy_rule r;
 	__u32 id;
 	int rc = request_rule(req, &r, reply);
@@ -354,7 +355,10 @@ static int on_block_add(void *ctx, const struct ctl_request *req, struct ctl_rep
 	if (!rc)
 		rc = index_rules(e);
 	if (!rc)
-		rc = audit(e, now, "add", req->net_text, &r, "ctl", req->peer_uid, NULL);
+		/* As the delete and expiry rows write it (a host without /32),
+		 * so that the rows of one block name the same target. */
+		rc = audit(e, now, "add", policy_net_text(&r.net, target, sizeof(target)), &r,
+			   "ctl", req->peer_uid, NULL);
 	return rc;
 }
 

@@ -28,8 +28,8 @@ mkdir -m 755 "$WORK/bin"
 install -m 755 "$top/build/flowdb-ctl" "$WORK/bin/flowdb-ctl"
 ctl_bin=$WORK/bin/flowdb-ctl
 sock=$WORK/run/control.sock
-BLOCKED=192.0.2.3 FLIP=192.0.2.20 TIMED=192.0.2.21 FLOOD=192.0.2.60
-for a in "$BLOCKED" "$FLIP" "$TIMED"; do
+BLOCKED=192.0.2.3 FLIP=192.0.2.20 TIMED=192.0.2.21 EGRESS=192.0.2.22 FLOOD=192.0.2.60
+for a in "$BLOCKED" "$FLIP" "$TIMED" "$EGRESS"; do
 	ip -n "$NS_PEER" addr add "$a/24" dev "$VETH_TX"
 done
 
@@ -79,8 +79,9 @@ exact() {
 }
 
 ### Run A: cases 1, 3, 4 and 5 under one policy, with the control socket.
-printf '%s\n' 'allow src 192.0.2.2' 'block src 192.0.2.2/31 reason "case 1"' >"$WORK/a.policy"
-collector_start col "$WORK/a.log" -i "$VETH_RX" -d "$WORK/a" --flush-interval 1s \
+printf '%s\n' 'allow src 192.0.2.2' 'block src 192.0.2.2/31 reason "case 1"' \
+	"block dst $EGRESS" >"$WORK/a.policy"
+collector_start col "$WORK/a.log" -i "$VETH_RX" --egress -d "$WORK/a" --flush-interval 1s \
 	--policy "$WORK/a.policy" --control "$sock"
 
 # 1. Clients from the allowed .2 and the blocked .3.
@@ -109,9 +110,13 @@ if netns_peer_exec timeout 5 iperf3 -c "$ADDR" -p 5201 -B "$BLOCKED" -n 4M \
 	--connect-timeout 1000 >"$WORK/iperf-blocked.log" 2>&1; then
 	fail "iperf3 from the blocked $BLOCKED ran"
 fi
+# With --egress the tc program drops what leaves for a blocked destination.
+if netns_exec ping -q -c 1 -W 1 "$EGRESS" >/dev/null; then
+	fail "ping to the blocked destination $EGRESS was answered"
+fi
 kill "$http" "$iperf"
 wait "$http" "$iperf" 2>/dev/null || true
-echo "1. ping, curl and iperf3: pass from the allowed $PEER_ADDR, fail from the blocked $BLOCKED"
+echo "1. ping, curl and iperf3: pass from the allowed $PEER_ADDR, fail from the blocked $BLOCKED; ping to the blocked destination $EGRESS fails (egress)"
 
 # 3. Block and unblock under a datagram a millisecond.
 netns_bg recv python3 "$helper" recv "$ADDR" 9000 "$WORK/recv.out"
@@ -126,7 +131,7 @@ read -r _ flip_sent _ flip_dropped <"$WORK/flip.log"
 t0=$(date +%s%N)
 ctl block add "$TIMED" --for 2s --reason "timed"
 ctl -f csv block list | tr -d '\r' |
-	grep -qx "\"block src $TIMED reason \"\"timed\"\"\",src,$TIMED,,,,,20[0-9-]*T[0-9:]*Z,ctl,,timed" ||
+	grep -qx "\"block src $TIMED for 2s reason \"\"timed\"\"\",src,$TIMED,,,,,20[0-9-]*T[0-9:]*Z,ctl,,timed" ||
 	fail "block list after a timed add: $(ctl -f csv block list)"
 if netns_peer_exec ping -q -c 1 -W 1 -I "$TIMED" "$ADDR" >/dev/null; then
 	fail "ping from $TIMED answered while it is blocked"
@@ -168,6 +173,18 @@ chmod 750 "$WORK/run"
 chmod 660 "$sock"
 ctl -f csv block list | grep -q 192.0.2.99 && fail "nobody's block is in force"
 
+# A host written as a /32 is the host, in the list and in the audit; a
+# network with host bits is refused in one line.
+ctl block add 198.51.100.7/32
+ctl -f csv block list | tr -d '\r' | grep -qx '"block src 198.51.100.7",src,198.51.100.7,,,,,,ctl,,' ||
+	fail "block add 198.51.100.7/32: $(ctl -f csv block list)"
+ctl block del 198.51.100.7
+rc=0
+ctl block add 198.51.100.7/24 2>"$WORK/bits.err" || rc=$?
+[ "$rc" = 1 ] && [ "$(cat "$WORK/bits.err")" = \
+	"flowdb-ctl: 198.51.100.7/24 has host bits set: the network is 198.51.100.0/24" ] ||
+	fail "block add 198.51.100.7/24: exit $rc, $(cat "$WORK/bits.err")"
+
 collector_stop "$col"
 exact "$WORK/a"
 [ "$packets" -gt 0 ] && [ "$dropped" -gt 0 ] || fail "run A: $packets packets, $dropped dropped"
@@ -180,6 +197,8 @@ got=$(q "$WORK/a" "SELECT sum(dropped_packets), sum(packets) > 100 FROM flows
 [ "$got" = 0,1 ] || fail "the allowed source's flows (dropped, many): $got"
 got=$(q "$WORK/a" "SELECT kind, sum(packets) FROM rule_counters GROUP BY rule ORDER BY rule")
 want="allow,$(q "$WORK/a" "SELECT sum(packets) FROM flows WHERE src_addr = '$PEER_ADDR'")
+block,$(q "$WORK/a" "SELECT sum(dropped_packets) FROM flows WHERE dst_addr = '$EGRESS'
+	AND direction = 'out' AND dropped_packets = packets")
 block,$(q "$WORK/a" "SELECT sum(dropped_packets) FROM flows WHERE src_addr = '$BLOCKED'")
 block,$flip_dropped
 block,$(q "$WORK/a" "SELECT sum(dropped_packets) FROM flows WHERE src_addr = '$TIMED'")"
@@ -193,6 +212,7 @@ got=$(q "$WORK/a" "SELECT sum(packets) || ' ' || sum(dropped_packets) FROM flows
 got=$(q "$WORK/a" "SELECT group_concat(action || ':' || origin || ':' || target || ':' ||
 	coalesce(uid, '-'), ' ') FROM (SELECT * FROM actions ORDER BY time)")
 want="load:file:$WORK/a.policy:- add:ctl:$FLIP:0 delete:ctl:$FLIP:0 add:ctl:$TIMED:0 expire:expiry:$TIMED:-"
+want+=" add:ctl:198.51.100.7:0 delete:ctl:198.51.100.7:0"
 [ "$got" = "$want" ] || fail "actions: $got, not $want"
 echo "run A: $packets packets, $dropped dropped; flows, kernel totals, rule_counters and actions agree"
 
