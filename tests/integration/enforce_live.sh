@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --policy on a live interface, real kernel, real traffic (namespaces):
 #  1. ping, curl to an HTTP server and iperf3 from a blocked source fail and
-#     from an allowed one (allow over block) succeed;
+#     from an allowed one (allow over block) succeed; with --egress, what
+#     leaves for a blocked destination is dropped;
 #  2. a replay at ten times a `limit src/32 1000pps` for 5 s passes the rate
 #     within 5%, and sent = passed + dropped exactly in the kernel's totals
 #     and in the flows;
@@ -10,6 +11,7 @@
 #     accounted exactly;
 #  4. a block added `--for 2s` leaves the list by itself, logged as expire;
 #  5. a user neither root nor in group flowdb is refused, in one line;
+#  and the flows, the kernel's totals, rule_counters and actions agree;
 #  6. monitor mode passes every packet and counts exactly what enforce mode
 #     drops on the same capture, both as an independent reference says.
 set -euo pipefail
@@ -18,6 +20,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/collector.sh"
 
 netns_require ping curl iperf3 tcpreplay python3 ss setpriv
+"$COLLECTOR" --help 2>&1 | grep -q -- '--policy FILE' || skip "flowdb-collector has no --policy"
 work_dir
 netns_create
 netns_peer
@@ -32,8 +35,6 @@ BLOCKED=192.0.2.3 FLIP=192.0.2.20 TIMED=192.0.2.21 EGRESS=192.0.2.22 FLOOD=192.0
 for a in "$BLOCKED" "$FLIP" "$TIMED" "$EGRESS"; do
 	ip -n "$NS_PEER" addr add "$a/24" dev "$VETH_TX"
 done
-
-"$COLLECTOR" --help 2>&1 | grep -q -- '--policy FILE' || skip "flowdb-collector has no --policy"
 
 ctl() {
 	"$ctl_bin" -S "$sock" "$@"
