@@ -10,6 +10,7 @@
                                      "# ready" to OUT once listening, then "frames N"
     recv ADDR PORT OUT               receives sequence-numbered datagrams up to the end
                                      marker; "# ready" to OUT, then the sequence numbers
+    send SRC DST PORT COUNT          sends COUNT datagrams from SRC to DST:PORT
     flip SRC DST PORT RECV_OUT CTL   sends a datagram a millisecond from SRC, blocks SRC
          SOCK                        with flowdb-ctl under that traffic and unblocks it;
                                      checks from what RECV_OUT got that each change took
@@ -170,6 +171,13 @@ def recv(addr, port, out):
     finish(out, seqs)
 
 
+def send(src, dst, port, count):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    for i in range(int(count)):
+        s.sendto(struct.pack("!Q", i), (dst, int(port)))
+
+
 def ctl(cmd, sock, *args):
     """Runs flowdb-ctl; returns the monotonic times it started and returned."""
     t0 = time.monotonic_ns()
@@ -258,6 +266,7 @@ def ms(ns):
 
 def main():
     cmds = {"rate": (rate, 5), "mix": (mix, 2), "sniff": (sniff, 2), "recv": (recv, 3),
+            "send": (send, 4),
             "flip": (flip, 6)}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or len(sys.argv) - 2 != cmds[sys.argv[1]][1]:
         sys.exit(__doc__)

@@ -11,6 +11,8 @@
 #     accounted exactly;
 #  4. a block added `--for 2s` leaves the list by itself, logged as expire;
 #  5. a user neither root nor in group flowdb is refused, in one line;
+#  7. reload puts a changed file in force, refuses a broken one in one
+#     line changing nothing, and loses no rule's count across either;
 #  and the flows, the kernel's totals, rule_counters and actions agree;
 #  6. monitor mode passes every packet and counts exactly what enforce mode
 #     drops on the same capture, both as an independent reference says.
@@ -31,8 +33,9 @@ mkdir -m 755 "$WORK/bin"
 install -m 755 "$top/build/flowdb-ctl" "$WORK/bin/flowdb-ctl"
 ctl_bin=$WORK/bin/flowdb-ctl
 sock=$WORK/run/control.sock
-BLOCKED=192.0.2.3 FLIP=192.0.2.20 TIMED=192.0.2.21 EGRESS=192.0.2.22 FLOOD=192.0.2.60
-for a in "$BLOCKED" "$FLIP" "$TIMED" "$EGRESS"; do
+BLOCKED=192.0.2.3 FLIP=192.0.2.20 TIMED=192.0.2.21 EGRESS=192.0.2.22 RELOADED=192.0.2.23
+FLOOD=192.0.2.60
+for a in "$BLOCKED" "$FLIP" "$TIMED" "$EGRESS" "$RELOADED"; do
 	ip -n "$NS_PEER" addr add "$a/24" dev "$VETH_TX"
 done
 
@@ -174,6 +177,29 @@ chmod 750 "$WORK/run"
 chmod 660 "$sock"
 ctl -f csv block list | grep -q 192.0.2.99 && fail "nobody's block is in force"
 
+# 7. Reload: a rule more, then a broken file; the blocked source sends
+# throughout and every packet counts once on its rule.
+send() {
+	netns_peer_exec python3 "$helper" send "$1" "$ADDR" 9999 50
+}
+send "$BLOCKED"
+echo "block src $RELOADED reason \"reloaded\"" >>"$WORK/a.policy"
+ctl reload
+ctl -f csv block list | grep -q "^\"block src $RELOADED reason" || fail "reload: $(ctl block list)"
+send "$BLOCKED"
+send "$RELOADED"
+cp "$WORK/a.policy" "$WORK/a.good"
+echo "block src 10.0.0.1/8" >>"$WORK/a.policy"
+rc=0
+ctl reload 2>"$WORK/reload.err" || rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <"$WORK/reload.err")" = 1 ] && grep -q ":5: " "$WORK/reload.err" ||
+	fail "reload of a broken file: exit $rc, $(cat "$WORK/reload.err")"
+ctl -f csv block list | grep -q "^\"block src $RELOADED reason" ||
+	fail "a refused reload changed the rules: $(ctl block list)"
+send "$BLOCKED"
+send "$RELOADED"
+echo "7. reload: a new rule in force at once; a broken file refused ($(cat "$WORK/reload.err"))"
+
 # A host written as a /32 is the host, in the list and in the audit; a
 # network with host bits is refused in one line.
 ctl block add 198.51.100.7/32
@@ -202,7 +228,8 @@ block,$(q "$WORK/a" "SELECT sum(dropped_packets) FROM flows WHERE dst_addr = '$E
 	AND direction = 'out' AND dropped_packets = packets")
 block,$(q "$WORK/a" "SELECT sum(dropped_packets) FROM flows WHERE src_addr = '$BLOCKED'")
 block,$flip_dropped
-block,$(q "$WORK/a" "SELECT sum(dropped_packets) FROM flows WHERE src_addr = '$TIMED'")"
+block,$(q "$WORK/a" "SELECT sum(dropped_packets) FROM flows WHERE src_addr = '$TIMED'")
+block,100"
 [ "$got" = "$want" ] || fail "rule_counters: $got; the flows say: $want"
 # 3: sent = passed + dropped for the flipped source.
 got=$(q "$WORK/a" "SELECT sum(packets) || ' ' || sum(dropped_packets) FROM flows
@@ -213,8 +240,12 @@ got=$(q "$WORK/a" "SELECT sum(packets) || ' ' || sum(dropped_packets) FROM flows
 got=$(q "$WORK/a" "SELECT group_concat(action || ':' || origin || ':' || target || ':' ||
 	coalesce(uid, '-'), ' ') FROM (SELECT * FROM actions ORDER BY time)")
 want="load:file:$WORK/a.policy:- add:ctl:$FLIP:0 delete:ctl:$FLIP:0 add:ctl:$TIMED:0 expire:expiry:$TIMED:-"
+want+=" reload:ctl:$WORK/a.policy:0 reload:ctl:$WORK/a.policy:0"
 want+=" add:ctl:198.51.100.7:0 delete:ctl:198.51.100.7:0"
 [ "$got" = "$want" ] || fail "actions: $got, not $want"
+got=$(q "$WORK/a" "SELECT group_concat(substr(detail, 1, 7), '|') FROM
+	(SELECT detail FROM actions WHERE action = 'reload' ORDER BY time)")
+[ "$got" = "4 rules|refused" ] || fail "the reloads' details: $got"
 echo "run A: $packets packets, $dropped dropped; flows, kernel totals, rule_counters and actions agree"
 
 ### Run B, case 2: ten times a limit's rate for 5 s.
@@ -273,4 +304,4 @@ diff -u "$WORK/c.rules" "$WORK/d.rules" || fail "monitor's rule counters differ 
 	[ "$(q "$WORK/d" "SELECT group_concat(DISTINCT policy_mode) FROM collector_stats")" = monitor ] ||
 	fail "collector_stats.policy_mode is wrong"
 echo "6. $mix_sent packets: enforce dropped $mix_dropped as the reference does, monitor passed all and counted the same per flow and per rule"
-echo "PASS: --policy live: allow over block for ping/curl/iperf3, a limit's rate, flowdb-ctl under traffic within 100 ms, expiry, nobody refused, monitor = enforce, all exact"
+echo "PASS: --policy live: allow over block for ping/curl/iperf3, egress, a limit's rate, flowdb-ctl under traffic within 100 ms, expiry, nobody refused, reload, monitor = enforce, all exact"
