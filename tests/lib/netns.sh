@@ -54,7 +54,9 @@ netns_require() {
 netns_teardown() {
 	local pid
 	for pid in "${NETNS_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+		# wait returns 143 for a process SIGTERM ended: under set -e that
+		# would stop the teardown here and leave the namespace behind.
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
 	done
 	NETNS_PIDS=()
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
