@@ -362,6 +362,7 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap
 	$(BUILD)/bench/bpf_cost
 	bench/policy_xdp_filter.sh
+	bench/drop_rate.sh
 	$(BUILD)/bench/drain_commit
 	bench/live.sh
 	bench/import_peers.sh
