@@ -3,7 +3,8 @@
 # on the same packets: xdp-filter is loaded on a veth in a private namespace,
 # given the single hosts of bench/bpf_cost's first ENTRIES block entries (its
 # ipv4 map holds 10,000 at most, and it has no prefixes), and bpf_cost test-runs
-# its program, as loaded (libxdp's dispatcher included), beside flowdb's.
+# its program, as loaded, beside flowdb's (libxdp's dispatcher check fails
+# here with EPERM, so xdp-filter attaches its program alone).
 # Usage: bench/policy_xdp_filter.sh [ENTRIES]; default 1000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
