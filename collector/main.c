@@ -513,18 +513,26 @@ static int run(struct collector *c)
 	int err;
 
 	while (!exiting) {
-		uint64_t now = clock_us(CLOCK_MONOTONIC);
+		uint64_t now = clock_us(CLOCK_MONOTONIC), wall = clock_us(CLOCK_REALTIME);
+		uint64_t expiry = enforce_next_expiry(c->enforce);
 		__u64 pending = 0;
 		uint64_t wait_ms = now < next_flush ? (next_flush - now + 999) / 1000 : 0;
 
 		if (wait_ms > FILL_CHECK_MS)
 			wait_ms = FILL_CHECK_MS;
+		/* A timed block ends on time, not at the next flush. */
+		if (expiry && (expiry <= wall || (expiry - wall + 999) / 1000 < wait_ms))
+			wait_ms = expiry <= wall ? 0 : (expiry - wall + 999) / 1000;
 		err = wait_events(c, (int)wait_ms);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "flowdb-collector: event poll failed: %s\n",
 				strerror(-err));
 			return err;
 		}
+		err = enforce_expire(c->enforce, clock_us(CLOCK_REALTIME), stderr);
+		if (err)
+			fprintf(stderr, "flowdb-collector: cannot end a timed block: %s\n",
+				strerror(-err));
 		if (rotate_requested) {
 			rotate_requested = 0;
 			store_rotate(c->store);
@@ -643,6 +651,16 @@ static int run_offline(struct collector *c)
 			 * the packet that ended it, not once per empty interval. */
 			if (ts_us >= next_flush)
 				next_flush = ts_us + interval;
+		}
+		/* Offline, a timed block ends exactly at its time: before the
+		 * first packet after it, its row at that time. */
+		while (!err && enforce_next_expiry(c->enforce) &&
+		       enforce_next_expiry(c->enforce) <= ts_us)
+			err = enforce_expire(c->enforce, enforce_next_expiry(c->enforce), stderr);
+		if (err) {
+			fprintf(stderr, "flowdb-collector: cannot end a timed block: %s\n",
+				strerror(-err));
+			break;
 		}
 		c->capture_us = ts_us;
 		tracker_set_clock(c->tracker, ts_ns);

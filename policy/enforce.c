@@ -10,6 +10,9 @@
 #include "enforce.h"
 #include "policy.h"
 
+/* What the parser's lines start with, in the collector's log. */
+#define LOG_PREFIX "flowdb-collector: "
+
 struct enforce {
 	struct tracker *t;
 	struct store *s;
@@ -24,6 +27,7 @@ struct enforce {
 	size_t n_by_id;
 	uint64_t walk_us;
 	int walk_err;
+	uint64_t next_expiry_us; /* the earliest timed block's end; 0: none */
 };
 
 static const char *const kind_names[] = { [POLICY_ALLOW] = "allow",
@@ -105,8 +109,14 @@ static int index_rules(struct enforce *e)
 	if (!e->by_id)
 		return -ENOMEM;
 	e->n_by_id = n;
-	for (i = 0; i < e->cur.n_rules; i++)
+	e->next_expiry_us = 0;
+	for (i = 0; i < e->cur.n_rules; i++) {
+		uint64_t expires = (uint64_t)e->cur.rules[i].expires_us;
+
 		e->by_id[e->cur.rules[i].id] = &e->cur.rules[i];
+		if (expires && (!e->next_expiry_us || expires < e->next_expiry_us))
+			e->next_expiry_us = expires;
+	}
 	return 0;
 }
 
@@ -233,7 +243,7 @@ const char *enforce_mode(const struct enforce *e)
 	return e->cur.mode == POLICY_MONITOR ? "monitor" : "enforce";
 }
 
-/* Removes rule id id from e->cur. */
+/* Removes rule id id from e->cur; e->by_id is stale until index_rules(). */
 static void forget_rule(struct enforce *e, uint32_t id)
 {
 	size_t i;
@@ -261,7 +271,7 @@ static int remove_block(struct enforce *e, const struct policy_rule *r, uint64_t
 	__u64 packets = 0, bytes = 0;
 	__u32 id;
 	size_t i;
-	int rc = tracker_block_del(e->t, r, &id, &packets, &bytes);
+	int err, rc = tracker_block_del(e->t, r, &id, &packets, &bytes);
 
 	if (rc)
 		return rc;
@@ -272,23 +282,29 @@ static int remove_block(struct enforce *e, const struct policy_rule *r, uint64_t
 	gone.id = id;
 	rc = count_rule(e, &gone, packets, bytes, now_us);
 	forget_rule(e, id);
+	/* The block is out of the kernel: e->cur must say so even when its
+	 * rows cannot be written. */
+	err = index_rules(e);
 	if (!rc)
 		rc = audit(e, now_us, action, policy_net_text(&gone.net, target, sizeof(target)),
 			   &gone, origin, uid, NULL);
-	if (!rc)
-		rc = index_rules(e);
-	return rc;
+	return rc ? rc : err;
 }
 
-int enforce_flush(struct enforce *e, uint64_t now_us, FILE *err)
+uint64_t enforce_next_expiry(const struct enforce *e)
+{
+	return e ? e->next_expiry_us : 0;
+}
+
+int enforce_expire(struct enforce *e, uint64_t now_us, FILE *err)
 {
 	char text[POLICY_TEXT_MAX];
-	size_t i;
-	int rc = 0;
+	size_t i = 0;
+	int rc, first = 0;
 
-	if (!e)
+	if (!e || !e->next_expiry_us || e->next_expiry_us > now_us)
 		return 0;
-	for (i = 0; !rc && i < e->cur.n_rules;) {
+	while (i < e->cur.n_rules) {
 		struct policy_rule r = e->cur.rules[i];
 
 		if (!r.expires_us || (uint64_t)r.expires_us > now_us) {
@@ -300,13 +316,23 @@ int enforce_flush(struct enforce *e, uint64_t now_us, FILE *err)
 		if (rc == -ENOENT) {
 			forget_rule(e, r.id);
 			rc = index_rules(e);
-			continue;
-		}
-		if (!rc)
+		} else if (i < e->cur.n_rules && e->cur.rules[i].id == r.id) {
+			i++; /* the kernel kept it: the next call tries again */
+		} else {
 			fprintf(err, "flowdb-collector: expired: %s\n",
 				policy_rule_text(&r, text, sizeof(text)));
+		}
+		if (rc && !first)
+			first = rc;
 	}
-	if (rc)
+	return first;
+}
+
+int enforce_flush(struct enforce *e, uint64_t now_us, FILE *err)
+{
+	int rc = enforce_expire(e, now_us, err);
+
+	if (!e || rc)
 		return rc;
 	e->walk_us = now_us;
 	e->walk_err = 0;
@@ -425,6 +451,10 @@ static int on_reload(void *ctx, const struct ctl_request *req, struct ctl_reply 
 	if (errors && errors[0]) {
 		fputs(errors, stderr);
 		errors[strcspn(errors, "\n")] = '\0';
+		/* The reply goes out under flowdb-ctl's name. */
+		if (!strncmp(errors, LOG_PREFIX, strlen(LOG_PREFIX)))
+			memmove(errors, errors + strlen(LOG_PREFIX),
+				strlen(errors) - strlen(LOG_PREFIX) + 1);
 	}
 	for (i = 0; !rc && i < e->cur.n_rules; i++)
 		if (e->cur.rules[i].origin != POLICY_ORIGIN_FILE)

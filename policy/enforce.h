@@ -26,9 +26,20 @@ int enforce_open(struct enforce **out, struct tracker *t, struct store *s, const
 /* "enforce" or "monitor", for collector_stats; NULL for a NULL e. */
 const char *enforce_mode(const struct enforce *e);
 
+/* The wall-clock (live) or capture-clock (offline) time at which the
+ * earliest timed block ends, in µs; 0 when none is timed or e is NULL. */
+uint64_t enforce_next_expiry(const struct enforce *e);
+
 /*
- * At each flush: removes the blocks that expired by now_us (a line on err
- * and an expire row each), then writes each rule's packets and bytes since
+ * Removes the blocks that ended by now_us, each with a line on err and an
+ * expire row at now_us; costs one comparison while none has. A block the
+ * kernel failed to remove stays, for the next call. Returns 0 or the first
+ * negative errno (the kernel's, the store's buffer). NULL is fine.
+ */
+int enforce_expire(struct enforce *e, uint64_t now_us, FILE *err);
+
+/*
+ * At each flush: enforce_expire() at now_us, then writes each rule's packets and bytes since
  * the previous flush as rule_counters rows at now_us. Returns 0 or a
  * negative errno (the store's buffer is full, out of memory). NULL is fine.
  */

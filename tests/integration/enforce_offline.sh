@@ -3,7 +3,7 @@
 # policy on the capture's clock, against tshark's own count of the packets
 # the rules match:
 #  - a timed block drops exactly its source's packets of the first minute
-#    (it ends at the first flush after it, which offline is a minute in);
+#    (it ends a minute in, before the first packet after, whatever the flush);
 #  - an allow of one destination wins over a block of every source;
 #  - monitor mode counts exactly what enforce mode drops;
 #  - flows, collector_stats and rule_counters agree, and the actions hold
