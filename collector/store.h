@@ -6,9 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arpa/inet.h>
 #include "flowtable.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* app_info and an event's detail are cut to fit this, NUL included. */
 #define STORE_TEXT_SIZE 256
 /* Rows held in memory across failed commits (disk full) before the oldest
@@ -37,6 +38,7 @@ struct store_stats {
 	uint64_t payload_events, payload_bytes;
 	uint64_t dropped_packets, dropped_bytes; /* of kernel_*: the policy's drops */
 	const char *policy_mode; /* "enforce", "monitor", NULL without a policy */
+	uint64_t alerts, alerts_suppressed, sink_failures; /* this flush's */
 	uint64_t active_flows;
 	uint64_t flush_duration_us;
 };
@@ -104,6 +106,34 @@ struct store_action {
  * its lists, no target), -ENOMEM, or -ENOBUFS with STORE_MAX_PENDING_ROWS
  * audit rows unwritten. */
 int store_add_action(struct store *s, const struct store_action *a);
+
+/* Room for an alert's example flow: "tcp [2001:db8::1]:65535 -> ...". */
+#define STORE_ALERT_EXAMPLE_MAX 128
+#define STORE_ALERT_ACTION_MAX 96
+
+/* An alerts row (schema/flowdb.sql), as the sinks get it too. */
+struct store_alert {
+	uint64_t time_us; /* the flush that raised it (capture time offline) */
+	const char *rule; /* the alert rule's NAME */
+	const char *severity; /* low, medium, high, critical */
+	char key[INET6_ADDRSTRLEN]; /* the address the rule counts for */
+	const char *side; /* src or dst */
+	char metric[32]; /* policy_metric_text(): "distinct dst_port", "syn" */
+	double value; /* observed in the window (anomaly: the bucket's sum) */
+	double threshold; /* anomaly: mean + sigmas * deviation */
+	uint64_t window_us; /* anomaly: the bucket */
+	uint64_t first_us, last_us; /* the evidence counted: its first and last times */
+	char example[STORE_ALERT_EXAMPLE_MAX]; /* one flow of it, "" when none */
+	/* "none", "block 10m", "block 10m (monitor)", "not blocked: allowed",
+	 * "not blocked: no handshake", "not blocked: blocked already" */
+	char action[STORE_ALERT_ACTION_MAX];
+	uint64_t suppressed; /* repeats not alerted since the previous alert of rule and key */
+	unsigned int line; /* the rule's line in the policy file */
+};
+
+/* Buffers an alerts row for the next store_flush(), as store_add_action()
+ * does. Returns as store_add_action(). */
+int store_add_alert(struct store *s, const struct store_alert *a);
 
 /* One rule's counters since the previous flush, for rule_counters. */
 struct store_rule_counter {

@@ -45,6 +45,27 @@ int enforce_expire(struct enforce *e, uint64_t now_us, FILE *err);
  */
 int enforce_flush(struct enforce *e, uint64_t now_us, FILE *err);
 
+/*
+ * An alert's "then block": blocks net on side for duration_us from now_us
+ * (origin alert, reason the rule's name, detail the alert), audited as an
+ * add row. Returns 0; -EEXIST when net is blocked already; -EPERM when an
+ * allow rule covers net (allow always wins: nothing is added); or another
+ * negative errno.
+ */
+int enforce_block(struct enforce *e, const struct addr_net *net, enum policy_side side,
+		  uint64_t duration_us, const char *reason, const char *detail, uint64_t now_us);
+
+/*
+ * Called by a reload with the file's new rules, before anything changes:
+ * returns 0 to go on, or a negative errno with why (one line) to refuse the
+ * reload. The alert rules take their part of next there.
+ */
+typedef int (*enforce_reload_fn)(void *arg, const struct policy *next, char *why, size_t len);
+void enforce_on_reload(struct enforce *e, enforce_reload_fn fn, void *arg);
+
+/* The rule set in force (its alert rules and sinks too). */
+const struct policy *enforce_policy(const struct enforce *e);
+
 /* The flowdb-ctl commands that change or list the rules (block add, del,
  * list, limit list, reload), for control_open() with e as the context; the
  * clock they stamp rows with is the wall clock. */

@@ -59,6 +59,92 @@ struct policy_rule {
 	uint32_t id; /* in force: the kernel's id for its counters (tracker.h) */
 };
 
+/* What an alert rule counts per key (the source or destination address). */
+enum policy_metric {
+	POLICY_METRIC_DISTINCT = 1, /* distinct values of the rule's field */
+	POLICY_METRIC_SYN, /* TCP SYN without ACK: connection attempts */
+	POLICY_METRIC_HTTP_REQUESTS, /* HTTP requests inspection saw */
+	POLICY_METRIC_DNS_QUERIES, /* DNS queries inspection saw */
+	POLICY_METRIC_BYTES, /* layer-3 bytes */
+	POLICY_METRIC_PACKETS,
+	POLICY_METRIC_FLOWS, /* new flow records */
+	POLICY_METRIC_FAILED, /* TCP connection attempts refused (answered by RST) */
+	POLICY_METRIC_CLEARTEXT, /* encryption-policy breaches (events kind policy) */
+	POLICY_METRIC_ANOMALY, /* the key's own baseline of the rule's base metric */
+};
+
+/* What a distinct rule counts: a flow's field, as the flows table names it. */
+enum policy_field {
+	POLICY_FIELD_NONE = 0,
+	POLICY_FIELD_DST_PORT = 1,
+	POLICY_FIELD_DST_ADDR = 2,
+	POLICY_FIELD_SRC_ADDR = 3,
+	POLICY_FIELD_SRC_PORT = 4,
+};
+
+enum policy_severity {
+	POLICY_SEVERITY_LOW = 1,
+	POLICY_SEVERITY_MEDIUM = 2, /* the default */
+	POLICY_SEVERITY_HIGH = 3,
+	POLICY_SEVERITY_CRITICAL = 4,
+};
+
+/* An alert rule's NAME: 1 to 63 of [A-Za-z0-9_.-], starting with a letter. */
+#define POLICY_NAME_MAX 64
+
+/*
+ * "alert NAME src|dst METRIC ... [then block DUR [established]]
+ * [severity S] [suppress DUR]", flowdb-policy(5). Evaluated by the
+ * collector at each flush over the traffic, events and findings of the
+ * key (the address on side): "METRIC > threshold in window".
+ */
+struct policy_alert {
+	char name[POLICY_NAME_MAX];
+	unsigned int line; /* in the file */
+	enum policy_side side; /* SRC or DST: whose address is the key */
+	enum policy_metric metric;
+	enum policy_field field; /* DISTINCT: what is counted; else NONE */
+	/* ANOMALY: what the baseline is of (BYTES, PACKETS or FLOWS), the
+	 * number of standard deviations past the mean that fires ("4sigma"),
+	 * the bucket the metric is summed over ("per DUR", default 1m) and how
+	 * long a key is learned before it can fire ("warmup DUR", default 30
+	 * buckets). */
+	enum policy_metric base;
+	double sigmas;
+	uint64_t bucket_us;
+	uint64_t warmup_us;
+	uint64_t threshold; /* fires when the count in the window exceeds it */
+	uint64_t window_us; /* "in DUR"; "N/s" is N in 1 s */
+	enum policy_severity severity;
+	uint64_t suppress_us; /* repeats of one key within it are counted, not alerted */
+	uint64_t block_us; /* "then block DUR": 0 none */
+	/* "then block DUR established": block only a key that completed a TCP
+	 * handshake (its SYN answered by SYN-ACK, then its ACK) in the window,
+	 * which a spoofed source cannot. */
+	bool established;
+};
+
+enum policy_sink_kind {
+	POLICY_SINK_SYSLOG = 1, /* "sink syslog [facility F] [socket PATH]" */
+	POLICY_SINK_JSONL = 2, /* "sink jsonl FILE" ("-": standard output) */
+	POLICY_SINK_COMMAND = 3, /* "sink command "CMD" [timeout DUR]": JSON on stdin */
+	POLICY_SINK_WEBHOOK = 4, /* "sink webhook URL [timeout DUR] [queue N]" */
+};
+
+#define POLICY_SINK_TARGET_MAX 1024
+
+/* Where every alert goes besides the alerts table. */
+struct policy_sink {
+	enum policy_sink_kind kind;
+	unsigned int line;
+	/* syslog: the socket (default /dev/log); jsonl: the file or "-";
+	 * command: the command line, run by /bin/sh -c; webhook: the URL. */
+	char target[POLICY_SINK_TARGET_MAX];
+	int facility; /* syslog: LOG_DAEMON, LOG_AUTH, LOG_LOCAL0..7 (syslog.h) */
+	uint64_t timeout_us; /* command, webhook: per attempt; default 5 s */
+	unsigned int queue; /* command, webhook: alerts waiting at most; default 1000 */
+};
+
 enum policy_mode {
 	POLICY_ENFORCE = 0,
 	POLICY_MONITOR = 1, /* count "would drop", drop nothing */
@@ -69,6 +155,12 @@ struct policy {
 	struct policy_rule *rules;
 	size_t n_rules;
 	size_t cap_rules;
+	struct policy_alert *alerts; /* alert rules, kept out of the kernel */
+	size_t n_alerts;
+	size_t cap_alerts;
+	struct policy_sink *sinks;
+	size_t n_sinks;
+	size_t cap_sinks;
 	/* The file the rules were read from (owned, freed by policy_free()), so
 	 * that warnings name it; NULL for a rule set not read from a file. */
 	char *file;
@@ -124,6 +216,19 @@ int policy_block_rule(const char *cidr, enum policy_side side, uint64_t duration
 
 /* Appends a copy of *r to p's rules. Returns 0 or -ENOMEM (p unchanged). */
 int policy_add(struct policy *p, const struct policy_rule *r);
+
+/* The canonical text of alert rule a into buf, as policy_rule_text() does
+ * for the other rules ("alert scan src distinct dst_port > 100 in 1m then
+ * block 10m severity high"). Returns buf (cut short below POLICY_TEXT_MAX). */
+const char *policy_alert_text(const struct policy_alert *a, char *buf, size_t len);
+
+/* "low", "medium", "high", "critical". */
+const char *policy_severity_name(enum policy_severity s);
+
+/* What rule a counts, as the alerts table's metric column writes it:
+ * "distinct dst_port", "syn", "bytes", "anomaly bytes", ... into buf
+ * (32 bytes are enough). Returns buf. */
+const char *policy_metric_text(const struct policy_alert *a, char *buf, size_t len);
 
 /* Frees p's rules and file name and leaves it empty (mode enforce); p may
  * be NULL or already freed. */

@@ -1,11 +1,12 @@
--- flowdb file schema, version 3. Embedded in flowdb-collector at build time
+-- flowdb file schema, version 4. Embedded in flowdb-collector at build time
 -- and run once when a file is created. Times are INTEGER microseconds since
 -- the Unix epoch, UTC; addresses are canonical inet_ntop text. Version 2
 -- added flows.app_proto, app_info and encrypted, events.detail and
 -- collector_stats.payload_events and payload_bytes; version 3 (enforcement)
 -- flows.dropped_packets and dropped_bytes, collector_stats.dropped_packets,
 -- dropped_bytes and policy_mode, and the tables actions and
--- rule_counters. Files of earlier versions lack them, and the shell reads
+-- rule_counters; version 4 (alerts) the table alerts and
+-- collector_stats.alerts, alerts_suppressed and sink_failures. Files of earlier versions lack them, and the shell reads
 -- the columns there as NULL and the tables as empty.
 
 -- What this file is: schema_version, host, interfaces, collector_version,
@@ -101,7 +102,13 @@ CREATE TABLE collector_stats (
 	-- enforce or monitor, NULL without a policy (and in older files).
 	dropped_packets     INTEGER,
 	dropped_bytes       INTEGER,
-	policy_mode         TEXT
+	policy_mode         TEXT,
+	-- Alerts raised this flush (rows in alerts), repeats suppressed, and
+	-- sink failures (a write, a command, a webhook attempt, a full queue);
+	-- NULL without alert rules and in older files.
+	alerts              INTEGER,
+	alerts_suppressed   INTEGER,
+	sink_failures       INTEGER
 );
 CREATE INDEX collector_stats_time ON collector_stats (time);
 
@@ -156,3 +163,25 @@ CREATE TABLE rule_counters (
 	line    INTEGER            -- in the policy file; NULL for rules added live
 );
 CREATE INDEX rule_counters_time ON rule_counters (time);
+
+-- Alerts (--policy with alert rules): one row per rule and key per
+-- suppression interval, raised at a flush over the traffic, events and
+-- findings of the key's window.
+CREATE TABLE alerts (
+	time        INTEGER NOT NULL,  -- the flush that raised it, microseconds since epoch
+	rule        TEXT    NOT NULL,  -- the alert rule's NAME
+	severity    TEXT    NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+	key         TEXT    NOT NULL,  -- the address counted for (canonical text)
+	side        TEXT    NOT NULL CHECK (side IN ('src', 'dst')),
+	metric      TEXT    NOT NULL,  -- distinct dst_port, syn, bytes, anomaly bytes, ...
+	value       REAL    NOT NULL,  -- observed in the window (anomaly: in the bucket)
+	threshold   REAL    NOT NULL,  -- exceeded (anomaly: mean + k standard deviations)
+	window      INTEGER NOT NULL,  -- microseconds (anomaly: the bucket)
+	first_seen  INTEGER,           -- the evidence counted: first and last times
+	last_seen   INTEGER,
+	example     TEXT,              -- one flow of the evidence: proto src:port -> dst:port
+	action      TEXT    NOT NULL,  -- none, block DUR, or why not blocked
+	suppressed  INTEGER NOT NULL,  -- repeats not alerted since the previous alert of rule and key
+	line        INTEGER            -- the rule's line in the policy file
+);
+CREATE INDEX alerts_time ON alerts (time);
