@@ -63,7 +63,23 @@ struct counter_row {
 	char *rule;
 };
 
-enum stmt_id { STMT_FLOW, STMT_EVENT, STMT_STATS, STMT_META, STMT_ACTION, STMT_COUNTER, STMT_COUNT };
+/* An alerts row waiting for its flush: severity and side point to the
+ * schema's words, rule is the store's own. */
+struct alert_row {
+	struct store_alert a;
+	char *rule;
+};
+
+enum stmt_id {
+	STMT_FLOW,
+	STMT_EVENT,
+	STMT_STATS,
+	STMT_META,
+	STMT_ACTION,
+	STMT_COUNTER,
+	STMT_ALERT,
+	STMT_COUNT
+};
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FLOW] = "INSERT INTO flows (first_seen, last_seen, ifname, direction, ip_version, "
@@ -78,13 +94,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		       "drained_packets, drained_bytes, lost_packets, lost_bytes, non_ip, "
 		       "malformed, truncated, map_update_failures, events, ringbuf_drops, "
 		       "active_flows, rows_written, pending_rows, write_errors, flush_duration_us, "
-		       "payload_events, payload_bytes, dropped_packets, dropped_bytes, policy_mode) "
-		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		       "payload_events, payload_bytes, dropped_packets, dropped_bytes, policy_mode, "
+		       "alerts, alerts_suppressed, sink_failures) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 	[STMT_ACTION] = "INSERT INTO actions (time, action, target, rule, reason, expires, origin, "
 			"uid, detail) VALUES (?,?,?,?,?,?,?,?,?)",
 	[STMT_COUNTER] = "INSERT INTO rule_counters (time, rule, kind, packets, bytes, mode, "
 			 "origin, line) VALUES (?,?,?,?,?,?,?,?)",
+	[STMT_ALERT] = "INSERT INTO alerts (time, rule, severity, key, side, metric, value, "
+		       "threshold, window, first_seen, last_seen, example, action, suppressed, "
+		       "line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 /* The words the schema's CHECK constraints allow, for the audit tables. */
@@ -92,6 +112,8 @@ static const char *const action_words[] = { "load", "reload", "add", "delete", "
 static const char *const action_origins[] = { "file", "ctl", "alert", "expiry", NULL };
 static const char *const counter_kinds[] = { "allow", "block", "limit", NULL };
 static const char *const counter_modes[] = { "enforce", "monitor", NULL };
+static const char *const alert_severities[] = { "low", "medium", "high", "critical", NULL };
+static const char *const alert_sides[] = { "src", "dst", NULL };
 
 struct store {
 	uint64_t rotate_interval_us, rotate_size, retain_age_us, retain_size;
@@ -113,6 +135,8 @@ struct store {
 	size_t n_actions, cap_actions;
 	struct counter_row *counters;
 	size_t n_counters, cap_counters;
+	struct alert_row *alerts;
+	size_t n_alerts, cap_alerts;
 
 	/* The file being written; db is NULL when there is none. */
 	sqlite3 *db;
@@ -531,6 +555,32 @@ int store_add_action(struct store *s, const struct store_action *a)
 		return -ENOMEM;
 	}
 	s->n_actions++;
+	s->last_time_us = max_u64(s->last_time_us, a->time_us);
+	return 0;
+}
+
+int store_add_alert(struct store *s, const struct store_alert *a)
+{
+	struct alert_row *r;
+	bool nomem = false;
+	int err;
+
+	if (!a->rule || !a->rule[0] || !word_in(alert_severities, a->severity) ||
+	    !word_in(alert_sides, a->side))
+		return -EINVAL;
+	err = reserve_rows((void **)&s->alerts, &s->cap_alerts, s->n_alerts, 1,
+			   sizeof(*s->alerts));
+	if (err)
+		return err;
+	r = &s->alerts[s->n_alerts];
+	r->a = *a;
+	r->a.severity = word_in(alert_severities, a->severity);
+	r->a.side = word_in(alert_sides, a->side);
+	r->rule = copy_text(a->rule, &nomem);
+	if (nomem)
+		return -ENOMEM;
+	r->a.rule = r->rule;
+	s->n_alerts++;
 	s->last_time_us = max_u64(s->last_time_us, a->time_us);
 	return 0;
 }
@@ -1075,6 +1125,37 @@ static int insert_audit(struct store *s, uint64_t *tmin, uint64_t *tmax)
 		*tmax = max_u64(*tmax, c->time_us);
 		rc = step_once(stmt);
 	}
+	stmt = s->stmt[STMT_ALERT];
+	for (i = 0; !rc && i < s->n_alerts; i++) {
+		const struct store_alert *a = &s->alerts[i].a;
+
+		sqlite3_bind_int64(stmt, 1, a->time_us);
+		sqlite3_bind_text(stmt, 2, a->rule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, a->severity, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, a->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, a->side, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 6, a->metric, -1, SQLITE_STATIC);
+		sqlite3_bind_double(stmt, 7, a->value);
+		sqlite3_bind_double(stmt, 8, a->threshold);
+		sqlite3_bind_int64(stmt, 9, a->window_us);
+		if (a->first_us) {
+			sqlite3_bind_int64(stmt, 10, a->first_us);
+			sqlite3_bind_int64(stmt, 11, a->last_us);
+		} else {
+			sqlite3_bind_null(stmt, 10);
+			sqlite3_bind_null(stmt, 11);
+		}
+		bind_text_or_null(stmt, 12, a->example[0] ? a->example : NULL);
+		sqlite3_bind_text(stmt, 13, a->action, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 14, a->suppressed);
+		if (a->line)
+			sqlite3_bind_int(stmt, 15, a->line);
+		else
+			sqlite3_bind_null(stmt, 15);
+		*tmin = min_u64(*tmin, a->time_us);
+		*tmax = max_u64(*tmax, a->time_us);
+		rc = step_once(stmt);
+	}
 	return rc;
 }
 
@@ -1086,7 +1167,9 @@ static void drop_audit(struct store *s)
 	free_actions(s->actions, s->n_actions);
 	for (i = 0; i < s->n_counters; i++)
 		free(s->counters[i].rule);
-	s->n_actions = s->n_counters = 0;
+	for (i = 0; i < s->n_alerts; i++)
+		free(s->alerts[i].rule);
+	s->n_actions = s->n_counters = s->n_alerts = 0;
 }
 
 /* Inserts the collector_stats row for a flush that writes rows rows and
@@ -1124,9 +1207,18 @@ static int insert_stats(struct store *s, const struct store_stats *st, size_t ro
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		sqlite3_bind_int64(stmt, i + 1, v[i]);
 	if (st->policy_mode)
-		sqlite3_bind_text(stmt, i + 1, st->policy_mode, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, ++i, st->policy_mode, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(stmt, i + 1);
+		sqlite3_bind_null(stmt, ++i);
+	if (st->alerting) {
+		sqlite3_bind_int64(stmt, ++i, st->alerts);
+		sqlite3_bind_int64(stmt, ++i, st->alerts_suppressed);
+		sqlite3_bind_int64(stmt, ++i, st->sink_failures);
+	} else {
+		sqlite3_bind_null(stmt, ++i);
+		sqlite3_bind_null(stmt, ++i);
+		sqlite3_bind_null(stmt, ++i);
+	}
 	return step_once(stmt);
 }
 
@@ -1263,9 +1355,9 @@ int store_close(struct store *s)
 	 * caller's flushes) and records only the write itself. With nothing
 	 * buffered there is no such row, and a store that never flushed leaves
 	 * no file at all. */
-	if (s->count || s->n_actions || s->n_counters) {
+	if (s->count || s->n_actions || s->n_counters || s->n_alerts) {
 		struct store_stats st = { .time_us = s->last_time_us };
-		size_t count = s->count + s->n_actions + s->n_counters;
+		size_t count = s->count + s->n_actions + s->n_counters + s->n_alerts;
 
 		err = store_flush(s, &st);
 		if (err)
@@ -1281,6 +1373,7 @@ int store_close(struct store *s)
 	drop_audit(s);
 	free(s->actions);
 	free(s->counters);
+	free(s->alerts);
 	free(s->dir);
 	free(s->interfaces);
 	free(s->version);

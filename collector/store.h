@@ -38,6 +38,7 @@ struct store_stats {
 	uint64_t payload_events, payload_bytes;
 	uint64_t dropped_packets, dropped_bytes; /* of kernel_*: the policy's drops */
 	const char *policy_mode; /* "enforce", "monitor", NULL without a policy */
+	bool alerting; /* alert rules in force: the three below are written */
 	uint64_t alerts, alerts_suppressed, sink_failures; /* this flush's */
 	uint64_t active_flows;
 	uint64_t flush_duration_us;

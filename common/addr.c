@@ -71,3 +71,14 @@ int addr_canonical(const char *text, char *buf, size_t size)
 		return -EINVAL;
 	return inet_ntop(family, a, buf, (socklen_t)size) ? 0 : -EINVAL;
 }
+
+int addr_net_contains(const struct addr_net *outer, const struct addr_net *inner)
+{
+	unsigned int whole = outer->bits / 8, rest = outer->bits % 8;
+
+	if (outer->family != inner->family || outer->bits > inner->bits)
+		return 0;
+	if (memcmp(outer->addr, inner->addr, whole))
+		return 0;
+	return !rest || !((outer->addr[whole] ^ inner->addr[whole]) & (0xff00 >> rest) & 0xff);
+}

@@ -25,6 +25,10 @@ int addr_parse_net(const char *text, struct addr_net *n);
  * other family never matches). */
 int addr_in_net(const struct addr_net *n, const char *addr);
 
+/* Whether network outer holds every address of inner: one family, outer's
+ * prefix no longer than inner's and equal to inner's first outer->bits. */
+int addr_net_contains(const struct addr_net *outer, const struct addr_net *inner);
+
 /* Writes an IPv4 or IPv6 address in its canonical inet_ntop form ("::1",
  * "2001:db8::1", "10.0.0.1") into buf (INET6_ADDRSTRLEN bytes suffice):
  * the form the collector stores. Returns 0, or -EINVAL when text is

@@ -28,6 +28,8 @@ struct enforce {
 	uint64_t walk_us;
 	int walk_err;
 	uint64_t next_expiry_us; /* the earliest timed block's end; 0: none */
+	enforce_reload_fn on_reload; /* the alert rules' part of a reload */
+	void *on_reload_arg;
 };
 
 static const char *const kind_names[] = { [POLICY_ALLOW] = "allow",
@@ -159,16 +161,16 @@ static void start_clocks(struct policy *p, uint64_t now_us)
 			p->rules[i].expires_us = (int64_t)(now_us + p->rules[i].duration_us);
 }
 
-/* "N rules: A allow, B block, L limit; mode M" of p into buf. */
+/* "N rules: A allow, B block, L limit, K alert; S sinks; mode M" of p into buf. */
 static const char *summary(const struct policy *p, char *buf, size_t size)
 {
 	size_t i, n[4] = { 0 };
 
 	for (i = 0; i < p->n_rules; i++)
 		n[p->rules[i].kind]++;
-	snprintf(buf, size, "%zu rules: %zu allow, %zu block, %zu limit; mode %s", p->n_rules,
-		 n[POLICY_ALLOW], n[POLICY_BLOCK], n[POLICY_LIMIT],
-		 p->mode == POLICY_MONITOR ? "monitor" : "enforce");
+	snprintf(buf, size, "%zu rules: %zu allow, %zu block, %zu limit, %zu alert; %zu sinks; mode %s",
+		 p->n_rules + p->n_alerts, n[POLICY_ALLOW], n[POLICY_BLOCK], n[POLICY_LIMIT],
+		 p->n_alerts, p->n_sinks, p->mode == POLICY_MONITOR ? "monitor" : "enforce");
 	return buf;
 }
 
@@ -355,37 +357,86 @@ static int request_rule(const struct ctl_request *req, struct policy_rule *r,
 	return rc;
 }
 
-static int on_block_add(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
+/*
+ * Puts block r (its clock not started) in the kernel and in e->cur from
+ * now_us, audited as an add row from origin (uid, detail). Returns 0,
+ * -EEXIST when the kernel holds that block already, -E2BIG when the rule set
+ * is full, or another negative errno.
+ */
+static int add_block(struct enforce *e, struct policy_rule *r, uint64_t now_us,
+		     const char *origin, int64_t uid, const char *detail)
 {
-	struct enforce *e = ctx;
-	uint64_t now = wall_us();
 	char target[INET6_ADDRSTRLEN + 8];
-	struct policy_rule r;
 	__u32 id;
-	int rc = request_rule(req, &r, reply);
+	int rc;
 
+	if (r->duration_us)
+		r->expires_us = (int64_t)(now_us + r->duration_us);
+	rc = tracker_block_add(e->t, r, &id);
 	if (rc)
 		return rc;
-	if (r.duration_us)
-		r.expires_us = (int64_t)(now + r.duration_us);
-	rc = tracker_block_add(e->t, &r, &id);
-	if (rc == -EEXIST)
-		ctlproto_reply_error(reply, "%s is blocked already", req->net_text);
-	else if (rc == -E2BIG)
-		ctlproto_reply_error(reply, "the rule set is full (--policy-max-entries)");
-	if (rc)
-		return rc;
-	r.id = id;
+	r->id = id;
 	counted_clear(e, id);
-	rc = policy_add(&e->cur, &r);
+	rc = policy_add(&e->cur, r);
 	if (!rc)
 		rc = index_rules(e);
 	if (!rc)
 		/* As the delete and expiry rows write it (a host without /32),
 		 * so that the rows of one block name the same target. */
-		rc = audit(e, now, "add", policy_net_text(&r.net, target, sizeof(target)), &r,
-			   "ctl", req->peer_uid, NULL);
+		rc = audit(e, now_us, "add", policy_net_text(&r->net, target, sizeof(target)), r,
+			   origin, uid, detail);
 	return rc;
+}
+
+static int on_block_add(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
+{
+	struct enforce *e = ctx;
+	struct policy_rule r;
+	int rc = request_rule(req, &r, reply);
+
+	if (rc)
+		return rc;
+	rc = add_block(e, &r, wall_us(), "ctl", req->peer_uid, NULL);
+	if (rc == -EEXIST)
+		ctlproto_reply_error(reply, "%s is blocked already", req->net_text);
+	else if (rc == -E2BIG)
+		ctlproto_reply_error(reply, "the rule set is full (--policy-max-entries)");
+	return rc;
+}
+
+int enforce_block(struct enforce *e, const struct addr_net *net, enum policy_side side,
+		  uint64_t duration_us, const char *reason, const char *detail, uint64_t now_us)
+{
+	struct policy_rule r = { .kind = POLICY_BLOCK,
+				 .origin = POLICY_ORIGIN_ALERT,
+				 .side = side,
+				 .net = *net,
+				 .duration_us = duration_us };
+	size_t i;
+
+	/* Allow wins in the kernel packet by packet; an allow of every
+	 * protocol and port that holds net makes the block pointless. */
+	for (i = 0; i < e->cur.n_rules; i++) {
+		const struct policy_rule *a = &e->cur.rules[i];
+
+		if (a->kind == POLICY_ALLOW && !a->proto && !a->port &&
+		    (a->side == POLICY_SIDE_ANY || a->side == side) &&
+		    addr_net_contains(&a->net, net))
+			return -EPERM;
+	}
+	snprintf(r.reason, sizeof(r.reason), "%s", reason ? reason : "");
+	return add_block(e, &r, now_us, "alert", -1, detail);
+}
+
+void enforce_on_reload(struct enforce *e, enforce_reload_fn fn, void *arg)
+{
+	e->on_reload = fn;
+	e->on_reload_arg = arg;
+}
+
+const struct policy *enforce_policy(const struct enforce *e)
+{
+	return &e->cur;
 }
 
 static int on_block_del(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
@@ -439,7 +490,7 @@ static int on_reload(void *ctx, const struct ctl_request *req, struct ctl_reply 
 	struct enforce *e = ctx;
 	uint64_t now = wall_us();
 	struct policy next = { 0 };
-	char *errors = NULL, detail[160];
+	char *errors = NULL, detail[POLICY_ERR_MAX + 16];
 	size_t n_errors = 0, i;
 	FILE *log = open_memstream(&errors, &n_errors);
 	int rc;
@@ -466,11 +517,24 @@ static int on_reload(void *ctx, const struct ctl_request *req, struct ctl_reply 
 		audit(e, now, "reload", e->path, NULL, "ctl", req->peer_uid, detail);
 		goto cleanup;
 	}
+	if (e->on_reload) {
+		char why[POLICY_ERR_MAX];
+
+		rc = e->on_reload(e->on_reload_arg, &next, false, why, sizeof(why));
+		if (rc) {
+			ctlproto_reply_error(reply, "%s: %s", e->path, why);
+			snprintf(detail, sizeof(detail), "refused: %s", why);
+			audit(e, now, "reload", e->path, NULL, "ctl", req->peer_uid, detail);
+			goto cleanup;
+		}
+	}
 	start_clocks(&next, now);
 	number_rules(&next);
 	e->walk_us = now;
 	e->walk_err = 0;
 	rc = tracker_policy_load(e->t, &next, on_old_counters, e);
+	if (e->on_reload)
+		e->on_reload(e->on_reload_arg, NULL, rc == 0, NULL, 0);
 	if (rc) {
 		ctlproto_reply_error(reply, "%s: %s", e->path, load_error(rc));
 		snprintf(detail, sizeof(detail), "refused: %s", load_error(rc));

@@ -4,6 +4,7 @@
 #ifndef ENFORCE_H
 #define ENFORCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -56,11 +57,15 @@ int enforce_block(struct enforce *e, const struct addr_net *net, enum policy_sid
 		  uint64_t duration_us, const char *reason, const char *detail, uint64_t now_us);
 
 /*
- * Called by a reload with the file's new rules, before anything changes:
- * returns 0 to go on, or a negative errno with why (one line) to refuse the
- * reload. The alert rules take their part of next there.
+ * The alert rules' part of a reload, in two steps around the kernel's
+ * swap: first with the file's new rules in next, before anything changes,
+ * to prepare (returns 0, or a negative errno with why, one line, to refuse
+ * the reload); then with next NULL, commit true once the kernel took the
+ * new rules, false when it refused them (the prepared state is dropped).
+ * The return value of the second call is ignored.
  */
-typedef int (*enforce_reload_fn)(void *arg, const struct policy *next, char *why, size_t len);
+typedef int (*enforce_reload_fn)(void *arg, const struct policy *next, bool commit, char *why,
+				 size_t len);
 void enforce_on_reload(struct enforce *e, enforce_reload_fn fn, void *arg);
 
 /* The rule set in force (its alert rules and sinks too). */
