@@ -196,9 +196,10 @@ $(BUILD)/tests/flowgen: $(BUILD)/obj/tests/tools/flowgen.o $(COLLECTOR_OBJS)
 
 # A control socket server with rules in memory only, for flowdb-ctl's tests.
 # It links the policy's parsing and server, not enforce.o, which drives the
-# kernel.
+# kernel, nor the alerts that block through it.
 $(BUILD)/tests/ctlserve: $(BUILD)/obj/tests/tools/ctlserve.o \
-		$(filter-out $(BUILD)/obj/policy/enforce.o,$(POLICY_OBJS)) $(COMMON_OBJS)
+		$(filter-out $(addprefix $(BUILD)/obj/policy/,enforce.o alert.o sink.o), \
+		$(POLICY_OBJS)) $(COMMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@

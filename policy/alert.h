@@ -19,9 +19,11 @@ struct alerter;
 /*
  * Takes p's alert rules and sinks in force (p is copied; the sinks opened,
  * each failure one line on err). e puts "then block" in the kernel and
- * audits it; s gets the alerts rows. Returns 0 and sets *out (NULL when p
- * has no alert rule: every other call is then a no-op), or a negative
- * errno.
+ * audits it; s gets the alerts rows. Returns 0 and sets *out, or a negative
+ * errno. Made with no alert rule as well, so that a reload can add some;
+ * it then costs a test per call. Registers its part of a reload with e:
+ * a rule whose text is unchanged keeps its keys (windows, baselines,
+ * suppression), the others start afresh, and the sinks are opened anew.
  */
 int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
 	       struct store *s, FILE *err);
@@ -51,13 +53,6 @@ void alert_finding(struct alerter *a, const struct flow_key *k, uint64_t time_us
  * negative errno from the store (the alert was still sent to the sinks).
  */
 int alert_flush(struct alerter *a, uint64_t now_us, struct store_stats *st);
-
-/*
- * A reload's alert rules and sinks: a rule whose text is unchanged keeps
- * its state (windows, baselines, suppression); the others start afresh.
- * Returns 0, or a negative errno with *a unchanged.
- */
-int alert_reload(struct alerter **a, const struct policy *p, FILE *err);
 
 /* The latest alerts raised, newest first, at most n, into out; returns how
  * many (flowdb-ctl alerts). */
