@@ -46,7 +46,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 # test_inspect takes every protocol's file of tests/unit/inspect/, and links the
 # inspectors and common/ only.
 INSPECT_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/inspect/*.c))
-COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread
+COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread -lm
 # The shell links SQLite and readline only: an analyst's workstation needs
 # no libbpf. tests/unit/test_sh_*.c link with these objects.
 SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard shell/*.c))) \

@@ -156,9 +156,11 @@ static int on_flow(const struct flow_key *k, const struct flow_counters *c, void
 {
 	struct ctx *x = arg;
 	uint64_t t = 1795348800 * USEC;
+	int err;
 
 	x->packets += c->packets;
-	return flowtable_add(x->ft, k, c->packets, c->bytes, c->tcp_flags, t, t);
+	err = flowtable_add(x->ft, k, c->packets, c->bytes, c->tcp_flags, t, t);
+	return err < 0 ? err : 0;
 }
 
 static int on_record(const struct flow_record *r, void *arg)

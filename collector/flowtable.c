@@ -345,9 +345,11 @@ int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t pac
 	uint32_t hash = key_hash(ft, key);
 	struct slot *s = slot_find(ft, key, hash);
 	struct flow_record *r;
+	int fresh;
 
 	if (s->ref) {
 		r = record(ft, s->ref - 1);
+		fresh = !r->packets;
 		/* A record that only held an inspection finding starts now. */
 		if (!r->packets || first_us < r->first_seen_us)
 			r->first_seen_us = first_us;
@@ -356,7 +358,7 @@ int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t pac
 		r->tcp_flags |= tcp_flags;
 		if (last_us > r->last_seen_us)
 			r->last_seen_us = last_us;
-		return 0;
+		return fresh;
 	}
 
 	r = record_open(ft, key, hash, s);
@@ -367,7 +369,7 @@ int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t pac
 	r->packets = packets;
 	r->bytes = bytes;
 	r->tcp_flags = tcp_flags;
-	return 0;
+	return 1;
 }
 
 int flowtable_drop(struct flowtable *ft, const struct flow_key *key, uint64_t packets,

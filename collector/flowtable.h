@@ -74,7 +74,9 @@ int flowtable_new(struct flowtable **out, const struct flowtable_opts *opts);
 void flowtable_free(struct flowtable *ft);
 
 /* Merges traffic seen for key between first_us and last_us into its open
- * record, opening one if there is none. Returns 0 or -ENOMEM. */
+ * record, opening one if there is none. Returns 1 when the record's
+ * traffic starts here (a new record, or one that only held a finding), 0
+ * when it had traffic already, or -ENOMEM. */
 int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
 		  uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us);
 

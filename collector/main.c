@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
+#include "alert.h"
 #include "control.h"
 #include "enforce.h"
 #include "flowtable.h"
@@ -71,6 +72,7 @@ struct collector {
 	bool store_failing; /* logged, until a flush succeeds again */
 	struct control *control; /* flowdb-ctl's socket (--control), or NULL */
 	struct enforce *enforce; /* the rules in force (--policy), or NULL */
+	struct alerter *alerts; /* their alert rules, or NULL */
 	struct control_ops enforce_ops; /* flowdb-ctl's commands on them */
 	uint64_t started_us; /* wall clock, for status */
 	uint64_t flushes;
@@ -115,13 +117,17 @@ static const char *ifname_of(const struct collector *c, __u32 ifindex)
 static int on_flow(const struct flow_key *key, const struct flow_counters *fc, void *arg)
 {
 	struct collector *c = arg;
-	int err;
+	uint64_t first_us = kernel_to_real_us(c, fc->first_seen_ns);
+	uint64_t last_us = kernel_to_real_us(c, fc->last_seen_ns);
+	int fresh, err;
 
 	c->stats.drained_packets += fc->packets;
 	c->stats.drained_bytes += fc->bytes;
-	err = flowtable_add(c->flows, key, fc->packets, fc->bytes, fc->tcp_flags,
-			    kernel_to_real_us(c, fc->first_seen_ns),
-			    kernel_to_real_us(c, fc->last_seen_ns));
+	fresh = flowtable_add(c->flows, key, fc->packets, fc->bytes, fc->tcp_flags, first_us,
+			      last_us);
+	alert_flow(c->alerts, key, fc->packets, fc->bytes, fc->tcp_flags, first_us, last_us,
+		   fresh == 1);
+	err = fresh < 0 ? fresh : 0;
 	if (!err && fc->dropped_packets)
 		err = flowtable_drop(c->flows, key, fc->dropped_packets, fc->dropped_bytes);
 	if (err)
@@ -148,8 +154,10 @@ static int on_payload(struct collector *c, const struct payload_event *p, size_t
 		return 0;
 	first = flowtable_inspect(c->flows, key, time_us, (uint8_t)r.proto, (int8_t)r.encrypted,
 				  r.info);
-	if (first <= 0)
+	if (first <= 0) {
+		alert_finding(c->alerts, key, time_us, &r, false);
 		return first;
+	}
 	why[0] = '\0';
 	if (r.authorization)
 		snprintf(why, sizeof(why),
@@ -159,6 +167,7 @@ static int on_payload(struct collector *c, const struct payload_event *p, size_t
 	else if (!r.encrypted && options_expects_encrypted(&c->opt, key->dst_port))
 		snprintf(why, sizeof(why), "cleartext %s to port %u (expects encryption): %s",
 			 inspect_proto_name(r.proto), key->dst_port, r.info);
+	alert_finding(c->alerts, key, time_us, &r, why[0] != '\0');
 	return why[0] ? store_add_policy(c->store, key, time_us, ifname_of(c, key->ifindex), why) :
 			0;
 }
@@ -172,6 +181,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	if (e->kind == FLOW_EVENT_PAYLOAD)
 		return on_payload(c, data, len);
+	alert_event(c->alerts, e, kernel_to_real_us(c, e->ts_ns));
 	return store_add_event(c->store, e, kernel_to_real_us(c, e->ts_ns),
 			       ifname_of(c, e->key.ifindex));
 }
@@ -243,6 +253,9 @@ static int flush(struct collector *c, bool final)
 	if (err)
 		fprintf(stderr, "flowdb-collector: cannot record the rules' counters: %s\n",
 			strerror(-err));
+	err = alert_flush(c->alerts, now, &c->stats);
+	if (err)
+		fprintf(stderr, "flowdb-collector: cannot record alerts: %s\n", strerror(-err));
 	c->stats.flush_duration_us = clock_us(CLOCK_MONOTONIC) - start;
 
 	err = store_flush(c->store, &c->stats);
@@ -357,6 +370,20 @@ static void attach_error(const char *what, const char *ifname, int err)
 		strerror(-err), hint);
 }
 
+/* Puts the policy file in force at now_us (capture time offline): its
+ * kernel rules, then its alert rules and sinks. Prints one line for what
+ * went wrong. Returns 0 or a negative errno. */
+static int policy_start(struct collector *c, uint64_t now_us)
+{
+	int err = enforce_open(&c->enforce, c->tracker, c->store, c->opt.policy_path, now_us,
+			       stderr);
+
+	if (!err)
+		err = alert_open(&c->alerts, enforce_policy(c->enforce), c->enforce, c->store,
+				 stderr);
+	return err;
+}
+
 /* Everything before the loop: interfaces, data directory, BPF. Prints one
  * line for what went wrong. Returns 0 or a negative errno. */
 static int setup(struct collector *c)
@@ -453,8 +480,7 @@ static int setup(struct collector *c)
 	 * packet, whose time starts their clocks. */
 	enforce_control_ops(&c->enforce_ops);
 	if (c->opt.policy_path && !c->offline) {
-		err = enforce_open(&c->enforce, c->tracker, c->store, c->opt.policy_path,
-				   clock_us(CLOCK_REALTIME), stderr);
+		err = policy_start(c, clock_us(CLOCK_REALTIME));
 		if (err)
 			return err;
 	}
@@ -635,8 +661,7 @@ static int run_offline(struct collector *c)
 			if (c->opt.policy_path) {
 				c->capture_us = ts_us;
 				tracker_set_clock(c->tracker, ts_ns);
-				err = enforce_open(&c->enforce, c->tracker, c->store,
-						   c->opt.policy_path, ts_us, stderr);
+				err = policy_start(c, ts_us);
 				if (err)
 					break;
 			}
@@ -769,6 +794,7 @@ int main(int argc, char **argv)
 			written = false;
 	}
 	ring_buffer__free(c.events);
+	alert_close(c.alerts);
 	enforce_close(c.enforce);
 	tracker_close(c.tracker);
 	if (store_close(c.store))
