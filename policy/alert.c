@@ -59,14 +59,13 @@ struct dset {
 };
 
 /* An anomaly rule's baseline: exponentially weighted mean and variance of
- * the per-bucket sums, and the bucket being summed. */
+ * the per-bucket sums; the buckets not yet learned wait in a window of
+ * SLICES buckets, so that evidence drained out of order lands in its own. */
 struct baseline {
-	uint64_t bucket; /* absolute bucket index being summed */
-	double sum;
-	double next; /* evidence of later buckets, drained before the flush closed this one */
+	struct window w;
+	uint64_t next; /* the oldest bucket not learned yet */
 	double mean, var;
 	uint32_t learned; /* buckets in the mean so far */
-	bool started;
 };
 
 /* One key of one rule. */
@@ -78,6 +77,9 @@ struct kstate {
 	uint64_t first_us, last_us; /* its evidence since its count was last 0 */
 	uint64_t suppress_until_us; /* 0: not suppressed */
 	uint64_t suppressed; /* repeats since the last alert */
+	/* The highest count past the threshold since the last flush, seen
+	 * at an evidence's time: the flush raises it. 0: none. */
+	uint64_t over;
 	union {
 		struct window w;
 		struct dset d;
@@ -105,6 +107,15 @@ struct recent {
 	char rule[POLICY_NAME_MAX];
 };
 
+/* A drained flow's traffic, kept until the flush feeds the flows of a
+ * drain to the rules in time order. */
+struct flow_delta {
+	struct flow_key key;
+	uint64_t packets, bytes, first_us, last_us;
+	uint32_t tcp_flags;
+	bool fresh;
+};
+
 struct alerter {
 	struct enforce *e;
 	struct store *s;
@@ -122,6 +133,9 @@ struct alerter {
 	struct recent recent[RECENT_MAX];
 	size_t n_recent, recent_head;
 	uint64_t alerts, suppressed; /* since the previous flush */
+	struct flow_delta *deltas; /* this drain's flows */
+	size_t n_deltas, cap_deltas;
+	bool wants_flows; /* a rule counts flows, or tracks handshakes */
 };
 
 static uint64_t hash_key(const struct akey *k)
@@ -448,19 +462,19 @@ static void count(struct alerter *a, struct arule *ar, const struct flow_key *k,
 	if (ar->r.metric == POLICY_METRIC_ANOMALY) {
 		uint64_t bucket = t_us / ar->r.bucket_us;
 
-		if (!ks->b.started) {
-			ks->b.started = true;
-			ks->b.bucket = bucket;
-		}
-		/* Only a flush closes a bucket; evidence of a later one waits
-		 * for it, and a late packet of a closed one counts in the
-		 * current, so that no bucket is learned twice. */
-		if (bucket > ks->b.bucket)
-			ks->b.next += (double)v;
-		else
-			ks->b.sum += (double)v;
+		if (!ks->b.next)
+			ks->b.next = bucket;
+		/* A bucket learned already takes nothing more: the baseline
+		 * never learns one twice. */
+		if (bucket >= ks->b.next)
+			window_add(&ks->b.w, ar->r.bucket_us, t_us, v);
 	} else {
+		uint64_t sum;
+
 		window_add(&ks->w, ar->slice_us, t_us, v);
+		sum = window_sum(&ks->w, ar->slice_us, t_us);
+		if (sum > ar->r.threshold && sum > ks->over)
+			ks->over = sum;
 	}
 	if (!ks->first_us || t_us < ks->first_us)
 		ks->first_us = t_us;
@@ -495,13 +509,13 @@ static void note_established(struct alerter *a, const struct flow_key *k, uint64
 	}
 }
 
-void alert_flow(struct alerter *a, const struct flow_key *k, uint64_t packets, uint64_t bytes,
-		uint32_t tcp_flags, uint64_t first_us, uint64_t last_us, bool new_record)
+/* Counts one drained flow's traffic for every rule of flows. */
+static void feed_flow(struct alerter *a, const struct flow_key *k, uint64_t packets,
+		      uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us,
+		      bool new_record)
 {
 	size_t i;
 
-	if (!a || !a->n_rules)
-		return;
 	for (i = 0; i < a->n_rules; i++) {
 		struct arule *ar = &a->rules[i];
 		enum policy_metric m = ar->r.metric == POLICY_METRIC_ANOMALY ? ar->r.base :
@@ -545,6 +559,13 @@ void alert_flow(struct alerter *a, const struct flow_key *k, uint64_t packets, u
 					ar->r.name);
 				continue;
 			}
+			/* Counting is only worth it once the set could be over. */
+			if (ks->d.n > ar->r.threshold && ks->d.n > ks->over) {
+				uint64_t n = dset_count(&ks->d, since);
+
+				if (n > ar->r.threshold && n > ks->over)
+					ks->over = n;
+			}
 			if (!ks->first_us || first_us < ks->first_us)
 				ks->first_us = first_us;
 			if (last_us > ks->last_us)
@@ -556,6 +577,61 @@ void alert_flow(struct alerter *a, const struct flow_key *k, uint64_t packets, u
 	if (k->proto == 6 && (tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK)) ==
 				     (FLOW_TCP_SYN | FLOW_TCP_ACK) && !(tcp_flags & FLOW_TCP_RST))
 		note_established(a, k, last_us);
+}
+
+void alert_flow(struct alerter *a, const struct flow_key *k, uint64_t packets, uint64_t bytes,
+		uint32_t tcp_flags, uint64_t first_us, uint64_t last_us, bool new_record)
+{
+	struct flow_delta *d;
+
+	if (!a || !a->wants_flows)
+		return;
+	if (a->n_deltas == a->cap_deltas) {
+		size_t cap = a->cap_deltas ? a->cap_deltas * 2 : 4096;
+		struct flow_delta *grown = reallocarray(a->deltas, cap, sizeof(*grown));
+
+		if (!grown) {
+			fprintf(a->err, "flowdb-collector: alerts: out of memory, a flow lost\n");
+			return;
+		}
+		a->deltas = grown;
+		a->cap_deltas = cap;
+	}
+	d = &a->deltas[a->n_deltas++];
+	*d = (struct flow_delta){ .key = *k,
+				  .packets = packets,
+				  .bytes = bytes,
+				  .first_us = first_us,
+				  .last_us = last_us,
+				  .tcp_flags = tcp_flags,
+				  .fresh = new_record };
+}
+
+static int cmp_delta(const void *x, const void *y)
+{
+	const struct flow_delta *a = x, *b = y;
+
+	/* A total order, so that runs over one capture agree on every tie
+	 * (the kernel's maps drain in an order of their own each run). */
+	if (a->last_us != b->last_us)
+		return a->last_us < b->last_us ? -1 : 1;
+	return memcmp(&a->key, &b->key, sizeof(a->key));
+}
+
+/* Feeds the drain's flows to the rules in time order: a window then
+ * counts them as they happened, whatever order the kernel's maps gave. */
+static void feed_flows(struct alerter *a)
+{
+	size_t i;
+
+	qsort(a->deltas, a->n_deltas, sizeof(*a->deltas), cmp_delta);
+	for (i = 0; i < a->n_deltas; i++) {
+		const struct flow_delta *d = &a->deltas[i];
+
+		feed_flow(a, &d->key, d->packets, d->bytes, d->tcp_flags, d->first_us, d->last_us,
+			  d->fresh);
+	}
+	a->n_deltas = 0;
 }
 
 void alert_event(struct alerter *a, const struct flow_event *ev, uint64_t time_us)
@@ -614,7 +690,7 @@ static bool keep_key(struct arule *ar, struct kstate *ks, uint64_t now_us)
 		return true;
 	switch (r->metric) {
 	case POLICY_METRIC_ANOMALY:
-		return ks->last_us + 2 * r->warmup_us > now_us;
+		return ks->last_us + r->warmup_us > now_us;
 	case POLICY_METRIC_DISTINCT:
 		return dset_count(&ks->d, since) > 0;
 	default:
@@ -705,31 +781,33 @@ static int raise_alert(struct alerter *a, struct arule *ar, struct kstate *ks, d
 	return rc;
 }
 
-/* Closes the anomaly buckets of ks that ended by now_us, firing on one
- * past its baseline after the warm-up. Returns as raise_alert(). */
+/* Learns the anomaly buckets of ks that ended by now_us, in order, and
+ * raises an alert for the last one past its baseline after the warm-up.
+ * Returns as raise_alert(). */
 static int close_buckets(struct alerter *a, struct arule *ar, struct kstate *ks, uint64_t now_us)
 {
 	const struct policy_alert *r = &ar->r;
-	uint64_t cur = now_us / r->bucket_us, gap;
+	uint64_t cur = now_us / r->bucket_us, n;
 	uint32_t warm = (uint32_t)(r->warmup_us / r->bucket_us);
-	int rc = 0;
+	double fired = -1, limit = 0;
 
-	if (!ks->b.started || cur <= ks->b.bucket)
+	if (!ks->b.next || cur <= ks->b.next)
 		return 0;
-	if (ks->b.learned >= warm && ks->b.sum > baseline_limit(r, &ks->b))
-		rc = raise_alert(a, ar, ks, ks->b.sum, baseline_limit(r, &ks->b), now_us);
-	baseline_learn(r, &ks->b, ks->b.sum);
-	/* The silent buckets since count as empty ones. */
-	gap = cur - ks->b.bucket - 1;
-	for (; gap && gap <= ANOMALY_GAP_MAX; gap--)
-		baseline_learn(r, &ks->b, 0);
-	if (gap > ANOMALY_GAP_MAX)
-		for (gap = 0; gap < ANOMALY_GAP_MAX; gap++)
-			baseline_learn(r, &ks->b, 0);
-	ks->b.bucket = cur;
-	ks->b.sum = ks->b.next;
-	ks->b.next = 0;
-	return rc;
+	/* A silence longer than the window learns as that many empty buckets. */
+	if (cur - ks->b.next > ANOMALY_GAP_MAX)
+		ks->b.next = cur - ANOMALY_GAP_MAX;
+	for (n = ks->b.next; n < cur; n++) {
+		double x = n <= ks->b.w.top && n + SLICES > ks->b.w.top ?
+				   (double)ks->b.w.s[n % SLICES] : 0;
+
+		if (ks->b.learned >= warm && x > baseline_limit(r, &ks->b)) {
+			fired = x;
+			limit = baseline_limit(r, &ks->b);
+		}
+		baseline_learn(r, &ks->b, x);
+	}
+	ks->b.next = cur;
+	return fired >= 0 ? raise_alert(a, ar, ks, fired, limit, now_us) : 0;
 }
 
 /* Evaluates rule ar for every key at now_us. Returns as raise_alert(). */
@@ -749,16 +827,13 @@ static int evaluate(struct alerter *a, struct arule *ar, uint64_t now_us)
 		if (r->metric == POLICY_METRIC_ANOMALY) {
 			err = close_buckets(a, ar, ks, now_us);
 		} else {
-			v = r->metric == POLICY_METRIC_DISTINCT ?
-				    dset_count(&ks->d, since) :
-				    window_sum(&ks->w, ar->slice_us, now_us);
-			if (!v) {
+			v = ks->over;
+			ks->over = 0;
+			err = v ? raise_alert(a, ar, ks, (double)v, (double)r->threshold, now_us) : 0;
+			if (!v && !(r->metric == POLICY_METRIC_DISTINCT ?
+					    dset_count(&ks->d, since) :
+					    window_sum(&ks->w, ar->slice_us, now_us)))
 				ks->first_us = 0;
-				continue;
-			}
-			err = v > r->threshold ? raise_alert(a, ar, ks, (double)v,
-							     (double)r->threshold, now_us) :
-						 0;
 		}
 		if (err && !rc)
 			rc = err;
@@ -774,6 +849,7 @@ int alert_flush(struct alerter *a, uint64_t now_us, struct store_stats *st)
 
 	if (!a)
 		return 0;
+	feed_flows(a);
 	for (i = 0; i < a->n_rules; i++) {
 		err = evaluate(a, &a->rules[i], now_us);
 		if (err && !rc)
@@ -809,6 +885,23 @@ static int make_rules(const struct policy *p, struct arule **out, size_t *n)
 	*out = rules;
 	*n = p->n_alerts;
 	return 0;
+}
+
+/* Whether any of rules counts drained flows. */
+static bool counts_flows(const struct arule *rules, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		enum policy_metric m = rules[i].r.metric == POLICY_METRIC_ANOMALY ?
+					       rules[i].r.base :
+					       rules[i].r.metric;
+
+		if (m == POLICY_METRIC_BYTES || m == POLICY_METRIC_PACKETS ||
+		    m == POLICY_METRIC_FLOWS || m == POLICY_METRIC_DISTINCT || rules[i].r.established)
+			return true;
+	}
+	return false;
 }
 
 static void free_rules(struct arule *rules, size_t n)
@@ -871,6 +964,7 @@ static int on_reload(void *arg, const struct policy *next, bool commit, char *wh
 		a->n_rules = a->n_next;
 		a->sinks = a->next_sinks;
 		a->mode = a->next_mode;
+		a->wants_flows = counts_flows(a->rules, a->n_rules);
 		a->sink_failures_seen = 0;
 	}
 	a->next_rules = NULL;
@@ -899,6 +993,7 @@ int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
 		free(a);
 		return rc;
 	}
+	a->wants_flows = counts_flows(a->rules, a->n_rules);
 	enforce_on_reload(e, on_reload, a);
 	*out = a;
 	return 0;
@@ -923,5 +1018,6 @@ void alert_close(struct alerter *a)
 	free_rules(a->next_rules, a->n_next);
 	sinks_close(a->sinks);
 	sinks_close(a->next_sinks);
+	free(a->deltas);
 	free(a);
 }
