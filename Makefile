@@ -351,6 +351,11 @@ $(BUILD)/bench/drain_commit: $(BUILD)/obj/bench/drain_commit.o $(COLLECTOR_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
 
+$(BUILD)/bench/alert_cost: $(BUILD)/obj/bench/alert_cost.o $(COLLECTOR_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
+
 $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcapw.o \
 	$(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/argnum.o
 	$(call msg,LINK,$@)
@@ -360,11 +365,13 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 # Figures and ratios measured side by side; not part of `make test`. The
 # peers (nfdump, argus, softflowd) are installed here, not by `make deps`.
 # BENCHMARKS.md has what one run printed.
-bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap
+bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap \
+		$(BUILD)/bench/alert_cost
 	$(BUILD)/bench/bpf_cost
 	bench/policy_xdp_filter.sh
 	bench/drop_rate.sh
 	$(BUILD)/bench/drain_commit
+	$(BUILD)/bench/alert_cost
 	bench/live.sh
 	bench/import_peers.sh
 	bench/shell_query.sh

@@ -707,7 +707,7 @@ static void respond(struct alerter *a, const struct arule *ar, const struct ksta
 				.bits = ks->key.family == 6 ? 128 : 32 };
 	int rc;
 
-	if (!ar->r.block_us) {
+	if (!ar->r.block_us || !a->e) {
 		snprintf(action, len, "none");
 		return;
 	}
@@ -994,7 +994,8 @@ int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
 		return rc;
 	}
 	a->wants_flows = counts_flows(a->rules, a->n_rules);
-	enforce_on_reload(e, on_reload, a);
+	if (e)
+		enforce_on_reload(e, on_reload, a);
 	*out = a;
 	return 0;
 }

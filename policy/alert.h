@@ -19,7 +19,8 @@ struct alerter;
 /*
  * Takes p's alert rules and sinks in force (p is copied; the sinks opened,
  * each failure one line on err). e puts "then block" in the kernel and
- * audits it; s gets the alerts rows. Returns 0 and sets *out, or a negative
+ * audits it (NULL: no block, no reload, as for a benchmark); s gets the
+ * alerts rows. Returns 0 and sets *out, or a negative
  * errno. Made with no alert rule as well, so that a reload can add some;
  * it then costs a test per call. Registers its part of a reload with e:
  * a rule whose text is unchanged keeps its keys (windows, baselines,
