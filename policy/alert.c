@@ -29,6 +29,9 @@
 #define ANOMALY_GAP_MAX 64
 /* The latest alerts flowdb-ctl alerts can list. */
 #define RECENT_MAX 100
+/* Keys out of every window are forgotten at most this often (or once a
+ * window, when it is longer). */
+#define SWEEP_MIN_US (60 * 1000000ULL)
 /* Open addressing: the table grows past this load, in percent. */
 #define MAP_LOAD_MAX 70
 
@@ -80,6 +83,7 @@ struct kstate {
 	/* The highest count past the threshold since the last flush, seen
 	 * at an evidence's time: the flush raises it. 0: none. */
 	uint64_t over;
+	bool hot; /* in the map's hot list */
 	union {
 		struct window w;
 		struct dset d;
@@ -87,10 +91,16 @@ struct kstate {
 	};
 };
 
-/* Every key of one rule. */
+/* Every key of one rule, and the few a flush must look at. */
 struct keymap {
 	struct kstate **slot;
 	size_t cap, n; /* cap a power of two */
+	/* The keys past the threshold since the last flush (anomaly: with
+	 * evidence in a bucket not learned yet), so that a flush visits
+	 * those only; a sweep visits every key, once per sweep interval. */
+	struct kstate **hot;
+	size_t n_hot, cap_hot;
+	uint64_t next_sweep_us;
 };
 
 /* A rule in force with its keys. */
@@ -243,7 +253,27 @@ static void map_free(struct arule *ar)
 		if (ar->map.slot[i])
 			kstate_free(ar, ar->map.slot[i]);
 	free(ar->map.slot);
+	free(ar->map.hot);
 	memset(&ar->map, 0, sizeof(ar->map));
+}
+
+/* Puts ks on m's hot list for the next flush. Returns 0 or -ENOMEM. */
+static int map_heat(struct keymap *m, struct kstate *ks)
+{
+	if (ks->hot)
+		return 0;
+	if (m->n_hot == m->cap_hot) {
+		size_t cap = m->cap_hot ? m->cap_hot * 2 : 64;
+		struct kstate **grown = reallocarray(m->hot, cap, sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		m->hot = grown;
+		m->cap_hot = cap;
+	}
+	m->hot[m->n_hot++] = ks;
+	ks->hot = true;
+	return 0;
 }
 
 /* Adds v at t_us to w, slices of slice_us. Traffic older than the window
@@ -459,6 +489,8 @@ static void count(struct alerter *a, struct arule *ar, const struct flow_key *k,
 			ar->r.name);
 		return;
 	}
+	if (!ks->last_us || ks->last_us + ar->r.window_us < t_us)
+		ks->first_us = t_us;
 	if (ar->r.metric == POLICY_METRIC_ANOMALY) {
 		uint64_t bucket = t_us / ar->r.bucket_us;
 
@@ -466,18 +498,24 @@ static void count(struct alerter *a, struct arule *ar, const struct flow_key *k,
 			ks->b.next = bucket;
 		/* A bucket learned already takes nothing more: the baseline
 		 * never learns one twice. */
-		if (bucket >= ks->b.next)
+		if (bucket >= ks->b.next) {
 			window_add(&ks->b.w, ar->r.bucket_us, t_us, v);
+			if (map_heat(&ar->map, ks))
+				fprintf(a->err, "flowdb-collector: alert %s: out of memory\n",
+					ar->r.name);
+		}
 	} else {
 		uint64_t sum;
 
 		window_add(&ks->w, ar->slice_us, t_us, v);
 		sum = window_sum(&ks->w, ar->slice_us, t_us);
-		if (sum > ar->r.threshold && sum > ks->over)
+		if (sum > ar->r.threshold && sum > ks->over) {
 			ks->over = sum;
+			if (map_heat(&ar->map, ks))
+				fprintf(a->err, "flowdb-collector: alert %s: out of memory\n",
+					ar->r.name);
+		}
 	}
-	if (!ks->first_us || t_us < ks->first_us)
-		ks->first_us = t_us;
 	if (t_us > ks->last_us)
 		ks->last_us = t_us;
 	ks->example = *k;
@@ -563,10 +601,15 @@ static void feed_flow(struct alerter *a, const struct flow_key *k, uint64_t pack
 			if (ks->d.n > ar->r.threshold && ks->d.n > ks->over) {
 				uint64_t n = dset_count(&ks->d, since);
 
-				if (n > ar->r.threshold && n > ks->over)
+				if (n > ar->r.threshold && n > ks->over) {
 					ks->over = n;
+					if (map_heat(&ar->map, ks))
+						fprintf(a->err,
+							"flowdb-collector: alert %s: out of memory\n",
+							ar->r.name);
+				}
 			}
-			if (!ks->first_us || first_us < ks->first_us)
+			if (!ks->last_us || ks->last_us + ar->r.window_us < first_us)
 				ks->first_us = first_us;
 			if (last_us > ks->last_us)
 				ks->last_us = last_us;
@@ -686,7 +729,7 @@ static bool keep_key(struct arule *ar, struct kstate *ks, uint64_t now_us)
 	const struct policy_alert *r = &ar->r;
 	uint64_t since = now_us > r->window_us ? now_us - r->window_us : 0;
 
-	if (ks->suppress_until_us > now_us || ks->established_us > since)
+	if (ks->hot || ks->suppress_until_us > now_us || ks->established_us > since)
 		return true;
 	switch (r->metric) {
 	case POLICY_METRIC_ANOMALY:
@@ -810,34 +853,34 @@ static int close_buckets(struct alerter *a, struct arule *ar, struct kstate *ks,
 	return fired >= 0 ? raise_alert(a, ar, ks, fired, limit, now_us) : 0;
 }
 
-/* Evaluates rule ar for every key at now_us. Returns as raise_alert(). */
+/* Evaluates rule ar at now_us for its hot keys: raises what went past
+ * the threshold, learns the buckets that ended. Returns as raise_alert(). */
 static int evaluate(struct alerter *a, struct arule *ar, uint64_t now_us)
 {
 	const struct policy_alert *r = &ar->r;
-	uint64_t since = now_us > r->window_us ? now_us - r->window_us : 0;
-	size_t i;
+	struct keymap *m = &ar->map;
+	size_t i, kept = 0;
 	int rc = 0, err;
 
-	for (i = 0; i < ar->map.cap; i++) {
-		struct kstate *ks = ar->map.slot[i];
-		uint64_t v;
+	for (i = 0; i < m->n_hot; i++) {
+		struct kstate *ks = m->hot[i];
 
-		if (!ks)
-			continue;
 		if (r->metric == POLICY_METRIC_ANOMALY) {
 			err = close_buckets(a, ar, ks, now_us);
+			/* Evidence in the bucket under way keeps it hot. */
+			if (ks->b.w.top >= ks->b.next && ks->b.w.s[ks->b.w.top % SLICES]) {
+				m->hot[kept++] = ks;
+				continue;
+			}
 		} else {
-			v = ks->over;
+			err = raise_alert(a, ar, ks, (double)ks->over, (double)r->threshold, now_us);
 			ks->over = 0;
-			err = v ? raise_alert(a, ar, ks, (double)v, (double)r->threshold, now_us) : 0;
-			if (!v && !(r->metric == POLICY_METRIC_DISTINCT ?
-					    dset_count(&ks->d, since) :
-					    window_sum(&ks->w, ar->slice_us, now_us)))
-				ks->first_us = 0;
 		}
+		ks->hot = false;
 		if (err && !rc)
 			rc = err;
 	}
+	m->n_hot = kept;
 	return rc;
 }
 
@@ -851,12 +894,20 @@ int alert_flush(struct alerter *a, uint64_t now_us, struct store_stats *st)
 		return 0;
 	feed_flows(a);
 	for (i = 0; i < a->n_rules; i++) {
-		err = evaluate(a, &a->rules[i], now_us);
+		struct arule *ar = &a->rules[i];
+
+		err = evaluate(a, ar, now_us);
 		if (err && !rc)
 			rc = err;
-		if (map_sweep(&a->rules[i], keep_key, now_us))
+		if (now_us < ar->map.next_sweep_us)
+			continue;
+		/* Forgetting can wait a while: a key kept too long only costs
+		 * its memory, and a sweep visits every key. */
+		ar->map.next_sweep_us = now_us + (ar->r.window_us > SWEEP_MIN_US ? ar->r.window_us :
+										   SWEEP_MIN_US);
+		if (map_sweep(ar, keep_key, now_us))
 			fprintf(a->err, "flowdb-collector: alert %s: out of memory sweeping\n",
-				a->rules[i].r.name);
+				ar->r.name);
 	}
 	failures = sinks_failures(a->sinks);
 	st->alerting = a->n_rules > 0;
