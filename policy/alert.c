@@ -128,6 +128,7 @@ struct flow_delta {
 
 struct alerter {
 	struct enforce *e;
+	const struct flowtable *flows; /* to tell answers from attempts; NULL: none */
 	struct store *s;
 	FILE *err;
 	struct arule *rules;
@@ -547,6 +548,90 @@ static void note_established(struct alerter *a, const struct flow_key *k, uint64
 	}
 }
 
+/* Counts the value of rule ar's field in flow k (seen first_us to
+ * last_us) for its key. */
+static void count_distinct(struct alerter *a, struct arule *ar, const struct flow_key *k,
+			   uint64_t first_us, uint64_t last_us)
+{
+	uint64_t since = last_us > ar->r.window_us ? last_us - ar->r.window_us : 0;
+	uint8_t val[17] = { 0 };
+	struct kstate *ks;
+	struct akey key;
+
+	switch (ar->r.field) {
+	case POLICY_FIELD_DST_PORT:
+		memcpy(val, &k->dst_port, 2);
+		break;
+	case POLICY_FIELD_SRC_PORT:
+		memcpy(val, &k->src_port, 2);
+		break;
+	case POLICY_FIELD_DST_ADDR:
+		memcpy(val, k->dst_addr, 16);
+		val[16] = k->ip_version;
+		break;
+	case POLICY_FIELD_SRC_ADDR:
+		memcpy(val, k->src_addr, 16);
+		val[16] = k->ip_version;
+		break;
+	default:
+		return;
+	}
+	flow_akey(k, ar->r.side, &key);
+	ks = key_state(ar, &key);
+	if (!ks || dset_add(&ks->d, val, last_us, distinct_cap(&ar->r), since)) {
+		fprintf(a->err, "flowdb-collector: alert %s: out of memory, evidence lost\n",
+			ar->r.name);
+		return;
+	}
+	if (!ks->last_us || ks->last_us + ar->r.window_us < first_us)
+		ks->first_us = first_us;
+	/* Counting is only worth it once the set could be over. */
+	if (ks->d.n > ar->r.threshold && ks->d.n > ks->over) {
+		uint64_t n = dset_count(&ks->d, since);
+
+		if (n > ar->r.threshold && n > ks->over) {
+			ks->over = n;
+			if (map_heat(&ar->map, ks))
+				fprintf(a->err, "flowdb-collector: alert %s: out of memory\n",
+					ar->r.name);
+		}
+	}
+	if (last_us > ks->last_us)
+		ks->last_us = last_us;
+	ks->example = *k;
+	ks->has_example = true;
+}
+
+/*
+ * Whether non-TCP flow k was started by its source: not an ICMP answer or
+ * error, not the answer to an open flow the other way that began no later.
+ * A server's answers to many clients' ports would otherwise look like a
+ * scan by the server. (TCP attempts are counted from SYN events instead.)
+ */
+static bool originates(const struct alerter *a, const struct flow_key *k)
+{
+	struct flow_key back = *k;
+	uint64_t mine, theirs;
+	uint8_t type = (uint8_t)(k->dst_port >> 8);
+
+	if (k->proto == 1)
+		return type == 8 || type == 13 || type == 15 || type == 17;
+	if (k->proto == 58)
+		return type == 128 || type == 130 || type == 133 || type == 135;
+	if (!a->flows || flowtable_first_seen(a->flows, k, &mine))
+		return true;
+	memcpy(back.src_addr, k->dst_addr, 16);
+	memcpy(back.dst_addr, k->src_addr, 16);
+	back.src_port = k->dst_port;
+	back.dst_port = k->src_port;
+	if (flowtable_first_seen(a->flows, &back, &theirs)) {
+		back.direction = !k->direction;
+		if (flowtable_first_seen(a->flows, &back, &theirs))
+			return true;
+	}
+	return mine < theirs;
+}
+
 /* Counts one drained flow's traffic for every rule of flows. */
 static void feed_flow(struct alerter *a, const struct flow_key *k, uint64_t packets,
 		      uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us,
@@ -565,57 +650,8 @@ static void feed_flow(struct alerter *a, const struct flow_key *k, uint64_t pack
 			count(a, ar, k, last_us, packets);
 		else if (m == POLICY_METRIC_FLOWS && new_record)
 			count(a, ar, k, first_us, 1);
-		else if (m == POLICY_METRIC_DISTINCT) {
-			struct akey key;
-			struct kstate *ks;
-			uint8_t val[17] = { 0 };
-			uint64_t since = last_us > ar->r.window_us ? last_us - ar->r.window_us : 0;
-
-			switch (ar->r.field) {
-			case POLICY_FIELD_DST_PORT:
-				memcpy(val, &k->dst_port, 2);
-				break;
-			case POLICY_FIELD_SRC_PORT:
-				memcpy(val, &k->src_port, 2);
-				break;
-			case POLICY_FIELD_DST_ADDR:
-				memcpy(val, k->dst_addr, 16);
-				val[16] = k->ip_version;
-				break;
-			case POLICY_FIELD_SRC_ADDR:
-				memcpy(val, k->src_addr, 16);
-				val[16] = k->ip_version;
-				break;
-			default:
-				continue;
-			}
-			flow_akey(k, ar->r.side, &key);
-			ks = key_state(ar, &key);
-			if (!ks || dset_add(&ks->d, val, last_us, distinct_cap(&ar->r), since)) {
-				fprintf(a->err,
-					"flowdb-collector: alert %s: out of memory, evidence lost\n",
-					ar->r.name);
-				continue;
-			}
-			/* Counting is only worth it once the set could be over. */
-			if (ks->d.n > ar->r.threshold && ks->d.n > ks->over) {
-				uint64_t n = dset_count(&ks->d, since);
-
-				if (n > ar->r.threshold && n > ks->over) {
-					ks->over = n;
-					if (map_heat(&ar->map, ks))
-						fprintf(a->err,
-							"flowdb-collector: alert %s: out of memory\n",
-							ar->r.name);
-				}
-			}
-			if (!ks->last_us || ks->last_us + ar->r.window_us < first_us)
-				ks->first_us = first_us;
-			if (last_us > ks->last_us)
-				ks->last_us = last_us;
-			ks->example = *k;
-			ks->has_example = true;
-		}
+		else if (m == POLICY_METRIC_DISTINCT && k->proto != 6 && originates(a, k))
+			count_distinct(a, ar, k, first_us, last_us);
 	}
 	if (k->proto == 6 && (tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK)) ==
 				     (FLOW_TCP_SYN | FLOW_TCP_ACK) && !(tcp_flags & FLOW_TCP_RST))
@@ -689,6 +725,10 @@ void alert_event(struct alerter *a, const struct flow_event *ev, uint64_t time_u
 
 		if (m == POLICY_METRIC_SYN && ev->kind == FLOW_EVENT_SYN) {
 			count(a, ar, &ev->key, time_us, 1);
+		} else if (m == POLICY_METRIC_DISTINCT && ev->kind == FLOW_EVENT_SYN) {
+			/* A TCP attempt is its SYN: a server's SYN-ACKs and
+			 * answers are never one. */
+			count_distinct(a, ar, &ev->key, time_us, time_us);
 		} else if (m == POLICY_METRIC_FAILED && ev->kind == FLOW_EVENT_RST) {
 			/* The refused side is the one the RST goes to. */
 			struct flow_key back = ev->key;
@@ -1025,7 +1065,7 @@ static int on_reload(void *arg, const struct policy *next, bool commit, char *wh
 }
 
 int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
-	       struct store *s, FILE *err)
+	       const struct flowtable *flows, struct store *s, FILE *err)
 {
 	struct alerter *a = calloc(1, sizeof(*a));
 	int rc;
@@ -1033,6 +1073,7 @@ int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
 	if (!a)
 		return -ENOMEM;
 	a->e = e;
+	a->flows = flows;
 	a->s = s;
 	a->err = err;
 	a->mode = p->mode;
