@@ -28,7 +28,7 @@
  * silence; a longer silence counts as this many. */
 #define ANOMALY_GAP_MAX 64
 /* The latest alerts flowdb-ctl alerts can list. */
-#define RECENT_MAX 100
+#define RECENT_MAX 1000
 /* Keys out of every window are forgotten at most this often (or once a
  * window, when it is longer). */
 #define SWEEP_MIN_US (60 * 1000000ULL)
@@ -1090,6 +1090,11 @@ int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
 		enforce_on_reload(e, on_reload, a);
 	*out = a;
 	return 0;
+}
+
+size_t alert_rule_count(const struct alerter *a)
+{
+	return a ? a->n_rules : 0;
 }
 
 size_t alert_recent(const struct alerter *a, struct store_alert *out, size_t n)
