@@ -22,7 +22,7 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
-	curl libclang-rt-dev openssl procps xdp-tools iperf3
+	curl libclang-rt-dev openssl procps xdp-tools iperf3 libcurl4-openssl-dev
 
 # Object lists per folder. The binaries link the folders they may use, and only
 # those: the shell needs neither libbpf nor anything of the collector.
@@ -46,7 +46,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 # test_inspect takes every protocol's file of tests/unit/inspect/, and links the
 # inspectors and common/ only.
 INSPECT_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/inspect/*.c))
-COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread
+# libcurl: the webhook sink (policy/sink.c).
+COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lcurl -lpthread
 # The shell links SQLite and readline only: an analyst's workstation needs
 # no libbpf. tests/unit/test_sh_*.c link with these objects.
 SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard shell/*.c))) \
@@ -196,9 +197,10 @@ $(BUILD)/tests/flowgen: $(BUILD)/obj/tests/tools/flowgen.o $(COLLECTOR_OBJS)
 
 # A control socket server with rules in memory only, for flowdb-ctl's tests.
 # It links the policy's parsing and server, not enforce.o, which drives the
-# kernel.
+# kernel, nor sink.o, which needs libcurl.
 $(BUILD)/tests/ctlserve: $(BUILD)/obj/tests/tools/ctlserve.o \
-		$(filter-out $(BUILD)/obj/policy/enforce.o,$(POLICY_OBJS)) $(COMMON_OBJS)
+		$(filter-out $(BUILD)/obj/policy/enforce.o $(BUILD)/obj/policy/sink.o,$(POLICY_OBJS)) \
+		$(COMMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
