@@ -69,7 +69,7 @@ endif
 	install
 
 all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(BUILD)/flowdb-ctl $(BUILD)/tests/ctlserve $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
-	$(BUILD)/tests/flowgen
+	$(BUILD)/tests/flowgen $(BUILD)/tests/sinkdrive
 
 # --- BPF -------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
@@ -204,6 +204,13 @@ $(BUILD)/tests/ctlserve: $(BUILD)/obj/tests/tools/ctlserve.o \
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+# Sends alerts through the sinks, for tests/integration/sinks.sh.
+$(BUILD)/tests/sinkdrive: $(BUILD)/obj/tests/tools/sinkdrive.o $(BUILD)/obj/policy/sink.o \
+		$(COMMON_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcurl -lpthread
 
 $(BUILD)/tests/flowtrack: $(BUILD)/obj/tests/tools/flowtrack.o $(TRACKER_OBJS)
 	$(call msg,LINK,$@)

@@ -203,9 +203,10 @@ static void json_string(struct out *o, const char *s)
 	put(o, "\"", 1);
 }
 
-/* v in the fewest of 15, 16 or 17 significant digits that read back as v
- * ("150", "0.1", "1e+300"); what is not finite is null, which JSON has
- * instead. Returns buf (32 bytes). */
+/* v as JSON: an integer below 1e17 as one ("150", not "150.0"), another
+ * value in the fewest significant digits that read back as v ("0.1",
+ * "1e+300", "5e-324"); what is not finite is null, which JSON has instead.
+ * Returns buf (32 bytes). */
 static const char *number_text(double v, char *buf, size_t len)
 {
 	int prec;
@@ -214,7 +215,11 @@ static const char *number_text(double v, char *buf, size_t len)
 		snprintf(buf, len, "null");
 		return buf;
 	}
-	for (prec = 15; prec < 17; prec++) {
+	if (v == floor(v) && fabs(v) < 1e17) {
+		snprintf(buf, len, "%.0f", v);
+		return buf;
+	}
+	for (prec = 1; prec < 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
 			return buf;
