@@ -358,7 +358,7 @@ static int syslog_message(const struct sink *k, const struct store_alert *a, cha
 	/* A user process cannot log as kern (0): 0 is the default, daemon. */
 	int facility = k->cfg.facility ? k->cfg.facility : LOG_DAEMON;
 	struct out o = { .buf = buf, .len = len };
-	char t[FMT_BUF_SIZE + 64], v[32], th[32], win[FMT_BUF_SIZE], at[FMT_BUF_SIZE];
+	char t[256], v[32], th[32], win[FMT_BUF_SIZE], at[FMT_BUF_SIZE];
 	time_t now = time(NULL);
 	struct tm tm;
 
