@@ -43,8 +43,6 @@
 /* Room for a syslog message: its fields escaped four bytes for one. */
 #define SYSLOG_MAX 2048
 
-extern char **environ;
-
 struct item {
 	size_t len; /* with the newline */
 	char text[]; /* the JSON line and its newline */
@@ -215,7 +213,8 @@ static const char *number_text(double v, char *buf, size_t len)
 		snprintf(buf, len, "null");
 		return buf;
 	}
-	if (v == floor(v) && fabs(v) < 1e17) {
+	/* Below 1e17 the cast to int64_t is defined. */
+	if (fabs(v) < 1e17 && v == (double)(int64_t)v) {
 		snprintf(buf, len, "%.0f", v);
 		return buf;
 	}
