@@ -4,6 +4,7 @@
 #ifndef POLICY_H
 #define POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
