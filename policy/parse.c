@@ -47,6 +47,8 @@
 #define SINK_QUEUE_MAX 1000000
 #define SYSLOG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 /* One word of a line: not NUL-terminated. */
 struct word {
 	const char *s;
@@ -679,8 +681,6 @@ static const char *const severity_names[] = {
 	[POLICY_SEVERITY_CRITICAL] = "critical",
 };
 
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The index of w among names[1..n) (index 0 is no keyword), or 0. */
 static unsigned int lookup(const struct word *w, const char *const *names, size_t n)
 {
@@ -724,7 +724,7 @@ const char *policy_metric_text(const struct policy_alert *a, char *buf, size_t l
 static int parse_name(const struct word *w, char *out, char *why, size_t len)
 {
 	char show[SHOW_MAX + 8];
-	bool ok = w->len && w->len < POLICY_NAME_MAX && w->s[0] != '"';
+	bool ok = w->len && w->len < POLICY_NAME_MAX;
 	size_t i;
 
 	for (i = 0; ok && i < w->len; i++) {
@@ -820,14 +820,19 @@ static int parse_sigmas(const struct word *w, double *out, char *why, size_t len
 	char show[SHOW_MAX + 8];
 	const char *dot;
 	size_t n, whole_len, frac_len = 0, k;
-	uint64_t whole, frac = 0, milli;
+	uint64_t whole = 0, frac = 0, milli;
+	int ret;
 
 	n = w->len > 5 && !memcmp(w->s + w->len - 5, "sigma", 5) ? w->len - 5 : 0;
 	dot = memchr(w->s, '.', n);
 	whole_len = dot ? (size_t)(dot - w->s) : n;
 	if (dot)
 		frac_len = n - whole_len - 1;
-	if (!n || parse_uint(w->s, whole_len, UINT32_MAX, &whole) ||
+	/* Past SIGMA_MAX whole is out of range, whatever its digits. */
+	ret = n ? parse_uint(w->s, whole_len, SIGMA_MAX + 1, &whole) : -EINVAL;
+	if (ret == -ERANGE)
+		whole = SIGMA_MAX + 1;
+	if (ret == -EINVAL ||
 	    (dot && (frac_len < 1 || frac_len > 3 || parse_uint(dot + 1, frac_len, 999, &frac))))
 		return fail(why, len,
 			    "'%s' is not a number of standard deviations such as 4sigma or "

@@ -252,7 +252,11 @@ void policy_free(struct policy *p);
  *    own addresses, as /32 or /128, or its networks),
  *  - a bits-per-second limit whose burst is below POLICY_PACKET_BYTES,
  *  - a rule that repeats an earlier one (same kind, side, network,
- *    protocol, port, and for a limit the same key and unit).
+ *    protocol, port, and for a limit the same key and unit),
+ *  - an alert keyed by the source whose "then block" a forged source
+ *    address can set off (every metric but http_requests and cleartext)
+ *    and that lacks "established",
+ *  - in mode monitor, once, an alert with "then block" (it drops nothing).
  * A block is compared with at most 64 allows that cannot meet it; blocks
  * left that way are one more warning, which says how many.
  * At most 100 lines are written, then one saying how many more there were.

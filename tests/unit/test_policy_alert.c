@@ -443,7 +443,12 @@ static void test_errors(void **state)
 		  "'3.5.1sigma' is not a number of standard deviations such as 4sigma or 3.5sigma "
 		  "(at most 3 decimals)" },
 		{ "alert x src anomaly bytes 99999999999999999999sigma",
-		  "'99999999999999999999sigma' is not a number of standard deviations such as "
+		  "99999999999999999999sigma: the number of standard deviations is above 0, at most "
+		  "100" },
+		{ "alert x src anomaly bytes 101.5sigma",
+		  "101.5sigma: the number of standard deviations is above 0, at most 100" },
+		{ "alert x src anomaly bytes 99999999999999999999.5.5sigma",
+		  "'99999999999999999999.5.5sigma' is not a number of standard deviations such as "
 		  "4sigma or 3.5sigma (at most 3 decimals)" },
 		{ "alert x src anomaly bytes 0sigma",
 		  "0sigma: the number of standard deviations is above 0, at most 100" },
