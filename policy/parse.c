@@ -1029,6 +1029,8 @@ static int parse_alert(const struct word *w, size_t n, struct policy_alert *a, c
 	return ret ? ret : LINE_ALERT;
 }
 
+/* The syslog facilities a sink takes: the daemon's own, the security ones,
+ * the user's, and those left to the site. */
 static const struct {
 	const char *name;
 	int facility;
