@@ -25,8 +25,9 @@
 static const char *const sides[] = { "", "-wal", "-journal" };
 #define ROWID_LIMIT (1LL << CATALOG_ROWID_BITS)
 
-const char *const catalog_tables[CATALOG_TABLES + 1] = { "flows",   "events",	     "collector_stats",
-							 "actions", "rule_counters", NULL };
+const char *const catalog_tables[CATALOG_TABLES + 1] = {
+	"flows", "events", "collector_stats", "actions", "rule_counters", "alerts", NULL
+};
 
 /* Columns the schema gained after version 1: files written before lack
  * them, and the shell reads them there as NULL. Every other column of the
@@ -47,11 +48,16 @@ static const struct {
 	{ "collector_stats", "dropped_packets" },
 	{ "collector_stats", "dropped_bytes" },
 	{ "collector_stats", "policy_mode" },
+	/* Version 4: alerts. */
+	{ "collector_stats", "alerts" },
+	{ "collector_stats", "alerts_suppressed" },
+	{ "collector_stats", "sink_failures" },
 };
 
-/* Tables the schema gained after version 2 (enforcement's audit): files
- * written before lack them, and the shell reads them there as empty. */
-static const char *const added_tables[] = { "actions", "rule_counters", NULL };
+/* Tables the schema gained after version 2 (enforcement's audit in 3, the
+ * alerts in 4): files written before lack them, and the shell reads them
+ * there as empty. */
+static const char *const added_tables[] = { "actions", "rule_counters", "alerts", NULL };
 
 struct catalog *catalog_new(FILE *warn)
 {
@@ -73,7 +79,7 @@ static bool is_added_column(const char *table, const char *column)
 	return false;
 }
 
-/* Whether table was added after schema version 2. */
+/* Whether table was added after schema version 2 (added_tables). */
 static bool is_added_table(const char *table)
 {
 	const char *const *t;

@@ -15,8 +15,9 @@
 #define CATALOG_SCHEMA_VERSION 4
 /* The tables flow files hold and the shell presents as relations, in the
  * order of catalog_tables[]; files from before version 3 lack the last
- * two (actions, rule_counters). */
-#define CATALOG_TABLES 5
+ * three (actions, rule_counters), from before version 4 the last one
+ * (alerts). */
+#define CATALOG_TABLES 6
 /* Columns of one table at most, so that a set of them fits in 64 bits. */
 #define CATALOG_COLS_MAX 63
 /* Rows take their file's id in the bits above these (catalog_rowid()). */

@@ -42,8 +42,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: flowdb [options] [-d DIR | FILE...]\n"
 		"SQL over the flow files flowdb-collector writes: one flows, events,\n"
-		"collector_stats, actions and rule_counters table spanning every file,\n"
-		"opened read-only.\n"
+		"collector_stats, actions, rule_counters and alerts table spanning every\n"
+		"file, opened read-only.\n"
 		"\n"
 		"  -d, --data-dir DIR      read every *.db file in DIR (default %s\n"
 		"                          when no FILE or DIR is named; repeatable)\n"
