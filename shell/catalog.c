@@ -560,7 +560,10 @@ cleanup:
 }
 
 /* Reads f's meta (schema version, host, rollups) and checks its tables.
- * On a problem writes the reason into why and returns -EINVAL; returns
+ * On a problem writes the reason into why and returns -EINVAL, or -EAGAIN
+ * for a file being created (empty, or SQLite's header and no table yet:
+ * the collector opens a new file, then writes its schema and meta in one
+ * transaction), which holds no rows and is not worth a warning; returns
  * -ENOMEM or 0. */
 static int read_meta(const struct catalog *c, struct catalog_file *f, char *why, size_t size)
 {
@@ -569,6 +572,10 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 	sqlite3 *db;
 	int i, rc, err = -EINVAL;
 
+	if (f->size == 0) {
+		snprintf(why, size, "empty (a file being created)");
+		return -EAGAIN;
+	}
 	rc = evidence_check(f->copy ? f->copy : f->path);
 	if (rc) {
 		snprintf(why, size, "%s", rc == -ENOTSUP ? "not an SQLite database" :
@@ -581,6 +588,13 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 		snprintf(why, size, "%s", sqlite3_errstr(rc));
 		return rc == SQLITE_NOMEM ? -ENOMEM : -EINVAL;
 	}
+	rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &version, why, size);
+	if (rc == 1 && version == 0) {
+		snprintf(why, size, "no tables yet (a file being created)");
+		err = -EAGAIN;
+		goto cleanup;
+	}
+	version = -1;
 	if (!is_plain_table(db, "meta", why, size))
 		goto cleanup;
 	rc = sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &stmt, NULL);
@@ -749,6 +763,8 @@ static int load_file(struct catalog *c, struct catalog_file *f, const struct cat
 		err = read_meta(c, f, why, sizeof(why));
 	if (err == -EINVAL)
 		return catalog_skip(c, f, why);
+	if (err == -EAGAIN)
+		return catalog_skip_quietly(c, f, why);
 	if (err == -EINTR)
 		memset(f->sig, 0, sizeof(f->sig));
 	return err;
