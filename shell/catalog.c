@@ -936,6 +936,15 @@ void catalog_finish(struct catalog *c, struct catalog_file *f, sqlite3_stmt *stm
 	trim_handles(c);
 }
 
+void catalog_close_live(struct catalog *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_files; i++)
+		if (c->files[i]->wal && !c->files[i]->users)
+			close_handle(c, c->files[i]);
+}
+
 void catalog_stats_reset(struct catalog *c)
 {
 	c->stamp++;

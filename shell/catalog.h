@@ -183,6 +183,12 @@ int catalog_open(const struct catalog *c, const struct catalog_file *f, sqlite3 
  * recently used first. NULL stmt is fine. */
 void catalog_finish(struct catalog *c, struct catalog_file *f, sqlite3_stmt *stmt);
 
+/* Closes the idle handles of files a writer holds (catalog_file.wal): an
+ * open reader, even idle, makes the collector's switch of a finished file
+ * out of WAL mode fail (SQLite refuses it while another connection has the
+ * file), so that a follower keeps none between its reads. */
+void catalog_close_live(struct catalog *c);
+
 /* Marks f unusable for the rest of the session with reason, warning once.
  * Returns -ENOMEM or 0. */
 int catalog_skip(struct catalog *c, struct catalog_file *f, const char *reason);

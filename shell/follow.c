@@ -171,6 +171,8 @@ static int poll_once(struct follower *fo)
 			err = -EINVAL;
 		}
 	}
+	/* Between polls the collector may finish its file: no handle on it. */
+	catalog_close_live(sh->catalog);
 	return err;
 }
 
