@@ -2,8 +2,8 @@
 /* --follow and .follow: a table's new rows as the collector commits them. */
 
 /*
- * How the files are read: through the session's catalog and union table,
- * as every query reads them. The file the collector is writing has a -wal
+ * How the files are read: through the session's catalog, as every query
+ * reads them. The file the collector is writing has a -wal
  * and a -shm the collector holds (evidence.h: EVIDENCE_LIVE); the catalog
  * opens it read-only without "immutable", so that each read sees the
  * latest commit, which a WAL reader can only do through the -shm: SQLite
@@ -15,8 +15,7 @@
  *
  * Where the rows stop: per file, the largest rowid printed. The collector
  * only appends, so a file's new rows are those past it, in rowid order,
- * and the union table's rowids (the file's id above CATALOG_ROWID_BITS)
- * select them in one file's index. Files are read in the order the
+ * a lookup in the file's table. Files are read in the order the
  * catalog found them (their ids), which is the order the collector made
  * them: a rotation's last rows of the old file come before the new
  * file's first.
@@ -42,7 +41,6 @@ struct follower {
 	int ti; /* index in catalog_tables */
 	struct position *pos; /* of every file in the catalog, by id */
 	size_t n_pos;
-	sqlite3_stmt *stmt; /* the table's columns, then rowid, of one file's rows */
 	struct render *render;
 };
 
@@ -125,6 +123,64 @@ static struct catalog_file *file_of(const struct catalog *c, uint32_t id)
 	return NULL;
 }
 
+/* Writes into a new string the query of f's rows past ?1: the table's
+ * columns in the schema's order, NULL for those f's schema version lacks,
+ * then the rowid. Read from the file directly, as the union table reads
+ * it (values as stored), since a rowid range is a lookup in the file's own
+ * table while the union table would scan it. Returns it (sqlite3_free()),
+ * or NULL on ENOMEM. */
+static char *rows_sql(const struct catalog *c, const struct catalog_file *f, int ti)
+{
+	const struct catalog_table *t = &c->tables[ti];
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	int i;
+
+	sqlite3_str_appendall(s, "SELECT ");
+	for (i = 0; i < t->n_cols; i++)
+		sqlite3_str_appendf(s, f->columns[ti] >> i & 1 ? "\"%w\", " : "NULL, ", t->cols[i]);
+	sqlite3_str_appendf(s, "rowid FROM \"%w\" WHERE rowid > ?1 ORDER BY rowid", t->name);
+	return sqlite3_str_finish(s);
+}
+
+/* Prints f's rows past *pos and moves *pos on. Returns 0, 1 when Ctrl-C
+ * stopped it, or -EINVAL after printing why. */
+static int print_file(struct follower *fo, struct catalog_file *f, int64_t *pos)
+{
+	struct catalog *c = fo->sh->catalog;
+	int ncol = c->tables[fo->ti].n_cols;
+	char *sql = rows_sql(c, f, fo->ti);
+	sqlite3_stmt *stmt;
+	int rc, err = 0;
+
+	if (!sql) {
+		shell_error(fo->sh, "out of memory");
+		return -EINVAL;
+	}
+	stmt = catalog_prepare(c, f, sql);
+	sqlite3_free(sql);
+	/* Skipped (it broke since it was checked): catalog_skip() warned. */
+	if (!stmt && f->error)
+		return 0;
+	if (!stmt) {
+		shell_error(fo->sh, "out of memory");
+		return -EINVAL;
+	}
+	sqlite3_bind_int64(stmt, 1, *pos);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (render_row(fo->render, stmt))
+			break;
+		*pos = sqlite3_column_int64(stmt, ncol);
+	}
+	if (rc == SQLITE_INTERRUPT && shell_interrupted) {
+		err = 1;
+	} else if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		shell_error(fo->sh, "%s: %s", f->path, sqlite3_errmsg(f->db));
+		err = -EINVAL;
+	}
+	catalog_finish(c, f, stmt);
+	return err;
+}
+
 /*
  * Prints the rows of each file past its position, files by id, and moves
  * the positions on. Returns 0, 1 when Ctrl-C stopped it or nobody reads
@@ -133,11 +189,9 @@ static struct catalog_file *file_of(const struct catalog *c, uint32_t id)
 static int poll_once(struct follower *fo)
 {
 	struct shell *sh = fo->sh;
-	int ncol = sqlite3_column_count(fo->stmt) - 1;
 	size_t i;
-	int rc, err;
+	int err;
 
-	union_release(sh->union_mod);
 	err = refresh(sh);
 	if (!err && track_files(fo, false)) {
 		shell_error(sh, "out of memory");
@@ -146,23 +200,9 @@ static int poll_once(struct follower *fo)
 	for (i = 0; !err && i < fo->n_pos; i++) {
 		struct catalog_file *f = file_of(sh->catalog, fo->pos[i].id);
 
-		if (!f || f->error)
+		if (!f || f->error || !f->columns[fo->ti])
 			continue;
-		sqlite3_bind_int64(fo->stmt, 1, catalog_rowid(f, fo->pos[i].pos));
-		sqlite3_bind_int64(fo->stmt, 2, ((int64_t)f->id + 1) << CATALOG_ROWID_BITS);
-		while ((rc = sqlite3_step(fo->stmt)) == SQLITE_ROW) {
-			if (render_row(fo->render, fo->stmt))
-				break;
-			fo->pos[i].pos = sqlite3_column_int64(fo->stmt, ncol) &
-					 ((1LL << CATALOG_ROWID_BITS) - 1);
-		}
-		sqlite3_reset(fo->stmt);
-		if (rc == SQLITE_INTERRUPT && shell_interrupted) {
-			err = 1;
-		} else if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-			shell_sql_error(sh, sh->db);
-			err = -EINVAL;
-		}
+		err = print_file(fo, f, &fo->pos[i].pos);
 		/* The rows of a file are out before the next file's. */
 		if (err >= 0 && render_flush(fo->render)) {
 			if (errno == EPIPE)
@@ -204,16 +244,8 @@ int follow_run(struct shell *sh, const char *table, const struct render_opts *op
 		goto cleanup;
 	}
 	sql = sqlite3_mprintf("SELECT * FROM \"%w\"", table);
-	/* The rows, with rowid last: the renderer shows the columns of head. */
+	/* The union table's columns name the rows each file gives. */
 	if (!sql || sqlite3_prepare_v2(sh->db, sql, -1, &head, NULL)) {
-		shell_sql_error(sh, sh->db);
-		goto cleanup;
-	}
-	sqlite3_free(sql);
-	sql = sqlite3_mprintf("SELECT *, rowid FROM \"%w\" WHERE rowid > ?1 AND rowid < ?2"
-			      " ORDER BY rowid",
-			      table);
-	if (!sql || sqlite3_prepare_v2(sh->db, sql, -1, &fo.stmt, NULL)) {
 		shell_sql_error(sh, sh->db);
 		goto cleanup;
 	}
@@ -239,8 +271,6 @@ cleanup:
 	/* Each poll flushed what it printed; a table's header alone, or a
 	 * write to a closed pipe, is not wanted now. */
 	render_discard(fo.render);
-	union_release(sh->union_mod);
-	sqlite3_finalize(fo.stmt);
 	sqlite3_finalize(head);
 	sqlite3_free(sql);
 	free(fo.pos);
