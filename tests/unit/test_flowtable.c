@@ -171,6 +171,17 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* flowtable_add() for the tests of what records hold: 0 whether or not
+ * the record is new (the tests before test_inspect_active_carries check
+ * that return). */
+static int add_traffic(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
+		       uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us)
+{
+	int ret = flowtable_add(ft, key, packets, bytes, tcp_flags, first_us, last_us);
+
+	return ret < 0 ? ret : 0;
+}
+
 static void test_reason_names(void **state)
 {
 	assert_string_equal(flow_end_reason_name(FLOW_END_IDLE), "idle");
@@ -352,10 +363,10 @@ static void test_inspect_active_carries(void **state)
 	struct app_seen seen = { 0 };
 
 	assert_int_equal(flowtable_inspect(ft, &a, T0, 4, 1, "SSH-2.0-OpenSSH_9.2"), 1);
-	assert_int_equal(flowtable_add(ft, &a, 1, 100, FLOW_TCP_ACK, T0, T0), 0);
-	assert_int_equal(flowtable_add(ft, &a, 1, 100, FLOW_TCP_ACK, T0 + ACTIVE, T0 + ACTIVE), 0);
+	assert_int_equal(add_traffic(ft, &a, 1, 100, FLOW_TCP_ACK, T0, T0), 0);
+	assert_int_equal(add_traffic(ft, &a, 1, 100, FLOW_TCP_ACK, T0 + ACTIVE, T0 + ACTIVE), 0);
 	assert_int_equal(flowtable_expire(ft, T0 + ACTIVE, app_emit, &seen), 1);
-	assert_int_equal(flowtable_add(ft, &a, 5, 500, FLOW_TCP_ACK, T0 + ACTIVE + SEC,
+	assert_int_equal(add_traffic(ft, &a, 5, 500, FLOW_TCP_ACK, T0 + ACTIVE + SEC,
 				       T0 + ACTIVE + 2 * SEC),
 			 0);
 	assert_int_equal(flowtable_end_all(ft, app_emit, &seen), 1);
@@ -375,9 +386,9 @@ static void test_fin_linger(void **state)
 	uint64_t fin = T0 + 2 * SEC;
 	struct sink s = { 0 };
 
-	assert_int_equal(flowtable_add(ft, &k, 4, 400, FLOW_TCP_SYN | FLOW_TCP_ACK, T0, T0 + SEC),
+	assert_int_equal(add_traffic(ft, &k, 4, 400, FLOW_TCP_SYN | FLOW_TCP_ACK, T0, T0 + SEC),
 			 0);
-	assert_int_equal(flowtable_add(ft, &k, 1, 40, FLOW_TCP_FIN | FLOW_TCP_ACK, fin, fin), 0);
+	assert_int_equal(add_traffic(ft, &k, 1, 40, FLOW_TCP_FIN | FLOW_TCP_ACK, fin, fin), 0);
 	assert_int_equal(flowtable_expire(ft, fin + LINGER - 1, sink_emit, &s), 0);
 	assert_int_equal(flowtable_count(ft), 1);
 
@@ -397,8 +408,8 @@ static void test_linger_from_last_packet(void **state)
 	struct flow_key k = make_key(5);
 	struct sink s = { 0 };
 
-	assert_int_equal(flowtable_add(ft, &k, 1, 40, FLOW_TCP_FIN | FLOW_TCP_ACK, T0, T0), 0);
-	assert_int_equal(flowtable_add(ft, &k, 1, 40, FLOW_TCP_ACK, T0 + 3 * SEC, T0 + 3 * SEC), 0);
+	assert_int_equal(add_traffic(ft, &k, 1, 40, FLOW_TCP_FIN | FLOW_TCP_ACK, T0, T0), 0);
+	assert_int_equal(add_traffic(ft, &k, 1, 40, FLOW_TCP_ACK, T0 + 3 * SEC, T0 + 3 * SEC), 0);
 	assert_int_equal(flowtable_expire(ft, T0 + LINGER, sink_emit, &s), 0);
 	assert_int_equal(flowtable_expire(ft, T0 + 3 * SEC + LINGER - 1, sink_emit, &s), 0);
 	assert_int_equal(flowtable_count(ft), 1);
@@ -414,7 +425,7 @@ static void test_rst_linger(void **state)
 	struct flow_key k = make_key(6);
 	struct sink s = { 0 };
 
-	assert_int_equal(flowtable_add(ft, &k, 2, 80, FLOW_TCP_RST | FLOW_TCP_ACK, T0, T0 + SEC),
+	assert_int_equal(add_traffic(ft, &k, 2, 80, FLOW_TCP_RST | FLOW_TCP_ACK, T0, T0 + SEC),
 			 0);
 	assert_int_equal(flowtable_expire(ft, T0 + SEC + LINGER - 1, sink_emit, &s), 0);
 	assert_int_equal(flowtable_count(ft), 1);
@@ -431,8 +442,8 @@ static void test_rst_over_fin(void **state)
 	struct flow_key k = make_key(7);
 	struct sink s = { 0 };
 
-	assert_int_equal(flowtable_add(ft, &k, 1, 40, FLOW_TCP_FIN | FLOW_TCP_ACK, T0, T0), 0);
-	assert_int_equal(flowtable_add(ft, &k, 1, 40, FLOW_TCP_RST, T0 + SEC, T0 + SEC), 0);
+	assert_int_equal(add_traffic(ft, &k, 1, 40, FLOW_TCP_FIN | FLOW_TCP_ACK, T0, T0), 0);
+	assert_int_equal(add_traffic(ft, &k, 1, 40, FLOW_TCP_RST, T0 + SEC, T0 + SEC), 0);
 	assert_int_equal(flowtable_expire(ft, T0 + SEC + LINGER, sink_emit, &s), 1);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.recs[0].end_reason, FLOW_END_RST);
@@ -449,16 +460,16 @@ static void test_precedence(void **state)
 	struct sink s = { 0 };
 
 	/* FIN, idle and active all due. */
-	assert_int_equal(flowtable_add(ft, &fin, 1, 40, FLOW_TCP_FIN, old, quiet), 0);
-	assert_int_equal(flowtable_add(ft, &rst, 1, 40, FLOW_TCP_FIN | FLOW_TCP_RST, old, quiet),
+	assert_int_equal(add_traffic(ft, &fin, 1, 40, FLOW_TCP_FIN, old, quiet), 0);
+	assert_int_equal(add_traffic(ft, &rst, 1, 40, FLOW_TCP_FIN | FLOW_TCP_RST, old, quiet),
 			 0);
 	/* Idle and active due. */
-	assert_int_equal(flowtable_add(ft, &idle, 1, 40, FLOW_TCP_ACK, old, quiet), 0);
+	assert_int_equal(add_traffic(ft, &idle, 1, 40, FLOW_TCP_ACK, old, quiet), 0);
 	/* Active due; a FIN within linger does not hold it open. */
-	assert_int_equal(flowtable_add(ft, &active, 1, 40, 0, old, now - SEC), 0);
-	assert_int_equal(flowtable_add(ft, &fin_active, 1, 40, FLOW_TCP_FIN, old, now - SEC), 0);
+	assert_int_equal(add_traffic(ft, &active, 1, 40, 0, old, now - SEC), 0);
+	assert_int_equal(add_traffic(ft, &fin_active, 1, 40, FLOW_TCP_FIN, old, now - SEC), 0);
 	/* Nothing due. */
-	assert_int_equal(flowtable_add(ft, &open, 1, 40, FLOW_TCP_ACK, now - 10 * SEC, now - SEC),
+	assert_int_equal(add_traffic(ft, &open, 1, 40, FLOW_TCP_ACK, now - 10 * SEC, now - SEC),
 			 0);
 
 	assert_int_equal(flowtable_expire(ft, now, sink_emit, &s), 5);
@@ -480,11 +491,11 @@ static void test_new_record_after_end(void **state)
 	struct flow_key k = make_key(8);
 	struct sink s = { 0 };
 
-	assert_int_equal(flowtable_add(ft, &k, 7, 700, FLOW_TCP_SYN, T0, T0), 0);
+	assert_int_equal(add_traffic(ft, &k, 7, 700, FLOW_TCP_SYN, T0, T0), 0);
 	assert_int_equal(flowtable_expire(ft, T0 + IDLE, sink_emit, &s), 1);
 	assert_int_equal(flowtable_count(ft), 0);
 
-	assert_int_equal(flowtable_add(ft, &k, 2, 200, FLOW_TCP_ACK, T0 + 40 * SEC, T0 + 41 * SEC),
+	assert_int_equal(add_traffic(ft, &k, 2, 200, FLOW_TCP_ACK, T0 + 40 * SEC, T0 + 41 * SEC),
 			 0);
 	assert_int_equal(flowtable_count(ft), 1);
 	assert_int_equal(flowtable_end_all(ft, sink_emit, &s), 1);
@@ -510,7 +521,7 @@ static void check_emit_failure(struct flowtable *ft, bool shutdown)
 
 	for (id = 0; id < 10; id++) {
 		k = make_key(id);
-		assert_int_equal(flowtable_add(ft, &k, id + 1, 10 * (id + 1), 0, T0 - id, T0), 0);
+		assert_int_equal(add_traffic(ft, &k, id + 1, 10 * (id + 1), 0, T0 - id, T0), 0);
 	}
 	ret = shutdown ? flowtable_end_all(ft, sink_emit, &s) :
 			 flowtable_expire(ft, T0 + IDLE, sink_emit, &s);
@@ -556,9 +567,9 @@ static void test_end_all(void **state)
 	struct flow_key fresh = make_key(20), fin = make_key(21), idle = make_key(22);
 	struct sink s = { 0 };
 
-	assert_int_equal(flowtable_add(ft, &fresh, 1, 40, FLOW_TCP_SYN, T0, T0), 0);
-	assert_int_equal(flowtable_add(ft, &fin, 2, 80, FLOW_TCP_FIN, T0, T0), 0);
-	assert_int_equal(flowtable_add(ft, &idle, 3, 120, 0, T0 - IDLE, T0 - IDLE), 0);
+	assert_int_equal(add_traffic(ft, &fresh, 1, 40, FLOW_TCP_SYN, T0, T0), 0);
+	assert_int_equal(add_traffic(ft, &fin, 2, 80, FLOW_TCP_FIN, T0, T0), 0);
+	assert_int_equal(add_traffic(ft, &idle, 3, 120, 0, T0 - IDLE, T0 - IDLE), 0);
 	assert_int_equal(flowtable_end_all(ft, sink_emit, &s), 3);
 	assert_int_equal(flowtable_count(ft), 0);
 	assert_int_equal(sink_find(&s, &fresh)->end_reason, FLOW_END_SHUTDOWN);
@@ -577,7 +588,7 @@ static void test_clock_behind(void **state)
 	struct flow_key k = make_key(9);
 	struct sink s = { 0 };
 
-	assert_int_equal(flowtable_add(ft, &k, 1, 40, FLOW_TCP_FIN, T0 - 200 * SEC, T0 + 10 * SEC),
+	assert_int_equal(add_traffic(ft, &k, 1, 40, FLOW_TCP_FIN, T0 - 200 * SEC, T0 + 10 * SEC),
 			 0);
 	assert_int_equal(flowtable_expire(ft, T0, sink_emit, &s), 0);
 	assert_int_equal(flowtable_expire(ft, T0 + 10 * SEC - 1, sink_emit, &s), 0);
@@ -606,7 +617,7 @@ static void test_many_keys(void **state)
 		for (id = 0; id < MANY; id++) {
 			struct flow_key k = make_key(id);
 
-			assert_int_equal(flowtable_add(ft, &k, 1, id_bytes(id), 0, T0 + id,
+			assert_int_equal(add_traffic(ft, &k, 1, id_bytes(id), 0, T0 + id,
 						       T0 + id + pass),
 					 0);
 		}
@@ -629,7 +640,7 @@ static void add_digits(struct flowtable *ft, uint32_t lo, uint32_t hi, uint64_t 
 
 		if (id % 10 < lo || id % 10 > hi)
 			continue;
-		assert_int_equal(flowtable_add(ft, &k, 1, id_bytes(id), 0, T0 + id,
+		assert_int_equal(add_traffic(ft, &k, 1, id_bytes(id), 0, T0 + id,
 					       last_us ? last_us : T0 + id),
 				 0);
 	}
