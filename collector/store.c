@@ -721,14 +721,27 @@ static void write_rollups(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* A finished file leaves WAL mode within FINISH_TRIES * FINISH_RETRY_US
+ * of readers letting go, or stays in it (readable still) with an error. */
+#define FINISH_TRIES 40
+#define FINISH_RETRY_US 25000
+
 static int finish_file(struct store *s, bool keep_if_full)
 {
 	int i, rc, err = 0;
 
 	write_rollups(s);
-	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	if (!rc)
-		rc = set_journal_mode(s->db, "delete");
+	/* Leaving WAL mode needs the file to itself, and SQLite does not
+	 * wait for that: a reader between two polls (flowdb --follow, a
+	 * shell) gets a moment to let go. */
+	for (i = 0; i < FINISH_TRIES; i++) {
+		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (!rc)
+			rc = set_journal_mode(s->db, "delete");
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		usleep(FINISH_RETRY_US);
+	}
 	if (rc)
 		err = sql_error(s, rc, "cannot finish the file");
 	if (err == -ENOSPC && keep_if_full)
