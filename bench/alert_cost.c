@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 	       sources, FLUSHES, p.n_alerts);
 	off = run(NULL, sources, t0, "no alert rules");
 	before = rss_kib();
-	if (alert_open(&a, &p, NULL, s, stderr))
+	if (alert_open(&a, &p, NULL, NULL, s, stderr))
 		goto cleanup;
 	on = run(a, sources, t0, "a server's 6 alert rules");
 	after = rss_kib();

@@ -372,6 +372,21 @@ int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t pac
 	return 1;
 }
 
+int flowtable_first_seen(const struct flowtable *ft, const struct flow_key *key,
+			 uint64_t *first_us)
+{
+	struct slot *s = slot_find(ft, key, key_hash(ft, key));
+	const struct flow_record *r;
+
+	if (!s->ref)
+		return -ENOENT;
+	r = record(ft, s->ref - 1);
+	if (!r->packets)
+		return -ENOENT;
+	*first_us = r->first_seen_us;
+	return 0;
+}
+
 int flowtable_drop(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
 		   uint64_t bytes)
 {

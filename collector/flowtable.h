@@ -80,6 +80,11 @@ void flowtable_free(struct flowtable *ft);
 int flowtable_add(struct flowtable *ft, const struct flow_key *key, uint64_t packets,
 		  uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us);
 
+/* The first packet's time of key's open record with traffic into
+ * *first_us. Returns 0, or -ENOENT when key has none. */
+int flowtable_first_seen(const struct flowtable *ft, const struct flow_key *key,
+			 uint64_t *first_us);
+
 /* Adds packets and bytes the policy dropped to key's open record, which
  * flowtable_add() made or merged into: they are already in its packets
  * and bytes. Returns 0, or -ENOENT when key has no open record. */

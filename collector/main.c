@@ -379,8 +379,8 @@ static int policy_start(struct collector *c, uint64_t now_us)
 			       stderr);
 
 	if (!err)
-		err = alert_open(&c->alerts, enforce_policy(c->enforce), c->enforce, c->store,
-				 stderr);
+		err = alert_open(&c->alerts, enforce_policy(c->enforce), c->enforce, c->flows,
+				 c->store, stderr);
 	return err;
 }
 

@@ -29,6 +29,9 @@
 #define ANOMALY_GAP_MAX 64
 /* The latest alerts flowdb-ctl alerts can list. */
 #define RECENT_MAX 100
+/* Keys out of every window are forgotten at most this often (or once a
+ * window, when it is longer). */
+#define SWEEP_MIN_US (60 * 1000000ULL)
 /* Open addressing: the table grows past this load, in percent. */
 #define MAP_LOAD_MAX 70
 
@@ -80,6 +83,7 @@ struct kstate {
 	/* The highest count past the threshold since the last flush, seen
 	 * at an evidence's time: the flush raises it. 0: none. */
 	uint64_t over;
+	bool hot; /* in the map's hot list */
 	union {
 		struct window w;
 		struct dset d;
@@ -87,10 +91,16 @@ struct kstate {
 	};
 };
 
-/* Every key of one rule. */
+/* Every key of one rule, and the few a flush must look at. */
 struct keymap {
 	struct kstate **slot;
 	size_t cap, n; /* cap a power of two */
+	/* The keys past the threshold since the last flush (anomaly: with
+	 * evidence in a bucket not learned yet), so that a flush visits
+	 * those only; a sweep visits every key, once per sweep interval. */
+	struct kstate **hot;
+	size_t n_hot, cap_hot;
+	uint64_t next_sweep_us;
 };
 
 /* A rule in force with its keys. */
@@ -118,6 +128,7 @@ struct flow_delta {
 
 struct alerter {
 	struct enforce *e;
+	const struct flowtable *flows; /* to tell answers from attempts; NULL: none */
 	struct store *s;
 	FILE *err;
 	struct arule *rules;
@@ -243,7 +254,27 @@ static void map_free(struct arule *ar)
 		if (ar->map.slot[i])
 			kstate_free(ar, ar->map.slot[i]);
 	free(ar->map.slot);
+	free(ar->map.hot);
 	memset(&ar->map, 0, sizeof(ar->map));
+}
+
+/* Puts ks on m's hot list for the next flush. Returns 0 or -ENOMEM. */
+static int map_heat(struct keymap *m, struct kstate *ks)
+{
+	if (ks->hot)
+		return 0;
+	if (m->n_hot == m->cap_hot) {
+		size_t cap = m->cap_hot ? m->cap_hot * 2 : 64;
+		struct kstate **grown = reallocarray(m->hot, cap, sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		m->hot = grown;
+		m->cap_hot = cap;
+	}
+	m->hot[m->n_hot++] = ks;
+	ks->hot = true;
+	return 0;
 }
 
 /* Adds v at t_us to w, slices of slice_us. Traffic older than the window
@@ -459,6 +490,8 @@ static void count(struct alerter *a, struct arule *ar, const struct flow_key *k,
 			ar->r.name);
 		return;
 	}
+	if (!ks->last_us || ks->last_us + ar->r.window_us < t_us)
+		ks->first_us = t_us;
 	if (ar->r.metric == POLICY_METRIC_ANOMALY) {
 		uint64_t bucket = t_us / ar->r.bucket_us;
 
@@ -466,18 +499,24 @@ static void count(struct alerter *a, struct arule *ar, const struct flow_key *k,
 			ks->b.next = bucket;
 		/* A bucket learned already takes nothing more: the baseline
 		 * never learns one twice. */
-		if (bucket >= ks->b.next)
+		if (bucket >= ks->b.next) {
 			window_add(&ks->b.w, ar->r.bucket_us, t_us, v);
+			if (map_heat(&ar->map, ks))
+				fprintf(a->err, "flowdb-collector: alert %s: out of memory\n",
+					ar->r.name);
+		}
 	} else {
 		uint64_t sum;
 
 		window_add(&ks->w, ar->slice_us, t_us, v);
 		sum = window_sum(&ks->w, ar->slice_us, t_us);
-		if (sum > ar->r.threshold && sum > ks->over)
+		if (sum > ar->r.threshold && sum > ks->over) {
 			ks->over = sum;
+			if (map_heat(&ar->map, ks))
+				fprintf(a->err, "flowdb-collector: alert %s: out of memory\n",
+					ar->r.name);
+		}
 	}
-	if (!ks->first_us || t_us < ks->first_us)
-		ks->first_us = t_us;
 	if (t_us > ks->last_us)
 		ks->last_us = t_us;
 	ks->example = *k;
@@ -509,6 +548,90 @@ static void note_established(struct alerter *a, const struct flow_key *k, uint64
 	}
 }
 
+/* Counts the value of rule ar's field in flow k (seen first_us to
+ * last_us) for its key. */
+static void count_distinct(struct alerter *a, struct arule *ar, const struct flow_key *k,
+			   uint64_t first_us, uint64_t last_us)
+{
+	uint64_t since = last_us > ar->r.window_us ? last_us - ar->r.window_us : 0;
+	uint8_t val[17] = { 0 };
+	struct kstate *ks;
+	struct akey key;
+
+	switch (ar->r.field) {
+	case POLICY_FIELD_DST_PORT:
+		memcpy(val, &k->dst_port, 2);
+		break;
+	case POLICY_FIELD_SRC_PORT:
+		memcpy(val, &k->src_port, 2);
+		break;
+	case POLICY_FIELD_DST_ADDR:
+		memcpy(val, k->dst_addr, 16);
+		val[16] = k->ip_version;
+		break;
+	case POLICY_FIELD_SRC_ADDR:
+		memcpy(val, k->src_addr, 16);
+		val[16] = k->ip_version;
+		break;
+	default:
+		return;
+	}
+	flow_akey(k, ar->r.side, &key);
+	ks = key_state(ar, &key);
+	if (!ks || dset_add(&ks->d, val, last_us, distinct_cap(&ar->r), since)) {
+		fprintf(a->err, "flowdb-collector: alert %s: out of memory, evidence lost\n",
+			ar->r.name);
+		return;
+	}
+	if (!ks->last_us || ks->last_us + ar->r.window_us < first_us)
+		ks->first_us = first_us;
+	/* Counting is only worth it once the set could be over. */
+	if (ks->d.n > ar->r.threshold && ks->d.n > ks->over) {
+		uint64_t n = dset_count(&ks->d, since);
+
+		if (n > ar->r.threshold && n > ks->over) {
+			ks->over = n;
+			if (map_heat(&ar->map, ks))
+				fprintf(a->err, "flowdb-collector: alert %s: out of memory\n",
+					ar->r.name);
+		}
+	}
+	if (last_us > ks->last_us)
+		ks->last_us = last_us;
+	ks->example = *k;
+	ks->has_example = true;
+}
+
+/*
+ * Whether non-TCP flow k was started by its source: not an ICMP answer or
+ * error, not the answer to an open flow the other way that began no later.
+ * A server's answers to many clients' ports would otherwise look like a
+ * scan by the server. (TCP attempts are counted from SYN events instead.)
+ */
+static bool originates(const struct alerter *a, const struct flow_key *k)
+{
+	struct flow_key back = *k;
+	uint64_t mine, theirs;
+	uint8_t type = (uint8_t)(k->dst_port >> 8);
+
+	if (k->proto == 1)
+		return type == 8 || type == 13 || type == 15 || type == 17;
+	if (k->proto == 58)
+		return type == 128 || type == 130 || type == 133 || type == 135;
+	if (!a->flows || flowtable_first_seen(a->flows, k, &mine))
+		return true;
+	memcpy(back.src_addr, k->dst_addr, 16);
+	memcpy(back.dst_addr, k->src_addr, 16);
+	back.src_port = k->dst_port;
+	back.dst_port = k->src_port;
+	if (flowtable_first_seen(a->flows, &back, &theirs)) {
+		back.direction = !k->direction;
+		if (flowtable_first_seen(a->flows, &back, &theirs))
+			return true;
+	}
+	return mine < theirs;
+}
+
 /* Counts one drained flow's traffic for every rule of flows. */
 static void feed_flow(struct alerter *a, const struct flow_key *k, uint64_t packets,
 		      uint64_t bytes, uint32_t tcp_flags, uint64_t first_us, uint64_t last_us,
@@ -527,52 +650,8 @@ static void feed_flow(struct alerter *a, const struct flow_key *k, uint64_t pack
 			count(a, ar, k, last_us, packets);
 		else if (m == POLICY_METRIC_FLOWS && new_record)
 			count(a, ar, k, first_us, 1);
-		else if (m == POLICY_METRIC_DISTINCT) {
-			struct akey key;
-			struct kstate *ks;
-			uint8_t val[17] = { 0 };
-			uint64_t since = last_us > ar->r.window_us ? last_us - ar->r.window_us : 0;
-
-			switch (ar->r.field) {
-			case POLICY_FIELD_DST_PORT:
-				memcpy(val, &k->dst_port, 2);
-				break;
-			case POLICY_FIELD_SRC_PORT:
-				memcpy(val, &k->src_port, 2);
-				break;
-			case POLICY_FIELD_DST_ADDR:
-				memcpy(val, k->dst_addr, 16);
-				val[16] = k->ip_version;
-				break;
-			case POLICY_FIELD_SRC_ADDR:
-				memcpy(val, k->src_addr, 16);
-				val[16] = k->ip_version;
-				break;
-			default:
-				continue;
-			}
-			flow_akey(k, ar->r.side, &key);
-			ks = key_state(ar, &key);
-			if (!ks || dset_add(&ks->d, val, last_us, distinct_cap(&ar->r), since)) {
-				fprintf(a->err,
-					"flowdb-collector: alert %s: out of memory, evidence lost\n",
-					ar->r.name);
-				continue;
-			}
-			/* Counting is only worth it once the set could be over. */
-			if (ks->d.n > ar->r.threshold && ks->d.n > ks->over) {
-				uint64_t n = dset_count(&ks->d, since);
-
-				if (n > ar->r.threshold && n > ks->over)
-					ks->over = n;
-			}
-			if (!ks->first_us || first_us < ks->first_us)
-				ks->first_us = first_us;
-			if (last_us > ks->last_us)
-				ks->last_us = last_us;
-			ks->example = *k;
-			ks->has_example = true;
-		}
+		else if (m == POLICY_METRIC_DISTINCT && k->proto != 6 && originates(a, k))
+			count_distinct(a, ar, k, first_us, last_us);
 	}
 	if (k->proto == 6 && (tcp_flags & (FLOW_TCP_SYN | FLOW_TCP_ACK)) ==
 				     (FLOW_TCP_SYN | FLOW_TCP_ACK) && !(tcp_flags & FLOW_TCP_RST))
@@ -646,6 +725,10 @@ void alert_event(struct alerter *a, const struct flow_event *ev, uint64_t time_u
 
 		if (m == POLICY_METRIC_SYN && ev->kind == FLOW_EVENT_SYN) {
 			count(a, ar, &ev->key, time_us, 1);
+		} else if (m == POLICY_METRIC_DISTINCT && ev->kind == FLOW_EVENT_SYN) {
+			/* A TCP attempt is its SYN: a server's SYN-ACKs and
+			 * answers are never one. */
+			count_distinct(a, ar, &ev->key, time_us, time_us);
 		} else if (m == POLICY_METRIC_FAILED && ev->kind == FLOW_EVENT_RST) {
 			/* The refused side is the one the RST goes to. */
 			struct flow_key back = ev->key;
@@ -686,7 +769,7 @@ static bool keep_key(struct arule *ar, struct kstate *ks, uint64_t now_us)
 	const struct policy_alert *r = &ar->r;
 	uint64_t since = now_us > r->window_us ? now_us - r->window_us : 0;
 
-	if (ks->suppress_until_us > now_us || ks->established_us > since)
+	if (ks->hot || ks->suppress_until_us > now_us || ks->established_us > since)
 		return true;
 	switch (r->metric) {
 	case POLICY_METRIC_ANOMALY:
@@ -810,34 +893,34 @@ static int close_buckets(struct alerter *a, struct arule *ar, struct kstate *ks,
 	return fired >= 0 ? raise_alert(a, ar, ks, fired, limit, now_us) : 0;
 }
 
-/* Evaluates rule ar for every key at now_us. Returns as raise_alert(). */
+/* Evaluates rule ar at now_us for its hot keys: raises what went past
+ * the threshold, learns the buckets that ended. Returns as raise_alert(). */
 static int evaluate(struct alerter *a, struct arule *ar, uint64_t now_us)
 {
 	const struct policy_alert *r = &ar->r;
-	uint64_t since = now_us > r->window_us ? now_us - r->window_us : 0;
-	size_t i;
+	struct keymap *m = &ar->map;
+	size_t i, kept = 0;
 	int rc = 0, err;
 
-	for (i = 0; i < ar->map.cap; i++) {
-		struct kstate *ks = ar->map.slot[i];
-		uint64_t v;
+	for (i = 0; i < m->n_hot; i++) {
+		struct kstate *ks = m->hot[i];
 
-		if (!ks)
-			continue;
 		if (r->metric == POLICY_METRIC_ANOMALY) {
 			err = close_buckets(a, ar, ks, now_us);
+			/* Evidence in the bucket under way keeps it hot. */
+			if (ks->b.w.top >= ks->b.next && ks->b.w.s[ks->b.w.top % SLICES]) {
+				m->hot[kept++] = ks;
+				continue;
+			}
 		} else {
-			v = ks->over;
+			err = raise_alert(a, ar, ks, (double)ks->over, (double)r->threshold, now_us);
 			ks->over = 0;
-			err = v ? raise_alert(a, ar, ks, (double)v, (double)r->threshold, now_us) : 0;
-			if (!v && !(r->metric == POLICY_METRIC_DISTINCT ?
-					    dset_count(&ks->d, since) :
-					    window_sum(&ks->w, ar->slice_us, now_us)))
-				ks->first_us = 0;
 		}
+		ks->hot = false;
 		if (err && !rc)
 			rc = err;
 	}
+	m->n_hot = kept;
 	return rc;
 }
 
@@ -851,12 +934,20 @@ int alert_flush(struct alerter *a, uint64_t now_us, struct store_stats *st)
 		return 0;
 	feed_flows(a);
 	for (i = 0; i < a->n_rules; i++) {
-		err = evaluate(a, &a->rules[i], now_us);
+		struct arule *ar = &a->rules[i];
+
+		err = evaluate(a, ar, now_us);
 		if (err && !rc)
 			rc = err;
-		if (map_sweep(&a->rules[i], keep_key, now_us))
+		if (now_us < ar->map.next_sweep_us)
+			continue;
+		/* Forgetting can wait a while: a key kept too long only costs
+		 * its memory, and a sweep visits every key. */
+		ar->map.next_sweep_us = now_us + (ar->r.window_us > SWEEP_MIN_US ? ar->r.window_us :
+										   SWEEP_MIN_US);
+		if (map_sweep(ar, keep_key, now_us))
 			fprintf(a->err, "flowdb-collector: alert %s: out of memory sweeping\n",
-				a->rules[i].r.name);
+				ar->r.name);
 	}
 	failures = sinks_failures(a->sinks);
 	st->alerting = a->n_rules > 0;
@@ -974,7 +1065,7 @@ static int on_reload(void *arg, const struct policy *next, bool commit, char *wh
 }
 
 int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
-	       struct store *s, FILE *err)
+	       const struct flowtable *flows, struct store *s, FILE *err)
 {
 	struct alerter *a = calloc(1, sizeof(*a));
 	int rc;
@@ -982,6 +1073,7 @@ int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
 	if (!a)
 		return -ENOMEM;
 	a->e = e;
+	a->flows = flows;
 	a->s = s;
 	a->err = err;
 	a->mode = p->mode;

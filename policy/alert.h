@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "enforce.h"
+#include "flowtable.h"
 #include "flowdb.h"
 #include "inspect.h"
 #include "policy.h"
@@ -20,14 +21,16 @@ struct alerter;
  * Takes p's alert rules and sinks in force (p is copied; the sinks opened,
  * each failure one line on err). e puts "then block" in the kernel and
  * audits it (NULL: no block, no reload, as for a benchmark); s gets the
- * alerts rows. Returns 0 and sets *out, or a negative
+ * alerts rows; flows, the open flow records, tells a non-TCP flow that
+ * answers another from one that starts a conversation (NULL: all start
+ * one). Returns 0 and sets *out, or a negative
  * errno. Made with no alert rule as well, so that a reload can add some;
  * it then costs a test per call. Registers its part of a reload with e:
  * a rule whose text is unchanged keeps its keys (windows, baselines,
  * suppression), the others start afresh, and the sinks are opened anew.
  */
 int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
-	       struct store *s, FILE *err);
+	       const struct flowtable *flows, struct store *s, FILE *err);
 
 /*
  * The traffic of one flow since the previous drain: packets and bytes
