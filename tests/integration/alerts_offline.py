@@ -11,9 +11,11 @@
 The expected alerts come from an independent reference of the rules as
 flowdb-policy(5) and policy/alert.c document them: the collector flushes every
 60 s of capture time from the first packet (and once at its last); each
-flush drains every flow's traffic since the previous one, counted at its last
-packet's time (distinct values, bytes), new flow records at their first, SYN
-events and inspected requests at their own times; a window is 16 slices of
+flush drains every flow's traffic since the previous one, bytes counted at
+its last packet's time, new flow records at their first, SYN events and
+inspected requests at their own times; a distinct count takes a TCP
+attempt from its SYN event and another flow when its source started it (not
+an answer to an open flow the other way); a window is 16 slices of
 window/16 aligned to the epoch, counted at each piece of evidence's time, and
 a flush raises the highest count past the threshold since the previous one,
 once per rule and key per suppression interval (the window, at least 1 m);
@@ -24,7 +26,9 @@ at least 1) raises an alert once the key has been learned for its warm-up.
 
 The traffic (times from T0, the first packet): benign sources talking
 steadily the whole capture (a TLS-like connection every 5 s, an HTTP request
-and a DNS query every 10 s, an NTP datagram every 2 s); a scanner trying
+and a DNS query every 10 s, an NTP datagram every 2 s); the servers answering
+each HTTP connection with a SYN-ACK and each DNS query, to as many ports of
+the clients (no scan of theirs); a scanner trying
 ports 1-300 at 5 s and then port 22 every second until 200 s; a SYN flood of
 1000 SYNs in a second at 20 s; 80 HTTP requests, a connection each, at 30 s;
 150 DNS queries at 40 s; 2 MB+ sent to one destination at 50 s; a source
@@ -85,13 +89,21 @@ def traffic():
 
     def get(sec, src, sport, dst, dport):
         at(sec, capwrite.tcp4(src, dst, sport, dport, flags=capwrite.TCP_SYN, seq=1000), "syn")
+        # The server's SYN-ACK: to a new port of the client's each time,
+        # never an attempt of the server's.
+        at(sec + 0.001, capwrite.tcp4(dst, src, dport, sport,
+                                      flags=capwrite.TCP_SYN | capwrite.TCP_ACK, seq=5000))
         at(sec + 0.005, capwrite.tcp4(src, dst, sport, dport,
                                       b"GET /api HTTP/1.1\r\nHost: api.example\r\n\r\n",
                                       seq=1001), "http")
 
     def query(sec, src, sport, qid):
-        at(sec, capwrite.udp4(src, DNS_SERVER, sport, 53, dns_query(qid, "www.example.com")),
-           "dns")
+        q = dns_query(qid, "www.example.com")
+        at(sec, capwrite.udp4(src, DNS_SERVER, sport, 53, q), "dns")
+        # The answer, from port 53 to the query's port: an answer to an
+        # open flow, not a flow the server starts.
+        at(sec + 0.001, capwrite.udp4(DNS_SERVER, src, 53, sport,
+                                      q[:2] + b"\x81\x80" + q[4:6] + b"\0\0\0\0\0\0" + q[12:]))
 
     for i in range(51):  # 0 s to 250 s
         t = 5 * i
@@ -186,7 +198,15 @@ def reference(packets):
         d["last"], d["bytes"] = ts, d["bytes"] + size
         if kind:  # events and findings come as they happen
             drains[fi].append((ts, kind, key, 1))
+    first = {}
     for (key, fi), d in flows.items():
+        first.setdefault(key, d["first"])
+    for (key, fi), d in flows.items():
+        # A flow its source starts, not the answer to one the other way
+        # that began no later (the capture's answers follow their queries
+        # within the drain).
+        back = (key[1], key[0], key[2], key[4], key[3])
+        d["starts"] = back not in first or first[key] < first[back]
         drains[fi].append((d["last"], "flow", key, d))
     alerts = []
     state = {}  # (rule, key) -> dict
@@ -200,10 +220,11 @@ def reference(packets):
                 k = key[0] if side == "src" else key[1]
                 st = state.setdefault((name, k), {"w": Window(window // SLICES), "vals": {},
                                                   "over": 0, "until": 0})
-                if metric == "distinct" and kind == "flow":
-                    since = max(d["last"] - window, 0)
-                    st["vals"][key[4]] = max(st["vals"].get(key[4], 0), d["last"])
-                    n = sum(1 for seen in st["vals"].values() if seen > since)
+                if metric == "distinct" and (kind == "syn" or (
+                        kind == "flow" and key[2] != capwrite.TCP and d["starts"])):
+                    last = t if kind == "syn" else d["last"]
+                    st["vals"][key[4]] = max(st["vals"].get(key[4], 0), last)
+                    n = sum(1 for seen in st["vals"].values() if seen > last - window)
                 elif metric == "bytes" and kind == "flow":
                     st["w"].add(d["last"], d["bytes"])
                     n = st["w"].sum(d["last"])
