@@ -174,7 +174,8 @@ wait_listen -lun 53
 
 args=(-i eth0 --flush-interval 1s --idle-timeout 2s)
 if [ -n "${FLOWDB_DEMO_POLICY:-}" ]; then
-	args+=(--policy "$FLOWDB_DEMO_POLICY")
+	# Its own control socket, not the system's collector's.
+	args+=(--policy "$FLOWDB_DEMO_POLICY" --control "$tmp/control.sock")
 fi
 echo "Collector: flowdb-collector ${args[*]} -d $(show "$data")"
 echo "           in $host_ns; ingress only, so it records what arrives at the host"
