@@ -332,6 +332,24 @@ ENFORCE_COMMAND(block_list)
 ENFORCE_COMMAND(limit_list)
 ENFORCE_COMMAND(reload)
 
+/* flowdb-ctl alerts: the latest alerts raised, newest first. Returns 0,
+ * -ENOSYS when no alert rule is in force, or -ENOMEM. */
+static int on_alerts(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
+{
+	struct collector *c = ctx;
+	struct store_alert *a;
+	int err;
+
+	if (!alert_rule_count(c->alerts))
+		return -ENOSYS;
+	a = calloc(req->n, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	err = control_reply_alerts(reply, a, alert_recent(c->alerts, a, req->n));
+	free(a);
+	return err;
+}
+
 /* Writes the capabilities the BPF programs need but this process lacks
  * into buf, or leaves it empty. */
 static void missing_capabilities(char *buf, size_t size)
@@ -450,6 +468,7 @@ static int setup(struct collector *c)
 								 .block_list = block_list,
 								 .limit_list = limit_list,
 								 .reload = reload,
+								 .alerts = on_alerts,
 								 .status = on_status };
 		static const struct control_ops without = { .status = on_status };
 		const struct control_ops *ops = c->opt.policy_path ? &with_policy : &without;

@@ -125,7 +125,8 @@ struct store_alert {
 	uint64_t window_us; /* anomaly: the bucket */
 	uint64_t first_us, last_us; /* the evidence counted: its first and last times */
 	char example[STORE_ALERT_EXAMPLE_MAX]; /* one flow of it, "" when none */
-	/* "none", "block 10m", "block 10m (monitor)", "not blocked: allowed",
+	/* "none", the block added ("block src 192.0.2.1 for 10m", then
+	 * " (monitor)" in monitor mode), or why not: "not blocked: allowed",
 	 * "not blocked: no handshake", "not blocked: blocked already" */
 	char action[STORE_ALERT_ACTION_MAX];
 	uint64_t suppressed; /* repeats not alerted since the previous alert of rule and key */

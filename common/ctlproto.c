@@ -12,6 +12,7 @@ static const char *const verbs[] = {
 	[CTL_BLOCK_ADD] = "block-add",	 [CTL_BLOCK_DEL] = "block-del",
 	[CTL_BLOCK_LIST] = "block-list", [CTL_LIMIT_LIST] = "limit-list",
 	[CTL_RELOAD] = "reload",	 [CTL_STATUS] = "status",
+	[CTL_ALERTS] = "alerts",
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -143,6 +144,14 @@ int ctlproto_encode_request(const struct ctl_request *req, char *buf, size_t siz
 			return -ENAMETOOLONG;
 		pos += (size_t)n;
 	}
+	if (req->cmd == CTL_ALERTS && req->n) {
+		if (req->n > CTLPROTO_ALERTS_MAX)
+			return -EINVAL;
+		n = snprintf(buf + pos, lim - pos, " n=%u", req->n);
+		if (n < 0 || (size_t)n >= lim - pos)
+			return -ENAMETOOLONG;
+		pos += (size_t)n;
+	}
 	if (req->cmd == CTL_BLOCK_ADD && req->reason[0]) {
 		n = snprintf(buf + pos, lim - pos, " reason=");
 		if (n < 0 || (size_t)n >= lim - pos)
@@ -158,9 +167,9 @@ int ctlproto_encode_request(const struct ctl_request *req, char *buf, size_t siz
 	return (int)pos;
 }
 
-/* Parses a whole decimal number of microseconds, no sign, no leading
- * zero. Returns 0 or -EINVAL (overflow included). */
-static int parse_us(const char *s, uint64_t *v)
+/* Parses a whole decimal number (microseconds, a count), no sign, no
+ * leading zero. Returns 0 or -EINVAL (overflow included). */
+static int parse_uint(const char *s, uint64_t *v)
 {
 	*v = 0;
 	if (!*s || (s[0] == '0' && s[1]))
@@ -173,22 +182,34 @@ static int parse_us(const char *s, uint64_t *v)
 	return 0;
 }
 
-/* Reads one key=value word of a block request into req; seen collects the
- * keys so far. Returns 0, or -EINVAL with why written. */
+/* Whether cmd takes key=value words at all. */
+static bool takes_words(enum ctl_cmd cmd)
+{
+	return cmd == CTL_BLOCK_ADD || cmd == CTL_BLOCK_DEL || cmd == CTL_ALERTS;
+}
+
+/* Reads one key=value word of a block or alerts request into req; seen
+ * collects the keys so far. Returns 0, or -EINVAL with why written. */
 static int decode_word(const char *w, size_t n, struct ctl_request *req, unsigned int *seen,
 		       char *why, size_t why_size)
 {
-	static const char *const keys[] = { "net", "side", "for", "reason" };
+	static const char *const keys[] = { "net", "side", "for", "reason", "n" };
+	/* The commands each key belongs to: net and side to block-add and
+	 * block-del, for and reason to block-add, n to alerts. */
+	static const unsigned int cmds[] = { 1u << CTL_BLOCK_ADD | 1u << CTL_BLOCK_DEL,
+					     1u << CTL_BLOCK_ADD | 1u << CTL_BLOCK_DEL,
+					     1u << CTL_BLOCK_ADD, 1u << CTL_BLOCK_ADD,
+					     1u << CTL_ALERTS };
 	char value[CTLPROTO_LINE_MAX];
 	const char *eq = memchr(w, '=', n);
+	uint64_t count;
 	size_t k, klen;
 
 	klen = eq ? (size_t)(eq - w) : n;
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 5; k++)
 		if (strlen(keys[k]) == klen && !memcmp(keys[k], w, klen))
 			break;
-	/* for and reason belong to block-add only. */
-	if (k == 4 || (k >= 2 && req->cmd != CTL_BLOCK_ADD)) {
+	if (k == 5 || !(cmds[k] & 1u << req->cmd)) {
 		snprintf(why, why_size, "unknown key '%.*s' for %s", klen > 32 ? 32 : (int)klen, w,
 			 ctlproto_verb(req->cmd));
 		return -EINVAL;
@@ -222,18 +243,26 @@ static int decode_word(const char *w, size_t n, struct ctl_request *req, unsigne
 		req->side = value[0] == 'd' ? CTL_SIDE_DST : CTL_SIDE_SRC;
 		return 0;
 	case 2:
-		if (parse_us(value, &req->for_us) || !req->for_us) {
+		if (parse_uint(value, &req->for_us) || !req->for_us) {
 			snprintf(why, why_size, "for is a positive number of microseconds");
 			return -EINVAL;
 		}
 		return 0;
-	default:
+	case 3:
 		if (strlen(value) >= sizeof(req->reason) || !printable(value)) {
 			snprintf(why, why_size, "reason is printable ASCII of %d bytes at most",
 				 CTLPROTO_REASON_MAX - 1);
 			return -EINVAL;
 		}
 		strcpy(req->reason, value);
+		return 0;
+	default:
+		if (parse_uint(value, &count) || !count || count > CTLPROTO_ALERTS_MAX) {
+			snprintf(why, why_size, "n is a number of alerts from 1 to %d",
+				 CTLPROTO_ALERTS_MAX);
+			return -EINVAL;
+		}
+		req->n = (unsigned int)count;
 		return 0;
 	}
 }
@@ -273,7 +302,7 @@ int ctlproto_decode_request(const char *line, size_t len, struct ctl_request *re
 			snprintf(why, why_size, "words are separated by one space");
 			return -EINVAL;
 		}
-		if (req->cmd != CTL_BLOCK_ADD && req->cmd != CTL_BLOCK_DEL) {
+		if (!takes_words(req->cmd)) {
 			snprintf(why, why_size, "%s takes no arguments", verbs[c]);
 			return -EINVAL;
 		}
@@ -286,6 +315,8 @@ int ctlproto_decode_request(const char *line, size_t len, struct ctl_request *re
 		snprintf(why, why_size, "%s needs net= and side=", verbs[c]);
 		return -EINVAL;
 	}
+	if (req->cmd == CTL_ALERTS && !req->n)
+		req->n = CTLPROTO_ALERTS_DEFAULT;
 	return 0;
 }
 

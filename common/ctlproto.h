@@ -13,6 +13,7 @@
  *   block-add net=10.0.0.0/8 side=src for=3600000000 reason=noisy%20scanner
  *   block-del net=10.0.0.0/8 side=src
  *   block-list | limit-list | reload | status
+ *   alerts n=20
  *
  * Reply: "ok\n", or "error TEXT\n" (TEXT printable ASCII), then for a
  * command that answers a table: its column names, then one line per row,
@@ -35,6 +36,10 @@
 #define CTLPROTO_NET_MAX 52
 /* Columns of a reply's table at most. */
 #define CTLPROTO_COLS_MAX 32
+/* alerts: rows asked for when the request names no n, and at most. The
+ * bound keeps a reply (and the collector's copy of the rows) small. */
+#define CTLPROTO_ALERTS_DEFAULT 20
+#define CTLPROTO_ALERTS_MAX 1000
 
 enum ctl_cmd {
 	CTL_BLOCK_ADD = 1,
@@ -43,6 +48,7 @@ enum ctl_cmd {
 	CTL_LIMIT_LIST,
 	CTL_RELOAD,
 	CTL_STATUS,
+	CTL_ALERTS,
 };
 
 /* Which address of a packet a block matches: as policy.h's sides. */
@@ -60,6 +66,10 @@ struct ctl_request {
 	/* block-add: */
 	uint64_t for_us; /* 0: for ever */
 	char reason[CTLPROTO_REASON_MAX]; /* printable ASCII, "" for none */
+	/* alerts: the latest this many at most, 1..CTLPROTO_ALERTS_MAX;
+	 * decoding sets CTLPROTO_ALERTS_DEFAULT when the line has no n=, and
+	 * encoding leaves n= out when it is 0. */
+	unsigned int n;
 	/* Not on the wire: the server sets it from the peer's credentials,
 	 * for the audit (actions.uid). */
 	int64_t peer_uid;
@@ -71,8 +81,8 @@ const char *ctlproto_verb(enum ctl_cmd cmd);
 /*
  * Writes req as a request line, '\n' included, into buf. Returns its
  * length, -EINVAL for a request that is not valid (no command, a bad
- * network, a reason that is not printable ASCII: what decoding would
- * refuse), or -ENAMETOOLONG when it does not fit size or
+ * network, a reason that is not printable ASCII, an n over
+ * CTLPROTO_ALERTS_MAX: what decoding would refuse), or -ENAMETOOLONG when it does not fit size or
  * CTLPROTO_LINE_MAX.
  */
 int ctlproto_encode_request(const struct ctl_request *req, char *buf, size_t size);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* flowdb-ctl: blocks, limits, reload and status of a running collector,
- * over its control socket. */
+/* flowdb-ctl: blocks, limits, alerts, reload and status of a running
+ * collector, over its control socket. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -20,6 +20,10 @@
  * flushes, which take well under a second. */
 #define REPLY_TIMEOUT_MS 10000
 
+/* A macro's value as a string literal, for messages. */
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x)
+
 enum format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
 
 static void usage(FILE *f)
@@ -36,18 +40,21 @@ static void usage(FILE *f)
 		"                       remove that block\n"
 		"  block list           the blocks in force, from the file and added live\n"
 		"  limit list           the rate limits in force\n"
+		"  alerts [-n N]        the latest N alerts raised (default %d, at most %d),\n"
+		"                       newest first\n"
 		"  reload               read the policy file again, swapped in at once\n"
 		"  status               the collector's state and counters\n"
 		"\n"
 		"Options:\n"
 		"  -S, --socket PATH    the collector's --control socket (default %s)\n"
 		"  -f, --format FMT     table (default), csv or json\n"
+		"  -n, --count N        alerts: how many\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        the version\n"
 		"\n"
 		"Root and members of group flowdb may connect. Exit status: 0 done, 1 the\n"
 		"collector refused or could not be reached, 2 a bad command line.\n",
-		DEFAULT_SOCKET);
+		CTLPROTO_ALERTS_DEFAULT, CTLPROTO_ALERTS_MAX, DEFAULT_SOCKET);
 }
 
 /* Says what is wrong with the command line, in one line. Returns 2. */
@@ -60,11 +67,11 @@ static int bad_usage(const char *fmt, const char *arg)
 }
 
 /*
- * Builds the request from the command words and options. Returns 0, or 2
- * after one line saying what is wrong.
+ * Builds the request from the command words and options (count: -n, or
+ * NULL). Returns 0, or 2 after one line saying what is wrong.
  */
 static int build_request(struct ctl_request *req, int argc, char **argv, const char *for_text,
-			 const char *reason, bool dst)
+			 const char *reason, bool dst, const char *count)
 {
 	const char *what;
 	int want = 1;
@@ -92,6 +99,8 @@ static int build_request(struct ctl_request *req, int argc, char **argv, const c
 		req->cmd = CTL_RELOAD;
 	} else if (!strcmp(argv[0], "status")) {
 		req->cmd = CTL_STATUS;
+	} else if (!strcmp(argv[0], "alerts")) {
+		req->cmd = CTL_ALERTS;
 	} else if (!strcmp(argv[0], "block") || !strcmp(argv[0], "limit")) {
 		return bad_usage("%s needs a subcommand", argv[0]);
 	}
@@ -105,6 +114,22 @@ static int build_request(struct ctl_request *req, int argc, char **argv, const c
 		return bad_usage("%s applies to block add only", for_text ? "--for" : "--reason");
 	if (req->cmd != CTL_BLOCK_ADD && req->cmd != CTL_BLOCK_DEL && dst)
 		return bad_usage("--dst applies to block add and del only%s", "");
+	if (req->cmd != CTL_ALERTS && count)
+		return bad_usage("-n applies to alerts only%s", "");
+	if (count) {
+		uint64_t v = 0;
+		size_t i;
+
+		/* Digits only, and no more than the bound has: no sign, no
+		 * space, no overflow past it. */
+		for (i = 0; count[i] >= '0' && count[i] <= '9' && v <= CTLPROTO_ALERTS_MAX; i++)
+			v = v * 10 + (uint64_t)(count[i] - '0');
+		if (!i || count[i] || !v || v > CTLPROTO_ALERTS_MAX)
+			return bad_usage("not a number of alerts: '%s' (1 to " TEXT_OF(
+						 CTLPROTO_ALERTS_MAX) ")",
+					 count);
+		req->n = (unsigned int)v;
+	}
 	if (want < 3)
 		return 0;
 	if (strlen(argv[2]) >= sizeof(req->net_text) || addr_parse_net(argv[2], &req->net))
@@ -245,18 +270,21 @@ static size_t visible_width(const char *s)
 	return n;
 }
 
-/* Whether s is a whole number as the collector writes one: digits, an
- * optional '-', no leading zero. */
+/* Whether s is a number as the collector writes one: an optional '-',
+ * digits without a leading zero, and an optional fraction ("12.5", an
+ * alert's value). */
 static bool is_number(const char *s)
 {
 	size_t i = s[0] == '-';
 
-	if (!s[i] || (s[i] == '0' && s[i + 1]))
+	if (s[i] < '0' || s[i] > '9' || (s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9'))
 		return false;
-	for (; s[i]; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
+	while (s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9')
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+			;
+	return !s[i];
 }
 
 /* Writes the line in buf (of len bytes) without its trailing spaces, which
@@ -425,7 +453,9 @@ static void print_json(const struct ctl_table *t)
 			putchar(':');
 			if (!v)
 				fputs("null", stdout);
-			else if (is_number(v) && strlen(v) < 19)
+			/* Whole numbers past 18 digits lose precision in
+			 * many readers: those stay strings. */
+			else if (is_number(v) && (strchr(v, '.') || strlen(v) < 19))
 				fputs(v, stdout);
 			else
 				put_json_string(v);
@@ -442,10 +472,11 @@ int main(int argc, char **argv)
 						  { "for", required_argument, NULL, 'F' },
 						  { "reason", required_argument, NULL, 'R' },
 						  { "dst", no_argument, NULL, 'D' },
+						  { "count", required_argument, NULL, 'n' },
 						  { "help", no_argument, NULL, 'h' },
 						  { "version", no_argument, NULL, 'V' },
 						  { 0 } };
-	const char *path = DEFAULT_SOCKET, *for_text = NULL, *reason = NULL;
+	const char *path = DEFAULT_SOCKET, *for_text = NULL, *reason = NULL, *count = NULL;
 	enum format format = FORMAT_TABLE;
 	struct ctl_request req;
 	struct ctl_table t = { 0 };
@@ -455,7 +486,7 @@ int main(int argc, char **argv)
 	bool dst = false;
 	int opt, len, rc;
 
-	while ((opt = getopt_long(argc, argv, "S:f:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "S:f:n:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
 			path = optarg;
@@ -480,6 +511,9 @@ int main(int argc, char **argv)
 		case 'D':
 			dst = true;
 			break;
+		case 'n':
+			count = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -491,7 +525,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	rc = build_request(&req, argc - optind, argv + optind, for_text, reason, dst);
+	rc = build_request(&req, argc - optind, argv + optind, for_text, reason, dst, count);
 	if (rc)
 		return rc;
 	len = ctlproto_encode_request(&req, line, sizeof(line));

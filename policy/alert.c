@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 
 #include "alert.h"
-#include "fmt.h"
 #include "sink.h"
 
 /* A window is counted in this many slices of window / SLICES: a count
@@ -28,7 +27,7 @@
  * silence; a longer silence counts as this many. */
 #define ANOMALY_GAP_MAX 64
 /* The latest alerts flowdb-ctl alerts can list. */
-#define RECENT_MAX 100
+#define RECENT_MAX 1000
 /* Keys out of every window are forgotten at most this often (or once a
  * window, when it is longer). */
 #define SWEEP_MIN_US (60 * 1000000ULL)
@@ -788,9 +787,12 @@ static bool keep_key(struct arule *ar, struct kstate *ks, uint64_t now_us)
 static void respond(struct alerter *a, const struct arule *ar, const struct kstate *ks,
 		    const struct store_alert *row, uint64_t now_us, char *action, size_t len)
 {
-	char dur[FMT_BUF_SIZE], detail[STORE_TEXT_SIZE];
+	char text[POLICY_TEXT_MAX], detail[STORE_TEXT_SIZE];
 	struct addr_net net = { .family = ks->key.family == 6 ? AF_INET6 : AF_INET,
 				.bits = ks->key.family == 6 ? 128 : 32 };
+	struct policy_rule block = { .kind = POLICY_BLOCK,
+				     .side = ar->r.side,
+				     .duration_us = ar->r.block_us };
 	int rc;
 
 	if (!ar->r.block_us || !a->e) {
@@ -803,12 +805,14 @@ static void respond(struct alerter *a, const struct arule *ar, const struct ksta
 		return;
 	}
 	memcpy(net.addr, ks->key.addr, 16);
+	block.net = net;
 	snprintf(detail, sizeof(detail), "alert %s: %s %s %.17g > %.17g", row->rule, row->key,
 		 row->metric, row->value, row->threshold);
 	rc = enforce_block(a->e, &net, ar->r.side, ar->r.block_us, ar->r.name, detail, now_us);
-	fmt_duration(dur, sizeof(dur), (int64_t)ar->r.block_us);
 	if (!rc)
-		snprintf(action, len, "block %s%s", dur,
+		/* The block as the policy file and flowdb-ctl block list write
+		 * it, its reason (the rule's name) left out. */
+		snprintf(action, len, "%s%s", policy_rule_text(&block, text, sizeof(text)),
 			 a->mode == POLICY_MONITOR ? " (monitor)" : "");
 	else if (rc == -EEXIST)
 		snprintf(action, len, "not blocked: blocked already");
@@ -1093,6 +1097,11 @@ int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
 		enforce_on_reload(e, on_reload, a);
 	*out = a;
 	return 0;
+}
+
+size_t alert_rule_count(const struct alerter *a)
+{
+	return a ? a->n_rules : 0;
 }
 
 size_t alert_recent(const struct alerter *a, struct store_alert *out, size_t n)

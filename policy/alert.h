@@ -58,6 +58,9 @@ void alert_finding(struct alerter *a, const struct flow_key *k, uint64_t time_us
  */
 int alert_flush(struct alerter *a, uint64_t now_us, struct store_stats *st);
 
+/* The alert rules in force; 0 for a NULL a. */
+size_t alert_rule_count(const struct alerter *a);
+
 /* The latest alerts raised, newest first, at most n, into out; returns how
  * many (flowdb-ctl alerts). */
 size_t alert_recent(const struct alerter *a, struct store_alert *out, size_t n);

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include "control.h"
 #include "fmt.h"
+#include "store.h"
 
 /* The listening socket's epoll tag; a client's is its slot + 1. */
 #define LISTEN_TAG 0
@@ -309,8 +310,15 @@ static void answer(struct control *ctl, struct client *cl, const char *line, siz
 		if (ops->status)
 			err = ops->status(ctl->ctx, &req, r);
 		break;
+	case CTL_ALERTS:
+		if (ops->alerts)
+			err = ops->alerts(ctl->ctx, &req, r);
+		break;
 	}
-	if (err == -ENOSYS && !r->failed)
+	/* Alerts are missing for a reason the user can act on: say it. */
+	if (err == -ENOSYS && !r->failed && req.cmd == CTL_ALERTS)
+		ctlproto_reply_error(r, "no alert rules in force");
+	else if (err == -ENOSYS && !r->failed)
 		ctlproto_reply_error(r, "%s is not available in this collector",
 				     ctlproto_verb(req.cmd));
 	else if (err && !r->failed)
@@ -571,6 +579,53 @@ int control_reply_rules(struct ctl_reply *reply, const struct policy *p, enum po
 			row[9] = line;
 		}
 		row[10] = r->reason;
+		err = ctlproto_reply_row(reply, row);
+	}
+	return err == -EINVAL ? -ENOMEM : err;
+}
+
+/* Writes v as the shortest decimal that reads back as v: a whole number
+ * (every count and byte total) without a point or an exponent, so that
+ * flowdb-ctl shows and exports it as a number. */
+static char *number_text(double v, char *buf, size_t size)
+{
+	int digits;
+
+	/* NaN and the infinities fail the range (and print as nan, inf). */
+	if (v > -1e18 && v < 1e18 && v == (double)(long long)v) {
+		snprintf(buf, size, "%.0f", v);
+		return buf;
+	}
+	for (digits = 1; digits < 17; digits++) {
+		snprintf(buf, size, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			return buf;
+	}
+	snprintf(buf, size, "%.17g", v);
+	return buf;
+}
+
+int control_reply_alerts(struct ctl_reply *reply, const struct store_alert *a, size_t n)
+{
+	static const char *const cols[] = { "time",  "rule",	  "severity", "key",	   "metric",
+					    "value", "threshold", "action",   "suppressed" };
+	char time[FMT_BUF_SIZE], value[32], threshold[32], suppressed[24];
+	size_t i;
+	int err;
+
+	err = ctlproto_reply_columns(reply, sizeof(cols) / sizeof(cols[0]), cols);
+	for (i = 0; !err && i < n; i++) {
+		const char *row[] = { fmt_time(time, sizeof(time), (int64_t)a[i].time_us, 6),
+				      a[i].rule,
+				      a[i].severity,
+				      a[i].key,
+				      a[i].metric,
+				      number_text(a[i].value, value, sizeof(value)),
+				      number_text(a[i].threshold, threshold, sizeof(threshold)),
+				      a[i].action,
+				      suppressed };
+
+		snprintf(suppressed, sizeof(suppressed), "%" PRIu64, a[i].suppressed);
 		err = ctlproto_reply_row(reply, row);
 	}
 	return err == -EINVAL ? -ENOMEM : err;

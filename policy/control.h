@@ -18,6 +18,8 @@
  * never holds a slot. */
 #define CONTROL_TIMEOUT_MS 2000
 
+struct store_alert;
+
 /*
  * What the collector does for each command. Every callback returns 0
  * (the reply "ok", with any table it added to reply), or a negative errno,
@@ -25,8 +27,11 @@
  * replies with strerror). A NULL callback answers "not available". The
  * server has checked the request: block_add and block_del get a parsed
  * network (req->net), a side, and block_add a duration (0: for ever) and
- * reason; every callback gets the peer's uid (req->peer_uid), for the
- * actions row of a change.
+ * reason; alerts the number of rows asked for (req->n, 1 to
+ * CTLPROTO_ALERTS_MAX), to add with control_reply_alerts(); every callback
+ * gets the peer's uid (req->peer_uid), for the actions row of a change.
+ * A NULL alerts, or -ENOSYS from it (a policy without alert rules, or one
+ * whose reload removed them), replies "no alert rules in force".
  */
 struct control_ops {
 	int (*block_add)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
@@ -35,6 +40,7 @@ struct control_ops {
 	int (*limit_list)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
 	int (*reload)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
 	int (*status)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
+	int (*alerts)(void *ctx, const struct ctl_request *req, struct ctl_reply *reply);
 };
 
 struct control_opts {
@@ -81,6 +87,15 @@ void control_close(struct control *ctl);
  * reason. Returns 0 or -ENOMEM.
  */
 int control_reply_rules(struct ctl_reply *reply, const struct policy *p, enum policy_kind kind);
+
+/*
+ * Adds to reply the table of the n alerts in a (in their order: newest
+ * first, as alert_recent() gives them), one row each: time (ISO 8601 UTC
+ * to the microsecond), rule, severity, key, metric, value, threshold (the
+ * shortest decimal that reads back as the same double; a whole number
+ * without a point), action, suppressed. Returns 0 or -ENOMEM.
+ */
+int control_reply_alerts(struct ctl_reply *reply, const struct store_alert *a, size_t n);
 
 /*
  * Removes from p every rule whose expires_us is set and not after now_us,

@@ -180,7 +180,7 @@ CREATE TABLE alerts (
 	first_seen  INTEGER,           -- the evidence counted: first and last times
 	last_seen   INTEGER,
 	example     TEXT,              -- one flow of the evidence: proto src:port -> dst:port
-	action      TEXT    NOT NULL,  -- none, block DUR, or why not blocked
+	action      TEXT    NOT NULL,  -- none, the block added (block src ADDR for DUR), or why not
 	suppressed  INTEGER NOT NULL,  -- repeats not alerted since the previous alert of rule and key
 	line        INTEGER            -- the rule's line in the policy file
 );

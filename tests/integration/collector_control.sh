@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # flowdb-collector --control: the socket (and its directory) made 0660 and
 # 0750, flowdb-ctl status answered by the running collector within 100 ms
-# while a ping flood crosses its interface, a second collector on the same
-# socket refused before it attaches anything, the socket gone after
-# SIGTERM, and --control refused with --read.
+# while a ping flood crosses its interface, alerts refused in one line
+# without a policy, a second collector on the same socket refused before
+# it attaches anything, the socket gone after SIGTERM, and --control
+# refused with --read.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
@@ -31,6 +32,12 @@ collector_start col "$WORK/collector.log" -i "$VETH_RX" -d "$WORK/data" \
 "$ctl" -S "$sock" -f csv status >"$WORK/status.csv" || fail "status failed"
 grep -qx "interfaces,$VETH_RX"$'\r' "$WORK/status.csv" || fail "status: $(cat "$WORK/status.csv")"
 grep -qx "version,0.1.0"$'\r' "$WORK/status.csv" || fail "status: $(cat "$WORK/status.csv")"
+# No policy, so no alert rules: one line, exit 1, nothing on stdout.
+rc=0
+"$ctl" -S "$sock" alerts >"$WORK/alerts.out" 2>"$WORK/alerts.err" || rc=$?
+[ "$rc" = 1 ] && [ ! -s "$WORK/alerts.out" ] &&
+	[ "$(cat "$WORK/alerts.err")" = "flowdb-ctl: no alert rules in force" ] ||
+	fail "alerts without a policy: exit $rc, $(cat "$WORK/alerts.out" "$WORK/alerts.err")"
 
 # A second collector on the same socket stops before attaching anything.
 rc=0
@@ -58,4 +65,4 @@ echo "slowest of 40 requests under a ping flood: $max ms"
 
 collector_stop "$col"
 [ ! -e "$sock" ] || fail "the socket outlived the collector"
-echo "PASS: --control: socket 0660 in a 0750 directory, status within 100 ms under traffic, a second collector refused, the socket removed at exit"
+echo "PASS: --control: socket 0660 in a 0750 directory, status within 100 ms under traffic, alerts refused without alert rules, a second collector refused, the socket removed at exit"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # flowdb-ctl against a control socket server (tests/tools/ctlserve: the
 # collector's server with rules in memory) over a real socket: every
-# command in every format, bad command lines, the socket's mode and group,
+# command in every format (alerts from a server with alert rules and one
+# without), bad command lines, the socket's mode and group,
 # who may connect (root, the group as primary or supplementary group, and
 # a user neither root nor in it, refused by the file's mode and by the
 # server's own check), expiry, and a request served within 100 ms.
@@ -93,6 +94,27 @@ check "block del again" 1 "" "flowdb-ctl: no block of 10.0.0.0/8" \
 	"$ctl" -S "$sock" block del 10.0.0.0/8
 [ "$("$ctl" -S "$sock" -f csv block list | wc -l)" = 2 ] || fail "block del left rules"
 
+# The latest alerts, newest first: a fraction and 5 GB stay numbers.
+check "alerts" 0 "time                         rule        severity  key            metric             value       threshold   action                suppressed
+2025-12-03T12:00:00.250000Z  scan        high      192.0.2.66     distinct dst_port        1000         100  block 10m                      3
+2025-12-03T11:59:00.000000Z  odd-volume  medium    198.51.100.20  anomaly bytes           52000      1234.5  none                           0
+2025-12-03T11:58:00.000001Z  exfil       critical  2001:db8::7    bytes              5000000000  1000000000  not blocked: allowed           0" \
+	"" "$ctl" -S "$sock" alerts
+check "alerts -n 2 csv" 0 "$(printf '%s\r\n' "time,rule,severity,key,metric,value,threshold,action,suppressed" \
+	'2025-12-03T12:00:00.250000Z,scan,high,192.0.2.66,"distinct dst_port",1000,100,"block 10m",3' \
+	'2025-12-03T11:59:00.000000Z,odd-volume,medium,198.51.100.20,"anomaly bytes",52000,1234.5,none,0')" "" \
+	"$ctl" -S "$sock" -f csv alerts -n 2
+"$ctl" -S "$sock" alerts --count 3 --format json >"$WORK/alerts.json"
+python3 - "$WORK/alerts.json" <<'EOF' || fail "alerts -f json is not the alerts"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert [r["rule"] for r in rows] == ["scan", "odd-volume", "exfil"], rows
+assert rows[1]["threshold"] == 1234.5 and rows[2]["value"] == 5000000000, rows
+assert rows[0]["suppressed"] == 3 and rows[0]["action"] == "block 10m", rows
+assert rows[2]["key"] == "2001:db8::7" and rows[2]["time"] == "2025-12-03T11:58:00.000001Z", rows
+EOF
+[ "$("$ctl" -S "$sock" -f csv alerts -n 1 | wc -l)" = 2 ] || fail "alerts -n 1 is not one row"
+
 # Bad command lines: one line, exit 2, nothing sent.
 check "no command" 2 "" "flowdb-ctl: no command$usage_hint" "$ctl" -S "$sock"
 check "unknown" 2 "" "flowdb-ctl: unknown command 'stop'$usage_hint" "$ctl" -S "$sock" stop
@@ -115,6 +137,15 @@ check "bad format" 2 "" "flowdb-ctl: unknown format 'xml' (table, csv or json)$u
 	"$ctl" -S "$sock" -f xml status
 check "reason bytes" 2 "" "flowdb-ctl: the reason is not printable ASCII$usage_hint" \
 	"$ctl" -S "$sock" block add 10.0.0.1 --reason "$(printf 'a\tb')"
+check "alerts extra" 2 "" "flowdb-ctl: unexpected argument 'now'$usage_hint" "$ctl" -S "$sock" alerts now
+for n in 0 1001 -1 1x "" 99999999999999999999; do
+	check "alerts -n '$n'" 2 "" "flowdb-ctl: not a number of alerts: '$n' (1 to 1000)$usage_hint" \
+		"$ctl" -S "$sock" alerts -n "$n"
+done
+check "count on status" 2 "" "flowdb-ctl: -n applies to alerts only$usage_hint" \
+	"$ctl" -S "$sock" -n 5 status
+check "count on block" 2 "" "flowdb-ctl: -n applies to alerts only$usage_hint" \
+	"$ctl" -S "$sock" block list --count 5
 check "reason long" 2 "" "flowdb-ctl: the reason is longer than 127 bytes$usage_hint" \
 	"$ctl" -S "$sock" block add 10.0.0.1 --reason "$(printf '%0128d' 0)"
 check "no server" 1 "" "flowdb-ctl: cannot connect to $WORK/none.sock: No such file or directory (is flowdb-collector running with --control?)" \
@@ -133,14 +164,19 @@ check "other user" 1 "" "flowdb-ctl: permission denied: $sock (only root and gro
 	as_user --regid=1 --clear-groups "$ctl" -S "$sock" status
 
 # Server B: its socket open to everyone (as a careless chmod would leave
-# it): the server's own check still refuses that user, in one line.
+# it): the server's own check still refuses that user, in one line. Its
+# policy has no alert rules: alerts says so in one line.
 mkdir -m 0755 "$WORK/open"
-"$serve" "$WORK/open/c.sock" "flowdb-test-no-group-$$" >"$WORK/b.log" 2>&1 &
+"$serve" "$WORK/open/c.sock" "flowdb-test-no-group-$$" no-alerts >"$WORK/b.log" 2>&1 &
 NETNS_PIDS+=("$!")
 wait_for "$WORK/b.log" '^ready$' || fail "second ctlserve did not start: $(cat "$WORK/b.log")"
 chmod 0666 "$WORK/open/c.sock"
 check "refused by the server" 1 "" "flowdb-ctl: permission denied: uid 65534 is neither root nor in group flowdb-test-no-group-$$" \
 	as_user --regid=65534 --clear-groups "$ctl" -S "$WORK/open/c.sock" block add 10.0.0.1
+check "no alert rules" 1 "" "flowdb-ctl: no alert rules in force" \
+	"$ctl" -S "$WORK/open/c.sock" alerts
+check "no alert rules -n" 1 "" "flowdb-ctl: no alert rules in force" \
+	"$ctl" -S "$WORK/open/c.sock" -f json alerts -n 1000
 check "nothing added" 0 "" "" "$ctl" -S "$WORK/open/c.sock" block del 198.51.100.7 --dst
 check "not added" 1 "" "flowdb-ctl: no block of 10.0.0.1" "$ctl" -S "$WORK/open/c.sock" block del 10.0.0.1
 
@@ -166,4 +202,4 @@ done
 kill "${NETNS_PIDS[0]}"
 wait "${NETNS_PIDS[0]}" || fail "ctlserve did not exit cleanly"
 [ ! -e "$sock" ] || fail "the socket file outlived its server"
-echo "PASS: flowdb-ctl: every command and format, bad command lines, socket 0660 root:group, the group allowed and others refused (by the file and by the server), expiry, served within 100 ms"
+echo "PASS: flowdb-ctl: every command and format, alerts with and without alert rules, bad command lines, socket 0660 root:group, the group allowed and others refused (by the file and by the server), expiry, served within 100 ms"

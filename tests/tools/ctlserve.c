@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* A control socket server whose rules live in memory only: flowdb-ctl's
- * tests talk to it as to a collector, over a real socket. */
+/* A control socket server whose rules and alerts live in memory only:
+ * flowdb-ctl's tests talk to it as to a collector, over a real socket. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "control.h"
+#include "store.h"
 
 /* The collector's loop wakes at least this often. */
 #define WAIT_MS 100
@@ -157,6 +158,43 @@ static int fake_status(void *ctx, const struct ctl_request *req, struct ctl_repl
 	return err;
 }
 
+/* The latest alerts, newest first, as an alerter keeps them: a scan that
+ * blocked its source, an anomaly (a threshold with a fraction) and a
+ * volume alert past 2^32 bytes on an IPv6 destination. */
+static int fake_alerts(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
+{
+	static const struct store_alert alerts[] = {
+		{ .time_us = 1764763200250000,
+		  .rule = "scan",
+		  .severity = "high",
+		  .key = "192.0.2.66",
+		  .metric = "distinct dst_port",
+		  .value = 1000,
+		  .threshold = 100,
+		  .action = "block 10m",
+		  .suppressed = 3 },
+		{ .time_us = 1764763140000000,
+		  .rule = "odd-volume",
+		  .severity = "medium",
+		  .key = "198.51.100.20",
+		  .metric = "anomaly bytes",
+		  .value = 52000,
+		  .threshold = 1234.5,
+		  .action = "none" },
+		{ .time_us = 1764763080000001,
+		  .rule = "exfil",
+		  .severity = "critical",
+		  .key = "2001:db8::7",
+		  .metric = "bytes",
+		  .value = 5000000000.0,
+		  .threshold = 1000000000,
+		  .action = "not blocked: allowed" },
+	};
+	size_t n = sizeof(alerts) / sizeof(alerts[0]);
+
+	return control_reply_alerts(reply, alerts, req->n < n ? req->n : n);
+}
+
 /* The rules a policy file would have given: a limit of each unit and a
  * block whose reason holds an escape sequence and UTF-8. */
 static int load_file_rules(struct policy *p)
@@ -207,7 +245,15 @@ int main(int argc, char **argv)
 						.block_list = fake_block_list,
 						.limit_list = fake_limit_list,
 						.reload = fake_reload,
-						.status = fake_status };
+						.status = fake_status,
+						.alerts = fake_alerts };
+	/* A collector whose policy has no alert rule. */
+	static const struct control_ops no_alerts = { .block_add = fake_block_add,
+						      .block_del = fake_block_del,
+						      .block_list = fake_block_list,
+						      .limit_list = fake_limit_list,
+						      .reload = fake_reload,
+						      .status = fake_status };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct control_opts o = { 0 };
 	struct fake f = { 0 };
@@ -215,17 +261,17 @@ int main(int argc, char **argv)
 	char why[256];
 	int err, rc = 0;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: ctlserve SOCKET [GROUP]\n");
+	if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[3], "no-alerts"))) {
+		fprintf(stderr, "usage: ctlserve SOCKET [GROUP [no-alerts]]\n");
 		return 2;
 	}
 	o.path = argv[1];
-	o.group = argc == 3 ? argv[2] : NULL;
+	o.group = argc >= 3 ? argv[2] : NULL;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (load_file_rules(&f.p))
 		return 1;
-	err = control_open(&ctl, &o, &ops, &f, why, sizeof(why));
+	err = control_open(&ctl, &o, argc == 4 ? &no_alerts : &ops, &f, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "ctlserve: %s\n", why);
 		return 1;

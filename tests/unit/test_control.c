@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The control socket's server with fake callbacks over a real socket: the
- * socket file, each command, hostile clients, stuck clients, expiry. */
+ * socket file, each command, hostile clients, stuck clients, expiry, and
+ * the alerts table. */
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
+#include <math.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +21,12 @@
 #include <sys/un.h>
 #include <cmocka.h>
 #include "control.h"
+#include "store.h"
 
 struct fake {
-	int calls[CTL_STATUS + 1];
+	int calls[CTL_ALERTS + 1];
 	struct ctl_request last;
-	int fail; /* returned by block_del */
+	int fail; /* returned by block_del and alerts */
 };
 
 struct env {
@@ -69,11 +73,31 @@ static int fake_status(void *ctx, const struct ctl_request *req, struct ctl_repl
 	return -EIO;
 }
 
+/* One alert per request however many are asked for; f->fail instead
+ * when set (-ENOSYS: no alert rules in force). */
+static int fake_alerts(void *ctx, const struct ctl_request *req, struct ctl_reply *reply)
+{
+	static const struct store_alert a = { .time_us = 1000001,
+					      .rule = "scan",
+					      .severity = "high",
+					      .key = "192.0.2.1",
+					      .metric = "syn",
+					      .value = 250,
+					      .threshold = 200,
+					      .action = "none" };
+	struct fake *f = ctx;
+
+	f->calls[CTL_ALERTS]++;
+	f->last = *req;
+	return f->fail ? f->fail : control_reply_alerts(reply, &a, 1);
+}
+
 /* limit_list and reload are left out: "not available". */
 static const struct control_ops ops = { .block_add = fake_add,
 					.block_del = fake_del,
 					.block_list = fake_list,
-					.status = fake_status };
+					.status = fake_status,
+					.alerts = fake_alerts };
 
 static int setup(void **state)
 {
@@ -243,6 +267,145 @@ static void test_commands(void **state)
 	expect(e, "block-add net=10.0.0.0/99 side=src\n", "error not a network: '10.0.0.0/99'\n");
 	expect(e, "shutdown\n", "error unknown command 'shutdown'\n");
 	assert_int_equal(e->fake.calls[CTL_BLOCK_ADD], 1);
+
+	/* alerts: the count asked for reaches the callback, 20 by default. */
+	e->fake.fail = 0;
+	expect(e, "alerts\n",
+	       "ok\ntime\trule\tseverity\tkey\tmetric\tvalue\tthreshold\taction\tsuppressed\n"
+	       "1970-01-01T00:00:01.000001Z\tscan\thigh\t192.0.2.1\tsyn\t250\t200\tnone\t0\n");
+	assert_int_equal(e->fake.last.n, 20);
+	expect(e, "alerts n=3\n",
+	       "ok\ntime\trule\tseverity\tkey\tmetric\tvalue\tthreshold\taction\tsuppressed\n"
+	       "1970-01-01T00:00:01.000001Z\tscan\thigh\t192.0.2.1\tsyn\t250\t200\tnone\t0\n");
+	assert_int_equal(e->fake.last.n, 3);
+	/* A policy without alert rules; the callback's own failure. */
+	e->fake.fail = -ENOSYS;
+	expect(e, "alerts\n", "error no alert rules in force\n");
+	e->fake.fail = -ENOMEM;
+	expect(e, "alerts\n", "error alerts failed: Cannot allocate memory\n");
+	assert_int_equal(e->fake.calls[CTL_ALERTS], 4);
+	expect(e, "alerts n=1001\n", "error n is a number of alerts from 1 to 1000\n");
+	assert_int_equal(e->fake.calls[CTL_ALERTS], 4);
+}
+
+/* A collector without any alerts callback (no policy) says why in one
+ * line, as it does for the policy's other commands. */
+static void test_alerts_unavailable(void **state)
+{
+	static const struct control_ops status_only = { .status = fake_status };
+	struct env *e = *state;
+	struct control_opts o = { .path = e->path, .group = "flowdb-test-no-such-group" };
+	char why[256];
+
+	control_close(e->ctl);
+	assert_int_equal(control_open(&e->ctl, &o, &status_only, &e->fake, why, sizeof(why)), 0);
+	expect(e, "alerts\n", "error no alert rules in force\n");
+	expect(e, "alerts n=5\n", "error no alert rules in force\n");
+	expect(e, "block-list\n", "error block-list is not available in this collector\n");
+}
+
+/* Rows with hostile texts and every kind of double: each field travels
+ * encoded on one line and decodes back to what was written; numbers are
+ * the shortest text strtod() reads back as the same double. */
+static void test_reply_alerts(void **state)
+{
+	static const double values[] = { 0.0,
+					 -0.0,
+					 0.1,
+					 1.0 / 3,
+					 1234.5,
+					 1e17,
+					 99999999999999999.0,
+					 1e18,
+					 4503599627370497.0,
+					 DBL_MAX,
+					 DBL_MIN,
+					 5e-324,
+					 -2.5,
+					 NAN,
+					 INFINITY,
+					 -INFINITY };
+	static const char *const texts[] = { "0",
+					     "-0",
+					     "0.1",
+					     "0.3333333333333333",
+					     "1234.5",
+					     "100000000000000000",
+					     "100000000000000000",
+					     "1e+18",
+					     "4503599627370497",
+					     "1.7976931348623157e+308",
+					     "2.2250738585072014e-308",
+					     "5e-324",
+					     "-2.5",
+					     "nan",
+					     "inf",
+					     "-inf" };
+	size_t n = sizeof(values) / sizeof(values[0]), i;
+	struct store_alert *a = calloc(n, sizeof(*a));
+	struct ctl_reply r;
+	struct ctl_table t;
+	const char *bytes;
+	char why[256];
+	size_t len;
+
+	assert_non_null(a);
+	for (i = 0; i < n; i++) {
+		a[i].time_us = i == 1 ? UINT64_MAX / 2 : 1764763200000000 + i;
+		a[i].rule = i == 0 ? "tab\there\nnew%line" : "r";
+		a[i].severity = "low";
+		snprintf(a[i].key, sizeof(a[i].key), "%s", i == 0 ? "" : "2001:db8::1");
+		snprintf(a[i].metric, sizeof(a[i].metric), "%s", "esc\x1b[2J caf\xc3\xa9");
+		a[i].value = values[i];
+		a[i].threshold = values[n - 1 - i];
+		snprintf(a[i].action, sizeof(a[i].action), "%s", i == 0 ? "" : "block 10m");
+		a[i].suppressed = i == 0 ? UINT64_MAX : i;
+	}
+	ctlproto_reply_init(&r);
+	assert_int_equal(control_reply_alerts(&r, a, n), 0);
+	bytes = ctlproto_reply_bytes(&r, &len);
+	/* The first row exactly, as it goes on the wire. */
+	assert_memory_equal(
+		bytes,
+		"ok\ntime\trule\tseverity\tkey\tmetric\tvalue\tthreshold\taction\tsuppressed\n"
+		"2025-12-03T12:00:00.000000Z\ttab%09here%0Anew%25line\tlow\t\t"
+		"esc%1B[2J%20caf%C3%A9\t0\t-inf\t\t18446744073709551615\n",
+		strlen("ok\ntime\trule\tseverity\tkey\tmetric\tvalue\tthreshold\taction\tsuppressed\n"
+		       "2025-12-03T12:00:00.000000Z\ttab%09here%0Anew%25line\tlow\t\t"
+		       "esc%1B[2J%20caf%C3%A9\t0\t-inf\t\t18446744073709551615\n"));
+	assert_int_equal(ctlproto_decode_reply(bytes, len, &t, why, sizeof(why)), 0);
+	assert_int_equal(t.n_cols, 9);
+	assert_int_equal(t.n_rows, n);
+	for (i = 0; i < n; i++) {
+		char *const *row = t.cells + i * 9;
+
+		assert_string_equal(row[1], i == 0 ? "tab\there\nnew%line" : "r");
+		if (i == 0)
+			assert_null(row[3]); /* an empty key travels as none */
+		else
+			assert_string_equal(row[3], "2001:db8::1");
+		assert_string_equal(row[4], "esc\x1b[2J caf\xc3\xa9");
+		if (strcmp(row[5], texts[i]))
+			fail_msg("value %zu: '%s', not '%s'", i, row[5], texts[i]);
+		assert_string_equal(row[6], texts[n - 1 - i]);
+		/* Read back, each finite number is the very double. */
+		if (isfinite(values[i]))
+			assert_true(strtod(row[5], NULL) == values[i]);
+	}
+	assert_string_equal(t.cells[1 * 9], "294247-01-10T04:00:54.775807Z");
+	assert_string_equal(t.cells[2 * 9 + 8], "2");
+	ctlproto_table_free(&t);
+	ctlproto_reply_free(&r);
+
+	/* No alert yet: the columns alone. */
+	ctlproto_reply_init(&r);
+	assert_int_equal(control_reply_alerts(&r, a, 0), 0);
+	bytes = ctlproto_reply_bytes(&r, &len);
+	assert_string_equal(
+		bytes,
+		"ok\ntime\trule\tseverity\tkey\tmetric\tvalue\tthreshold\taction\tsuppressed\n");
+	ctlproto_reply_free(&r);
+	free(a);
 }
 
 static void test_hostile_clients(void **state)
@@ -362,7 +525,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_unavailable, setup, teardown),
 		cmocka_unit_test(test_rules_and_expiry),
+		cmocka_unit_test(test_reply_alerts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ static void test_request_round_trip(void **state)
 	assert_string_equal(line,
 			    "block-add net=10.0.0.0/8 side=src reason=noisy%20scanner%20100%25\n");
 
-	for (c = CTL_BLOCK_LIST; c <= CTL_STATUS; c++) {
+	for (c = CTL_BLOCK_LIST; c <= CTL_ALERTS; c++) {
 		memset(&in, 0, sizeof(in));
 		in.cmd = (enum ctl_cmd)c;
 		n = ctlproto_encode_request(&in, line, sizeof(line));
@@ -62,7 +63,26 @@ static void test_request_round_trip(void **state)
 		assert_int_equal(
 			ctlproto_decode_request(line, (size_t)n - 1, &out, why, sizeof(why)), 0);
 		assert_int_equal(out.cmd, c);
+		/* alerts without n= asks for the default; the others have none. */
+		assert_int_equal(out.n, c == CTL_ALERTS ? CTLPROTO_ALERTS_DEFAULT : 0);
 	}
+	/* alerts with its count, at both ends of its range. */
+	memset(&in, 0, sizeof(in));
+	in.cmd = CTL_ALERTS;
+	in.n = 1;
+	assert_int_equal(ctlproto_encode_request(&in, line, sizeof(line)), 11);
+	assert_string_equal(line, "alerts n=1\n");
+	assert_int_equal(ctlproto_decode_request(line, 10, &out, why, sizeof(why)), 0);
+	assert_int_equal(out.cmd, CTL_ALERTS);
+	assert_int_equal(out.n, 1);
+	in.n = CTLPROTO_ALERTS_MAX;
+	n = ctlproto_encode_request(&in, line, sizeof(line));
+	assert_string_equal(line, "alerts n=1000\n");
+	assert_int_equal(ctlproto_decode_request(line, (size_t)n - 1, &out, why, sizeof(why)), 0);
+	assert_int_equal(out.n, CTLPROTO_ALERTS_MAX);
+	/* A count written with an escape is the same count. */
+	assert_int_equal(decode("alerts n=%31%30", &out, why), 0);
+	assert_int_equal(out.n, 10);
 	assert_int_equal(decode("block-del net=192.0.2.7 side=src", &out, why), 0);
 	assert_int_equal(out.net.bits, 32);
 }
@@ -74,6 +94,16 @@ static void test_request_refused_encoding(void **state)
 
 	strcpy(in.net_text, "10.0.0.0/33");
 	assert_int_equal(ctlproto_encode_request(&in, line, sizeof(line)), -EINVAL);
+	/* More alerts than a reply carries: decoding would refuse it. */
+	{
+		struct ctl_request alerts = { .cmd = CTL_ALERTS, .n = CTLPROTO_ALERTS_MAX + 1 };
+
+		assert_int_equal(ctlproto_encode_request(&alerts, line, sizeof(line)), -EINVAL);
+		alerts.n = UINT32_MAX;
+		assert_int_equal(ctlproto_encode_request(&alerts, line, sizeof(line)), -EINVAL);
+		alerts.n = 7;
+		assert_int_equal(ctlproto_encode_request(&alerts, line, 10), -ENAMETOOLONG);
+	}
 	strcpy(in.net_text, "10.0.0.0/8");
 	strcpy(in.reason, "tab\there");
 	assert_int_equal(ctlproto_encode_request(&in, line, sizeof(line)), -EINVAL);
@@ -123,6 +153,30 @@ static void test_request_hostile(void **state)
 		  "reason is printable ASCII of 127 bytes at most" },
 		{ "block-add net=10.0.0.0/8 side=src reason=%C3%A9",
 		  "reason is printable ASCII of 127 bytes at most" },
+		{ "alerts ", "words are separated by one space" },
+		{ "alerts  n=1", "words are separated by one space" },
+		{ "alerts n=0", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=1001", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=01", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=-1", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=+5", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=1.5", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=%20", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=4294967297", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=18446744073709551617", "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=99999999999999999999999999999999",
+		  "n is a number of alerts from 1 to 1000" },
+		{ "alerts n=%00", "bad value of n (a bad %-escape or a NUL)" },
+		{ "alerts n", "key n without a value" },
+		{ "alerts n=1 n=2", "key n given twice" },
+		{ "alerts net=10.0.0.0/8", "unknown key 'net' for alerts" },
+		{ "alerts reason=x", "unknown key 'reason' for alerts" },
+		{ "block-add net=10.0.0.0/8 side=src n=5", "unknown key 'n' for block-add" },
+		{ "block-list n=5", "block-list takes no arguments" },
+		{ "status n=5", "status takes no arguments" },
+		{ "alert", "unknown command 'alert'" },
+		{ "alertsx", "unknown command 'alertsx'" },
 	};
 	struct ctl_request req;
 	char why[256], line[2 * CTLPROTO_LINE_MAX];
@@ -161,6 +215,42 @@ static void test_request_hostile(void **state)
 	assert_string_equal(
 		why,
 		"not a network: '111111111111111111111111111111111111111111111111111111111111'");
+}
+
+/* Every count around the range, and random words after "n=" from digits,
+ * signs and other bytes: accepted exactly when the word is a decimal
+ * 1..1000 without a leading zero, which a regular check says here. */
+static void test_request_alerts_counts(void **state)
+{
+	static const char alphabet[] = "0123456789+-. x";
+	struct ctl_request req;
+	char line[64], why[256], word[8];
+	unsigned int n, i, len, k;
+	bool want;
+
+	for (n = 0; n <= 2 * CTLPROTO_ALERTS_MAX; n++) {
+		snprintf(line, sizeof(line), "alerts n=%u", n);
+		assert_int_equal(decode(line, &req, why),
+				 n >= 1 && n <= CTLPROTO_ALERTS_MAX ? 0 : -EINVAL);
+		if (n >= 1 && n <= CTLPROTO_ALERTS_MAX)
+			assert_int_equal(req.n, n);
+	}
+	srand(17);
+	for (i = 0; i < 100000; i++) {
+		len = (unsigned int)rand() % 6;
+		for (k = 0; k < len; k++)
+			word[k] = alphabet[rand() % (sizeof(alphabet) - 1)];
+		word[len] = '\0';
+		want = len >= 1 && len <= 4 && word[0] >= '1' && word[0] <= '9';
+		for (k = 1; want && k < len; k++)
+			want = word[k] >= '0' && word[k] <= '9';
+		want = want && atoi(word) <= CTLPROTO_ALERTS_MAX;
+		snprintf(line, sizeof(line), "alerts n=%s", word);
+		if ((decode(line, &req, why) == 0) != want)
+			fail_msg("'%s' %s", line, want ? "refused" : "accepted");
+		if (want)
+			assert_int_equal(req.n, (unsigned int)atoi(word));
+	}
 }
 
 /* Decodes the reply in s (a C string). */
@@ -295,7 +385,8 @@ static void test_reply_limit(void **state)
 	/* Past its size, the reply says so rather than arriving cut. */
 	bytes = ctlproto_reply_bytes(&r, &len);
 	assert_int_equal(decode_reply(bytes, &t, why), 0);
-	assert_string_equal(t.error, "the reply is over 64 MiB or the collector out of memory for it");
+	assert_string_equal(t.error,
+			    "the reply is over 64 MiB or the collector out of memory for it");
 	ctlproto_table_free(&t);
 	ctlproto_reply_free(&r);
 	free(value);
@@ -307,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_request_round_trip),
 		cmocka_unit_test(test_request_refused_encoding),
 		cmocka_unit_test(test_request_hostile),
+		cmocka_unit_test(test_request_alerts_counts),
 		cmocka_unit_test(test_reply_round_trip),
 		cmocka_unit_test(test_reply_hostile),
 		cmocka_unit_test(test_reply_limit),
