@@ -99,7 +99,7 @@ grep -q 'Ignored State: filtered (1000)' "$WORK/scan2.gnmap" ||
 collector_stop "$col"
 
 got=$(q "$WORK/a" "SELECT rule, key, severity, side, metric, value > 100 AND value <= 1000,
-	threshold, window, action IN ('block 10m', 'block 10m00s'), suppressed, line, example LIKE 'tcp $PEER_ADDR:% -> $ADDR:%'
+	threshold, window, action = 'block src $PEER_ADDR for 10m', suppressed, line, example LIKE 'tcp $PEER_ADDR:% -> $ADDR:%'
 	FROM alerts")
 [ "$got" = "scan,$PEER_ADDR,high,src,distinct dst_port,1,100.0,60000000,1,0,2,1" ] ||
 	fail "the scan's alerts: $got"

@@ -50,6 +50,7 @@ got=$(q "$WORK/1" "SELECT group_concat(action || ' ' || origin || ' ' || target 
 [ "$got" = "add alert $scanner $alert_at" ] || fail "the block's actions: $got"
 got=$(q "$WORK/1" "SELECT group_concat(action, '; ') FROM (SELECT action FROM alerts
 	WHERE rule = 'scan' ORDER BY time)")
-[[ $got == "block 10m"*"; not blocked: blocked already" ]] || fail "the scan alerts' actions: $got"
+[ "$got" = "block src $scanner for 10m; not blocked: blocked already" ] ||
+	fail "the scan alerts' actions: $got"
 echo "PASS: --read --policy: $n alerts as the reference computes them, in capture time, the same on two runs;" \
 	"the scan's block dropped exactly the scanner's $want packets after its alert"
