@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import capwrite  # noqa: E402
 
 SEC = 1000000
-T0 = 1800000000 * SEC  # aligned to every slice and bucket used here
+T0 = 1800000000 * SEC  # aligned to every window's slices
 FLUSH = 60 * SEC
 SERVER, DNS_SERVER = "10.0.0.1", "10.0.0.53"
 SCANNER, FLOODER, CLIENT, RESOLVER, RECEIVER, SPIKER = (
@@ -60,14 +60,16 @@ RULES = [
     ("exfil", "dst", "bytes", None, 2 * 1024 * 1024, 60 * SEC, False),
 ]
 # name, side, base metric, K, bucket (us), warm-up (us)
-ANOMALY = ("spike", "src", "flows", 4.0, 10 * SEC, 100 * SEC)
+# Buckets of 7 s do not line up with the flushes: at a flush the bucket
+# under way already holds evidence (its key stays hot across a sweep).
+ANOMALY = ("spike", "src", "flows", 4.0, 7 * SEC, 100 * SEC)
 POLICY = """# alerts_offline.sh: every kind of rule the capture holds traffic for
 alert scan src distinct dst_port > 100 in 60s then block 10m severity high
 alert flood src syn > 200/s severity critical
 alert api src http_requests > 50 in 60s
 alert dns src dns_queries > 100 in 60s
 alert exfil dst bytes > 2M in 1m
-alert spike src anomaly flows 4sigma per 10s warmup 100s
+alert spike src anomaly flows 4sigma per 7s warmup 100s
 """
 SLICES = 16
 
