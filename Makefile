@@ -22,7 +22,7 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
-	curl libclang-rt-dev openssl procps xdp-tools iperf3 nmap hping3
+	curl libclang-rt-dev openssl procps xdp-tools iperf3 libcurl4-openssl-dev nmap hping3
 
 # Object lists per folder. The binaries link the folders they may use, and only
 # those: the shell needs neither libbpf nor anything of the collector.
@@ -46,7 +46,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 # test_inspect takes every protocol's file of tests/unit/inspect/, and links the
 # inspectors and common/ only.
 INSPECT_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/inspect/*.c))
-COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lpthread -lm
+# libcurl: the webhook sink (policy/sink.c); libm: the anomaly baselines.
+COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lcurl -lpthread -lm
 # The shell links SQLite and readline only: an analyst's workstation needs
 # no libbpf. tests/unit/test_sh_*.c link with these objects.
 SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard shell/*.c))) \
@@ -68,7 +69,7 @@ endif
 	install
 
 all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(BUILD)/flowdb-ctl $(BUILD)/tests/ctlserve $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
-	$(BUILD)/tests/flowgen
+	$(BUILD)/tests/flowgen $(BUILD)/tests/sinkdrive
 
 # --- BPF -------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
@@ -196,13 +197,20 @@ $(BUILD)/tests/flowgen: $(BUILD)/obj/tests/tools/flowgen.o $(COLLECTOR_OBJS)
 
 # A control socket server with rules in memory only, for flowdb-ctl's tests.
 # It links the policy's parsing and server, not enforce.o, which drives the
-# kernel, nor the alerts that block through it.
+# kernel, nor the alerts that block through it, nor sink.o, which needs libcurl.
 $(BUILD)/tests/ctlserve: $(BUILD)/obj/tests/tools/ctlserve.o \
 		$(filter-out $(addprefix $(BUILD)/obj/policy/,enforce.o alert.o sink.o), \
 		$(POLICY_OBJS)) $(COMMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+# Sends alerts through the sinks, for tests/integration/sinks.sh.
+$(BUILD)/tests/sinkdrive: $(BUILD)/obj/tests/tools/sinkdrive.o $(BUILD)/obj/policy/sink.o \
+		$(COMMON_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcurl -lpthread
 
 $(BUILD)/tests/flowtrack: $(BUILD)/obj/tests/tools/flowtrack.o $(TRACKER_OBJS)
 	$(call msg,LINK,$@)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The policy's guard rails: rules that cannot do what they say (a block an
- * allow overrides, a burst that passes no packet, a repeated rule) and
- * blocks that would cut the host off its own addresses. */
+ * allow overrides, a burst that passes no packet, a repeated rule, an
+ * alert's block in monitor mode), blocks that would cut the host off its
+ * own addresses, and alerts a spoofed source can turn against anyone. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -39,25 +40,43 @@ static const char *where(const struct policy_rule *r, char *buf, size_t len)
 	return buf;
 }
 
-/* Counts a warning about rule r and writes it while fewer than
- * WARN_PRINT_MAX were: the file and line when it has them, then r's text,
- * then the message. */
+/* Counts a warning about the rule on line (0: not from the file) whose
+ * text is text, and writes it while fewer than WARN_PRINT_MAX were: the
+ * file and line when it has them, then the text, then the message. */
+static void vwarn(struct checker *c, unsigned int line, const char *text, const char *fmt,
+		  va_list ap)
+{
+	if (c->count++ >= WARN_PRINT_MAX)
+		return;
+	if (line && c->p->file)
+		fprintf(c->warn, "flowdb-collector: %s:%u: warning: ", c->p->file, line);
+	else
+		fprintf(c->warn, "flowdb-collector: warning: ");
+	fprintf(c->warn, "%s: ", text);
+	vfprintf(c->warn, fmt, ap);
+	fputc('\n', c->warn);
+}
+
+/* A warning about rule r, as vwarn() writes it. */
 static void warn(struct checker *c, const struct policy_rule *r, const char *fmt, ...)
 {
 	char text[POLICY_TEXT_MAX];
 	va_list ap;
 
-	if (c->count++ >= WARN_PRINT_MAX)
-		return;
-	if (r->line && c->p->file)
-		fprintf(c->warn, "flowdb-collector: %s:%u: warning: ", c->p->file, r->line);
-	else
-		fprintf(c->warn, "flowdb-collector: warning: ");
-	fprintf(c->warn, "%s: ", policy_rule_text(r, text, sizeof(text)));
 	va_start(ap, fmt);
-	vfprintf(c->warn, fmt, ap);
+	vwarn(c, r->line, policy_rule_text(r, text, sizeof(text)), fmt, ap);
 	va_end(ap);
-	fputc('\n', c->warn);
+}
+
+/* A warning about alert rule a, as vwarn() writes it. */
+static void warn_alert(struct checker *c, const struct policy_alert *a, const char *fmt, ...)
+{
+	char text[POLICY_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(c, a->line, policy_alert_text(a, text, sizeof(text)), fmt, ap);
+	va_end(ap);
 }
 
 /* What a rule matches (and for a limit, how it keys and counts), as bytes
@@ -279,6 +298,52 @@ static void check_local(struct checker *c, const struct policy_rule *b,
 	}
 }
 
+/*
+ * Warns about the alerts whose "then block" can go wrong: once per policy
+ * when its mode is monitor (the blocks then drop nothing), and for each
+ * alert keyed by the source whose metric a packet with a forged source
+ * address can drive, unless it blocks only keys that completed a
+ * handshake. HTTP requests and cleartext breaches need a payload the
+ * server accepted, which a forger does not get to send.
+ */
+static void check_alerts(struct checker *c)
+{
+	const struct policy *p = c->p;
+	bool noted = false;
+	size_t i;
+
+	for (i = 0; i < p->n_alerts; i++) {
+		const struct policy_alert *a = &p->alerts[i];
+
+		if (!a->block_us)
+			continue;
+		if (p->mode == POLICY_MONITOR && !noted) {
+			warn_alert(c, a,
+				   "mode monitor: the blocks of alerts drop nothing, they "
+				   "only count");
+			noted = true;
+		}
+		if (a->side != POLICY_SIDE_SRC || a->established)
+			continue;
+		switch (a->metric) {
+		case POLICY_METRIC_SYN:
+		case POLICY_METRIC_FAILED:
+			warn_alert(c, a,
+				   "a spoofed source can make it block anyone; add "
+				   "'established'");
+			break;
+		case POLICY_METRIC_HTTP_REQUESTS:
+		case POLICY_METRIC_CLEARTEXT:
+			break;
+		default:
+			warn_alert(c, a,
+				   "a spoofed source can make it block anyone; add "
+				   "'established' or use a TCP metric");
+			break;
+		}
+	}
+}
+
 int policy_check(const struct policy *p, const struct addr_net *local, size_t n_local,
 		 FILE *warn_to)
 {
@@ -287,8 +352,9 @@ int policy_check(const struct policy *p, const struct addr_net *local, size_t n_
 	bool lengths[2][129] = { { false } };
 	size_t i, n_allows = 0;
 
+	check_alerts(&c);
 	if (!p->n_rules)
-		return 0;
+		goto cleanup;
 	allows = calloc(p->n_rules, sizeof(*allows));
 	if (!allows || p->n_rules > UINT32_MAX) {
 		c.count = -ENOMEM;
@@ -331,10 +397,10 @@ int policy_check(const struct policy *p, const struct addr_net *local, size_t n_
 			"allow on or inside their networks (more than %d that cannot meet them)\n",
 			p->file ? p->file : "", p->file ? ": " : "", c.unchecked, SCAN_MAX);
 	}
+cleanup:
 	if (c.count > WARN_PRINT_MAX)
 		fprintf(warn_to, "flowdb-collector: %s%s%d more warnings not shown\n",
 			p->file ? p->file : "", p->file ? ": " : "", c.count - WARN_PRINT_MAX);
-cleanup:
 	free(allows);
 	return c.count;
 }
@@ -419,8 +485,9 @@ int policy_check_file(const char *path, const char *const *ifnames, int n, FILE 
 	ret = 0;
 	for (i = 0; i < p.n_rules; i++)
 		kinds[p.rules[i].kind <= POLICY_LIMIT ? p.rules[i].kind : 0]++;
-	fprintf(out, "%zu rules: %zu allow, %zu block, %zu limit; mode %s\n", p.n_rules,
-		kinds[POLICY_ALLOW], kinds[POLICY_BLOCK], kinds[POLICY_LIMIT],
+	fprintf(out, "%zu rules: %zu allow, %zu block, %zu limit, %zu alert; %zu sinks; mode %s\n",
+		p.n_rules + p.n_alerts, kinds[POLICY_ALLOW], kinds[POLICY_BLOCK],
+		kinds[POLICY_LIMIT], p.n_alerts, p.n_sinks,
 		p.mode == POLICY_MONITOR ? "monitor" : "enforce");
 cleanup:
 	free(local);

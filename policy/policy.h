@@ -4,6 +4,7 @@
 #ifndef POLICY_H
 #define POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,6 +92,10 @@ enum policy_severity {
 
 /* An alert rule's NAME: 1 to 63 of [A-Za-z0-9_.-], starting with a letter. */
 #define POLICY_NAME_MAX 64
+/* The most alert rules and sinks a file holds: the engine keeps state per
+ * rule and key, and a sink is a thread or a descriptor. */
+#define POLICY_ALERTS_MAX 1024
+#define POLICY_SINKS_MAX 64
 
 /*
  * "alert NAME src|dst METRIC ... [then block DUR [established]]
@@ -184,14 +189,19 @@ struct policy {
 
 /*
  * Reads the policy file at path into *out (which it initialises: mode
- * enforce, no rules, file = path). Every error is one line on err,
+ * enforce, no rules, file = path): allow, block and limit rules into
+ * rules, alert rules into alerts, sinks into sinks, each with its line.
+ * An alert's name repeated, a sink repeated (same kind and target), or
+ * more than POLICY_ALERTS_MAX alerts or POLICY_SINKS_MAX sinks is an
+ * error. Every error is one line on err,
  * "flowdb-collector: PATH:LINE: what is wrong", at most one per line of the
  * file, and every line is read so that all of them are reported. Rules get
  * origin POLICY_ORIGIN_FILE and their line number. Only regular files are
  * read (a FIFO or device is refused without waiting on it). Returns 0; or
  * -EINVAL after reporting the errors; or a negative errno when the file
  * cannot be read, in one line "flowdb-collector: PATH: why"; or -ENOMEM.
- * On error *out holds no rules, and policy_free() on it is still safe.
+ * On error *out holds no rules, alerts nor sinks, and policy_free() on it
+ * is still safe.
  */
 int policy_parse_file(const char *path, struct policy *out, FILE *err);
 
@@ -199,7 +209,8 @@ int policy_parse_file(const char *path, struct policy *out, FILE *err);
  * Parses one rule line (allow, block or limit, as in the file; no mode
  * line, no newline) into *out, origin POLICY_ORIGIN_CTL, line 0. Returns 1
  * for a rule, 0 for a blank or comment-only line, or -EINVAL with why in
- * errbuf (one line without newline, without any prefix).
+ * errbuf (one line without newline, without any prefix); an alert or
+ * sink line is such an error: those are read from the file only.
  */
 int policy_parse_line(const char *text, struct policy_rule *out, char *errbuf, size_t len);
 
@@ -230,8 +241,8 @@ const char *policy_severity_name(enum policy_severity s);
  * (32 bytes are enough). Returns buf. */
 const char *policy_metric_text(const struct policy_alert *a, char *buf, size_t len);
 
-/* Frees p's rules and file name and leaves it empty (mode enforce); p may
- * be NULL or already freed. */
+/* Frees p's rules, alert rules, sinks and file name and leaves it empty
+ * (mode enforce); p may be NULL or already freed. */
 void policy_free(struct policy *p);
 
 /*
@@ -242,7 +253,11 @@ void policy_free(struct policy *p);
  *    own addresses, as /32 or /128, or its networks),
  *  - a bits-per-second limit whose burst is below POLICY_PACKET_BYTES,
  *  - a rule that repeats an earlier one (same kind, side, network,
- *    protocol, port, and for a limit the same key and unit).
+ *    protocol, port, and for a limit the same key and unit),
+ *  - an alert keyed by the source whose "then block" a forged source
+ *    address can set off (every metric but http_requests and cleartext)
+ *    and that lacks "established",
+ *  - in mode monitor, once, an alert with "then block" (it drops nothing).
  * A block is compared with at most 64 allows that cannot meet it; blocks
  * left that way are one more warning, which says how many.
  * At most 100 lines are written, then one saying how many more there were.
@@ -264,7 +279,8 @@ int policy_local_addrs(const char *const *ifnames, int n, struct addr_net **out,
  * --check-policy: parses the file at path (errors on err), checks it against
  * the addresses of the interfaces ifnames[0..n) (all of the host's when n is
  * 0; warnings on err), and writes one line on out: "N rules: A allow, B
- * block, L limit; mode M". Needs no privilege and loads nothing. Returns 0
+ * block, L limit, K alert; S sinks; mode M" (N = A + B + L + K). Needs no
+ * privilege and loads nothing. Returns 0
  * when the file is valid, warnings or not, else a negative errno.
  */
 int policy_check_file(const char *path, const char *const *ifnames, int n, FILE *out, FILE *err);

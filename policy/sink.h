@@ -25,7 +25,7 @@ int sinks_open(struct sinks **out, const struct policy_sink *s, size_t n, FILE *
 /*
  * Hands a to every sink without waiting: syslog and jsonl write at once
  * (a failure is counted); command and webhook queue it for their worker
- * (a full queue drops it, counted). Never blocks on a slow sink.
+ * (a full queue drops its oldest alert, counted). Never blocks on a slow sink.
  */
 void sinks_send(struct sinks *s, const struct store_alert *a);
 

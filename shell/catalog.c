@@ -25,8 +25,9 @@
 static const char *const sides[] = { "", "-wal", "-journal" };
 #define ROWID_LIMIT (1LL << CATALOG_ROWID_BITS)
 
-const char *const catalog_tables[CATALOG_TABLES + 1] = { "flows",   "events",	     "collector_stats",
-							 "actions", "rule_counters", NULL };
+const char *const catalog_tables[CATALOG_TABLES + 1] = {
+	"flows", "events", "collector_stats", "actions", "rule_counters", "alerts", NULL
+};
 
 /* Columns the schema gained after version 1: files written before lack
  * them, and the shell reads them there as NULL. Every other column of the
@@ -47,11 +48,16 @@ static const struct {
 	{ "collector_stats", "dropped_packets" },
 	{ "collector_stats", "dropped_bytes" },
 	{ "collector_stats", "policy_mode" },
+	/* Version 4: alerts. */
+	{ "collector_stats", "alerts" },
+	{ "collector_stats", "alerts_suppressed" },
+	{ "collector_stats", "sink_failures" },
 };
 
-/* Tables the schema gained after version 2 (enforcement's audit): files
- * written before lack them, and the shell reads them there as empty. */
-static const char *const added_tables[] = { "actions", "rule_counters", NULL };
+/* Tables the schema gained after version 2 (enforcement's audit in 3, the
+ * alerts in 4): files written before lack them, and the shell reads them
+ * there as empty. */
+static const char *const added_tables[] = { "actions", "rule_counters", "alerts", NULL };
 
 struct catalog *catalog_new(FILE *warn)
 {
@@ -73,7 +79,7 @@ static bool is_added_column(const char *table, const char *column)
 	return false;
 }
 
-/* Whether table was added after schema version 2. */
+/* Whether table was added after schema version 2 (added_tables). */
 static bool is_added_table(const char *table)
 {
 	const char *const *t;
@@ -554,7 +560,10 @@ cleanup:
 }
 
 /* Reads f's meta (schema version, host, rollups) and checks its tables.
- * On a problem writes the reason into why and returns -EINVAL; returns
+ * On a problem writes the reason into why and returns -EINVAL, or -EAGAIN
+ * for a file being created (empty, or SQLite's header and no table yet:
+ * the collector opens a new file, then writes its schema and meta in one
+ * transaction), which holds no rows and is not worth a warning; returns
  * -ENOMEM or 0. */
 static int read_meta(const struct catalog *c, struct catalog_file *f, char *why, size_t size)
 {
@@ -563,6 +572,10 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 	sqlite3 *db;
 	int i, rc, err = -EINVAL;
 
+	if (f->size == 0) {
+		snprintf(why, size, "empty (a file being created)");
+		return -EAGAIN;
+	}
 	rc = evidence_check(f->copy ? f->copy : f->path);
 	if (rc) {
 		snprintf(why, size, "%s", rc == -ENOTSUP ? "not an SQLite database" :
@@ -575,6 +588,13 @@ static int read_meta(const struct catalog *c, struct catalog_file *f, char *why,
 		snprintf(why, size, "%s", sqlite3_errstr(rc));
 		return rc == SQLITE_NOMEM ? -ENOMEM : -EINVAL;
 	}
+	rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &version, why, size);
+	if (rc == 1 && version == 0) {
+		snprintf(why, size, "no tables yet (a file being created)");
+		err = -EAGAIN;
+		goto cleanup;
+	}
+	version = -1;
 	if (!is_plain_table(db, "meta", why, size))
 		goto cleanup;
 	rc = sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &stmt, NULL);
@@ -743,6 +763,8 @@ static int load_file(struct catalog *c, struct catalog_file *f, const struct cat
 		err = read_meta(c, f, why, sizeof(why));
 	if (err == -EINVAL)
 		return catalog_skip(c, f, why);
+	if (err == -EAGAIN)
+		return catalog_skip_quietly(c, f, why);
 	if (err == -EINTR)
 		memset(f->sig, 0, sizeof(f->sig));
 	return err;
@@ -912,6 +934,15 @@ void catalog_finish(struct catalog *c, struct catalog_file *f, sqlite3_stmt *stm
 	else
 		f->idle_stmt = stmt;
 	trim_handles(c);
+}
+
+void catalog_close_live(struct catalog *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_files; i++)
+		if (c->files[i]->wal && !c->files[i]->users)
+			close_handle(c, c->files[i]);
 }
 
 void catalog_stats_reset(struct catalog *c)

@@ -15,8 +15,9 @@
 #define CATALOG_SCHEMA_VERSION 4
 /* The tables flow files hold and the shell presents as relations, in the
  * order of catalog_tables[]; files from before version 3 lack the last
- * two (actions, rule_counters). */
-#define CATALOG_TABLES 5
+ * three (actions, rule_counters), from before version 4 the last one
+ * (alerts). */
+#define CATALOG_TABLES 6
 /* Columns of one table at most, so that a set of them fits in 64 bits. */
 #define CATALOG_COLS_MAX 63
 /* Rows take their file's id in the bits above these (catalog_rowid()). */
@@ -181,6 +182,12 @@ int catalog_open(const struct catalog *c, const struct catalog_file *f, sqlite3 
  * finalized; idle handles beyond CATALOG_OPEN_MAX are closed, least
  * recently used first. NULL stmt is fine. */
 void catalog_finish(struct catalog *c, struct catalog_file *f, sqlite3_stmt *stmt);
+
+/* Closes the idle handles of files a writer holds (catalog_file.wal): an
+ * open reader, even idle, makes the collector's switch of a finished file
+ * out of WAL mode fail (SQLite refuses it while another connection has the
+ * file), so that a follower keeps none between its reads. */
+void catalog_close_live(struct catalog *c);
 
 /* Marks f unusable for the rest of the session with reason, warning once.
  * Returns -ENOMEM or 0. */

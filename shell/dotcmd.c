@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include "dotcmd.h"
 #include "fmt.h"
+#include "follow.h"
 #include "funcs.h"
 #include "queries.h"
 #include "safe.h"
@@ -97,7 +98,8 @@ static int cmd_help(struct shell *sh, int argc, char **argv)
 	for (c = dotcmds; c->name; c++)
 		fprintf(sh->out, "%-26s %s\n", c->usage, c->help);
 	fprintf(sh->out,
-		"\nSQL over every file: flows, events, collector_stats, actions, rule_counters\n"
+		"\nSQL over every file: flows, events, collector_stats, actions, rule_counters,\n"
+		"alerts "
 		"(.schema shows them; the hidden column \"file\" names a row's file).\n"
 		"Functions:\n");
 	for (f = funcs_docs; f->name; f++)
@@ -106,6 +108,22 @@ static int cmd_help(struct shell *sh, int argc, char **argv)
 		"Times are microseconds since the epoch, UTC; WHEN is a duration back from\n"
 		"now (2h), an ISO 8601 time (2026-11-22T14:00Z) or @seconds.\n");
 	return 0;
+}
+
+/* .follow [TABLE]: until Ctrl-C, which ends the follow, not the session. */
+static int cmd_follow(struct shell *sh, int argc, char **argv)
+{
+	struct render_opts opts = sh->render;
+	int err;
+
+	if (opts.mode == RENDER_HTML) {
+		shell_error(sh, ".follow: writes table, csv, json or line, not html (.mode)");
+		return -EINVAL;
+	}
+	opts.json_lines = true;
+	err = follow_run(sh, argc > 1 ? argv[1] : "alerts", &opts);
+	shell_interrupted = 0;
+	return err;
 }
 
 /* .tables */
@@ -477,6 +495,9 @@ const struct dotcmd dotcmds[] = {
 	  cmd_exact },
 	{ ".files", NULL, 0, 0, ".files", "list the flow files: time range, size, host, status",
 	  cmd_files },
+	{ ".follow", NULL, 0, 1, ".follow [TABLE]",
+	  "print TABLE's new rows (default alerts) as they are written, until Ctrl-C",
+	  cmd_follow },
 	{ ".headers", NULL, 1, 1, ".headers on|off", "column names in table and csv output",
 	  cmd_headers },
 	{ ".help", NULL, 0, 1, ".help [COMMAND]", "this list, or one command's help", cmd_help },

@@ -160,7 +160,7 @@ void input_candidates(struct shell *sh, const char *line, const char *word,
 				found("on", arg);
 			if (prefixes(word, "off"))
 				found("off", arg);
-		} else if (!strncmp(p, ".schema ", 8)) {
+		} else if (!strncmp(p, ".schema ", 8) || !strncmp(p, ".follow ", 8)) {
 			for (t = catalog_tables; *t; t++)
 				if (prefixes(word, *t))
 					found(*t, arg);

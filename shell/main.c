@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "fmt.h"
+#include "follow.h"
 #include "input.h"
 #include "queries.h"
 #include "report.h"
@@ -30,6 +31,7 @@ struct args {
 	enum render_mode mode;
 	const char *format; /* as typed: a render mode, or a report format */
 	const char *report;
+	const char *follow; /* --follow's table; NULL: not following */
 	bool headers, stats, bail, exact, no_rollups;
 	uint64_t budget_time_us, budget_memory;
 	bool needs_query; /* --limit or --host */
@@ -42,14 +44,19 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: flowdb [options] [-d DIR | FILE...]\n"
 		"SQL over the flow files flowdb-collector writes: one flows, events,\n"
-		"collector_stats, actions and rule_counters table spanning every file,\n"
-		"opened read-only.\n"
+		"collector_stats, actions, rule_counters and alerts table spanning every\n"
+		"file, opened read-only.\n"
 		"\n"
 		"  -d, --data-dir DIR      read every *.db file in DIR (default %s\n"
 		"                          when no FILE or DIR is named; repeatable)\n"
 		"  -c, --command CMD       run SQL or a dot-command, then exit (repeatable)\n"
 		"  -q, --query NAME        run a canned query, then exit (.queries lists them)\n"
 		"  -r, --report KIND       write the daily or hourly report, then exit\n"
+		"      --follow [TABLE]    print TABLE's new rows as the collector commits\n"
+		"                          them, across rotations, until Ctrl-C: alerts\n"
+		"                          (default), events, flows, actions, collector_stats\n"
+		"                          or rule_counters; json lines unless standard\n"
+		"                          output is a terminal (-f chooses)\n"
 		"      --since WHEN        start of the time window\n"
 		"      --until WHEN        end of the time window\n"
 		"      --limit N           canned query: rows to show\n"
@@ -90,6 +97,7 @@ enum {
 	OPT_NO_ROLLUPS,
 	OPT_BUDGET_TIME,
 	OPT_BUDGET_MEMORY,
+	OPT_FOLLOW,
 };
 
 static const struct option longopts[] = {
@@ -97,6 +105,7 @@ static const struct option longopts[] = {
 	{ "command", required_argument, NULL, 'c' },
 	{ "query", required_argument, NULL, 'q' },
 	{ "report", required_argument, NULL, 'r' },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
@@ -196,6 +205,9 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 			}
 			a->report = optarg;
 			break;
+		case OPT_FOLLOW:
+			a->follow = "alerts";
+			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:
 			if (strcmp(optarg, "all") && fmt_parse_time(optarg, shell_now_us(), &us)) {
@@ -269,8 +281,27 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 			return -EINVAL;
 		}
 	}
-	if (!!a->query + !!a->n_commands + !!a->report > 1) {
-		fprintf(stderr, "flowdb: use one of --query, --command and --report\n");
+	if (!!a->query + !!a->n_commands + !!a->report + !!a->follow > 1) {
+		fprintf(stderr, a->follow ? "flowdb: use one of --query, --command, --report and --follow\n" :
+					    "flowdb: use one of --query, --command and --report\n");
+		return -EINVAL;
+	}
+	/* The table is a word, as files are named by paths: "flowdb --follow
+	 * events /var/lib/flowdb". A word that names no table is a mistake,
+	 * not a file. */
+	if (a->follow && optind < argc && argv[optind][strspn(argv[optind], "abcdefghijklmnopqrstuvwxyz_")] == '\0') {
+		a->follow = argv[optind++];
+		if (!follow_table_valid(a->follow)) {
+			safe_fprintf(stderr,
+				     "flowdb: --follow: unknown table \"%s\": use alerts, events, "
+				     "flows, actions, collector_stats or rule_counters\n",
+				     a->follow);
+			return -EINVAL;
+		}
+	}
+	if (a->follow && (a->since || a->until)) {
+		fprintf(stderr, "flowdb: --follow prints new rows only: --since and --until do not "
+				"apply\n");
 		return -EINVAL;
 	}
 	if (a->report && a->format && report_format_parse(a->format, &a->report_format)) {
@@ -284,6 +315,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		safe_fprintf(stderr,
 			     "flowdb: bad --format \"%s\": use table, csv, json, line or html\n",
 			     a->format);
+		return -EINVAL;
+	}
+	if (a->follow && a->mode == RENDER_HTML) {
+		fprintf(stderr, "flowdb: --follow writes table, csv, json or line, not html\n");
 		return -EINVAL;
 	}
 	/* Elsewhere it would change nothing: json is exact already, table,
@@ -396,7 +431,15 @@ int main(int argc, char **argv)
 	}
 	if (!c->n_files)
 		fprintf(stderr, "flowdb: warning: no flow files found\n");
-	if (a.report) {
+	if (a.follow) {
+		struct render_opts opts = sh->render;
+
+		/* A program reads a pipe or a file: one JSON object per line. */
+		if (!a.format && (a.output || !isatty(STDOUT_FILENO)))
+			opts.mode = RENDER_JSON;
+		opts.json_lines = true;
+		err = follow_run(sh, a.follow, &opts);
+	} else if (a.report) {
 		err = report_run(sh, a.report_kind, a.report_format, shell_now_us());
 	} else if (a.query) {
 		err = shell_run_query(sh, a.query, a.n_params, a.params);

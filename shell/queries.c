@@ -32,7 +32,7 @@ static const struct {
 	enum query_kind kind;
 } kinds[] = {
 	{ "time", QUERY_TIME }, { "duration", QUERY_DURATION }, { "count", QUERY_COUNT },
-	{ "addr", QUERY_ADDR }, { "choice:", QUERY_CHOICE },
+	{ "addr", QUERY_ADDR }, { "choice:", QUERY_CHOICE }, { "glob", QUERY_GLOB },
 };
 
 /* Cuts the next whitespace-separated word off *p. Returns it or NULL. */
@@ -272,6 +272,12 @@ static int bind_value(const struct query *q, const struct query_param *p, const 
 		if (!is_choice(p->choices, v))
 			goto bad;
 		return idx ? -(sqlite3_bind_text(stmt, idx, v, -1, SQLITE_TRANSIENT) != 0) : 0;
+	case QUERY_GLOB:
+		/* Any pattern is valid GLOB; an empty one would match nothing
+		 * but the empty name, which no rule has: a slip, not a wish. */
+		if (!*v)
+			goto bad;
+		return idx ? -(sqlite3_bind_text(stmt, idx, v, -1, SQLITE_TRANSIENT) != 0) : 0;
 	}
 	return idx ? -(sqlite3_bind_int64(stmt, idx, i64) != 0) : 0;
 bad:
@@ -298,6 +304,10 @@ bad:
 	case QUERY_CHOICE:
 		snprintf(err, err_size, "%s: bad %s \"%s\": expected one of %s", q->name, p->name,
 			 v, p->choices);
+		break;
+	case QUERY_GLOB:
+		snprintf(err, err_size, "%s: bad %s \"%s\": expected a pattern such as scan* or *",
+			 q->name, p->name, v);
 		break;
 	}
 	return -EINVAL;

@@ -17,6 +17,7 @@ enum query_kind {
 	QUERY_COUNT, /* a whole number */
 	QUERY_ADDR, /* an IPv4 or IPv6 address: bound in canonical text */
 	QUERY_CHOICE, /* one word of a list */
+	QUERY_GLOB, /* a GLOB pattern of names (scan*): bound as text */
 };
 
 struct query_param {

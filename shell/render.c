@@ -62,6 +62,7 @@ struct render {
 	enum render_mode mode;
 	bool headers;
 	bool exact; /* csv: values byte for byte, no escapes, no formula guard */
+	bool json_lines; /* json: one object per line, no array */
 	int ncol;
 	struct column *cols;
 	size_t rows; /* passed to render_row() so far */
@@ -565,12 +566,12 @@ static void json_value(FILE *out, sqlite3_stmt *stmt, int i)
 }
 
 /* Writes the current row as a JSON object, opening the array before the
- * first. */
+ * first; or, for JSON lines, on a line of its own. */
 static void json_row(struct render *r, sqlite3_stmt *stmt)
 {
 	int i;
 
-	fputs(r->rows ? ",\n{" : "[\n{", r->out);
+	fputs(r->json_lines ? "{" : r->rows ? ",\n{" : "[\n{", r->out);
 	for (i = 0; i < r->ncol; i++) {
 		if (i)
 			fputc(',', r->out);
@@ -579,7 +580,7 @@ static void json_row(struct render *r, sqlite3_stmt *stmt)
 		fputc(':', r->out);
 		json_value(r->out, stmt, i);
 	}
-	fputc('}', r->out);
+	fputs(r->json_lines ? "}\n" : "}", r->out);
 }
 
 /* Writes column i of the current row for line mode: numbers as SQLite's
@@ -739,6 +740,8 @@ static void render_free(struct render *r)
 {
 	int i;
 
+	if (!r)
+		return;
 	for (i = 0; r->cols && i < r->ncol; i++)
 		free(r->cols[i].name);
 	free(r->cols);
@@ -762,6 +765,7 @@ struct render *render_begin(FILE *out, const struct render_opts *opts, sqlite3_s
 	r->mode = opts->mode;
 	r->headers = opts->headers;
 	r->exact = opts->exact;
+	r->json_lines = opts->json_lines;
 	r->ncol = sqlite3_column_count(stmt);
 	r->cols = calloc(r->ncol ? r->ncol : 1, sizeof(*r->cols));
 	if (!r->cols)
@@ -830,6 +834,18 @@ int render_row(struct render *r, sqlite3_stmt *stmt)
 	return ret;
 }
 
+int render_flush(struct render *r)
+{
+	if (r->mode == RENDER_TABLE && !r->streaming && r->held)
+		table_flush(r);
+	return fflush(r->out) || ferror(r->out) ? -EIO : 0;
+}
+
+void render_discard(struct render *r)
+{
+	render_free(r);
+}
+
 /* Prints what table mode holds, closes the JSON array, flushes out and
  * frees r. Returns 0, or -EIO when out has had a write error, now or
  * before. */
@@ -841,7 +857,7 @@ int render_end(struct render *r)
 		return 0;
 	if (r->mode == RENDER_TABLE && !r->streaming)
 		table_flush(r);
-	else if (r->mode == RENDER_JSON)
+	else if (r->mode == RENDER_JSON && !r->json_lines)
 		fputs(r->rows ? "\n]\n" : "[]\n", r->out);
 	else if (r->mode == RENDER_HTML) {
 		if (!r->rows) {

@@ -23,6 +23,9 @@ struct render_opts {
 	 * and terminals, text is escaped as safe.h says and a formula (text
 	 * starting with =, +, -, @, tab or CR) gets a leading apostrophe. */
 	bool exact;
+	/* json: one object per line, no enclosing array (JSON lines), so that
+	 * a reader can take each row as it comes (--follow). */
+	bool json_lines;
 };
 
 struct render;
@@ -50,6 +53,14 @@ struct render *render_begin(FILE *out, const struct render_opts *opts, sqlite3_s
 /* Renders the row stmt has just stepped to. Returns 0, or -EIO when out
  * reports a write error. */
 int render_row(struct render *r, sqlite3_stmt *stmt);
+
+/* Writes the rows table mode holds, sizing its columns to them when it
+ * has not yet (later rows keep those widths), and flushes out: for rows
+ * that trickle in (--follow). Returns 0 or -EIO. */
+int render_flush(struct render *r);
+
+/* Frees r without writing anything more. NULL is fine. */
+void render_discard(struct render *r);
 
 /* Writes what is still held (table mode holds the first rows to size the
  * columns), ends the output (json's closing bracket) and frees r. Returns

@@ -26,13 +26,13 @@ struct section {
 	const char *title;
 	const char *arg; /* an extra argument, or NULL */
 	bool wide; /* html: the page's full width, not half of it */
-	/* Only when the window holds enforcement data (rule counters or
-	 * actions): a host without --policy gets no empty sections. */
-	bool enforcement;
+	/* Only when the window holds such data: a host without --policy, or
+	 * without alert rules, gets no empty sections. */
+	enum { ALWAYS, ENFORCEMENT, ALERTS } only;
 };
 
 static const struct section sections[] = {
-	{ "summary", "Summary", NULL, true },
+	{ "summary", "Summary", NULL, true, ALWAYS },
 	{ "traffic", "Traffic over time", NULL, true }, /* its bucket depends on the format */
 	{ "top-talkers", "Top talkers by bytes", REPORT_TOP, false },
 	{ "top-ports", "Top destination ports", REPORT_TOP, false },
@@ -40,8 +40,11 @@ static const struct section sections[] = {
 	{ "new-peers", "New peers: pairs never seen before", REPORT_TOP, true },
 	{ "scans", "Port-scan suspects", REPORT_TOP, true },
 	{ "resets", "TCP resets and failed connections", REPORT_TOP, true },
-	{ "blocked", "Enforcement: what the policy dropped", REPORT_TOP, true, true },
-	{ "actions", "Enforcement: changes to the rules", "limit=20", true, true },
+	{ "alert-counts", "Alerts by rule and severity, and the keys alerted most", REPORT_TOP,
+	  true, ALERTS },
+	{ "alerts", "Alerts: the latest", "limit=20", true, ALERTS },
+	{ "blocked", "Enforcement: what the policy dropped", REPORT_TOP, true, ENFORCEMENT },
+	{ "actions", "Enforcement: changes to the rules", "limit=20", true, ENFORCEMENT },
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -54,6 +57,7 @@ struct report {
 	int64_t bucket_us; /* of the traffic section */
 	size_t files; /* usable files overlapping the window */
 	bool enforcement; /* the window holds rule_counters or actions rows */
+	bool alerts; /* the window holds alerts rows */
 };
 
 static const char *const kind_names[] = { [REPORT_DAILY] = "daily", [REPORT_HOURLY] = "hourly" };
@@ -218,26 +222,29 @@ static int section_args(const struct report *r, const struct section *s,
 /* Whether section s is part of report r. */
 static bool shown(const struct report *r, const struct section *s)
 {
-	return !s->enforcement || r->enforcement;
+	return s->only == ALWAYS || (s->only == ENFORCEMENT && r->enforcement) ||
+	       (s->only == ALERTS && r->alerts);
 }
 
 /* Finds whether the window holds enforcement data: a rule's counters or a
- * change to the rules (a policy file loaded counts, even without drops).
- * Returns 0 or -EINVAL after printing why. */
-static int find_enforcement(struct report *r)
+ * change to the rules (a policy file loaded counts, even without drops);
+ * and whether it holds alerts. Returns 0 or -EINVAL after printing why. */
+static int find_optional(struct report *r)
 {
 	sqlite3_stmt *stmt;
 	int rc;
 
 	rc = sqlite3_prepare_v2(r->sh->db,
 				"SELECT EXISTS (SELECT 1 FROM rule_counters WHERE time BETWEEN ?1 AND ?2)"
-				" OR EXISTS (SELECT 1 FROM actions WHERE time BETWEEN ?1 AND ?2)",
+				" OR EXISTS (SELECT 1 FROM actions WHERE time BETWEEN ?1 AND ?2),"
+				" EXISTS (SELECT 1 FROM alerts WHERE time BETWEEN ?1 AND ?2)",
 				-1, &stmt, NULL);
 	if (!rc) {
 		sqlite3_bind_int64(stmt, 1, r->since_us);
 		sqlite3_bind_int64(stmt, 2, r->until_us);
 		rc = sqlite3_step(stmt);
 		r->enforcement = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0);
+		r->alerts = rc == SQLITE_ROW && sqlite3_column_int(stmt, 1);
 		rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
 	}
 	if (rc)
@@ -429,8 +436,8 @@ static int write_html(const struct report *r)
 		to, r->files, r->files == 1 ? "" : "s");
 	err = html_tiles(r);
 	for (i = 1; !err && i < N_SECTIONS; i++) {
-		/* Enforcement's sections are wide: skipping them opens or
-		 * closes no grid. */
+		/* Alerts' and enforcement's sections are wide: skipping them
+		 * opens or closes no grid. */
 		if (!shown(r, &sections[i]))
 			continue;
 		/* Narrow sections side by side, two in a row on a wide screen. */
@@ -483,7 +490,7 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 	for (i = 0; i < sh->catalog->n_files; i++)
 		r.files += !sh->catalog->files[i]->error &&
 			   catalog_overlaps(sh->catalog->files[i], r.since_us, r.until_us);
-	if (find_enforcement(&r))
+	if (find_optional(&r))
 		return -EINVAL;
 	sh->render.mode = table_mode(format);
 	sh->render.headers = true;

@@ -29,8 +29,9 @@ int report_format_parse(const char *name, enum report_format *format);
  * Writes the report to sh->out over the session window, or, where it is
  * unbounded, the last 24 hours or the last hour before now_us. Every
  * section is one canned query (summary, traffic, top-talkers, top-ports,
- * protocols, new-peers, scans, resets, and blocked and actions when the
- * window holds enforcement data), all over the same window. Returns 0, or
+ * protocols, new-peers, scans, resets; alert-counts and alerts when the
+ * window holds alerts; blocked and actions when it holds enforcement
+ * data), all over the same window. Returns 0, or
  * -EINVAL after printing the first error (the output is then incomplete).
  */
 int report_run(struct shell *sh, enum report_kind kind, enum report_format format,

@@ -53,14 +53,16 @@ TABLES = {
         ("active_flows", "I"), ("rows_written", "I"), ("pending_rows", "I"),
         ("write_errors", "I"), ("flush_duration_us", "I"), ("payload_events", "I"),
         ("payload_bytes", "I"), ("dropped_packets", "I"), ("dropped_bytes", "I"),
-        ("policy_mode", "T"),
+        ("policy_mode", "T"), ("alerts", "I"), ("alerts_suppressed", "I"),
+        ("sink_failures", "I"),
     ],
 }
 # Columns version 1 files lack (schema/flowdb.sql); they read as NULL there.
 V2_COLUMNS = {"flows": ["app_proto", "app_info", "encrypted", "dropped_packets",
                         "dropped_bytes"], "events": ["detail"],
               "collector_stats": ["payload_events", "payload_bytes", "dropped_packets",
-                                  "dropped_bytes", "policy_mode"]}
+                                  "dropped_bytes", "policy_mode", "alerts",
+                                  "alerts_suppressed", "sink_failures"]}
 # How often each table is the subject of a query.
 TABLE_WEIGHTS = [("flows", 7), ("events", 2), ("collector_stats", 1)]
 FLOAT_TOLERANCE = 1e-9

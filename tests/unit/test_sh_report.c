@@ -254,6 +254,55 @@ static void test_enforcement(void **state)
 	assert_non_null(strstr(out, "\r\nblocked\r\nper,what,kind,mode,packets,bytes,"));
 }
 
+/* The alerts sections: absent without alerts rows in the window, present
+ * with them, between resets and enforcement, hostile texts escaped. */
+static void test_alerts(void **state)
+{
+	struct fixture *fx = *state;
+	const char *out;
+	sqlite3 *db;
+	char *sql;
+	int f;
+
+	for (f = REPORT_TEXT; f <= REPORT_HTML; f++)
+		assert_null(strstr(report(fx, f, "2026-11-22T14:00Z", "2026-11-22T15:00Z"), "lert"));
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	sql = sqlite3_mprintf(
+		"INSERT INTO alerts VALUES (%lld, 'scan', 'high', '192.0.2.9', 'src', 'syn', 150.5,"
+		" 100, 60000000, NULL, NULL, %Q, 'block 10m', 2, 3);"
+		"INSERT INTO alerts VALUES (%lld, 'scan', 'high', '192.0.2.9', 'src', 'syn', 99,"
+		" 100, 60000000, NULL, NULL, NULL, 'none', 1, 3);",
+		(long long)(T0 + 5 * MIN), "\x1b[2Jspoofed\nline", (long long)(T0 + 6 * MIN));
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+
+	out = report(fx, REPORT_JSON, "2026-11-22T14:00Z", "2026-11-22T15:00Z");
+	assert_non_null(strstr(out, "\"resets\":"));
+	assert_true(strstr(out, "\"resets\":") < strstr(out, "\"alert-counts\":"));
+	assert_non_null(strstr(out, ",\n\"alert-counts\":[\n{\"per\":\"rule\",\"what\":\"scan\","
+				    "\"severity\":\"high\",\"alerts\":2,\"suppressed\":3,\"keys\":1,"
+				    "\"rules\":null,"));
+	assert_non_null(strstr(out, "{\"per\":\"key\",\"what\":\"192.0.2.9\",\"severity\":\"high\","
+				    "\"alerts\":2,\"suppressed\":3,\"keys\":null,\"rules\":1,"));
+	assert_non_null(strstr(out, ",\n\"alerts\":[\n{\"time\":1795356360000000,\"rule\":\"scan\""));
+	assert_true(strstr(out, "\"alerts\":[\n{\"time\":1795356360000000") <
+		    strstr(out, "{\"time\":1795356300000000"));
+	out = report(fx, REPORT_TEXT, "2026-11-22T14:00Z", "2026-11-22T15:00Z");
+	assert_false(raw_hostile(out, false));
+	assert_non_null(strstr(out, "\nAlerts by rule and severity, and the keys alerted most\n---"));
+	assert_non_null(strstr(out, "\nAlerts: the latest\n------------------\n"));
+	assert_non_null(strstr(out, "\\x1b[2Jspoofed\\nline"));
+	out = report(fx, REPORT_HTML, "2026-11-22T14:00Z", "2026-11-22T15:00Z");
+	assert_false(raw_hostile(out, false));
+	assert_non_null(strstr(out, "<section><h2>Alerts: the latest</h2>"));
+	out = report(fx, REPORT_CSV, "2026-11-22T14:00Z", "2026-11-22T15:00Z");
+	assert_non_null(strstr(out, "\r\nalert-counts\r\nper,what,severity,alerts,suppressed,"));
+	/* Outside the window: none. */
+	assert_null(strstr(report(fx, REPORT_TEXT, "2026-11-22T14:07Z", "2026-11-22T15:00Z"),
+			   "lert"));
+}
+
 /* --until near INT64_MIN: the day before it saturates, no overflow. */
 static void test_window_at_the_start(void **state)
 {
@@ -276,6 +325,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_at_the_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enforcement, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("sh_report", tests, NULL, NULL);
