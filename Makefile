@@ -22,7 +22,7 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
-	curl libclang-rt-dev openssl procps xdp-tools iperf3 libcurl4-openssl-dev
+	curl libclang-rt-dev openssl procps xdp-tools iperf3 libcurl4-openssl-dev nmap hping3
 
 # Object lists per folder. The binaries link the folders they may use, and only
 # those: the shell needs neither libbpf nor anything of the collector.
@@ -393,13 +393,15 @@ install: $(BUILD)/flowdb $(BUILD)/flowdb-collector $(BUILD)/flowdb-ctl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(EXAMPLES_DIR)/systemd $(EXAMPLES_DIR)/cron $(EXAMPLES_DIR)/forensics
+		$(EXAMPLES_DIR)/systemd $(EXAMPLES_DIR)/cron $(EXAMPLES_DIR)/forensics \
+		$(EXAMPLES_DIR)/policy
 	install -m 0755 examples/cron/flowdb-report $(DESTDIR)$(PREFIX)/bin/flowdb-report
 	install -m 0644 examples/README.md $(EXAMPLES_DIR)/
 	install -m 0644 examples/systemd/* $(EXAMPLES_DIR)/systemd/
 	install -m 0644 examples/cron/crontab $(EXAMPLES_DIR)/cron/
 	install -m 0755 examples/cron/flowdb-report $(EXAMPLES_DIR)/cron/
 	install -m 0644 examples/forensics/*.sql $(EXAMPLES_DIR)/forensics/
+	install -m 0644 examples/policy/*.policy $(EXAMPLES_DIR)/policy/
 	install -m 0755 $(BUILD)/flowdb $(DESTDIR)$(PREFIX)/bin/flowdb
 	install -m 0755 $(BUILD)/flowdb-collector $(DESTDIR)$(PREFIX)/sbin/flowdb-collector
 	install -m 0755 $(BUILD)/flowdb-ctl $(DESTDIR)$(PREFIX)/bin/flowdb-ctl

@@ -222,6 +222,12 @@ static int flush(struct collector *c, bool final)
 	ring_buffer__consume(c->events);
 
 	now = c->offline ? c->capture_us : clock_us(CLOCK_REALTIME);
+	/* The rules see the drained flows while the records they belong to
+	 * are still open: telling an answer from an attempt needs the flow
+	 * the other way, which the expiry below may end. */
+	err = alert_flush(c->alerts, now, &c->stats);
+	if (err)
+		fprintf(stderr, "flowdb-collector: cannot record alerts: %s\n", strerror(-err));
 	/* At the end of a capture its flows end as they would have: idle, or
 	 * after the FIN/RST linger, not "shutdown". */
 	if (final && c->offline)
@@ -253,9 +259,6 @@ static int flush(struct collector *c, bool final)
 	if (err)
 		fprintf(stderr, "flowdb-collector: cannot record the rules' counters: %s\n",
 			strerror(-err));
-	err = alert_flush(c->alerts, now, &c->stats);
-	if (err)
-		fprintf(stderr, "flowdb-collector: cannot record alerts: %s\n", strerror(-err));
 	c->stats.flush_duration_us = clock_us(CLOCK_MONOTONIC) - start;
 
 	err = store_flush(c->store, &c->stats);

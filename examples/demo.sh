@@ -10,6 +10,9 @@
 # a few canned queries over what it wrote to build/demo/, which is kept for
 # exploring. Everything else (namespaces, programs, processes, temporary
 # files) goes away at the end, on failure and on Ctrl-C.
+#
+# FLOWDB_DEMO_POLICY=FILE runs the collector with --policy FILE (such as
+# examples/policy/server.policy) and shows the alerts it raised.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -170,6 +173,10 @@ wait_listen -ltn 80
 wait_listen -lun 53
 
 args=(-i eth0 --flush-interval 1s --idle-timeout 2s)
+if [ -n "${FLOWDB_DEMO_POLICY:-}" ]; then
+	# Its own control socket, not the system's collector's.
+	args+=(--policy "$FLOWDB_DEMO_POLICY" --control "$tmp/control.sock")
+fi
 echo "Collector: flowdb-collector ${args[*]} -d $(show "$data")"
 echo "           in $host_ns; ingress only, so it records what arrives at the host"
 # Started straight from ip netns exec, not through a function, so that $! is
@@ -243,6 +250,10 @@ query "Top talkers: the sources that sent the most bytes to the host" -q top-tal
 query "Top ports: the TCP, UDP and SCTP services they reached" -q top-ports --limit 8
 query "Protocols: traffic per IP protocol and its share of the bytes" -q protocols
 query "Scans: sources that reached many ports or hosts, and how many attempts failed" -q scans
+if [ -n "${FLOWDB_DEMO_POLICY:-}" ]; then
+	query "Alerts: what the rules of $(show "$FLOWDB_DEMO_POLICY") raised" \
+		-c "SELECT time, rule, key, value, action FROM alerts ORDER BY time"
+fi
 
 echo
 echo "Done in $((SECONDS - started)) s. The flows stay in $(show "$data")/; explore them with"

@@ -220,11 +220,14 @@ static void kstate_free(const struct arule *ar, struct kstate *ks)
 static int map_sweep(struct arule *ar, bool (*keep)(struct arule *, struct kstate *, uint64_t),
 		     uint64_t now_us)
 {
-	struct keymap *m = &ar->map, kept = { .cap = m->cap };
+	struct keymap *m = &ar->map, kept = *m;
 	size_t i;
 
 	if (!m->n)
 		return 0;
+	/* The hot list goes on as it is (keep() keeps every key on it): a
+	 * key marked hot but left off the list would never be evaluated. */
+	kept.n = 0;
 	kept.slot = calloc(kept.cap, sizeof(*kept.slot));
 	if (!kept.slot)
 		return -ENOMEM;

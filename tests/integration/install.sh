@@ -15,7 +15,8 @@ for f in bin/flowdb sbin/flowdb-collector bin/flowdb-ctl share/man/man1/flowdb.1
 	share/man/man8/flowdb-collector.8 bin/flowdb-report \
 	share/doc/flowdb/examples/systemd/flowdb-collector.service \
 	share/doc/flowdb/examples/cron/crontab share/doc/flowdb/examples/README.md \
-	share/doc/flowdb/examples/forensics/who-talked-to.sql; do
+	share/doc/flowdb/examples/forensics/who-talked-to.sql \
+	share/doc/flowdb/examples/policy/server.policy share/doc/flowdb/examples/policy/gateway.policy; do
 	[ -f "$root/opt/flowdb/$f" ] || fail "make install did not install $f"
 done
 "$root/opt/flowdb/bin/flowdb" --version | grep -q '^flowdb ' || fail "the installed flowdb does not run"
