@@ -705,6 +705,8 @@ static void feed_flows(struct alerter *a)
 {
 	size_t i;
 
+	if (!a->n_deltas)
+		return;
 	qsort(a->deltas, a->n_deltas, sizeof(*a->deltas), cmp_delta);
 	for (i = 0; i < a->n_deltas; i++) {
 		const struct flow_delta *d = &a->deltas[i];
