@@ -478,6 +478,26 @@ static void example_text(const struct flow_key *k, char *buf, size_t len)
 		 src, k->src_port, dst, k->dst_port);
 }
 
+/* Keeps count n of ks, seen at an evidence's time, for the next flush
+ * when it is past ar's threshold and the highest so far. */
+static void note_over(struct alerter *a, struct arule *ar, struct kstate *ks, uint64_t n)
+{
+	if (n <= ar->r.threshold || n <= ks->over)
+		return;
+	ks->over = n;
+	if (map_heat(&ar->map, ks))
+		fprintf(a->err, "flowdb-collector: alert %s: out of memory\n", ar->r.name);
+}
+
+/* Notes flow k, seen at t_us, as ks's latest evidence. */
+static void note_evidence(struct kstate *ks, const struct flow_key *k, uint64_t t_us)
+{
+	if (t_us > ks->last_us)
+		ks->last_us = t_us;
+	ks->example = *k;
+	ks->has_example = true;
+}
+
 /* Counts evidence v at t_us of flow k for rule ar on its side's key. */
 static void count(struct alerter *a, struct arule *ar, const struct flow_key *k, uint64_t t_us,
 		  uint64_t v)
@@ -512,17 +532,9 @@ static void count(struct alerter *a, struct arule *ar, const struct flow_key *k,
 
 		window_add(&ks->w, ar->slice_us, t_us, v);
 		sum = window_sum(&ks->w, ar->slice_us, t_us);
-		if (sum > ar->r.threshold && sum > ks->over) {
-			ks->over = sum;
-			if (map_heat(&ar->map, ks))
-				fprintf(a->err, "flowdb-collector: alert %s: out of memory\n",
-					ar->r.name);
-		}
+		note_over(a, ar, ks, sum);
 	}
-	if (t_us > ks->last_us)
-		ks->last_us = t_us;
-	ks->example = *k;
-	ks->has_example = true;
+	note_evidence(ks, k, t_us);
 }
 
 /* Notes at t_us that k's source completed a TCP handshake, for the rules
@@ -588,20 +600,9 @@ static void count_distinct(struct alerter *a, struct arule *ar, const struct flo
 	if (!ks->last_us || ks->last_us + ar->r.window_us < first_us)
 		ks->first_us = first_us;
 	/* Counting is only worth it once the set could be over. */
-	if (ks->d.n > ar->r.threshold && ks->d.n > ks->over) {
-		uint64_t n = dset_count(&ks->d, since);
-
-		if (n > ar->r.threshold && n > ks->over) {
-			ks->over = n;
-			if (map_heat(&ar->map, ks))
-				fprintf(a->err, "flowdb-collector: alert %s: out of memory\n",
-					ar->r.name);
-		}
-	}
-	if (last_us > ks->last_us)
-		ks->last_us = last_us;
-	ks->example = *k;
-	ks->has_example = true;
+	if (ks->d.n > ar->r.threshold && ks->d.n > ks->over)
+		note_over(a, ar, ks, dset_count(&ks->d, since));
+	note_evidence(ks, k, last_us);
 }
 
 /*

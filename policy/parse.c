@@ -1288,17 +1288,27 @@ static int parse_line(const char *line, size_t n, bool file, struct parsed *out,
 	return ret ? ret : LINE_RULE;
 }
 
+/* Makes room for one more of n elements of size bytes in *array, whose
+ * room is *cap (first, then doubled). Returns 0 or -ENOMEM (unchanged). */
+static int room_for_one(void **array, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t want = *cap ? *cap * 2 : first;
+	void *grown;
+
+	if (n < *cap)
+		return 0;
+	grown = reallocarray(*array, want, size);
+	if (!grown)
+		return -ENOMEM;
+	*array = grown;
+	*cap = want;
+	return 0;
+}
+
 int policy_add(struct policy *p, const struct policy_rule *r)
 {
-	if (p->n_rules == p->cap_rules) {
-		size_t cap = p->cap_rules ? p->cap_rules * 2 : 64;
-		struct policy_rule *rules = reallocarray(p->rules, cap, sizeof(*rules));
-
-		if (!rules)
-			return -ENOMEM;
-		p->rules = rules;
-		p->cap_rules = cap;
-	}
+	if (room_for_one((void **)&p->rules, &p->cap_rules, p->n_rules, sizeof(*r), 64))
+		return -ENOMEM;
 	p->rules[p->n_rules++] = *r;
 	return 0;
 }
@@ -1306,15 +1316,8 @@ int policy_add(struct policy *p, const struct policy_rule *r)
 /* Appends a copy of *a to p's alert rules. Returns 0 or -ENOMEM. */
 static int add_alert(struct policy *p, const struct policy_alert *a)
 {
-	if (p->n_alerts == p->cap_alerts) {
-		size_t cap = p->cap_alerts ? p->cap_alerts * 2 : 16;
-		struct policy_alert *alerts = reallocarray(p->alerts, cap, sizeof(*alerts));
-
-		if (!alerts)
-			return -ENOMEM;
-		p->alerts = alerts;
-		p->cap_alerts = cap;
-	}
+	if (room_for_one((void **)&p->alerts, &p->cap_alerts, p->n_alerts, sizeof(*a), 16))
+		return -ENOMEM;
 	p->alerts[p->n_alerts++] = *a;
 	return 0;
 }
@@ -1322,15 +1325,8 @@ static int add_alert(struct policy *p, const struct policy_alert *a)
 /* Appends a copy of *s to p's sinks. Returns 0 or -ENOMEM. */
 static int add_sink(struct policy *p, const struct policy_sink *s)
 {
-	if (p->n_sinks == p->cap_sinks) {
-		size_t cap = p->cap_sinks ? p->cap_sinks * 2 : 4;
-		struct policy_sink *sinks = reallocarray(p->sinks, cap, sizeof(*sinks));
-
-		if (!sinks)
-			return -ENOMEM;
-		p->sinks = sinks;
-		p->cap_sinks = cap;
-	}
+	if (room_for_one((void **)&p->sinks, &p->cap_sinks, p->n_sinks, sizeof(*s), 4))
+		return -ENOMEM;
 	p->sinks[p->n_sinks++] = *s;
 	return 0;
 }
