@@ -1014,9 +1014,7 @@ static void free_rules(struct arule *rules, size_t n)
 	free(rules);
 }
 
-/* enforce_reload_fn: a reload's rules and sinks prepared, then taken (an
- * unchanged rule keeps its keys) or dropped. */
-static int on_reload(void *arg, const struct policy *next, bool commit, char *why, size_t len)
+int alert_reload(void *arg, const struct policy *next, bool commit, char *why, size_t len)
 {
 	struct alerter *a = arg;
 	char *text = NULL;
@@ -1097,7 +1095,7 @@ int alert_open(struct alerter **out, const struct policy *p, struct enforce *e,
 	}
 	a->wants_flows = counts_flows(a->rules, a->n_rules);
 	if (e)
-		enforce_on_reload(e, on_reload, a);
+		enforce_on_reload(e, alert_reload, a);
 	*out = a;
 	return 0;
 }

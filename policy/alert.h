@@ -58,6 +58,15 @@ void alert_finding(struct alerter *a, const struct flow_key *k, uint64_t time_us
  */
 int alert_flush(struct alerter *a, uint64_t now_us, struct store_stats *st);
 
+/*
+ * The alerts' part of a reload (an enforce_reload_fn, arg the alerter):
+ * with next, prepares its rules and opens its sinks (0, or a negative
+ * errno with why); then with next NULL, takes them when commit (a rule
+ * whose text is unchanged keeps its keys: windows, baselines,
+ * suppression) or drops them.
+ */
+int alert_reload(void *arg, const struct policy *next, bool commit, char *why, size_t len);
+
 /* The alert rules in force; 0 for a NULL a. */
 size_t alert_rule_count(const struct alerter *a);
 

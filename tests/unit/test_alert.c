@@ -258,12 +258,68 @@ static void test_anomaly(void **state)
 	close_bench(&b);
 }
 
+/* Reads rules into p, as a reload reads the file again. */
+static void read_rules(struct bench *b, const char *rules, struct policy *p)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/policy.next", b->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(rules, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(policy_parse_file(path, p, stderr), 0);
+}
+
+/* A reload keeps the state of a rule whose text is unchanged (here its
+ * suppression), starts a changed one afresh, and a refused reload (the
+ * kernel's) keeps the old rules. */
+static void test_reload(void **state)
+{
+	struct policy same = { 0 }, changed = { 0 };
+	struct bench b;
+	char got[512], why[128];
+	int i;
+
+	(void)state;
+	open_bench(&b, "alert flood src syn > 5/s suppress 1m\n");
+	for (i = 0; i < 10; i++)
+		syn(&b, 1, T0 + i * 1000);
+	flush_at(&b, T0 + SEC);
+	read_rules(&b, "alert other src syn > 100/s\nalert flood src syn > 5/s suppress 1m\n",
+		   &same);
+	assert_int_equal(alert_reload(b.a, &same, false, why, sizeof(why)), 0);
+	assert_int_equal(alert_reload(b.a, NULL, true, NULL, 0), 0);
+	for (i = 0; i < 10; i++)
+		syn(&b, 1, T0 + 10 * SEC + i * 1000);
+	flush_at(&b, T0 + 11 * SEC);
+	read_rules(&b, "alert flood src syn > 6/s suppress 1m\n", &changed);
+	assert_int_equal(alert_reload(b.a, &changed, false, why, sizeof(why)), 0);
+	assert_int_equal(alert_reload(b.a, NULL, false, NULL, 0), 0);
+	for (i = 0; i < 10; i++)
+		syn(&b, 1, T0 + 20 * SEC + i * 1000);
+	flush_at(&b, T0 + 21 * SEC);
+	assert_int_equal(alert_reload(b.a, &changed, false, why, sizeof(why)), 0);
+	assert_int_equal(alert_reload(b.a, NULL, true, NULL, 0), 0);
+	for (i = 0; i < 10; i++)
+		syn(&b, 1, T0 + 30 * SEC + i * 1000);
+	flush_at(&b, T0 + 31 * SEC);
+	alerts_text(&b, got, sizeof(got));
+	/* 11 and 21 suppressed by the kept state; 31 the changed rule's first. */
+	assert_string_equal(got, "flood 10.0.0.1 10 0 1|flood 10.0.0.1 10 0 31");
+	policy_free(&same);
+	policy_free(&changed);
+	close_bench(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threshold),   cmocka_unit_test(test_between_flushes),
 		cmocka_unit_test(test_out_of_order), cmocka_unit_test(test_distinct),
 		cmocka_unit_test(test_suppression), cmocka_unit_test(test_anomaly),
+		cmocka_unit_test(test_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
