@@ -135,22 +135,11 @@ static int cmp_rule_net(const void *a, const void *b)
 		       &(*(const struct policy_rule *const *)b)->net);
 }
 
-/* Whether the first bits of a and b are the same. */
-static bool same_prefix(const unsigned char *a, const unsigned char *b, unsigned int bits)
-{
-	unsigned int whole = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, whole))
-		return false;
-	return !rest || !((a[whole] ^ b[whole]) & (0xff00 >> rest) & 0xff);
-}
-
-/* Whether two networks share an address: of one family, and the shorter
- * prefix holds the longer one. */
+/* Whether two networks share an address: the shorter prefix holds the
+ * longer one. */
 static bool overlap(const struct addr_net *a, const struct addr_net *b)
 {
-	return a->family == b->family &&
-	       same_prefix(a->addr, b->addr, a->bits < b->bits ? a->bits : b->bits);
+	return addr_net_contains(a, b) || addr_net_contains(b, a);
 }
 
 /* Whether allow a and block b can match one packet: the same side (an
