@@ -32,6 +32,13 @@ const volatile __u16 inspect_bytes = INSPECT_BYTES_DEFAULT;
 const volatile __u8 offline_clock = 0;
 __u64 offline_now_ns;
 
+/* The batch flowdb_xdp_batch runs: offline_batch_frames frames described
+ * in offline_batch, written by user space through the mapped .bss; the
+ * program writes how many it ran to offline_batch_done. */
+struct flow_batch_frame offline_batch[FLOW_BATCH_FRAMES_MAX];
+__u32 offline_batch_frames;
+__u32 offline_batch_done;
+
 struct flow_map {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FLOW_MAP_DEFAULT_ENTRIES);
@@ -410,8 +417,8 @@ static __always_inline void payload_emit(void *ctx, int xdp, const struct captur
 	cap->tot->payload_bytes += len;
 }
 
-SEC("xdp")
-int flowdb_xdp(struct xdp_md *ctx)
+/* What the XDP program does with one frame, live or offline. */
+static __always_inline int xdp_frame(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	struct capture cap;
@@ -422,6 +429,57 @@ int flowdb_xdp(struct xdp_md *ctx)
 	if (ret & ACCOUNT_INSPECT)
 		payload_emit(ctx, 1, &cap);
 	return ret & ACCOUNT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+SEC("xdp")
+int flowdb_xdp(struct xdp_md *ctx)
+{
+	return xdp_frame(ctx);
+}
+
+/* xdp_frame() as a function of its own, verified once, for the batch. */
+__noinline int flowdb_xdp_frame(struct xdp_md *ctx)
+{
+	return xdp_frame(ctx);
+}
+
+/*
+ * Offline import: runs xdp_frame() on each frame of a batch in turn, at
+ * its capture time, with the frame alone between data and data_end, as if
+ * it had arrived by itself. The frames lie last to first in the buffer;
+ * frame i is moved to by the head and, once run, cut off the tail (a
+ * shrinking tail leaves the bytes before it alone, a growing one would
+ * zero them). Returns XDP_PASS; offline_batch_done says how many frames
+ * ran, fewer than offline_batch_frames only when a length disagrees with
+ * the buffer.
+ */
+SEC("xdp")
+int flowdb_xdp_batch(struct xdp_md *ctx)
+{
+	__u32 i, n = offline_batch_frames;
+	long head;
+
+	offline_batch_done = 0;
+	for (i = 0; i < FLOW_BATCH_FRAMES_MAX && i < n; i++) {
+		__u32 len = offline_batch[i].len;
+
+		if (len < FLOW_FRAME_MIN || len > FLOW_BATCH_BYTES)
+			break;
+		head = (long)ctx->data_end - (long)ctx->data - len;
+		if (head < 0 || (head && bpf_xdp_adjust_head(ctx, head)))
+			break;
+		offline_now_ns = offline_batch[i].ts_ns;
+		flowdb_xdp_frame(ctx);
+		offline_batch_done = i + 1;
+		if (i + 1 >= n || i + 1 >= FLOW_BATCH_FRAMES_MAX)
+			break;
+		/* The head onto the next frame first: the tail may not come
+		 * closer than an Ethernet header to it. */
+		if (bpf_xdp_adjust_head(ctx, -(long)offline_batch[i + 1].len) ||
+		    bpf_xdp_adjust_tail(ctx, -(long)len))
+			break;
+	}
+	return XDP_PASS;
 }
 
 SEC("tc")

@@ -17,6 +17,23 @@
 #define INSPECT_BYTES_DEFAULT 256
 #define INSPECT_BYTES_MAX 1024
 
+/* Offline import runs frames in batches, one BPF_PROG_TEST_RUN each:
+ * FLOW_BATCH_BYTES is what an XDP test run takes in one page (less
+ * headroom and the skb_shared_info tail), and FLOW_BATCH_FRAMES_MAX frames
+ * of an Ethernet header (FLOW_FRAME_MIN) at least fill it. */
+#define FLOW_FRAME_MIN 14
+#define FLOW_BATCH_BYTES 3520
+#define FLOW_BATCH_FRAMES_MAX 256
+
+/* One frame of a batch: its capture time and length. The batch's buffer
+ * holds the frames last to first, so that each one ends where the buffer
+ * ends once the frames after it are cut off. */
+struct flow_batch_frame {
+	__u64 ts_ns;
+	__u32 len;
+	__u32 pad;
+};
+
 /* Parser bounds: a third VLAN tag or a ninth IPv6 extension header makes a
  * packet malformed rather than a misparsed flow. */
 #define VLAN_MAX_DEPTH 2

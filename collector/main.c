@@ -654,6 +654,41 @@ static void warn_earlier(const struct collector *c)
 			back_us % USEC_PER_SEC);
 }
 
+/* Runs the frames queued for the XDP program. Returns 0 or a negative
+ * errno, said in one line. */
+static int run_batch(struct collector *c)
+{
+	int err = tracker_batch_run(c->tracker);
+
+	if (err)
+		fprintf(stderr, "flowdb-collector: cannot run the XDP program: %s\n",
+			strerror(-err));
+	return err;
+}
+
+/* Queues packet p, at capture time ts_ns, for the XDP program: cut to
+ * what one test run takes (the program reads headers and takes the bytes
+ * from the IP header), and running the queue first when p does not fit.
+ * A frame shorter than an Ethernet header counts in short_frames. Returns
+ * 0 or a negative errno, said in one line. */
+static int queue_frame(struct collector *c, const struct pcap_packet *p, uint64_t ts_ns)
+{
+	uint32_t len = p->caplen < TRACKER_FRAME_MAX ? p->caplen : TRACKER_FRAME_MAX;
+	int err = tracker_batch_add(c->tracker, p->data, len, ts_ns);
+
+	if (err == -ENOSPC) {
+		err = run_batch(c);
+		if (err)
+			return err;
+		err = tracker_batch_add(c->tracker, p->data, len, ts_ns);
+	}
+	if (err == -EMSGSIZE) {
+		c->short_frames++;
+		return 0;
+	}
+	return err;
+}
+
 /*
  * Imports a capture: every frame through the XDP program at its capture
  * time, flushing every flush interval of capture time (and on a filling
@@ -690,7 +725,9 @@ static int run_offline(struct collector *c)
 		}
 		if (ts_us >= next_flush) {
 			c->capture_us = next_flush;
-			err = flush(c, false);
+			err = run_batch(c);
+			if (!err)
+				err = flush(c, false);
 			if (err)
 				break;
 			next_flush += interval;
@@ -702,27 +739,26 @@ static int run_offline(struct collector *c)
 		/* Offline, a timed block ends exactly at its time: before the
 		 * first packet after it, its row at that time. */
 		while (!err && enforce_next_expiry(c->enforce) &&
-		       enforce_next_expiry(c->enforce) <= ts_us)
+		       enforce_next_expiry(c->enforce) <= ts_us) {
+			err = run_batch(c);
+			if (err)
+				break;
 			err = enforce_expire(c->enforce, enforce_next_expiry(c->enforce), stderr);
-		if (err) {
-			fprintf(stderr, "flowdb-collector: cannot end a timed block: %s\n",
-				strerror(-err));
-			break;
+			if (err)
+				fprintf(stderr, "flowdb-collector: cannot end a timed block: %s\n",
+					strerror(-err));
 		}
+		if (err)
+			break;
 		c->capture_us = ts_us;
-		tracker_set_clock(c->tracker, ts_ns);
-		err = tracker_run_xdp(c->tracker, p.data,
-				      p.caplen < TRACKER_FRAME_MAX ? p.caplen : TRACKER_FRAME_MAX);
-		if (err == -EMSGSIZE) {
-			c->short_frames++;
-		} else if (err) {
-			fprintf(stderr, "flowdb-collector: cannot run the XDP program: %s\n",
-				strerror(-err));
+		err = queue_frame(c, &p, ts_ns);
+		if (err)
 			break;
-		}
-		err = 0;
 		if (c->capture_packets % PROGRESS_EVERY)
 			continue;
+		err = run_batch(c);
+		if (err)
+			break;
 		/* Every packet may raise an event: take them before the ring
 		 * buffer fills, as the live loop's poll does. */
 		ring_buffer__consume(c->events);
@@ -736,6 +772,9 @@ static int run_offline(struct collector *c)
 			next_progress = clock_us(CLOCK_MONOTONIC) + PROGRESS_INTERVAL_US;
 		}
 	}
+	/* What is still queued counts, whatever stopped the loop. */
+	if (!err)
+		err = run_batch(c);
 	if (progress) {
 		show_progress(r, c->capture_packets, start);
 		fputc('\n', stderr);

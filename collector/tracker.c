@@ -26,6 +26,8 @@
 /* Flows read per batch syscall: large enough that no hash bucket overflows
  * it (-ENOSPC), small enough to stay in cache. */
 #define DRAIN_BATCH 4096
+/* Entries of an inner map template: any few do (inner_template()). */
+#define INNER_TEMPLATE_ENTRIES 64
 
 #define NS_PER_S 1000000000ULL
 /* The largest bucket (cap_s) the programs' signed differences hold. */
@@ -62,6 +64,12 @@ struct tracker {
 	int n_tc_filters;
 	int ncpus;
 	bool sequential; /* programs run only through tracker_run_xdp(), in turn */
+	/* Offline: the frames queued for flowdb_xdp_batch, last to first at
+	 * the end of batch_buf, and how many and how many bytes. */
+	__u8 batch_buf[FLOW_BATCH_BYTES];
+	__u32 batch_frames;
+	__u32 batch_bytes;
+	int template_fds[2]; /* while loading: inner map templates (IPv4, IPv6) */
 	struct flow_totals *percpu; /* ncpus values, for the totals map */
 	struct flow_key *keys;
 	struct flow_key4 *keys4;
@@ -99,6 +107,37 @@ static int policy_maps_size(struct tracker *t, const struct tracker_opts *opts)
 	return err;
 }
 
+/* Closes the inner map templates, needed only while loading. */
+static void template_close(struct tracker *t)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (t->template_fds[i] >= 0)
+			close(t->template_fds[i]);
+		t->template_fds[i] = -1;
+	}
+}
+
+/*
+ * Gives outer, a map of maps, a template of INNER_TEMPLATE_ENTRIES entries
+ * shaped like its inner map like, in *fd. The kernel checks a hash inner
+ * map for type, key, value and flags only; libbpf would otherwise create
+ * the template at the declared size, which for an LRU map means
+ * allocating and linking every entry: a tenth of a second per map, for a
+ * map that is closed at once. Returns 0 or a negative errno.
+ */
+static int inner_template(struct bpf_map *outer, const struct bpf_map *like, int *fd)
+{
+	*fd = bpf_map_create(bpf_map__type(like), NULL, bpf_map__key_size(like),
+			     bpf_map__value_size(like), INNER_TEMPLATE_ENTRIES, NULL);
+	if (*fd < 0) {
+		*fd = -1;
+		return -errno;
+	}
+	return bpf_map__set_inner_map_fd(outer, *fd);
+}
+
 int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 {
 	__u32 entries = opts->map_entries ? opts->map_entries : FLOW_MAP_DEFAULT_ENTRIES;
@@ -108,6 +147,7 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->template_fds[0] = t->template_fds[1] = -1;
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus < 0) {
 		err = t->ncpus;
@@ -142,10 +182,13 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	t->skel->rodata->inspect_bytes = opts->inspect_bytes ? opts->inspect_bytes : INSPECT_BYTES_DEFAULT;
 	t->sequential = opts->sequential;
 	bpf_program__set_autoload(t->skel->progs.flowdb_tc_egress, opts->egress);
-	/* The outer map's inner template keeps its declared size: the kernel
-	 * checks hash inner maps for type, key, value and flags only, and
-	 * libbpf 1.1 crashes resizing a template. */
-	err = bpf_map__set_max_entries(t->skel->maps.flows4_0, entries);
+	bpf_program__set_autoload(t->skel->progs.flowdb_xdp_batch, opts->sequential);
+	err = inner_template(t->skel->maps.flow_maps4, t->skel->maps.flows4_0, &t->template_fds[0]);
+	if (!err)
+		err = inner_template(t->skel->maps.flow_maps6, t->skel->maps.flows6_0,
+				     &t->template_fds[1]);
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.flows4_0, entries);
 	if (!err)
 		err = bpf_map__set_max_entries(t->skel->maps.flows4_1, entries);
 	if (!err)
@@ -161,6 +204,7 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	err = flowdb_bpf__load(t->skel);
 	if (err)
 		goto cleanup;
+	template_close(t);
 	if (t->policy) {
 		t->counters_len = (size_t)POLICY_GENERATIONS * t->slots * sizeof(*t->counters);
 		t->counters = mmap(NULL, t->counters_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -213,6 +257,7 @@ void tracker_close(struct tracker *t)
 	if (!t)
 		return;
 	tracker_detach(t);
+	template_close(t);
 	if (t->counters)
 		munmap(t->counters, t->counters_len);
 	flowdb_bpf__destroy(t->skel);
@@ -315,6 +360,39 @@ int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len)
 	if (len < TRACKER_FRAME_MIN || len > TRACKER_FRAME_MAX)
 		return -EMSGSIZE;
 	return bpf_prog_test_run_opts(tracker_xdp_fd(t), &opts) ? -errno : 0;
+}
+
+int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u64 ts_ns)
+{
+	struct flow_batch_frame *f;
+
+	if (len < TRACKER_FRAME_MIN || len > TRACKER_FRAME_MAX)
+		return -EMSGSIZE;
+	if (t->batch_frames == FLOW_BATCH_FRAMES_MAX || len > FLOW_BATCH_BYTES - t->batch_bytes)
+		return -ENOSPC;
+	t->batch_bytes += len;
+	memcpy(t->batch_buf + FLOW_BATCH_BYTES - t->batch_bytes, frame, len);
+	f = &t->skel->bss->offline_batch[t->batch_frames++];
+	f->ts_ns = ts_ns;
+	f->len = len;
+	return 0;
+}
+
+int tracker_batch_run(struct tracker *t)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+	__u32 n = t->batch_frames;
+
+	if (!n)
+		return 0;
+	opts.data_in = t->batch_buf + FLOW_BATCH_BYTES - t->batch_bytes;
+	opts.data_size_in = t->batch_bytes;
+	t->batch_frames = t->batch_bytes = 0;
+	t->skel->bss->offline_batch_frames = n;
+	if (bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.flowdb_xdp_batch), &opts))
+		return -errno;
+	/* The frames' lengths are ours and add up: a shortfall is a bug. */
+	return t->skel->bss->offline_batch_done == n ? 0 : -EPROTO;
 }
 
 void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add)

@@ -86,14 +86,28 @@ void tracker_set_clock(struct tracker *t, __u64 ns);
  * (less headroom and the skb_shared_info tail). Longer frames are run
  * cut to this: the program reads headers only, and takes the bytes from
  * the IP header. */
-#define TRACKER_FRAME_MIN 14
-#define TRACKER_FRAME_MAX 3520
+#define TRACKER_FRAME_MIN FLOW_FRAME_MIN
+#define TRACKER_FRAME_MAX FLOW_BATCH_BYTES
 
 /* Runs the XDP program once on frame, as if it had just arrived: offline
  * import through the very program that runs live. Returns 0, -EMSGSIZE
  * for a frame outside [TRACKER_FRAME_MIN, TRACKER_FRAME_MAX], or another
  * negative errno. */
 int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len);
+
+/*
+ * Offline import in batches (opts.sequential): tracker_batch_add() queues
+ * a frame with its capture time, and tracker_batch_run() runs the queued
+ * frames, in the order queued, through the very code of the XDP program
+ * (xdp_frame() in bpf/flowdb.bpf.c), each alone between data and
+ * data_end, in one system call. A batch holds FLOW_BATCH_BYTES.
+ * tracker_batch_add() returns 0, -ENOSPC when the frame does not fit (run
+ * the batch, then add it again) or -EMSGSIZE as tracker_run_xdp() does.
+ * tracker_batch_run() returns 0 (nothing queued included) or a negative
+ * errno; the batch is emptied either way.
+ */
+int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u64 ts_ns);
+int tracker_batch_run(struct tracker *t);
 
 /*
  * Moves the programs to the other flow generation, waits until none still

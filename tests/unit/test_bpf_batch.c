@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Offline import in batches (flowdb_xdp_batch) against one test run per
+ * frame (flowdb_xdp), differentially: the same seeded random frames, good,
+ * cut short and corrupted, at the same capture times, must leave the same
+ * flows, kernel totals and ring-buffer events, byte for byte. Needs root. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <bpf/libbpf.h>
+#include "pktbuild.h"
+#include "tracker.h"
+
+#define FRAMES 6000
+#define MAX_FLOWS 8192
+#define MAX_EVENT_BYTES (8 << 20)
+#define START_NS 1700000000000000000ULL
+
+/* Everything one way of running left behind. */
+struct outcome {
+	struct flow_key key[MAX_FLOWS];
+	struct flow_counters c[MAX_FLOWS];
+	size_t n;
+	struct flow_totals tot;
+	uint8_t *events; /* every ring-buffer record, each after its length */
+	size_t events_len;
+};
+
+struct frame {
+	uint8_t data[TRACKER_FRAME_MAX];
+	uint32_t len;
+	uint64_t ts_ns;
+};
+
+static uint64_t rng_state;
+
+/* xorshift64: the same frames on every run of a seed. */
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static int collect_flow(const struct flow_key *key, const struct flow_counters *c, void *arg)
+{
+	struct outcome *o = arg;
+
+	if (o->n == MAX_FLOWS)
+		return -E2BIG;
+	o->key[o->n] = *key;
+	o->c[o->n++] = *c;
+	return 0;
+}
+
+static int collect_event(void *arg, void *data, size_t len)
+{
+	struct outcome *o = arg;
+	uint32_t n = (uint32_t)len;
+
+	if (o->events_len + sizeof(n) + len > MAX_EVENT_BYTES)
+		return -E2BIG;
+	memcpy(o->events + o->events_len, &n, sizeof(n));
+	memcpy(o->events + o->events_len + sizeof(n), data, len);
+	o->events_len += sizeof(n) + len;
+	return 0;
+}
+
+/* A random frame of few enough hosts and ports that flows repeat: every
+ * protocol, tags, options, extension headers and payloads the parser
+ * reads; one in eight cut at a random length, one in eight with random
+ * bytes overwritten, one in forty not IP. */
+static void random_frame(struct frame *f)
+{
+	static const uint8_t protos[] = { 6, 6, 17, 17, 1, 58, 132, 47 };
+	struct pkt_spec s = { 0 };
+	struct pkt_layout l;
+	uint64_t r = rng();
+	int i;
+
+	s.ip_version = r & 1 ? 6 : 4;
+	s.proto = protos[(r >> 1) & 7];
+	if (s.ip_version == 4 && s.proto == 58)
+		s.proto = 1;
+	if (s.ip_version == 6 && s.proto == 1)
+		s.proto = 58;
+	s.src[0] = s.dst[0] = 10;
+	s.src[3] = (uint8_t)(r >> 4 & 15);
+	s.dst[3] = (uint8_t)(r >> 8 & 15);
+	s.sport = (uint16_t)(1000 + (r >> 12 & 7));
+	s.dport = (uint16_t)(80 + (r >> 15 & 3));
+	s.tcp_flags = (uint8_t)(r >> 17);
+	s.icmp_type = s.ip_version == 4 ? 8 : 128;
+	s.vlans = (int)(r >> 25 & 3) % 3;
+	for (i = 0; i < s.vlans; i++)
+		s.vlan_id[i] = (uint16_t)(100 + i);
+	s.ipv4_option_words = (uint8_t)(r >> 27 & 1);
+	s.tcp_option_words = (uint8_t)(r >> 28 & 3);
+	s.n_ext = s.ip_version == 6 ? (int)(r >> 30 & 1) : 0;
+	s.ext[0] = 60;
+	s.payload_len = (uint32_t)(rng() % 1600);
+	s.pad = true;
+	if ((r >> 31) % 40 == 0)
+		s.ethertype = 0x0806;
+	if (pkt_build(&s, f->data, sizeof(f->data), &l)) {
+		s.payload_len = 0;
+		assert_int_equal(pkt_build(&s, f->data, sizeof(f->data), &l), 0);
+	}
+	f->len = (uint32_t)l.len;
+	r = rng();
+	if ((r & 7) == 0)
+		f->len = TRACKER_FRAME_MIN + (uint32_t)(r >> 3) % (f->len - TRACKER_FRAME_MIN + 1);
+	else if ((r & 7) == 1)
+		for (i = 0; i < 4; i++)
+			f->data[(r >> (8 + 8 * i)) % f->len] = (uint8_t)(r >> 48);
+}
+
+/* Loads the programs for offline import, with inspection on. */
+static struct tracker *open_offline(void)
+{
+	struct tracker_opts opts = { .map_entries = MAX_FLOWS,
+				     .offline_clock = true,
+				     .sequential = true,
+				     .inspect_packets = 2,
+				     .inspect_bytes = 256 };
+	struct tracker *t = NULL;
+
+	assert_int_equal(tracker_open(&t, &opts), 0);
+	return t;
+}
+
+/* Drains t's flows (ordered by key) and events into *o. */
+static void drain(struct tracker *t, struct ring_buffer *rb, struct outcome *o)
+{
+	struct flow_key k;
+	struct flow_counters c;
+	size_t i, j;
+
+	assert_true(ring_buffer__consume(rb) >= 0);
+	assert_int_equal(tracker_drain(t, collect_flow, o, &o->tot), 0);
+	/* The drain's order is the hash table's: sort by key to compare. */
+	for (i = 1; i < o->n; i++)
+		for (j = i; j > 0 && memcmp(&o->key[j - 1], &o->key[j], sizeof(k)) > 0; j--) {
+			k = o->key[j];
+			o->key[j] = o->key[j - 1];
+			o->key[j - 1] = k;
+			c = o->c[j];
+			o->c[j] = o->c[j - 1];
+			o->c[j - 1] = c;
+		}
+}
+
+/* Runs frames one test run each, as the live program sees them. */
+static void run_single(const struct frame *frames, size_t n, struct outcome *o)
+{
+	struct tracker *t = open_offline();
+	struct ring_buffer *rb = ring_buffer__new(tracker_events_fd(t), collect_event, o, NULL);
+	size_t i;
+
+	assert_non_null(rb);
+	for (i = 0; i < n; i++) {
+		tracker_set_clock(t, frames[i].ts_ns);
+		assert_int_equal(tracker_run_xdp(t, frames[i].data, frames[i].len), 0);
+		if (i % 256 == 255)
+			assert_true(ring_buffer__consume(rb) >= 0);
+	}
+	drain(t, rb, o);
+	ring_buffer__free(rb);
+	tracker_close(t);
+}
+
+/* Runs frames in batches, run whenever one is full (and every 256 frames,
+ * as the import does to read events). */
+static void run_batched(const struct frame *frames, size_t n, struct outcome *o,
+			size_t *batches)
+{
+	struct tracker *t = open_offline();
+	struct ring_buffer *rb = ring_buffer__new(tracker_events_fd(t), collect_event, o, NULL);
+	size_t i;
+	int err;
+
+	assert_non_null(rb);
+	for (i = 0; i < n; i++) {
+		err = tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].ts_ns);
+		if (err == -ENOSPC) {
+			assert_int_equal(tracker_batch_run(t), 0);
+			++*batches;
+			err = tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].ts_ns);
+		}
+		assert_int_equal(err, 0);
+		if (i % 256 == 255) {
+			assert_int_equal(tracker_batch_run(t), 0);
+			++*batches;
+			assert_true(ring_buffer__consume(rb) >= 0);
+		}
+	}
+	assert_int_equal(tracker_batch_run(t), 0);
+	++*batches;
+	drain(t, rb, o);
+	ring_buffer__free(rb);
+	tracker_close(t);
+}
+
+static void assert_same(const struct outcome *a, const struct outcome *b)
+{
+	size_t i;
+
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		assert_memory_equal(&a->key[i], &b->key[i], sizeof(a->key[i]));
+		assert_memory_equal(&a->c[i], &b->c[i], sizeof(a->c[i]));
+	}
+	assert_memory_equal(&a->tot, &b->tot, sizeof(a->tot));
+	assert_int_equal(a->events_len, b->events_len);
+	assert_memory_equal(a->events, b->events, a->events_len);
+}
+
+static struct outcome *outcome_new(void)
+{
+	struct outcome *o = calloc(1, sizeof(*o));
+
+	assert_non_null(o);
+	o->events = malloc(MAX_EVENT_BYTES);
+	assert_non_null(o->events);
+	return o;
+}
+
+static void outcome_free(struct outcome *o)
+{
+	free(o->events);
+	free(o);
+}
+
+/* Random frames of every size from an Ethernet header to a full batch,
+ * in time order with ties: the batch leaves what one run per frame does. */
+static void test_batch_equals_single(void **state)
+{
+	struct frame *frames = calloc(FRAMES, sizeof(*frames));
+	struct outcome *single = outcome_new(), *batched = outcome_new();
+	uint64_t ts = START_NS;
+	size_t i, batches = 0;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(frames);
+	rng_state = 0x9e3779b97f4a7c15ULL;
+	for (i = 0; i < FRAMES; i++) {
+		random_frame(&frames[i]);
+		ts += rng() % 4 ? rng() % 100000 : 0;
+		frames[i].ts_ns = ts;
+	}
+	/* The extremes: a frame that fills a batch alone, and the least. */
+	frames[10].len = TRACKER_FRAME_MAX;
+	frames[11].len = TRACKER_FRAME_MIN;
+	run_single(frames, FRAMES, single);
+	run_batched(frames, FRAMES, batched, &batches);
+	/* The comparison means something: flows, events and payloads. */
+	assert_true(single->n > 500);
+	assert_true(single->tot.events > 100 && single->tot.payload_events > 100);
+	assert_true(single->tot.malformed > 0 && single->tot.non_ip > 0);
+	assert_true(batches < FRAMES / 2);
+	assert_same(single, batched);
+	outcome_free(single);
+	outcome_free(batched);
+	free(frames);
+}
+
+/* A frame outside what one test run takes is refused before it is queued;
+ * an empty batch runs as nothing. */
+static void test_batch_limits(void **state)
+{
+	static uint8_t frame[TRACKER_FRAME_MAX + 1];
+	struct outcome *o = outcome_new();
+	struct tracker *t;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	t = open_offline();
+	assert_int_equal(tracker_batch_run(t), 0);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN - 1, START_NS), -EMSGSIZE);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX + 1, START_NS), -EMSGSIZE);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX - 20, START_NS), 0);
+	assert_int_equal(tracker_batch_add(t, frame, 21, START_NS), -ENOSPC);
+	assert_int_equal(tracker_batch_add(t, frame, 20, START_NS), 0);
+	assert_int_equal(tracker_batch_run(t), 0);
+	assert_int_equal(tracker_drain(t, collect_flow, o, &o->tot), 0);
+	/* Two zeroed frames: not IP. */
+	assert_int_equal(o->tot.non_ip, 2);
+	assert_int_equal(o->n, 0);
+	tracker_close(t);
+	outcome_free(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batch_limits),
+		cmocka_unit_test(test_batch_equals_single),
+	};
+
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	libbpf_set_print(NULL);
+	return cmocka_run_group_tests_name("bpf_batch", tests, NULL, NULL);
+}
