@@ -170,8 +170,7 @@ $(BUILD)/tests/test_sh_%: $(BUILD)/obj/tests/unit/test_sh_%.o $(SH_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SH_LIBS) -lcmocka
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COLLECTOR_OBJS) \
-	$(BUILD)/obj/tests/lib/pktbuild.o
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COLLECTOR_OBJS) $(PKT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
@@ -280,7 +279,7 @@ $(SAN)/tests/test_sh_%: $(SAN)/obj/tests/unit/test_sh_%.o $(SAN_SH_OBJS)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(SH_LIBS) -lcmocka
 
 $(SAN)/tests/test_%: $(SAN)/obj/tests/unit/test_%.o $(SAN_COLLECTOR_OBJS) \
-	$(SAN)/obj/tests/lib/pktbuild.o
+	$(SAN)/obj/tests/lib/pktbuild.o $(SAN)/obj/tests/lib/pcapw.o
 	$(call msg,LINK-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka

@@ -20,6 +20,7 @@
 #include "fmt.h"
 #include "inspect.h"
 #include "options.h"
+#include "capset.h"
 #include "pcapread.h"
 #include "policy.h"
 #include "store.h"
@@ -45,6 +46,14 @@
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t rotate_requested;
 
+/* A capture that turned out malformed part way: the packets before are
+ * imported, the rest of it is not. */
+struct read_failure {
+	const char *path;
+	char why[PCAPREAD_ERR_SIZE];
+	uint64_t packets; /* of this capture, imported */
+};
+
 struct collector {
 	struct options opt;
 	int ifindex[OPTIONS_MAX_IFACES];
@@ -57,16 +66,19 @@ struct collector {
 	int64_t mono_to_real_us; /* realtime us = monotonic ns / 1000 + this */
 	struct store_stats stats; /* of the flush under way */
 	bool offline; /* importing a capture: its clock is the time */
-	struct pcapread *capture; /* offline: the capture being read */
+	struct capset *captures; /* offline: the captures being read */
 	uint64_t capture_us; /* offline: the capture's time now */
 	uint64_t capture_ns; /* offline: the latest packet time, the capture clock */
 	uint64_t capture_packets; /* offline: packets read */
 	/* Offline: packets earlier than one read before them, the first one's
-	 * byte offset and the largest step back, for the warning at the end. */
+	 * file and byte offset and the largest step back, for the warning at
+	 * the end. */
 	uint64_t earlier_packets, earlier_offset, earlier_max_ns;
-	/* Offline: why the capture stopped early ("" when it did not), said
-	 * once what came before it is written. */
-	char read_error[PCAPREAD_ERR_SIZE];
+	const char *earlier_path;
+	/* Offline: the captures that stopped early, said once what came
+	 * before is written. */
+	struct read_failure *failures;
+	int n_failures;
 	uint64_t short_frames; /* offline: frames the XDP test run cannot take */
 	int flow_errors; /* records the flow table could not take, this flush */
 	bool store_failing; /* logged, until a flush succeeds again */
@@ -598,17 +610,23 @@ static int run(struct collector *c)
 	return 0;
 }
 
-/* Redraws the progress line on a terminal: share of the file read,
- * packets, rate. */
-static void show_progress(const struct pcapread *r, uint64_t packets, uint64_t start_us)
+/* Redraws the progress line on a terminal: the files done (when more
+ * than one), the share of the bytes read, packets, rate and the time
+ * left at this rate. */
+static void show_progress(const struct capset *set, uint64_t packets, uint64_t start_us)
 {
 	uint64_t elapsed = clock_us(CLOCK_MONOTONIC) - start_us;
+	uint64_t size = capset_size(set), done = capset_offset(set);
+	double left_s = done && elapsed ? (double)(size - done) * elapsed / done / 1e6 : 0;
+	char files[48] = "";
 
-	fprintf(stderr, "\rflowdb-collector: %3llu%%  %llu packets  %.0f packets/s ",
-		(unsigned long long)(pcapread_size(r) ?
-					     pcapread_offset(r) * 100 / pcapread_size(r) :
-					     100),
-		(unsigned long long)packets, elapsed ? packets * 1e6 / elapsed : 0.0);
+	if (capset_files(set) > 1)
+		snprintf(files, sizeof(files), "%d/%d files  ", capset_files_done(set),
+			 capset_files(set));
+	fprintf(stderr,
+		"\rflowdb-collector: %s%3llu%%  %llu packets  %.0f packets/s  %.0f s left ",
+		files, (unsigned long long)(size ? done * 100 / size : 100),
+		(unsigned long long)packets, elapsed ? packets * 1e6 / elapsed : 0.0, left_s);
 }
 
 /*
@@ -619,11 +637,13 @@ static void show_progress(const struct pcapread *r, uint64_t packets, uint64_t s
  * before it began, no timeout, flush or file goes back, and every packet
  * still counts; the earlier ones are counted for the warning at the end.
  */
-static uint64_t capture_clock(struct collector *c, const struct pcap_packet *p)
+static uint64_t capture_clock(struct collector *c, const struct pcap_packet *p, const char *path)
 {
 	if (c->capture_packets++ && p->ts_ns < c->capture_ns) {
-		if (!c->earlier_packets++)
+		if (!c->earlier_packets++) {
 			c->earlier_offset = p->offset;
+			c->earlier_path = path;
+		}
 		if (c->capture_ns - p->ts_ns > c->earlier_max_ns)
 			c->earlier_max_ns = c->capture_ns - p->ts_ns;
 	} else {
@@ -642,14 +662,14 @@ static void warn_earlier(const struct collector *c)
 		fprintf(stderr,
 			"flowdb-collector: warning: %s: 1 packet is earlier than one before it "
 			"(at byte %llu, by %llu.%06llu s): counted at the latest time before it\n",
-			c->opt.read_path, (unsigned long long)c->earlier_offset,
+			c->earlier_path, (unsigned long long)c->earlier_offset,
 			back_us / USEC_PER_SEC, back_us % USEC_PER_SEC);
 	else if (c->earlier_packets)
 		fprintf(stderr,
 			"flowdb-collector: warning: %s: %llu packets are earlier than one before "
 			"them (the first at byte %llu, by up to %llu.%06llu s): each counted at "
 			"the latest time before it\n",
-			c->opt.read_path, (unsigned long long)c->earlier_packets,
+			c->earlier_path, (unsigned long long)c->earlier_packets,
 			(unsigned long long)c->earlier_offset, back_us / USEC_PER_SEC,
 			back_us % USEC_PER_SEC);
 }
@@ -689,12 +709,29 @@ static int queue_frame(struct collector *c, const struct pcap_packet *p, uint64_
 	return err;
 }
 
+/* Keeps what a capture that turned malformed said, for main() to say
+ * once what came before it is written. Returns 0 or -ENOMEM. */
+static int note_failure(struct collector *c, const char *path, const char *why,
+			uint64_t packets)
+{
+	struct read_failure *grown = realloc(c->failures, (c->n_failures + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	c->failures = grown;
+	grown[c->n_failures].path = path;
+	grown[c->n_failures].packets = packets;
+	snprintf(grown[c->n_failures].why, sizeof(grown->why), "%s", why);
+	c->n_failures++;
+	return 0;
+}
+
 /*
- * Imports a capture: every frame through the XDP program at its capture
- * time, flushing every flush interval of capture time (and on a filling
- * map), so that timeouts and rotation follow the capture's clock. A
- * malformed capture stops the import; its message is kept in
- * c->read_error for main() to print once what came before it is written.
+ * Imports the captures: every frame through the XDP program at its capture
+ * time, in capture-time order across files, flushing every flush interval
+ * of capture time (and on a filling map), so that timeouts and rotation
+ * follow the captures' clock. A capture malformed part way gives the
+ * packets before and is noted (note_failure()); the others go on.
  * Returns 0 or a negative errno.
  */
 static int run_offline(struct collector *c)
@@ -705,13 +742,25 @@ static int run_offline(struct collector *c)
 				    OFFLINE_FLUSH_MIN_US;
 	uint64_t start = clock_us(CLOCK_MONOTONIC), next_progress = start, next_flush = 0;
 	bool progress = isatty(STDERR_FILENO);
-	struct pcapread *r = c->capture;
+	struct capset *set = c->captures;
+	char why[PCAPREAD_ERR_SIZE];
 	struct pcap_packet p;
+	uint64_t file_packets;
+	const char *path;
 	__u64 pending;
 	int rc = 0, err = 0;
 
-	while (!exiting && (rc = pcapread_next(r, &p, c->read_error, sizeof(c->read_error))) == 1) {
-		uint64_t ts_ns = capture_clock(c, &p), ts_us = ts_ns / 1000;
+	while (!exiting && (rc = capset_next(set, &p, &path, &file_packets, why, sizeof(why)))) {
+		uint64_t ts_ns, ts_us;
+
+		if (rc < 0) {
+			err = note_failure(c, path, why, file_packets);
+			if (err)
+				break;
+			continue;
+		}
+		ts_ns = capture_clock(c, &p, path);
+		ts_us = ts_ns / 1000;
 
 		if (!next_flush) {
 			next_flush = ts_us + interval;
@@ -768,7 +817,7 @@ static int run_offline(struct collector *c)
 				break;
 		}
 		if (progress && clock_us(CLOCK_MONOTONIC) >= next_progress) {
-			show_progress(r, c->capture_packets, start);
+			show_progress(set, c->capture_packets, start);
 			next_progress = clock_us(CLOCK_MONOTONIC) + PROGRESS_INTERVAL_US;
 		}
 	}
@@ -776,17 +825,23 @@ static int run_offline(struct collector *c)
 	if (!err)
 		err = run_batch(c);
 	if (progress) {
-		show_progress(r, c->capture_packets, start);
+		show_progress(set, c->capture_packets, start);
 		fputc('\n', stderr);
 	}
 	warn_earlier(c);
-	/* A failure said its line already, or leaves it to main(). */
-	if (err || rc < 0)
-		return err ? err : -EINVAL;
-	fprintf(stderr, "flowdb-collector: read %llu packets from %s in %.2f s\n",
-		(unsigned long long)c->capture_packets, c->opt.read_path,
-		(clock_us(CLOCK_MONOTONIC) - start) / 1e6);
-	return 0;
+	/* A failure said its line already; a malformed capture leaves it
+	 * to main(). */
+	if (err)
+		return err;
+	if (capset_files(set) == 1)
+		fprintf(stderr, "flowdb-collector: read %llu packets from %s in %.2f s\n",
+			(unsigned long long)c->capture_packets, c->opt.read_paths[0],
+			(clock_us(CLOCK_MONOTONIC) - start) / 1e6);
+	else
+		fprintf(stderr, "flowdb-collector: read %llu packets from %d captures in %.2f s\n",
+			(unsigned long long)c->capture_packets, capset_files(set),
+			(clock_us(CLOCK_MONOTONIC) - start) / 1e6);
+	return c->n_failures ? -EINVAL : 0;
 }
 
 int main(int argc, char **argv)
@@ -813,22 +868,18 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	c.offline = c.opt.read_path != NULL;
+	c.offline = c.opt.n_read > 0;
 	if (c.offline) {
-		char why[PCAPREAD_ERR_SIZE];
-
 		/* Before anything is created: not a capture, no data directory. */
-		if (pcapread_open(&c.capture, c.opt.read_path, why, sizeof(why))) {
-			fprintf(stderr, "flowdb-collector: %s: %s\n", c.opt.read_path, why);
+		if (capset_open(&c.captures, c.opt.read_paths, c.opt.n_read, stderr))
 			return 1;
-		}
 		/* The rules start at the capture's first packet; a file with
 		 * errors stops the import before anything is written. */
 		if (c.opt.policy_path) {
 			struct policy p;
 
 			if (policy_parse_file(c.opt.policy_path, &p, stderr)) {
-				pcapread_close(c.capture);
+				capset_close(c.captures);
 				return 1;
 			}
 			policy_free(&p);
@@ -864,11 +915,13 @@ int main(int argc, char **argv)
 		err = -EIO;
 	/* A malformed capture's one line comes last, once what came before it
 	 * is written, so that it can say so truthfully. */
-	if (c.read_error[0])
+	for (int i = 0; i < c.n_failures; i++)
 		fprintf(stderr, "flowdb-collector: %s: %s; the %llu packets before it %s\n",
-			c.opt.read_path, c.read_error, (unsigned long long)c.capture_packets,
+			c.failures[i].path, c.failures[i].why,
+			(unsigned long long)c.failures[i].packets,
 			written ? "are written" : "could not all be written");
+	free(c.failures);
 	flowtable_free(c.flows);
-	pcapread_close(c.capture);
+	capset_close(c.captures);
 	return err ? 1 : 0;
 }

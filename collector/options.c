@@ -12,15 +12,18 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: flowdb-collector -i IFACE [-i IFACE ...] [-d DIR] [options]\n"
-		"       flowdb-collector --read CAPTURE [-d DIR] [options]\n"
+		"       flowdb-collector --read CAPTURE... [-d DIR] [options]\n"
 		"       flowdb-collector --check-policy FILE [-i IFACE ...]\n"
 		"Counts every packet on the interfaces into per-flow records (XDP ingress,\n"
 		"tc egress with --egress) and writes them to rotating SQLite files in DIR.\n"
-		"With --read, pushes a capture (pcap or pcapng, Ethernet) through the same\n"
-		"XDP program instead, timed by the capture's own clock.\n"
+		"With --read, pushes captures (pcap or pcapng) through the same XDP program\n"
+		"instead, timed by the captures' own clock, merged in capture-time order.\n"
 		"\n"
 		"  -i, --interface IFACE    interface to watch (repeatable, at most %d)\n"
-		"      --read CAPTURE       import a capture file instead (ifname \"pcap\")\n"
+		"      --read CAPTURE...    import captures instead (ifname \"pcap\"): files,\n"
+		"                           directories (read whole) and quoted glob\n"
+		"                           patterns; repeatable, and the arguments after\n"
+		"                           the options are captures too\n"
 		"      --check-policy FILE  check a policy file (flowdb-policy(5)) and exit:\n"
 		"                           0 valid, 1 errors; warnings about the -i\n"
 		"                           interfaces' addresses (all without -i)\n"
@@ -59,6 +62,20 @@ static void usage(FILE *out)
 		OPTIONS_MAX_IFACES, DEFAULT_DATA_DIR, FLOW_MAP_DEFAULT_ENTRIES,
 		INSPECT_PACKETS_DEFAULT, INSPECT_PACKETS_MAX, INSPECT_BYTES_DEFAULT, INSPECT_BYTES_MAX,
 		OPTIONS_ENCRYPTED_PORTS, POLICY_MAX_ENTRIES_DEFAULT, LIMIT_BUCKETS_DEFAULT);
+}
+
+/* Adds a capture to import. Returns 0, or -EINVAL (said on err) past
+ * OPTIONS_MAX_READ. */
+static int add_read(FILE *err, struct options *o, const char *path)
+{
+	if (o->n_read == OPTIONS_MAX_READ) {
+		fprintf(err, "flowdb-collector: --read takes at most %d paths: name their "
+			     "directory, or a quoted glob pattern, instead\n",
+			OPTIONS_MAX_READ);
+		return -EINVAL;
+	}
+	o->read_paths[o->n_read++] = path;
+	return 0;
 }
 
 enum {
@@ -257,7 +274,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			o->data_dir = optarg;
 			break;
 		case OPT_READ:
-			o->read_path = optarg;
+			ret = add_read(err, o, optarg);
 			break;
 		case OPT_EGRESS:
 			o->egress = true;
@@ -341,23 +358,29 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	}
 	if (ret)
 		return ret;
+	/* With --read, the arguments after the options are captures: a
+	 * shell expands --read *.pcap into those. */
+	while (o->n_read && !ret && optind < argc)
+		ret = add_read(err, o, argv[optind++]);
+	if (ret)
+		return ret;
 	if (optind < argc) {
 		fprintf(err, "flowdb-collector: unexpected argument '%s' (see --help)\n",
 			argv[optind]);
 		return -EINVAL;
 	}
-	if (o->check_policy && o->read_path) {
+	if (o->check_policy && o->n_read) {
 		fprintf(err, "flowdb-collector: --check-policy checks a file and exits: no --read "
 			     "with it\n");
 		return -EINVAL;
 	}
-	if (o->read_path && (o->n_ifaces || o->egress)) {
+	if (o->n_read && (o->n_ifaces || o->egress)) {
 		fprintf(err,
 			"flowdb-collector: --read imports a capture: no -i or --egress with it\n");
 		return -EINVAL;
 	}
 	/* An import runs on its own clock and ends by itself: nothing to control. */
-	if (o->read_path && o->control_path) {
+	if (o->n_read && o->control_path) {
 		fprintf(err, "flowdb-collector: --control serves a live collector: not with --read\n");
 		return -EINVAL;
 	}
@@ -367,7 +390,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	 * it warns about. */
 	if (o->check_policy)
 		return 0;
-	if (!o->n_ifaces && !o->read_path) {
+	if (!o->n_ifaces && !o->n_read) {
 		fprintf(err, "flowdb-collector: no interface: give at least one -i IFACE, "
 			     "or --read FILE\n");
 		return -EINVAL;

@@ -10,12 +10,17 @@
 #include "units.h"
 
 #define OPTIONS_MAX_IFACES 32
+/* Captures, directories and patterns --read takes on one command line. */
+#define OPTIONS_MAX_READ 4096
 
 struct options {
 	const char *ifnames[OPTIONS_MAX_IFACES];
 	int n_ifaces;
 	const char *data_dir;
-	const char *read_path; /* a capture to import instead of interfaces */
+	/* Captures to import instead of interfaces: --read's values and the
+	 * arguments after the options (a shell's glob expands to those). */
+	const char *read_paths[OPTIONS_MAX_READ];
+	int n_read;
 	const char *check_policy; /* --check-policy: check this file and exit */
 	const char *policy_path; /* --policy: the rules to enforce; NULL: none */
 	const char *control_path; /* flowdb-ctl's socket; NULL: none */

@@ -178,8 +178,7 @@ static void run_single(const struct frame *frames, size_t n, struct outcome *o)
 
 /* Runs frames in batches, run whenever one is full (and every 256 frames,
  * as the import does to read events). */
-static void run_batched(const struct frame *frames, size_t n, struct outcome *o,
-			size_t *batches)
+static void run_batched(const struct frame *frames, size_t n, struct outcome *o, size_t *batches)
 {
 	struct tracker *t = open_offline();
 	struct ring_buffer *rb = ring_buffer__new(tracker_events_fd(t), collect_event, o, NULL);

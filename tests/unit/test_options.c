@@ -194,6 +194,29 @@ static void test_messages(void **state)
 	}
 }
 
+/* --read takes captures, repeated and as the arguments after the
+ * options, in their order; without --read an argument is refused. */
+static void test_read_paths(void **state)
+{
+	char out[4096], err[4096];
+	struct options o;
+
+	assert_int_equal(parse(&o, out, err, "--read", "a.pcap", NULL), 0);
+	assert_int_equal(o.n_read, 1);
+	assert_string_equal(o.read_paths[0], "a.pcap");
+	assert_int_equal(parse(&o, out, err, "--read", "a.pcap", "b.pcap", "-d", "x", "c/",
+			       "--read", "d*.pcap", NULL),
+			 0);
+	assert_int_equal(o.n_read, 4);
+	assert_string_equal(o.read_paths[0], "a.pcap");
+	assert_string_equal(o.read_paths[1], "d*.pcap");
+	assert_string_equal(o.read_paths[2], "b.pcap");
+	assert_string_equal(o.read_paths[3], "c/");
+	assert_string_equal(o.data_dir, "x");
+	assert_int_equal(parse(&o, out, err, "-i", "eth0", "a.pcap", NULL), -EINVAL);
+	assert_string_equal(err, "flowdb-collector: unexpected argument 'a.pcap' (see --help)\n");
+}
+
 static void test_help_and_version(void **state)
 {
 	char out[4096], err[4096];
@@ -213,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_durations),	    cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_defaults_and_values), cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_help_and_version), cmocka_unit_test(test_check_policy),
+		cmocka_unit_test(test_read_paths),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
