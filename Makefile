@@ -371,6 +371,7 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 
 # Figures and ratios measured side by side; not part of `make test`. The
 # peers (nfdump, argus, softflowd) are installed here, not by `make deps`.
+# CORPUS=DIR adds the import of every capture under DIR (a public corpus).
 # BENCHMARKS.md has what one run printed.
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap \
 		$(BUILD)/bench/alert_cost
@@ -381,6 +382,8 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	$(BUILD)/bench/alert_cost
 	bench/live.sh
 	bench/import_peers.sh
+	bench/import_many.sh
+	$(if $(CORPUS),bench/import_corpus.sh $(CORPUS))
 	bench/shell_query.sh
 	bench/sql_shapes.sh
 	bench/nfdump_query.sh

@@ -35,6 +35,7 @@ struct capset {
 	int last; /* the file whose packet went out last: it reads on next */
 	int n_done;
 	int errors_next; /* files before this one have said their read-ahead error */
+	int n_refused; /* captures found in a directory that could not be opened */
 };
 
 /* Adds path to the files unless it is one already (same device and
@@ -231,11 +232,14 @@ int capset_open(struct capset **out, const char *const *paths, int n_paths, FILE
 		}
 		/* The contract of pcapread_open(): a file that is no capture
 		 * at all says exactly this. */
-		if (!f->named && !strcmp(why, "not a pcap or pcapng file")) {
-			fprintf(err, "flowdb-collector: %s: not a capture, skipped\n", f->path);
-		} else {
+		if (f->named) {
 			fprintf(err, "flowdb-collector: %s: %s\n", f->path, why);
 			ret = -EINVAL;
+		} else if (!strcmp(why, "not a pcap or pcapng file")) {
+			fprintf(err, "flowdb-collector: %s: not a capture, skipped\n", f->path);
+		} else {
+			fprintf(err, "flowdb-collector: %s: %s; skipped\n", f->path, why);
+			s->n_refused++;
 		}
 		free(f->path);
 	}
@@ -307,6 +311,11 @@ int capset_next(struct capset *s, struct pcap_packet *p, const char **path, uint
 int capset_files(const struct capset *s)
 {
 	return s->n;
+}
+
+int capset_files_refused(const struct capset *s)
+{
+	return s->n_refused;
 }
 
 int capset_files_done(const struct capset *s)

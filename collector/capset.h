@@ -17,7 +17,9 @@ struct capset;
  * - a directory stands for the captures under it, at any depth (hidden
  *   entries and symbolic links to directories are passed over; a file that
  *   is not a capture is skipped with a note on err, since a case directory
- *   also holds notes and hashes);
+ *   also holds notes and hashes; a capture in it that cannot be read, of a
+ *   link type that carries no IP say, is skipped with its line on err and
+ *   counted in capset_files_refused(), so that the others are read);
  * - a path that names nothing but holds *, ? or [ is a glob(7) pattern,
  *   which must match at least one file.
  * A file named twice (by two paths, or a link) is read once. Returns 0
@@ -39,8 +41,9 @@ int capset_next(struct capset *s, struct pcap_packet *p, const char **path, uint
 		char *err, size_t err_size);
 
 /* The files, those finished (read to the end or dropped), and the bytes
- * read and in all, for progress. */
+ * read and in all, for progress; and the captures skipped at open. */
 int capset_files(const struct capset *s);
+int capset_files_refused(const struct capset *s);
 int capset_files_done(const struct capset *s);
 uint64_t capset_offset(const struct capset *s);
 uint64_t capset_size(const struct capset *s);

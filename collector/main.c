@@ -841,7 +841,7 @@ static int run_offline(struct collector *c)
 		fprintf(stderr, "flowdb-collector: read %llu packets from %d captures in %.2f s\n",
 			(unsigned long long)c->capture_packets, capset_files(set),
 			(clock_us(CLOCK_MONOTONIC) - start) / 1e6);
-	return c->n_failures ? -EINVAL : 0;
+	return c->n_failures || capset_files_refused(set) ? -EINVAL : 0;
 }
 
 int main(int argc, char **argv)

@@ -10,7 +10,8 @@
 #  - a named file that is no capture, a pattern that matches nothing and a
 #    directory without captures are refused with one line before anything
 #    is written; a piece cut mid-record loses only what follows the cut,
-#    says so in one line and makes the exit status 1;
+#    says so in one line and makes the exit status 1, and so does a
+#    capture of a link type without IP found in the directory;
 #  - on a terminal, one progress line counts the files.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -103,6 +104,22 @@ grep -q "part0017.pcap: .*; the $((per - 1)) packets before it are written" "$WO
 got=$(for db in "$WORK"/cut/*.db; do sql "$db" "SELECT sum(packets) FROM flows"; done |
 	awk '{ s += $1 } END { print s }')
 [ "$got" = $((30000 - 1)) ] || fail "a cut piece: $got packets written, expected $((30000 - 1))"
+
+# A capture of a link type that carries no IP, found in a directory: said
+# and skipped, the others imported, exit status 1.
+cp -r "$WORK/case" "$WORK/usercase"
+python3 - "$WORK/usercase/d1/user0.pcap" <<'EOF'
+import struct, sys
+# LINKTYPE_USER0 (147): private to whoever wrote it.
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 147))
+    f.write(struct.pack("<IIII", 1, 0, 20, 20) + bytes(20))
+EOF
+rc=0
+"$COLLECTOR" -d "$WORK/user" --read "$WORK/usercase" 2>"$WORK/user.log" || rc=$?
+[ "$rc" = 1 ] || fail "a USER0 capture in a directory: exit $rc, expected 1: $(cat "$WORK/user.log")"
+grep -q "user0.pcap: .*147.*; skipped$" "$WORK/user.log" || fail "user0: $(cat "$WORK/user.log")"
+same user
 
 # On a terminal: one progress line for the whole set.
 python3 - "$top" "$COLLECTOR" "$WORK" <<'EOF' || fail "no progress line for the set"
