@@ -34,10 +34,12 @@ __u64 offline_now_ns;
 
 /* The batch flowdb_xdp_batch runs: offline_batch_frames frames described
  * in offline_batch, written by user space through the mapped .bss; the
- * program writes how many it ran to offline_batch_done. */
+ * program writes how many it ran to offline_batch_done. offline_frame
+ * holds a frame between the fragments and the slot. */
 struct flow_batch_frame offline_batch[FLOW_BATCH_FRAMES_MAX];
 __u32 offline_batch_frames;
 __u32 offline_batch_done;
+__u8 offline_frame[FLOW_FRAME_MAX];
 
 struct flow_map {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -446,38 +448,40 @@ __noinline int flowdb_xdp_frame(struct xdp_md *ctx)
 /*
  * Offline import: runs xdp_frame() on each frame of a batch in turn, at
  * its capture time, with the frame alone between data and data_end, as if
- * it had arrived by itself. The frames lie last to first in the buffer;
- * frame i is moved to by the head and, once run, cut off the tail (a
- * shrinking tail leaves the bytes before it alone, a growing one would
- * zero them). Returns XDP_PASS; offline_batch_done says how many frames
- * ran, fewer than offline_batch_frames only when a length disagrees with
- * the buffer.
+ * it had arrived by itself. The frames lie one after another in the test
+ * run's fragments, after the linear part, the slot: each is copied to the
+ * end of the slot, and the head moved to its start. Returns XDP_PASS;
+ * offline_batch_done says how many frames ran, fewer than
+ * offline_batch_frames only when the batch is not laid out as the kernel
+ * gave it (a linear part of another size) or a length is out of bounds.
  */
-SEC("xdp")
+SEC("xdp.frags")
 int flowdb_xdp_batch(struct xdp_md *ctx)
 {
-	__u32 i, n = offline_batch_frames;
-	long head;
+	__u32 i, n = offline_batch_frames, src = FLOW_FRAME_MAX;
+	long pos = 0, head;
 
 	offline_batch_done = 0;
+	if ((long)ctx->data_end - (long)ctx->data != FLOW_FRAME_MAX)
+		return XDP_PASS;
 	for (i = 0; i < FLOW_BATCH_FRAMES_MAX && i < n; i++) {
 		__u32 len = offline_batch[i].len;
 
-		if (len < FLOW_FRAME_MIN || len > FLOW_BATCH_BYTES)
+		if (len < FLOW_FRAME_MIN || len > FLOW_FRAME_MAX)
+			break;
+		/* Offsets count from the head: pos is where it went. */
+		if (bpf_xdp_load_bytes(ctx, src - pos, offline_frame, len))
 			break;
 		head = (long)ctx->data_end - (long)ctx->data - len;
-		if (head < 0 || (head && bpf_xdp_adjust_head(ctx, head)))
+		if (head && bpf_xdp_adjust_head(ctx, head))
+			break;
+		pos += head;
+		if (bpf_xdp_store_bytes(ctx, 0, offline_frame, len))
 			break;
 		offline_now_ns = offline_batch[i].ts_ns;
 		flowdb_xdp_frame(ctx);
 		offline_batch_done = i + 1;
-		if (i + 1 >= n || i + 1 >= FLOW_BATCH_FRAMES_MAX)
-			break;
-		/* The head onto the next frame first: the tail may not come
-		 * closer than an Ethernet header to it. */
-		if (bpf_xdp_adjust_head(ctx, -(long)offline_batch[i + 1].len) ||
-		    bpf_xdp_adjust_tail(ctx, -(long)len))
-			break;
+		src += len;
 	}
 	return XDP_PASS;
 }

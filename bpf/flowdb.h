@@ -17,17 +17,21 @@
 #define INSPECT_BYTES_DEFAULT 256
 #define INSPECT_BYTES_MAX 1024
 
-/* Offline import runs frames in batches, one BPF_PROG_TEST_RUN each:
- * FLOW_BATCH_BYTES is what an XDP test run takes in one page (less
- * headroom and the skb_shared_info tail), and FLOW_BATCH_FRAMES_MAX frames
- * of an Ethernet header (FLOW_FRAME_MIN) at least fill it. */
+/* Offline import runs frames in batches, one BPF_PROG_TEST_RUN each. A
+ * test run's data is a linear part of one page (less headroom and the
+ * skb_shared_info tail: FLOW_FRAME_MAX bytes, the longest frame run) and
+ * fragments of a page each (17 at most by default). The batch is a slot
+ * of FLOW_FRAME_MAX bytes, the linear part, where each frame is copied to
+ * be run, then the frames, FLOW_BATCH_BYTES at most, in the fragments:
+ * bpf_xdp_load_bytes() reads no further than 64 KiB from the head.
+ * FLOW_BATCH_FRAMES_MAX frames of 64 bytes fill it. */
 #define FLOW_FRAME_MIN 14
-#define FLOW_BATCH_BYTES 3520
-#define FLOW_BATCH_FRAMES_MAX 256
+#define FLOW_FRAME_MAX 3520
+#define FLOW_BATCH_BYTES (15 * 4096)
+#define FLOW_BATCH_FRAMES_MAX 960
 
-/* One frame of a batch: its capture time and length. The batch's buffer
- * holds the frames last to first, so that each one ends where the buffer
- * ends once the frames after it are cut off. */
+/* One frame of a batch: its capture time and length; the frames follow
+ * each other in the batch, in the order they run. */
 struct flow_batch_frame {
 	__u64 ts_ns;
 	__u32 len;

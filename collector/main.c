@@ -833,6 +833,9 @@ static int run_offline(struct collector *c)
 	 * to main(). */
 	if (err)
 		return err;
+	/* A malformed capture's line says what was read of it. */
+	if (c->n_failures)
+		return -EINVAL;
 	if (capset_files(set) == 1)
 		fprintf(stderr, "flowdb-collector: read %llu packets from %s in %.2f s\n",
 			(unsigned long long)c->capture_packets, c->opt.read_paths[0],
@@ -841,7 +844,7 @@ static int run_offline(struct collector *c)
 		fprintf(stderr, "flowdb-collector: read %llu packets from %d captures in %.2f s\n",
 			(unsigned long long)c->capture_packets, capset_files(set),
 			(clock_us(CLOCK_MONOTONIC) - start) / 1e6);
-	return c->n_failures || capset_files_refused(set) ? -EINVAL : 0;
+	return capset_files_refused(set) ? -EINVAL : 0;
 }
 
 int main(int argc, char **argv)

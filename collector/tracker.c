@@ -64,9 +64,9 @@ struct tracker {
 	int n_tc_filters;
 	int ncpus;
 	bool sequential; /* programs run only through tracker_run_xdp(), in turn */
-	/* Offline: the frames queued for flowdb_xdp_batch, last to first at
-	 * the end of batch_buf, and how many and how many bytes. */
-	__u8 batch_buf[FLOW_BATCH_BYTES];
+	/* Offline: the batch for flowdb_xdp_batch, the slot then the frames
+	 * queued, and how many frames and how many bytes of them. */
+	__u8 batch_buf[FLOW_FRAME_MAX + FLOW_BATCH_BYTES];
 	__u32 batch_frames;
 	__u32 batch_bytes;
 	int template_fds[2]; /* while loading: inner map templates (IPv4, IPv6) */
@@ -370,8 +370,8 @@ int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u64 ts_
 		return -EMSGSIZE;
 	if (t->batch_frames == FLOW_BATCH_FRAMES_MAX || len > FLOW_BATCH_BYTES - t->batch_bytes)
 		return -ENOSPC;
+	memcpy(t->batch_buf + FLOW_FRAME_MAX + t->batch_bytes, frame, len);
 	t->batch_bytes += len;
-	memcpy(t->batch_buf + FLOW_BATCH_BYTES - t->batch_bytes, frame, len);
 	f = &t->skel->bss->offline_batch[t->batch_frames++];
 	f->ts_ns = ts_ns;
 	f->len = len;
@@ -385,13 +385,14 @@ int tracker_batch_run(struct tracker *t)
 
 	if (!n)
 		return 0;
-	opts.data_in = t->batch_buf + FLOW_BATCH_BYTES - t->batch_bytes;
-	opts.data_size_in = t->batch_bytes;
+	opts.data_in = t->batch_buf;
+	opts.data_size_in = FLOW_FRAME_MAX + t->batch_bytes;
 	t->batch_frames = t->batch_bytes = 0;
 	t->skel->bss->offline_batch_frames = n;
 	if (bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.flowdb_xdp_batch), &opts))
 		return -errno;
-	/* The frames' lengths are ours and add up: a shortfall is a bug. */
+	/* The frames' lengths are ours and add up: a shortfall is a kernel
+	 * whose test runs lay out the data otherwise. */
 	return t->skel->bss->offline_batch_done == n ? 0 : -EPROTO;
 }
 

@@ -87,7 +87,7 @@ void tracker_set_clock(struct tracker *t, __u64 ns);
  * cut to this: the program reads headers only, and takes the bytes from
  * the IP header. */
 #define TRACKER_FRAME_MIN FLOW_FRAME_MIN
-#define TRACKER_FRAME_MAX FLOW_BATCH_BYTES
+#define TRACKER_FRAME_MAX FLOW_FRAME_MAX
 
 /* Runs the XDP program once on frame, as if it had just arrived: offline
  * import through the very program that runs live. Returns 0, -EMSGSIZE
@@ -100,7 +100,8 @@ int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len);
  * a frame with its capture time, and tracker_batch_run() runs the queued
  * frames, in the order queued, through the very code of the XDP program
  * (xdp_frame() in bpf/flowdb.bpf.c), each alone between data and
- * data_end, in one system call. A batch holds FLOW_BATCH_BYTES.
+ * data_end, in one system call. A batch holds FLOW_BATCH_BYTES of frames,
+ * FLOW_BATCH_FRAMES_MAX at most.
  * tracker_batch_add() returns 0, -ENOSPC when the frame does not fit (run
  * the batch, then add it again) or -EMSGSIZE as tracker_run_xdp() does.
  * tracker_batch_run() returns 0 (nothing queued included) or a negative

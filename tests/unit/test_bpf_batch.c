@@ -273,11 +273,13 @@ static void test_batch_equals_single(void **state)
 }
 
 /* A frame outside what one test run takes is refused before it is queued;
- * an empty batch runs as nothing. */
+ * a batch takes FLOW_BATCH_BYTES and FLOW_BATCH_FRAMES_MAX frames; an
+ * empty batch runs as nothing. */
 static void test_batch_limits(void **state)
 {
 	static uint8_t frame[TRACKER_FRAME_MAX + 1];
 	struct outcome *o = outcome_new();
+	uint32_t left = FLOW_BATCH_BYTES, n = 0;
 	struct tracker *t;
 
 	(void)state;
@@ -287,13 +289,22 @@ static void test_batch_limits(void **state)
 	assert_int_equal(tracker_batch_run(t), 0);
 	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN - 1, START_NS), -EMSGSIZE);
 	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX + 1, START_NS), -EMSGSIZE);
-	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX - 20, START_NS), 0);
-	assert_int_equal(tracker_batch_add(t, frame, 21, START_NS), -ENOSPC);
-	assert_int_equal(tracker_batch_add(t, frame, 20, START_NS), 0);
+	/* Full-size frames, then one that just fits. */
+	for (; left >= TRACKER_FRAME_MAX; left -= TRACKER_FRAME_MAX, n++)
+		assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX, START_NS), 0);
+	assert_true(left >= TRACKER_FRAME_MIN);
+	assert_int_equal(tracker_batch_add(t, frame, left + 1, START_NS), -ENOSPC);
+	assert_int_equal(tracker_batch_add(t, frame, left, START_NS), 0);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, START_NS), -ENOSPC);
+	assert_int_equal(tracker_batch_run(t), 0);
+	/* As many of the least frames as a batch counts. */
+	for (uint32_t i = 0; i < FLOW_BATCH_FRAMES_MAX; i++)
+		assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, START_NS), 0);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, START_NS), -ENOSPC);
 	assert_int_equal(tracker_batch_run(t), 0);
 	assert_int_equal(tracker_drain(t, collect_flow, o, &o->tot), 0);
-	/* Two zeroed frames: not IP. */
-	assert_int_equal(o->tot.non_ip, 2);
+	/* Zeroed frames: not IP. */
+	assert_int_equal(o->tot.non_ip, n + 1 + FLOW_BATCH_FRAMES_MAX);
 	assert_int_equal(o->n, 0);
 	tracker_close(t);
 	outcome_free(o);
