@@ -427,6 +427,7 @@ static int setup(struct collector *c)
 	struct tracker_opts to = { .map_entries = c->opt.map_size,
 				   .offline_clock = c->offline,
 				   .sequential = c->offline,
+				   .batch_only = c->offline,
 				   .inspect_packets = c->opt.inspect_packets,
 				   .inspect_bytes = c->opt.inspect_bytes,
 				   .policy_max_entries = c->opt.policy_max_entries,

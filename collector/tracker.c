@@ -183,6 +183,7 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	t->sequential = opts->sequential;
 	bpf_program__set_autoload(t->skel->progs.flowdb_tc_egress, opts->egress);
 	bpf_program__set_autoload(t->skel->progs.flowdb_xdp_batch, opts->sequential);
+	bpf_program__set_autoload(t->skel->progs.flowdb_xdp, !(opts->sequential && opts->batch_only));
 	err = inner_template(t->skel->maps.flow_maps4, t->skel->maps.flows4_0, &t->template_fds[0]);
 	if (!err)
 		err = inner_template(t->skel->maps.flow_maps6, t->skel->maps.flows6_0,

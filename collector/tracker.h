@@ -24,6 +24,10 @@ struct tracker_opts {
 	/* Programs run only through tracker_run_xdp() from the draining
 	 * thread, never attached: a drain needs no wait for other runs. */
 	bool sequential;
+	/* With sequential: frames run only through tracker_batch_run(), so
+	 * the XDP program itself is not loaded (tracker_run_xdp() fails):
+	 * the verifier's time is spent once. */
+	bool batch_only;
 	/* Payload packets per flow sent for inspection (0: none; at most
 	 * INSPECT_PACKETS_MAX), and bytes of each (1..INSPECT_BYTES_MAX). */
 	__u8 inspect_packets;
