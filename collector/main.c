@@ -462,6 +462,7 @@ static int setup(struct collector *c)
 	so.hostname = c->hostname;
 	so.interfaces = c->interfaces;
 	so.collector_version = FLOWDB_VERSION;
+	so.defer_indexes = c->offline;
 	err = store_open(&c->store, &so);
 	if (err) {
 		fprintf(stderr, "flowdb-collector: data directory '%s' is not usable: %s\n",

@@ -129,6 +129,10 @@ struct store {
 	uint64_t write_errors; /* failed flushes since the last success */
 	uint64_t held_back; /* rows buffered when the last flush failed */
 	bool rotate_requested;
+	/* With defer_indexes: the current file's indexes still to make. */
+	bool defer_indexes;
+	char **deferred;
+	int n_deferred;
 	/* Audit rows not yet committed, in order; at most
 	 * STORE_MAX_PENDING_ROWS of each. */
 	struct action_row *actions;
@@ -346,6 +350,7 @@ int store_open(struct store **out, const struct store_opts *opts)
 	if (!s)
 		return -ENOMEM;
 	s->rotate_interval_us = opts->rotate_interval_us;
+	s->defer_indexes = opts->defer_indexes;
 	s->rotate_size = opts->rotate_size;
 	s->retain_age_us = opts->retain_age_us;
 	s->retain_size = opts->retain_size;
@@ -721,6 +726,74 @@ static void write_rollups(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Forgets the current file's deferred indexes. */
+static void deferred_free(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_deferred; i++)
+		sqlite3_free(s->deferred[i]);
+	free(s->deferred);
+	s->deferred = NULL;
+	s->n_deferred = 0;
+}
+
+/* Drops the new file's flows and events indexes, in the schema's
+ * transaction (the tables are empty), keeping the SQL that makes each
+ * for make_deferred(). Returns an SQLite result code. */
+static int defer_indexes(struct store *s)
+{
+	sqlite3_stmt *stmt;
+	char *drops = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT sql, group_concat(printf('DROP INDEX \"%w\";', name), ' ')"
+				" OVER () FROM sqlite_master WHERE type = 'index'"
+				" AND tbl_name IN ('flows', 'events') AND sql IS NOT NULL",
+				-1, &stmt, NULL);
+	while (!rc && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		char **grown = realloc(s->deferred, (s->n_deferred + 1) * sizeof(*grown));
+
+		if (grown)
+			s->deferred = grown;
+		if (!grown || !(grown[s->n_deferred] = sqlite3_mprintf(
+					"%s", sqlite3_column_text(stmt, 0))) ||
+		    (!drops && !(drops = sqlite3_mprintf("%s", sqlite3_column_text(stmt, 1))))) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		s->n_deferred++;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE)
+		rc = drops ? sqlite3_exec(s->db, drops, NULL, NULL, NULL) : SQLITE_OK;
+	sqlite3_free(drops);
+	return rc;
+}
+
+/* Makes the current file's deferred indexes, in one transaction; a
+ * failure (a full disk) leaves the file without them, readable still. */
+static void make_deferred(struct store *s)
+{
+	int i, rc;
+
+	if (!s->n_deferred)
+		return;
+	rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+	for (i = 0; !rc && i < s->n_deferred; i++)
+		rc = sqlite3_exec(s->db, s->deferred[i], NULL, NULL, NULL);
+	if (!rc)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc) {
+		sql_error(s, rc, "cannot index the file");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return;
+	}
+	deferred_free(s);
+}
+
 /* A finished file leaves WAL mode within FINISH_TRIES * FINISH_RETRY_US
  * of readers letting go, or stays in it (readable still) with an error. */
 #define FINISH_TRIES 40
@@ -730,6 +803,7 @@ static int finish_file(struct store *s, bool keep_if_full)
 {
 	int i, rc, err = 0;
 
+	make_deferred(s);
 	write_rollups(s);
 	/* Leaving WAL mode needs the file to itself, and SQLite does not
 	 * wait for that: a reader between two polls (flowdb --follow, a
@@ -746,6 +820,7 @@ static int finish_file(struct store *s, bool keep_if_full)
 		err = sql_error(s, rc, "cannot finish the file");
 	if (err == -ENOSPC && keep_if_full)
 		return err;
+	deferred_free(s);
 	for (i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
@@ -932,6 +1007,8 @@ static int open_db(struct store *s, uint64_t time_us)
 	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (!rc)
 		rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
+	if (!rc && s->defer_indexes)
+		rc = defer_indexes(s);
 	for (i = 0; !rc && i < STMT_COUNT; i++)
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 					&s->stmt[i], NULL);
@@ -965,6 +1042,7 @@ cleanup:
 		err = sql_error(s, rc, what);
 	else
 		err = rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	deferred_free(s);
 	for (i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;

@@ -25,6 +25,11 @@ struct store_opts {
 	const char *hostname;
 	const char *interfaces; /* e.g. "eth0,eth1", for meta */
 	const char *collector_version;
+	/* Offline import: a file's flows and events indexes are made when it
+	 * is finished, one sort each, rather than kept up to date row by row.
+	 * A file whose writer was killed lacks them: it reads the same, more
+	 * slowly. */
+	bool defer_indexes;
 };
 
 /* Per-flush figures for collector_stats; the store fills rows_written,

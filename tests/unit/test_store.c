@@ -398,6 +398,60 @@ static void test_parse_file_name(void **state)
 	}
 }
 
+/* The schema's indexes of a file, as SQL, one per line, in name order. */
+static void index_sql(const char *dir, const char *name, char *buf, size_t size)
+{
+	sqlite3 *db = db_open(dir, name);
+
+	q_text(db,
+	       "SELECT coalesce(group_concat(sql, char(10)), '') FROM (SELECT sql FROM"
+	       " sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name)",
+	       buf, size);
+	sqlite3_close(db);
+}
+
+/* With defer_indexes a file holds no flows or events index while it is
+ * written, and every one of the schema's once finished: the same file as
+ * without, rollups included. */
+static void test_defer_indexes(void **state)
+{
+	char tmp[64], dir[PATH_MAX], plain_dir[PATH_MAX], name[64], want[4096], got[4096];
+	struct store *s = NULL, *plain = NULL;
+	struct store_opts o;
+	sqlite3 *db;
+
+	make_tmpdir(tmp);
+	path_in(dir, tmp, "deferred");
+	path_in(plain_dir, tmp, "plain");
+	o = opts_for(plain_dir, HOUR_US);
+	assert_int_equal(store_open(&plain, &o), 0);
+	o = opts_for(dir, HOUR_US);
+	o.defer_indexes = true;
+	assert_int_equal(store_open(&s, &o), 0);
+	add_flows(plain, 0, 500, T0);
+	add_flows(s, 0, 500, T0);
+	assert_int_equal(flush_at(plain, T0), 0);
+	assert_int_equal(flush_at(s, T0), 0);
+	assert_int_equal(store_file_name(name, sizeof(name), T0, HOUR_US, 0), 0);
+	db = db_open(dir, name);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+				   " AND tbl_name IN ('flows', 'events')"),
+			 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM flows"), 500);
+	sqlite3_close(db);
+	add_flows(s, 500, 500, T0 + 1);
+	assert_int_equal(flush_at(s, T0 + 1), 0);
+	assert_int_equal(store_close(s), 0);
+	assert_int_equal(store_close(plain), 0);
+	assert_finished(dir, name);
+	assert_counts(dir, name, 1000, 0, 2);
+	index_sql(plain_dir, name, want, sizeof(want));
+	index_sql(dir, name, got, sizeof(got));
+	assert_non_null(strstr(want, "CREATE INDEX flows_src_addr"));
+	assert_string_equal(got, want);
+	rm_rf(tmp);
+}
+
 /* A missing directory is made, and nothing in it until the first flush. */
 static void test_open_creates_dir(void **state)
 {
@@ -1490,7 +1544,7 @@ int main(void)
 		cmocka_unit_test(test_rotate_period),	 cmocka_unit_test(test_rotate_size),
 		cmocka_unit_test(test_rotate_request),	 cmocka_unit_test(test_restart_same_period),
 		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_audit_rows),
-		cmocka_unit_test(test_retain_age),
+		cmocka_unit_test(test_retain_age), cmocka_unit_test(test_defer_indexes),
 		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_throughput),
 	};
