@@ -44,7 +44,7 @@ struct cursor {
 
 /* What the parser learns beyond the key. */
 struct packet_meta {
-	__u32 l3_bytes; /* as the IP header declares it */
+	__u32 l3_bytes; /* as the IP header declares it (TSO: see parse_ipv4()) */
 	__u16 hdr_bytes; /* IP + extension + L4 header bytes, for GSO accounting */
 	__u8 tcp_flags;
 	__u8 truncated; /* the frame ends before l3_bytes */
