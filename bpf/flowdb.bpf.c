@@ -320,7 +320,7 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	tot = bpf_map_lookup_elem(&totals, &gen);
 	if (!tot)
 		return 0;
-	ret = parse_packet(data, data_end, offloaded_tag, outer_vlan, key, &meta);
+	ret = parse_packet(data, data_end, frame_len, offloaded_tag, outer_vlan, key, &meta);
 	if (ret == PARSE_NON_IP) {
 		tot->non_ip++;
 		return 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compares what flowdb recorded with a generator's per-flow ground truth,
 exactly: every flow's packets, bytes and TCP flags, no other flow, kernel
-totals equal to what was drained, nothing lost or malformed, and one event
+totals equal to what was drained, nothing lost or malformed, no non-IP
+frame unless the truth's line '#non_ip,N' says there are N, and one event
 per TCP SYN and per FIN.
 
 Usage:
@@ -18,13 +19,16 @@ FLOW_COLUMNS = ("direction, ip_version, proto, src_addr, dst_addr, src_port, "
 
 
 def read_truth(path):
-    want, events = {}, 0
+    want, events, non_ip = {}, 0, 0
     for line in open(path):
         f = line.strip().split(",")
+        if f[0] == "#non_ip":
+            non_ip = int(f[1])
+            continue
         want[tuple(f[0:8])] = (int(f[8]), int(f[9]), int(f[10]))
         if f[2] == "6":
             events += 1 + (int(f[10]) & 0x01)
-    return want, events
+    return want, events, non_ip
 
 
 def add(got, key, packets, nbytes, flags):
@@ -82,7 +86,7 @@ def read_db(directory, ifname, min_files, errors):
 def main():
     mode, source, truth_path, where = sys.argv[1:5]
     errors = []
-    want, expected_events = read_truth(truth_path)
+    want, expected_events, expected_non_ip = read_truth(truth_path)
     if mode == "flowtrack":
         got, totals = read_flowtrack(source, where, errors)
     else:
@@ -96,7 +100,7 @@ def main():
     sum_p = sum(v[0] for v in got.values())
     sum_b = sum(v[1] for v in got.values())
     checks = [("kernel packets", totals.get("packets"), sum_p),
-              ("non_ip", totals.get("non_ip"), 0),
+              ("non_ip", totals.get("non_ip"), expected_non_ip),
               ("malformed", totals.get("malformed"), 0),
               ("map_update_failures", totals.get("map_update_failures"), 0),
               ("ringbuf_drops", totals.get("ringbuf_drops"), 0),

@@ -6,6 +6,7 @@
 
 #define ETH_HDR 14
 #define VLAN_HDR 4
+#define PPPOE_HDR 8 /* with the PPP protocol */
 #define IPV4_HDR 20
 #define IPV6_HDR 40
 #define EXT_HDR 8
@@ -124,10 +125,12 @@ int pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap, struct pkt_lay
 	size_t ip_hdr = s->ip_version == 4 ? IPV4_HDR + 4 * s->ipv4_option_words : IPV6_HDR;
 	size_t ext_len = s->ip_version == 6 ? (size_t)s->n_ext * EXT_HDR : 0;
 	size_t l4_len = l4_header_len(s);
-	size_t l3_off = ETH_HDR + (size_t)s->vlans * VLAN_HDR;
+	size_t l3_off = ETH_HDR + (size_t)s->vlans * VLAN_HDR + (s->pppoe ? PPPOE_HDR : 0);
 	size_t l3_bytes = ip_hdr + ext_len + l4_len + s->payload_len;
 	size_t len = l3_off + l3_bytes, off;
-	uint16_t ethertype = s->ethertype ? s->ethertype : s->ip_version == 4 ? 0x0800 : 0x86dd;
+	uint16_t ip_ethertype = s->ip_version == 4 ? 0x0800 : 0x86dd;
+	uint16_t ethertype = s->ethertype ? s->ethertype : s->pppoe ? 0x8864 : ip_ethertype;
+	uint16_t ppp_proto = s->ppp_proto ? s->ppp_proto : s->ip_version == 4 ? 0x0021 : 0x0057;
 	uint16_t frag_field;
 	int i;
 
@@ -141,6 +144,12 @@ int pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap, struct pkt_lay
 		put16(buf + off + 2, s->vlan_id[i] & 0x0fff);
 	}
 	put16(buf + off, ethertype);
+	if (s->pppoe) {
+		buf[off + 2] = 0x11; /* version 1, type 1; code 0: session data */
+		put16(buf + off + 4, 0x2a); /* session id */
+		put16(buf + off + 6, (uint16_t)(2 + l3_bytes));
+		put16(buf + off + 8, ppp_proto);
+	}
 	off = l3_off;
 
 	if (s->ip_version == 4) {
@@ -148,7 +157,7 @@ int pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap, struct pkt_lay
 
 		frag_field = s->frag_offset | (s->more_fragments ? 0x2000 : 0);
 		ip[0] = 0x40 | (uint8_t)(ip_hdr / 4);
-		put16(ip + 2, (uint16_t)l3_bytes);
+		put16(ip + 2, s->len_zero ? 0 : (uint16_t)l3_bytes);
 		put16(ip + 4, 0x4242);
 		put16(ip + 6, frag_field);
 		ip[8] = 64;
@@ -162,7 +171,7 @@ int pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap, struct pkt_lay
 		uint8_t *ip = buf + off;
 
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)(l3_bytes - IPV6_HDR));
+		put16(ip + 4, s->len_zero ? 0 : (uint16_t)(l3_bytes - IPV6_HDR));
 		ip[6] = s->n_ext ? s->ext[0] : s->proto;
 		ip[7] = 64;
 		memcpy(ip + 8, s->src, 16);

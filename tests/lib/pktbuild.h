@@ -31,13 +31,21 @@ struct pkt_spec {
 	uint32_t payload_len; /* bytes after the L4 header */
 	uint16_t ethertype; /* 0: from ip_version; else e.g. 0x0806 for a non-IP frame */
 	bool pad; /* pad to PKT_ETH_MIN_FRAME, as a NIC would */
+	/* A PPPoE session header (ethertype 0x8864) after the tags, its
+	 * length that of the PPP protocol and the IP packet. */
+	bool pppoe;
+	uint16_t ppp_proto; /* 0: from ip_version; else e.g. 0xc021 (LCP) */
+	/* The IPv4 total length or IPv6 payload length written as 0, as a
+	 * send-side capture shows a TSO packet. */
+	bool len_zero;
 };
 
 /* Where things are in a built frame. */
 struct pkt_layout {
 	size_t len; /* frame length, padding included */
 	size_t l3_off; /* offset of the IP header */
-	uint32_t l3_bytes; /* IPv4 total length, or IPv6 payload length + 40 */
+	uint32_t l3_bytes; /* IPv4 total length, or IPv6 payload length + 40, even when
+			    * written as 0 */
 	size_t hdr_end; /* the shortest prefix that holds every header the key needs */
 };
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,15 @@
 #define DEFAULT_START_US 1795348800000000ULL /* 2026-11-22T12:00:00Z */
 #define PACKET_GAP_US 10
 #define SERVERS 20
+/* --gateway: one flow in PPPOE_ONE_IN is in a PPPoE session, one IPv4 TCP
+ * data packet in TSO_ONE_IN has total length 0 and up to TSO_MAX_PAYLOAD
+ * bytes (two segments of 1448, a frame the offline import runs whole),
+ * and one packet in NON_IP_EVERY is followed by a non-IP PPPoE frame. */
+#define PPPOE_ONE_IN 4
+#define TSO_ONE_IN 4
+#define TSO_MAX_PAYLOAD 2896
+#define NON_IP_EVERY 64
+#define PPPOE_SESSION 0x1234
 
 struct flow {
 	struct pkt_spec spec;
@@ -25,6 +35,7 @@ struct gen_opts {
 	uint32_t flows, packets, seed, max_payload, gap_us;
 	uint64_t start_us;
 	const char *pcap_path, *truth_path;
+	bool gateway;
 };
 
 static uint64_t rng_state;
@@ -42,15 +53,20 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: pcapgen --pcap FILE --truth FILE [--flows N] [--packets N]\n"
 		     "               [--seed N] [--max-payload N] [--start EPOCH_SECONDS]\n"
-		     "               [--gap-us N (between packets, default 10)]\n"
+		     "               [--gap-us N (between packets, default 10)] [--gateway]\n"
 		     "Writes a capture of N distinct flows (IPv4 and IPv6; TCP, UDP, ICMP,\n"
 		     "SCTP, GRE/ESP; untagged, 802.1Q and QinQ) and, per flow, the ground truth\n"
 		     "as CSV: direction,ip_version,proto,src_addr,dst_addr,src_port,dst_port,\n"
 		     "vlan,packets,bytes,tcp_flags. Addresses are from 198.18.0.0/15 and\n"
-		     "2001:db8::/32.\n");
+		     "2001:db8::/32.\n"
+		     "--gateway adds what a gateway's capture holds: a quarter of the flows in\n"
+		     "PPPoE sessions, a quarter of the IPv4 TCP data packets with total length 0\n"
+		     "as send-side TSO captures show them (their bytes: the frame's from the IP\n"
+		     "header on, or PPPoE's length), and PPPoE discovery and LCP echo frames,\n"
+		     "which are not IP: a last line '#non_ip,N' counts them.\n");
 }
 
-static void flow_init(struct flow *f, uint32_t i)
+static void flow_init(struct flow *f, uint32_t i, bool gateway)
 {
 	struct pkt_spec *s = &f->spec;
 	uint32_t r = rnd() % 100, v = rnd() % 4;
@@ -96,6 +112,8 @@ static void flow_init(struct flow *f, uint32_t i)
 		s->vlan_id[1] = 100;
 	}
 	s->pad = true;
+	if (gateway)
+		s->pppoe = rnd() % PPPOE_ONE_IN == 0;
 }
 
 /* TCP flags of packet n of count: SYN, then ACK/PSH, then FIN at the end. */
@@ -108,7 +126,36 @@ static uint8_t tcp_flags_for(uint32_t n, uint32_t count)
 	return n % 2 ? 0x10 : 0x18;
 }
 
-static int write_truth(const struct gen_opts *o, const struct flow *flows)
+/* Writes a non-IP frame a PPPoE gateway sees at ts_us: a PPPoE discovery
+ * initiation (PADI) when n is even, else an LCP echo request in a session.
+ * Returns what pcapw_write() returns. */
+static int write_non_ip(FILE *pcap, uint64_t ts_us, uint32_t n)
+{
+	/* clang-format off */
+	static const uint8_t padi[] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+		0x88, 0x63, /* PPPoE discovery */
+		0x11, 0x09, 0x00, 0x00, 0x00, 0x04, /* PADI, session 0, 4 bytes of tags */
+		0x01, 0x01, 0x00, 0x00, /* Service-Name, any */
+	};
+	static const uint8_t lcp_echo[] = {
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+		0x88, 0x64, /* PPPoE session */
+		0x11, 0x00, PPPOE_SESSION >> 8, PPPOE_SESSION & 0xff, 0x00, 0x0a,
+		0xc0, 0x21, /* LCP */
+		0x09, 0x01, 0x00, 0x08, 0x5e, 0xed, 0xc0, 0xde, /* echo request, magic */
+	};
+	/* clang-format on */
+	uint8_t frame[PKT_ETH_MIN_FRAME] = { 0 };
+
+	if (n % 2 == 0)
+		memcpy(frame, padi, sizeof(padi));
+	else
+		memcpy(frame, lcp_echo, sizeof(lcp_echo));
+	return pcapw_write(pcap, ts_us, frame, sizeof(frame));
+}
+
+static int write_truth(const struct gen_opts *o, const struct flow *flows, uint32_t non_ip)
 {
 	FILE *out = fopen(o->truth_path, "w");
 	uint32_t i;
@@ -127,6 +174,8 @@ static int write_truth(const struct gen_opts *o, const struct flow *flows)
 			dst, pkt_flow_sport(s), pkt_flow_dport(s), s->vlans ? s->vlan_id[0] : 0,
 			f->packets_sent, (unsigned long long)f->bytes, f->tcp_flags);
 	}
+	if (o->gateway)
+		fprintf(out, "#non_ip,%u\n", non_ip);
 	return fclose(out);
 }
 
@@ -135,14 +184,14 @@ static int generate(const struct gen_opts *o)
 	struct flow *flows = calloc(o->flows, sizeof(*flows));
 	uint32_t *order = calloc(o->packets, sizeof(*order));
 	uint8_t frame[PKT_MAX_FRAME];
-	uint32_t i, n = 0;
+	uint32_t i, n = 0, non_ip = 0;
 	FILE *pcap = NULL;
 	int err = -1;
 
 	if (!flows || !order)
 		goto cleanup;
 	for (i = 0; i < o->flows; i++) {
-		flow_init(&flows[i], i);
+		flow_init(&flows[i], i, o->gateway);
 		flows[i].packets_planned = 1;
 		order[n++] = i;
 	}
@@ -165,21 +214,34 @@ static int generate(const struct gen_opts *o)
 		struct flow *f = &flows[order[n]];
 		struct pkt_spec s = f->spec;
 		struct pkt_layout l;
+		uint64_t ts_us = o->start_us + (uint64_t)n * o->gap_us;
 
 		if (s.proto == 6)
 			s.tcp_flags = tcp_flags_for(f->packets_sent, f->packets_planned);
 		s.payload_len = s.tcp_flags == 0x02 ? 0 : rnd() % (o->max_payload + 1);
+		if (o->gateway && s.ip_version == 4 && s.proto == 6 && s.tcp_flags != 0x02 &&
+		    rnd() % TSO_ONE_IN == 0) {
+			s.len_zero = true;
+			s.payload_len = rnd() % (TSO_MAX_PAYLOAD + 1);
+		}
 		if (pkt_build(&s, frame, sizeof(frame), &l) ||
-		    pcapw_write(pcap, o->start_us + (uint64_t)n * o->gap_us, frame, l.len))
+		    pcapw_write(pcap, ts_us, frame, l.len))
 			goto cleanup;
 		f->packets_sent++;
-		f->bytes += l.l3_bytes;
+		/* Total length 0 counts the frame from the IP header on, padding
+		 * included, or in PPPoE what PPPoE's length leaves. */
+		f->bytes += s.len_zero && !s.pppoe ? l.len - l.l3_off : l.l3_bytes;
 		f->tcp_flags |= s.tcp_flags;
+		if (o->gateway && n % NON_IP_EVERY == 0) {
+			if (write_non_ip(pcap, ts_us, non_ip))
+				goto cleanup;
+			non_ip++;
+		}
 	}
 	err = pcapw_close(pcap);
 	pcap = NULL;
 	if (!err)
-		err = write_truth(o, flows);
+		err = write_truth(o, flows, non_ip);
 cleanup:
 	if (pcap)
 		pcapw_close(pcap);
@@ -199,6 +261,7 @@ int main(int argc, char **argv)
 		{ "max-payload", required_argument, NULL, 'm' },
 		{ "start", required_argument, NULL, 'u' },
 		{ "gap-us", required_argument, NULL, 'g' },
+		{ "gateway", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -240,6 +303,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			bad = argnum_u32("pcapgen", "--gap-us", optarg, 0, UINT32_MAX, &o.gap_us);
+			break;
+		case 'w':
+			o.gateway = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -35,6 +35,7 @@ struct fixture {
 	uint32_t bytes;
 	uint8_t flags;
 	uint8_t event;
+	size_t keep; /* bytes of the frame to run, from the start; 0: all */
 };
 
 #define V4(a, b, c, d)     \
@@ -72,6 +73,30 @@ static void tcp_doff_4(uint8_t *f, const struct pkt_layout *l)
 static void ext_longer_than_payload(uint8_t *f, const struct pkt_layout *l)
 {
 	f[l->l3_off + 40 + 1] = 200; /* hop-by-hop hdrlen: 1608 bytes */
+}
+
+/* PPPoE's length field, 4 bytes before the IP header. */
+static void set_pppoe_len(uint8_t *f, const struct pkt_layout *l, uint16_t len)
+{
+	f[l->l3_off - 4] = len >> 8;
+	f[l->l3_off - 3] = len & 0xff;
+}
+
+static void pppoe_len_1(uint8_t *f, const struct pkt_layout *l)
+{
+	set_pppoe_len(f, l, 1);
+}
+
+/* One byte short of the PPP protocol and the IP packet. */
+static void pppoe_len_below_ip(uint8_t *f, const struct pkt_layout *l)
+{
+	set_pppoe_len(f, l, 2 + l->l3_bytes - 1);
+}
+
+/* More than the frame holds: a cut frame, not a malformed one. */
+static void pppoe_len_beyond_frame(uint8_t *f, const struct pkt_layout *l)
+{
+	set_pppoe_len(f, l, 2 + l->l3_bytes + 100);
 }
 
 /* One fixture per block: the formatter would put every field on its own line. */
@@ -160,6 +185,83 @@ static const struct fixture fixtures[] = {
 	  .ext = { 0, 60, 43, 60, 43, 60, 43, 60, 43 } }, NULL, MALFORMED },
 	{ "three vlan tags", { .ip_version = 4, .proto = UDP, .vlans = 3, .vlan_id = { 1, 2, 3 } },
 	  NULL, MALFORMED },
+	{ "pppoe ipv4 tcp syn, padded", { .ip_version = 4, .proto = TCP, .src = V4(100, 64, 0, 1),
+	  .dst = V4(10, 0, 0, 2), .sport = 40000, .dport = 443, .tcp_flags = 0x02, .pppoe = true,
+	  .pad = true }, NULL, FLOW, 40000, 443, 0, 40, 0x02, FLOW_EVENT_SYN },
+	{ "pppoe ipv4 udp, padded", { .ip_version = 4, .proto = UDP, .src = V4(100, 64, 0, 1),
+	  .dst = V4(10, 0, 0, 53), .sport = 5353, .dport = 53, .payload_len = 4, .pppoe = true,
+	  .pad = true }, NULL, FLOW, 5353, 53, 0, 32, 0, 0 },
+	{ "802.1q pppoe ipv4 tcp options, fin", { .ip_version = 4, .proto = TCP,
+	  .src = V4(100, 64, 0, 2), .dst = V4(10, 0, 0, 3), .sport = 40001, .dport = 80,
+	  .tcp_flags = 0x11, .ipv4_option_words = 1, .tcp_option_words = 3, .payload_len = 200,
+	  .vlans = 1, .vlan_id = { 35 }, .pppoe = true },
+	  NULL, FLOW, 40001, 80, 35, 256, 0x11, FLOW_EVENT_FIN },
+	{ "qinq pppoe ipv4 icmp echo reply", { .ip_version = 4, .proto = 1,
+	  .src = V4(100, 64, 0, 3), .dst = V4(10, 0, 0, 4), .payload_len = 56, .vlans = 2,
+	  .vlan_tpid = { 0x88a8, 0x8100 }, .vlan_id = { 1000, 7 }, .pppoe = true },
+	  NULL, FLOW, 0, 0, 1000, 84, 0, 0 },
+	{ "pppoe ipv6 tcp", { .ip_version = 6, .proto = TCP, .src = V6(20), .dst = V6(21),
+	  .sport = 50000, .dport = 443, .tcp_flags = 0x18, .payload_len = 100, .pppoe = true },
+	  NULL, FLOW, 50000, 443, 0, 160, 0x18, 0 },
+	{ "802.1q pppoe ipv6 fragment, udp", { .ip_version = 6, .proto = UDP, .src = V6(22),
+	  .dst = V6(23), .sport = 4500, .dport = 4500, .n_ext = 1, .ext = { 44 },
+	  .more_fragments = true, .payload_len = 100, .vlans = 1, .vlan_id = { 36 },
+	  .pppoe = true }, NULL, FLOW, 4500, 4500, 36, 156, 0, 0 },
+	{ "qinq pppoe ipv6 udp", { .ip_version = 6, .proto = UDP, .src = V6(24), .dst = V6(25),
+	  .sport = 123, .dport = 123, .payload_len = 48, .vlans = 2,
+	  .vlan_tpid = { 0x88a8, 0x8100 }, .vlan_id = { 1001, 8 }, .pppoe = true },
+	  NULL, FLOW, 123, 123, 1001, 96, 0, 0 },
+	{ "pppoe length beyond the frame: a cut frame", { .ip_version = 4, .proto = UDP,
+	  .src = V4(100, 64, 0, 4), .dst = V4(10, 0, 0, 5), .sport = 1, .dport = 2,
+	  .payload_len = 10, .pppoe = true }, pppoe_len_beyond_frame, FLOW, 1, 2, 0, 38, 0, 0 },
+	{ "pppoe lcp", { .ip_version = 4, .proto = UDP, .pppoe = true, .ppp_proto = 0xc021,
+	  .pad = true }, NULL, NON_IP },
+	{ "pppoe ipcp (0x8021, not ipv4's 0x0021)", { .ip_version = 4, .proto = UDP,
+	  .pppoe = true, .ppp_proto = 0x8021, .pad = true }, NULL, NON_IP },
+	{ "qinq pppoe ipv6cp (0x8057, not ipv6's 0x0057)", { .ip_version = 6, .proto = UDP,
+	  .vlans = 2, .vlan_id = { 1, 2 }, .pppoe = true, .ppp_proto = 0x8057 },
+	  NULL, NON_IP },
+	{ "pppoe discovery", { .ip_version = 4, .proto = UDP, .ethertype = 0x8863, .pad = true },
+	  NULL, NON_IP },
+	{ "pppoe header cut in the ppp protocol", { .ip_version = 4, .proto = UDP,
+	  .pppoe = true }, NULL, MALFORMED, .keep = 14 + 7 },
+	{ "802.1q pppoe header cut in the length", { .ip_version = 6, .proto = UDP, .vlans = 1,
+	  .pppoe = true }, NULL, MALFORMED, .keep = 18 + 5 },
+	{ "pppoe lcp cut in the ppp protocol", { .ip_version = 4, .proto = UDP, .pppoe = true,
+	  .ppp_proto = 0xc021 }, NULL, MALFORMED, .keep = 14 + 7 },
+	{ "pppoe length 1", { .ip_version = 4, .proto = UDP, .pppoe = true, .pad = true },
+	  pppoe_len_1, MALFORMED },
+	{ "pppoe length below the ipv4 packet", { .ip_version = 4, .proto = TCP, .pppoe = true,
+	  .payload_len = 20 }, pppoe_len_below_ip, MALFORMED },
+	{ "qinq pppoe length below the ipv6 packet", { .ip_version = 6, .proto = UDP,
+	  .vlans = 2, .pppoe = true }, pppoe_len_below_ip, MALFORMED },
+	{ "pppoe ipv4 header cut short", { .ip_version = 4, .proto = UDP, .pppoe = true },
+	  NULL, MALFORMED, .keep = 14 + 8 + 19 },
+	{ "ipv4 total length 0 (tso), tcp", { .ip_version = 4, .proto = TCP,
+	  .src = V4(10, 5, 0, 1), .dst = V4(10, 5, 0, 2), .sport = 41000, .dport = 443,
+	  .tcp_flags = 0x18, .payload_len = 2896, .len_zero = true },
+	  NULL, FLOW, 41000, 443, 0, 2936, 0x18, 0 },
+	{ "ipv4 total length 0, padding counted as tshark does", { .ip_version = 4,
+	  .proto = TCP, .src = V4(10, 5, 0, 1), .dst = V4(10, 5, 0, 2), .sport = 41000,
+	  .dport = 443, .tcp_flags = 0x10, .len_zero = true, .pad = true },
+	  NULL, FLOW, 41000, 443, 0, 46, 0x10, 0 },
+	{ "qinq ipv4 total length 0, udp", { .ip_version = 4, .proto = UDP,
+	  .src = V4(10, 5, 0, 3), .dst = V4(10, 5, 0, 4), .sport = 443, .dport = 41001,
+	  .payload_len = 1400, .vlans = 2, .vlan_tpid = { 0x88a8, 0x8100 },
+	  .vlan_id = { 40, 41 }, .len_zero = true }, NULL, FLOW, 443, 41001, 40, 1428, 0, 0 },
+	{ "pppoe ipv4 total length 0: pppoe's length, not its padding", { .ip_version = 4,
+	  .proto = UDP, .src = V4(10, 5, 0, 5), .dst = V4(10, 5, 0, 6), .sport = 7,
+	  .dport = 8, .pppoe = true, .len_zero = true, .pad = true },
+	  NULL, FLOW, 7, 8, 0, 28, 0, 0 },
+	{ "ipv4 total length 0, frame shorter than the header", { .ip_version = 4,
+	  .proto = UDP, .len_zero = true }, NULL, MALFORMED, .keep = 14 + 19 },
+	{ "ipv4 total length 0, ihl beyond the frame", { .ip_version = 4, .proto = 47,
+	  .ipv4_option_words = 1, .len_zero = true }, NULL, MALFORMED, .keep = 14 + 20 },
+	{ "ipv6 payload length 0, tcp: no tcp header, as tshark", { .ip_version = 6,
+	  .proto = TCP, .payload_len = 100, .len_zero = true }, NULL, MALFORMED },
+	{ "ipv6 payload length 0, esp: 40 bytes, as tshark", { .ip_version = 6, .proto = 50,
+	  .src = V6(30), .dst = V6(31), .payload_len = 64, .len_zero = true },
+	  NULL, FLOW, 0, 0, 0, 40, 0, 0 },
 };
 /* clang-format on */
 
@@ -305,7 +407,7 @@ static void check_fixture(const struct fixture *fx)
 	print_message("    %s\n", fx->name);
 	build(fx, frame, &l);
 	events_seen.n = 0;
-	run_xdp(frame, l.len);
+	run_xdp(frame, fx->keep ? fx->keep : l.len);
 	drain(&set, &tot);
 	ring_buffer__consume(ringbuf);
 
@@ -351,11 +453,22 @@ static void test_fixtures(void **state)
 	check_fixture(&padding_fixture);
 }
 
+/* The layer-3 bytes fx's frame cut to len counts: what the IP header
+ * declares, but with an IPv4 total length of 0 the frame's bytes from the
+ * IP header on (in PPPoE, PPPoE's length, which the cut leaves alone). */
+static uint32_t cut_bytes(const struct fixture *fx, const struct pkt_layout *l, size_t len)
+{
+	if (fx->spec.len_zero && fx->spec.ip_version == 4 && !fx->spec.pppoe)
+		return len - l->l3_off;
+	return fx->bytes;
+}
+
 /*
  * Every flow fixture cut at every length the kernel will run (from the
  * Ethernet header on): a cut before the end of the headers is malformed, a
  * cut after them is the same flow with the declared layer-3 bytes, flagged
- * truncated. Any misparse would show up as a second flow.
+ * truncated when the frame ends before them. Any misparse would show up
+ * as a second flow.
  */
 static void test_cuts(void **state)
 {
@@ -366,7 +479,7 @@ static void test_cuts(void **state)
 		skip();
 	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		const struct fixture *fx = &fixtures[i];
-		uint64_t good = 0, bad = 0, truncated = 0;
+		uint64_t good = 0, bad = 0, truncated = 0, bytes = 0;
 		uint8_t frame[PKT_MAX_FRAME];
 		struct pkt_layout l;
 		struct flow_totals tot;
@@ -377,11 +490,13 @@ static void test_cuts(void **state)
 		build(fx, frame, &l);
 		for (len = eth_hlen; len <= l.len; len++) {
 			run_xdp(frame, len);
-			if (len < l.hdr_end)
+			if (len < l.hdr_end) {
 				bad++;
-			else
-				good++;
-			if (len >= l.hdr_end && len < l.l3_off + l.l3_bytes)
+				continue;
+			}
+			good++;
+			bytes += cut_bytes(fx, &l, len);
+			if (len < l.l3_off + cut_bytes(fx, &l, len))
 				truncated++;
 		}
 		drain(&set, &tot);
@@ -395,7 +510,7 @@ static void test_cuts(void **state)
 		assert_int_equal(set.n, 1);
 		assert_key(fx, &set.key[0], FLOW_DIR_IN);
 		assert_int_equal(set.c[0].packets, good);
-		assert_int_equal(set.c[0].bytes, good * fx->bytes);
+		assert_int_equal(set.c[0].bytes, bytes);
 	}
 }
 
@@ -422,6 +537,35 @@ static void test_tc_egress_gso(void **state)
 	assert_int_equal(set.c[0].packets, 1 + segs);
 	assert_int_equal(set.c[0].bytes, fx->bytes + payload + segs * hdr_bytes);
 	assert_int_equal(tot.packets, 1 + segs);
+}
+
+/* A send-side TSO packet (IPv4 total length 0) leaving as GSO: the frame's
+ * bytes from the IP header on, and the headers of its other segments. */
+static void test_tc_egress_tso(void **state)
+{
+	static const struct fixture fx = {
+		"tso on egress", { .ip_version = 4, .proto = TCP, .src = V4(10, 6, 0, 1),
+		.dst = V4(10, 6, 0, 2), .sport = 41000, .dport = 443, .tcp_flags = 0x18,
+		.payload_len = 2896, .len_zero = true }, NULL, FLOW, 41000, 443
+	};
+	const uint32_t segs = 2, hdr_bytes = 20 + 20;
+	uint8_t frame[PKT_MAX_FRAME];
+	struct pkt_layout l;
+	struct flow_totals tot;
+	struct flow_set set;
+
+	if (!tracker)
+		skip();
+	build(&fx, frame, &l);
+	run_tc(frame, l.len, segs);
+	drain(&set, &tot);
+	ring_buffer__consume(ringbuf);
+	assert_int_equal(tot.malformed, 0);
+	assert_int_equal(set.n, 1);
+	assert_key(&fx, &set.key[0], FLOW_DIR_OUT);
+	assert_int_equal(set.c[0].packets, segs);
+	assert_int_equal(set.c[0].bytes, l.len - 14 + (segs - 1) * hdr_bytes);
+	assert_int_equal(tot.truncated, 0);
 }
 
 #define SENDER_FRAMES 256
@@ -629,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_cuts),
 		cmocka_unit_test(test_tc_egress_gso),
+		cmocka_unit_test(test_tc_egress_tso),
 		cmocka_unit_test(test_drain_under_load),
 		cmocka_unit_test(test_kernel_clock),
 	};

@@ -300,6 +300,43 @@ static void test_what_is_copied(void **state)
 	assert_int_equal(tot.packets, 1);
 }
 
+/* Under PPPoE (here inside QinQ) the payload starts past the PPPoE header;
+ * the payload length of an IPv4 packet whose total length is 0 (TSO) is
+ * what the frame, or PPPoE's length, leaves after the headers. */
+static void test_pppoe_and_tso(void **state)
+{
+	struct ctx *c = *state;
+	struct pkt_spec p = tcp, t = tcp, u = tcp;
+	struct flow_totals tot;
+
+	if (!c)
+		skip();
+	p.pppoe = true;
+	p.vlans = 2;
+	p.vlan_tpid[0] = 0x88a8;
+	p.vlan_id[0] = 300;
+	p.vlan_id[1] = 12;
+	p.payload_len = 100;
+	t.sport = 40002;
+	t.len_zero = true;
+	t.payload_len = 1000;
+	u.proto = 17;
+	u.dport = 53;
+	u.pppoe = true;
+	u.len_zero = true;
+	u.payload_len = 30;
+	send(c, &p, 0, false);
+	send(c, &t, 0, false);
+	send(c, &u, 0, true);
+	drain(c, &tot);
+	assert_int_equal(tot.malformed, 0);
+	assert_int_equal(c->seen.n, 3);
+	check_event(c, 0, &p, 0, 100);
+	assert_int_equal(c->seen.ev[0].head.key.vlan, 300);
+	check_event(c, 1, &t, 0, INSPECT_BYTES);
+	check_event(c, 2, &u, 0, 30);
+}
+
 /* With inspection off nothing is copied, and the count stays zero. */
 static void test_off(void **state)
 {
@@ -324,6 +361,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_two_per_flow, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_flows_and_directions, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_what_is_copied, setup_two, teardown),
+		cmocka_unit_test_setup_teardown(test_pppoe_and_tso, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, teardown),
 	};
 
