@@ -299,14 +299,17 @@ struct capture {
  * generation, and asks the policy, when there is one, for its verdict.
  * Never fails: every outcome lands in a totals counter.
  * frame_len is the whole frame's length, which for an skb with paged data
- * is more than data_end - data: payload past the linear part can still be
- * copied.
+ * is more than data_end - data, and offline the frame's length on the wire
+ * when the capture or the batch cut it (the length of an IPv4 packet of
+ * total length 0 comes from it). copy_len is how much of the frame a
+ * helper can copy: payload past the linear part of an skb can, the rest
+ * of a frame cut offline cannot.
  * Returns ACCOUNT_* flags: ACCOUNT_INSPECT when the frame's payload is to
  * be inspected (cap says where it is), ACCOUNT_DROP when it is to be dropped.
  * Non-IP and malformed frames always pass.
  */
 static __always_inline int account(void *data, void *data_end, __u32 frame_len,
-				   __u32 ifindex, __u8 direction, int offloaded_tag,
+				   __u32 copy_len, __u32 ifindex, __u8 direction, int offloaded_tag,
 				   __u16 outer_vlan, __u32 gso_segs, struct capture *cap)
 {
 	__u32 gen = *(volatile __u32 *)&active_gen & (FLOW_GENERATIONS - 1);
@@ -348,7 +351,7 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	}
 
 	/* Only what the frame holds can be copied. */
-	payload = inspect_packets && meta.payload_len && meta.payload_off < frame_len;
+	payload = inspect_packets && meta.payload_len && meta.payload_off < copy_len;
 	/* A connection's start and end are worth the exact clock. */
 	kind = key->proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
 	now = kind ? now_ns() : 0;
@@ -368,9 +371,8 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	cap->now = now ? now : now_ns();
 	cap->off = meta.payload_off;
 	cap->payload_len = meta.payload_len;
-	cap->len = frame_len - meta.payload_off < meta.payload_len ?
-			   frame_len - meta.payload_off :
-			   meta.payload_len;
+	cap->len = copy_len - meta.payload_off < meta.payload_len ? copy_len - meta.payload_off :
+								      meta.payload_len;
 	cap->tcp_flags = meta.tcp_flags;
 	cap->seq = seq;
 	return ret | ACCOUNT_INSPECT;
@@ -419,15 +421,17 @@ static __always_inline void payload_emit(void *ctx, int xdp, const struct captur
 	cap->tot->payload_bytes += len;
 }
 
-/* What the XDP program does with one frame, live or offline. */
-static __always_inline int xdp_frame(struct xdp_md *ctx)
+/* What the XDP program does with one frame, live or offline: wire_len is
+ * its length on the wire, when more than what data holds (offline). */
+static __always_inline int xdp_frame(struct xdp_md *ctx, __u32 wire_len)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u32 len = data_end - data;
 	struct capture cap;
 	int ret;
 
-	ret = account(data, data_end, data_end - data, ctx->ingress_ifindex, FLOW_DIR_IN, 0, 0, 1,
-		      &cap);
+	ret = account(data, data_end, wire_len > len ? wire_len : len, len, ctx->ingress_ifindex,
+		      FLOW_DIR_IN, 0, 0, 1, &cap);
 	if (ret & ACCOUNT_INSPECT)
 		payload_emit(ctx, 1, &cap);
 	return ret & ACCOUNT_DROP ? XDP_DROP : XDP_PASS;
@@ -436,13 +440,13 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 SEC("xdp")
 int flowdb_xdp(struct xdp_md *ctx)
 {
-	return xdp_frame(ctx);
+	return xdp_frame(ctx, 0);
 }
 
 /* xdp_frame() as a function of its own, verified once, for the batch. */
-__noinline int flowdb_xdp_frame(struct xdp_md *ctx)
+__noinline int flowdb_xdp_frame(struct xdp_md *ctx, __u32 wire_len)
 {
-	return xdp_frame(ctx);
+	return xdp_frame(ctx, wire_len);
 }
 
 /*
@@ -479,7 +483,7 @@ int flowdb_xdp_batch(struct xdp_md *ctx)
 		if (bpf_xdp_store_bytes(ctx, 0, offline_frame, len))
 			break;
 		offline_now_ns = offline_batch[i].ts_ns;
-		flowdb_xdp_frame(ctx);
+		flowdb_xdp_frame(ctx, offline_batch[i].wire_len);
 		offline_batch_done = i + 1;
 		src += len;
 	}
@@ -492,8 +496,8 @@ int flowdb_tc_egress(struct __sk_buff *skb)
 	struct capture cap;
 	int ret;
 
-	ret = account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, skb->ifindex,
-		      FLOW_DIR_OUT, skb->vlan_present, skb->vlan_tci & VLAN_VID_MASK, skb->gso_segs,
+	ret = account((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, skb->len,
+		      skb->ifindex, FLOW_DIR_OUT, skb->vlan_present, skb->vlan_tci & VLAN_VID_MASK, skb->gso_segs,
 		      &cap);
 	if (ret & ACCOUNT_INSPECT)
 		payload_emit(skb, 0, &cap);

@@ -30,12 +30,13 @@
 #define FLOW_BATCH_BYTES (15 * 4096)
 #define FLOW_BATCH_FRAMES_MAX 960
 
-/* One frame of a batch: its capture time and length; the frames follow
- * each other in the batch, in the order they run. */
+/* One frame of a batch: its capture time, length in the batch, and
+ * length on the wire (more when the capture or the batch cut it); the
+ * frames follow each other in the batch, in the order they run. */
 struct flow_batch_frame {
 	__u64 ts_ns;
 	__u32 len;
-	__u32 pad;
+	__u32 wire_len;
 };
 
 /* Parser bounds: a third VLAN tag or a ninth IPv6 extension header makes a

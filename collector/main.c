@@ -36,6 +36,10 @@
 /* Packets between two looks at the clock, the map and the ring buffer
  * (which holds far more than this many events). */
 #define PROGRESS_EVERY 4096
+/* A capture's word for a frame's length on the wire is taken up to this:
+ * a TSO packet is at most 64 KiB of IP (256 KiB with BIG TCP), and a
+ * hostile length must not make gigabytes of one. */
+#define OFFLINE_WIRE_MAX 262144
 #define PROGRESS_INTERVAL_US 200000
 /* Offline, a flush comes at most once per this much capture time: a drain
  * costs the same however sparse the capture, and a 30-hour capture paced
@@ -690,19 +694,21 @@ static int run_batch(struct collector *c)
 
 /* Queues packet p, at capture time ts_ns, for the XDP program: cut to
  * what one test run takes (the program reads headers and takes the bytes
- * from the IP header), and running the queue first when p does not fit.
+ * from the IP header, or for a TSO packet from p's length on the wire),
+ * and running the queue first when p does not fit.
  * A frame shorter than an Ethernet header counts in short_frames. Returns
  * 0 or a negative errno, said in one line. */
 static int queue_frame(struct collector *c, const struct pcap_packet *p, uint64_t ts_ns)
 {
 	uint32_t len = p->caplen < TRACKER_FRAME_MAX ? p->caplen : TRACKER_FRAME_MAX;
-	int err = tracker_batch_add(c->tracker, p->data, len, ts_ns);
+	uint32_t wire = p->len < OFFLINE_WIRE_MAX ? p->len : OFFLINE_WIRE_MAX;
+	int err = tracker_batch_add(c->tracker, p->data, len, wire, ts_ns);
 
 	if (err == -ENOSPC) {
 		err = run_batch(c);
 		if (err)
 			return err;
-		err = tracker_batch_add(c->tracker, p->data, len, ts_ns);
+		err = tracker_batch_add(c->tracker, p->data, len, wire, ts_ns);
 	}
 	if (err == -EMSGSIZE) {
 		c->short_frames++;

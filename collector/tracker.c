@@ -363,7 +363,8 @@ int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len)
 	return bpf_prog_test_run_opts(tracker_xdp_fd(t), &opts) ? -errno : 0;
 }
 
-int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u64 ts_ns)
+int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u32 wire_len,
+		      __u64 ts_ns)
 {
 	struct flow_batch_frame *f;
 
@@ -376,6 +377,7 @@ int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u64 ts_
 	f = &t->skel->bss->offline_batch[t->batch_frames++];
 	f->ts_ns = ts_ns;
 	f->len = len;
+	f->wire_len = wire_len > len ? wire_len : len;
 	return 0;
 }
 

@@ -101,7 +101,8 @@ int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len);
 
 /*
  * Offline import in batches (opts.sequential): tracker_batch_add() queues
- * a frame with its capture time, and tracker_batch_run() runs the queued
+ * a frame with its length on the wire (wire_len, when more than len: an
+ * IPv4 packet of total length 0 counts from it) and its capture time, and tracker_batch_run() runs the queued
  * frames, in the order queued, through the very code of the XDP program
  * (xdp_frame() in bpf/flowdb.bpf.c), each alone between data and
  * data_end, in one system call. A batch holds FLOW_BATCH_BYTES of frames,
@@ -111,7 +112,8 @@ int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len);
  * tracker_batch_run() returns 0 (nothing queued included) or a negative
  * errno; the batch is emptied either way.
  */
-int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u64 ts_ns);
+int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u32 wire_len,
+		      __u64 ts_ns);
 int tracker_batch_run(struct tracker *t);
 
 /*
