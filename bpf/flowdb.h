@@ -81,7 +81,10 @@ struct flow_key4 {
 
 struct flow_counters {
 	__u64 packets;
-	__u64 bytes; /* layer 3: IPv4 total length, IPv6 payload length + 40 */
+	/* Layer 3: the IPv4 total length (when 0, as a send-side capture
+	 * shows a TSO packet, the frame's bytes from layer 3), the IPv6
+	 * payload length + 40. */
+	__u64 bytes;
 	__u64 first_seen_ns;
 	__u64 last_seen_ns;
 	__u32 tcp_flags; /* OR of all TCP flag bytes seen */
