@@ -159,7 +159,6 @@ struct pcapread {
 
 	/* A compressed capture: map holds its decompressed bytes; gz_error says what stopped its
 	 * stream early, if anything did. */
-	bool gzipped;
 	char gz_error[GZIP_ERR_SIZE];
 
 	/* The Ethernet frame made of a packet of another link type: room for the largest that
@@ -887,22 +886,40 @@ static int check_interfaces(struct pcapread *r, char *err, size_t err_size)
 	return 0;
 }
 
+/* Whether the 4 bytes at b start a classic pcap (either byte order, either resolution). */
+static bool classic_magic(const uint8_t *b)
+{
+	uint32_t magic;
+
+	memcpy(&magic, b, sizeof(magic));
+	return magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
+	       magic == __builtin_bswap32(PCAP_MAGIC_US) || magic == __builtin_bswap32(PCAP_MAGIC_NS);
+}
+
+/* Whether the 4 bytes at b start a pcapng (its Section Header's type, the same in either byte
+ * order). */
+static bool pcapng_magic(const uint8_t *b)
+{
+	uint32_t magic;
+
+	memcpy(&magic, b, sizeof(magic));
+	return magic == PCAPNG_SHB;
+}
+
 /* Reads the file header at the start of the capture. Returns 0, or a negative errno. */
 static int read_header(struct pcapread *r, char *err, size_t err_size)
 {
-	const char *what = r->gzipped ? "gzip-compressed, but not a pcap or pcapng file" :
-					"not a pcap or pcapng file";
 	uint32_t magic, type, len;
 	int ret;
 
 	if (r->size < PCAP_MAGIC_SIZE)
-		return fail_cut(r, 0, err, err_size, "%s", what);
-	memcpy(&magic, r->map, sizeof(magic));
-	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
-	    magic == __builtin_bswap32(PCAP_MAGIC_US) || magic == __builtin_bswap32(PCAP_MAGIC_NS))
+		return fail_cut(r, 0, err, err_size, "not a pcap or pcapng file");
+	if (classic_magic(r->map)) {
+		memcpy(&magic, r->map, sizeof(magic));
 		return classic_open(r, magic, err, err_size);
-	if (magic != PCAPNG_SHB)
-		return fail(err, err_size, "%s", what);
+	}
+	if (!pcapng_magic(r->map))
+		return fail(err, err_size, "not a pcap or pcapng file");
 	r->pcapng = true;
 	/* The first Section Header is read now, so that a file that only starts like one fails
 	 * here. */
@@ -959,19 +976,20 @@ static int temp_file(const char **dir)
  * (-ENOSPC). A stream that is corrupt, cut short or followed by bytes that are not another
  * member ends the decompression there, with r->gz_error saying so: what came before is read as
  * a capture ending there, so that its packets are imported before the problem is reported.
- * Returns 0, or a negative errno with one line in err: no memory, or a temporary file that
- * cannot be made, written or mapped.
+ * Returns 0, or a negative errno with one line in err: a stream whose first bytes are not a
+ * capture's (-EINVAL, "not a pcap or pcapng file", as for any file that is no capture), no
+ * memory, or a temporary file that cannot be made, written or mapped.
  */
 static int gunzip(struct pcapread *r, const uint8_t *in, uint64_t in_size, char *err,
 		  size_t err_size)
 {
 	z_stream zs = { 0 };
 	uint64_t fed = 0, total = 0, rest;
+	uint8_t *out, head[PCAP_MAGIC_SIZE];
+	size_t n, k, n_head = 0;
 	const uint8_t *next;
 	const char *dir;
-	uint8_t *out;
 	int fd = -1, zret, ret;
-	size_t n;
 	void *map;
 
 	out = malloc(GZIP_CHUNK);
@@ -997,6 +1015,17 @@ static int gunzip(struct pcapread *r, const uint8_t *in, uint64_t in_size, char 
 		zs.avail_out = GZIP_CHUNK;
 		zret = inflate(&zs, Z_NO_FLUSH);
 		n = GZIP_CHUNK - zs.avail_out;
+		/* Something else compressed (a log in a case's directory) is refused as soon as its
+		 * first bytes are out, not once all of it has been written. */
+		if (n_head < sizeof(head)) {
+			k = n < sizeof(head) - n_head ? n : sizeof(head) - n_head;
+			memcpy(head + n_head, out, k);
+			n_head += k;
+			if (n_head == sizeof(head) && !classic_magic(head) && !pcapng_magic(head)) {
+				ret = fail(err, err_size, "not a pcap or pcapng file");
+				goto cleanup;
+			}
+		}
 		ret = write_all(fd, out, n);
 		if (ret) {
 			snprintf(err, err_size, "cannot decompress into %s after %" PRIu64 " bytes: %s",
@@ -1067,7 +1096,6 @@ static int read_capture(struct pcapread *r, char *err, size_t err_size)
 
 	if (r->size < 2 || r->map[0] != GZIP_MAGIC_0 || r->map[1] != GZIP_MAGIC_1)
 		return read_header(r, err, err_size);
-	r->gzipped = true;
 	r->map = NULL;
 	r->mapped = false;
 	r->size = 0;

@@ -61,8 +61,9 @@ struct pcapread;
  * in $TMPDIR (else /tmp), which is mapped instead; every byte offset is then one of the
  * decompressed capture. Returns 0 and sets *out, or a negative errno with one line in err: the
  * errno's text for a file that cannot be opened (a directory: EISDIR), -EINVAL with "not a
- * regular file" (a FIFO or a device: never waited on), "not a pcap or pcapng file" (empty file
- * included), a classic pcap of a link type not read (the line lists those read), a pcapng whose
+ * regular file" (a FIFO or a device: never waited on), "not a pcap or pcapng file" (an empty
+ * file included; anything else gzip-compressed too, said once its first 4 bytes are out, not
+ * once all of it is decompressed), a classic pcap of a link type not read (the line lists those read), a pcapng whose
  * interfaces before its first packet are all of link types not read, a truncated header, a
  * gzip stream corrupt or cut short before a whole file header, or the errno of a temporary file
  * that cannot be made or written (a full disk: -ENOSPC).
