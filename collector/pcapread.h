@@ -35,11 +35,11 @@
 /*
  * A packet, always as an Ethernet frame. An Ethernet capture's frame is the captured bytes
  * themselves, valid until pcapread_close(). Another link type's is made by the reader and valid
- * only until the next pcapread_next(): an Ethernet header (destination 0, source the link
- * header's sender address when it has one of 6 bytes, else 0, and the ethertype of what the
- * link header says follows) and then the bytes after the link header. caplen and len are those
- * of that frame: the link header's bytes less, 14 more (len never under caplen; a packet cut
- * inside its link header has both 0).
+ * only until the next pcapread_next() on the same reader: an Ethernet header (destination 0,
+ * source the link header's sender address when it has one of 6 bytes, else 0, and the
+ * ethertype of what the link header says follows) and then the bytes after the link header.
+ * caplen and len are those of that frame: the link header's bytes less, 14 more (len never
+ * under caplen; a packet cut inside its link header has both 0).
  */
 struct pcap_packet {
 	const uint8_t *data; /* the frame: caplen bytes */
