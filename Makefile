@@ -315,12 +315,14 @@ $(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.[ch] 
 $(BUILD)/fuzz/fuzz_pcapread: tests/fuzz/fuzz_pcapread.c collector/pcapread.c collector/pcapread.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)/pcap-corpus
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -Icollector tests/fuzz/fuzz_pcapread.c collector/pcapread.c -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -D_GNU_SOURCE -Icollector tests/fuzz/fuzz_pcapread.c \
+		collector/pcapread.c -o $@ -lz
 
 # The capture reader's seeds: small generated captures, and the first packets of the shared
 # real captures when there are any (found as the integration tests find them).
 PCAP_SEEDS := $(BUILD)/fuzz/pcap-seeds
-$(PCAP_SEEDS).stamp: tests/fuzz/pcap_seeds.py tests/lib/capwrite.py tests/lib/pcaps.sh
+$(PCAP_SEEDS).stamp: tests/fuzz/pcap_seeds.py tests/lib/capwrite.py tests/tools/linktypes.py \
+		tests/lib/pcaps.sh
 	$(call msg,GEN,$(PCAP_SEEDS))
 	$(Q)rm -rf $(PCAP_SEEDS)
 	$(Q)python3 tests/fuzz/pcap_seeds.py $(PCAP_SEEDS) \

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Reads classic pcap and pcapng captures from a read-only mapping, checking every length. */
+/* Reads classic pcap and pcapng captures, gzip-compressed or not, from a read-only mapping,
+ * checking every length, and gives every packet to the caller as an Ethernet frame. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#define ZLIB_CONST
+#include <zlib.h>
 #include "pcapread.h"
 
 /* Classic pcap: the magic is written in the byte order of the host that wrote the file. */
@@ -85,9 +89,62 @@
 /* The interface list starts with room for this many and doubles. */
 #define IFACES_INITIAL 4
 
+/* The link types read, for the messages that refuse the others. */
+#define LINKTYPES_READ                                                                 \
+	"Ethernet (1), Linux cooked (113, 276), raw IP (101, 228, 229, 12, 14), loopback " \
+	"(0, 108), PPP (9, 50) and Cisco HDLC (104)"
+
+/* Link headers: Linux cooked capture (SLL) and its version 2, with their fields. */
+#define SLL_HALEN 4
+#define SLL_ADDR 6
+#define SLL_PROTOCOL 14
+#define SLL_SIZE 16
+#define SLL2_PROTOCOL 0
+#define SLL2_HALEN 11
+#define SLL2_ADDR 12
+#define SLL2_SIZE 20
+/* A link address as long as an Ethernet one is taken as the frame's source. */
+#define MAC_SIZE 6
+/* BSD loopback: the address family, 4 bytes. Its AF_INET is 2 everywhere; AF_INET6 is 24 on
+ * NetBSD and OpenBSD, 28 on FreeBSD and 30 on macOS. */
+#define LOOP_SIZE 4
+#define BSD_AF_INET 2
+#define BSD_AF_INET6_BSD 24
+#define BSD_AF_INET6_FREEBSD 28
+#define BSD_AF_INET6_DARWIN 30
+/* PPP (RFC 1661, 1662): optional address and control bytes, then a protocol of 2 bytes, or of 1
+ * when compressed (protocol field compression: an odd first byte). */
+#define PPP_ADDRESS 0xff
+#define PPP_CONTROL 0x03
+#define PPP_PFC_BIT 0x01
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+/* Cisco HDLC: an address (unicast or multicast), a control byte, then an ethertype. */
+#define CHDLC_UNICAST 0x0f
+#define CHDLC_MULTICAST 0x8f
+#define CHDLC_PROTOCOL 2
+#define CHDLC_SIZE 4
+/* Raw IP: the version in the first byte's high nibble. */
+#define IP_VERSION_SHIFT 4
+/* Ethertypes; a smaller value of a protocol field is not one (an 802.3 length, or a Linux
+ * protocol number such as 802.2 LLC's). */
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_MIN 0x0600
+#define ETH_ADDRS 12 /* the two addresses before the ethertype */
+
+/* gzip: the magic of every member, and the bytes decompressed at a time. */
+#define GZIP_MAGIC_0 0x1f
+#define GZIP_MAGIC_1 0x8b
+#define GZIP_WINDOW_BITS (MAX_WBITS + 16) /* a gzip header and trailer, not zlib's */
+#define GZIP_CHUNK (1 << 16)
+/* What a gzip problem says, with the bytes decompressed before it. */
+#define GZIP_ERR_SIZE 128
+
 /* A pcapng interface, as its Interface Description Block describes it. */
 struct iface {
 	uint16_t linktype;
+	bool read; /* its link type is read (looked up once, not per packet) */
 	uint32_t snaplen; /* 0: no limit */
 	uint8_t tsresol; /* the raw if_tsresol byte */
 	int64_t tsoffset; /* seconds added to every timestamp */
@@ -100,9 +157,18 @@ struct pcapread {
 	bool pcapng;
 	bool swap; /* the file's (or section's) byte order is not ours */
 
+	/* A compressed capture: map holds its decompressed bytes; gz_error says what stopped its
+	 * stream early, if anything did. */
+	char gz_error[GZIP_ERR_SIZE];
+
+	/* The Ethernet frame made of a packet of another link type: room for the largest that
+	 * the snapshot lengths allow. */
+	uint8_t *frame;
+	size_t frame_size;
+
 	/* Classic pcap. */
 	bool nanosecond;
-	uint32_t snaplen;
+	uint32_t snaplen, linktype;
 
 	/* pcapng: the current section's interfaces, by id. */
 	struct iface *ifaces;
@@ -113,6 +179,16 @@ struct pcapread {
 /* Writes a one-line message to err and evaluates to -EINVAL, for `return fail(...)`. A macro,
  * not a function, so that the compiler sees that every error return is nonzero. */
 #define fail(err, err_size, ...) (snprintf(err, err_size, __VA_ARGS__), -EINVAL)
+
+/* Says what stopped a compressed capture's stream early, and that reading stops at byte off. */
+#define fail_gz(r, off, err, err_size)                                                        \
+	fail(err, err_size, "%s; reading stops at byte %" PRIu64, (r)->gz_error, (uint64_t)(off))
+
+/* As fail(), for a header, record or block at off that the end of the capture cuts short: in a
+ * compressed capture whose stream stopped early, that end is the stream's, which is said
+ * instead. */
+#define fail_cut(r, off, err, err_size, ...) \
+	((r)->gz_error[0] ? fail_gz(r, off, err, err_size) : fail(err, err_size, __VA_ARGS__))
 
 /* Writes errno's text to err. Returns -errnum. */
 static int fail_errno(char *err, size_t err_size, int errnum)
@@ -166,30 +242,248 @@ static int check_caplen(uint32_t caplen, uint32_t snaplen, uint64_t off, char *e
 	return 0;
 }
 
+/* Whether packets of a link type are read. */
+static bool linktype_read(uint32_t linktype)
+{
+	switch (linktype) {
+	case PCAPREAD_LINKTYPE_ETHERNET:
+	case PCAPREAD_LINKTYPE_NULL:
+	case PCAPREAD_LINKTYPE_PPP:
+	case PCAPREAD_LINKTYPE_RAW_12:
+	case PCAPREAD_LINKTYPE_RAW_14:
+	case PCAPREAD_LINKTYPE_PPP_HDLC:
+	case PCAPREAD_LINKTYPE_RAW:
+	case PCAPREAD_LINKTYPE_C_HDLC:
+	case PCAPREAD_LINKTYPE_LOOP:
+	case PCAPREAD_LINKTYPE_LINUX_SLL:
+	case PCAPREAD_LINKTYPE_IPV4:
+	case PCAPREAD_LINKTYPE_IPV6:
+	case PCAPREAD_LINKTYPE_LINUX_SLL2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Makes room for the Ethernet frames made of the packets of a link type read that is not
+ * Ethernet, of a snapshot length (0: none): its largest captured length with an Ethernet header
+ * instead of none. Returns 0, or -ENOMEM. */
+static int frame_room(struct pcapread *r, uint32_t linktype, uint32_t snaplen, char *err,
+		      size_t err_size)
+{
+	size_t size = (snaplen && snaplen < MAX_CAPLEN ? snaplen : MAX_CAPLEN) + PCAPREAD_ETH_HLEN;
+	uint8_t *grown;
+
+	if (linktype == PCAPREAD_LINKTYPE_ETHERNET || !linktype_read(linktype) ||
+	    size <= r->frame_size)
+		return 0;
+	grown = realloc(r->frame, size);
+	if (!grown)
+		return fail_errno(err, err_size, ENOMEM);
+	r->frame = grown;
+	r->frame_size = size;
+	return 0;
+}
+
+/* What a link header says: its length, and the Ethernet header to put in its place. */
+struct link {
+	uint32_t size;
+	uint16_t ethertype;
+	const uint8_t *src; /* the sender's address of 6 bytes, or NULL */
+};
+
+/* The big-endian 16-bit number at b. */
+static uint16_t be16(const uint8_t *b)
+{
+	return b[0] << 8 | b[1];
+}
+
+/* A protocol field that holds an ethertype as it is, any other value as one that is not IP. */
+static uint16_t ethertype_or_other(uint16_t protocol)
+{
+	return protocol >= ETHERTYPE_MIN ? protocol : PCAPREAD_ETHERTYPE_OTHER;
+}
+
+/* The ethertype of a BSD loopback address family. */
+static uint16_t family_ethertype(uint32_t family)
+{
+	switch (family) {
+	case BSD_AF_INET:
+		return ETHERTYPE_IPV4;
+	case BSD_AF_INET6_BSD:
+	case BSD_AF_INET6_FREEBSD:
+	case BSD_AF_INET6_DARWIN:
+		return ETHERTYPE_IPV6;
+	default:
+		return PCAPREAD_ETHERTYPE_OTHER;
+	}
+}
+
+/* The ethertype of the BSD loopback header at d: an address family of 4 bytes, in the byte
+ * order of the writer's host (NULL) or big-endian (LOOP). Every family fits in 16 bits, so that
+ * of the two orders the one that gives a value that does is the writer's, whatever the file's
+ * (a tool of another host may have rewritten its header). */
+static uint16_t loop_ethertype(const uint8_t *d)
+{
+	uint32_t family = (uint32_t)d[0] << 24 | d[1] << 16 | d[2] << 8 | d[3];
+
+	if (family > UINT16_MAX)
+		family = __builtin_bswap32(family);
+	return family_ethertype(family);
+}
+
+/* Reads the PPP header (address and control bytes if any, then the protocol, compressed or
+ * not) at the start of the caplen bytes at d into *l. Returns false when they end inside it. */
+static bool ppp_header(const uint8_t *d, uint32_t caplen, struct link *l)
+{
+	uint32_t at = caplen >= 2 && d[0] == PPP_ADDRESS && d[1] == PPP_CONTROL ? 2 : 0;
+	uint16_t protocol;
+
+	if (caplen <= at)
+		return false;
+	if (d[at] & PPP_PFC_BIT) {
+		protocol = d[at];
+		l->size = at + 1;
+	} else if (caplen - at >= 2) {
+		protocol = be16(d + at);
+		l->size = at + 2;
+	} else {
+		return false;
+	}
+	l->ethertype = protocol == PPP_IPV4 ? ETHERTYPE_IPV4 :
+		       protocol == PPP_IPV6 ? ETHERTYPE_IPV6 :
+					      PCAPREAD_ETHERTYPE_OTHER;
+	return true;
+}
+
+/*
+ * Reads the link header of a packet of a link type read that is not Ethernet, at the start of
+ * its caplen bytes at d, into *l. Linux cooked captures give an ethertype and the sender's
+ * address; raw IP the version of its first byte; loopback an address family; PPP a protocol;
+ * Cisco HDLC an ethertype. Returns false when the bytes end inside the header, or before the
+ * byte that says what follows it.
+ */
+static bool link_header(uint32_t linktype, const uint8_t *d, uint32_t caplen, struct link *l)
+{
+	*l = (struct link){ .ethertype = PCAPREAD_ETHERTYPE_OTHER };
+	switch (linktype) {
+	case PCAPREAD_LINKTYPE_LINUX_SLL:
+		if (caplen < SLL_SIZE)
+			return false;
+		l->size = SLL_SIZE;
+		l->ethertype = ethertype_or_other(be16(d + SLL_PROTOCOL));
+		l->src = be16(d + SLL_HALEN) == MAC_SIZE ? d + SLL_ADDR : NULL;
+		return true;
+	case PCAPREAD_LINKTYPE_LINUX_SLL2:
+		if (caplen < SLL2_SIZE)
+			return false;
+		l->size = SLL2_SIZE;
+		l->ethertype = ethertype_or_other(be16(d + SLL2_PROTOCOL));
+		l->src = d[SLL2_HALEN] == MAC_SIZE ? d + SLL2_ADDR : NULL;
+		return true;
+	case PCAPREAD_LINKTYPE_RAW:
+	case PCAPREAD_LINKTYPE_RAW_12:
+	case PCAPREAD_LINKTYPE_RAW_14:
+		if (!caplen)
+			return false;
+		if (d[0] >> IP_VERSION_SHIFT == 4)
+			l->ethertype = ETHERTYPE_IPV4;
+		else if (d[0] >> IP_VERSION_SHIFT == 6)
+			l->ethertype = ETHERTYPE_IPV6;
+		return true;
+	case PCAPREAD_LINKTYPE_IPV4:
+		l->ethertype = ETHERTYPE_IPV4;
+		return true;
+	case PCAPREAD_LINKTYPE_IPV6:
+		l->ethertype = ETHERTYPE_IPV6;
+		return true;
+	case PCAPREAD_LINKTYPE_NULL:
+	case PCAPREAD_LINKTYPE_LOOP:
+		if (caplen < LOOP_SIZE)
+			return false;
+		l->size = LOOP_SIZE;
+		l->ethertype = loop_ethertype(d);
+		return true;
+	case PCAPREAD_LINKTYPE_PPP_HDLC:
+		/* HDLC-like framing is PPP's (address 0xff, or none) or, by its address, Cisco's. */
+		if (!caplen || (d[0] != CHDLC_UNICAST && d[0] != CHDLC_MULTICAST))
+			return ppp_header(d, caplen, l);
+		/* fallthrough */
+	case PCAPREAD_LINKTYPE_C_HDLC:
+		if (caplen < CHDLC_SIZE)
+			return false;
+		l->size = CHDLC_SIZE;
+		l->ethertype = ethertype_or_other(be16(d + CHDLC_PROTOCOL));
+		return true;
+	default: /* PCAPREAD_LINKTYPE_PPP */
+		return ppp_header(d, caplen, l);
+	}
+}
+
+/*
+ * Makes packet p, of a link type read that is not Ethernet, an Ethernet frame in r->frame: an
+ * Ethernet header for its link header, then what follows that, as struct pcap_packet says. A
+ * packet that ends inside its link header becomes an empty frame (caplen and len 0), which the
+ * collector counts as malformed as it does an Ethernet frame cut inside its header.
+ */
+static void to_ethernet(struct pcapread *r, struct pcap_packet *p)
+{
+	uint8_t *f = r->frame;
+	uint64_t len;
+	struct link l;
+
+	if (!link_header(p->linktype, p->data, p->caplen, &l)) {
+		*p = (struct pcap_packet){ .data = f, .ts_ns = p->ts_ns, .interface = p->interface,
+					   .linktype = p->linktype, .offset = p->offset };
+		return;
+	}
+	memset(f, 0, MAC_SIZE);
+	if (l.src)
+		memcpy(f + MAC_SIZE, l.src, MAC_SIZE);
+	else
+		memset(f + MAC_SIZE, 0, MAC_SIZE);
+	f[ETH_ADDRS] = l.ethertype >> 8;
+	f[ETH_ADDRS + 1] = l.ethertype & 0xff;
+	memcpy(f + PCAPREAD_ETH_HLEN, p->data + l.size, p->caplen - l.size);
+	p->caplen = p->caplen - l.size + PCAPREAD_ETH_HLEN;
+	len = (uint64_t)(p->len > l.size ? p->len - l.size : 0) + PCAPREAD_ETH_HLEN;
+	if (len < p->caplen)
+		len = p->caplen;
+	p->len = len < UINT32_MAX ? len : UINT32_MAX;
+	p->data = f;
+}
+
+/* The end of the capture, at r->pos: 0, or -EINVAL when it is where a compressed capture's
+ * stream stopped early, which err then says. */
+static int capture_end(const struct pcapread *r, char *err, size_t err_size)
+{
+	return r->gz_error[0] ? fail_gz(r, r->pos, err, err_size) : 0;
+}
+
 /* Reads the classic pcap file header; the magic, already matched, gives the byte order and
- * the resolution. Returns 0, or -EINVAL for a short header or another link type. */
+ * the resolution. Returns 0, -EINVAL for a short header or a link type not read, or -ENOMEM. */
 static int classic_open(struct pcapread *r, uint32_t magic, char *err, size_t err_size)
 {
-	uint32_t linktype;
-
 	r->swap = magic == __builtin_bswap32(PCAP_MAGIC_US) ||
 		  magic == __builtin_bswap32(PCAP_MAGIC_NS);
 	r->nanosecond = magic == PCAP_MAGIC_NS || magic == __builtin_bswap32(PCAP_MAGIC_NS);
 	if (r->size < PCAP_HEADER_SIZE)
-		return fail(err, err_size, "truncated pcap file header at byte 0");
+		return fail_cut(r, 0, err, err_size, "truncated pcap file header at byte 0");
 	/* The whole field, so that Ethernet with the FCS flags of newer writers is refused too:
 	 * those frames end in 4 bytes that are not payload. */
-	linktype = get32(r, PCAP_HEADER_LINKTYPE);
-	if (linktype != PCAPREAD_LINKTYPE_ETHERNET)
-		return fail(err, err_size, "link type %" PRIu32 " is not Ethernet (%d)", linktype,
-			    PCAPREAD_LINKTYPE_ETHERNET);
+	r->linktype = get32(r, PCAP_HEADER_LINKTYPE);
+	if (!linktype_read(r->linktype))
+		return fail(err, err_size,
+			    "link type %" PRIu32 " is not read: the link types read are " LINKTYPES_READ,
+			    r->linktype);
 	r->snaplen = get32(r, PCAP_HEADER_SNAPLEN);
 	r->pos = PCAP_HEADER_SIZE;
-	return 0;
+	return frame_room(r, r->linktype, r->snaplen, err, err_size);
 }
 
-/* Reads the classic pcap record at r->pos into *p. Returns 1, 0 at the end of the file, or
- * -EINVAL for a record cut short or a bad captured length. */
+/* Reads the classic pcap record at r->pos into *p. Returns 1, 0 at the end of the capture, or
+ * -EINVAL for a record cut short, a bad captured length or a compressed stream that stopped
+ * early. */
 static int classic_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t err_size)
 {
 	uint64_t off = r->pos, room = r->size - r->pos, frac_ns;
@@ -197,18 +491,19 @@ static int classic_next(struct pcapread *r, struct pcap_packet *p, char *err, si
 	int ret;
 
 	if (!room)
-		return 0;
+		return capture_end(r, err, err_size);
 	if (room < PCAP_RECORD_SIZE)
-		return fail(err, err_size, "truncated packet record at byte %" PRIu64, off);
+		return fail_cut(r, off, err, err_size, "truncated packet record at byte %" PRIu64,
+				off);
 	caplen = get32(r, off + PCAP_RECORD_CAPLEN);
 	ret = check_caplen(caplen, r->snaplen, off, err, err_size);
 	if (ret)
 		return ret;
 	if (caplen > room - PCAP_RECORD_SIZE)
-		return fail(err, err_size,
-			    "packet record of %" PRIu64 " bytes at byte %" PRIu64
-			    " runs past the end of the file (%" PRIu64 " bytes)",
-			    (uint64_t)PCAP_RECORD_SIZE + caplen, off, r->size);
+		return fail_cut(r, off, err, err_size,
+				"packet record of %" PRIu64 " bytes at byte %" PRIu64
+				" runs past the end of the file (%" PRIu64 " bytes)",
+				(uint64_t)PCAP_RECORD_SIZE + caplen, off, r->size);
 	/* A fraction of a second over 10^6 (or 10^9) is kept as a carry into the seconds, as it
 	 * was written; both fields are 32 bits, so the sum cannot overflow. */
 	frac_ns = get32(r, off + PCAP_RECORD_TS_FRAC);
@@ -220,6 +515,7 @@ static int classic_next(struct pcapread *r, struct pcap_packet *p, char *err, si
 		.len = get32(r, off + PCAP_RECORD_LEN),
 		.ts_ns = get32(r, off + PCAP_RECORD_TS_SEC) * NSEC_PER_SEC + frac_ns,
 		.interface = 0,
+		.linktype = r->linktype,
 		.offset = off,
 	};
 	r->pos += PCAP_RECORD_SIZE + caplen;
@@ -245,24 +541,25 @@ static uint32_t block_min_size(uint32_t type)
 }
 
 /*
- * Checks the frame of the pcapng block at r->pos: its header within the file, a length that is
- * a multiple of 4, at least its type's minimum, within the file and repeated at its end. A
- * Section Header sets r->swap first from its byte-order magic, since that order applies to its
- * own length. Returns 0 with *type and *len, or -EINVAL.
+ * Checks the frame of the pcapng block at off: its header within the file, a length that is a
+ * multiple of 4, at least its type's minimum, within the file and repeated at its end. A Section
+ * Header sets r->swap first from its byte-order magic, since that order applies to its own
+ * length. Returns 0 with *type and *len, or -EINVAL.
  */
-static int block_frame(struct pcapread *r, uint32_t *type, uint32_t *len, char *err,
-		       size_t err_size)
+static int block_frame(struct pcapread *r, uint64_t off, uint32_t *type, uint32_t *len,
+		       char *err, size_t err_size)
 {
-	uint64_t off = r->pos, room = r->size - r->pos;
+	uint64_t room = r->size - off;
 	uint32_t bom, trailer, min;
 
 	if (room < BLOCK_HEADER_SIZE)
-		return fail(err, err_size, "truncated pcapng block header at byte %" PRIu64, off);
+		return fail_cut(r, off, err, err_size,
+				"truncated pcapng block header at byte %" PRIu64, off);
 	*type = get32(r, off + BLOCK_TYPE);
 	if (*type == PCAPNG_SHB) {
 		if (room < SHB_BYTE_ORDER + sizeof(bom))
-			return fail(err, err_size, "truncated pcapng block header at byte %" PRIu64,
-				    off);
+			return fail_cut(r, off, err, err_size,
+					"truncated pcapng block header at byte %" PRIu64, off);
 		memcpy(&bom, r->map + off + SHB_BYTE_ORDER, sizeof(bom));
 		if (bom == PCAPNG_BYTE_ORDER_MAGIC)
 			r->swap = false;
@@ -287,10 +584,10 @@ static int block_frame(struct pcapread *r, uint32_t *type, uint32_t *len, char *
 			    " has length %" PRIu32 ", under the minimum of %" PRIu32,
 			    *type, off, *len, min);
 	if (*len > room)
-		return fail(err, err_size,
-			    "pcapng block of %" PRIu32 " bytes at byte %" PRIu64
-			    " runs past the end of the file (%" PRIu64 " bytes)",
-			    *len, off, r->size);
+		return fail_cut(r, off, err, err_size,
+				"pcapng block of %" PRIu32 " bytes at byte %" PRIu64
+				" runs past the end of the file (%" PRIu64 " bytes)",
+				*len, off, r->size);
 	trailer = get32(r, off + *len - BLOCK_TRAILER_SIZE);
 	if (trailer != *len)
 		return fail(err, err_size,
@@ -360,6 +657,7 @@ static int add_iface(struct pcapread *r, uint64_t off, uint32_t len, char *err, 
 {
 	struct iface ifc = {
 		.linktype = get16(r, off + IDB_LINKTYPE),
+		.read = linktype_read(get16(r, off + IDB_LINKTYPE)),
 		.snaplen = get32(r, off + IDB_SNAPLEN),
 		.tsresol = TSRESOL_DEFAULT,
 	};
@@ -368,6 +666,9 @@ static int add_iface(struct pcapread *r, uint64_t off, uint32_t len, char *err, 
 	int ret;
 
 	ret = read_iface_options(r, off, len, &ifc, err, err_size);
+	if (ret)
+		return ret;
+	ret = frame_room(r, ifc.linktype, ifc.snaplen, err, err_size);
 	if (ret)
 		return ret;
 	if (r->n_ifaces == r->cap_ifaces) {
@@ -382,8 +683,8 @@ static int add_iface(struct pcapread *r, uint64_t off, uint32_t len, char *err, 
 	return 0;
 }
 
-/* The interface id of the packet at off, which must have been described in this section and
- * be Ethernet. Returns 0 with *ifc, or -EINVAL. */
+/* The interface id of the packet at off, which must have been described in this section and be
+ * of a link type read. Returns 0 with *ifc, or -EINVAL. */
 static int packet_iface(const struct pcapread *r, uint64_t off, uint32_t id,
 			const struct iface **ifc, char *err, size_t err_size)
 {
@@ -393,11 +694,12 @@ static int packet_iface(const struct pcapread *r, uint64_t off, uint32_t id,
 			    ", which was never described",
 			    off, id);
 	*ifc = &r->ifaces[id];
-	if ((*ifc)->linktype != PCAPREAD_LINKTYPE_ETHERNET)
+	if (!(*ifc)->read)
 		return fail(err, err_size,
 			    "packet at byte %" PRIu64 " is on interface %" PRIu32
-			    " of link type %u: only Ethernet (%d) is read",
-			    off, id, (*ifc)->linktype, PCAPREAD_LINKTYPE_ETHERNET);
+			    " of link type %u, which is not read: the link types read are "
+			    LINKTYPES_READ,
+			    off, id, (*ifc)->linktype);
 	return 0;
 }
 
@@ -460,6 +762,7 @@ static int read_epb(struct pcapread *r, uint64_t off, uint32_t len, struct pcap_
 		.len = get32(r, off + EPB_LEN),
 		.ts_ns = ts_ns,
 		.interface = id,
+		.linktype = ifc->linktype,
 		.offset = off,
 	};
 	r->last_ts_ns = ts_ns;
@@ -492,13 +795,15 @@ static int read_spb(struct pcapread *r, uint64_t off, uint32_t len, struct pcap_
 		.len = wire,
 		.ts_ns = r->last_ts_ns,
 		.interface = 0,
+		.linktype = ifc->linktype,
 		.offset = off,
 	};
 	return 1;
 }
 
 /* Reads pcapng blocks from r->pos up to the next packet, into *p. Returns 1, 0 at the end of
- * the file, or a negative errno; r->pos stays on a bad block. */
+ * the capture, or a negative errno (-EINVAL also for a compressed stream that stopped early);
+ * r->pos stays on a bad block. */
 static int pcapng_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t err_size)
 {
 	uint32_t type, len;
@@ -507,7 +812,7 @@ static int pcapng_next(struct pcapread *r, struct pcap_packet *p, char *err, siz
 
 	while (r->pos < r->size) {
 		off = r->pos;
-		ret = block_frame(r, &type, &len, err, err_size);
+		ret = block_frame(r, off, &type, &len, err, err_size);
 		if (ret)
 			return ret;
 		switch (type) {
@@ -533,34 +838,271 @@ static int pcapng_next(struct pcapread *r, struct pcap_packet *p, char *err, siz
 		if (ret)
 			return ret;
 	}
+	return capture_end(r, err, err_size);
+}
+
+/*
+ * Looks ahead from r->pos, over the blocks of the first section before its first packet,
+ * without reading them: when they describe interfaces and none is of a link type read, the
+ * capture is refused now rather than at its first packet, before anything is made for it. The
+ * look ends at a packet, at the end of the file, at a new section (whose interfaces may be
+ * read: not refused) or at a block that cannot be framed (whose error pcapread_next() says in
+ * its turn). Returns 0, or -EINVAL.
+ */
+static int check_interfaces(struct pcapread *r, char *err, size_t err_size)
+{
+	char ignored[PCAPREAD_ERR_SIZE];
+	uint64_t off = r->pos;
+	uint32_t type, len, n = 0;
+	uint16_t first = 0, linktype;
+
+	while (off < r->size) {
+		/* Before block_frame(), which would take a section's byte order. */
+		if (r->size - off >= sizeof(type) && get32(r, off + BLOCK_TYPE) == PCAPNG_SHB)
+			return 0;
+		if (block_frame(r, off, &type, &len, ignored, sizeof(ignored)))
+			return 0;
+		if (type == PCAPNG_EPB || type == PCAPNG_SPB)
+			break;
+		if (type == PCAPNG_IDB) {
+			linktype = get16(r, off + IDB_LINKTYPE);
+			if (linktype_read(linktype))
+				return 0;
+			if (!n++)
+				first = linktype;
+		}
+		off += len;
+	}
+	if (n == 1)
+		return fail(err, err_size,
+			    "interface 0 is of link type %u, which is not read: the link types read "
+			    "are " LINKTYPES_READ,
+			    first);
+	if (n)
+		return fail(err, err_size,
+			    "none of interfaces 0 to %" PRIu32 " is of a link type read (interface 0 "
+			    "is of %u): the link types read are " LINKTYPES_READ,
+			    n - 1, first);
 	return 0;
 }
 
-/* Reads the file header at the start of the mapping. Returns 0, or a negative errno. */
+/* Whether the 4 bytes at b start a classic pcap (either byte order, either resolution). */
+static bool classic_magic(const uint8_t *b)
+{
+	uint32_t magic;
+
+	memcpy(&magic, b, sizeof(magic));
+	return magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
+	       magic == __builtin_bswap32(PCAP_MAGIC_US) || magic == __builtin_bswap32(PCAP_MAGIC_NS);
+}
+
+/* Whether the 4 bytes at b start a pcapng (its Section Header's type, the same in either byte
+ * order). */
+static bool pcapng_magic(const uint8_t *b)
+{
+	uint32_t magic;
+
+	memcpy(&magic, b, sizeof(magic));
+	return magic == PCAPNG_SHB;
+}
+
+/* Reads the file header at the start of the capture. Returns 0, or a negative errno. */
 static int read_header(struct pcapread *r, char *err, size_t err_size)
 {
 	uint32_t magic, type, len;
 	int ret;
 
 	if (r->size < PCAP_MAGIC_SIZE)
-		return fail(err, err_size, "not a pcap or pcapng file");
-	memcpy(&magic, r->map, sizeof(magic));
-	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
-	    magic == __builtin_bswap32(PCAP_MAGIC_US) || magic == __builtin_bswap32(PCAP_MAGIC_NS))
+		return fail_cut(r, 0, err, err_size, "not a pcap or pcapng file");
+	if (classic_magic(r->map)) {
+		memcpy(&magic, r->map, sizeof(magic));
 		return classic_open(r, magic, err, err_size);
-	if (magic != PCAPNG_SHB)
+	}
+	if (!pcapng_magic(r->map))
 		return fail(err, err_size, "not a pcap or pcapng file");
 	r->pcapng = true;
 	/* The first Section Header is read now, so that a file that only starts like one fails
 	 * here. */
-	ret = block_frame(r, &type, &len, err, err_size);
+	ret = block_frame(r, 0, &type, &len, err, err_size);
 	if (ret)
 		return ret;
 	ret = start_section(r, 0, err, err_size);
 	if (ret)
 		return ret;
 	r->pos = len;
+	return check_interfaces(r, err, err_size);
+}
+
+/* Writes n bytes to fd, however many calls that takes. Returns 0, or a negative errno. */
+static int write_all(int fd, const uint8_t *b, size_t n)
+{
+	ssize_t done;
+
+	while (n) {
+		done = write(fd, b, n);
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done < 0)
+			return -errno;
+		b += done;
+		n -= done;
+	}
 	return 0;
+}
+
+/* Makes an unlinked temporary file in $TMPDIR (else /tmp): *dir says which. Returns its
+ * descriptor, or a negative errno. */
+static int temp_file(const char **dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	*dir = getenv("TMPDIR");
+	if (!*dir || !**dir)
+		*dir = "/tmp";
+	if (snprintf(path, sizeof(path), "%s/flowdb-capture.XXXXXX", *dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+/*
+ * Decompresses the gzip stream of in_size bytes at in (one member or more, as pigz and bgzip
+ * write them) into an unlinked temporary file, and maps that as r's capture. The stream may be
+ * as large as the file system holds: a decompression bomb ends when the file cannot grow
+ * (-ENOSPC). A stream that is corrupt, cut short or followed by bytes that are not another
+ * member ends the decompression there, with r->gz_error saying so: what came before is read as
+ * a capture ending there, so that its packets are imported before the problem is reported.
+ * Returns 0, or a negative errno with one line in err: a stream whose first bytes are not a
+ * capture's (-EINVAL, "not a pcap or pcapng file", as for any file that is no capture), no
+ * memory, or a temporary file that cannot be made, written or mapped.
+ */
+static int gunzip(struct pcapread *r, const uint8_t *in, uint64_t in_size, char *err,
+		  size_t err_size)
+{
+	z_stream zs = { 0 };
+	uint64_t fed = 0, total = 0, rest;
+	uint8_t *out, head[PCAP_MAGIC_SIZE];
+	size_t n, k, n_head = 0;
+	const uint8_t *next;
+	const char *dir;
+	int fd = -1, zret, ret;
+	void *map;
+
+	out = malloc(GZIP_CHUNK);
+	if (!out || inflateInit2(&zs, GZIP_WINDOW_BITS) != Z_OK) {
+		free(out);
+		return fail_errno(err, err_size, ENOMEM);
+	}
+	fd = temp_file(&dir);
+	if (fd < 0) {
+		snprintf(err, err_size, "cannot make a temporary file in %s to decompress into: %s",
+			 dir, strerror(-fd));
+		ret = fd;
+		goto cleanup;
+	}
+	for (;;) {
+		/* zlib counts its input in 32 bits. */
+		if (!zs.avail_in && fed < in_size) {
+			zs.next_in = in + fed;
+			zs.avail_in = in_size - fed < UINT32_MAX ? in_size - fed : UINT32_MAX;
+			fed += zs.avail_in;
+		}
+		zs.next_out = out;
+		zs.avail_out = GZIP_CHUNK;
+		zret = inflate(&zs, Z_NO_FLUSH);
+		n = GZIP_CHUNK - zs.avail_out;
+		/* Something else compressed (a log in a case's directory) is refused as soon as its
+		 * first bytes are out, not once all of it has been written. */
+		if (n_head < sizeof(head)) {
+			k = n < sizeof(head) - n_head ? n : sizeof(head) - n_head;
+			memcpy(head + n_head, out, k);
+			n_head += k;
+			if (n_head == sizeof(head) && !classic_magic(head) && !pcapng_magic(head)) {
+				ret = fail(err, err_size, "not a pcap or pcapng file");
+				goto cleanup;
+			}
+		}
+		ret = write_all(fd, out, n);
+		if (ret) {
+			snprintf(err, err_size, "cannot decompress into %s after %" PRIu64 " bytes: %s",
+				 dir, total, strerror(-ret));
+			goto cleanup;
+		}
+		total += n;
+		if (zret == Z_OK)
+			continue;
+		rest = in_size - fed + zs.avail_in;
+		next = in + in_size - rest;
+		if (zret == Z_STREAM_END && !rest)
+			break;
+		if (zret == Z_STREAM_END && rest >= 2 && next[0] == GZIP_MAGIC_0 &&
+		    next[1] == GZIP_MAGIC_1) {
+			inflateReset(&zs);
+			continue;
+		}
+		if (zret == Z_MEM_ERROR) {
+			ret = fail_errno(err, err_size, ENOMEM);
+			goto cleanup;
+		}
+		/* No progress without more input (Z_BUF_ERROR): there is no more. */
+		if (zret == Z_STREAM_END)
+			snprintf(r->gz_error, sizeof(r->gz_error),
+				 "%" PRIu64 " bytes that are not gzip follow the gzip stream, after %" PRIu64
+				 " bytes decompressed",
+				 rest, total);
+		else if (zret == Z_BUF_ERROR)
+			snprintf(r->gz_error, sizeof(r->gz_error),
+				 "gzip stream cut short after %" PRIu64 " bytes decompressed", total);
+		else
+			snprintf(r->gz_error, sizeof(r->gz_error),
+				 "gzip stream corrupt (%s) after %" PRIu64 " bytes decompressed",
+				 zs.msg ? zs.msg : zError(zret), total);
+		break;
+	}
+	ret = 0;
+	/* mmap() refuses a length of 0: an empty capture stays unmapped. */
+	if (total) {
+		map = mmap(NULL, total, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			ret = fail_errno(err, err_size, errno);
+			goto cleanup;
+		}
+		r->map = map;
+		r->mapped = true;
+		r->size = total;
+		madvise(map, total, MADV_SEQUENTIAL);
+	}
+cleanup:
+	inflateEnd(&zs);
+	free(out);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Reads the capture at r->map: decompressed first when it is gzip, which replaces r->map (and
+ * unmaps the compressed bytes when they were r's own mapping). Returns 0, or a negative errno
+ * with one line in err. */
+static int read_capture(struct pcapread *r, char *err, size_t err_size)
+{
+	const uint8_t *gz = r->map;
+	uint64_t gz_size = r->size;
+	bool gz_mapped = r->mapped;
+	int ret;
+
+	if (r->size < 2 || r->map[0] != GZIP_MAGIC_0 || r->map[1] != GZIP_MAGIC_1)
+		return read_header(r, err, err_size);
+	r->map = NULL;
+	r->mapped = false;
+	r->size = 0;
+	ret = gunzip(r, gz, gz_size, err, err_size);
+	if (gz_mapped)
+		munmap((void *)gz, gz_size);
+	return ret ? ret : read_header(r, err, err_size);
 }
 
 int pcapread_open(struct pcapread **out, const char *path, char *err, size_t err_size)
@@ -604,7 +1146,7 @@ int pcapread_open(struct pcapread **out, const char *path, char *err, size_t err
 	r->size = st.st_size;
 	/* A hint for readahead: the file is read once, front to back. */
 	madvise(map, st.st_size, MADV_SEQUENTIAL);
-	ret = read_header(r, err, err_size);
+	ret = read_capture(r, err, err_size);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -628,7 +1170,7 @@ int pcapread_open_mem(struct pcapread **out, const void *data, size_t size, char
 		return fail_errno(err, err_size, ENOMEM);
 	r->map = data;
 	r->size = size;
-	ret = read_header(r, err, err_size);
+	ret = read_capture(r, err, err_size);
 	if (ret) {
 		pcapread_close(r);
 		return ret;
@@ -639,9 +1181,13 @@ int pcapread_open_mem(struct pcapread **out, const void *data, size_t size, char
 
 int pcapread_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t err_size)
 {
-	if (r->pcapng)
-		return pcapng_next(r, p, err, err_size);
-	return classic_next(r, p, err, err_size);
+	int ret = r->pcapng ? pcapng_next(r, p, err, err_size) : classic_next(r, p, err, err_size);
+
+	/* Here rather than where each packet is read, where the call would cost every Ethernet
+	 * packet (measured: 4% of the reader's time) the registers it keeps. */
+	if (ret == 1 && p->linktype != PCAPREAD_LINKTYPE_ETHERNET)
+		to_ethernet(r, p);
+	return ret;
 }
 
 uint64_t pcapread_offset(const struct pcapread *r)
@@ -660,6 +1206,7 @@ void pcapread_close(struct pcapread *r)
 		return;
 	if (r->mapped)
 		munmap((void *)r->map, r->size);
+	free(r->frame);
 	free(r->ifaces);
 	free(r);
 }

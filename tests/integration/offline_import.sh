@@ -7,8 +7,8 @@
 #  - every real capture in ../shared/pcaps, as classic pcap, as nanosecond
 #    pcap and as pcapng, equals tshark's view per 5-tuple;
 #  - a capture cut mid-record fails with one line naming the byte offset,
-#    with every packet before the cut written; other link types and non-captures fail
-#    with one line.
+#    with every packet before the cut written; link types not read and non-captures
+#    fail with one line.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
@@ -87,12 +87,13 @@ head -c "$((size - 10))" "$WORK/gen.pcap" >"$WORK/whole999.pcap"
 python3 "$top/tests/lib/tsharkflows.py" "$WORK/whole999.pcap" "$WORK/cut" ||
 	fail "the packets before the cut were not all written"
 
-# Not Ethernet (113: Linux cooked capture), and not a capture at all.
-printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x71\0\0\0' >"$WORK/sll.pcap"
+# A link type not read (189: USB packets, no IP in them; tests/integration/offline_linktypes.sh
+# reads the others), and not a capture at all.
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\xbd\0\0\0' >"$WORK/usb.pcap"
 rc=0
-"$COLLECTOR" --read "$WORK/sll.pcap" -d "$WORK/sll" 2>"$WORK/sll.log" || rc=$?
-[ "$rc" = 1 ] && [ "$(cat "$WORK/sll.log")" = "flowdb-collector: $WORK/sll.pcap: link type 113 is not Ethernet (1)" ] ||
-	fail "a Linux cooked capture: exit $rc, $(cat "$WORK/sll.log")"
+"$COLLECTOR" --read "$WORK/usb.pcap" -d "$WORK/usb" 2>"$WORK/usb.log" || rc=$?
+[ "$rc" = 1 ] && [ "$(cat "$WORK/usb.log")" = "flowdb-collector: $WORK/usb.pcap: link type 189 is not read: the link types read are Ethernet (1), Linux cooked (113, 276), raw IP (101, 228, 229, 12, 14), loopback (0, 108), PPP (9, 50) and Cisco HDLC (104)" ] ||
+	fail "a capture of USB packets: exit $rc, $(cat "$WORK/usb.log")"
 echo "hello" >"$WORK/text.pcap"
 rc=0
 "$COLLECTOR" --read "$WORK/text.pcap" -d "$WORK/text" 2>"$WORK/text.log" || rc=$?

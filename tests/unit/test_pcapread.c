@@ -13,18 +13,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#define ZLIB_CONST
+#include <zlib.h>
 #include "pcapread.h"
 
 /* The formats' numbers, written out here rather than shared with the reader, so that a wrong
  * one there shows. */
 #define MAGIC_US 0xa1b2c3d4
 #define MAGIC_NS 0xa1b23c4d
-#define LINKTYPE_OTHER 113 /* Linux cooked capture */
+#define LINKTYPE_OTHER 189 /* USB packets as Linux captures them: no IP in them */
+#define LINKTYPE_USER0 147 /* private use */
+#define LINKTYPES_READ                                                                      \
+	"the link types read are Ethernet (1), Linux cooked (113, 276), raw IP (101, 228, 229, " \
+	"12, 14), loopback (0, 108), PPP (9, 50) and Cisco HDLC (104)"
 #define SHB 0x0a0d0d0a
 #define IDB 1
 #define SPB 3
@@ -45,10 +53,13 @@
 
 /* Builders' room: enough for a packet over the caplen limit. */
 #define CAP_SIZE (1 << 20)
-#define MAX_ENDS 64
+#define MAX_ENDS 128
 #define MAX_GUARDED 4
 /* Seconds a test waits for an open that must not wait at all. */
 #define FIFO_WAIT_S 5
+/* A decompression bomb, and a limit on the size of files that stops it. */
+#define GZIP_BOMB (4 << 20)
+#define GZIP_FILE_LIMIT (3 << 19)
 
 /* A capture being built: bytes in the chosen byte order, and where each record or block
  * ends (a cut there is clean). */
@@ -64,10 +75,13 @@ struct want {
 	uint64_t offset, ts_ns;
 	uint32_t caplen, len, interface;
 	const uint8_t *data;
+	uint32_t linktype;
 };
 
 static char dir[] = "/tmp/test_pcapread.XXXXXX";
 static char path[PATH_MAX];
+/* $TMPDIR: where compressed captures are decompressed. */
+static char tmp_dir[PATH_MAX];
 static uint8_t payload[CAPLEN_LIMIT + 8];
 
 /* Mappings made by mmap() below and not yet unmapped. */
@@ -304,10 +318,10 @@ static size_t idb(struct cap *c, uint16_t linktype, uint32_t snaplen)
 	return at;
 }
 
-/* Starts an Enhanced Packet Block with caplen bytes of data from payload + from; options and
- * block_end() follow. Returns its offset. */
-static size_t epb_begin(struct cap *c, uint32_t id, uint64_t units, size_t from, uint32_t caplen,
-			uint32_t len)
+/* Starts an Enhanced Packet Block with caplen bytes of data; options and block_end() follow.
+ * Returns its offset. */
+static size_t epb_data(struct cap *c, uint32_t id, uint64_t units, const uint8_t *data,
+		       uint32_t caplen, uint32_t len)
 {
 	size_t at = block_begin(c, EPB);
 
@@ -316,9 +330,17 @@ static size_t epb_begin(struct cap *c, uint32_t id, uint64_t units, size_t from,
 	put32(c, (uint32_t)units);
 	put32(c, caplen);
 	put32(c, len);
-	put(c, payload + from, caplen);
+	put(c, data, caplen);
 	pad4(c);
 	return at;
+}
+
+/* Starts an Enhanced Packet Block with caplen bytes of data from payload + from; options and
+ * block_end() follow. Returns its offset. */
+static size_t epb_begin(struct cap *c, uint32_t id, uint64_t units, size_t from, uint32_t caplen,
+			uint32_t len)
+{
+	return epb_data(c, id, units, payload + from, caplen, len);
 }
 
 /* Appends an Enhanced Packet Block without options. Returns its offset. */
@@ -369,9 +391,9 @@ static struct cap *classic_new(bool be, bool ns, uint32_t snaplen, uint32_t link
 	return c;
 }
 
-/* Appends a classic record with caplen bytes from payload + from. Returns its offset. */
-static size_t record(struct cap *c, uint32_t sec, uint32_t frac, size_t from, uint32_t caplen,
-		     uint32_t len)
+/* Appends a classic record with caplen bytes of data. Returns its offset. */
+static size_t record_data(struct cap *c, uint32_t sec, uint32_t frac, const uint8_t *data,
+			  uint32_t caplen, uint32_t len)
 {
 	size_t at = c->len;
 
@@ -379,16 +401,24 @@ static size_t record(struct cap *c, uint32_t sec, uint32_t frac, size_t from, ui
 	put32(c, frac);
 	put32(c, caplen);
 	put32(c, len);
-	put(c, payload + from, caplen);
+	put(c, data, caplen);
 	mark_end(c);
 	return at;
+}
+
+/* Appends a classic record with caplen bytes from payload + from. Returns its offset. */
+static size_t record(struct cap *c, uint32_t sec, uint32_t frac, size_t from, uint32_t caplen,
+		     uint32_t len)
+{
+	return record_data(c, sec, frac, payload + from, caplen, len);
 }
 
 /* A packet to expect, with caplen bytes of data from payload + from. */
 static struct want want(uint64_t offset, uint64_t ts_ns, uint32_t caplen, uint32_t len,
 			uint32_t interface, size_t from)
 {
-	return (struct want){ offset, ts_ns, caplen, len, interface, payload + from };
+	return (struct want){ offset, ts_ns, caplen, len, interface, payload + from,
+			      PCAPREAD_LINKTYPE_ETHERNET };
 }
 
 /* Writes the first n bytes of the capture to path. */
@@ -399,6 +429,20 @@ static void write_cap(const struct cap *c, size_t n)
 	assert_non_null(f);
 	assert_int_equal(fwrite(c->b, 1, n, f), n);
 	assert_int_equal(fclose(f), 0);
+}
+
+/* The number of entries of directory d, . and .. aside. */
+static int files_in(const char *d)
+{
+	DIR *dh = opendir(d);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(dh);
+	while ((e = readdir(dh)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(dh);
+	return n;
 }
 
 /* Checks that the reader returns w[0..n) and then want_ret, twice (an end or an error stays);
@@ -417,6 +461,7 @@ static void check_packets(struct pcapread *r, const struct want *w, size_t n, in
 		assert_int_equal(p.caplen, w[i].caplen);
 		assert_int_equal(p.len, w[i].len);
 		assert_int_equal(p.interface, w[i].interface);
+		assert_int_equal(p.linktype, w[i].linktype);
 		assert_memory_equal(p.data, w[i].data, p.caplen);
 	}
 	assert_int_equal(pcapread_next(r, &p, err, sizeof(err)), want_ret);
@@ -666,11 +711,11 @@ static void test_classic_errors(void **state)
 	check_open_fails(c, 20, -EINVAL, "truncated pcap file header at byte 0");
 	free(c);
 	c = classic_new(true, true, 0, LINKTYPE_OTHER);
-	check_open_fails(c, c->len, -EINVAL, "link type 113 is not Ethernet (1)");
+	check_open_fails(c, c->len, -EINVAL, "link type 189 is not read: " LINKTYPES_READ);
 	free(c);
 	/* Ethernet with an FCS length in the upper bits: its frames end in 4 extra bytes. */
 	c = classic_new(false, false, 0, 0x14000000 | PCAPREAD_LINKTYPE_ETHERNET);
-	check_open_fails(c, c->len, -EINVAL, "link type 335544321 is not Ethernet (1)");
+	check_open_fails(c, c->len, -EINVAL, "link type 335544321 is not read: " LINKTYPES_READ);
 	free(c);
 
 	c = classic_new(false, false, 0, PCAPREAD_LINKTYPE_ETHERNET);
@@ -875,14 +920,18 @@ static void test_pcapng_packet_errors(void **state)
 		   "packet at byte 96 has 17 captured bytes, over the snapshot length of 16");
 	free(c);
 
+	/* An interface not read, beside one that is (else the capture is refused at open). */
+	c = pcapng_start();
+	idb(c, LINKTYPE_OTHER, 0);
+	w = want(epb(c, 0, 0, 0, 0, 0), 0, 0, 0, 0, 0);
+	epb(c, 1, 0, 0, 0, 0);
+	check_file(c, &w, 1, -EINVAL,
+		   "packet at byte 100 is on interface 1 of link type 189, which is not read: "
+		   LINKTYPES_READ);
+	free(c);
+
 	c = cap_new(false);
 	shb(c, false);
-	idb(c, LINKTYPE_OTHER, 0);
-	epb(c, 0, 0, 0, 0, 0);
-	check_file(
-		c, NULL, 0, -EINVAL,
-		"packet at byte 48 is on interface 0 of link type 113: only Ethernet (1) is read");
-	c->len = 28;
 	spb(c, 4, 0, 4);
 	check_file(c, NULL, 0, -EINVAL,
 		   "packet at byte 28 is on interface 0, which was never described");
@@ -972,6 +1021,583 @@ static void test_cuts(void **state)
 	free(c);
 }
 
+/* Link types besides Ethernet, and what their packets become. */
+#define LT_NULL 0
+#define LT_PPP 9
+#define LT_RAW_12 12
+#define LT_RAW_14 14
+#define LT_PPP_HDLC 50
+#define LT_RAW 101
+#define LT_C_HDLC 104
+#define LT_LOOP 108
+#define LT_SLL 113
+#define LT_IPV4 228
+#define LT_IPV6 229
+#define LT_SLL2 276
+#define ETH_HLEN 14
+#define ET_IPV4 0x0800
+#define ET_IPV6 0x86dd
+#define ET_ARP 0x0806
+#define ET_SLARP 0x8035
+#define ET_OTHER 0x88b5 /* the reader's for what has no ethertype */
+/* Bytes on the wire after the captured ones, in the link cases. */
+#define UNCAPTURED 100
+/* Room for a link case's packet: its header and what follows. */
+#define LINK_PACKET_MAX 128
+/* A sender's address, as a Linux cooked header holds it. */
+#define MAC 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee
+
+static const uint8_t mac[] = { MAC };
+/* The start of an IPv4 and of an IPv6 packet (UDP), a PPP LCP packet, and bytes of no IP
+ * version. */
+static const uint8_t ip4[] = { 0x45, 0, 0, 28, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1,
+			       10,   0, 0, 2,  0, 53, 0, 53, 0,  8,  0, 0 };
+static const uint8_t ip6[] = { 0x60, 0, 0, 0, 0, 8, 17, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+			       0,    0, 0, 0, 0, 0, 0,  1,  0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+			       0,    0, 0, 0, 0, 0, 0,  2,  0,    53,   0,    53,   0, 8, 0, 0 };
+static const uint8_t lcp[] = { 0x01, 0x01, 0x00, 0x04 };
+
+/* A packet of a link type: its link header and what follows, and the Ethernet header the reader
+ * should put in the link header's place. */
+struct link_case {
+	uint32_t linktype;
+	uint8_t hdr[20];
+	uint32_t hdr_len;
+	const uint8_t *net;
+	uint32_t net_len;
+	uint16_t ethertype;
+	bool src; /* the source address is mac (else 0) */
+};
+
+#define IP4 ip4, sizeof(ip4)
+#define IP6 ip6, sizeof(ip6)
+#define LCP lcp, sizeof(lcp)
+static const struct link_case link_cases[] = {
+	/* Linux cooked: packet type, ARPHRD type, address length, address (8), protocol. */
+	{ LT_SLL, { 0, 0, 0, 1, 0, 6, MAC, 0, 0, 0x08, 0x00 }, 16, IP4, ET_IPV4, true },
+	{ LT_SLL, { 0, 4, 0, 1, 0, 6, MAC, 0, 0, 0x86, 0xdd }, 16, IP6, ET_IPV6, true },
+	{ LT_SLL, { 0, 1, 0, 1, 0, 6, MAC, 0, 0, 0x08, 0x06 }, 16, LCP, ET_ARP, true },
+	/* An address of 4 bytes (IP over GRE) and one over the 8 there are: no source. */
+	{ LT_SLL, { 0, 0, 0x03, 0x0a, 0, 4, 10, 0, 0, 9, 0, 0, 0, 0, 0x08, 0x00 }, 16, IP4, ET_IPV4 },
+	{ LT_SLL, { 0, 0, 0, 1, 0xff, 0xff, MAC, 0, 0, 0x08, 0x00 }, 16, IP4, ET_IPV4 },
+	/* A protocol that is not an ethertype: 802.2 LLC. */
+	{ LT_SLL, { 0, 0, 0, 1, 0, 6, MAC, 0, 0, 0x00, 0x04 }, 16, LCP, ET_OTHER, true },
+	/* Version 2: protocol, reserved, interface index, ARPHRD type, packet type, address
+	 * length, address (8). */
+	{ LT_SLL2, { 0x86, 0xdd, 0, 0, 0, 0, 0, 2, 0, 1, 4, 6, MAC, 0, 0 }, 20, IP6, ET_IPV6, true },
+	{ LT_SLL2, { 0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 9, MAC, 0, 0 }, 20, IP4, ET_IPV4 },
+	/* Raw IP: the version says which, under every number of the link type. */
+	{ LT_RAW, { 0 }, 0, IP4, ET_IPV4 },
+	{ LT_RAW, { 0 }, 0, IP6, ET_IPV6 },
+	{ LT_RAW, { 0 }, 0, LCP, ET_OTHER },
+	{ LT_RAW_12, { 0 }, 0, IP4, ET_IPV4 },
+	{ LT_RAW_14, { 0 }, 0, IP6, ET_IPV6 },
+	/* Here the link type says, whatever the packet: an empty IPv4 one is the parser's to
+	 * call malformed. */
+	{ LT_IPV4, { 0 }, 0, IP4, ET_IPV4 },
+	{ LT_IPV4, { 0 }, 0, IP6, ET_IPV4 },
+	{ LT_IPV4, { 0 }, 0, ip4, 0, ET_IPV4 },
+	{ LT_IPV6, { 0 }, 0, IP6, ET_IPV6 },
+	/* BSD loopback: AF_INET, then AF_INET6 of each system, in either byte order; families
+	 * that are not IP. */
+	{ LT_NULL, { 2, 0, 0, 0 }, 4, IP4, ET_IPV4 },
+	{ LT_NULL, { 0, 0, 0, 2 }, 4, IP4, ET_IPV4 },
+	{ LT_NULL, { 24, 0, 0, 0 }, 4, IP6, ET_IPV6 },
+	{ LT_NULL, { 0, 0, 0, 28 }, 4, IP6, ET_IPV6 },
+	{ LT_NULL, { 30, 0, 0, 0 }, 4, IP6, ET_IPV6 },
+	{ LT_NULL, { 7, 0, 0, 0 }, 4, LCP, ET_OTHER },
+	{ LT_NULL, { 2, 0, 0, 2 }, 4, IP4, ET_OTHER },
+	{ LT_LOOP, { 0, 0, 0, 2 }, 4, IP4, ET_IPV4 },
+	{ LT_LOOP, { 0, 0, 0, 24 }, 4, IP6, ET_IPV6 },
+	/* PPP: address and control bytes or none, a protocol of 2 bytes or compressed to 1. */
+	{ LT_PPP, { 0xff, 0x03, 0x00, 0x21 }, 4, IP4, ET_IPV4 },
+	{ LT_PPP, { 0x00, 0x57 }, 2, IP6, ET_IPV6 },
+	{ LT_PPP, { 0x21 }, 1, IP4, ET_IPV4 },
+	{ LT_PPP, { 0xff, 0x03, 0x57 }, 3, IP6, ET_IPV6 },
+	{ LT_PPP, { 0xff, 0x03, 0xc0, 0x21 }, 4, LCP, ET_OTHER },
+	/* PPP in HDLC-like framing, or Cisco HDLC by its address. */
+	{ LT_PPP_HDLC, { 0xff, 0x03, 0x00, 0x21 }, 4, IP4, ET_IPV4 },
+	{ LT_PPP_HDLC, { 0x00, 0x57 }, 2, IP6, ET_IPV6 },
+	{ LT_PPP_HDLC, { 0x0f, 0x00, 0x08, 0x00 }, 4, IP4, ET_IPV4 },
+	{ LT_PPP_HDLC, { 0x8f, 0x00, 0x86, 0xdd }, 4, IP6, ET_IPV6 },
+	{ LT_C_HDLC, { 0x0f, 0x00, 0x08, 0x00 }, 4, IP4, ET_IPV4 },
+	{ LT_C_HDLC, { 0x8f, 0x00, 0x80, 0x35 }, 4, LCP, ET_SLARP },
+	{ LT_C_HDLC, { 0x0f, 0x00, 0x00, 0x10 }, 4, LCP, ET_OTHER },
+};
+#define N_LINK_CASES (sizeof(link_cases) / sizeof(link_cases[0]))
+
+/* Builds the captured bytes of a link case in buf (LINK_PACKET_MAX bytes). Returns their
+ * number. */
+static uint32_t link_packet(const struct link_case *k, uint8_t *buf)
+{
+	assert_true(k->hdr_len + k->net_len <= LINK_PACKET_MAX);
+	memcpy(buf, k->hdr, k->hdr_len);
+	memcpy(buf + k->hdr_len, k->net, k->net_len);
+	return k->hdr_len + k->net_len;
+}
+
+/* Checks that p is the Ethernet frame the reader should make of link case k. */
+static void check_link_frame(const struct link_case *k, const struct pcap_packet *p)
+{
+	static const uint8_t zero[6];
+
+	assert_int_equal(p->linktype, k->linktype);
+	assert_int_equal(p->caplen, ETH_HLEN + k->net_len);
+	assert_int_equal(p->len, ETH_HLEN + k->net_len + UNCAPTURED);
+	assert_memory_equal(p->data, zero, 6);
+	assert_memory_equal(p->data + 6, k->src ? mac : zero, 6);
+	assert_int_equal(p->data[12] << 8 | p->data[13], k->ethertype);
+	assert_memory_equal(p->data + ETH_HLEN, k->net, k->net_len);
+}
+
+/* Every link case as a classic pcap of its own, in either byte order, from a file (whose end is
+ * guarded: nothing is read past it); and all of them in one pcapng of an interface each, beside
+ * an Ethernet interface whose frames are the capture's own bytes, not a copy. */
+static void test_link_types(void **state)
+{
+	char err[PCAPREAD_ERR_SIZE] = "";
+	struct pcap_packet p;
+	struct pcapread *r;
+	uint8_t buf[LINK_PACKET_MAX];
+	struct cap *c;
+	size_t i, at;
+	uint32_t n;
+	int be;
+
+	for (i = 0; i < N_LINK_CASES; i++) {
+		for (be = 0; be < 2; be++) {
+			c = classic_new(be, false, 0, link_cases[i].linktype);
+			n = link_packet(&link_cases[i], buf);
+			record_data(c, 1, 0, buf, n, n + UNCAPTURED);
+			write_cap(c, c->len);
+			assert_int_equal(pcapread_open(&r, path, err, sizeof(err)), 0);
+			assert_int_equal(pcapread_next(r, &p, err, sizeof(err)), 1);
+			check_link_frame(&link_cases[i], &p);
+			assert_int_equal(pcapread_next(r, &p, err, sizeof(err)), 0);
+			pcapread_close(r);
+			free(c);
+		}
+	}
+	for (be = 0; be < 2; be++) {
+		c = cap_new(be);
+		shb(c, be);
+		for (i = 0; i < N_LINK_CASES; i++)
+			idb(c, link_cases[i].linktype, 0);
+		idb(c, PCAPREAD_LINKTYPE_ETHERNET, 0);
+		for (i = 0; i < N_LINK_CASES; i++) {
+			n = link_packet(&link_cases[i], buf);
+			block_end(c, epb_data(c, i, i, buf, n, n + UNCAPTURED));
+		}
+		at = epb(c, N_LINK_CASES, 0, 0, 60, 60);
+		assert_int_equal(pcapread_open_mem(&r, c->b, c->len, err, sizeof(err)), 0);
+		for (i = 0; i < N_LINK_CASES; i++) {
+			assert_int_equal(pcapread_next(r, &p, err, sizeof(err)), 1);
+			assert_int_equal(p.interface, i);
+			check_link_frame(&link_cases[i], &p);
+		}
+		assert_int_equal(pcapread_next(r, &p, err, sizeof(err)), 1);
+		assert_int_equal(p.linktype, PCAPREAD_LINKTYPE_ETHERNET);
+		assert_ptr_equal(p.data, c->b + at + 28);
+		assert_int_equal(pcapread_next(r, &p, err, sizeof(err)), 0);
+		pcapread_close(r);
+		free(c);
+	}
+}
+
+/* Reads the one packet of a classic capture of a link type with caplen bytes of data and a wire
+ * length of len into *p, and checks that it is the last. The frame is valid until the reader
+ * is closed, which the caller does with *r. */
+static void read_one(struct pcapread **r, uint32_t linktype, const uint8_t *data, uint32_t caplen,
+		     uint32_t len, struct pcap_packet *p)
+{
+	char err[PCAPREAD_ERR_SIZE] = "";
+	struct pcap_packet end;
+	struct cap *c = classic_new(false, false, 0, linktype);
+
+	record_data(c, 1, 0, data, caplen, len);
+	write_cap(c, c->len);
+	free(c);
+	assert_int_equal(pcapread_open(r, path, err, sizeof(err)), 0);
+	assert_int_equal(pcapread_next(*r, p, err, sizeof(err)), 1);
+	assert_int_equal(pcapread_next(*r, &end, err, sizeof(err)), 0);
+}
+
+/* A packet that ends inside its link header (or before the byte that says what follows it)
+ * becomes an empty frame; a wire length shorter than the link header, or too long to take 14
+ * bytes more, still gives a length of at least the captured one and at most 2^32 - 1; a frame
+ * as large as can be captured still fits. */
+static void test_link_lengths(void **state)
+{
+	static const struct {
+		uint32_t linktype;
+		uint8_t data[8];
+		uint32_t caplen;
+	} cut[] = {
+		{ LT_SLL, { 0 }, 15 },
+		{ LT_SLL2, { 0 }, 19 },
+		{ LT_NULL, { 2 }, 3 },
+		{ LT_LOOP, { 0 }, 0 },
+		{ LT_RAW, { 0 }, 0 },
+		{ LT_RAW_12, { 0 }, 0 },
+		{ LT_PPP, { 0x00 }, 1 },
+		{ LT_PPP, { 0xff, 0x03 }, 2 },
+		{ LT_PPP, { 0xff, 0x03, 0x00 }, 3 },
+		{ LT_PPP_HDLC, { 0x0f, 0x00, 0x08 }, 3 },
+		{ LT_C_HDLC, { 0x0f }, 1 },
+	};
+	static uint8_t big[CAPLEN_LIMIT];
+	uint8_t data[LINK_PACKET_MAX] = { 0 };
+	struct pcap_packet p;
+	struct pcapread *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		memcpy(data, cut[i].data, sizeof(cut[i].data));
+		read_one(&r, cut[i].linktype, data, cut[i].caplen, 1500, &p);
+		assert_int_equal(p.linktype, cut[i].linktype);
+		assert_int_equal(p.caplen, 0);
+		assert_int_equal(p.len, 0);
+		assert_non_null(p.data);
+		pcapread_close(r);
+	}
+	/* Linux cooked, 16 bytes of header before 28 of IPv4. */
+	link_packet(&link_cases[0], data);
+	read_one(&r, LT_SLL, data, 44, 10, &p);
+	assert_int_equal(p.caplen, 42);
+	assert_int_equal(p.len, 42);
+	pcapread_close(r);
+	read_one(&r, LT_SLL, data, 44, UINT32_MAX, &p);
+	assert_int_equal(p.len, UINT32_MAX - 2);
+	pcapread_close(r);
+	/* Cut by a snapshot length. */
+	read_one(&r, LT_SLL, data, 36, 44, &p);
+	assert_int_equal(p.caplen, 34);
+	assert_int_equal(p.len, 42);
+	assert_memory_equal(p.data + ETH_HLEN, ip4, 20);
+	pcapread_close(r);
+	/* Raw IP: no header to take off. */
+	read_one(&r, LT_RAW, ip4, sizeof(ip4), UINT32_MAX - 15, &p);
+	assert_int_equal(p.len, UINT32_MAX - 1);
+	pcapread_close(r);
+	read_one(&r, LT_RAW, ip4, sizeof(ip4), UINT32_MAX - 14, &p);
+	assert_int_equal(p.len, UINT32_MAX);
+	pcapread_close(r);
+	read_one(&r, LT_RAW, ip4, sizeof(ip4), UINT32_MAX, &p);
+	assert_int_equal(p.len, UINT32_MAX);
+	pcapread_close(r);
+	memcpy(big, ip6, sizeof(ip6));
+	memcpy(big + CAPLEN_LIMIT - sizeof(ip4), ip4, sizeof(ip4));
+	read_one(&r, LT_RAW, big, CAPLEN_LIMIT, CAPLEN_LIMIT, &p);
+	assert_int_equal(p.caplen, CAPLEN_LIMIT + ETH_HLEN);
+	assert_int_equal(p.len, CAPLEN_LIMIT + ETH_HLEN);
+	assert_int_equal(p.data[12] << 8 | p.data[13], ET_IPV6);
+	assert_memory_equal(p.data + ETH_HLEN, big, CAPLEN_LIMIT);
+	pcapread_close(r);
+}
+
+/* A pcapng whose interfaces before its first packet are all of link types not read is refused
+ * at open; one read among them, a new section or a block that cannot be framed before the first
+ * packet leaves the verdict to the packets. */
+static void test_refused_early(void **state)
+{
+	char err[PCAPREAD_ERR_SIZE] = "";
+	struct pcap_packet p;
+	struct pcapread *r;
+	uint8_t buf[LINK_PACKET_MAX];
+	struct want w;
+	struct cap *c;
+	uint32_t n;
+
+	c = cap_new(false);
+	shb(c, false);
+	idb(c, LINKTYPE_OTHER, 0);
+	epb(c, 0, 0, 0, 16, 16);
+	check_open_fails(c, c->len, -EINVAL,
+			 "interface 0 is of link type 189, which is not read: " LINKTYPES_READ);
+	/* With no packet at all, as with one. */
+	check_open_fails(c, 48, -EINVAL,
+			 "interface 0 is of link type 189, which is not read: " LINKTYPES_READ);
+	free(c);
+
+	c = cap_new(true);
+	shb(c, true);
+	idb(c, LINKTYPE_OTHER, 0);
+	other_block(c, NRB, 8);
+	idb(c, LINKTYPE_USER0, 0);
+	spb(c, 16, 0, 16);
+	check_open_fails(c, c->len, -EINVAL,
+			 "none of interfaces 0 to 1 is of a link type read (interface 0 is of 189): "
+			 LINKTYPES_READ);
+	free(c);
+
+	/* The next section's interfaces may be read. */
+	c = cap_new(false);
+	shb(c, false);
+	idb(c, LINKTYPE_OTHER, 0);
+	shb(c, true);
+	idb(c, PCAPREAD_LINKTYPE_ETHERNET, 0);
+	w = want(epb(c, 0, 0, 0, 16, 16), 0, 16, 16, 0, 0);
+	check_file(c, &w, 1, 0, NULL);
+	free(c);
+
+	/* A block that cannot be framed: its own error, at its turn. */
+	c = cap_new(false);
+	shb(c, false);
+	idb(c, LINKTYPE_OTHER, 0);
+	raw_block(c, 30, 30);
+	check_file(c, NULL, 0, -EINVAL, "pcapng block at byte 48 has length 30, not a multiple of 4");
+	free(c);
+
+	/* Linux cooked capture is read. */
+	c = cap_new(false);
+	shb(c, false);
+	idb(c, LT_SLL, 0);
+	n = link_packet(&link_cases[0], buf);
+	block_end(c, epb_data(c, 0, 0, buf, n, n + UNCAPTURED));
+	write_cap(c, c->len);
+	assert_int_equal(pcapread_open(&r, path, err, sizeof(err)), 0);
+	assert_int_equal(pcapread_next(r, &p, err, sizeof(err)), 1);
+	check_link_frame(&link_cases[0], &p);
+	pcapread_close(r);
+	free(c);
+}
+
+/* Compresses the n bytes at data into a gzip stream at out (room bytes), flushed at each of the
+ * n_flush offsets at flush (ascending): the first cut_at[i] bytes of the stream decompress to
+ * the first flush[i] bytes of data, no more, no less. Returns the stream's length. */
+static size_t gzip_data(const uint8_t *data, size_t n, const size_t *flush, size_t n_flush,
+			size_t *cut_at, uint8_t *out, size_t room)
+{
+	z_stream zs = { 0 };
+	size_t done = 0, upto, i, len;
+
+	assert_int_equal(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8,
+				      Z_DEFAULT_STRATEGY),
+			 Z_OK);
+	zs.next_out = out;
+	zs.avail_out = room;
+	for (i = 0; i <= n_flush; i++) {
+		upto = i < n_flush ? flush[i] : n;
+		zs.next_in = data + done;
+		zs.avail_in = upto - done;
+		if (i < n_flush) {
+			assert_int_equal(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+			cut_at[i] = zs.total_out;
+		} else {
+			assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+		}
+		done = upto;
+	}
+	len = zs.total_out;
+	deflateEnd(&zs);
+	return len;
+}
+
+/* A capture that is the gzip stream of c, flushed at every end of a record or block (cut_at:
+ * where each ends in the stream). */
+static struct cap *gzip_cap(const struct cap *c, size_t *cut_at)
+{
+	struct cap *gz = cap_new(false);
+
+	gz->len = gzip_data(c->b, c->len, c->ends, c->n_ends, cut_at, gz->b, CAP_SIZE);
+	return gz;
+}
+
+/* The number of the packets w[0..n) that start before byte end. */
+static size_t packets_before(const struct want *w, size_t n, size_t end)
+{
+	size_t i = 0;
+
+	while (i < n && w[i].offset < end)
+		i++;
+	return i;
+}
+
+/* Checks that the first n bytes of the compressed capture gz read as a capture of size bytes
+ * that gives w[0..n_want) and then want_ret (want_err), with nothing left mapped at the end
+ * and the temporary file unlinked all along. */
+static void check_gz(const struct cap *gz, size_t n, uint64_t size, const struct want *w,
+		     size_t n_want, int want_ret, const char *want_err)
+{
+	char err[PCAPREAD_ERR_SIZE] = "";
+	int mapped = n_guarded;
+	struct pcapread *r;
+
+	write_cap(gz, n);
+	assert_int_equal(pcapread_open(&r, path, err, sizeof(err)), 0);
+	assert_int_equal(pcapread_size(r), size);
+	assert_int_equal(n_guarded, mapped + (size > 0));
+	assert_int_equal(files_in(tmp_dir), 0);
+	check_packets(r, w, n_want, want_ret, want_err);
+	pcapread_close(r);
+	assert_int_equal(n_guarded, mapped);
+}
+
+/* Compressed captures: classic and pcapng, in one gzip member or two, read as they are; a
+ * stream cut short, corrupt or followed by other bytes gives every packet before the point it
+ * stops at, then one line saying so and how much was decompressed; at open when not even the
+ * file header came out. */
+static void test_gzip(void **state)
+{
+	static const char text[] = "flowdb: this is text, not a capture\n";
+	char want_err[PCAPREAD_ERR_SIZE];
+	size_t cut_at[MAX_ENDS], mid, one;
+	struct cap *c, *gz, *gz2;
+	struct want w[9];
+	size_t k;
+
+	c = classic_sample(true, false, w);
+	gz = gzip_cap(c, cut_at);
+	check_gz(gz, gz->len, c->len, w, 4, 0, NULL);
+	/* Cut at the end of each record: the packets before it. */
+	for (k = 0; k < c->n_ends; k++) {
+		snprintf(want_err, sizeof(want_err),
+			 "gzip stream cut short after %zu bytes decompressed; reading stops at "
+			 "byte %zu",
+			 c->ends[k], c->ends[k]);
+		check_gz(gz, cut_at[k], c->ends[k], w, k, -EINVAL, want_err);
+	}
+	/* Corrupt there: a block of the reserved type 3 follows. */
+	gz2 = cap_new(false);
+	put(gz2, gz->b, cut_at[2]);
+	put(gz2, "\x06", 1);
+	put(gz2, gz->b + cut_at[2], gz->len - cut_at[2]);
+	snprintf(want_err, sizeof(want_err),
+		 "gzip stream corrupt (invalid block type) after %zu bytes decompressed; reading "
+		 "stops at byte %zu",
+		 c->ends[2], c->ends[2]);
+	check_gz(gz2, gz2->len, c->ends[2], w, 2, -EINVAL, want_err);
+	/* Whole, then bytes that are not another member. */
+	gz2->len = 0;
+	put(gz2, gz->b, gz->len);
+	put(gz2, "junk", 4);
+	snprintf(want_err, sizeof(want_err),
+		 "4 bytes that are not gzip follow the gzip stream, after %zu bytes decompressed; "
+		 "reading stops at byte %zu",
+		 c->len, c->len);
+	check_gz(gz2, gz2->len, c->len, w, 4, -EINVAL, want_err);
+	/* Two members, split inside the third record. */
+	mid = c->ends[2] + 5;
+	gz2->len = gzip_data(c->b, mid, NULL, 0, NULL, gz2->b, CAP_SIZE);
+	gz2->len += gzip_data(c->b + mid, c->len - mid, NULL, 0, NULL, gz2->b + gz2->len,
+			      CAP_SIZE - gz2->len);
+	check_gz(gz2, gz2->len, c->len, w, 4, 0, NULL);
+	/* Cut inside a record: the packets before the record. */
+	gz2->len = gzip_data(c->b, c->len, &mid, 1, &one, gz2->b, CAP_SIZE);
+	snprintf(want_err, sizeof(want_err),
+		 "gzip stream cut short after %zu bytes decompressed; reading stops at byte %zu",
+		 mid, c->ends[2]);
+	check_gz(gz2, one, mid, w, 2, -EINVAL, want_err);
+	/* A whole stream of a capture that is cut: the capture's error, not the stream's. */
+	gz2->len = gzip_data(c->b, mid, NULL, 0, NULL, gz2->b, CAP_SIZE);
+	snprintf(want_err, sizeof(want_err), "truncated packet record at byte %zu", c->ends[2]);
+	check_gz(gz2, gz2->len, mid, w, 2, -EINVAL, want_err);
+	/* Not even a file header: refused at open. */
+	check_open_fails(gz, 5, -EINVAL,
+			 "gzip stream cut short after 0 bytes decompressed; reading stops at byte 0");
+	free(c);
+
+	c = pcapng_sample(w);
+	gz->len = gzip_data(c->b, c->len, c->ends, c->n_ends, cut_at, gz->b, CAP_SIZE);
+	check_gz(gz, gz->len, c->len, w, 9, 0, NULL);
+	for (k = 0; k < c->n_ends; k++) {
+		snprintf(want_err, sizeof(want_err),
+			 "gzip stream cut short after %zu bytes decompressed; reading stops at "
+			 "byte %zu",
+			 c->ends[k], c->ends[k]);
+		check_gz(gz, cut_at[k], c->ends[k], w, packets_before(w, 9, c->ends[k]), -EINVAL,
+			 want_err);
+	}
+	free(c);
+
+	/* Refused as the same capture uncompressed would be. */
+	c = cap_new(false);
+	shb(c, false);
+	idb(c, LINKTYPE_OTHER, 0);
+	gz->len = gzip_data(c->b, c->len, NULL, 0, NULL, gz->b, CAP_SIZE);
+	check_open_fails(gz, gz->len, -EINVAL,
+			 "interface 0 is of link type 189, which is not read: " LINKTYPES_READ);
+	free(c);
+	gz->len = gzip_data((const uint8_t *)text, strlen(text), NULL, 0, NULL, gz->b, CAP_SIZE);
+	check_open_fails(gz, gz->len, -EINVAL, "not a pcap or pcapng file");
+	gz->len = gzip_data((const uint8_t *)"", 0, NULL, 0, NULL, gz->b, CAP_SIZE);
+	check_open_fails(gz, gz->len, -EINVAL, "not a pcap or pcapng file");
+	/* The magic, then a compression method that is not deflate. */
+	gz->len = 0;
+	put(gz, "\x1f\x8b\x07\x00", 4);
+	put(gz, text, strlen(text));
+	check_open_fails(gz, gz->len, -EINVAL,
+			 "gzip stream corrupt (unknown compression method) after 0 bytes "
+			 "decompressed; reading stops at byte 0");
+	check_open_fails(gz, 2, -EINVAL,
+			 "gzip stream cut short after 0 bytes decompressed; reading stops at byte 0");
+	free(gz);
+	free(gz2);
+}
+
+/* The temporary file: in $TMPDIR (/tmp when it is unset or empty), and an error naming where
+ * when it cannot be made or written (a decompression bomb against a limit on file sizes stands
+ * for a full disk), with nothing left behind; a bomb that is no capture is refused before it
+ * reaches the limit. */
+static void test_gzip_temp(void **state)
+{
+	char err[PCAPREAD_ERR_SIZE] = "", want_err[PATH_MAX + PCAPREAD_ERR_SIZE];
+	struct cap *c = classic_new(false, false, 0, PCAPREAD_LINKTYPE_ETHERNET);
+	struct cap *gz = cap_new(false), *gz2 = cap_new(false);
+	struct rlimit saved, limit;
+	size_t written;
+	int done;
+	struct pcapread *r;
+	uint8_t *zeros;
+
+	gz->len = gzip_data(c->b, c->len, NULL, 0, NULL, gz->b, CAP_SIZE);
+	write_cap(gz, gz->len);
+	assert_int_equal(setenv("TMPDIR", "", 1), 0);
+	assert_int_equal(pcapread_open(&r, path, err, sizeof(err)), 0);
+	pcapread_close(r);
+	assert_int_equal(setenv("TMPDIR", "/nonexistent/flowdb", 1), 0);
+	assert_int_equal(pcapread_open(&r, path, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "cannot make a temporary file in /nonexistent/flowdb to "
+				 "decompress into: No such file or directory");
+	assert_int_equal(setenv("TMPDIR", tmp_dir, 1), 0);
+
+	/* A valid header, then zeros: 4 MiB from a few KiB. */
+	zeros = calloc(1, GZIP_BOMB);
+	assert_non_null(zeros);
+	gz2->len = gzip_data(zeros, GZIP_BOMB, NULL, 0, NULL, gz2->b, CAP_SIZE);
+	memcpy(zeros, c->b, c->len);
+	gz->len = gzip_data(zeros, GZIP_BOMB, NULL, 0, NULL, gz->b, CAP_SIZE);
+	free(zeros);
+	/* The soft limit only, which can be raised again without privilege. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	limit = (struct rlimit){ GZIP_FILE_LIMIT, saved.rlim_max };
+	signal(SIGXFSZ, SIG_IGN);
+	/* Zeros only: no capture, said before much is written. */
+	write_cap(gz2, gz2->len);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+	assert_int_equal(pcapread_open(&r, path, err, sizeof(err)), -EINVAL);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	assert_string_equal(err, "not a pcap or pcapng file");
+	/* A file header, then zeros: as far as the limit. */
+	write_cap(gz, gz->len);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+	assert_int_equal(pcapread_open(&r, path, err, sizeof(err)), -EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_null(r);
+	/* After as many whole chunks as the limit took, whatever their size. */
+	snprintf(want_err, sizeof(want_err), "cannot decompress into %s after %%zu bytes: %%n",
+		 tmp_dir);
+	done = 0;
+	assert_int_equal(sscanf(err, want_err, &written, &done), 1);
+	assert_true(written > 0 && written <= GZIP_FILE_LIMIT);
+	assert_string_equal(err + done, "File too large");
+	assert_int_equal(files_in(tmp_dir), 0);
+	free(c);
+	free(gz);
+	free(gz2);
+}
+
 /* The guard that the cuts rely on: a read one byte past a mapped file faults. */
 static void test_guard_page(void **state)
 {
@@ -1003,7 +1629,8 @@ static void test_guard_page(void **state)
 	free(c);
 }
 
-/* Makes the temporary directory and a payload whose slices differ from one another. */
+/* Makes the temporary directory, with one inside for $TMPDIR, and a payload whose slices
+ * differ from one another. */
 static int setup(void **state)
 {
 	size_t i;
@@ -1013,13 +1640,17 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/cap", dir);
-	return 0;
+	snprintf(tmp_dir, sizeof(tmp_dir), "%s/tmp", dir);
+	if (mkdir(tmp_dir, 0700))
+		return -1;
+	return setenv("TMPDIR", tmp_dir, 1);
 }
 
-/* Removes the temporary directory. */
+/* Removes the temporary directories. */
 static int teardown(void **state)
 {
 	unlink(path);
+	rmdir(tmp_dir);
 	return rmdir(dir);
 }
 
@@ -1036,6 +1667,11 @@ int main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_cuts),
+		cmocka_unit_test(test_link_types),
+		cmocka_unit_test(test_link_lengths),
+		cmocka_unit_test(test_refused_early),
+		cmocka_unit_test(test_gzip),
+		cmocka_unit_test(test_gzip_temp),
 		cmocka_unit_test(test_guard_page),
 	};
 
