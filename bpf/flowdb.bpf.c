@@ -422,16 +422,17 @@ static __always_inline void payload_emit(void *ctx, int xdp, const struct captur
 }
 
 /* What the XDP program does with one frame, live or offline: wire_len is
- * its length on the wire, when more than what data holds (offline). */
-static __always_inline int xdp_frame(struct xdp_md *ctx, __u32 wire_len)
+ * its length on the wire, when more than what data holds (offline), and
+ * its flows' ifindex is ifindex. */
+static __always_inline int xdp_frame(struct xdp_md *ctx, __u32 wire_len, __u32 ifindex)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	__u32 len = data_end - data;
 	struct capture cap;
 	int ret;
 
-	ret = account(data, data_end, wire_len > len ? wire_len : len, len, ctx->ingress_ifindex,
-		      FLOW_DIR_IN, 0, 0, 1, &cap);
+	ret = account(data, data_end, wire_len > len ? wire_len : len, len, ifindex, FLOW_DIR_IN, 0,
+		      0, 1, &cap);
 	if (ret & ACCOUNT_INSPECT)
 		payload_emit(ctx, 1, &cap);
 	return ret & ACCOUNT_DROP ? XDP_DROP : XDP_PASS;
@@ -440,13 +441,13 @@ static __always_inline int xdp_frame(struct xdp_md *ctx, __u32 wire_len)
 SEC("xdp")
 int flowdb_xdp(struct xdp_md *ctx)
 {
-	return xdp_frame(ctx, 0);
+	return xdp_frame(ctx, 0, ctx->ingress_ifindex);
 }
 
 /* xdp_frame() as a function of its own, verified once, for the batch. */
-__noinline int flowdb_xdp_frame(struct xdp_md *ctx, __u32 wire_len)
+__noinline int flowdb_xdp_frame(struct xdp_md *ctx, __u32 wire_len, __u32 ifindex)
 {
-	return xdp_frame(ctx, wire_len);
+	return xdp_frame(ctx, wire_len, ifindex);
 }
 
 /*
@@ -483,7 +484,7 @@ int flowdb_xdp_batch(struct xdp_md *ctx)
 		if (bpf_xdp_store_bytes(ctx, 0, offline_frame, len))
 			break;
 		offline_now_ns = offline_batch[i].ts_ns;
-		flowdb_xdp_frame(ctx, offline_batch[i].wire_len);
+		flowdb_xdp_frame(ctx, offline_batch[i].wire_len, offline_batch[i].ifindex);
 		offline_batch_done = i + 1;
 		src += len;
 	}

@@ -30,13 +30,16 @@
 #define FLOW_BATCH_BYTES (15 * 4096)
 #define FLOW_BATCH_FRAMES_MAX 960
 
-/* One frame of a batch: its capture time, length in the batch, and
- * length on the wire (more when the capture or the batch cut it); the
- * frames follow each other in the batch, in the order they run. */
+/* One frame of a batch: its capture time, length in the batch, length on
+ * the wire (more when the capture or the batch cut it) and the ifindex its
+ * flows get; the frames follow each other in the batch, in the order they
+ * run. */
 struct flow_batch_frame {
 	__u64 ts_ns;
 	__u32 len;
 	__u32 wire_len;
+	__u32 ifindex;
+	__u32 pad;
 };
 
 /* Parser bounds: a third VLAN tag or a ninth IPv6 extension header makes a

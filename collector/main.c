@@ -117,13 +117,29 @@ static uint64_t kernel_to_real_us(const struct collector *c, uint64_t ns)
 	return (uint64_t)((int64_t)(ns / 1000) + c->mono_to_real_us);
 }
 
-/* The name of a watched interface, for rows; "?" for any other. */
+/* The name of a watched interface, for rows; "?" for any other. Offline
+ * a flow's ifindex is the link type of the captures it came from:
+ * OFFLINE_IFNAME for Ethernet, and after a dash the link type's name for
+ * the others, whose frames were made Ethernet frames ("pcap-sll"). */
 static const char *ifname_of(const struct collector *c, __u32 ifindex)
 {
+	static const char *const made[] = {
+		OFFLINE_IFNAME "-null",	    OFFLINE_IFNAME "-ppp",   OFFLINE_IFNAME "-raw",
+		OFFLINE_IFNAME "-ppp-hdlc", OFFLINE_IFNAME "-chdlc", OFFLINE_IFNAME "-loop",
+		OFFLINE_IFNAME "-sll",	    OFFLINE_IFNAME "-ipv4",  OFFLINE_IFNAME "-ipv6",
+		OFFLINE_IFNAME "-sll2",
+	};
+	const char *name;
+	size_t j;
 	int i;
 
-	if (c->offline)
+	if (c->offline) {
+		name = pcapread_linktype_name(ifindex);
+		for (j = 0; name && j < sizeof(made) / sizeof(made[0]); j++)
+			if (!strcmp(made[j] + sizeof(OFFLINE_IFNAME), name))
+				return made[j];
 		return OFFLINE_IFNAME;
+	}
 	for (i = 0; i < c->opt.n_ifaces; i++)
 		if (c->ifindex[i] == (int)ifindex)
 			return c->opt.ifnames[i];
@@ -702,13 +718,13 @@ static int queue_frame(struct collector *c, const struct pcap_packet *p, uint64_
 {
 	uint32_t len = p->caplen < TRACKER_FRAME_MAX ? p->caplen : TRACKER_FRAME_MAX;
 	uint32_t wire = p->len < OFFLINE_WIRE_MAX ? p->len : OFFLINE_WIRE_MAX;
-	int err = tracker_batch_add(c->tracker, p->data, len, wire, ts_ns);
+	int err = tracker_batch_add(c->tracker, p->data, len, wire, p->linktype, ts_ns);
 
 	if (err == -ENOSPC) {
 		err = run_batch(c);
 		if (err)
 			return err;
-		err = tracker_batch_add(c->tracker, p->data, len, wire, ts_ns);
+		err = tracker_batch_add(c->tracker, p->data, len, wire, p->linktype, ts_ns);
 	}
 	if (err == -EMSGSIZE) {
 		c->short_frames++;

@@ -242,27 +242,42 @@ static int check_caplen(uint32_t caplen, uint32_t snaplen, uint64_t off, char *e
 	return 0;
 }
 
-/* Whether packets of a link type are read. */
-static bool linktype_read(uint32_t linktype)
+const char *pcapread_linktype_name(uint32_t linktype)
 {
 	switch (linktype) {
 	case PCAPREAD_LINKTYPE_ETHERNET:
+		return "ether";
 	case PCAPREAD_LINKTYPE_NULL:
+		return "null";
 	case PCAPREAD_LINKTYPE_PPP:
+		return "ppp";
 	case PCAPREAD_LINKTYPE_RAW_12:
 	case PCAPREAD_LINKTYPE_RAW_14:
-	case PCAPREAD_LINKTYPE_PPP_HDLC:
 	case PCAPREAD_LINKTYPE_RAW:
+		return "raw";
+	case PCAPREAD_LINKTYPE_PPP_HDLC:
+		return "ppp-hdlc";
 	case PCAPREAD_LINKTYPE_C_HDLC:
+		return "chdlc";
 	case PCAPREAD_LINKTYPE_LOOP:
+		return "loop";
 	case PCAPREAD_LINKTYPE_LINUX_SLL:
+		return "sll";
 	case PCAPREAD_LINKTYPE_IPV4:
+		return "ipv4";
 	case PCAPREAD_LINKTYPE_IPV6:
+		return "ipv6";
 	case PCAPREAD_LINKTYPE_LINUX_SLL2:
-		return true;
+		return "sll2";
 	default:
-		return false;
+		return NULL;
 	}
+}
+
+/* Whether packets of a link type are read. */
+static bool linktype_read(uint32_t linktype)
+{
+	return pcapread_linktype_name(linktype) != NULL;
 }
 
 /* Makes room for the Ethernet frames made of the packets of a link type read that is not

@@ -97,6 +97,10 @@ int pcapread_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t e
 uint64_t pcapread_offset(const struct pcapread *r);
 uint64_t pcapread_size(const struct pcapread *r);
 
+/* A short name of a link type read ("ether", "sll", "raw" ...), or NULL
+ * for one that is not read. */
+const char *pcapread_linktype_name(uint32_t linktype);
+
 /* Unmaps (a file, a decompressed capture) and frees. NULL is fine. */
 void pcapread_close(struct pcapread *r);
 

@@ -364,7 +364,7 @@ int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len)
 }
 
 int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u32 wire_len,
-		      __u64 ts_ns)
+		      __u32 ifindex, __u64 ts_ns)
 {
 	struct flow_batch_frame *f;
 
@@ -378,6 +378,7 @@ int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u32 wir
 	f->ts_ns = ts_ns;
 	f->len = len;
 	f->wire_len = wire_len > len ? wire_len : len;
+	f->ifindex = ifindex;
 	return 0;
 }
 

@@ -102,7 +102,8 @@ int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len);
 /*
  * Offline import in batches (opts.sequential): tracker_batch_add() queues
  * a frame with its length on the wire (wire_len, when more than len: an
- * IPv4 packet of total length 0 counts from it) and its capture time, and tracker_batch_run() runs the queued
+ * IPv4 packet of total length 0 counts from it), the ifindex its flows
+ * get (a test run's own is the loopback's) and its capture time, and tracker_batch_run() runs the queued
  * frames, in the order queued, through the very code of the XDP program
  * (xdp_frame() in bpf/flowdb.bpf.c), each alone between data and
  * data_end, in one system call. A batch holds FLOW_BATCH_BYTES of frames,
@@ -113,7 +114,7 @@ int tracker_run_xdp(struct tracker *t, const void *frame, __u32 len);
  * errno; the batch is emptied either way.
  */
 int tracker_batch_add(struct tracker *t, const void *frame, __u32 len, __u32 wire_len,
-		      __u64 ts_ns);
+		      __u32 ifindex, __u64 ts_ns);
 int tracker_batch_run(struct tracker *t);
 
 /*

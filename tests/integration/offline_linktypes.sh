@@ -54,6 +54,16 @@ while read -r name capture vlan packets non_ip malformed; do
 	fi
 	grep -q "^flowdb-collector: read $packets packets from $capture in " "$WORK/$name.log" ||
 		fail "$name: not $packets packets read: $(cat "$WORK/$name.log")"
+	# The rows say what they came from.
+	case $name in
+	sll | sll-pcapng-gz) want=pcap-sll ;;
+	c-hdlc) want=pcap-chdlc ;;
+	ip46) want="pcap-ipv4 pcap-ipv6" ;;
+	*) want=pcap-$name ;;
+	esac
+	got=$(for db in "$WORK/$name"/*.db; do sql "$db" "SELECT DISTINCT ifname FROM flows"; done |
+		sort -u | tr '\n' ' ')
+	[ "$got" = "$want " ] || fail "$name: rows of ifname '$got', expected '$want'"
 	if [ "$name" = ip46 ]; then
 		continue
 	fi

@@ -187,11 +187,11 @@ static void run_batched(const struct frame *frames, size_t n, struct outcome *o,
 
 	assert_non_null(rb);
 	for (i = 0; i < n; i++) {
-		err = tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].len, frames[i].ts_ns);
+		err = tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].len, 1, frames[i].ts_ns);
 		if (err == -ENOSPC) {
 			assert_int_equal(tracker_batch_run(t), 0);
 			++*batches;
-			err = tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].len, frames[i].ts_ns);
+			err = tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].len, 1, frames[i].ts_ns);
 		}
 		assert_int_equal(err, 0);
 		if (i % 256 == 255) {
@@ -287,20 +287,20 @@ static void test_batch_limits(void **state)
 		skip();
 	t = open_offline();
 	assert_int_equal(tracker_batch_run(t), 0);
-	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN - 1, 0, START_NS), -EMSGSIZE);
-	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX + 1, 0, START_NS), -EMSGSIZE);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN - 1, 0, 1, START_NS), -EMSGSIZE);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX + 1, 0, 1, START_NS), -EMSGSIZE);
 	/* Full-size frames, then one that just fits. */
 	for (; left >= TRACKER_FRAME_MAX; left -= TRACKER_FRAME_MAX, n++)
-		assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX, 0, START_NS), 0);
+		assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX, 0, 1, START_NS), 0);
 	assert_true(left >= TRACKER_FRAME_MIN);
-	assert_int_equal(tracker_batch_add(t, frame, left + 1, 0, START_NS), -ENOSPC);
-	assert_int_equal(tracker_batch_add(t, frame, left, 0, START_NS), 0);
-	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, 0, START_NS), -ENOSPC);
+	assert_int_equal(tracker_batch_add(t, frame, left + 1, 0, 1, START_NS), -ENOSPC);
+	assert_int_equal(tracker_batch_add(t, frame, left, 0, 1, START_NS), 0);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, 0, 1, START_NS), -ENOSPC);
 	assert_int_equal(tracker_batch_run(t), 0);
 	/* As many of the least frames as a batch counts. */
 	for (uint32_t i = 0; i < FLOW_BATCH_FRAMES_MAX; i++)
-		assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, 0, START_NS), 0);
-	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, 0, START_NS), -ENOSPC);
+		assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, 0, 1, START_NS), 0);
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MIN, 0, 1, START_NS), -ENOSPC);
 	assert_int_equal(tracker_batch_run(t), 0);
 	assert_int_equal(tracker_drain(t, collect_flow, o, &o->tot), 0);
 	/* Zeroed frames: not IP. */
@@ -329,7 +329,7 @@ static void test_batch_tso_wire_length(void **state)
 	assert_int_equal(pkt_build(&s, frame, sizeof(frame), &l), 0);
 	assert_true(l.len > TRACKER_FRAME_MAX);
 	t = open_offline();
-	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX, (uint32_t)l.len, START_NS),
+	assert_int_equal(tracker_batch_add(t, frame, TRACKER_FRAME_MAX, (uint32_t)l.len, 1, START_NS),
 			 0);
 	assert_int_equal(tracker_batch_run(t), 0);
 	assert_int_equal(tracker_drain(t, collect_flow, o, &o->tot), 0);
