@@ -288,7 +288,7 @@ for tool in flowdb flowdb_noinspect; do
 	if [ -n "$l" ] && [ -n "$f" ]; then
 		awk -v lab="${label[$tool]}" -v w="$w" -v l="$l" -v f="$f" 'BEGIN {
 			f /= 1e6
-			printf "%s: %.2fs loading BPF and exiting, %.2fs running the packets, %.2fs final commit\n",
+			printf "%s: %.2fs start-up, finishing the file (indexes, rollups) and exiting, %.2fs running the packets, %.2fs final commit\n",
 				lab, w - l - f, l, f }'
 	fi
 done
