@@ -127,7 +127,7 @@ static const char *ifname_of(const struct collector *c, __u32 ifindex)
 		OFFLINE_IFNAME "-null",	    OFFLINE_IFNAME "-ppp",   OFFLINE_IFNAME "-raw",
 		OFFLINE_IFNAME "-ppp-hdlc", OFFLINE_IFNAME "-chdlc", OFFLINE_IFNAME "-loop",
 		OFFLINE_IFNAME "-sll",	    OFFLINE_IFNAME "-ipv4",  OFFLINE_IFNAME "-ipv6",
-		OFFLINE_IFNAME "-sll2",
+		OFFLINE_IFNAME "-sll2",	    OFFLINE_IFNAME "-ppp-ether",
 	};
 	const char *name;
 	size_t j;

@@ -34,6 +34,9 @@
 #define PCAPNG_IDB 1
 #define PCAPNG_SPB 3
 #define PCAPNG_EPB 6
+/* The obsolete Packet Block: an EPB whose interface id is 16 bits, then a
+ * drop count of 16 bits. Old writers (Wireshark before 1.8) made it. */
+#define PCAPNG_PB 2
 #define PCAPNG_BYTE_ORDER_MAGIC 0x1a2b3c4d
 #define PCAPNG_VERSION_MAJOR 1
 
@@ -92,7 +95,7 @@
 /* The link types read, for the messages that refuse the others. */
 #define LINKTYPES_READ                                                                 \
 	"Ethernet (1), Linux cooked (113, 276), raw IP (101, 228, 229, 12, 14), loopback " \
-	"(0, 108), PPP (9, 50) and Cisco HDLC (104)"
+	"(0, 108), PPP (9, 50), PPPoE (51) and Cisco HDLC (104)"
 
 /* Link headers: Linux cooked capture (SLL) and its version 2, with their fields. */
 #define SLL_HALEN 4
@@ -131,6 +134,11 @@
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
 #define ETHERTYPE_MIN 0x0600
+#define ETHERTYPE_PPPOE_DISCOVERY 0x8863
+#define ETHERTYPE_PPPOE_SESSION 0x8864
+/* The PPPoE header's code: 0 in a session's packets, a discovery stage's
+ * own otherwise (RFC 2516). */
+#define PPPOE_CODE 1
 #define ETH_ADDRS 12 /* the two addresses before the ethertype */
 
 /* gzip: the magic of every member, and the bytes decompressed at a time. */
@@ -257,6 +265,8 @@ const char *pcapread_linktype_name(uint32_t linktype)
 		return "raw";
 	case PCAPREAD_LINKTYPE_PPP_HDLC:
 		return "ppp-hdlc";
+	case PCAPREAD_LINKTYPE_PPP_ETHER:
+		return "ppp-ether";
 	case PCAPREAD_LINKTYPE_C_HDLC:
 		return "chdlc";
 	case PCAPREAD_LINKTYPE_LOOP:
@@ -409,6 +419,12 @@ static bool link_header(uint32_t linktype, const uint8_t *d, uint32_t caplen, st
 	case PCAPREAD_LINKTYPE_IPV4:
 		l->ethertype = ETHERTYPE_IPV4;
 		return true;
+	case PCAPREAD_LINKTYPE_PPP_ETHER:
+		/* The PPPoE header stays: the program parses a session's. */
+		if (caplen <= PPPOE_CODE)
+			return false;
+		l->ethertype = d[PPPOE_CODE] ? ETHERTYPE_PPPOE_DISCOVERY : ETHERTYPE_PPPOE_SESSION;
+		return true;
 	case PCAPREAD_LINKTYPE_IPV6:
 		l->ethertype = ETHERTYPE_IPV6;
 		return true;
@@ -547,6 +563,7 @@ static uint32_t block_min_size(uint32_t type)
 	case PCAPNG_IDB:
 		return IDB_MIN_SIZE;
 	case PCAPNG_EPB:
+	case PCAPNG_PB:
 		return EPB_MIN_SIZE;
 	case PCAPNG_SPB:
 		return SPB_MIN_SIZE;
@@ -742,12 +759,13 @@ static __int128 iface_ts_ns(const struct iface *ifc, uint64_t units)
 	return (__int128)ns + (__int128)ifc->tsoffset * (__int128)NSEC_PER_SEC;
 }
 
-/* Reads the framed Enhanced Packet Block at off (of len bytes) into *p. Returns 1, or -EINVAL
- * for its interface, its captured length or its time. */
-static int read_epb(struct pcapread *r, uint64_t off, uint32_t len, struct pcap_packet *p,
-		    char *err, size_t err_size)
+/* Reads the framed Enhanced Packet Block (or obsolete Packet Block) at off (of len bytes) into
+ * *p. Returns 1, or -EINVAL for its interface, its captured length or its time. */
+static int read_epb(struct pcapread *r, uint64_t off, uint32_t len, bool obsolete,
+		    struct pcap_packet *p, char *err, size_t err_size)
 {
-	uint32_t id = get32(r, off + EPB_INTERFACE), caplen = get32(r, off + EPB_CAPLEN);
+	uint32_t id = obsolete ? get16(r, off + EPB_INTERFACE) : get32(r, off + EPB_INTERFACE);
+	uint32_t caplen = get32(r, off + EPB_CAPLEN);
 	uint32_t room = len - EPB_MIN_SIZE;
 	const struct iface *ifc;
 	uint64_t units;
@@ -838,7 +856,8 @@ static int pcapng_next(struct pcapread *r, struct pcap_packet *p, char *err, siz
 			ret = add_iface(r, off, len, err, err_size);
 			break;
 		case PCAPNG_EPB:
-			ret = read_epb(r, off, len, p, err, err_size);
+		case PCAPNG_PB:
+			ret = read_epb(r, off, len, type == PCAPNG_PB, p, err, err_size);
 			break;
 		case PCAPNG_SPB:
 			ret = read_spb(r, off, len, p, err, err_size);
@@ -877,7 +896,7 @@ static int check_interfaces(struct pcapread *r, char *err, size_t err_size)
 			return 0;
 		if (block_frame(r, off, &type, &len, ignored, sizeof(ignored)))
 			return 0;
-		if (type == PCAPNG_EPB || type == PCAPNG_SPB)
+		if (type == PCAPNG_EPB || type == PCAPNG_PB || type == PCAPNG_SPB)
 			break;
 		if (type == PCAPNG_IDB) {
 			linktype = get16(r, off + IDB_LINKTYPE);

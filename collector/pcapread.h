@@ -24,6 +24,7 @@
 #define PCAPREAD_LINKTYPE_RAW_12 12 /* raw IP, as most systems number DLT_RAW */
 #define PCAPREAD_LINKTYPE_RAW_14 14 /* raw IP, as DLT_RAW is numbered on OpenBSD */
 #define PCAPREAD_LINKTYPE_PPP_HDLC 50 /* PPP in HDLC-like framing, or Cisco HDLC */
+#define PCAPREAD_LINKTYPE_PPP_ETHER 51 /* PPPoE: its header, as after an Ethernet header */
 #define PCAPREAD_LINKTYPE_RAW 101 /* raw IPv4 or IPv6, by the version in the packet */
 #define PCAPREAD_LINKTYPE_C_HDLC 104 /* Cisco HDLC: address, control, ethertype */
 #define PCAPREAD_LINKTYPE_LOOP 108 /* OpenBSD loopback: the address family in network order */
@@ -79,8 +80,8 @@ int pcapread_open_mem(struct pcapread **out, const void *data, size_t size, char
 
 /*
  * Reads the next packet into *p. pcapng: Interface Description Blocks give each interface its
- * link type, timestamp resolution (if_tsresol) and offset (if_tsoffset); Enhanced Packet Blocks
- * and Simple Packet Blocks are packets (an SPB has no time of its own: it takes the time of the
+ * link type, timestamp resolution (if_tsresol) and offset (if_tsoffset); Enhanced Packet Blocks,
+ * obsolete Packet Blocks and Simple Packet Blocks are packets (an SPB has no time of its own: it takes the time of the
  * packet before it); other blocks are skipped; a new Section Header may change the byte order.
  * Returns 1 with a packet, 0 at the end of the capture, -ENOMEM for an interface there is no
  * room for, or -EINVAL with one line in err naming the byte offset: a record or block cut short

@@ -41,6 +41,7 @@ CASES = [
     ("ppp", lt.PPP, False, False, False),
     ("ppp-hdlc", lt.PPP_HDLC, True, False, False),
     ("c-hdlc", lt.C_HDLC, False, False, False),
+    ("ppp-ether", lt.PPP_ETHER, False, False, False),
 ]
 
 

@@ -91,7 +91,7 @@ cw.write_classic(os.path.join(sys.argv[2], "usb.pcap"), [(0, frame)], linktype=1
 with open(os.path.join(sys.argv[2], "usb.pcapng"), "wb") as f:
     f.write(cw.shb() + cw.idb(linktype=189) + cw.epb(0, frame))
 EOF
-read_are="the link types read are Ethernet (1), Linux cooked (113, 276), raw IP (101, 228, 229, 12, 14), loopback (0, 108), PPP (9, 50) and Cisco HDLC (104)"
+read_are="the link types read are Ethernet (1), Linux cooked (113, 276), raw IP (101, 228, 229, 12, 14), loopback (0, 108), PPP (9, 50), PPPoE (51) and Cisco HDLC (104)"
 for capture in usb.pcap usb.pcapng; do
 	rc=0
 	"$COLLECTOR" --read "$WORK/$capture" -d "$WORK/refused" 2>"$WORK/refused.log" || rc=$?
@@ -103,4 +103,4 @@ for capture in usb.pcap usb.pcapng; do
 		fail "$capture: exit $rc, $(cat "$WORK/refused.log")"
 	[ ! -e "$WORK/refused" ] || fail "$capture: refused, yet the data directory was made"
 done
-echo "PASS: captures of 10 link types and compressed ones import as tshark sees them and as their Ethernet original"
+echo "PASS: captures of 11 link types and compressed ones import as tshark sees them and as their Ethernet original"

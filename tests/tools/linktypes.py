@@ -5,7 +5,8 @@ captures (SLL, SLL2: the sender's address, the ethertype, VLAN tags kept as
 libpcap reinserts them), raw IP (101, and 12 and 14 as some BSDs number it;
 228 and 229 for one IP version), BSD loopback (0: the address family in the
 writer's byte order; 108: in network order), PPP (9, 50: with address and
-control bytes) and Cisco HDLC (104). Link types that cannot carry a VLAN tag
+control bytes), PPPoE (51: a session's header, PPP protocol) and Cisco HDLC
+(104). Link types that cannot carry a VLAN tag
 get the frame without its tags. Also makes, per link type, a packet that is
 not IP and a packet cut inside its link header.
 
@@ -25,9 +26,12 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import capwrite as cw  # noqa: E402
 
-NULL, PPP, RAW_12, RAW_14, PPP_HDLC, RAW, C_HDLC, LOOP, SLL, IPV4, IPV6, SLL2 = (
-    0, 9, 12, 14, 50, 101, 104, 108, 113, 228, 229, 276)
-LINKTYPES = (NULL, PPP, RAW_12, RAW_14, PPP_HDLC, RAW, C_HDLC, LOOP, SLL, IPV4, IPV6, SLL2)
+NULL, PPP, RAW_12, RAW_14, PPP_HDLC, PPP_ETHER, RAW, C_HDLC, LOOP, SLL, IPV4, IPV6, SLL2 = (
+    0, 9, 12, 14, 50, 51, 101, 104, 108, 113, 228, 229, 276)
+LINKTYPES = (NULL, PPP, RAW_12, RAW_14, PPP_HDLC, PPP_ETHER, RAW, C_HDLC, LOOP, SLL, IPV4, IPV6,
+             SLL2)
+# PPPoE: version and type 1, code 0 (a session's packet), session 0x1234.
+PPPOE_VER_TYPE, PPPOE_SESSION_ID = 0x11, 0x1234
 ETH_ARP, ETH_8021Q, ETH_8021AD, ETH_SLARP = 0x0806, 0x8100, 0x88A8, 0x8035
 ARPHRD_ETHER, PACKET_HOST = 1, 0
 # BSD address families: AF_INET everywhere; AF_INET6 of macOS (loopback
@@ -65,6 +69,13 @@ def sll2(src, ethertype, rest):
                        src) + rest
 
 
+def pppoe(protocol, body):
+    """A PPPoE session's packet: its header, its length that of the PPP
+    protocol and body."""
+    return struct.pack("!BBHHH", PPPOE_VER_TYPE, 0, PPPOE_SESSION_ID, 2 + len(body),
+                       protocol) + body
+
+
 def to_link(frame, linktype, big_endian=False):
     """The Ethernet frame as a packet of linktype (in a capture of that byte
     order), or None when that link type cannot carry it (228 and 229 carry one
@@ -86,6 +97,8 @@ def to_link(frame, linktype, big_endian=False):
         return struct.pack("!I", AF_INET6_OPENBSD if v6 else AF_INET) + rest
     if linktype in (PPP, PPP_HDLC):
         return PPP_FRAMING + struct.pack("!H", PPP_IPV6 if v6 else PPP_IPV4) + rest
+    if linktype == PPP_ETHER:
+        return pppoe(PPP_IPV6 if v6 else PPP_IPV4, rest)
     if linktype == C_HDLC:
         return struct.pack("!BBH", CHDLC_UNICAST, 0, ethertype) + rest
     raise ValueError(f"link type {linktype} is not one of {LINKTYPES}")
@@ -105,6 +118,8 @@ def non_ip(linktype, big_endian=False):
         return struct.pack("!I", AF_APPLETALK) + ARP_BODY
     if linktype in (PPP, PPP_HDLC):
         return PPP_FRAMING + struct.pack("!H", PPP_LCP) + LCP_ECHO
+    if linktype == PPP_ETHER:
+        return pppoe(PPP_LCP, LCP_ECHO)
     if linktype == C_HDLC:
         return struct.pack("!BBH", CHDLC_UNICAST, 0, ETH_SLARP) + LCP_ECHO
     return None
@@ -113,7 +128,8 @@ def non_ip(linktype, big_endian=False):
 def cut(linktype):
     """A packet of linktype that ends inside its link header (for raw IP, an
     empty one; 228 and 229 have no header to end in: None)."""
-    sizes = {SLL: 10, SLL2: 12, NULL: 2, LOOP: 3, PPP: 2, PPP_HDLC: 3, C_HDLC: 2}
+    sizes = {SLL: 10, SLL2: 12, NULL: 2, LOOP: 3, PPP: 2, PPP_HDLC: 3, C_HDLC: 2,
+             PPP_ETHER: 1}
     if linktype in (RAW, RAW_12, RAW_14):
         return b""
     if linktype in sizes:

@@ -32,9 +32,10 @@
 #define LINKTYPE_USER0 147 /* private use */
 #define LINKTYPES_READ                                                                      \
 	"the link types read are Ethernet (1), Linux cooked (113, 276), raw IP (101, 228, 229, " \
-	"12, 14), loopback (0, 108), PPP (9, 50) and Cisco HDLC (104)"
+	"12, 14), loopback (0, 108), PPP (9, 50), PPPoE (51) and Cisco HDLC (104)"
 #define SHB 0x0a0d0d0a
 #define IDB 1
+#define PB 2
 #define SPB 3
 #define NRB 4
 #define ISB 5
@@ -647,9 +648,32 @@ static void test_pcapng(void **state)
 {
 	struct want w[9];
 	struct cap *c = pcapng_sample(w);
+	size_t at;
 
 	check_file(c, w, 9, 0, NULL);
 	free(c);
+
+	/* The obsolete Packet Block: interface id and drop count of 16 bits
+	 * each, then as an EPB; in both byte orders. */
+	for (int be = 0; be < 2; be++) {
+		c = cap_new(true);
+		shb(c, be);
+		idb(c, PCAPREAD_LINKTYPE_ETHERNET, 0);
+		idb(c, PCAPREAD_LINKTYPE_ETHERNET, 0);
+		at = block_begin(c, PB);
+		put16(c, 1);
+		put16(c, 7);
+		put32(c, 0);
+		put32(c, 1700000000);
+		put32(c, 60);
+		put32(c, 62);
+		put(c, payload + 10, 60);
+		block_end(c, at);
+		w[0] = want(at, 1700000000000, 60, 62, 1, 10);
+		w[1] = want(epb(c, 0, 1700000001, 80, 60, 60), 1700000001000, 60, 60, 0, 80);
+		check_file(c, w, 2, 0, NULL);
+		free(c);
+	}
 
 	/* A simple packet with no packet before it has time 0. */
 	c = cap_new(true);
@@ -1027,6 +1051,7 @@ static void test_cuts(void **state)
 #define LT_RAW_12 12
 #define LT_RAW_14 14
 #define LT_PPP_HDLC 50
+#define LT_PPP_ETHER 51
 #define LT_RAW 101
 #define LT_C_HDLC 104
 #define LT_LOOP 108
@@ -1039,6 +1064,8 @@ static void test_cuts(void **state)
 #define ET_IPV6 0x86dd
 #define ET_ARP 0x0806
 #define ET_SLARP 0x8035
+#define ET_PPPOE_DISCOVERY 0x8863
+#define ET_PPPOE_SESSION 0x8864
 #define ET_OTHER 0x88b5 /* the reader's for what has no ethertype */
 /* Bytes on the wire after the captured ones, in the link cases. */
 #define UNCAPTURED 100
@@ -1056,6 +1083,9 @@ static const uint8_t ip6[] = { 0x60, 0, 0, 0, 0, 8, 17, 64, 0x20, 0x01, 0x0d, 0x
 			       0,    0, 0, 0, 0, 0, 0,  1,  0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 			       0,    0, 0, 0, 0, 0, 0,  2,  0,    53,   0,    53,   0, 8, 0, 0 };
 static const uint8_t lcp[] = { 0x01, 0x01, 0x00, 0x04 };
+/* PPPoE: a session's packet (code 0) of IPv4, and a discovery stage's PADI (code 9). */
+static const uint8_t pppoe_ip4[] = { 0x11, 0x00, 0x12, 0x34, 0x00, 0x02, 0x00, 0x21 };
+static const uint8_t padi[] = { 0x11, 0x09, 0x00, 0x00, 0x00, 0x00 };
 
 /* A packet of a link type: its link header and what follows, and the Ethernet header the reader
  * should put in the link header's place. */
@@ -1109,6 +1139,9 @@ static const struct link_case link_cases[] = {
 	{ LT_NULL, { 2, 0, 0, 2 }, 4, IP4, ET_OTHER },
 	{ LT_LOOP, { 0, 0, 0, 2 }, 4, IP4, ET_IPV4 },
 	{ LT_LOOP, { 0, 0, 0, 24 }, 4, IP6, ET_IPV6 },
+	/* PPPoE: the header stays, under the ethertype of a session or of discovery. */
+	{ LT_PPP_ETHER, { 0 }, 0, pppoe_ip4, sizeof(pppoe_ip4), ET_PPPOE_SESSION },
+	{ LT_PPP_ETHER, { 0 }, 0, padi, sizeof(padi), ET_PPPOE_DISCOVERY },
 	/* PPP: address and control bytes or none, a protocol of 2 bytes or compressed to 1. */
 	{ LT_PPP, { 0xff, 0x03, 0x00, 0x21 }, 4, IP4, ET_IPV4 },
 	{ LT_PPP, { 0x00, 0x57 }, 2, IP6, ET_IPV6 },
