@@ -18,6 +18,11 @@ die() {
 }
 [ "$(id -u)" = 0 ] || { echo "import_corpus: needs root; skipped" >&2; exit 77; }
 [ -x build/flowdb-collector ] || { echo "import_corpus: run make all first; skipped" >&2; exit 77; }
+# Evaluates the arithmetic on standard input, decimals included (bc is not
+# always installed).
+calc() {
+	python3 -c 'import sys; print(eval(sys.stdin.read()))'
+}
 scratch=$(mktemp -d /tmp/import_corpus.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 trap 'exit 130' INT TERM
@@ -41,7 +46,7 @@ while IFS= read -r -d '' f; do
 	rc=0
 	start=$(date +%s.%N)
 	timeout -s KILL "$limit" build/flowdb-collector --read "$f" -d "$out" 2>"$scratch/err" || rc=$?
-	took=$(echo "$(date +%s.%N) - $start" | bc)
+	took=$(echo "$(date +%s.%N) - $start" | calc)
 	# Warnings (time going backwards) are not refusals.
 	lines=$(grep -vc ': warning: ' "$scratch/err" || true)
 	case $rc in
@@ -49,7 +54,7 @@ while IFS= read -r -d '' f; do
 		imported=$((imported + 1))
 		n=$(packets_in "$out")
 		packets=$((packets + n))
-		seconds=$(echo "$seconds + $took" | bc)
+		seconds=$(echo "$seconds + $took" | calc)
 		;;
 	1)
 		if [ "$lines" = 1 ]; then
@@ -76,17 +81,17 @@ if [ -s "$scratch/reasons" ]; then
 fi
 if [ "$imported" -gt 0 ]; then
 	printf 'import_corpus: %d packets imported one file at a time in %.1f s (%.0f packets/s, start-up included)\n' \
-		"$packets" "$seconds" "$(echo "$packets / $seconds" | bc -l)"
+		"$packets" "$seconds" "$(echo "$packets / $seconds" | calc)"
 fi
 
 # The whole corpus in one run: the same packets, the start-up paid once.
 rc=0
 start=$(date +%s.%N)
 build/flowdb-collector --read "$dir" -d "$scratch/all" 2>"$scratch/all.err" || rc=$?
-took=$(echo "$(date +%s.%N) - $start" | bc)
+took=$(echo "$(date +%s.%N) - $start" | calc)
 [ "$rc" -le 1 ] || die "--read $dir: exit $rc: $(tail -1 "$scratch/all.err")"
 all=$(packets_in "$scratch/all")
 printf 'import_corpus: the whole corpus in one run: %d packets in %.1f s (%.0f packets/s)\n' \
-	"$all" "$took" "$(echo "$all / $took" | bc -l)"
+	"$all" "$took" "$(echo "$all / $took" | calc)"
 [ "$all" = "$packets" ] || die "one run wrote $all packets, one file at a time $packets"
 [ "$bad" = 0 ] || die "$bad files crashed, hung or failed without one line"

@@ -31,6 +31,11 @@ if [ ! -d "$case_dir" ]; then
 	rm -f "$case_dir.pcap"
 	mv "$case_dir.tmp" "$case_dir"
 fi
+# Evaluates the arithmetic on standard input, decimals included (bc is not
+# always installed).
+calc() {
+	python3 -c 'import sys; print(eval(sys.stdin.read()))'
+}
 scratch=$(mktemp -d /tmp/import_many.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 trap 'exit 130' INT TERM
@@ -50,7 +55,7 @@ packets_in() {
 start=$(date +%s.%N)
 build/flowdb-collector --read "$case_dir" -d "$scratch/one" 2>"$scratch/one.log" ||
 	die "--read $case_dir: $(tail -1 "$scratch/one.log")"
-one=$(echo "$(date +%s.%N) - $start" | bc)
+one=$(echo "$(date +%s.%N) - $start" | calc)
 
 mkdir -p "$scratch/each"
 start=$(date +%s.%N)
@@ -58,7 +63,7 @@ for i in "${!captures[@]}"; do
 	build/flowdb-collector --read "${captures[$i]}" -d "$scratch/each/$i" 2>"$scratch/each.log" ||
 		die "--read ${captures[$i]}: $(tail -1 "$scratch/each.log")"
 done
-each=$(echo "$(date +%s.%N) - $start" | bc)
+each=$(echo "$(date +%s.%N) - $start" | calc)
 
 want=$((files * per))
 got_one=$(packets_in "$scratch/one")
@@ -66,7 +71,7 @@ got_each=$(packets_in "$scratch/each")
 [ "$got_one" = "$want" ] && [ "$got_each" = "$want" ] ||
 	die "packets written: $got_one in one run, $got_each one per file, expected $want"
 printf '%-40s %9s %12s\n' "$files captures of $per packets" "wall" "packets/s"
-printf '%-40s %8.2fs %12.0f\n' "flowdb-collector --read DIR" "$one" "$(echo "$want / $one" | bc -l)"
-printf '%-40s %8.2fs %12.0f\n' "one flowdb-collector --read per file" "$each" "$(echo "$want / $each" | bc -l)"
+printf '%-40s %8.2fs %12.0f\n' "flowdb-collector --read DIR" "$one" "$(echo "$want / $one" | calc)"
+printf '%-40s %8.2fs %12.0f\n' "one flowdb-collector --read per file" "$each" "$(echo "$want / $each" | calc)"
 printf 'import_many: one run takes %.3f of the time of one process per file\n' \
-	"$(echo "$one / $each" | bc -l)"
+	"$(echo "$one / $each" | calc)"
