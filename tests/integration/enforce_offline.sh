@@ -13,11 +13,13 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
 . "$top/tests/lib/collector.sh"
+. "$top/tests/lib/pcaps.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (BPF)"
 command -v tshark >/dev/null || skip "needs tshark"
-cap=$top/../shared/pcaps/xscan_capture.pcap
-[ -f "$cap" ] || skip "needs ../shared/pcaps/xscan_capture.pcap"
+shared_pcaps || true
+cap=${PCAPS:-$top/../shared/pcaps}/xscan_capture.pcap
+[ -f "$cap" ] || skip "needs the shared captures' xscan_capture.pcap"
 work_dir
 
 # tshark's count: "packets bytes" of the IPv4 packets matching FILTER.
