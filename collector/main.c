@@ -31,8 +31,10 @@
 #define FILL_FLUSH_PERCENT 50
 #define FILL_CHECK_MS 100
 #define FIN_LINGER_US (2 * USEC_PER_SEC)
-/* The ifname of every row an imported capture gives. */
+/* The ifname of every row an imported Ethernet capture gives. */
 #define OFFLINE_IFNAME "pcap"
+/* Names of link types pcapread reads, at most (pcapread_linktype_name()). */
+#define OFFLINE_IFNAMES_MAX 16
 /* Packets between two looks at the clock, the map and the ring buffer
  * (which holds far more than this many events). */
 #define PROGRESS_EVERY 4096
@@ -84,6 +86,9 @@ struct collector {
 	struct read_failure *failures;
 	int n_failures;
 	uint64_t short_frames; /* offline: frames the XDP test run cannot take */
+	/* Offline: the ifnames of rows of other link types, ifname_of()'s. */
+	char linktype_names[OFFLINE_IFNAMES_MAX][32];
+	int n_linktype_names;
 	int flow_errors; /* records the flow table could not take, this flush */
 	bool store_failing; /* logged, until a flush succeeds again */
 	struct control *control; /* flowdb-ctl's socket (--control), or NULL */
@@ -120,25 +125,27 @@ static uint64_t kernel_to_real_us(const struct collector *c, uint64_t ns)
 /* The name of a watched interface, for rows; "?" for any other. Offline
  * a flow's ifindex is the link type of the captures it came from:
  * OFFLINE_IFNAME for Ethernet, and after a dash the link type's name for
- * the others, whose frames were made Ethernet frames ("pcap-sll"). */
-static const char *ifname_of(const struct collector *c, __u32 ifindex)
+ * the others, whose frames were made Ethernet frames ("pcap-sll"), made
+ * once and kept for the rows that point at it. */
+static const char *ifname_of(struct collector *c, __u32 ifindex)
 {
-	static const char *const made[] = {
-		OFFLINE_IFNAME "-null",	    OFFLINE_IFNAME "-ppp",   OFFLINE_IFNAME "-raw",
-		OFFLINE_IFNAME "-ppp-hdlc", OFFLINE_IFNAME "-chdlc", OFFLINE_IFNAME "-loop",
-		OFFLINE_IFNAME "-sll",	    OFFLINE_IFNAME "-ipv4",  OFFLINE_IFNAME "-ipv6",
-		OFFLINE_IFNAME "-sll2",	    OFFLINE_IFNAME "-ppp-ether",
-	};
 	const char *name;
-	size_t j;
 	int i;
 
 	if (c->offline) {
 		name = pcapread_linktype_name(ifindex);
-		for (j = 0; name && j < sizeof(made) / sizeof(made[0]); j++)
-			if (!strcmp(made[j] + sizeof(OFFLINE_IFNAME), name))
-				return made[j];
-		return OFFLINE_IFNAME;
+		if (!name || ifindex == PCAPREAD_LINKTYPE_ETHERNET)
+			return OFFLINE_IFNAME;
+		for (i = 0; i < c->n_linktype_names; i++)
+			if (!strcmp(c->linktype_names[i] + sizeof(OFFLINE_IFNAME), name))
+				return c->linktype_names[i];
+		/* More names than link types are read: cannot happen. */
+		if (i == OFFLINE_IFNAMES_MAX)
+			return OFFLINE_IFNAME;
+		snprintf(c->linktype_names[i], sizeof(c->linktype_names[i]), "%s-%s",
+			 OFFLINE_IFNAME, name);
+		c->n_linktype_names++;
+		return c->linktype_names[i];
 	}
 	for (i = 0; i < c->opt.n_ifaces; i++)
 		if (c->ifindex[i] == (int)ifindex)
