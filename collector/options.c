@@ -39,8 +39,7 @@ static void usage(FILE *out)
 		"      --rotate-size SIZE   also start one when a file reaches SIZE\n"
 		"      --retain-age DUR     remove files older than DUR\n"
 		"      --retain-size SIZE   remove the oldest files while all exceed SIZE\n"
-		"      --map-size N         flows the kernel holds per drain (default %u;\n"
-		"                           %u with --read)\n"
+		"      --map-size N         flows the kernel holds per drain (default %u)\n"
 		"      --inspect-packets N  payload packets of each new flow to inspect\n"
 		"                           (default %d, at most %d)\n"
 		"      --inspect-bytes N    bytes of each to inspect (default %d, at most %d)\n"
@@ -62,7 +61,7 @@ static void usage(FILE *out)
 		"DUR is a whole number with a unit ms, s, m, h, d or w (30s, 5m, 1h, 7d);\n"
 		"SIZE one with K, M, G or T (500M, 10G). SIGINT or SIGTERM: detach, write\n"
 		"every open flow, exit 0. SIGHUP: start a new file now.\n",
-		OPTIONS_MAX_IFACES, DEFAULT_DATA_DIR, FLOW_MAP_DEFAULT_ENTRIES, OPTIONS_OFFLINE_MAP_SIZE,
+		OPTIONS_MAX_IFACES, DEFAULT_DATA_DIR, FLOW_MAP_DEFAULT_ENTRIES,
 		INSPECT_PACKETS_DEFAULT, INSPECT_PACKETS_MAX, INSPECT_BYTES_DEFAULT, INSPECT_BYTES_MAX,
 		OPTIONS_ENCRYPTED_PORTS, POLICY_MAX_ENTRIES_DEFAULT, LIMIT_BUCKETS_DEFAULT);
 }
@@ -254,7 +253,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	o->idle_timeout_us = 15 * USEC_PER_SEC;
 	o->active_timeout_us = 60 * USEC_PER_SEC;
 	o->rotate_interval_us = 3600 * USEC_PER_SEC;
-	o->map_size = 0;
+	o->map_size = FLOW_MAP_DEFAULT_ENTRIES;
 	o->policy_max_entries = POLICY_MAX_ENTRIES_DEFAULT;
 	o->limit_buckets = LIMIT_BUCKETS_DEFAULT;
 	o->inspect_packets = INSPECT_PACKETS_DEFAULT;
@@ -389,8 +388,6 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	}
 	if (no_inspect)
 		o->inspect_packets = 0;
-	if (!o->map_size)
-		o->map_size = o->n_read ? OPTIONS_OFFLINE_MAP_SIZE : FLOW_MAP_DEFAULT_ENTRIES;
 	/* Checking a policy needs no interface: -i only narrows the addresses
 	 * it warns about. */
 	if (o->check_policy)

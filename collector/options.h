@@ -10,10 +10,6 @@
 #include "units.h"
 
 #define OPTIONS_MAX_IFACES 32
-/* --map-size with --read, unless given: an import drains when a map is
- * half full, as often as it likes, and a map of this size is set up in a
- * quarter of the time (every entry of an LRU map is made at load). */
-#define OPTIONS_OFFLINE_MAP_SIZE 65536
 /* Captures, directories and patterns --read takes on one command line. */
 #define OPTIONS_MAX_READ 4096
 

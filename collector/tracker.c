@@ -129,8 +129,10 @@ static void template_close(struct tracker *t)
  */
 static int inner_template(struct bpf_map *outer, const struct bpf_map *like, int *fd)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, create, .map_flags = bpf_map__map_flags(like));
+
 	*fd = bpf_map_create(bpf_map__type(like), NULL, bpf_map__key_size(like),
-			     bpf_map__value_size(like), INNER_TEMPLATE_ENTRIES, NULL);
+			     bpf_map__value_size(like), INNER_TEMPLATE_ENTRIES, &create);
 	if (*fd < 0) {
 		*fd = -1;
 		return -errno;
@@ -138,11 +140,38 @@ static int inner_template(struct bpf_map *outer, const struct bpf_map *like, int
 	return bpf_map__set_inner_map_fd(outer, *fd);
 }
 
+/*
+ * Makes the flow maps plain hash maps that allocate an entry when a flow
+ * first needs it. Sequential runs come only from the draining thread,
+ * which drains before a map fills (and a map that fills all the same
+ * fails the update, counted in map_update_failures as LRU eviction is
+ * counted lost): LRU eviction is never needed. An LRU map allocates and
+ * links every entry when it is made, and each new flow takes one from its
+ * lists under a lock with interrupts off; with plain maps an import can
+ * afford maps that hold all the flows of a capture between two drains
+ * instead of draining, and creating again, flows that go on. Returns 0
+ * or a negative errno.
+ */
+static int flow_maps_plain(struct flowdb_bpf *skel)
+{
+	struct bpf_map *maps[] = { skel->maps.flows4_0, skel->maps.flows4_1, skel->maps.flows6_0,
+				   skel->maps.flows6_1 };
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++) {
+		err = bpf_map__set_type(maps[i], BPF_MAP_TYPE_HASH);
+		if (!err)
+			err = bpf_map__set_map_flags(maps[i], BPF_F_NO_PREALLOC);
+	}
+	return err;
+}
+
 int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 {
 	__u32 entries = opts->map_entries ? opts->map_entries : FLOW_MAP_DEFAULT_ENTRIES;
 	struct tracker *t;
-	int err;
+	int err = 0;
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -184,7 +213,11 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	bpf_program__set_autoload(t->skel->progs.flowdb_tc_egress, opts->egress);
 	bpf_program__set_autoload(t->skel->progs.flowdb_xdp_batch, opts->sequential);
 	bpf_program__set_autoload(t->skel->progs.flowdb_xdp, !(opts->sequential && opts->batch_only));
-	err = inner_template(t->skel->maps.flow_maps4, t->skel->maps.flows4_0, &t->template_fds[0]);
+	if (opts->sequential)
+		err = flow_maps_plain(t->skel);
+	if (!err)
+		err = inner_template(t->skel->maps.flow_maps4, t->skel->maps.flows4_0,
+				     &t->template_fds[0]);
 	if (!err)
 		err = inner_template(t->skel->maps.flow_maps6, t->skel->maps.flows6_0,
 				     &t->template_fds[1]);

@@ -341,11 +341,60 @@ static void test_batch_tso_wire_length(void **state)
 	outcome_free(o);
 }
 
+/* An import's flow maps hold exactly their size: a flow past it is
+ * counted, packets and bytes, in the totals and in map_update_failures,
+ * so that what no map holds shows as lost, and no flow already held is
+ * given up for it (as an LRU map would). */
+static void test_batch_full_map(void **state)
+{
+	struct tracker_opts opts = { .map_entries = 64, .offline_clock = true, .sequential = true };
+	static uint8_t frame[PKT_MAX_FRAME];
+	struct pkt_spec s = { .ip_version = 4, .proto = 17, .src = { 10, 9, 0, 1 },
+			      .dst = { 10, 9, 0, 2 }, .dport = 53, .payload_len = 10 };
+	struct outcome *o = outcome_new();
+	struct pkt_layout l;
+	struct tracker *t = NULL;
+	uint64_t bytes = 0;
+	size_t i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(tracker_open(&t, &opts), 0);
+	for (i = 0; i < 100; i++) {
+		s.sport = (uint16_t)(1000 + i);
+		assert_int_equal(pkt_build(&s, frame, sizeof(frame), &l), 0);
+		assert_int_equal(tracker_batch_add(t, frame, (uint32_t)l.len, (uint32_t)l.len, 1,
+						   START_NS + i),
+				 0);
+		bytes += l.len - l.l3_off;
+	}
+	assert_int_equal(tracker_batch_run(t), 0);
+	assert_int_equal(tracker_drain(t, collect_flow, o, &o->tot), 0);
+	assert_int_equal(o->n, 64);
+	for (i = 0; i < o->n; i++)
+		assert_true(o->key[i].src_port >= 1000 && o->key[i].src_port < 1064);
+	assert_int_equal(o->tot.packets, 100);
+	assert_int_equal(o->tot.bytes, bytes);
+	assert_int_equal(o->tot.map_update_failures, 36);
+	/* Drained, the map takes new flows again. */
+	memset(o, 0, offsetof(struct outcome, events));
+	assert_int_equal(tracker_batch_add(t, frame, (uint32_t)l.len, (uint32_t)l.len, 1, START_NS),
+			 0);
+	assert_int_equal(tracker_batch_run(t), 0);
+	assert_int_equal(tracker_drain(t, collect_flow, o, &o->tot), 0);
+	assert_int_equal(o->n, 1);
+	assert_int_equal(o->tot.map_update_failures, 0);
+	tracker_close(t);
+	outcome_free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_limits),
 		cmocka_unit_test(test_batch_tso_wire_length),
+		cmocka_unit_test(test_batch_full_map),
 		cmocka_unit_test(test_batch_equals_single),
 	};
 

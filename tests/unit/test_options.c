@@ -204,7 +204,7 @@ static void test_read_paths(void **state)
 	assert_int_equal(parse(&o, out, err, "--read", "a.pcap", NULL), 0);
 	assert_int_equal(o.n_read, 1);
 	assert_string_equal(o.read_paths[0], "a.pcap");
-	assert_int_equal(o.map_size, OPTIONS_OFFLINE_MAP_SIZE);
+	assert_int_equal(o.map_size, FLOW_MAP_DEFAULT_ENTRIES);
 	assert_int_equal(parse(&o, out, err, "--read", "a.pcap", "--map-size", "1M", NULL), 0);
 	assert_int_equal(o.map_size, 1048576);
 	assert_int_equal(parse(&o, out, err, "--read", "a.pcap", "b.pcap", "-d", "x", "c/",
