@@ -92,6 +92,7 @@ struct union_module {
 	const struct union_window *window;
 	sqlite3 *schema_db;
 	sqlite3 *memo_db; /* in memory: the copies of inner-loop scans */
+	bool memo_closing; /* memo_db is replaced: its tables need no dropping */
 	unsigned int memo_seq;
 	struct union_vtab *vtabs[CATALOG_TABLES];
 };
@@ -263,13 +264,14 @@ static int load_indexed(struct union_vtab *vt, sqlite3 *schema_db)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Frees a scan, its queries and its memo's table. */
+/* Frees a scan, its queries and its memo's table (unless the whole memo
+ * database is about to go: see union_release()). */
 static void scan_free(struct union_module *mod, struct scan *sc)
 {
 	size_t i;
 
 	sqlite3_finalize(sc->memo_stmt);
-	if (sc->table) {
+	if (sc->table && !mod->memo_closing) {
 		char *sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\"", sc->table);
 
 		if (sql)
@@ -998,9 +1000,9 @@ static const char *file_sql(struct union_cursor *cur, const struct catalog_file 
 	return e->sql;
 }
 
-/* Binds v to parameter n of stmt without copying it: v outlives every
- * statement it is bound to (they are reset before the scan's values are
- * freed). */
+/* Binds v to parameter n of stmt without copying it: the caller resets
+ * stmt before v goes (the scan's values are freed, the memo's source
+ * steps on). */
 static void bind_static(sqlite3_stmt *stmt, int n, sqlite3_value *v)
 {
 	switch (sqlite3_value_type(v)) {
@@ -1409,8 +1411,10 @@ static int memo_copy_file(struct union_cursor *cur, struct scan *m, struct catal
 		}
 		sqlite3_bind_int64(insert, 1, rowid);
 		sqlite3_bind_int(insert, 2, fid);
+		/* The source's row outlives the insert, which is reset
+		 * before the source steps again. */
 		for (col = 0; col < n_out; col++)
-			sqlite3_bind_value(insert, col + 3, sqlite3_column_value(stmt, col + 1));
+			bind_static(insert, col + 3, sqlite3_column_value(stmt, col + 1));
 		rc = sqlite3_step(insert);
 		sqlite3_reset(insert);
 		if (rc != SQLITE_DONE)
@@ -1828,6 +1832,23 @@ static const sqlite3_module union_module_methods = {
 	.xRowid = union_rowid,
 };
 
+/* Opens an empty memo database into *db. Returns an SQLite result code. */
+static int memo_open(struct union_module *mod, sqlite3 **db)
+{
+	int rc = sqlite3_open_v2(":memory:", db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc) {
+		sqlite3_close(*db);
+		*db = NULL;
+		return rc;
+	}
+	if (mod->catalog->progress)
+		sqlite3_progress_handler(*db, 1000, mod->catalog->progress,
+					 mod->catalog->progress_arg);
+	return SQLITE_OK;
+}
+
 /* Frees the module when its connection closes. */
 static void module_free(void *arg)
 {
@@ -1849,15 +1870,11 @@ int union_register(sqlite3 *db, sqlite3 *schema_db, struct catalog *c, const str
 	mod->catalog = c;
 	mod->window = w;
 	mod->schema_db = schema_db;
-	rc = sqlite3_open_v2(":memory:", &mod->memo_db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = memo_open(mod, &mod->memo_db);
 	if (rc) {
-		sqlite3_close(mod->memo_db);
 		sqlite3_free(mod);
 		return rc;
 	}
-	if (c->progress)
-		sqlite3_progress_handler(mod->memo_db, 1000, c->progress, c->progress_arg);
 	rc = sqlite3_create_module_v2(db, "flowdb", &union_module_methods, mod, module_free);
 	for (i = 0; !rc && i < CATALOG_TABLES; i++) {
 		char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\" USING flowdb(%s)",
@@ -1870,11 +1887,36 @@ int union_register(sqlite3 *db, sqlite3 *schema_db, struct catalog *c, const str
 	return rc;
 }
 
-void union_release(struct union_module *mod)
+/* True when a scan of mod holds a table in the memo database. */
+static bool memo_tables(const struct union_module *mod)
 {
+	const struct scan *sc;
 	int i;
 
-	for (i = 0; mod && i < CATALOG_TABLES; i++)
+	for (i = 0; i < CATALOG_TABLES; i++)
+		for (sc = mod->vtabs[i] ? mod->vtabs[i]->scans : NULL; sc; sc = sc->next)
+			if (sc->table)
+				return true;
+	return false;
+}
+
+void union_release(struct union_module *mod)
+{
+	sqlite3 *fresh = NULL;
+	int i;
+
+	if (!mod)
+		return;
+	/* Dropping a memo table walks and frees it page by page (a tenth of
+	 * a query that built one); closing the whole in-memory database only
+	 * frees its pages. Without a new one, the tables are dropped. */
+	mod->memo_closing = memo_tables(mod) && !memo_open(mod, &fresh);
+	for (i = 0; i < CATALOG_TABLES; i++)
 		if (mod->vtabs[i])
 			scans_release(mod->vtabs[i], 0);
+	if (mod->memo_closing) {
+		sqlite3_close_v2(mod->memo_db);
+		mod->memo_db = fresh;
+		mod->memo_closing = false;
+	}
 }
