@@ -162,6 +162,7 @@ struct union_vtab {
 	int n_cols; /* real columns; the hidden file column comes after them */
 	bool text[CATALOG_COLS_MAX]; /* TEXT affinity, else INTEGER */
 	bool indexed[CATALOG_COLS_MAX]; /* leads an index of the file schema */
+	uint64_t notnull; /* bit i: the file schema declares column i NOT NULL */
 	enum time_role roles[CATALOG_COLS_MAX];
 	int first_col, last_col, time_col; /* -1 when the table has none */
 	struct scan *scans;
@@ -242,24 +243,29 @@ static bool is_comparison(int op)
 	       op != SQLITE_INDEX_CONSTRAINT_ISNULL && op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL;
 }
 
-/* Reads which columns of table lead an index of the file schema. Returns
- * an SQLite result code. */
+/* Reads which columns of table lead an index of the file schema, and
+ * which it declares NOT NULL. Returns an SQLite result code. */
 static int load_indexed(struct union_vtab *vt, sqlite3 *schema_db)
 {
 	sqlite3_stmt *stmt;
 	int i, rc;
 
 	rc = sqlite3_prepare_v2(schema_db,
-				"SELECT i.name FROM pragma_index_list(?1) l,"
-				" pragma_index_info(l.name) i WHERE i.seqno = 0",
+				"SELECT i.name, 0 FROM pragma_index_list(?1) l,"
+				" pragma_index_info(l.name) i WHERE i.seqno = 0"
+				" UNION ALL SELECT name, 1 FROM pragma_table_info(?1) WHERE \"notnull\"",
 				-1, &stmt, NULL);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(stmt, 1, vt->t->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		for (i = 0; i < vt->n_cols; i++)
-			if (!strcmp(vt->t->cols[i], (const char *)sqlite3_column_text(stmt, 0)))
-				vt->indexed[i] = true;
+			if (!strcmp(vt->t->cols[i], (const char *)sqlite3_column_text(stmt, 0))) {
+				if (sqlite3_column_int(stmt, 1))
+					vt->notnull |= 1ULL << i;
+				else
+					vt->indexed[i] = true;
+			}
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -1343,14 +1349,13 @@ static int memo_exec(struct union_module *mod, const char *fmt, ...)
 	return rc;
 }
 
-/* Writes into s the columns of the memo's index for the plan: the terms
- * passed on that compare for equality, then one range, so that a lookup
- * finds its rows directly; then every other column, so that the index
- * alone answers (SQLite's covering index). */
-static void memo_index_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s)
+/* Writes into s the columns a lookup in the memo goes by: the terms passed
+ * on that compare for equality, then one range, so that a lookup finds its
+ * rows directly. Returns them as a mask of columns. */
+static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s)
 {
 	uint64_t done = 0;
-	int i, pass, col;
+	int i, pass;
 
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < cur->scan->plan.n_terms; i++) {
@@ -1368,12 +1373,48 @@ static void memo_index_columns(const struct union_cursor *cur, int n_cols, sqlit
 			if (pass)
 				break;
 		}
+	return done;
+}
+
+/* Writes into s the columns of the memo's index: its key columns, then
+ * every other column, so that the index alone answers (SQLite's covering
+ * index). */
+static void memo_index_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s)
+{
+	uint64_t done = memo_key_columns(cur, n_cols, s);
+	int col;
+
 	for (col = 0; col < n_cols; col++)
 		if (cur->scan->plan.used >> col & 1 && !(done >> col & 1)) {
 			sqlite3_str_appendf(s, "%sc%d", done ? ", " : "", col);
 			done |= 1ULL << col;
 		}
 	sqlite3_str_appendf(s, "%sfid", done ? ", " : "");
+}
+
+/* True when the memo can keep its rows in the order of its key columns
+ * alone, in a table without rowid: one b-tree instead of a table and a
+ * sorted copy of it as an index. Not when the plan passes a term on the
+ * rowid to its scans (the rows are then found by rid), nor when a key
+ * column may be NULL in one of the n files (such a table's key cannot
+ * hold NULL). */
+static bool memo_keyed(const struct union_cursor *cur, struct catalog_file **files, size_t n)
+{
+	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	uint64_t keys = memo_key_columns(cur, vt->n_cols, s);
+	size_t i;
+
+	sqlite3_free(sqlite3_str_finish(s));
+	for (i = 0; i < (size_t)cur->scan->plan.n_terms; i++)
+		if (cur->push & 1ULL << i && cur->scan->plan.terms[i].col < 0)
+			return false;
+	if ((keys & vt->notnull) != keys)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((files[i]->columns[vt->ti] & keys) != keys)
+			return false;
+	return true;
 }
 
 /* Copies one file's rows of the window into the memo's table under file
@@ -1452,6 +1493,7 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 	char *sql;
 	int rc, col, n_out = 0;
 	double bytes = 0;
+	bool keyed;
 
 	for (col = 0; col < vt->n_cols; col++)
 		n_out += !!(cur->scan->plan.used & 1ULL << col);
@@ -1478,12 +1520,21 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 	}
 	m->seq = mod->memo_seq++;
 	snprintf(m->table, 32, "m%u", m->seq);
+	keyed = memo_keyed(cur, files, n);
 	s = sqlite3_str_new(NULL);
-	sqlite3_str_appendf(s, "CREATE TABLE \"%w\"(rid INTEGER PRIMARY KEY, fid", m->table);
+	sqlite3_str_appendf(s, "CREATE TABLE \"%w\"(rid INTEGER%s, fid", m->table,
+			    keyed ? "" : " PRIMARY KEY");
 	for (col = 0; col < vt->n_cols; col++)
 		if (cur->scan->plan.used & 1ULL << col)
 			sqlite3_str_appendf(s, ", c%d", col);
-	sqlite3_str_appendall(s, ")");
+	if (keyed) {
+		sqlite3_str_appendall(s, ", PRIMARY KEY(");
+		if (memo_key_columns(cur, vt->n_cols, s))
+			sqlite3_str_appendall(s, ", ");
+		sqlite3_str_appendall(s, "rid)) WITHOUT ROWID");
+	} else {
+		sqlite3_str_appendall(s, ")");
+	}
 	sql = sqlite3_str_finish(s);
 	rc = sql ? sqlite3_exec(mod->memo_db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 	sqlite3_free(sql);
@@ -1515,14 +1566,16 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 		goto cleanup;
 	}
 	rc = memo_exec(mod, "COMMIT");
-	s = sqlite3_str_new(NULL);
-	memo_index_columns(cur, vt->n_cols, s);
-	sql = sqlite3_str_finish(s);
-	if (!rc)
-		rc = sql ? memo_exec(mod, "CREATE INDEX \"%w_i\" ON \"%w\"(%s)", m->table, m->table,
-				     sql) :
-			   SQLITE_NOMEM;
-	sqlite3_free(sql);
+	if (!keyed) {
+		s = sqlite3_str_new(NULL);
+		memo_index_columns(cur, vt->n_cols, s);
+		sql = sqlite3_str_finish(s);
+		if (!rc)
+			rc = sql ? memo_exec(mod, "CREATE INDEX \"%w_i\" ON \"%w\"(%s)", m->table,
+					     m->table, sql) :
+				   SQLITE_NOMEM;
+		sqlite3_free(sql);
+	}
 	if (!rc)
 		m->state = MEMO_READY;
 cleanup:
