@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sqlite3.h>
+#include "flowfile.h"
 #include "flowtable.h"
 #include "store.h"
 #include "units.h"
@@ -21,9 +22,8 @@
 /* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
 extern const char schema_sql[];
 
-#define USEC_PER_MIN (60 * USEC_PER_SEC)
-/* Longest name store_file_name() makes: a 10-digit seq, ".db" and the NUL. */
-#define NAME_SIZE 40
+/* Longest name flowfile_name() makes. */
+#define NAME_SIZE FLOWFILE_NAME_SIZE
 /* Readers (the sqlite3 CLI) may briefly hold locks a checkpoint needs. */
 #define BUSY_TIMEOUT_MS 1000
 /* The rollup table minutes' buckets, in microseconds. */
@@ -200,99 +200,6 @@ static bool interval_valid(uint64_t rotate_interval_us)
 static uint64_t period_start(uint64_t time_us, uint64_t interval_us)
 {
 	return time_us - time_us % interval_us;
-}
-
-int store_file_name(char *buf, size_t size, uint64_t time_us, uint64_t rotate_interval_us,
-		    unsigned int seq)
-{
-	char stamp[64];
-	time_t secs;
-	struct tm tm;
-	int n;
-
-	if (!interval_valid(rotate_interval_us))
-		return -EINVAL;
-	secs = period_start(time_us, rotate_interval_us) / USEC_PER_SEC;
-	/* Four-digit years only, as store_parse_file_name() reads them. */
-	if (!gmtime_r(&secs, &tm) || tm.tm_year + 1900 > 9999)
-		return -EINVAL;
-	/* Minutes name hourly files as users expect; seconds only when the
-	 * periods need them to differ. */
-	if (rotate_interval_us % USEC_PER_MIN)
-		snprintf(stamp, sizeof(stamp), "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	else
-		snprintf(stamp, sizeof(stamp), "%04d%02d%02dT%02d%02dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
-	if (seq)
-		n = snprintf(buf, size, "flows-%s.%u.db", stamp, seq);
-	else
-		n = snprintf(buf, size, "flows-%s.db", stamp);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* Reads exactly n decimal digits. Returns their value, or -1 when any of
- * them is not a digit (a NUL included, so p is never read past its end). */
-static int parse_digits(const char *p, int n)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + p[i] - '0';
-	}
-	return v;
-}
-
-int store_parse_file_name(const char *name, uint64_t *period_start_us, unsigned int *seq)
-{
-	static const char prefix[] = "flows-";
-	int year, mon, day, hour, min, sec = 0;
-	struct tm tm = { 0 }, check;
-	unsigned long long n = 0;
-	const char *p;
-	time_t secs;
-
-	if (strncmp(name, prefix, sizeof(prefix) - 1))
-		return -EINVAL;
-	p = name + sizeof(prefix) - 1;
-	/* In order, so that each read follows only non-NUL characters. */
-	if ((year = parse_digits(p, 4)) < 1970 || (mon = parse_digits(p + 4, 2)) < 1 ||
-	    (day = parse_digits(p + 6, 2)) < 1 || p[8] != 'T' ||
-	    (hour = parse_digits(p + 9, 2)) < 0 || (min = parse_digits(p + 11, 2)) < 0)
-		return -EINVAL;
-	p += 13;
-	if (*p != 'Z') {
-		if ((sec = parse_digits(p, 2)) < 0 || p[2] != 'Z')
-			return -EINVAL;
-		p += 2;
-	}
-	p++;
-	if (p[0] == '.' && p[1] >= '1' && p[1] <= '9') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			n = n * 10 + *p - '0';
-			if (n > UINT_MAX)
-				return -EINVAL;
-		}
-	}
-	if (strcmp(p, ".db"))
-		return -EINVAL;
-	/* timegm() normalises 31 April or 25:00; a round trip catches them. */
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	secs = timegm(&tm);
-	if (secs < 0 || !gmtime_r(&secs, &check) || check.tm_year != year - 1900 ||
-	    check.tm_mon != mon - 1 || check.tm_mday != day || check.tm_hour != hour ||
-	    check.tm_min != min || check.tm_sec != sec)
-		return -EINVAL;
-	*period_start_us = secs * USEC_PER_SEC;
-	*seq = n;
-	return 0;
 }
 
 /* Joins dir, name and suffix into buf (PATH_MAX). Returns 0 or -ENAMETOOLONG. */
@@ -855,7 +762,7 @@ static int list_files(struct store *s, struct file_entry **out, size_t *n_out)
 		struct file_entry e = { 0 };
 
 		if (strlen(de->d_name) >= NAME_SIZE ||
-		    store_parse_file_name(de->d_name, &e.period_us, &e.seq))
+		    flowfile_parse_name(de->d_name, &e.period_us, &e.seq))
 			continue;
 		strcpy(e.name, de->d_name);
 		err = join_path(path, s->dir, e.name, "");
@@ -931,7 +838,7 @@ static int create_db_file(struct store *s, uint64_t time_us, uint64_t period_us)
 	for (;; seq++) {
 		if (seq > UINT_MAX)
 			return -EEXIST;
-		err = store_file_name(s->name, sizeof(s->name), time_us, s->rotate_interval_us,
+		err = flowfile_name(s->name, sizeof(s->name), time_us, s->rotate_interval_us,
 				      seq);
 		if (!err)
 			err = join_path(s->path, s->dir, s->name, "");

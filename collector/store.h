@@ -51,20 +51,6 @@ struct store_stats {
 
 struct store;
 
-/*
- * Names the file for the period holding time_us into buf: "flows-" then the
- * UTC start of the period as YYYYMMDDTHHMMZ (YYYYMMDDTHHMMSSZ when the
- * interval is not whole minutes), then ".db"; seq > 0 (a size rotation or
- * restart within that period) gives "flows-...Z.<seq>.db". Returns 0,
- * -EINVAL when the interval is not whole seconds, or -ENAMETOOLONG.
- */
-int store_file_name(char *buf, size_t size, uint64_t time_us, uint64_t rotate_interval_us,
-		    unsigned int seq);
-
-/* Parses a name store_file_name() makes. Returns 0 and sets the period start
- * and seq, or -EINVAL for any other name. */
-int store_parse_file_name(const char *name, uint64_t *period_start_us, unsigned int *seq);
-
 /* Checks that opts->dir exists (creating it if needed) and is writable.
  * Creates no file yet. Returns 0 and sets *out, or a negative errno
  * (-EACCES, -ENOTDIR, -EROFS, ...). */
