@@ -280,7 +280,11 @@ static int classify(struct chttp *c, CURLcode cc, const char *curl_err, const st
 	if (!a->clickhouse && !res->code) {
 		snprintf(res->error, sizeof(res->error),
 			 "%s answers HTTP %ld, not as ClickHouse does", c->display, res->http_status);
-		return res->http_status >= 500 ? CHTTP_SERVER : CHTTP_NOT_CLICKHOUSE;
+		/* A gateway's outage passes; anything else answering is the wrong URL. */
+		return res->http_status == 502 || res->http_status == 503 ||
+				       res->http_status == 504 ?
+			       CHTTP_SERVER :
+			       CHTTP_NOT_CLICKHOUSE;
 	}
 	snprintf(res->error, sizeof(res->error), "ClickHouse at %s: %s", c->display, text);
 	if (!res->code ||

@@ -13,8 +13,8 @@ enum chttp_status {
 	/* No answer: connection refused, host unreachable or unknown, a
 	 * timeout, the connection cut mid-way. Retry. */
 	CHTTP_CONNECT,
-	/* The server answered 5xx without a ClickHouse exception (a proxy, a
-	 * server shutting down), or with one that passes (too many queries or
+	/* A gateway answered 502, 503 or 504 (ClickHouse behind it is away),
+	 * or ClickHouse answered an exception without a code, or one that passes (too many queries or
 	 * parts, memory, a network error between shards). Retry. */
 	CHTTP_SERVER,
 	/* Unknown user, wrong or missing password (HTTP 401/403, ClickHouse

@@ -23,6 +23,7 @@
 #define INTERVAL_DEFAULT_US (5 * USEC_PER_SEC)
 /* Exit statuses: a bad command line, and anything else that went wrong. */
 #define EXIT_USAGE 2
+#define IDENT_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 
 struct opts {
 	const char *url, *cluster;
@@ -228,6 +229,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (!o->cluster)
 		o->cluster = "flowdb";
+	/* It goes into the Distributed tables' definition as an identifier. */
+	if (!*o->cluster || strspn(o->cluster, IDENT_CHARS) != strlen(o->cluster) ||
+	    (*o->cluster >= '0' && *o->cluster <= '9')) {
+		fprintf(stderr, PROG ": --cluster %s: not a cluster name (letters, digits, _)\n",
+			o->cluster);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -267,7 +275,10 @@ static bool try_again(struct retry *r, struct shipper *sh, int st)
 	if (!r->since) {
 		r->since = now;
 		r->backoff = BACKOFF_FIRST_US;
-		fprintf(stderr, PROG ": %s; retrying\n", sh->error);
+		/* A service's log shows each outage; a cron run only one that
+		 * outlasts --retry-for, unless -v. */
+		if (r->o->follow || r->o->verbose)
+			fprintf(stderr, PROG ": %s; retrying\n", sh->error);
 	} else if (r->backoff < BACKOFF_MAX_US) {
 		r->backoff = r->backoff * 2 < BACKOFF_MAX_US ? r->backoff * 2 : BACKOFF_MAX_US;
 	}
@@ -281,10 +292,10 @@ static bool try_again(struct retry *r, struct shipper *sh, int st)
 	return !stop;
 }
 
-/* Ends an outage: says so. */
+/* Ends an outage: says so where its start was said. */
 static void recovered(struct retry *r, struct shipper *sh)
 {
-	if (r->since)
+	if (r->since && (r->o->follow || r->o->verbose))
 		fprintf(stderr, PROG ": ClickHouse at %s answers again\n", chttp_url(sh->ch));
 	r->since = 0;
 }

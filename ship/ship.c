@@ -198,14 +198,6 @@ int ship_create(struct shipper *sh, const char *cluster)
 	struct chttp_result r;
 	int st = 0;
 
-	/* The cluster name goes into the Distributed tables as an identifier. */
-	for (const char *c = cluster; *c; c++)
-		if (!(*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9' && c > cluster))) {
-			snprintf(sh->error, sizeof(sh->error),
-				 "--cluster %s: not a cluster name (letters, digits, _)", cluster);
-			return CHTTP_QUERY;
-		}
 	while (*p && !st) {
 		const char *eol = p + strcspn(p, "\n");
 

@@ -41,7 +41,8 @@ struct shipper {
 
 /*
  * Runs schema/clickhouse.sql on the server, the Distributed tables naming
- * cluster (a name of the server's remote_servers). Idempotent. Returns 0 or
+ * cluster (a name of the server's remote_servers: letters, digits and _,
+ * not starting with a digit). Idempotent. Returns 0 or
  * an enum chttp_status with sh->error set.
  */
 int ship_create(struct shipper *sh, const char *cluster);
