@@ -117,6 +117,7 @@ static const char *const alert_sides[] = { "src", "dst", NULL };
 
 struct store {
 	uint64_t rotate_interval_us, rotate_size, retain_age_us, retain_size;
+	bool keep_unshipped;
 	char *dir, *interfaces, *version;
 	char hostname[256]; /* ours when the options give none */
 
@@ -261,6 +262,7 @@ int store_open(struct store **out, const struct store_opts *opts)
 	s->rotate_size = opts->rotate_size;
 	s->retain_age_us = opts->retain_age_us;
 	s->retain_size = opts->retain_size;
+	s->keep_unshipped = opts->keep_unshipped;
 	s->dir = strdup(opts->dir);
 	s->interfaces = strdup(opts->interfaces ? opts->interfaces : "");
 	s->version = strdup(opts->collector_version ? opts->collector_version : "");
@@ -1308,16 +1310,38 @@ static bool is_current(const struct store *s, const char *name)
 	return s->db && !strcmp(name, s->name);
 }
 
+/* True when retention must leave name alone: the file being written, or
+ * with keep_unshipped one the shipper has not finished (shipped: NULL when
+ * its record could not be read, and then no file counts as shipped). */
+static bool is_kept(const struct store *s, const struct flowfile_progress *shipped,
+		    const char *name)
+{
+	const struct flowfile_entry *e;
+
+	if (is_current(s, name))
+		return true;
+	if (!s->keep_unshipped)
+		return false;
+	e = shipped ? flowfile_progress_get((struct flowfile_progress *)shipped, name, false) :
+		      NULL;
+	return !e || e->state != FLOWFILE_SHIPPED;
+}
+
 int store_retain(struct store *s, uint64_t now_us)
 {
+	struct flowfile_progress progress = { 0 }, *shipped = NULL;
 	struct file_entry *files;
 	uint64_t total = 0;
 	size_t i, n, last_old = 0;
 	int err, removed = 0;
 
+	if (s->keep_unshipped && !flowfile_progress_read(s->dir, &progress))
+		shipped = &progress;
 	err = list_files(s, &files, &n);
-	if (err)
+	if (err) {
+		flowfile_progress_free(&progress);
 		return err;
+	}
 	qsort(files, n, sizeof(*files), file_cmp);
 	for (i = 0; i < n; i++) {
 		total += files[i].size;
@@ -1327,7 +1351,7 @@ int store_retain(struct store *s, uint64_t now_us)
 			last_old = i + 1;
 	}
 	for (i = 0; i < n && (i < last_old || (s->retain_size && total > s->retain_size)); i++) {
-		if (is_current(s, files[i].name))
+		if (is_kept(s, shipped, files[i].name))
 			continue;
 		err = remove_db_files(s->dir, files[i].name);
 		if (err)
@@ -1338,6 +1362,7 @@ int store_retain(struct store *s, uint64_t now_us)
 	err = removed;
 
 cleanup:
+	flowfile_progress_free(&progress);
 	free(files);
 	return err;
 }

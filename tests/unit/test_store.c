@@ -1331,6 +1331,66 @@ static void test_retain_size(void **state)
 	rm_rf(tmp);
 }
 
+/* With keep_unshipped, retention passes over every file flowdb-ship's
+ * progress record does not mark shipped: begun, refused, not named, or all
+ * of them when the record is not one. */
+static void test_retain_unshipped(void **state)
+{
+	uint64_t now = (uint64_t)time(NULL) * USEC_PER_SEC;
+	struct flowfile_progress p = { 0 };
+	struct flowfile_entry *e;
+	struct store *s = NULL;
+	struct store_opts o;
+	char tmp[64], path[128];
+	FILE *f;
+	int i;
+
+	make_tmpdir(tmp);
+	s = four_files(tmp, &o, 0);
+	assert_int_equal(store_close(s), 0);
+	o.retain_size = 1;
+	o.keep_unshipped = true;
+	assert_int_equal(store_open(&s, &o), 0);
+
+	/* No record: nothing is shipped, nothing goes. */
+	assert_int_equal(store_retain(s, now), 0);
+	assert_int_equal(count_entries(tmp), 4);
+
+	/* A record that is not one (a state it does not know): nothing goes. */
+	snprintf(path, sizeof(path), "%s/%s", tmp, FLOWFILE_PROGRESS);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s done 5\n", hourly[0]);
+	fclose(f);
+	assert_int_equal(flowfile_progress_read(tmp, &p), -EINVAL);
+	assert_int_equal(store_retain(s, now), 0);
+	assert_int_equal(count_entries(tmp), 5);
+
+	/* 0 shipping, 1 shipped, 2 refused, 3 shipped: the shipped files go. */
+	for (i = 0; i < 4; i++) {
+		e = flowfile_progress_get(&p, hourly[i], true);
+		assert_non_null(e);
+		e->state = i == 2 ? FLOWFILE_REFUSED : i % 2 ? FLOWFILE_SHIPPED : FLOWFILE_SHIPPING;
+		e->rows = 7;
+	}
+	assert_int_equal(flowfile_progress_write(tmp, &p), 0);
+	flowfile_progress_free(&p);
+	assert_int_equal(store_retain(s, now), 2);
+	assert_true(exists_in(tmp, hourly[0]));
+	assert_false(exists_in(tmp, hourly[1]));
+	assert_true(exists_in(tmp, hourly[2]));
+	assert_false(exists_in(tmp, hourly[3]));
+	assert_int_equal(store_close(s), 0);
+
+	/* Without keep_unshipped, the same limit removes the others too. */
+	o.keep_unshipped = false;
+	assert_int_equal(store_open(&s, &o), 0);
+	assert_int_equal(store_retain(s, now), 2);
+	assert_int_equal(count_entries(tmp), 1); /* the record */
+	assert_int_equal(store_close(s), 0);
+	rm_rf(tmp);
+}
+
 /* The ring keeps the newest STORE_MAX_PENDING_ROWS rows. */
 static void test_pending_cap(void **state)
 {
@@ -1546,7 +1606,8 @@ int main(void)
 		cmocka_unit_test(test_rotate_request),	 cmocka_unit_test(test_restart_same_period),
 		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_audit_rows),
 		cmocka_unit_test(test_retain_age), cmocka_unit_test(test_defer_indexes),
-		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_pending_cap),
+		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_retain_unshipped),
+		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_throughput),
 	};
 
