@@ -2,6 +2,7 @@
 /* flowdb-ship: finished flow files into ClickHouse, exactly once, once (cron) or as they finish. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include "chttp.h"
 #include "flowfile.h"
 #include "ship.h"
@@ -261,6 +263,7 @@ struct retry {
 	const struct opts *o;
 	uint64_t since; /* the outage's start, 0: none */
 	uint64_t backoff;
+	bool busy_said; /* that a directory is locked by another shipper was said */
 };
 
 /* After a failure st of a try (sh->error says which): says so once per
@@ -403,6 +406,41 @@ enum pass {
 	PASS_FAILED, /* stopped: ClickHouse refuses, or gave up retrying, or local */
 	PASS_STOPPED, /* a signal */
 };
+
+/*
+ * Takes dir's lock into *fd (-1: not held) unless held already: two
+ * shippers counting the same batch would both send it, so a directory has
+ * one shipper at a time (a cron run overlapping a long one, a service and a
+ * hand-run), for as long as it runs. Says once when another holds it.
+ * Returns true when held, false (the directory skipped this pass) when
+ * another shipper holds it or it cannot be opened (then *failed is set).
+ */
+static bool hold_dir(struct retry *r, const char *dir, int *fd, bool *failed)
+{
+	int err;
+
+	if (*fd >= 0)
+		return true;
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", dir, strerror(errno));
+		*failed = true;
+		return false;
+	}
+	if (!flock(*fd, LOCK_EX | LOCK_NB))
+		return true;
+	err = errno;
+	if (err != EWOULDBLOCK) {
+		fprintf(stderr, PROG ": %s: cannot lock: %s\n", dir, strerror(err));
+		*failed = true;
+	} else if (!r->busy_said) {
+		fprintf(stderr, PROG ": %s: another flowdb-ship is shipping it; skipped\n", dir);
+		r->busy_said = true;
+	}
+	close(*fd);
+	*fd = -1;
+	return false;
+}
 
 /* Ships every finished file of dir not shipped yet, oldest first. Returns
  * an enum pass. */
@@ -579,6 +617,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512];
 	enum pass pass;
+	int *locks = NULL; /* per directory: its lock, held while this shipper runs */
 	int i, st, ret;
 
 	ret = parse_args(argc, argv, &o);
@@ -623,10 +662,22 @@ int main(int argc, char **argv)
 	st = with_retries(&r, &sh, step_check, NULL);
 	if (st)
 		goto fail;
+	locks = malloc(o.n_dirs * sizeof(*locks));
+	if (!locks) {
+		fprintf(stderr, PROG ": out of memory\n");
+		goto cleanup;
+	}
+	for (i = 0; i < o.n_dirs; i++)
+		locks[i] = -1;
 	do {
+		bool failed = false;
+
 		pass = PASS_OK;
 		for (i = 0; i < o.n_dirs && pass != PASS_FAILED && pass != PASS_STOPPED; i++) {
-			enum pass p = ship_dir(&sh, &r, o.dirs[i]);
+			enum pass p = hold_dir(&r, o.dirs[i], &locks[i], &failed) ?
+					      ship_dir(&sh, &r, o.dirs[i]) :
+				      failed ? PASS_FAILED :
+					       PASS_OK;
 
 			if (p > pass)
 				pass = p;
@@ -642,6 +693,10 @@ fail:
 	if (!stop && !chttp_retryable(st))
 		fprintf(stderr, PROG ": %s\n", sh.error);
 cleanup:
+	for (i = 0; locks && i < o.n_dirs; i++)
+		if (locks[i] >= 0)
+			close(locks[i]);
+	free(locks);
 	chttp_close(sh.ch);
 	free(o.dirs);
 	return ret;

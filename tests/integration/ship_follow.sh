@@ -4,7 +4,8 @@
 # collector holds its current file), ships that file once the writer
 # finishes it (checkpointed, rollback journal, closed), ships files that
 # appear later, and exits 0 on SIGTERM; --status says which file is being
-# written; every row is in ClickHouse once, exactly.
+# written; a second shipper of the directory skips it; every row is in
+# ClickHouse once, exactly.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/netns.sh"
@@ -82,6 +83,11 @@ while [ "$(date +%s%N)" -lt "$sleep_until" ]; do
 done
 "$ship" --status -d "$D" >"$WORK/status"
 grep -qE "^  $live +writing$" "$WORK/status" || fail "--status: $(cat "$WORK/status")"
+
+# One shipper per directory: another run skips it with one line, exit 0.
+out=$("$ship" --clickhouse "${CH_URL[1]}" -d "$D" 2>&1) || fail "a second shipper failed: $out"
+[ "$out" = "flowdb-ship: $D: another flowdb-ship is shipping it; skipped" ] ||
+	fail "a second shipper said: $out"
 
 touch "$WORK/finish"
 wait "$writer" || fail "the writer failed"
