@@ -270,16 +270,17 @@ int flowfile_progress_read(const char *dir, struct flowfile_progress *p)
 	return err;
 }
 
-/* Orders entries by name: name order is time order. */
+/* Orders entries (pointers to them) by name. */
 static int entry_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct flowfile_entry *)a)->name,
-		      ((const struct flowfile_entry *)b)->name);
+	return strcmp((*(const struct flowfile_entry *const *)a)->name,
+		      (*(const struct flowfile_entry *const *)b)->name);
 }
 
-int flowfile_progress_write(const char *dir, struct flowfile_progress *p)
+int flowfile_progress_write(const char *dir, const struct flowfile_progress *p)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
+	const struct flowfile_entry **order = NULL;
 	int fd = -1, dfd, err = 0;
 	size_t i;
 	FILE *f = NULL;
@@ -287,11 +288,22 @@ int flowfile_progress_write(const char *dir, struct flowfile_progress *p)
 	if (snprintf(path, sizeof(path), "%s/%s", dir, FLOWFILE_PROGRESS) >= (int)sizeof(path) ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	if (p->n)
-		qsort(p->e, p->n, sizeof(*p->e), entry_cmp);
+	/* Lines in name order; the entries stay where they are, for callers
+	 * holding pointers to them. */
+	if (p->n) {
+		order = malloc(p->n * sizeof(*order));
+		if (!order)
+			return -ENOMEM;
+		for (i = 0; i < p->n; i++)
+			order[i] = &p->e[i];
+		qsort(order, p->n, sizeof(*order), entry_cmp);
+	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		free(order);
+		return err;
+	}
 	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
@@ -301,7 +313,7 @@ int flowfile_progress_write(const char *dir, struct flowfile_progress *p)
 	fprintf(f, "# flowdb-ship's progress in this directory: file, state (shipping, shipped,\n"
 		   "# refused), rows in ClickHouse, why refused. flowdb-ship --status prints it.\n");
 	for (i = 0; i < p->n; i++) {
-		const struct flowfile_entry *e = &p->e[i];
+		const struct flowfile_entry *e = order[i];
 
 		fprintf(f, "%s %s %llu%s%s\n", e->name, ship_words[e->state],
 			(unsigned long long)e->rows, e->why[0] ? " " : "", e->why);
@@ -323,5 +335,6 @@ int flowfile_progress_write(const char *dir, struct flowfile_progress *p)
 cleanup:
 	if (err)
 		unlink(tmp);
+	free(order);
 	return err;
 }

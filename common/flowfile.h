@@ -59,7 +59,7 @@ struct flowfile_entry {
 };
 
 struct flowfile_progress {
-	struct flowfile_entry *e; /* in name order once read or written */
+	struct flowfile_entry *e; /* in the record's order once read, new ones last */
 	size_t n, cap;
 };
 
@@ -73,8 +73,9 @@ int flowfile_progress_read(const char *dir, struct flowfile_progress *p);
 
 /* Replaces dir's progress record with p, atomically (a new file, synced,
  * renamed over the old one, the directory synced): a reader sees the old
- * record or the new, whole. Sorts p by name. Returns 0 or a negative errno. */
-int flowfile_progress_write(const char *dir, struct flowfile_progress *p);
+ * record or the new, whole. Its lines go in name order; p is not changed.
+ * Returns 0 or a negative errno. */
+int flowfile_progress_write(const char *dir, const struct flowfile_progress *p);
 
 /* The entry for name, or NULL; with add, a new FLOWFILE_SHIPPING entry of 0
  * rows when there is none (NULL when out of memory or name too long). */

@@ -470,8 +470,8 @@ static enum pass ship_dir(struct shipper *sh, struct retry *r, const char *dir)
 		if (e && e->state != FLOWFILE_SHIPPING)
 			continue;
 		for (;;) {
-			/* ship_file() writes the record, which sorts it: the entry
-			 * is found again for each try. */
+			/* The entry is found again for each try: adding it may
+			 * have moved the others. */
 			e = flowfile_progress_get(&p, names[k], true);
 			if (!e) {
 				fprintf(stderr, PROG ": out of memory\n");

@@ -4,7 +4,8 @@
 # an unknown database, the fleet tables missing, one table missing, of
 # another schema, another schema version. Each is one exact line and its
 # exit status, and loses nothing: no progress recorded, the files
-# unchanged, and the next good run ships every row. Then --drop-before
+# unchanged, and the next good run ships every row, each file's rows on its
+# own progress line (seq 2 and 10 of one period included). Then --drop-before
 # drops whole days, and --status reads a broken progress record with one
 # line.
 set -euo pipefail
@@ -22,6 +23,10 @@ ch_cluster 1
 ch_start 1
 URL=${CH_URL[1]}
 "$flowgen" --dir "$WORK/d" --files 3 --rows 200 --seed 4 --host delta --start 1795384800 -q
+# Files of one period: seq 2 and 10 sort apart by name and by number.
+first=$(cd "$WORK/d" && ls flows-*.db | sort | head -1)
+cp "$WORK/d/$first" "$WORK/d/${first%.db}.2.db"
+cp "$WORK/d/$first" "$WORK/d/${first%.db}.10.db"
 sums() { sha256sum "$WORK"/d/flows-*.db; }
 sums >"$WORK/sums.before"
 
@@ -120,6 +125,12 @@ sums | cmp -s - "$WORK/sums.before" || fail "the flow files changed"
 "$ship" --clickhouse "$URL" -d "$WORK/d" || fail "the good run failed"
 python3 "$top/tests/integration/ship_check.py" "${CH_TCP[1]}" "$WORK/d" >/dev/null ||
 	fail "ClickHouse differs from the files"
+# Each file's progress line holds its own rows.
+for f in "$WORK"/d/flows-*.db; do
+	n=$(sqlite3 "$f" "SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM events) + (SELECT count(*) FROM collector_stats)")
+	grep -qx "$(basename "$f") shipped $n" "$WORK/d/flowdb-ship.progress" ||
+		fail "$(basename "$f"): not shipped $n: $(cat "$WORK/d/flowdb-ship.progress")"
+done
 
 # --drop-before: the days before it go, from every table; later days stay.
 first=$(ch_query 1 "SELECT min(day) FROM flows_local")
