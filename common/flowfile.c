@@ -167,6 +167,7 @@ enum flowfile_state flowfile_classify(const char *path)
 	return FLOWFILE_FINISHED;
 }
 
+/* The words of enum flowfile_ship in the record. */
 static const char *const ship_words[] = {
 	[FLOWFILE_SHIPPING] = "shipping",
 	[FLOWFILE_SHIPPED] = "shipped",

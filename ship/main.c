@@ -38,6 +38,7 @@ struct opts {
 	bool retry_for_set;
 };
 
+/* Set by SIGINT and SIGTERM: stop after the batch under way. */
 static volatile sig_atomic_t stop;
 
 /* SIGINT, SIGTERM: finish the batch under way, then exit. */
@@ -46,6 +47,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* Prints --help's text on out. */
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -74,6 +76,7 @@ static void usage(FILE *out)
 		SHIP_BATCH_ROWS_MAX, SHIP_BATCH_ROWS_DEFAULT);
 }
 
+/* Long options without a short one. */
 enum {
 	OPT_FOLLOW = 256,
 	OPT_INTERVAL,
@@ -241,6 +244,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* Monotonic microseconds, for backoff and --retry-for. */
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -588,6 +592,8 @@ static int with_retries(struct retry *r, struct shipper *sh, int (*step)(struct 
 	return st;
 }
 
+/* with_retries() steps: --create (arg: the cluster), the schema check, and
+ * --drop-before (arg: the options); each returns as the ship_*() it runs. */
 static int step_create(struct shipper *sh, void *arg)
 {
 	return ship_create(sh, arg);

@@ -24,6 +24,7 @@ extern const char clickhouse_sql[];
 /* Longest text of ours in a query: names, escaped host and file. */
 #define SQL_MAX 4096
 
+/* How a column travels: Int64, String or Float64 in ClickHouse. */
 enum col_type { COL_INT, COL_TEXT, COL_REAL };
 
 /* A column of a flow file's table, as ClickHouse holds it. */
