@@ -17,6 +17,8 @@
  * (SQLite's unix VFS: UNIX_SHM_DMS, after the 120-byte wal-index header
  * and its 8 lock bytes). */
 #define SHM_DMS_OFFSET 128
+/* flowfile_copy() moves this much at a time. */
+#define COPY_CHUNK (1 << 20)
 /* A progress line at most: a name, a state, a count and a reason. */
 #define LINE_MAX_LEN 512
 
@@ -165,6 +167,46 @@ enum flowfile_state flowfile_classify(const char *path)
 	if (beside_size(path, "-journal") > 0)
 		return locked_by_other(path, 0, 0) ? FLOWFILE_LIVE : FLOWFILE_HOT_JOURNAL;
 	return FLOWFILE_FINISHED;
+}
+
+int flowfile_copy(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_NONBLOCK | O_CLOEXEC), out = -1, err = 0;
+	char *buf = malloc(COPY_CHUNK);
+	ssize_t n, done, w;
+
+	if (in < 0 || !buf) {
+		err = in < 0 ? -errno : -ENOMEM;
+		goto cleanup;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	while ((n = read(in, buf, COPY_CHUNK)) > 0) {
+		for (done = 0; done < n; done += w) {
+			w = write(out, buf + done, n - done);
+			if (w < 0) {
+				err = -errno;
+				goto cleanup;
+			}
+		}
+	}
+	if (n < 0)
+		err = -errno;
+	if (!err && fsync(out))
+		err = -errno;
+
+cleanup:
+	if (out >= 0 && close(out) && !err)
+		err = -errno;
+	if (in >= 0)
+		close(in);
+	if (err && out >= 0)
+		unlink(to);
+	free(buf);
+	return err;
 }
 
 /* The words of enum flowfile_ship in the record. */

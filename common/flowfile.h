@@ -41,6 +41,11 @@ enum flowfile_state {
  */
 enum flowfile_state flowfile_classify(const char *path);
 
+/* Copies the regular file from to a new file to (mode 0600, synced),
+ * reading from without blocking. Returns 0 or a negative errno; a partial
+ * copy is removed. */
+int flowfile_copy(const char *from, const char *to);
+
 /* The shipper's progress record, one per data directory: DIR/FLOWFILE_PROGRESS,
  * a text file of one line per flow file, "NAME STATE ROWS [WHY]". */
 #define FLOWFILE_PROGRESS "flowdb-ship.progress"

@@ -846,11 +846,63 @@ static char *file_uri(const char *path)
 	return uri;
 }
 
+/* Copies path and its -wal (FLOWFILE_ORPHAN_WAL) or -journal
+ * (FLOWFILE_HOT_JOURNAL) into a new private directory under $TMPDIR (else
+ * /tmp), named into dir, lets SQLite recover the copy (replay the WAL,
+ * roll the journal back) and leaves it one file, named into copy. Only
+ * reads path. Returns 0; a negative errno (no copy could be made); or an
+ * SQLite result code (the copy cannot be recovered). On failure nothing is
+ * left behind and dir is "". */
+static int recovered_copy(const char *path, enum flowfile_state state, char *dir, char *copy)
+{
+	const char *suffix = state == FLOWFILE_ORPHAN_WAL ? "-wal" : "-journal";
+	const char *tmp = getenv("TMPDIR");
+	char from[PATH_MAX], side[PATH_MAX + 32];
+	sqlite3 *db = NULL;
+	int err;
+
+	if (snprintf(dir, PATH_MAX, "%s/flowdb-ship-XXXXXX", tmp && *tmp ? tmp : "/tmp") >=
+		    PATH_MAX - 16 ||
+	    snprintf(from, sizeof(from), "%s%s", path, suffix) >= (int)sizeof(from)) {
+		*dir = '\0';
+		return -ENAMETOOLONG;
+	}
+	if (!mkdtemp(dir)) {
+		err = -errno;
+		*dir = '\0';
+		return err;
+	}
+	snprintf(copy, PATH_MAX, "%s/copy.db", dir);
+	snprintf(side, sizeof(side), "%s%s", copy, suffix);
+	err = flowfile_copy(path, copy);
+	if (!err)
+		err = flowfile_copy(from, side);
+	if (!err)
+		err = sqlite3_open_v2(copy, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (!err) {
+		/* The copy's schema is the host's: it runs nothing of ours. */
+		sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+		sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+		err = sqlite3_exec(db,
+				   "SELECT count(*) FROM sqlite_schema;"
+				   " PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE",
+				   NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+	unlink(side);
+	if (err) {
+		unlink(copy);
+		rmdir(dir);
+		*dir = '\0';
+	}
+	return err;
+}
+
 int ship_file(struct shipper *sh, const char *dir, struct flowfile_progress *p,
 	      struct flowfile_entry *e)
 {
 	struct file_job j = { .sh = sh, .dir = dir, .p = p, .e = e, .checking = true };
-	char path[PATH_MAX], *uri;
+	char path[PATH_MAX], copy_dir[PATH_MAX] = "", copy[PATH_MAX + 16], *uri;
 	enum flowfile_state state;
 	int64_t n_tables;
 	bool null;
@@ -864,19 +916,33 @@ int ship_file(struct shipper *sh, const char *dir, struct flowfile_progress *p,
 		return SHIP_LOCAL;
 	}
 	state = flowfile_classify(path);
-	if (state != FLOWFILE_FINISHED) {
-		snprintf(sh->error, sizeof(sh->error), "%s: not finished: %s", path,
-			 state == FLOWFILE_LIVE	      ? "a collector writes it" :
-			 state == FLOWFILE_ORPHAN_WAL ? "a -wal no collector holds lies beside it" :
-							"a -journal of an interrupted write lies beside it");
+	if (state == FLOWFILE_LIVE) {
+		snprintf(sh->error, sizeof(sh->error), "%.400s: not finished: a collector writes it",
+			 path);
 		return SHIP_NOT_YET;
 	}
+	/* A killed collector's last file, or an interrupted write: read as
+	 * SQLite recovers it, from a private copy, the evidence untouched. */
+	if (state != FLOWFILE_FINISHED) {
+		rc = recovered_copy(path, state, copy_dir, copy);
+		if (rc < 0) {
+			snprintf(sh->error, sizeof(sh->error),
+				 "%.400s: cannot make a private copy to read it: %s", path,
+				 strerror(-rc));
+			return SHIP_LOCAL;
+		}
+		if (rc)
+			return refuse(&j, "a -wal or -journal no writer holds, and a copy cannot "
+					  "be recovered: %s",
+				      sqlite3_errstr(rc));
+	}
 	/* immutable: SQLite neither locks nor writes anything, -shm included:
-	 * nothing writes a finished file again. */
-	uri = file_uri(path);
+	 * nothing writes a finished file (or our copy) again. */
+	uri = file_uri(state == FLOWFILE_FINISHED ? path : copy);
 	if (!uri) {
 		snprintf(sh->error, sizeof(sh->error), "out of memory");
-		return SHIP_LOCAL;
+		st = SHIP_LOCAL;
+		goto cleanup;
 	}
 	rc = sqlite3_open_v2(uri, &j.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 	free(uri);
@@ -892,8 +958,8 @@ int ship_file(struct shipper *sh, const char *dir, struct flowfile_progress *p,
 	}
 	st = file_int(&j, "SELECT count(*) FROM sqlite_schema", &n_tables, &null);
 	if (!st && !n_tables) {
-		snprintf(sh->error, sizeof(sh->error), "%s: no tables yet (a file being created)",
-			 path);
+		snprintf(sh->error, sizeof(sh->error),
+			 "%.400s: no tables yet (a file being created)", path);
 		st = SHIP_NOT_YET;
 	}
 	if (st)
@@ -915,6 +981,10 @@ int ship_file(struct shipper *sh, const char *dir, struct flowfile_progress *p,
 
 cleanup:
 	sqlite3_close(j.db);
+	if (*copy_dir) {
+		unlink(copy);
+		rmdir(copy_dir);
+	}
 	free(j.rows.p);
 	free(j.batch);
 	return st;

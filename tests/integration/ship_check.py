@@ -15,10 +15,12 @@ Prints one line of totals per host. Exit 0 when all agree.
 import glob
 import os
 import re
+import shutil
 import sqlite3
 import struct
 import subprocess
 import sys
+import tempfile
 
 TABLES = ["flows", "events", "collector_stats", "actions", "rule_counters", "alerts"]
 DAY_US = 86400000000
@@ -90,7 +92,16 @@ def main():
         for path in sorted(glob.glob(os.path.join(d, "flows-*.db"))):
             if os.path.basename(path) in refused:
                 continue
-            con = sqlite3.connect("file:%s?immutable=1" % path, uri=True)
+            if os.path.exists(path + "-wal"):
+                # A killed writer's file: read as SQLite recovers it, from a copy.
+                tmp = tempfile.mkdtemp()
+                shutil.copy(path, os.path.join(tmp, "c.db"))
+                shutil.copy(path + "-wal", os.path.join(tmp, "c.db-wal"))
+                con = sqlite3.connect(os.path.join(tmp, "c.db"))
+                con.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+                shutil.rmtree(tmp)
+            else:
+                con = sqlite3.connect("file:%s?immutable=1" % path, uri=True)
             con.text_factory = bytes
             meta = dict(con.execute("SELECT key, value FROM meta"))
             host = meta[b"host"].decode()

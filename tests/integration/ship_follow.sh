@@ -3,7 +3,9 @@
 # finished files, leaves alone a file a writer holds in WAL mode (as the
 # collector holds its current file), ships that file once the writer
 # finishes it (checkpointed, rollback journal, closed), ships files that
-# appear later, and exits 0 on SIGTERM; --status says which file is being
+# appear later, and a file a killed writer left with its -wal (from a
+# private copy, the file untouched), and exits 0 on SIGTERM; --status says
+# which file is being
 # written; a second shipper of the directory skips it; every row is in
 # ClickHouse once, exactly.
 set -euo pipefail
@@ -98,10 +100,33 @@ grep -q "^$live shipped 150$" "$D/flowdb-ship.progress" || fail "$(cat "$D/flowd
 "$flowgen" --dir "$WORK/later" --files 2 --rows 300 --seed 6 --host epsilon --start 1795395600 -q
 mv "$WORK"/later/flows-*.db "$D/"
 shipped 6
+# A writer that died without closing (a collector's last file after a
+# kill -9): a -wal and -shm no one holds. Shipped from a private copy SQLite recovers, the file and what
+# lies beside it unchanged.
+orphan=flows-20261123T0300Z.db
+python3 - "$top/schema/flowdb.sql" "$D/$orphan" <<'PY'
+import os, sqlite3, sys
+con = sqlite3.connect(sys.argv[2], isolation_level=None)
+con.execute("PRAGMA journal_mode=wal")
+con.executescript(open(sys.argv[1]).read())
+con.executemany("INSERT INTO meta VALUES (?, ?)", [("schema_version", "4"), ("host", "epsilon")])
+for i in range(70):
+    con.execute("INSERT INTO events (time, kind, ifname, direction, ip_version, proto, src_addr, "
+                "dst_addr, src_port, dst_port, vlan, tcp_flags) VALUES (?, 'rst', 'eth0', 'in', "
+                "6, 6, '2001:db8::1', '2001:db8::2', ?, 80, 7, 4)", (1795402800000000 + i, i))
+os._exit(0)  # as a kill: the connection never closed, nothing checkpointed
+PY
+[ -e "$D/$orphan-wal" ] || fail "the killed writer left no -wal"
+sha256sum "$D/$orphan" "$D/$orphan-wal" "$D/$orphan-shm" >"$WORK/orphan.sums"
+shipped 7
+grep -q "^$orphan shipped 70$" "$D/flowdb-ship.progress" || fail "$(cat "$D/flowdb-ship.progress")"
+sha256sum -c --quiet "$WORK/orphan.sums" || fail "the killed writer's file changed"
+[ -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'flowdb-ship-*')" ] || fail "a private copy was left"
+
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" = 0 ] || fail "--follow exits $rc on SIGTERM: $(cat "$WORK/err")"
 python3 "$top/tests/integration/ship_check.py" "${CH_TCP[1]}" "$D" >/dev/null ||
 	fail "ClickHouse differs from the files"
-echo "PASS: --follow ships finished files, waits for the file being written, ships it once finished and files that appear later, exits 0 on SIGTERM; every row once"
+echo "PASS: --follow ships finished files, waits for the file being written, ships it once finished, files that appear later and a killed writer's file (from a private copy, untouched), exits 0 on SIGTERM; every row once"
