@@ -22,7 +22,8 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
-	curl libclang-rt-dev openssl procps xdp-tools iperf3 libcurl4-openssl-dev nmap hping3
+	curl libclang-rt-dev openssl procps xdp-tools iperf3 libcurl4-openssl-dev nmap hping3 \
+	clickhouse-server clickhouse-client
 
 # Object lists per folder. The binaries link the folders they may use, and only
 # those: the shell needs neither libbpf nor anything of the collector.
@@ -55,6 +56,11 @@ SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard 
 	$(BUILD)/obj/schema/schema_sql.o
 SH_LIBS := -lsqlite3 -lreadline -lm -lpthread
 QUERY_FILES := $(sort $(wildcard shell/queries/*.sql))
+# flowdb-ship: ship/ and common/, the fleet schema embedded; SQLite to read
+# the files, libcurl to reach ClickHouse.
+SHIP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ship/*.c)) $(COMMON_OBJS) \
+	$(BUILD)/obj/schema/clickhouse_sql.o
+SHIP_LIBS := -lsqlite3 -lcurl
 
 ifeq ($(V),1)
 Q :=
@@ -68,7 +74,7 @@ endif
 .PHONY: all deps demo test test-unit test-unit-san test-fuzz fuzz fuzz-sql test-integration bench clean \
 	install
 
-all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(BUILD)/flowdb-ctl $(BUILD)/tests/ctlserve $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
+all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(BUILD)/flowdb-ctl $(BUILD)/flowdb-ship $(BUILD)/tests/ctlserve $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
 	$(BUILD)/tests/flowgen $(BUILD)/tests/sinkdrive
 
 # --- BPF -------------------------------------------------------------------
@@ -98,6 +104,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 #   policy/     policy/, the collector's (its stages' headers), inspect/, bpf/,
 #               common/; of collector/ only main.c includes policy/
 #   ctl/        ctl/, common/ (the control socket's messages are in common/)
+#   ship/       ship/, common/ (and SQLite, libcurl)
 # Tests and tools include as what they test: tests/unit/test_sh_*.c as the
 # shell, test_inspect.c and tests/unit/inspect/ as the inspectors, the others
 # (and bench/) as the collector, with tests/lib/. A new folder needs its line
@@ -108,6 +115,7 @@ COLLECTOR_INC := -Icollector -Ibpf -Ipolicy -I$(BUILD) $(INSPECT_INC)
 SH_INC := -Ishell $(COMMON_INC)
 POLICY_INC := -Ipolicy $(COLLECTOR_INC)
 CTL_INC := -Ictl $(COMMON_INC)
+SHIP_INC := -Iship $(COMMON_INC)
 # Objects for the sanitizer builds, below, have the same rules.
 SAN := $(BUILD)/san
 OBJ_DIRS := $(BUILD)/obj $(SAN)/obj
@@ -120,6 +128,7 @@ $(addsuffix /policy/%.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
 $(addsuffix /collector/main.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
 $(addsuffix /tests/unit/test_policy.o,$(OBJ_DIRS)): INC := $(POLICY_INC) -Itests/lib
 $(addsuffix /ctl/%.o,$(OBJ_DIRS)): INC := $(CTL_INC)
+$(addsuffix /ship/%.o,$(OBJ_DIRS)): INC := $(SHIP_INC)
 $(addsuffix /tests/%.o,$(OBJ_DIRS)) $(addsuffix /bench/%.o,$(OBJ_DIRS)): \
 	INC := $(POLICY_INC) -Itests/lib
 $(addsuffix /tests/unit/test_sh_%.o,$(OBJ_DIRS)): INC := $(SH_INC)
@@ -141,6 +150,15 @@ $(BUILD)/obj/schema/schema_sql.o: schema/schema_sql.S schema/flowdb.sql
 	$(call msg,AS,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -c $< -o $@
+
+$(BUILD)/obj/schema/clickhouse_sql.o: schema/clickhouse_sql.S schema/clickhouse.sql
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c $< -o $@
+
+$(BUILD)/flowdb-ship: $(SHIP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SHIP_LIBS)
 
 $(BUILD)/flowdb-collector: $(BUILD)/obj/collector/main.o $(COLLECTOR_OBJS)
 	$(call msg,LINK,$@)
@@ -389,11 +407,12 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	bench/shell_query.sh
 	bench/sql_shapes.sh
 	bench/nfdump_query.sh
+	bench/ship_rate.sh
 
 # The shell for everyone, the collector for the administrator, with their
 # pages; the report script the example crontab runs; the examples.
 EXAMPLES_DIR := $(DESTDIR)$(PREFIX)/share/doc/flowdb/examples
-install: $(BUILD)/flowdb $(BUILD)/flowdb-collector $(BUILD)/flowdb-ctl
+install: $(BUILD)/flowdb $(BUILD)/flowdb-collector $(BUILD)/flowdb-ctl $(BUILD)/flowdb-ship
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 \
@@ -409,6 +428,8 @@ install: $(BUILD)/flowdb $(BUILD)/flowdb-collector $(BUILD)/flowdb-ctl
 	install -m 0755 $(BUILD)/flowdb $(DESTDIR)$(PREFIX)/bin/flowdb
 	install -m 0755 $(BUILD)/flowdb-collector $(DESTDIR)$(PREFIX)/sbin/flowdb-collector
 	install -m 0755 $(BUILD)/flowdb-ctl $(DESTDIR)$(PREFIX)/bin/flowdb-ctl
+	install -m 0755 $(BUILD)/flowdb-ship $(DESTDIR)$(PREFIX)/bin/flowdb-ship
+	install -m 0644 ship/flowdb-ship.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb-ship.1
 	install -m 0644 ctl/flowdb-ctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb-ctl.1
 	install -m 0644 shell/flowdb.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb.1
 	install -m 0644 collector/flowdb-collector.8 \

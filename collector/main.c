@@ -486,6 +486,7 @@ static int setup(struct collector *c)
 	so.rotate_size = c->opt.rotate_size;
 	so.retain_age_us = c->opt.retain_age_us;
 	so.retain_size = c->opt.retain_size;
+	so.keep_unshipped = c->opt.retain_unshipped_keep;
 	so.hostname = c->hostname;
 	so.interfaces = c->interfaces;
 	so.collector_version = FLOWDB_VERSION;

@@ -39,6 +39,8 @@ static void usage(FILE *out)
 		"      --rotate-size SIZE   also start one when a file reaches SIZE\n"
 		"      --retain-age DUR     remove files older than DUR\n"
 		"      --retain-size SIZE   remove the oldest files while all exceed SIZE\n"
+		"      --retain-unshipped keep|remove  keep: retention removes only files\n"
+		"                           flowdb-ship has shipped (default remove)\n"
 		"      --map-size N         flows the kernel holds per drain (default %u)\n"
 		"      --inspect-packets N  payload packets of each new flow to inspect\n"
 		"                           (default %d, at most %d)\n"
@@ -90,6 +92,7 @@ enum {
 	OPT_ROTATE_SIZE,
 	OPT_RETAIN_AGE,
 	OPT_RETAIN_SIZE,
+	OPT_RETAIN_UNSHIPPED,
 	OPT_MAP_SIZE,
 	OPT_VERSION,
 	OPT_READ,
@@ -117,6 +120,7 @@ static const struct option longopts[] = {
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 	{ "retain-age", required_argument, NULL, OPT_RETAIN_AGE },
 	{ "retain-size", required_argument, NULL, OPT_RETAIN_SIZE },
+	{ "retain-unshipped", required_argument, NULL, OPT_RETAIN_UNSHIPPED },
 	{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
 	{ "inspect-packets", required_argument, NULL, OPT_INSPECT_PACKETS },
 	{ "inspect-bytes", required_argument, NULL, OPT_INSPECT_BYTES },
@@ -304,6 +308,16 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			break;
 		case OPT_RETAIN_SIZE:
 			ret = parse_value(err, "retain-size", true, &o->retain_size);
+			break;
+		case OPT_RETAIN_UNSHIPPED:
+			if (!strcmp(optarg, "keep") || !strcmp(optarg, "remove")) {
+				o->retain_unshipped_keep = !strcmp(optarg, "keep");
+			} else {
+				fprintf(err, "flowdb-collector: --retain-unshipped: '%s' is not keep "
+					     "or remove\n",
+					optarg);
+				ret = -EINVAL;
+			}
 			break;
 		case OPT_MAP_SIZE:
 			ret = parse_entries(err, "map-size", "flows", UINT32_MAX, &o->map_size);

@@ -33,6 +33,7 @@ struct options {
 	uint64_t rotate_size;
 	uint64_t retain_age_us;
 	uint64_t retain_size;
+	bool retain_unshipped_keep; /* --retain-unshipped keep */
 	uint32_t map_size;
 	uint32_t policy_max_entries; /* rules per rule set in the kernel */
 	uint32_t limit_buckets; /* token buckets kept at once */

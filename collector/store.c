@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sqlite3.h>
+#include "flowfile.h"
 #include "flowtable.h"
 #include "store.h"
 #include "units.h"
@@ -21,9 +22,8 @@
 /* schema/flowdb.sql, NUL-terminated, from schema/schema_sql.S. */
 extern const char schema_sql[];
 
-#define USEC_PER_MIN (60 * USEC_PER_SEC)
-/* Longest name store_file_name() makes: a 10-digit seq, ".db" and the NUL. */
-#define NAME_SIZE 40
+/* Longest name flowfile_name() makes. */
+#define NAME_SIZE FLOWFILE_NAME_SIZE
 /* Readers (the sqlite3 CLI) may briefly hold locks a checkpoint needs. */
 #define BUSY_TIMEOUT_MS 1000
 /* The rollup table minutes' buckets, in microseconds. */
@@ -117,6 +117,7 @@ static const char *const alert_sides[] = { "src", "dst", NULL };
 
 struct store {
 	uint64_t rotate_interval_us, rotate_size, retain_age_us, retain_size;
+	bool keep_unshipped;
 	char *dir, *interfaces, *version;
 	char hostname[256]; /* ours when the options give none */
 
@@ -202,99 +203,6 @@ static uint64_t period_start(uint64_t time_us, uint64_t interval_us)
 	return time_us - time_us % interval_us;
 }
 
-int store_file_name(char *buf, size_t size, uint64_t time_us, uint64_t rotate_interval_us,
-		    unsigned int seq)
-{
-	char stamp[64];
-	time_t secs;
-	struct tm tm;
-	int n;
-
-	if (!interval_valid(rotate_interval_us))
-		return -EINVAL;
-	secs = period_start(time_us, rotate_interval_us) / USEC_PER_SEC;
-	/* Four-digit years only, as store_parse_file_name() reads them. */
-	if (!gmtime_r(&secs, &tm) || tm.tm_year + 1900 > 9999)
-		return -EINVAL;
-	/* Minutes name hourly files as users expect; seconds only when the
-	 * periods need them to differ. */
-	if (rotate_interval_us % USEC_PER_MIN)
-		snprintf(stamp, sizeof(stamp), "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	else
-		snprintf(stamp, sizeof(stamp), "%04d%02d%02dT%02d%02dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
-	if (seq)
-		n = snprintf(buf, size, "flows-%s.%u.db", stamp, seq);
-	else
-		n = snprintf(buf, size, "flows-%s.db", stamp);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* Reads exactly n decimal digits. Returns their value, or -1 when any of
- * them is not a digit (a NUL included, so p is never read past its end). */
-static int parse_digits(const char *p, int n)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + p[i] - '0';
-	}
-	return v;
-}
-
-int store_parse_file_name(const char *name, uint64_t *period_start_us, unsigned int *seq)
-{
-	static const char prefix[] = "flows-";
-	int year, mon, day, hour, min, sec = 0;
-	struct tm tm = { 0 }, check;
-	unsigned long long n = 0;
-	const char *p;
-	time_t secs;
-
-	if (strncmp(name, prefix, sizeof(prefix) - 1))
-		return -EINVAL;
-	p = name + sizeof(prefix) - 1;
-	/* In order, so that each read follows only non-NUL characters. */
-	if ((year = parse_digits(p, 4)) < 1970 || (mon = parse_digits(p + 4, 2)) < 1 ||
-	    (day = parse_digits(p + 6, 2)) < 1 || p[8] != 'T' ||
-	    (hour = parse_digits(p + 9, 2)) < 0 || (min = parse_digits(p + 11, 2)) < 0)
-		return -EINVAL;
-	p += 13;
-	if (*p != 'Z') {
-		if ((sec = parse_digits(p, 2)) < 0 || p[2] != 'Z')
-			return -EINVAL;
-		p += 2;
-	}
-	p++;
-	if (p[0] == '.' && p[1] >= '1' && p[1] <= '9') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			n = n * 10 + *p - '0';
-			if (n > UINT_MAX)
-				return -EINVAL;
-		}
-	}
-	if (strcmp(p, ".db"))
-		return -EINVAL;
-	/* timegm() normalises 31 April or 25:00; a round trip catches them. */
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	secs = timegm(&tm);
-	if (secs < 0 || !gmtime_r(&secs, &check) || check.tm_year != year - 1900 ||
-	    check.tm_mon != mon - 1 || check.tm_mday != day || check.tm_hour != hour ||
-	    check.tm_min != min || check.tm_sec != sec)
-		return -EINVAL;
-	*period_start_us = secs * USEC_PER_SEC;
-	*seq = n;
-	return 0;
-}
-
 /* Joins dir, name and suffix into buf (PATH_MAX). Returns 0 or -ENAMETOOLONG. */
 static int join_path(char *buf, const char *dir, const char *name, const char *suffix)
 {
@@ -354,6 +262,7 @@ int store_open(struct store **out, const struct store_opts *opts)
 	s->rotate_size = opts->rotate_size;
 	s->retain_age_us = opts->retain_age_us;
 	s->retain_size = opts->retain_size;
+	s->keep_unshipped = opts->keep_unshipped;
 	s->dir = strdup(opts->dir);
 	s->interfaces = strdup(opts->interfaces ? opts->interfaces : "");
 	s->version = strdup(opts->collector_version ? opts->collector_version : "");
@@ -855,7 +764,7 @@ static int list_files(struct store *s, struct file_entry **out, size_t *n_out)
 		struct file_entry e = { 0 };
 
 		if (strlen(de->d_name) >= NAME_SIZE ||
-		    store_parse_file_name(de->d_name, &e.period_us, &e.seq))
+		    flowfile_parse_name(de->d_name, &e.period_us, &e.seq))
 			continue;
 		strcpy(e.name, de->d_name);
 		err = join_path(path, s->dir, e.name, "");
@@ -931,7 +840,7 @@ static int create_db_file(struct store *s, uint64_t time_us, uint64_t period_us)
 	for (;; seq++) {
 		if (seq > UINT_MAX)
 			return -EEXIST;
-		err = store_file_name(s->name, sizeof(s->name), time_us, s->rotate_interval_us,
+		err = flowfile_name(s->name, sizeof(s->name), time_us, s->rotate_interval_us,
 				      seq);
 		if (!err)
 			err = join_path(s->path, s->dir, s->name, "");
@@ -1401,16 +1310,38 @@ static bool is_current(const struct store *s, const char *name)
 	return s->db && !strcmp(name, s->name);
 }
 
+/* True when retention must leave name alone: the file being written, or
+ * with keep_unshipped one the shipper has not finished (shipped: NULL when
+ * its record could not be read, and then no file counts as shipped). */
+static bool is_kept(const struct store *s, const struct flowfile_progress *shipped,
+		    const char *name)
+{
+	const struct flowfile_entry *e;
+
+	if (is_current(s, name))
+		return true;
+	if (!s->keep_unshipped)
+		return false;
+	e = shipped ? flowfile_progress_get((struct flowfile_progress *)shipped, name, false) :
+		      NULL;
+	return !e || e->state != FLOWFILE_SHIPPED;
+}
+
 int store_retain(struct store *s, uint64_t now_us)
 {
+	struct flowfile_progress progress = { 0 }, *shipped = NULL;
 	struct file_entry *files;
 	uint64_t total = 0;
 	size_t i, n, last_old = 0;
 	int err, removed = 0;
 
+	if (s->keep_unshipped && !flowfile_progress_read(s->dir, &progress))
+		shipped = &progress;
 	err = list_files(s, &files, &n);
-	if (err)
+	if (err) {
+		flowfile_progress_free(&progress);
 		return err;
+	}
 	qsort(files, n, sizeof(*files), file_cmp);
 	for (i = 0; i < n; i++) {
 		total += files[i].size;
@@ -1420,7 +1351,7 @@ int store_retain(struct store *s, uint64_t now_us)
 			last_old = i + 1;
 	}
 	for (i = 0; i < n && (i < last_old || (s->retain_size && total > s->retain_size)); i++) {
-		if (is_current(s, files[i].name))
+		if (is_kept(s, shipped, files[i].name))
 			continue;
 		err = remove_db_files(s->dir, files[i].name);
 		if (err)
@@ -1431,6 +1362,7 @@ int store_retain(struct store *s, uint64_t now_us)
 	err = removed;
 
 cleanup:
+	flowfile_progress_free(&progress);
 	free(files);
 	return err;
 }

@@ -22,6 +22,9 @@ struct store_opts {
 	uint64_t rotate_size; /* bytes; 0: no size rotation */
 	uint64_t retain_age_us; /* 0: keep */
 	uint64_t retain_size; /* bytes over all files; 0: keep */
+	/* Retention removes only files flowdb-ship's progress record in dir
+	 * (flowfile.h) marks shipped. */
+	bool keep_unshipped;
 	const char *hostname;
 	const char *interfaces; /* e.g. "eth0,eth1", for meta */
 	const char *collector_version;
@@ -50,20 +53,6 @@ struct store_stats {
 };
 
 struct store;
-
-/*
- * Names the file for the period holding time_us into buf: "flows-" then the
- * UTC start of the period as YYYYMMDDTHHMMZ (YYYYMMDDTHHMMSSZ when the
- * interval is not whole minutes), then ".db"; seq > 0 (a size rotation or
- * restart within that period) gives "flows-...Z.<seq>.db". Returns 0,
- * -EINVAL when the interval is not whole seconds, or -ENAMETOOLONG.
- */
-int store_file_name(char *buf, size_t size, uint64_t time_us, uint64_t rotate_interval_us,
-		    unsigned int seq);
-
-/* Parses a name store_file_name() makes. Returns 0 and sets the period start
- * and seq, or -EINVAL for any other name. */
-int store_parse_file_name(const char *name, uint64_t *period_start_us, unsigned int *seq);
 
 /* Checks that opts->dir exists (creating it if needed) and is writable.
  * Creates no file yet. Returns 0 and sets *out, or a negative errno
@@ -176,8 +165,10 @@ void store_rotate(struct store *s);
 
 /* Removes the oldest whole flow files (with their -wal and -shm) while any
  * is older than retain_age (by modification time) or all together exceed
- * retain_size; never the file being written. Returns the number removed or
- * a negative errno. */
+ * retain_size; never the file being written, and with keep_unshipped none
+ * the shipper's progress record does not mark shipped (none at all when
+ * the record cannot be read). Returns the number removed or a negative
+ * errno. */
 int store_retain(struct store *s, uint64_t now_us);
 
 /* Path of the file being written, or NULL before the first flush. */

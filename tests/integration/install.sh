@@ -10,8 +10,8 @@ work_dir
 root=$WORK/root
 make -s -C "$top" install DESTDIR="$root" PREFIX=/opt/flowdb >"$WORK/make.log" 2>&1 ||
 	fail "make install: $(cat "$WORK/make.log")"
-for f in bin/flowdb sbin/flowdb-collector bin/flowdb-ctl share/man/man1/flowdb.1 \
-	share/man/man1/flowdb-ctl.1 share/man/man5/flowdb-policy.5 \
+for f in bin/flowdb sbin/flowdb-collector bin/flowdb-ctl bin/flowdb-ship share/man/man1/flowdb.1 \
+	share/man/man1/flowdb-ctl.1 share/man/man1/flowdb-ship.1 share/man/man5/flowdb-policy.5 \
 	share/man/man8/flowdb-collector.8 bin/flowdb-report \
 	share/doc/flowdb/examples/systemd/flowdb-collector.service \
 	share/doc/flowdb/examples/cron/crontab share/doc/flowdb/examples/README.md \
@@ -24,8 +24,10 @@ done
 	fail "the installed flowdb-collector does not run"
 "$root/opt/flowdb/bin/flowdb-ctl" --version | grep -q '^flowdb-ctl ' ||
 	fail "the installed flowdb-ctl does not run"
+"$root/opt/flowdb/bin/flowdb-ship" --version | grep -q '^flowdb-ship ' ||
+	fail "the installed flowdb-ship does not run"
 if command -v man >/dev/null; then
-	for page in man1/flowdb.1 man1/flowdb-ctl.1 man5/flowdb-policy.5 man8/flowdb-collector.8; do
+	for page in man1/flowdb.1 man1/flowdb-ctl.1 man1/flowdb-ship.1 man5/flowdb-policy.5 man8/flowdb-collector.8; do
 		warnings=$(MANWIDTH=80 man --warnings -l "$root/opt/flowdb/share/man/$page" 2>&1 >/dev/null)
 		[ -z "$warnings" ] || fail "$page: $warnings"
 	done

@@ -15,7 +15,7 @@ cd "$top"
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 paths=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' \
-	--include='*.c' --include='*.h' bpf common inspect collector policy ctl shell tests bench || true)
+	--include='*.c' --include='*.h' bpf common inspect collector policy ctl shell ship tests bench || true)
 [ -z "$paths" ] || fail "a project header included by a path: $paths"
 
 # finds OBJECT HEADER: whether the command make runs for OBJECT (one of the
@@ -63,6 +63,12 @@ stages=$(ls policy/*.h | xargs -n1 basename | grep -vx policy.h | paste -sd'|')
 bad=$(grep -lE "#include \"($stages)\"" collector/*.[ch] | grep -vx collector/main.c || true)
 [ -z "$bad" ] || fail "collector files other than main.c include policy/'s stages: $bad"
 rule build/obj/tests/unit/test_store.o "units.h inspect.h flowdb.h store.h pktbuild.h" "safe.h"
+# The shipper: ship/ and common/ (flowfile.h: the names, the finished test
+# and the progress record it shares with the collector's retention).
+rule build/obj/ship/main.o "units.h flowfile.h chttp.h ship.h" "inspect.h flowdb.h store.h policy.h control.h safe.h catalog.h"
+rule build/obj/ship/chttp.o "chttp.h units.h" "flowdb.h store.h safe.h"
+! grep -qE '#include "(ship|flowfile)\.h"' ship/chttp.[ch] ||
+	fail "ship/chttp depends on the rest of ship/: the shell is to share it"
 
 # The shell's link line: shell/, common/ and the embedded SQL, SQLite and readline.
 objs=$(make -s -n -B V=1 build/flowdb | grep -E -- "-o build/flowdb " | tr ' ' '\n' |
@@ -80,4 +86,12 @@ others=$(echo "$objs" | grep -vE '^build/obj/(ctl|common)/' || true)
 if ldd build/flowdb-ctl | grep -qE 'libbpf|libsqlite3'; then
 	fail "build/flowdb-ctl links libbpf or SQLite"
 fi
-echo "PASS: headers by name only; common, inspect, collector, policy, ctl, shell and their tests include only what they may; the shell links shell/ and common/ only, flowdb-ctl ctl/ and common/ only"
+# flowdb-ship's: ship/, common/ and the embedded fleet schema; SQLite and libcurl, no libbpf.
+objs=$(make -s -n -B V=1 build/flowdb-ship | grep -E -- "-o build/flowdb-ship " | tr ' ' '\n' |
+	grep -E '\.o$') || fail "make has no link command for build/flowdb-ship"
+others=$(echo "$objs" | grep -vE '^build/obj/(ship|common)/|^build/obj/schema/clickhouse_sql\.o$' || true)
+[ -z "$others" ] || fail "build/flowdb-ship links objects of other folders: $others"
+if ldd build/flowdb-ship | grep -q libbpf; then
+	fail "build/flowdb-ship links libbpf"
+fi
+echo "PASS: headers by name only; common, inspect, collector, policy, ctl, shell and their tests include only what they may; the shell links shell/ and common/ only, flowdb-ctl ctl/ and common/ only, flowdb-ship ship/ and common/ only"

@@ -8,7 +8,7 @@
 The writer (this script) creates flow files in DIR as the collector's store
 does (an empty file, WAL mode, the schema and meta in one transaction, then
 one transaction per flush; at rotation a checkpoint and rollback mode, then
-the next file, named as store_file_name() names them), with rows of TABLE
+the next file, named as flowfile_name() names them), with rows of TABLE
 (alerts or events) whose texts hold quotes, a comma, an escape sequence, a
 newline and non-ASCII letters. flowdb --follow TABLE reads them, its
 standard output a pipe. Checked:

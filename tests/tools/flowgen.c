@@ -10,13 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "flowfile.h"
 #include "store.h"
 #include "units.h"
 
 #define DEFAULT_START_S 1795305600ULL /* 2026-11-22T00:00:00Z */
 #define HOUR_S 3600ULL
 #define HOUR_US (HOUR_S * USEC_PER_SEC)
-/* store_file_name() names files up to the end of year 9999. */
+/* flowfile_name() names files up to the end of year 9999. */
 #define END_S 253402300800ULL
 /* Flow records per store_flush() at most: the store holds every row of a
  * flush in memory, and a real collector flushes often. */
@@ -323,7 +324,7 @@ static int check_dir(const char *dir)
 		return -1;
 	}
 	while (!found && (de = readdir(d)))
-		found = !store_parse_file_name(de->d_name, &period, &seq);
+		found = !flowfile_parse_name(de->d_name, &period, &seq);
 	closedir(d);
 	if (found)
 		fprintf(stderr, "flowgen: %s already holds flow files\n", dir);

@@ -101,6 +101,7 @@ static void test_defaults_and_values(void **state)
 	assert_int_equal(o.rotate_size, 0);
 	assert_int_equal(o.retain_age_us, 0);
 	assert_int_equal(o.retain_size, 0);
+	assert_false(o.retain_unshipped_keep);
 	assert_int_equal(o.map_size, FLOW_MAP_DEFAULT_ENTRIES);
 	assert_int_equal(o.policy_max_entries, POLICY_MAX_ENTRIES_DEFAULT);
 	assert_int_equal(o.limit_buckets, LIMIT_BUCKETS_DEFAULT);
@@ -110,7 +111,8 @@ static void test_defaults_and_values(void **state)
 			       "--egress", "--xdp-mode", "generic", "--flush-interval", "1s",
 			       "--idle-timeout", "30s", "--active-timeout", "5m",
 			       "--rotate-interval", "2s", "--rotate-size", "10M", "--retain-age",
-			       "7d", "--retain-size", "1G", "--map-size", "1024", "-v", "-v",
+			       "7d", "--retain-size", "1G", "--retain-unshipped", "keep", "--map-size",
+			       "1024", "-v", "-v",
 			       "--policy-max-entries", "1M", "--limit-buckets", "5000", NULL),
 			 0);
 	assert_int_equal(o.n_ifaces, 2);
@@ -125,6 +127,7 @@ static void test_defaults_and_values(void **state)
 	assert_int_equal(o.rotate_size, 10 << 20);
 	assert_int_equal(o.retain_age_us, 7 * 86400 * S);
 	assert_int_equal(o.retain_size, 1ULL << 30);
+	assert_true(o.retain_unshipped_keep);
 	assert_int_equal(o.map_size, 1024);
 	assert_int_equal(o.verbose, 2);
 	assert_int_equal(o.policy_max_entries, 1 << 20);
@@ -168,6 +171,8 @@ static void test_messages(void **state)
 		  "1h, 7d)\n" },
 		{ { "-i", "eth0", "--retain-size", "lots" },
 		  "flowdb-collector: --retain-size: bad size 'lots' (use e.g. 500M, 10G)\n" },
+		{ { "-i", "eth0", "--retain-unshipped", "yes" },
+		  "flowdb-collector: --retain-unshipped: 'yes' is not keep or remove\n" },
 		{ { "-i", "eth0", "--xdp-mode", "fast" },
 		  "flowdb-collector: --xdp-mode: 'fast' is not auto, native or generic\n" },
 		{ { "-i", "eth0", "--map-size", "0" },

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include "flowfile.h"
 #include "store.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -282,36 +283,36 @@ static void test_file_name(void **state)
 {
 	char buf[64];
 
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0, HOUR_US, 0), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0, HOUR_US, 0), 0);
 	assert_string_equal(buf, "flows-20261122T1400Z.db");
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0, 5 * MIN_US, 0), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0, 5 * MIN_US, 0), 0);
 	assert_string_equal(buf, "flows-20261122T1435Z.db");
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0, HOUR_US, 2), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0, HOUR_US, 2), 0);
 	assert_string_equal(buf, "flows-20261122T1400Z.2.db");
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0, 24 * HOUR_US, 0), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0, 24 * HOUR_US, 0), 0);
 	assert_string_equal(buf, "flows-20261122T0000Z.db");
 	/* The first microsecond of a period is in it, the last one too. */
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0_HOUR_US, HOUR_US, 0), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0_HOUR_US, HOUR_US, 0), 0);
 	assert_string_equal(buf, "flows-20261122T1400Z.db");
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0_HOUR_US - 1, HOUR_US, 0), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0_HOUR_US - 1, HOUR_US, 0), 0);
 	assert_string_equal(buf, "flows-20261122T1300Z.db");
-	assert_int_equal(store_file_name(buf, sizeof(buf), 0, HOUR_US, 4294967295U), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), 0, HOUR_US, 4294967295U), 0);
 	assert_string_equal(buf, "flows-19700101T0000Z.4294967295.db");
 
 	assert_int_equal(
-		store_file_name(buf, strlen("flows-20261122T1400Z.db") + 1, T0, HOUR_US, 0), 0);
-	assert_int_equal(store_file_name(buf, strlen("flows-20261122T1400Z.db"), T0, HOUR_US, 0),
+		flowfile_name(buf, strlen("flows-20261122T1400Z.db") + 1, T0, HOUR_US, 0), 0);
+	assert_int_equal(flowfile_name(buf, strlen("flows-20261122T1400Z.db"), T0, HOUR_US, 0),
 			 -ENAMETOOLONG);
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0, 0, 0), -EINVAL);
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0, 1500000, 0), -EINVAL);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0, 0, 0), -EINVAL);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0, 1500000, 0), -EINVAL);
 	/* Periods that are not whole minutes need the seconds to differ. */
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0, 90 * USEC_PER_SEC, 0), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0, 90 * USEC_PER_SEC, 0), 0);
 	assert_string_equal(buf, "flows-20261122T143600Z.db");
-	assert_int_equal(store_file_name(buf, sizeof(buf), T0, 2 * USEC_PER_SEC, 3), 0);
+	assert_int_equal(flowfile_name(buf, sizeof(buf), T0, 2 * USEC_PER_SEC, 3), 0);
 	assert_string_equal(buf, "flows-20261122T143712Z.3.db");
 }
 
-/* Parsing inverts store_file_name() exactly and refuses any other name. */
+/* Parsing inverts flowfile_name() exactly and refuses any other name. */
 static void test_parse_file_name(void **state)
 {
 	static const uint64_t intervals[] = { 2 * USEC_PER_SEC, 90 * USEC_PER_SEC, MIN_US,
@@ -371,29 +372,29 @@ static void test_parse_file_name(void **state)
 	for (i = 0; i < sizeof(intervals) / sizeof(intervals[0]); i++) {
 		for (j = 0; j < sizeof(times) / sizeof(times[0]); j++) {
 			for (k = 0; k < sizeof(seqs) / sizeof(seqs[0]); k++) {
-				assert_int_equal(store_file_name(buf, sizeof(buf), times[j],
+				assert_int_equal(flowfile_name(buf, sizeof(buf), times[j],
 								 intervals[i], seqs[k]),
 						 0);
 				start = 1;
 				seq = 12345;
-				assert_int_equal(store_parse_file_name(buf, &start, &seq), 0);
+				assert_int_equal(flowfile_parse_name(buf, &start, &seq), 0);
 				assert_int_equal(start, times[j] - times[j] % intervals[i]);
 				assert_int_equal(seq, seqs[k]);
 			}
 		}
 	}
-	assert_int_equal(store_parse_file_name("flows-20261122T1400Z.db", &start, &seq), 0);
+	assert_int_equal(flowfile_parse_name("flows-20261122T1400Z.db", &start, &seq), 0);
 	assert_int_equal(start, T0_HOUR_US);
 	assert_int_equal(seq, 0);
-	assert_int_equal(store_parse_file_name("flows-20261122T1435Z.17.db", &start, &seq), 0);
+	assert_int_equal(flowfile_parse_name("flows-20261122T1435Z.17.db", &start, &seq), 0);
 	assert_int_equal(start, 1795358100ULL * USEC_PER_SEC);
 	assert_int_equal(seq, 17);
-	assert_int_equal(store_parse_file_name("flows-20240229T2359Z.db", &start, &seq), 0);
-	assert_int_equal(store_parse_file_name("flows-20261122T143712Z.3.db", &start, &seq), 0);
+	assert_int_equal(flowfile_parse_name("flows-20240229T2359Z.db", &start, &seq), 0);
+	assert_int_equal(flowfile_parse_name("flows-20261122T143712Z.3.db", &start, &seq), 0);
 	assert_int_equal(start, 1795358232ULL * USEC_PER_SEC);
 	assert_int_equal(seq, 3);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (store_parse_file_name(bad[i], &start, &seq) != -EINVAL)
+		if (flowfile_parse_name(bad[i], &start, &seq) != -EINVAL)
 			fail_msg("accepted \"%s\"", bad[i]);
 	}
 }
@@ -432,7 +433,7 @@ static void test_defer_indexes(void **state)
 	add_flows(s, 0, 500, T0);
 	assert_int_equal(flush_at(plain, T0), 0);
 	assert_int_equal(flush_at(s, T0), 0);
-	assert_int_equal(store_file_name(name, sizeof(name), T0, HOUR_US, 0), 0);
+	assert_int_equal(flowfile_name(name, sizeof(name), T0, HOUR_US, 0), 0);
 	db = db_open(dir, name);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
 				   " AND tbl_name IN ('flows', 'events')"),
@@ -1330,6 +1331,66 @@ static void test_retain_size(void **state)
 	rm_rf(tmp);
 }
 
+/* With keep_unshipped, retention passes over every file flowdb-ship's
+ * progress record does not mark shipped: begun, refused, not named, or all
+ * of them when the record is not one. */
+static void test_retain_unshipped(void **state)
+{
+	uint64_t now = (uint64_t)time(NULL) * USEC_PER_SEC;
+	struct flowfile_progress p = { 0 };
+	struct flowfile_entry *e;
+	struct store *s = NULL;
+	struct store_opts o;
+	char tmp[64], path[128];
+	FILE *f;
+	int i;
+
+	make_tmpdir(tmp);
+	s = four_files(tmp, &o, 0);
+	assert_int_equal(store_close(s), 0);
+	o.retain_size = 1;
+	o.keep_unshipped = true;
+	assert_int_equal(store_open(&s, &o), 0);
+
+	/* No record: nothing is shipped, nothing goes. */
+	assert_int_equal(store_retain(s, now), 0);
+	assert_int_equal(count_entries(tmp), 4);
+
+	/* A record that is not one (a state it does not know): nothing goes. */
+	snprintf(path, sizeof(path), "%s/%s", tmp, FLOWFILE_PROGRESS);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s done 5\n", hourly[0]);
+	fclose(f);
+	assert_int_equal(flowfile_progress_read(tmp, &p), -EINVAL);
+	assert_int_equal(store_retain(s, now), 0);
+	assert_int_equal(count_entries(tmp), 5);
+
+	/* 0 shipping, 1 shipped, 2 refused, 3 shipped: the shipped files go. */
+	for (i = 0; i < 4; i++) {
+		e = flowfile_progress_get(&p, hourly[i], true);
+		assert_non_null(e);
+		e->state = i == 2 ? FLOWFILE_REFUSED : i % 2 ? FLOWFILE_SHIPPED : FLOWFILE_SHIPPING;
+		e->rows = 7;
+	}
+	assert_int_equal(flowfile_progress_write(tmp, &p), 0);
+	flowfile_progress_free(&p);
+	assert_int_equal(store_retain(s, now), 2);
+	assert_true(exists_in(tmp, hourly[0]));
+	assert_false(exists_in(tmp, hourly[1]));
+	assert_true(exists_in(tmp, hourly[2]));
+	assert_false(exists_in(tmp, hourly[3]));
+	assert_int_equal(store_close(s), 0);
+
+	/* Without keep_unshipped, the same limit removes the others too. */
+	o.keep_unshipped = false;
+	assert_int_equal(store_open(&s, &o), 0);
+	assert_int_equal(store_retain(s, now), 2);
+	assert_int_equal(count_entries(tmp), 1); /* the record */
+	assert_int_equal(store_close(s), 0);
+	rm_rf(tmp);
+}
+
 /* The ring keeps the newest STORE_MAX_PENDING_ROWS rows. */
 static void test_pending_cap(void **state)
 {
@@ -1370,7 +1431,7 @@ static long long count_all_flows(const char *dir)
 	d = opendir(dir);
 	assert_non_null(d);
 	while ((de = readdir(d))) {
-		if (store_parse_file_name(de->d_name, &start, &seq))
+		if (flowfile_parse_name(de->d_name, &start, &seq))
 			continue;
 		assert_finished(dir, de->d_name);
 		db = db_open(dir, de->d_name);
@@ -1545,7 +1606,8 @@ int main(void)
 		cmocka_unit_test(test_rotate_request),	 cmocka_unit_test(test_restart_same_period),
 		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_audit_rows),
 		cmocka_unit_test(test_retain_age), cmocka_unit_test(test_defer_indexes),
-		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_pending_cap),
+		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_retain_unshipped),
+		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_throughput),
 	};
 
