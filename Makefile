@@ -60,6 +60,8 @@ SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard 
 	$(BUILD)/obj/shell/queries_sql.o $(BUILD)/obj/schema/schema_sql.o $(COMMON_LIB)
 SH_LIBS := -lsqlite3 -lreadline -lcurl -lm -lpthread
 QUERY_FILES := $(sort $(wildcard shell/queries/*.sql))
+# Their ClickHouse versions follow them (flowdb --clickhouse): queries.h.
+CH_QUERY_FILES := $(sort $(wildcard shell/queries/clickhouse/*.sql))
 # flowdb-ship: ship/ and common/, the fleet schema embedded; SQLite to read
 # the files, libcurl to reach ClickHouse.
 SHIP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ship/*.c)) \
@@ -178,7 +180,7 @@ $(BUILD)/flowdb-ctl: $(CTL_OBJS) $(COMMON_LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 # The canned queries are embedded too: shell/queries/*.sql, one after another.
-$(BUILD)/queries.sql: $(QUERY_FILES)
+$(BUILD)/queries.sql: $(QUERY_FILES) $(CH_QUERY_FILES)
 	$(call msg,GEN,$@)
 	$(Q)cat $^ > $@
 

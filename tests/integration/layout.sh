@@ -68,6 +68,7 @@ rule build/obj/tests/unit/test_store.o "units.h inspect.h flowdb.h store.h pktbu
 rule build/obj/ship/main.o "units.h flowfile.h chttp.h ship.h" "inspect.h flowdb.h store.h policy.h control.h safe.h catalog.h"
 # The ClickHouse client is common/'s, shared by the shipper and the shell.
 rule build/obj/common/chttp.o "chttp.h units.h" "ship.h flowdb.h store.h safe.h catalog.h"
+rule build/obj/shell/fleet.o "units.h chttp.h safe.h" "ship.h flowdb.h store.h policy.h"
 
 # linkline BINARY: the words of make's link command for BINARY.
 linkline() {
@@ -83,6 +84,7 @@ done
 for b in build/flowdb-ctl build/flowdb-collector; do
 	! nm "$b" | grep -q ' chttp_' || fail "$b holds the ClickHouse client"
 done
+nm build/flowdb | grep -q ' T chttp_query$' || fail "build/flowdb lacks the ClickHouse client"
 if ldd build/flowdb-ctl | grep -q libcurl; then
 	fail "build/flowdb-ctl links libcurl"
 fi
