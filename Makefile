@@ -425,6 +425,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	bench/sql_shapes.sh
 	bench/nfdump_query.sh
 	bench/ship_rate.sh
+	bench/fleet_query.sh
 
 # The shell for everyone, the collector for the administrator, with their
 # pages; the report script the example crontab runs; the examples.

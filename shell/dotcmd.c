@@ -6,6 +6,7 @@
 #include <langinfo.h>
 #include <sys/ioctl.h>
 #include "dotcmd.h"
+#include "fleet.h"
 #include "fmt.h"
 #include "follow.h"
 #include "funcs.h"
@@ -442,8 +443,11 @@ static int cmd_show(struct shell *sh, int argc, char **argv)
 				     "no time limit",
 		sh->budget_memory ? fmt_bytes(m, sizeof(m), (int64_t)sh->budget_memory) :
 				    "no memory limit");
-	fprintf(sh->out, "  files: %zu usable, %zu skipped\n", catalog_usable(sh->catalog),
-		sh->catalog->n_files - catalog_usable(sh->catalog));
+	if (sh->fleet)
+		safe_fprintf(sh->out, "  fleet: %s\n", fleet_url(sh->fleet));
+	else
+		fprintf(sh->out, "  files: %zu usable, %zu skipped\n", catalog_usable(sh->catalog),
+			sh->catalog->n_files - catalog_usable(sh->catalog));
 	return 0;
 }
 

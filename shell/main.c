@@ -428,6 +428,11 @@ static void greet(struct shell *sh)
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	size_t i;
 
+	if (sh->fleet) {
+		safe_fprintf(stdout, "flowdb %s: the fleet at %s. Enter \".help\" for help.\n",
+			     FLOWDB_VERSION, fleet_url(sh->fleet));
+		return;
+	}
 	for (i = 0; i < c->n_files; i++) {
 		if (c->files[i]->error)
 			continue;
