@@ -81,10 +81,13 @@ for b in build/flowdb build/flowdb-ctl build/flowdb-ship build/flowdb-collector;
 	[ "$(linkline $b | grep -E '\.(o|a)$' | tail -1)" = build/libcommon.a ] ||
 		fail "$b: build/libcommon.a does not end its link line"
 done
+# (nm's whole output first: grep -q leaving early would fail the pipe.)
 for b in build/flowdb-ctl build/flowdb-collector; do
-	! nm "$b" | grep -q ' chttp_' || fail "$b holds the ClickHouse client"
+	syms=$(nm "$b")
+	! grep -q ' chttp_' <<<"$syms" || fail "$b holds the ClickHouse client"
 done
-nm build/flowdb | grep -q ' T chttp_query$' || fail "build/flowdb lacks the ClickHouse client"
+syms=$(nm build/flowdb)
+grep -q ' T chttp_query$' <<<"$syms" || fail "build/flowdb lacks the ClickHouse client"
 if ldd build/flowdb-ctl | grep -q libcurl; then
 	fail "build/flowdb-ctl links libcurl"
 fi
