@@ -390,6 +390,12 @@ static int open_fleet(struct shell *sh, const struct args *a)
 	int i, n = 0, n_copies = 0, rc = 0;
 
 	for (i = 0; i < a->n_hosts && !rc; i++) {
+		if (!a->hosts[i][strspn(a->hosts[i], ",")]) {
+			safe_fprintf(stderr, "flowdb: bad --host \"%s\": name a host\n",
+				     a->hosts[i]);
+			rc = -EINVAL;
+			break;
+		}
 		copies[n_copies] = strdup(a->hosts[i]);
 		if (!copies[n_copies]) {
 			fprintf(stderr, "flowdb: out of memory\n");

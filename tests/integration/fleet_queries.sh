@@ -124,6 +124,11 @@ ch_query 1 "CREATE TABLE newer.flowdb_schema (version UInt32) ENGINE = TinyLog"
 ch_query 1 "INSERT INTO newer.flowdb_schema VALUES (2)"
 expect_error "flowdb: ClickHouse at ${url}?database=newer holds fleet schema version 2; this flowdb reads version 1" \
 	"$flowdb" --clickhouse "${url}?database=newer" -q summary
+expect_error "flowdb: bad --host \",\": name a host" "$flowdb" --clickhouse "$url" --host , -q summary
+# A host no row names: no rows, exit 0.
+out=$("$flowdb" --clickhouse "$url" --host nosuch -q summary -f csv)
+[ "$out" = $'host,flows,packets,bytes,sources,destinations,lost_packets,event_drops\r' ] ||
+	fail "an unknown host's summary: $out"
 expect_error "Error: unknown query \"nope\"; .queries lists them" \
 	"$flowdb" --clickhouse "$url" -q nope
 echo "PASS: every canned query, a report, a chart and ad-hoc SQL equal over ClickHouse and the files; bad input one line each"
