@@ -28,7 +28,11 @@ DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sq
 # Object lists per folder. The binaries link the folders they may use, and only
 # those: the shell needs neither libbpf nor anything of the collector.
 # The helpers every binary links: common/ includes nothing from other folders.
+# They are an archive, so that each program takes only the modules it calls:
+# chttp.o (libcurl) goes into the shell and the shipper, not into flowdb-ctl.
+# It ends every link line that takes it.
 COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/*.c))
+COMMON_LIB := $(BUILD)/libcommon.a
 # The payload inspectors: a dispatcher and one file per protocol.
 INSPECT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard inspect/*.c))
 # The policy file, the control socket's server and what acts on rules: linked
@@ -39,8 +43,8 @@ CTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ctl/*.c))
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,\
-	$(wildcard collector/*.c))) $(POLICY_OBJS) $(INSPECT_OBJS) $(COMMON_OBJS) \
-	$(BUILD)/obj/schema/schema_sql.o
+	$(wildcard collector/*.c))) $(POLICY_OBJS) $(INSPECT_OBJS) \
+	$(BUILD)/obj/schema/schema_sql.o $(COMMON_LIB)
 TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -49,17 +53,19 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 INSPECT_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/inspect/*.c))
 # libcurl: the webhook sink (policy/sink.c); libm: the anomaly baselines.
 COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lcurl -lpthread -lm
-# The shell links SQLite and readline only: an analyst's workstation needs
-# no libbpf. tests/unit/test_sh_*.c link with these objects.
+# The shell links SQLite, readline and libcurl (flowdb --clickhouse, through
+# common/chttp) only: an analyst's workstation needs no libbpf.
+# tests/unit/test_sh_*.c link with these objects.
 SH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out shell/main.c,$(wildcard shell/*.c))) \
-	$(BUILD)/obj/shell/queries_sql.o $(COMMON_OBJS) \
-	$(BUILD)/obj/schema/schema_sql.o
-SH_LIBS := -lsqlite3 -lreadline -lm -lpthread
+	$(BUILD)/obj/shell/queries_sql.o $(BUILD)/obj/schema/schema_sql.o $(COMMON_LIB)
+SH_LIBS := -lsqlite3 -lreadline -lcurl -lm -lpthread
 QUERY_FILES := $(sort $(wildcard shell/queries/*.sql))
+# Their ClickHouse versions follow them (flowdb --clickhouse): queries.h.
+CH_QUERY_FILES := $(sort $(wildcard shell/queries/clickhouse/*.sql))
 # flowdb-ship: ship/ and common/, the fleet schema embedded; SQLite to read
 # the files, libcurl to reach ClickHouse.
-SHIP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ship/*.c)) $(COMMON_OBJS) \
-	$(BUILD)/obj/schema/clickhouse_sql.o
+SHIP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ship/*.c)) \
+	$(BUILD)/obj/schema/clickhouse_sql.o $(COMMON_LIB)
 SHIP_LIBS := -lsqlite3 -lcurl
 
 ifeq ($(V),1)
@@ -144,6 +150,10 @@ $(BUILD)/obj/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(INC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+$(COMMON_LIB): $(COMMON_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
 
 # The schema is embedded in the binary: one source of truth, schema/*.sql.
 $(BUILD)/obj/schema/schema_sql.o: schema/schema_sql.S schema/flowdb.sql
@@ -165,12 +175,12 @@ $(BUILD)/flowdb-collector: $(BUILD)/obj/collector/main.o $(COLLECTOR_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
 
 # The control socket's client: ctl/ and common/, nothing else.
-$(BUILD)/flowdb-ctl: $(CTL_OBJS) $(COMMON_OBJS)
+$(BUILD)/flowdb-ctl: $(CTL_OBJS) $(COMMON_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 # The canned queries are embedded too: shell/queries/*.sql, one after another.
-$(BUILD)/queries.sql: $(QUERY_FILES)
+$(BUILD)/queries.sql: $(QUERY_FILES) $(CH_QUERY_FILES)
 	$(call msg,GEN,$@)
 	$(Q)cat $^ > $@
 
@@ -188,14 +198,14 @@ $(BUILD)/tests/test_sh_%: $(BUILD)/obj/tests/unit/test_sh_%.o $(SH_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SH_LIBS) -lcmocka
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COLLECTOR_OBJS) $(PKT_OBJS)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(PKT_OBJS) $(COLLECTOR_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
 
 # The inspectors stand on their own: their tests link them and common/ only.
 $(BUILD)/tests/test_inspect: $(BUILD)/obj/tests/unit/test_inspect.o $(INSPECT_TEST_OBJS) \
-	$(INSPECT_OBJS) $(COMMON_OBJS)
+	$(INSPECT_OBJS) $(COMMON_LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
@@ -217,14 +227,14 @@ $(BUILD)/tests/flowgen: $(BUILD)/obj/tests/tools/flowgen.o $(COLLECTOR_OBJS)
 # kernel, nor the alerts that block through it, nor sink.o, which needs libcurl.
 $(BUILD)/tests/ctlserve: $(BUILD)/obj/tests/tools/ctlserve.o \
 		$(filter-out $(addprefix $(BUILD)/obj/policy/,enforce.o alert.o sink.o), \
-		$(POLICY_OBJS)) $(COMMON_OBJS)
+		$(POLICY_OBJS)) $(COMMON_LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 # Sends alerts through the sinks, for tests/integration/sinks.sh.
 $(BUILD)/tests/sinkdrive: $(BUILD)/obj/tests/tools/sinkdrive.o $(BUILD)/obj/policy/sink.o \
-		$(COMMON_OBJS)
+		$(COMMON_LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcurl -lpthread
@@ -279,10 +289,12 @@ test-unit: $(UNIT_TESTS)
 # --- the same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 EMBEDDED_OBJS := $(BUILD)/obj/schema/schema_sql.o $(BUILD)/obj/shell/queries_sql.o
+SAN_COMMON_LIB := $(SAN)/libcommon.a
 SAN_COLLECTOR_OBJS := $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,\
-	$(filter-out $(EMBEDDED_OBJS),$(COLLECTOR_OBJS))) $(BUILD)/obj/schema/schema_sql.o
-SAN_SH_OBJS := $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,$(filter-out $(EMBEDDED_OBJS),$(SH_OBJS))) \
-	$(EMBEDDED_OBJS)
+	$(filter-out $(EMBEDDED_OBJS) $(COMMON_LIB),$(COLLECTOR_OBJS))) $(BUILD)/obj/schema/schema_sql.o \
+	$(SAN_COMMON_LIB)
+SAN_SH_OBJS := $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,\
+	$(filter-out $(EMBEDDED_OBJS) $(COMMON_LIB),$(SH_OBJS))) $(EMBEDDED_OBJS) $(SAN_COMMON_LIB)
 SAN_UNIT_TESTS := $(patsubst $(BUILD)/tests/%,$(SAN)/tests/%,$(UNIT_TESTS))
 
 .PRECIOUS: $(SAN)/obj/%.o
@@ -291,19 +303,24 @@ $(SAN)/obj/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(INC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
+$(SAN_COMMON_LIB): $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,$(COMMON_OBJS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
 $(SAN)/tests/test_sh_%: $(SAN)/obj/tests/unit/test_sh_%.o $(SAN_SH_OBJS)
 	$(call msg,LINK-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(SH_LIBS) -lcmocka
 
-$(SAN)/tests/test_%: $(SAN)/obj/tests/unit/test_%.o $(SAN_COLLECTOR_OBJS) \
-	$(SAN)/obj/tests/lib/pktbuild.o $(SAN)/obj/tests/lib/pcapw.o
+$(SAN)/tests/test_%: $(SAN)/obj/tests/unit/test_%.o $(SAN)/obj/tests/lib/pktbuild.o \
+	$(SAN)/obj/tests/lib/pcapw.o $(SAN_COLLECTOR_OBJS)
 	$(call msg,LINK-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS) -lcmocka
 
 $(SAN)/tests/test_inspect: $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,$(BUILD)/obj/tests/unit/test_inspect.o \
-	$(INSPECT_TEST_OBJS) $(INSPECT_OBJS) $(COMMON_OBJS))
+	$(INSPECT_TEST_OBJS) $(INSPECT_OBJS)) $(SAN_COMMON_LIB)
 	$(call msg,LINK-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ -lcmocka
@@ -372,8 +389,8 @@ test-integration: all
 fuzz-sql: all
 	SQL_DIFF_COUNT=0 SQL_DIFF_SEED=$${SQL_DIFF_SEED:-$$(date +%s)} tests/integration/sql_diff.sh
 
-$(BUILD)/bench/drain_commit: $(BUILD)/obj/bench/drain_commit.o $(COLLECTOR_OBJS) \
-	$(BUILD)/obj/tests/lib/pktbuild.o
+$(BUILD)/bench/drain_commit: $(BUILD)/obj/bench/drain_commit.o \
+	$(BUILD)/obj/tests/lib/pktbuild.o $(COLLECTOR_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(COLLECTOR_LIBS)
@@ -408,6 +425,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	bench/sql_shapes.sh
 	bench/nfdump_query.sh
 	bench/ship_rate.sh
+	bench/fleet_query.sh
 
 # The shell for everyone, the collector for the administrator, with their
 # pages; the report script the example crontab runs; the examples.

@@ -6,6 +6,7 @@
 #include <langinfo.h>
 #include <sys/ioctl.h>
 #include "dotcmd.h"
+#include "fleet.h"
 #include "fmt.h"
 #include "follow.h"
 #include "funcs.h"
@@ -442,8 +443,11 @@ static int cmd_show(struct shell *sh, int argc, char **argv)
 				     "no time limit",
 		sh->budget_memory ? fmt_bytes(m, sizeof(m), (int64_t)sh->budget_memory) :
 				    "no memory limit");
-	fprintf(sh->out, "  files: %zu usable, %zu skipped\n", catalog_usable(sh->catalog),
-		sh->catalog->n_files - catalog_usable(sh->catalog));
+	if (sh->fleet)
+		safe_fprintf(sh->out, "  fleet: %s\n", fleet_url(sh->fleet));
+	else
+		fprintf(sh->out, "  files: %zu usable, %zu skipped\n", catalog_usable(sh->catalog),
+			sh->catalog->n_files - catalog_usable(sh->catalog));
 	return 0;
 }
 
@@ -488,16 +492,16 @@ static int cmd_quit(struct shell *sh, int argc, char **argv)
 
 const struct dotcmd dotcmds[] = {
 	{ ".budget", NULL, 0, 4, ".budget [time DUR|off] [memory SIZE|off]",
-	  "what one statement may take: time, and SQLite's memory", cmd_budget },
+	  "what one statement may take: time, and SQLite's memory", cmd_budget, true },
 	{ ".chart", NULL, 0, 2, ".chart [bytes|packets|flows] [BUCKET]",
 	  "traffic over the session window as a bar chart", cmd_chart },
 	{ ".exact", NULL, 1, 1, ".exact on|off", "csv byte for byte: no escapes, no formula guard",
 	  cmd_exact },
 	{ ".files", NULL, 0, 0, ".files", "list the flow files: time range, size, host, status",
-	  cmd_files },
+	  cmd_files, true },
 	{ ".follow", NULL, 0, 1, ".follow [TABLE]",
 	  "print TABLE's new rows (default alerts) as they are written, until Ctrl-C",
-	  cmd_follow },
+	  cmd_follow, true },
 	{ ".headers", NULL, 1, 1, ".headers on|off", "column names in table and csv output",
 	  cmd_headers },
 	{ ".help", NULL, 0, 1, ".help [COMMAND]", "this list, or one command's help", cmd_help },
@@ -506,19 +510,20 @@ const struct dotcmd dotcmds[] = {
 	{ ".output", NULL, 0, 1, ".output [FILE]", "write results to FILE, or to standard output",
 	  cmd_output },
 	{ ".param", NULL, 0, 3, dotcmds_param_usage,
-	  "values for :NAME parameters of SQL", cmd_param },
+	  "values for :NAME parameters of SQL", cmd_param, true },
 	{ ".q", ".query", 1, -1, ".q NAME [ARG...]", "run a canned query (arguments: .queries)",
 	  cmd_query },
 	{ ".queries", NULL, 0, 0, ".queries", "list the canned queries and their arguments",
 	  cmd_queries },
 	{ ".quit", ".exit", 0, 0, ".quit", "leave the shell", cmd_quit },
 	{ ".schema", NULL, 0, 1, ".schema [TABLE]", "the file schema: tables, columns, indexes",
-	  cmd_schema },
+	  cmd_schema, true },
 	{ ".show", NULL, 0, 0, ".show", "the current settings", cmd_show },
 	{ ".since", NULL, 0, 1, ".since [WHEN|all|off]",
 	  "start of the session window, for every query", cmd_window },
-	{ ".stats", NULL, 1, 1, ".stats on|off", "files and rows each statement read", cmd_stats },
-	{ ".tables", NULL, 0, 0, ".tables", "list the tables", cmd_tables },
+	{ ".stats", NULL, 1, 1, ".stats on|off", "files and rows each statement read", cmd_stats,
+	  true },
+	{ ".tables", NULL, 0, 0, ".tables", "list the tables", cmd_tables, true },
 	{ ".timer", NULL, 1, 1, ".timer on|off", "time each statement", cmd_timer },
 	{ ".until", NULL, 0, 1, ".until [WHEN|all|off]", "end of the session window", cmd_window },
 	{ NULL },
@@ -547,6 +552,9 @@ int dotcmd_run(struct shell *sh, const char *line)
 	c = find(argv[0]);
 	if (!c)
 		shell_error(sh, "unknown command \"%s\"; .help lists them", argv[0]);
+	else if (sh->fleet && c->files_only)
+		shell_error(sh, "%s reads the flow files; over ClickHouse (--clickhouse) it does "
+				"not apply", c->name);
 	else if (argc - 1 < c->min_args)
 		shell_error(sh, "%s: missing argument; usage: %s", argv[0], c->usage);
 	else if (c->max_args >= 0 && argc - 1 > c->max_args)

@@ -16,6 +16,9 @@ struct dotcmd {
 	const char *usage; /* ".mode [table|csv|json|line]" */
 	const char *help; /* one line */
 	int (*run)(struct shell *sh, int argc, char **argv); /* argv[0] is the name */
+	/* It reads the files or SQLite's settings: over ClickHouse
+	 * (--clickhouse) it says so in one line instead of running. */
+	bool files_only;
 };
 
 /* Every dot-command, ending with a zeroed entry. */

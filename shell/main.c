@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "fleet.h"
 #include "fmt.h"
 #include "follow.h"
 #include "input.h"
@@ -32,6 +33,12 @@ struct args {
 	const char *format; /* as typed: a render mode, or a report format */
 	const char *report;
 	const char *follow; /* --follow's table; NULL: not following */
+	const char *clickhouse; /* --clickhouse's URL; NULL: the files */
+	/* --host values: the machines of a fleet (--clickhouse), or else the
+	 * host query's address */
+	char *hosts[ARGS_MAX];
+	int n_hosts;
+	bool sources; /* -d or a FILE named */
 	bool headers, stats, bail, exact, no_rollups;
 	uint64_t budget_time_us, budget_memory;
 	bool needs_query; /* --limit or --host */
@@ -61,6 +68,12 @@ static void usage(FILE *out)
 		"      --until WHEN        end of the time window\n"
 		"      --limit N           canned query: rows to show\n"
 		"      --host ADDR         canned query: the host, for the host query\n"
+		"      --clickhouse URL    query a fleet's ClickHouse tables (flowdb-ship's)\n"
+		"                          instead of files: http[s]://[USER@]HOST:PORT/;\n"
+		"                          answers gain a host column, per host\n"
+		"      --host NAME[,NAME]  with --clickhouse: only these hosts' rows\n"
+		"                          (repeatable); the host query's address is then\n"
+		"                          -p host=ADDR\n"
 		"  -p, --param NAME=VALUE  a canned query's parameter, or the value of :NAME\n"
 		"                          in SQL (repeatable)\n"
 		"  -f, --format MODE       table (default), csv, json, line or html;\n"
@@ -98,6 +111,7 @@ enum {
 	OPT_BUDGET_TIME,
 	OPT_BUDGET_MEMORY,
 	OPT_FOLLOW,
+	OPT_CLICKHOUSE,
 };
 
 static const struct option longopts[] = {
@@ -110,6 +124,7 @@ static const struct option longopts[] = {
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "host", required_argument, NULL, OPT_HOST },
+	{ "clickhouse", required_argument, NULL, OPT_CLICKHOUSE },
 	{ "param", required_argument, NULL, 'p' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "no-headers", no_argument, NULL, OPT_NO_HEADERS },
@@ -185,6 +200,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		case 'd':
 			if (add_source(c, optarg, true))
 				return -EINVAL;
+			a->sources = true;
+			break;
+		case OPT_CLICKHOUSE:
+			a->clickhouse = optarg;
 			break;
 		case 'c':
 			if (a->n_commands == ARGS_MAX) {
@@ -221,10 +240,17 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 			*(opt == OPT_SINCE ? &a->since : &a->until) = optarg;
 			break;
 		case OPT_LIMIT:
-		case OPT_HOST:
-			if (add_param(a, opt == OPT_LIMIT ? "limit" : "host", optarg))
+			if (add_param(a, "limit", optarg))
 				return -EINVAL;
 			a->needs_query = true;
+			break;
+		case OPT_HOST:
+			/* What it names depends on --clickhouse, which may come later. */
+			if (a->n_hosts == ARGS_MAX) {
+				fprintf(stderr, "flowdb: more than %d --host\n", ARGS_MAX);
+				return -EINVAL;
+			}
+			a->hosts[a->n_hosts++] = optarg;
 			break;
 		case 'p':
 			if (!strchr(optarg, '=')) {
@@ -327,6 +353,21 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		fprintf(stderr, "flowdb: --exact needs --format csv\n");
 		return -EINVAL;
 	}
+	if (a->clickhouse && (a->sources || optind < argc)) {
+		fprintf(stderr, "flowdb: use either --clickhouse or flow files (-d DIR, FILE), not "
+				"both\n");
+		return -EINVAL;
+	}
+	if (a->clickhouse && a->follow) {
+		fprintf(stderr, "flowdb: --follow reads the files being written, not "
+				"--clickhouse\n");
+		return -EINVAL;
+	}
+	for (int i = 0; !a->clickhouse && i < a->n_hosts; i++) {
+		if (add_param(a, "host", a->hosts[i]))
+			return -EINVAL;
+		a->needs_query = true;
+	}
 	if (a->needs_query && !a->query) {
 		fprintf(stderr, "flowdb: --limit and --host need --query\n");
 		return -EINVAL;
@@ -334,9 +375,48 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 	for (; optind < argc; optind++)
 		if (add_source(c, argv[optind], false))
 			return -EINVAL;
-	if (!c->n_dirs && !c->n_paths && add_source(c, DEFAULT_DATA_DIR, true))
+	if (!a->clickhouse && !c->n_dirs && !c->n_paths &&
+	    add_source(c, DEFAULT_DATA_DIR, true))
 		return -EINVAL;
 	return 0;
+}
+
+/* Connects sh to the fleet at a's --clickhouse URL, keeping the rows of
+ * the hosts --host names (comma lists split). Returns 0 or -EINVAL after
+ * printing one line naming the problem. */
+static int open_fleet(struct shell *sh, const struct args *a)
+{
+	char *names[ARGS_MAX], *copies[ARGS_MAX], *save, *w, err[512];
+	int i, n = 0, n_copies = 0, rc = 0;
+
+	for (i = 0; i < a->n_hosts && !rc; i++) {
+		if (!a->hosts[i][strspn(a->hosts[i], ",")]) {
+			safe_fprintf(stderr, "flowdb: bad --host \"%s\": name a host\n",
+				     a->hosts[i]);
+			rc = -EINVAL;
+			break;
+		}
+		copies[n_copies] = strdup(a->hosts[i]);
+		if (!copies[n_copies]) {
+			fprintf(stderr, "flowdb: out of memory\n");
+			rc = -ENOMEM;
+			break;
+		}
+		for (w = strtok_r(copies[n_copies++], ",", &save); w && !rc;
+		     w = strtok_r(NULL, ",", &save)) {
+			if (n == ARGS_MAX) {
+				fprintf(stderr, "flowdb: more than %d hosts\n", ARGS_MAX);
+				rc = -EINVAL;
+			} else {
+				names[n++] = w;
+			}
+		}
+	}
+	if (!rc && (rc = fleet_open(&sh->fleet, a->clickhouse, names, n, err, sizeof(err))))
+		safe_fprintf(stderr, "flowdb: %s\n", err);
+	for (i = 0; i < n_copies; i++)
+		free(copies[i]);
+	return rc ? -EINVAL : 0;
 }
 
 /* SIGINT: stop the statement running; the shell goes on when interactive. */
@@ -354,6 +434,11 @@ static void greet(struct shell *sh)
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	size_t i;
 
+	if (sh->fleet) {
+		safe_fprintf(stdout, "flowdb %s: the fleet at %s. Enter \".help\" for help.\n",
+			     FLOWDB_VERSION, fleet_url(sh->fleet));
+		return;
+	}
 	for (i = 0; i < c->n_files; i++) {
 		if (c->files[i]->error)
 			continue;
@@ -425,11 +510,13 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 	sigaction(SIGINT, &sa, NULL);
+	if (a.clickhouse && (err = open_fleet(sh, &a)))
+		goto cleanup;
 	if (shell_refresh(sh)) {
 		err = -EINVAL;
 		goto cleanup;
 	}
-	if (!c->n_files)
+	if (!c->n_files && !a.clickhouse)
 		fprintf(stderr, "flowdb: warning: no flow files found\n");
 	if (a.follow) {
 		struct render_opts opts = sh->render;

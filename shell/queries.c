@@ -21,6 +21,8 @@ extern const char queries_sql[];
 #define PER_FILE_TAG "-- per-file:"
 #define ROLLUP_TAG "-- rollup:"
 #define MERGE_TAG "-- merge:"
+#define CLICKHOUSE_TAG "-- clickhouse:"
+#define FINISH_TAG "-- finish:"
 #define HALF_LINE "-- | "
 
 static struct query queries[QUERIES_MAX];
@@ -138,10 +140,49 @@ static int split_halves(struct query *q)
 	return q->merge && !p[strspn(p, " \n")] ? 0 : -EINVAL;
 }
 
+/* The start of the next query's name line or ClickHouse line after p, or
+ * NULL. */
+static char *next_tag(char *p)
+{
+	char *name = strstr(p, "\n" NAME_TAG), *ch = strstr(p, "\n" CLICKHOUSE_TAG);
+
+	return name && (!ch || name < ch) ? name : ch;
+}
+
+/* Parses the ClickHouse version that starts at line (its "-- clickhouse:"
+ * line) into the query of its name: the SQL to the next tag, a finish
+ * half at its end. Sets *next past it. Returns 0 or -EINVAL. */
+static int parse_clickhouse(char *line, char **next)
+{
+	char *name = line + strlen(CLICKHOUSE_TAG), *sql, *finish;
+	struct query *q;
+
+	name += strspn(name, " ");
+	sql = strchr(name, '\n');
+	if (!sql)
+		return -EINVAL;
+	*sql++ = '\0';
+	q = (struct query *)queries_find(name);
+	if (!q || q->ch_sql)
+		return -EINVAL;
+	*next = next_tag(sql);
+	if (*next)
+		*(*next)++ = '\0';
+	q->ch_sql = sql;
+	finish = strstr(sql, "\n" FINISH_TAG);
+	if (!finish)
+		return 0;
+	*finish++ = '\0';
+	finish = line_after(finish);
+	q->ch_finish = half_lines(&finish);
+	return q->ch_finish && !finish[strspn(finish, " \n")] ? 0 : -EINVAL;
+}
+
 int queries_load(void)
 {
 	char *line, *next;
 	struct query *q = NULL;
+	size_t i;
 
 	if (text)
 		return 0;
@@ -150,6 +191,8 @@ int queries_load(void)
 		return -ENOMEM;
 	for (line = text; line && *line; line = next) {
 		next = strchr(line, '\n');
+		if (!strncmp(line, CLICKHOUSE_TAG, strlen(CLICKHOUSE_TAG)))
+			break;
 		if (!strncmp(line, NAME_TAG, strlen(NAME_TAG))) {
 			if (n_queries == QUERIES_MAX)
 				return -EINVAL;
@@ -166,17 +209,24 @@ int queries_load(void)
 		} else if (q && !q->sql) {
 			/* The SQL runs to the next query's name line. */
 			q->sql = line;
-			next = strstr(line, "\n" NAME_TAG);
+			next = next_tag(line);
 			if (next)
 				*next++ = '\0';
 		} else {
 			return -EINVAL;
 		}
 	}
-	for (size_t i = 0; i < n_queries; i++)
+	for (i = 0; i < n_queries; i++)
 		if (!queries[i].about || !queries[i].sql || split_halves(&queries[i]))
 			return -EINVAL;
 	qsort(queries, n_queries, sizeof(queries[0]), query_order);
+	for (; line && *line; line = next)
+		if (strncmp(line, CLICKHOUSE_TAG, strlen(CLICKHOUSE_TAG)) ||
+		    parse_clickhouse(line, &next))
+			return -EINVAL;
+	for (i = 0; i < n_queries; i++)
+		if (!queries[i].ch_sql)
+			return -EINVAL;
 	return 0;
 }
 

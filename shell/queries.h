@@ -37,6 +37,11 @@ struct query {
 	 * queries_load()); and, also optional, SQL that gives a file's
 	 * per-file rows from its rollups when the window holds all of it. */
 	const char *per_file, *rollup, *merge;
+	/* The same answer over a fleet's ClickHouse tables, with a host column
+	 * (shell/queries/clickhouse/NAME.sql, see fleet.h): ClickHouse SQL
+	 * with the same :NAME parameters and :host_ok, and optionally SQLite
+	 * over its rows (the view "fleet") that finishes the answer. */
+	const char *ch_sql, *ch_finish;
 	struct query_param params[QUERY_PARAMS_MAX];
 	int n_params;
 };
@@ -51,8 +56,11 @@ struct query_defaults {
  * comments so that the file stays one statement for the sqlite3 CLI: a
  * "-- per-file:" line and "-- | " lines of per-file SQL, optionally a
  * "-- rollup:" line and "-- | " lines of rollup SQL, then a "-- merge:"
- * line and "-- | " lines of merge SQL. Returns 0, -ENOMEM, or -EINVAL when
- * one is malformed (a build defect: the test suite loads them all). */
+ * line and "-- | " lines of merge SQL. After the queries come their
+ * ClickHouse versions, each from a "-- clickhouse: NAME" line: the SQL,
+ * then optionally a "-- finish:" line and "-- | " lines of SQLite. Every
+ * query has one. Returns 0, -ENOMEM, or -EINVAL when one is malformed or
+ * missing (a build defect: the test suite loads them all). */
 int queries_load(void);
 
 /* The canned queries, sorted by name, and how many there are. */

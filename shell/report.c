@@ -4,7 +4,9 @@
 #include <inttypes.h>
 #include <langinfo.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include "fleet.h"
 #include "fmt.h"
 #include "report.h"
 
@@ -58,6 +60,11 @@ struct report {
 	size_t files; /* usable files overlapping the window */
 	bool enforcement; /* the window holds rule_counters or actions rows */
 	bool alerts; /* the window holds alerts rows */
+	/* Over the fleet: the hosts with flows in the window, in order, and
+	 * whether there are more than REPORT_HOSTS_MAX. */
+	char *fleet_hosts[REPORT_HOSTS_MAX];
+	size_t n_fleet_hosts;
+	bool fleet_more;
 };
 
 static const char *const kind_names[] = { [REPORT_DAILY] = "daily", [REPORT_HOURLY] = "hourly" };
@@ -148,6 +155,8 @@ static int resolve(const struct report *r, const char *text, bool is_until, int6
 	if (strcmp(text, "all"))
 		return fmt_parse_time(text, r->now_us, us);
 	*us = r->now_us;
+	if (!is_until && r->sh->fleet && shell_fleet_range(r->sh, us, &(int64_t){ 0 }))
+		return -EINVAL;
 	for (i = 0; !is_until && i < c->n_files; i++)
 		if (!c->files[i]->error && c->files[i]->time_start_us < *us)
 			*us = c->files[i]->time_start_us;
@@ -165,9 +174,15 @@ static void put_hosts(const struct report *r, enum render_mode mode)
 	bool people = mode == RENDER_TABLE || mode == RENDER_HTML;
 	const char *seen[REPORT_HOSTS_MAX];
 	FILE *out = r->sh->out;
-	bool more = false;
+	bool more = r->fleet_more;
 	size_t i, j, n = 0;
 
+	for (i = 0; i < r->n_fleet_hosts; i++) {
+		if (i)
+			fputs(people ? ", " : ",", out);
+		render_string(out, &opts, r->fleet_hosts[i]);
+	}
+	n = r->n_fleet_hosts;
 	for (i = 0; i < c->n_files; i++) {
 		const struct catalog_file *f = c->files[i];
 
@@ -251,6 +266,78 @@ static int find_optional(struct report *r)
 		shell_error(r->sh, "%s", sqlite3_errmsg(r->sh->db));
 	sqlite3_finalize(stmt);
 	return rc ? -EINVAL : 0;
+}
+
+/* What the report says of the fleet's window: the hosts with flows in it,
+ * the files those came from, whether enforcement and alerts sections
+ * apply. Returns 0 or -EINVAL after printing why. */
+static int fleet_facts(struct report *r)
+{
+	char why[512], *sql, *filter = fleet_hosts_filter(r->sh->fleet), *full = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int err = -ENOMEM, rc;
+
+	if (!filter) {
+		shell_error(r->sh, "out of memory");
+		return -ENOMEM;
+	}
+	sql = sqlite3_mprintf(
+		"SELECT uniqExact(host, file),"
+		" (SELECT count() FROM rule_counters WHERE %%s AND time BETWEEN %lld AND %lld)"
+		" + (SELECT count() FROM actions WHERE %%s AND time BETWEEN %lld AND %lld) > 0,"
+		" (SELECT count() FROM alerts WHERE %%s AND time BETWEEN %lld AND %lld) > 0"
+		" FROM flows WHERE %%s AND last_seen >= %lld AND first_seen <= %lld",
+		(long long)r->since_us, (long long)r->until_us, (long long)r->since_us,
+		(long long)r->until_us, (long long)r->since_us, (long long)r->until_us,
+		(long long)r->since_us, (long long)r->until_us);
+	/* The filter goes in last: a host's name may hold a '%'. */
+	if (sql)
+		full = sqlite3_mprintf(sql, filter, filter, filter, filter);
+	sqlite3_free(sql);
+	if (!full) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto cleanup;
+	}
+	err = fleet_ask(r->sh->fleet, r->sh->db, full, &stmt, why, sizeof(why));
+	sqlite3_free(full);
+	full = NULL;
+	if (err)
+		goto cleanup;
+	r->files = (size_t)sqlite3_column_int64(stmt, 0);
+	r->enforcement = sqlite3_column_int(stmt, 1);
+	r->alerts = sqlite3_column_int(stmt, 2);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	sql = sqlite3_mprintf("SELECT DISTINCT host FROM flows WHERE %%s AND last_seen >= %lld AND"
+			      " first_seen <= %lld AND host <> '' ORDER BY host LIMIT %d",
+			      (long long)r->since_us, (long long)r->until_us, REPORT_HOSTS_MAX + 1);
+	if (sql)
+		full = sqlite3_mprintf(sql, filter);
+	sqlite3_free(sql);
+	err = -ENOMEM;
+	if (full)
+		err = fleet_ask(r->sh->fleet, r->sh->db, full, &stmt, why, sizeof(why));
+	sqlite3_free(full);
+	/* No row: no host in the window, which the heading says. */
+	for (rc = err ? SQLITE_DONE : SQLITE_ROW; rc == SQLITE_ROW; rc = sqlite3_step(stmt)) {
+		if (r->n_fleet_hosts == REPORT_HOSTS_MAX) {
+			r->fleet_more = true;
+			break;
+		}
+		r->fleet_hosts[r->n_fleet_hosts] = strdup((const char *)sqlite3_column_text(stmt, 0));
+		if (!r->fleet_hosts[r->n_fleet_hosts++]) {
+			snprintf(why, sizeof(why), "out of memory");
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	err = 0;
+cleanup:
+	sqlite3_finalize(stmt);
+	sqlite3_free(filter);
+	if (err)
+		shell_error(r->sh, "%s", why);
+	return err;
 }
 
 /* Runs section s, rendering its rows as the report's format renders
@@ -434,7 +521,14 @@ static int write_html(const struct report *r)
 	put_hosts(r, RENDER_HTML);
 	fprintf(out, "</h1><p class=\"meta\">%s to %s &middot; %zu file%s</p></header>\n", from,
 		to, r->files, r->files == 1 ? "" : "s");
-	err = html_tiles(r);
+	/* A fleet's summary is a row per host: a table, not tiles. */
+	if (r->sh->fleet) {
+		fprintf(out, "<section><h2>%s</h2>\n", sections[0].title);
+		err = run_section(r, &sections[0]);
+		fputs("</section>\n", out);
+	} else {
+		err = html_tiles(r);
+	}
 	for (i = 1; !err && i < N_SECTIONS; i++) {
 		/* Alerts' and enforcement's sections are wide: skipping them
 		 * opens or closes no grid. */
@@ -490,8 +584,10 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 	for (i = 0; i < sh->catalog->n_files; i++)
 		r.files += !sh->catalog->files[i]->error &&
 			   catalog_overlaps(sh->catalog->files[i], r.since_us, r.until_us);
-	if (find_optional(&r))
-		return -EINVAL;
+	if (sh->fleet ? fleet_facts(&r) : find_optional(&r)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
 	sh->render.mode = table_mode(format);
 	sh->render.headers = true;
 	switch (format) {
@@ -513,5 +609,8 @@ int report_run(struct shell *sh, enum report_kind kind, enum report_format forma
 		shell_error(sh, "cannot write the report: %s", strerror(errno));
 		err = -EINVAL;
 	}
+cleanup:
+	for (i = 0; i < r.n_fleet_hosts; i++)
+		free(r.fleet_hosts[i]);
 	return err;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <sys/resource.h>
 #include "dotcmd.h"
+#include "fleet.h"
 #include "fmt.h"
 #include "funcs.h"
 #include "partial.h"
@@ -178,6 +179,7 @@ void shell_free(struct shell *sh)
 	if (!sh)
 		return;
 	shell_set_output(sh, NULL);
+	fleet_close(sh->fleet);
 	sqlite3_close(sh->db);
 	sqlite3_close(sh->schema_db);
 	catalog_free(sh->catalog);
@@ -448,12 +450,37 @@ static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
 	return err;
 }
 
+/* Runs sql, ClickHouse's, on the fleet as typed and renders its answer.
+ * Returns 0 or -EINVAL after printing why. */
+static int fleet_exec_sql(struct shell *sh, const char *sql)
+{
+	char why[QUERY_ERR_SIZE * 2];
+	sqlite3_stmt *stmt;
+	int err;
+
+	/* Blanks alone are no statement, as for SQLite. */
+	if (!sql[strspn(sql, " \t\r\n;")])
+		return 0;
+	sh->stmt_start_us = shell_now_us();
+	cpu_seconds(&sh->stmt_user0, &sh->stmt_sys0);
+	err = fleet_run(sh->fleet, sh->db, sql, NULL, &stmt, why, sizeof(why));
+	if (err) {
+		shell_error(sh, "%s", why);
+		return -EINVAL;
+	}
+	err = run_statement(sh, stmt);
+	sqlite3_finalize(stmt);
+	return err;
+}
+
 int shell_exec_sql(struct shell *sh, const char *sql)
 {
 	const char *tail = sql;
 	sqlite3_stmt *stmt;
 	int err = 0;
 
+	if (sh->fleet)
+		return fleet_exec_sql(sh, sql);
 	while (!err && tail && *tail) {
 		err = begin_statement(sh, true);
 		if (err)
@@ -531,6 +558,36 @@ static int run_per_file(struct shell *sh, struct query_args *a)
 	return err ? -EINVAL : 0;
 }
 
+/* shell_prepare_query() over the fleet: a's query runs on ClickHouse,
+ * and *stmt yields its answer (finished by SQLite when the query says
+ * how). Returns 0 or -EINVAL after printing why. */
+static int prepare_fleet_query(struct shell *sh, const struct query_args *a,
+			       sqlite3_stmt **stmt)
+{
+	char why[QUERY_ERR_SIZE * 2];
+	char *sql;
+	int err;
+
+	sh->stmt_start_us = shell_now_us();
+	cpu_seconds(&sh->stmt_user0, &sh->stmt_sys0);
+	err = fleet_query_sql(sh->fleet, sh->db, a->q, a->argc, a->argv, a->d, a->now_us, &sql,
+			      why, sizeof(why));
+	if (err) {
+		shell_error(sh, "%s", why);
+		return -EINVAL;
+	}
+	err = fleet_run(sh->fleet, sh->db, sql, a->q->ch_finish, stmt, why, sizeof(why));
+	sqlite3_free(sql);
+	if (err) {
+		shell_error(sh, "%s: %s", a->q->name, why);
+		return -EINVAL;
+	}
+	/* Checked already, on the ClickHouse SQL's values. */
+	if (a->q->ch_finish)
+		queries_bind(a->q, *stmt, a->argc, a->argv, a->d, a->now_us, why, sizeof(why));
+	return 0;
+}
+
 int shell_prepare_query(struct shell *sh, const char *name, int argc, char **argv,
 			sqlite3_stmt **stmt)
 {
@@ -545,6 +602,8 @@ int shell_prepare_query(struct shell *sh, const char *name, int argc, char **arg
 		shell_error(sh, "unknown query \"%s\"; .queries lists them", name);
 		return -EINVAL;
 	}
+	if (sh->fleet)
+		return prepare_fleet_query(sh, &a, stmt);
 	err = begin_statement(sh, false);
 	if (!err && q->per_file)
 		err = run_per_file(sh, &a);
@@ -576,13 +635,41 @@ int shell_run_query(struct shell *sh, const char *name, int argc, char **argv)
 	return err;
 }
 
+int shell_fleet_range(struct shell *sh, int64_t *lo, int64_t *hi)
+{
+	char why[QUERY_ERR_SIZE * 2], *filter = fleet_hosts_filter(sh->fleet), *sql = NULL;
+	sqlite3_stmt *stmt;
+	int err;
+
+	if (filter)
+		sql = sqlite3_mprintf(
+			"SELECT count(), min(first_seen), max(last_seen) FROM flows WHERE %s", filter);
+	sqlite3_free(filter);
+	if (!sql) {
+		shell_error(sh, "out of memory");
+		return -EINVAL;
+	}
+	err = fleet_ask(sh->fleet, sh->db, sql, &stmt, why, sizeof(why));
+	sqlite3_free(sql);
+	if (err) {
+		shell_error(sh, "%s", why);
+		return -EINVAL;
+	}
+	if (sqlite3_column_int64(stmt, 0)) {
+		*lo = sqlite3_column_int64(stmt, 1);
+		*hi = sqlite3_column_int64(stmt, 2);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
 int shell_window_range(struct shell *sh, int64_t now_us, int64_t *from_us, int64_t *to_us)
 {
 	struct catalog *c = sh->catalog;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	size_t i;
 
-	if (shell_refresh(sh))
+	if (shell_refresh(sh) || (sh->fleet && shell_fleet_range(sh, &lo, &hi)))
 		return -EINVAL;
 	for (i = 0; i < c->n_files; i++) {
 		if (c->files[i]->error)
@@ -628,6 +715,17 @@ int shell_series(struct shell *sh, struct chart *c, int64_t from_us, int64_t to_
 	err = shell_prepare_query(sh, "traffic", 3, argv, &stmt);
 	if (err)
 		return err;
+	/* The fleet's chart is its hosts' traffic added up. */
+	if (sh->fleet) {
+		sqlite3_finalize(stmt);
+		if (sqlite3_prepare_v2(sh->db,
+				       "SELECT time, sum(flows) AS flows, sum(packets) AS packets,"
+				       " sum(bytes) AS bytes FROM temp.fleet GROUP BY time ORDER BY time",
+				       -1, &stmt, NULL)) {
+			shell_sql_error(sh, sh->db);
+			return -EINVAL;
+		}
+	}
 	for (col = sqlite3_column_count(stmt) - 1; col > 0; col--)
 		if (!strcmp(sqlite3_column_name(stmt, col), c->metric))
 			break;

@@ -18,8 +18,15 @@ struct shell_param {
 	char *value;
 };
 
+struct fleet;
+
 struct shell {
 	sqlite3 *db; /* in memory: the union tables and helper functions */
+	/* flowdb --clickhouse: canned queries, reports, charts and SQL go to
+	 * the fleet's ClickHouse tables instead of the files (fleet.h); its
+	 * answers are held in db (temp.fleet_rows) to be rendered. NULL: the
+	 * files. */
+	struct fleet *fleet;
 	sqlite3 *schema_db; /* the file schema, for columns and .schema */
 	struct catalog *catalog;
 	struct union_module *union_mod;
@@ -96,6 +103,11 @@ void shell_clear_params(struct shell *sh);
  * printing why (no files, or nothing in the window).
  */
 int shell_window_range(struct shell *sh, int64_t now_us, int64_t *from_us, int64_t *to_us);
+
+/* Over the fleet (sh->fleet): sets *lo and *hi to the earliest start and
+ * the latest end of the flows of the hosts asked for; leaves them alone
+ * when there are none. Returns 0, or -EINVAL after printing why. */
+int shell_fleet_range(struct shell *sh, int64_t *lo, int64_t *hi);
 
 /*
  * Fills c (its bucket_us and metric, "flows", "packets" or "bytes", set)

@@ -66,13 +66,34 @@ rule build/obj/tests/unit/test_store.o "units.h inspect.h flowdb.h store.h pktbu
 # The shipper: ship/ and common/ (flowfile.h: the names, the finished test
 # and the progress record it shares with the collector's retention).
 rule build/obj/ship/main.o "units.h flowfile.h chttp.h ship.h" "inspect.h flowdb.h store.h policy.h control.h safe.h catalog.h"
-rule build/obj/ship/chttp.o "chttp.h units.h" "flowdb.h store.h safe.h"
-! grep -qE '#include "(ship|flowfile)\.h"' ship/chttp.[ch] ||
-	fail "ship/chttp depends on the rest of ship/: the shell is to share it"
+# The ClickHouse client is common/'s, shared by the shipper and the shell.
+rule build/obj/common/chttp.o "chttp.h units.h" "ship.h flowdb.h store.h safe.h catalog.h"
+rule build/obj/shell/fleet.o "units.h chttp.h safe.h" "ship.h flowdb.h store.h policy.h"
 
-# The shell's link line: shell/, common/ and the embedded SQL, SQLite and readline.
-objs=$(make -s -n -B V=1 build/flowdb | grep -E -- "-o build/flowdb " | tr ' ' '\n' |
-	grep -E '\.o$') || fail "make has no link command for build/flowdb"
+# linkline BINARY: the words of make's link command for BINARY.
+linkline() {
+	make -s -n -B V=1 "$1" | grep -E -- "-o $1( |\$)" | tr ' ' '\n'
+}
+# common/ is an archive that ends each link line taking it, so that a
+# program takes only the modules it calls: flowdb-ctl and the collector,
+# which never talk to ClickHouse, hold no chttp_ code.
+for b in build/flowdb build/flowdb-ctl build/flowdb-ship build/flowdb-collector; do
+	[ "$(linkline $b | grep -E '\.(o|a)$' | tail -1)" = build/libcommon.a ] ||
+		fail "$b: build/libcommon.a does not end its link line"
+done
+# (nm's whole output first: grep -q leaving early would fail the pipe.)
+for b in build/flowdb-ctl build/flowdb-collector; do
+	syms=$(nm "$b")
+	! grep -q ' chttp_' <<<"$syms" || fail "$b holds the ClickHouse client"
+done
+syms=$(nm build/flowdb)
+grep -q ' T chttp_query$' <<<"$syms" || fail "build/flowdb lacks the ClickHouse client"
+if ldd build/flowdb-ctl | grep -q libcurl; then
+	fail "build/flowdb-ctl links libcurl"
+fi
+
+# The shell's link line: shell/, common/ and the embedded SQL, SQLite, readline, libcurl.
+objs=$(linkline build/flowdb | grep -E '\.o$') || fail "make has no link command for build/flowdb"
 others=$(echo "$objs" | grep -vE '^build/obj/(shell|common|schema)/' || true)
 [ -z "$others" ] || fail "build/flowdb links objects of other folders: $others"
 if ldd build/flowdb | grep -q libbpf; then
@@ -81,7 +102,7 @@ fi
 # flowdb-ctl's: ctl/ and common/ only, and neither SQLite nor libbpf.
 objs=$(make -s -n -B V=1 build/flowdb-ctl | grep -E -- "-o build/flowdb-ctl\$" | tr ' ' '\n' |
 	grep -E '\.o$') || fail "make has no link command for build/flowdb-ctl"
-others=$(echo "$objs" | grep -vE '^build/obj/(ctl|common)/' || true)
+others=$(echo "$objs" | grep -vE '^build/obj/ctl/' || true)
 [ -z "$others" ] || fail "build/flowdb-ctl links objects of other folders: $others"
 if ldd build/flowdb-ctl | grep -qE 'libbpf|libsqlite3'; then
 	fail "build/flowdb-ctl links libbpf or SQLite"
@@ -89,9 +110,9 @@ fi
 # flowdb-ship's: ship/, common/ and the embedded fleet schema; SQLite and libcurl, no libbpf.
 objs=$(make -s -n -B V=1 build/flowdb-ship | grep -E -- "-o build/flowdb-ship " | tr ' ' '\n' |
 	grep -E '\.o$') || fail "make has no link command for build/flowdb-ship"
-others=$(echo "$objs" | grep -vE '^build/obj/(ship|common)/|^build/obj/schema/clickhouse_sql\.o$' || true)
+others=$(echo "$objs" | grep -vE '^build/obj/ship/|^build/obj/schema/clickhouse_sql\.o$' || true)
 [ -z "$others" ] || fail "build/flowdb-ship links objects of other folders: $others"
 if ldd build/flowdb-ship | grep -q libbpf; then
 	fail "build/flowdb-ship links libbpf"
 fi
-echo "PASS: headers by name only; common, inspect, collector, policy, ctl, shell and their tests include only what they may; the shell links shell/ and common/ only, flowdb-ctl ctl/ and common/ only, flowdb-ship ship/ and common/ only"
+echo "PASS: headers by name only; common, inspect, collector, policy, ctl, shell and their tests include only what they may; the shell links shell/ and common/ only, flowdb-ctl ctl/ and common/ only, flowdb-ship ship/ and common/ only; common/ is an archive, the ClickHouse client only in flowdb and flowdb-ship"

@@ -1,0 +1,37 @@
+-- clickhouse: alert-counts
+-- The window's alerts of each host; SQLite counts and ranks them as the
+-- files' query does (alerts are few: rules raise them, suppression thins them).
+SELECT host, rule, severity, key, suppressed, time
+FROM alerts
+WHERE :host_ok AND time >= :since AND time <= :until
+-- finish:
+-- | WITH r AS (SELECT host, 1 AS part, 'rule' AS per, rule AS what, severity,
+-- |                   CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2
+-- |                                 WHEN 'high' THEN 3 ELSE 4 END AS rank,
+-- |                   count(*) AS alerts, sum(suppressed) AS suppressed,
+-- |                   count(DISTINCT key) AS keys, NULL AS rules,
+-- |                   min(time) AS first_time, max(time) AS last_time
+-- |            FROM fleet GROUP BY host, rule, severity),
+-- |      k AS (SELECT host, 2 AS part, 'key' AS per, key AS what,
+-- |                   CASE max(CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2
+-- |                                          WHEN 'high' THEN 3 ELSE 4 END)
+-- |                        WHEN 1 THEN 'low' WHEN 2 THEN 'medium' WHEN 3 THEN 'high'
+-- |                        ELSE 'critical' END AS severity,
+-- |                   max(CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2
+-- |                                     WHEN 'high' THEN 3 ELSE 4 END) AS rank,
+-- |                   count(*) AS alerts, sum(suppressed) AS suppressed, NULL AS keys,
+-- |                   count(DISTINCT rule) AS rules, min(time) AS first_time,
+-- |                   max(time) AS last_time
+-- |            FROM fleet GROUP BY host, key),
+-- |      ranked AS (SELECT *, row_number() OVER (PARTITION BY host
+-- |                                              ORDER BY rank DESC, alerts DESC, what) AS n
+-- |                 FROM r
+-- |                 UNION ALL
+-- |                 SELECT *, row_number() OVER (PARTITION BY host
+-- |                                              ORDER BY alerts DESC, rank DESC, what)
+-- |                 FROM k)
+-- | SELECT host, per, what, severity, alerts, suppressed, keys, rules, first_time, last_time
+-- | FROM ranked
+-- | WHERE n <= :limit
+-- | ORDER BY host, part, CASE part WHEN 1 THEN -rank ELSE -alerts END,
+-- |          CASE part WHEN 1 THEN -alerts ELSE -rank END, what;
