@@ -31,7 +31,7 @@
 #define OPTIONS_IPFIX_MESSAGE_MAX 65507
 #define OPTIONS_IPFIX_QUEUE 4096
 #define OPTIONS_IPFIX_QUEUE_MAX 1048576
-#define OPTIONS_IPFIX_RATE 20000
+#define OPTIONS_IPFIX_RATE 10000
 #define OPTIONS_IPFIX_RATE_MAX 1000000
 
 /* An --ipfix HOST:PORT, split: the host without an IPv6 address's brackets. */

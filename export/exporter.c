@@ -18,6 +18,10 @@
 /* Messages sent back to back at most before pacing applies: about 45 KiB,
  * a fifth of a receiver's default socket buffer. */
 #define PACE_BURST 32
+/* A destination that failed is said to send again only after this long
+ * without a failure: a closed port refuses every other datagram (the
+ * ICMP error comes back on the send after the one it answers). */
+#define QUIET_NS (60 * 1000000000ULL)
 
 struct message {
 	size_t len;
@@ -31,7 +35,9 @@ struct dest {
 	socklen_t addr_len;
 	int fd;
 	bool connected;
-	bool failing; /* said so, until a message goes again */
+	bool failing; /* said so, until QUIET_NS without a failure */
+	uint64_t failed_ns; /* the latest failure */
+	uint64_t errors; /* since failing was said */
 };
 
 struct exporter {
@@ -98,12 +104,18 @@ static void send_all(struct exporter *x, const struct message *m)
 						   "errors in collector_stats.ipfix_send_errors\n",
 					d->text, strerror(-err));
 			d->failing = true;
+			d->failed_ns = mono_ns();
+			d->errors++;
 			continue;
 		}
 		atomic_fetch_add(&x->records, m->records);
-		if (d->failing)
-			fprintf(stderr, LOG_PREFIX "--ipfix %s: sending again\n", d->text);
-		d->failing = false;
+		if (d->failing && mono_ns() - d->failed_ns >= QUIET_NS) {
+			fprintf(stderr,
+				LOG_PREFIX "--ipfix %s: sending again, after %llu send errors\n",
+				d->text, (unsigned long long)d->errors);
+			d->failing = false;
+			d->errors = 0;
+		}
 	}
 }
 

@@ -300,7 +300,7 @@ static void test_ipfix(void **state)
 	assert_int_equal(o.ipfix_refresh_messages, 20);
 	assert_int_equal(o.ipfix_message_size, 0);
 	assert_int_equal(o.ipfix_queue, 4096);
-	assert_int_equal(o.ipfix_rate, 20000);
+	assert_int_equal(o.ipfix_rate, 10000);
 	assert_int_equal(parse(&o, out, err, "--read", "a.pcap", "--ipfix", "h:1",
 			       "--ipfix-domain", "0", "--ipfix-enterprise", "4294967295",
 			       "--ipfix-template-refresh", "2m", "--ipfix-template-every", "0",
