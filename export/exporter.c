@@ -15,9 +15,10 @@
 #include "exporter.h"
 
 #define LOG_PREFIX "flowdb-collector: "
-/* Messages sent back to back at most before pacing applies: about 45 KiB,
- * a fifth of a receiver's default socket buffer. */
-#define PACE_BURST 32
+/* Messages sent back to back at most before pacing applies: 10 ms worth
+ * at the rate, and at most about 45 KiB, a fifth of a receiver's default
+ * socket buffer. */
+#define PACE_BURST_MAX 32
 /* A destination that failed is said to send again only after this long
  * without a failure: a closed port refuses every other datagram (the
  * ICMP error comes back on the send after the one it answers). */
@@ -119,12 +120,15 @@ static void send_all(struct exporter *x, const struct message *m)
 	}
 }
 
-/* Sleeps until the next message may go: rate per second, PACE_BURST at
- * once after a pause. *next_ns is the virtual time of the next send. */
+/* Sleeps until the next message may go: rate per second, a burst of 10 ms
+ * worth (PACE_BURST_MAX at most) after a pause. *next_ns is the virtual
+ * time of the next send. */
 static void pace(const struct exporter *x, uint64_t *next_ns)
 {
 	uint64_t interval = 1000000000ULL / x->rate, now = mono_ns();
-	uint64_t floor = now > PACE_BURST * interval ? now - PACE_BURST * interval : 0;
+	uint64_t burst = x->rate / 100 < 1 ? 1 : x->rate / 100 > PACE_BURST_MAX ? PACE_BURST_MAX :
+										  x->rate / 100;
+	uint64_t floor = now > burst * interval ? now - burst * interval : 0;
 	struct timespec ts;
 
 	if (*next_ns < floor)
