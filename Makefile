@@ -380,8 +380,9 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
-# Figures and ratios measured side by side; not part of `make test`. The
-# peers (nfdump, argus, softflowd) are installed here, not by `make deps`.
+# Figures and ratios measured side by side; not part of `make test`. argus
+# is installed here, not by `make deps` (nfdump and softflowd are: the IPFIX
+# tests use them).
 # CORPUS=DIR adds the import of every capture under DIR (a public corpus).
 # BENCHMARKS.md has what one run printed.
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap \
@@ -393,6 +394,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	$(BUILD)/bench/alert_cost
 	bench/live.sh
 	bench/import_peers.sh
+	bench/export_peers.sh
 	bench/import_many.sh
 	$(if $(CORPUS),bench/import_corpus.sh $(CORPUS))
 	bench/shell_query.sh
