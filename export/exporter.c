@@ -126,11 +126,14 @@ static void send_all(struct exporter *x, const struct message *m)
 static void pace(const struct exporter *x, uint64_t *next_ns)
 {
 	uint64_t interval = 1000000000ULL / x->rate, now = mono_ns();
-	uint64_t burst = x->rate / 100 < 1 ? 1 : x->rate / 100 > PACE_BURST_MAX ? PACE_BURST_MAX :
-										  x->rate / 100;
-	uint64_t floor = now > burst * interval ? now - burst * interval : 0;
+	uint64_t burst = x->rate / 100, floor;
 	struct timespec ts;
 
+	if (burst < 1)
+		burst = 1;
+	else if (burst > PACE_BURST_MAX)
+		burst = PACE_BURST_MAX;
+	floor = now > burst * interval ? now - burst * interval : 0;
 	if (*next_ns < floor)
 		*next_ns = floor;
 	*next_ns += interval;

@@ -94,7 +94,8 @@ static uint8_t *put_string(uint8_t *p, const char *s, size_t max)
 		*p++ = 255;
 		p = put16(p, (uint16_t)n);
 	}
-	memcpy(p, s, n);
+	if (n)
+		memcpy(p, s, n);
 	return p + n;
 }
 
