@@ -120,7 +120,12 @@ imt_mem_pools_number: 64
 imt_mem_pools_size: 1048576
 EOF
 nfcapd_start nf "$WORK/nf-two" "$nf_port"
-netns_bg pm nfacctd -f "$WORK/nfacctd.conf" >"$WORK/nfacctd.log" 2>&1
+# nfacctd ignores SIGTERM, which the teardown sends: a shell in front of it
+# turns that into the SIGINT it obeys, and kills its process group (its
+# plugin too) if that has not ended it 5 s later.
+netns_bg pm bash -c 'setsid nfacctd -f "$1" & p=$!
+	trap "kill -INT $p; { sleep 5; kill -KILL -- -$p 2>/dev/null; } &" TERM
+	wait $p; wait $p' nfacctd "$WORK/nfacctd.conf" >"$WORK/nfacctd.log" 2>&1
 wait_for "$WORK/nfacctd.log" "waiting for data on: '$WORK/nfacctd.pipe'" ||
 	{ cat "$WORK/nfacctd.log" >&2; fail "nfacctd did not start"; }
 import two --read "${captures[@]}" --ipfix "127.0.0.1:$nf_port" --ipfix "127.0.0.1:$pm_port" \
@@ -138,7 +143,7 @@ for ((i = 0; i < 30; i++)); do
 done
 cat "$WORK/pmacct.out"
 [ "$i" -lt 30 ] || { cat "$WORK/nfacctd.log" >&2; fail "nfacctd's totals differ from the flow files"; }
-kill -INT "$pm"
+kill -TERM "$pm"
 wait "$pm" || fail "nfacctd exited with $? after SIGINT"
 n=$(records "$WORK/two")
 [ "$(stats "$WORK/two" ipfix_records)" = $((2 * n)) ] ||
