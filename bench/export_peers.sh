@@ -85,8 +85,9 @@ run() {
 	flowdb)
 		/usr/bin/time -f '%e' -o "$out.time" build/flowdb-collector --read "$cap" -d "$out" \
 			--ipfix "127.0.0.1:$port" >"$out.log" 2>&1 || die "flowdb: $(tail -1 "$out.log")"
-		n=$(sqlite3 "$out"/flows-*.db "SELECT sum(ipfix_records) FROM collector_stats" |
-			awk '{ s += $1 } END { print s }')
+		n=$(for f in "$out"/flows-*.db; do
+			sqlite3 "$f" "SELECT sum(ipfix_records) FROM collector_stats"
+		done | awk '{ s += $1 } END { print s }')
 		;;
 	softflowd)
 		/usr/bin/time -f '%e' -o "$out.time" softflowd -r "$cap" -6 -v 10 -A milli \
