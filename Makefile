@@ -23,7 +23,7 @@ LIBBPF_LIBS := -lbpf -lelf -lz
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
 	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
 	curl libclang-rt-dev openssl procps xdp-tools iperf3 libcurl4-openssl-dev nmap hping3 \
-	clickhouse-server clickhouse-client
+	clickhouse-server clickhouse-client nfdump pmacct softflowd
 
 # Object lists per folder. The binaries link the folders they may use, and only
 # those: the shell needs neither libbpf nor anything of the collector.
@@ -38,12 +38,15 @@ INSPECT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard inspect/*.c))
 # The policy file, the control socket's server and what acts on rules: linked
 # into the collector (and so into its tests and tools).
 POLICY_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard policy/*.c))
+# The IPFIX exporter (--ipfix): the encoder and the sending worker, linked
+# into the collector like policy/.
+EXPORT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard export/*.c))
 # flowdb-ctl: ctl/ and common/ only.
 CTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ctl/*.c))
 # Every collector module but main.c is linked into the daemon and the unit
 # tests alike; a new collector/x.c or tests/unit/test_x.c needs no edit here.
 COLLECTOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out collector/main.c,\
-	$(wildcard collector/*.c))) $(POLICY_OBJS) $(INSPECT_OBJS) \
+	$(wildcard collector/*.c))) $(POLICY_OBJS) $(EXPORT_OBJS) $(INSPECT_OBJS) \
 	$(BUILD)/obj/schema/schema_sql.o $(COMMON_LIB)
 TRACKER_OBJS := $(BUILD)/obj/collector/tracker.o
 PKT_OBJS := $(BUILD)/obj/tests/lib/pktbuild.o $(BUILD)/obj/tests/lib/pcapw.o
@@ -109,6 +112,8 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 #   shell/      shell/, common/ (and SQLite, readline)
 #   policy/     policy/, the collector's (its stages' headers), inspect/, bpf/,
 #               common/; of collector/ only main.c includes policy/
+#   export/     export/ and what policy/ may; of collector/ only main.c
+#               includes export/
 #   ctl/        ctl/, common/ (the control socket's messages are in common/)
 #   ship/       ship/, common/ (and SQLite, libcurl)
 # Tests and tools include as what they test: tests/unit/test_sh_*.c as the
@@ -120,6 +125,7 @@ INSPECT_INC := -Iinspect $(COMMON_INC)
 COLLECTOR_INC := -Icollector -Ibpf -Ipolicy -I$(BUILD) $(INSPECT_INC)
 SH_INC := -Ishell $(COMMON_INC)
 POLICY_INC := -Ipolicy $(COLLECTOR_INC)
+EXPORT_INC := -Iexport $(COLLECTOR_INC)
 CTL_INC := -Ictl $(COMMON_INC)
 SHIP_INC := -Iship $(COMMON_INC)
 # Objects for the sanitizer builds, below, have the same rules.
@@ -131,13 +137,15 @@ $(addsuffix /inspect/%.o,$(OBJ_DIRS)): INC := $(INSPECT_INC)
 $(addsuffix /collector/%.o,$(OBJ_DIRS)): INC := $(COLLECTOR_INC)
 $(addsuffix /shell/%.o,$(OBJ_DIRS)): INC := $(SH_INC)
 $(addsuffix /policy/%.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
-$(addsuffix /collector/main.o,$(OBJ_DIRS)): INC := $(POLICY_INC)
+$(addsuffix /export/%.o,$(OBJ_DIRS)): INC := $(EXPORT_INC)
+$(addsuffix /collector/main.o,$(OBJ_DIRS)): INC := $(POLICY_INC) -Iexport
 $(addsuffix /tests/unit/test_policy.o,$(OBJ_DIRS)): INC := $(POLICY_INC) -Itests/lib
 $(addsuffix /ctl/%.o,$(OBJ_DIRS)): INC := $(CTL_INC)
 $(addsuffix /ship/%.o,$(OBJ_DIRS)): INC := $(SHIP_INC)
 $(addsuffix /tests/%.o,$(OBJ_DIRS)) $(addsuffix /bench/%.o,$(OBJ_DIRS)): \
 	INC := $(POLICY_INC) -Itests/lib
 $(addsuffix /tests/unit/test_sh_%.o,$(OBJ_DIRS)): INC := $(SH_INC)
+$(addsuffix /tests/unit/test_ipfix.o,$(OBJ_DIRS)): INC := $(EXPORT_INC) -Itests/lib
 $(addsuffix /tests/unit/test_inspect.o,$(OBJ_DIRS)) \
 	$(addsuffix /tests/unit/inspect/%.o,$(OBJ_DIRS)): INC := $(INSPECT_INC) -Itests/unit/inspect
 
@@ -406,8 +414,9 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
-# Figures and ratios measured side by side; not part of `make test`. The
-# peers (nfdump, argus, softflowd) are installed here, not by `make deps`.
+# Figures and ratios measured side by side; not part of `make test`. argus
+# is installed here, not by `make deps` (nfdump and softflowd are: the IPFIX
+# tests use them).
 # CORPUS=DIR adds the import of every capture under DIR (a public corpus).
 # BENCHMARKS.md has what one run printed.
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap \
@@ -419,6 +428,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	$(BUILD)/bench/alert_cost
 	bench/live.sh
 	bench/import_peers.sh
+	bench/export_peers.sh
 	bench/import_many.sh
 	$(if $(CORPUS),bench/import_corpus.sh $(CORPUS))
 	bench/shell_query.sh

@@ -16,6 +16,7 @@
 #include "alert.h"
 #include "control.h"
 #include "enforce.h"
+#include "exporter.h"
 #include "flowtable.h"
 #include "fmt.h"
 #include "inspect.h"
@@ -48,6 +49,12 @@
  * like the live default would take tens of thousands of them. Records still
  * end by their own packets' times. */
 #define OFFLINE_FLUSH_MIN_US (60 * USEC_PER_SEC)
+
+/* The command line's bounds and defaults are the encoder's. */
+_Static_assert(OPTIONS_IPFIX_MESSAGE_MIN == IPFIX_MESSAGE_MIN, "--ipfix-message-size minimum");
+_Static_assert(OPTIONS_IPFIX_MESSAGE_MAX == IPFIX_MESSAGE_MAX, "--ipfix-message-size maximum");
+_Static_assert(OPTIONS_IPFIX_ENTERPRISE == IPFIX_PEN_DEFAULT, "--ipfix-enterprise default");
+_Static_assert(OPTIONS_MAX_IPFIX == EXPORTER_MAX_DESTS, "--ipfix destinations");
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t rotate_requested;
@@ -94,6 +101,8 @@ struct collector {
 	struct control *control; /* flowdb-ctl's socket (--control), or NULL */
 	struct enforce *enforce; /* the rules in force (--policy), or NULL */
 	struct alerter *alerts; /* their alert rules, or NULL */
+	struct exporter *exporter; /* --ipfix, or NULL */
+	uint64_t flush_wall_us; /* wall clock at the flush under way: IPFIX export time */
 	struct control_ops enforce_ops; /* flowdb-ctl's commands on them */
 	uint64_t started_us; /* wall clock, for status */
 	uint64_t flushes;
@@ -225,11 +234,16 @@ static int on_event(void *ctx, void *data, size_t len)
 			       ifname_of(c, e->key.ifindex));
 }
 
+/* A record ends: to the store, then, once the store has it (a record it
+ * refuses stays in the table and comes again), to the IPFIX exporter. */
 static int on_record(const struct flow_record *r, void *arg)
 {
 	struct collector *c = arg;
+	int err = store_add_flow(c->store, r, ifname_of(c, r->key.ifindex));
 
-	return store_add_flow(c->store, r, ifname_of(c, r->key.ifindex));
+	if (!err)
+		exporter_add(c->exporter, r, c->flush_wall_us);
+	return err;
 }
 
 /*
@@ -242,8 +256,10 @@ static int flush(struct collector *c, bool final)
 {
 	uint64_t start = clock_us(CLOCK_MONOTONIC), now;
 	struct flow_totals tot;
+	struct exporter_counts exported;
 	int err, ended;
 
+	c->flush_wall_us = clock_us(CLOCK_REALTIME);
 	/* Offline, the programs' clock is the capture's, already real time. */
 	c->mono_to_real_us = c->offline ? 0 : (int64_t)clock_us(CLOCK_REALTIME) - (int64_t)start;
 	memset(&c->stats, 0, sizeof(c->stats));
@@ -277,6 +293,14 @@ static int flush(struct collector *c, bool final)
 	if (ended < 0)
 		fprintf(stderr, "flowdb-collector: cannot buffer ended flows: %s\n",
 			strerror(-ended));
+	/* The last message goes out; at the end, what is queued is sent
+	 * before this row counts it. */
+	exporter_flush(c->exporter, c->flush_wall_us, final);
+	exporter_counts(c->exporter, &exported);
+	c->stats.exporting = c->exporter != NULL;
+	c->stats.ipfix_records = exported.records;
+	c->stats.ipfix_send_errors = exported.send_errors;
+	c->stats.ipfix_dropped = exported.dropped;
 
 	c->stats.time_us = now;
 	c->stats.kernel_packets = tot.packets;
@@ -442,6 +466,31 @@ static int policy_start(struct collector *c, uint64_t now_us)
 		err = alert_open(&c->alerts, enforce_policy(c->enforce), c->enforce, c->flows,
 				 c->store, stderr);
 	return err;
+}
+
+/* Starts the IPFIX exporter of --ipfix: before anything is created, so
+ * that a name that does not resolve leaves nothing behind. Live, a full
+ * queue drops; an import has no kernel to lose packets and waits. Prints
+ * one line for what went wrong. Returns 0 or a negative errno. */
+static int export_start(struct collector *c)
+{
+	struct exporter_opts eo = { .ipfix = { .domain = c->opt.ipfix_domain,
+					       .enterprise = c->opt.ipfix_enterprise,
+					       .message_size = c->opt.ipfix_message_size,
+					       .refresh_s = c->opt.ipfix_refresh_s,
+					       .refresh_messages = c->opt.ipfix_refresh_messages },
+				    .n_dests = c->opt.n_ipfix,
+				    .queue = c->opt.ipfix_queue,
+				    .rate = c->opt.ipfix_rate,
+				    .wait_for_room = c->offline };
+	int i;
+
+	for (i = 0; i < c->opt.n_ipfix; i++) {
+		eo.dest[i].text = c->opt.ipfix[i].text;
+		eo.dest[i].host = c->opt.ipfix[i].host;
+		eo.dest[i].port = c->opt.ipfix[i].port;
+	}
+	return exporter_open(&c->exporter, &eo, stderr);
 }
 
 /* Everything before the loop: interfaces, data directory, BPF. Prints one
@@ -920,6 +969,10 @@ int main(int argc, char **argv)
 			policy_free(&p);
 		}
 	}
+	if (c.opt.n_ipfix && export_start(&c)) {
+		capset_close(c.captures);
+		return 1;
+	}
 	err = setup(&c);
 	if (!err && c.offline) {
 		err = run_offline(&c);
@@ -941,6 +994,7 @@ int main(int argc, char **argv)
 			written = false;
 	}
 	ring_buffer__free(c.events);
+	exporter_close(c.exporter);
 	alert_close(c.alerts);
 	enforce_close(c.enforce);
 	tracker_close(c.tracker);

@@ -56,6 +56,15 @@ static void usage(FILE *out)
 		"                           with --read: what it would have done\n"
 		"      --control PATH       serve flowdb-ctl on a Unix socket at PATH (with\n"
 		"                           --policy, live: /run/flowdb/control.sock)\n"
+		"      --ipfix HOST:PORT    also export finished records as IPFIX over UDP\n"
+		"                           (repeatable, at most %d; [IPv6]:PORT)\n"
+		"      --ipfix-domain N, --ipfix-enterprise N  observation domain (%u) and\n"
+		"                           enterprise number of flowdb's elements (%u)\n"
+		"      --ipfix-template-refresh DUR, --ipfix-template-every N  templates\n"
+		"                           again after DUR (%us) and every N messages (%u)\n"
+		"      --ipfix-message-size N  %u to %u bytes (default: a 1500-byte MTU's)\n"
+		"      --ipfix-queue N, --ipfix-rate N  messages waiting (%u; live, a full\n"
+		"                           queue drops) and sent per second (%u; 0: unpaced)\n"
 		"  -v, --verbose            one line per flush on stderr\n"
 		"  -h, --help               this text\n"
 		"      --version            the version\n"
@@ -65,7 +74,10 @@ static void usage(FILE *out)
 		"every open flow, exit 0. SIGHUP: start a new file now.\n",
 		OPTIONS_MAX_IFACES, DEFAULT_DATA_DIR, FLOW_MAP_DEFAULT_ENTRIES,
 		INSPECT_PACKETS_DEFAULT, INSPECT_PACKETS_MAX, INSPECT_BYTES_DEFAULT, INSPECT_BYTES_MAX,
-		OPTIONS_ENCRYPTED_PORTS, POLICY_MAX_ENTRIES_DEFAULT, LIMIT_BUCKETS_DEFAULT);
+		OPTIONS_ENCRYPTED_PORTS, POLICY_MAX_ENTRIES_DEFAULT, LIMIT_BUCKETS_DEFAULT,
+		OPTIONS_MAX_IPFIX, OPTIONS_IPFIX_DOMAIN, OPTIONS_IPFIX_ENTERPRISE,
+		OPTIONS_IPFIX_REFRESH_S, OPTIONS_IPFIX_REFRESH_MESSAGES, OPTIONS_IPFIX_MESSAGE_MIN,
+		OPTIONS_IPFIX_MESSAGE_MAX, OPTIONS_IPFIX_QUEUE, OPTIONS_IPFIX_RATE);
 }
 
 /* Adds a capture to import. Returns 0, or -EINVAL (said on err) past
@@ -105,6 +117,14 @@ enum {
 	OPT_LIMIT_BUCKETS,
 	OPT_CONTROL,
 	OPT_POLICY,
+	OPT_IPFIX,
+	OPT_IPFIX_DOMAIN,
+	OPT_IPFIX_ENTERPRISE,
+	OPT_IPFIX_REFRESH,
+	OPT_IPFIX_EVERY,
+	OPT_IPFIX_MESSAGE_SIZE,
+	OPT_IPFIX_QUEUE,
+	OPT_IPFIX_RATE,
 };
 
 static const struct option longopts[] = {
@@ -131,6 +151,14 @@ static const struct option longopts[] = {
 	{ "limit-buckets", required_argument, NULL, OPT_LIMIT_BUCKETS },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "ipfix", required_argument, NULL, OPT_IPFIX },
+	{ "ipfix-domain", required_argument, NULL, OPT_IPFIX_DOMAIN },
+	{ "ipfix-enterprise", required_argument, NULL, OPT_IPFIX_ENTERPRISE },
+	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
+	{ "ipfix-template-every", required_argument, NULL, OPT_IPFIX_EVERY },
+	{ "ipfix-message-size", required_argument, NULL, OPT_IPFIX_MESSAGE_SIZE },
+	{ "ipfix-queue", required_argument, NULL, OPT_IPFIX_QUEUE },
+	{ "ipfix-rate", required_argument, NULL, OPT_IPFIX_RATE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -223,6 +251,65 @@ static int parse_ports(FILE *err, const char *list, uint8_t *set)
 	}
 }
 
+/*
+ * Splits optarg, HOST:PORT or [IPv6]:PORT, into o's next --ipfix
+ * destination: a port from 1 to 65535, a host of at most OPTIONS_HOST_MAX - 1
+ * bytes, brackets around an IPv6 address (its colons would hide the
+ * port). Whether the host resolves is the exporter's to say. Returns 0, or
+ * -EINVAL after printing one line.
+ */
+static int parse_ipfix(FILE *err, struct options *o)
+{
+	struct options_ipfix_dest *d = &o->ipfix[o->n_ipfix];
+	const char *host = optarg, *colon, *end;
+	unsigned long port;
+	size_t len;
+	char *stop;
+
+	if (o->n_ipfix == OPTIONS_MAX_IPFIX) {
+		fprintf(err, "flowdb-collector: at most %d --ipfix destinations\n",
+			OPTIONS_MAX_IPFIX);
+		return -EINVAL;
+	}
+	if (*host == '[') {
+		end = strchr(++host, ']');
+		colon = end && end[1] == ':' ? end + 1 : NULL;
+	} else {
+		colon = strrchr(host, ':');
+		end = colon;
+		if (colon && memchr(host, ':', (size_t)(colon - host))) {
+			fprintf(err, "flowdb-collector: --ipfix: '%s': put an IPv6 address in "
+				     "brackets: [ADDRESS]:PORT\n",
+				optarg);
+			return -EINVAL;
+		}
+	}
+	if (!colon || end == host) {
+		fprintf(err, "flowdb-collector: --ipfix: '%s' is not HOST:PORT\n", optarg);
+		return -EINVAL;
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &stop, 10);
+	if (errno || stop == colon + 1 || *stop || colon[1] == '-' || colon[1] == '+' || !port ||
+	    port > 65535) {
+		fprintf(err, "flowdb-collector: --ipfix: '%s': bad port '%s' (1 to 65535)\n",
+			optarg, colon + 1);
+		return -EINVAL;
+	}
+	len = (size_t)(end - host);
+	if (len >= sizeof(d->host)) {
+		fprintf(err, "flowdb-collector: --ipfix: '%.40s...': host name too long\n",
+			optarg);
+		return -EINVAL;
+	}
+	memcpy(d->host, host, len);
+	d->host[len] = '\0';
+	d->port = (uint16_t)port;
+	d->text = optarg;
+	o->n_ipfix++;
+	return 0;
+}
+
 bool options_expects_encrypted(const struct options *o, uint16_t port)
 {
 	return o->expect_encrypted[port / 8] & (1 << (port % 8));
@@ -246,7 +333,8 @@ static int parse_xdp_mode(FILE *err, enum tracker_xdp_mode *mode)
 
 int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err)
 {
-	bool no_inspect = false;
+	bool no_inspect = false, ipfix_tuned = false;
+	uint64_t refresh_us;
 	unsigned long n = 0;
 	int c, ret = 0;
 
@@ -262,6 +350,12 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	o->limit_buckets = LIMIT_BUCKETS_DEFAULT;
 	o->inspect_packets = INSPECT_PACKETS_DEFAULT;
 	o->inspect_bytes = INSPECT_BYTES_DEFAULT;
+	o->ipfix_domain = OPTIONS_IPFIX_DOMAIN;
+	o->ipfix_enterprise = OPTIONS_IPFIX_ENTERPRISE;
+	o->ipfix_refresh_s = OPTIONS_IPFIX_REFRESH_S;
+	o->ipfix_refresh_messages = OPTIONS_IPFIX_REFRESH_MESSAGES;
+	o->ipfix_queue = OPTIONS_IPFIX_QUEUE;
+	o->ipfix_rate = OPTIONS_IPFIX_RATE;
 	parse_ports(err, OPTIONS_ENCRYPTED_PORTS, o->expect_encrypted);
 
 	optind = 0; /* glibc: start over, so that tests can parse twice */
@@ -354,6 +448,52 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 		case OPT_CONTROL:
 			o->control_path = optarg;
 			break;
+		case OPT_IPFIX:
+			ret = parse_ipfix(err, o);
+			break;
+		case OPT_IPFIX_DOMAIN:
+			ret = parse_count(err, "ipfix-domain", 0, UINT32_MAX, &n);
+			o->ipfix_domain = (uint32_t)n;
+			ipfix_tuned = true;
+			break;
+		case OPT_IPFIX_ENTERPRISE:
+			ret = parse_count(err, "ipfix-enterprise", 1, UINT32_MAX, &n);
+			o->ipfix_enterprise = (uint32_t)n;
+			ipfix_tuned = true;
+			break;
+		case OPT_IPFIX_REFRESH:
+			ret = parse_value(err, "ipfix-template-refresh", false, &refresh_us);
+			if (!ret && (refresh_us < USEC_PER_SEC || refresh_us % USEC_PER_SEC ||
+				     refresh_us / USEC_PER_SEC > UINT32_MAX)) {
+				fprintf(err, "flowdb-collector: --ipfix-template-refresh: '%s' is not "
+					     "whole seconds, 1s or more\n",
+					optarg);
+				ret = -EINVAL;
+			}
+			o->ipfix_refresh_s = (uint32_t)(refresh_us / USEC_PER_SEC);
+			ipfix_tuned = true;
+			break;
+		case OPT_IPFIX_EVERY:
+			ret = parse_count(err, "ipfix-template-every", 0, UINT32_MAX, &n);
+			o->ipfix_refresh_messages = (uint32_t)n;
+			ipfix_tuned = true;
+			break;
+		case OPT_IPFIX_MESSAGE_SIZE:
+			ret = parse_count(err, "ipfix-message-size", OPTIONS_IPFIX_MESSAGE_MIN,
+					  OPTIONS_IPFIX_MESSAGE_MAX, &n);
+			o->ipfix_message_size = (uint32_t)n;
+			ipfix_tuned = true;
+			break;
+		case OPT_IPFIX_QUEUE:
+			ret = parse_count(err, "ipfix-queue", 1, OPTIONS_IPFIX_QUEUE_MAX, &n);
+			o->ipfix_queue = (uint32_t)n;
+			ipfix_tuned = true;
+			break;
+		case OPT_IPFIX_RATE:
+			ret = parse_count(err, "ipfix-rate", 0, OPTIONS_IPFIX_RATE_MAX, &n);
+			o->ipfix_rate = (uint32_t)n;
+			ipfix_tuned = true;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -398,6 +538,11 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 	/* An import runs on its own clock and ends by itself: nothing to control. */
 	if (o->n_read && o->control_path) {
 		fprintf(err, "flowdb-collector: --control serves a live collector: not with --read\n");
+		return -EINVAL;
+	}
+	if (ipfix_tuned && !o->n_ipfix) {
+		fprintf(err, "flowdb-collector: the --ipfix-* options tune --ipfix HOST:PORT, "
+			     "which is missing\n");
 		return -EINVAL;
 	}
 	if (no_inspect)

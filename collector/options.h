@@ -12,6 +12,30 @@
 #define OPTIONS_MAX_IFACES 32
 /* Captures, directories and patterns --read takes on one command line. */
 #define OPTIONS_MAX_READ 4096
+/* --ipfix destinations at most. */
+#define OPTIONS_MAX_IPFIX 8
+/* Longest host name or address of an --ipfix destination. */
+#define OPTIONS_HOST_MAX 256
+
+/* The --ipfix-* defaults and bounds (README, "IPFIX export"); main.c
+ * checks the message sizes against the encoder's. */
+#define OPTIONS_IPFIX_DOMAIN 1
+#define OPTIONS_IPFIX_ENTERPRISE 32473 /* RFC 5612's, for documentation */
+#define OPTIONS_IPFIX_REFRESH_S 600
+#define OPTIONS_IPFIX_REFRESH_MESSAGES 20
+#define OPTIONS_IPFIX_MESSAGE_MIN 594
+#define OPTIONS_IPFIX_MESSAGE_MAX 65507
+#define OPTIONS_IPFIX_QUEUE 4096
+#define OPTIONS_IPFIX_QUEUE_MAX 1048576
+#define OPTIONS_IPFIX_RATE 10000
+#define OPTIONS_IPFIX_RATE_MAX 1000000
+
+/* An --ipfix HOST:PORT, split: the host without an IPv6 address's brackets. */
+struct options_ipfix_dest {
+	const char *text;
+	char host[OPTIONS_HOST_MAX];
+	uint16_t port;
+};
 
 struct options {
 	const char *ifnames[OPTIONS_MAX_IFACES];
@@ -41,6 +65,17 @@ struct options {
 	uint16_t inspect_bytes;
 	/* Ports where cleartext breaks the policy: a bit per port. */
 	uint8_t expect_encrypted[65536 / 8];
+	/* IPFIX export (--ipfix ...): the destinations and, 0 for the
+	 * exporter's default, the rest. */
+	struct options_ipfix_dest ipfix[OPTIONS_MAX_IPFIX];
+	int n_ipfix;
+	uint32_t ipfix_domain;
+	uint32_t ipfix_enterprise;
+	uint32_t ipfix_refresh_s;
+	uint32_t ipfix_refresh_messages;
+	uint32_t ipfix_message_size; /* 0: the path MTU's for the destinations */
+	uint32_t ipfix_queue;
+	uint32_t ipfix_rate; /* messages per second; 0: unpaced */
 	int verbose;
 };
 

@@ -95,8 +95,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		       "malformed, truncated, map_update_failures, events, ringbuf_drops, "
 		       "active_flows, rows_written, pending_rows, write_errors, flush_duration_us, "
 		       "payload_events, payload_bytes, dropped_packets, dropped_bytes, policy_mode, "
-		       "alerts, alerts_suppressed, sink_failures) "
-		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		       "alerts, alerts_suppressed, sink_failures, ipfix_records, ipfix_send_errors, "
+		       "ipfix_dropped) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 	[STMT_ACTION] = "INSERT INTO actions (time, action, target, rule, reason, expires, origin, "
 			"uid, detail) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -1214,6 +1215,15 @@ static int insert_stats(struct store *s, const struct store_stats *st, size_t ro
 		sqlite3_bind_int64(stmt, ++i, st->alerts);
 		sqlite3_bind_int64(stmt, ++i, st->alerts_suppressed);
 		sqlite3_bind_int64(stmt, ++i, st->sink_failures);
+	} else {
+		sqlite3_bind_null(stmt, ++i);
+		sqlite3_bind_null(stmt, ++i);
+		sqlite3_bind_null(stmt, ++i);
+	}
+	if (st->exporting) {
+		sqlite3_bind_int64(stmt, ++i, st->ipfix_records);
+		sqlite3_bind_int64(stmt, ++i, st->ipfix_send_errors);
+		sqlite3_bind_int64(stmt, ++i, st->ipfix_dropped);
 	} else {
 		sqlite3_bind_null(stmt, ++i);
 		sqlite3_bind_null(stmt, ++i);

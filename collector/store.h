@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include "flowtable.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* app_info and an event's detail are cut to fit this, NUL included. */
 #define STORE_TEXT_SIZE 256
 /* Rows held in memory across failed commits (disk full) before the oldest
@@ -48,6 +48,8 @@ struct store_stats {
 	const char *policy_mode; /* "enforce", "monitor", NULL without a policy */
 	bool alerting; /* alert rules in force: the three below are written */
 	uint64_t alerts, alerts_suppressed, sink_failures; /* this flush's */
+	bool exporting; /* --ipfix: the three below are written */
+	uint64_t ipfix_records, ipfix_send_errors, ipfix_dropped; /* this flush's */
 	uint64_t active_flows;
 	uint64_t flush_duration_us;
 };

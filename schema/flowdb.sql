@@ -1,4 +1,4 @@
--- flowdb file schema, version 4. Embedded in flowdb-collector at build time
+-- flowdb file schema, version 5. Embedded in flowdb-collector at build time
 -- and run once when a file is created. Times are INTEGER microseconds since
 -- the Unix epoch, UTC; addresses are canonical inet_ntop text. Version 2
 -- added flows.app_proto, app_info and encrypted, events.detail and
@@ -6,7 +6,9 @@
 -- flows.dropped_packets and dropped_bytes, collector_stats.dropped_packets,
 -- dropped_bytes and policy_mode, and the tables actions and
 -- rule_counters; version 4 (alerts) the table alerts and
--- collector_stats.alerts, alerts_suppressed and sink_failures. Files of earlier versions lack them, and the shell reads
+-- collector_stats.alerts, alerts_suppressed and sink_failures; version 5
+-- (IPFIX export) collector_stats.ipfix_records, ipfix_send_errors and
+-- ipfix_dropped. Files of earlier versions lack them, and the shell reads
 -- the columns there as NULL and the tables as empty.
 
 -- What this file is: schema_version, host, interfaces, collector_version,
@@ -108,7 +110,14 @@ CREATE TABLE collector_stats (
 	-- NULL without alert rules and in older files.
 	alerts              INTEGER,
 	alerts_suppressed   INTEGER,
-	sink_failures       INTEGER
+	sink_failures       INTEGER,
+	-- IPFIX export (--ipfix), this flush: data records sent (once per
+	-- destination), messages a destination refused or that could not be
+	-- sent, data records a full queue dropped; NULL without --ipfix and in
+	-- older files.
+	ipfix_records       INTEGER,
+	ipfix_send_errors   INTEGER,
+	ipfix_dropped       INTEGER
 );
 CREATE INDEX collector_stats_time ON collector_stats (time);
 

@@ -52,6 +52,10 @@ static const struct {
 	{ "collector_stats", "alerts" },
 	{ "collector_stats", "alerts_suppressed" },
 	{ "collector_stats", "sink_failures" },
+	/* Version 5: IPFIX export. */
+	{ "collector_stats", "ipfix_records" },
+	{ "collector_stats", "ipfix_send_errors" },
+	{ "collector_stats", "ipfix_dropped" },
 };
 
 /* Tables the schema gained after version 2 (enforcement's audit in 3, the

@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 
 /* The newest file schema this shell reads. */
-#define CATALOG_SCHEMA_VERSION 4
+#define CATALOG_SCHEMA_VERSION 5
 /* The tables flow files hold and the shell presents as relations, in the
  * order of catalog_tables[]; files from before version 3 lack the last
  * three (actions, rule_counters), from before version 4 the last one

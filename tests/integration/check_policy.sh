@@ -170,7 +170,9 @@ check 2 --check-policy "$WORK/good.policy" --read x.pcap
 expect "$WORK/err" $'flowdb-collector: --check-policy checks a file and exits: no --read with it\n'
 check 1 --check-policy "$WORK/good.policy" -i flowdb-no-such0
 expect "$WORK/err" $'flowdb-collector: unknown interface \'flowdb-no-such0\'\n'
-"$collector" --help | grep -q -- '--check-policy FILE' || fail "--help does not show --check-policy"
+# Whole, then searched: grep -q would stop reading it half way.
+help=$("$collector" --help)
+grep -q -- '--check-policy FILE' <<<"$help" || fail "--help does not show --check-policy"
 
 # No privilege: as root, the check runs again as nobody, with no capability.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then

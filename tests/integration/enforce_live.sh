@@ -22,7 +22,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/collector.sh"
 
 netns_require ping curl iperf3 tcpreplay python3 ss setpriv
-"$COLLECTOR" --help 2>&1 | grep -q -- '--policy FILE' || skip "flowdb-collector has no --policy"
+# Whole, then searched: grep -q would stop reading it half way.
+help=$("$COLLECTOR" --help 2>&1)
+grep -q -- '--policy FILE' <<<"$help" || skip "flowdb-collector has no --policy"
 work_dir
 netns_create
 netns_peer

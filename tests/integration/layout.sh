@@ -15,7 +15,7 @@ cd "$top"
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 paths=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' \
-	--include='*.c' --include='*.h' bpf common inspect collector policy ctl shell ship tests bench || true)
+	--include='*.c' --include='*.h' bpf common inspect collector policy export ctl shell ship tests bench || true)
 [ -z "$paths" ] || fail "a project header included by a path: $paths"
 
 # finds OBJECT HEADER: whether the command make runs for OBJECT (one of the
@@ -51,7 +51,11 @@ rule() {
 rule build/obj/common/units.o "units.h" "inspect.h flowdb.h store.h safe.h"
 rule build/obj/inspect/tls.o "units.h inspect.h" "flowdb.h store.h safe.h"
 rule build/obj/collector/store.o "units.h inspect.h flowdb.h store.h policy.h" "safe.h"
-rule build/obj/collector/main.o "units.h inspect.h flowdb.h store.h policy.h control.h" "safe.h"
+rule build/obj/collector/main.o "units.h inspect.h flowdb.h store.h policy.h control.h exporter.h" "safe.h"
+rule build/obj/collector/store.o "" "ipfix.h exporter.h"
+rule build/obj/policy/parse.o "" "ipfix.h exporter.h"
+rule build/obj/export/exporter.o "units.h inspect.h flowdb.h flowtable.h store.h tracker.h ipfix.h" "safe.h"
+rule build/obj/tests/unit/test_ipfix.o "flowtable.h ipfix.h" "safe.h"
 rule build/obj/policy/parse.o "units.h inspect.h flowdb.h store.h policy.h" "safe.h"
 rule build/obj/policy/control.o "units.h inspect.h flowdb.h store.h control.h" "safe.h"
 rule build/obj/tests/unit/test_policy.o "units.h store.h policy.h pktbuild.h" "safe.h"
@@ -62,6 +66,9 @@ rule build/obj/tests/unit/inspect/tls.o "units.h inspect.h inspect_test.h" "flow
 stages=$(ls policy/*.h | xargs -n1 basename | grep -vx policy.h | paste -sd'|')
 bad=$(grep -lE "#include \"($stages)\"" collector/*.[ch] | grep -vx collector/main.c || true)
 [ -z "$bad" ] || fail "collector files other than main.c include policy/'s stages: $bad"
+exports=$(ls export/*.h | xargs -n1 basename | paste -sd'|')
+bad=$(grep -lE "#include \"($exports)\"" collector/*.[ch] | grep -vx collector/main.c || true)
+[ -z "$bad" ] || fail "collector files other than main.c include export/: $bad"
 rule build/obj/tests/unit/test_store.o "units.h inspect.h flowdb.h store.h pktbuild.h" "safe.h"
 # The shipper: ship/ and common/ (flowfile.h: the names, the finished test
 # and the progress record it shares with the collector's retention).
@@ -115,4 +122,4 @@ others=$(echo "$objs" | grep -vE '^build/obj/ship/|^build/obj/schema/clickhouse_
 if ldd build/flowdb-ship | grep -q libbpf; then
 	fail "build/flowdb-ship links libbpf"
 fi
-echo "PASS: headers by name only; common, inspect, collector, policy, ctl, shell and their tests include only what they may; the shell links shell/ and common/ only, flowdb-ctl ctl/ and common/ only, flowdb-ship ship/ and common/ only; common/ is an archive, the ClickHouse client only in flowdb and flowdb-ship"
+echo "PASS: headers by name only; common, inspect, collector, policy, export, ctl, shell and their tests include only what they may; the shell links shell/ and common/ only, flowdb-ctl ctl/ and common/ only, flowdb-ship ship/ and common/ only; common/ is an archive, the ClickHouse client only in flowdb and flowdb-ship"

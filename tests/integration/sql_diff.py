@@ -54,7 +54,8 @@ TABLES = {
         ("write_errors", "I"), ("flush_duration_us", "I"), ("payload_events", "I"),
         ("payload_bytes", "I"), ("dropped_packets", "I"), ("dropped_bytes", "I"),
         ("policy_mode", "T"), ("alerts", "I"), ("alerts_suppressed", "I"),
-        ("sink_failures", "I"),
+        ("sink_failures", "I"), ("ipfix_records", "I"), ("ipfix_send_errors", "I"),
+        ("ipfix_dropped", "I"),
     ],
 }
 # Columns version 1 files lack (schema/flowdb.sql); they read as NULL there.
@@ -62,7 +63,8 @@ V2_COLUMNS = {"flows": ["app_proto", "app_info", "encrypted", "dropped_packets",
                         "dropped_bytes"], "events": ["detail"],
               "collector_stats": ["payload_events", "payload_bytes", "dropped_packets",
                                   "dropped_bytes", "policy_mode", "alerts",
-                                  "alerts_suppressed", "sink_failures"]}
+                                  "alerts_suppressed", "sink_failures", "ipfix_records",
+                                  "ipfix_send_errors", "ipfix_dropped"]}
 # How often each table is the subject of a query.
 TABLE_WEIGHTS = [("flows", 7), ("events", 2), ("collector_stats", 1)]
 FLOAT_TOLERANCE = 1e-9

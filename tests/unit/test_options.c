@@ -225,6 +225,120 @@ static void test_read_paths(void **state)
 	assert_string_equal(err, "flowdb-collector: unexpected argument 'a.pcap' (see --help)\n");
 }
 
+/* --ipfix: none by default; destinations split into host and port, the
+ * IPv6 brackets off; the tuning options' defaults and values; each bad
+ * value one line. */
+static void test_ipfix(void **state)
+{
+	static const struct {
+		const char *args[4];
+		const char *message;
+	} bad[] = {
+		{ { "--ipfix", "collector" },
+		  "flowdb-collector: --ipfix: 'collector' is not HOST:PORT\n" },
+		{ { "--ipfix", ":4739" }, "flowdb-collector: --ipfix: ':4739' is not HOST:PORT\n" },
+		{ { "--ipfix", "[::1]4739" },
+		  "flowdb-collector: --ipfix: '[::1]4739' is not HOST:PORT\n" },
+		{ { "--ipfix", "[::1" }, "flowdb-collector: --ipfix: '[::1' is not HOST:PORT\n" },
+		{ { "--ipfix", "::1:4739" },
+		  "flowdb-collector: --ipfix: '::1:4739': put an IPv6 address in brackets: "
+		  "[ADDRESS]:PORT\n" },
+		{ { "--ipfix", "host:0" },
+		  "flowdb-collector: --ipfix: 'host:0': bad port '0' (1 to 65535)\n" },
+		{ { "--ipfix", "host:65536" },
+		  "flowdb-collector: --ipfix: 'host:65536': bad port '65536' (1 to 65535)\n" },
+		{ { "--ipfix", "host:ipfix" },
+		  "flowdb-collector: --ipfix: 'host:ipfix': bad port 'ipfix' (1 to 65535)\n" },
+		{ { "--ipfix", "host:" },
+		  "flowdb-collector: --ipfix: 'host:': bad port '' (1 to 65535)\n" },
+		{ { "--ipfix", "host:-1" },
+		  "flowdb-collector: --ipfix: 'host:-1': bad port '-1' (1 to 65535)\n" },
+		{ { "--ipfix-domain", "1" },
+		  "flowdb-collector: the --ipfix-* options tune --ipfix HOST:PORT, which is "
+		  "missing\n" },
+		{ { "--ipfix", "h:1", "--ipfix-domain", "4294967296" },
+		  "flowdb-collector: --ipfix-domain: '4294967296' is not a number from 0 to "
+		  "4294967295\n" },
+		{ { "--ipfix", "h:1", "--ipfix-enterprise", "0" },
+		  "flowdb-collector: --ipfix-enterprise: '0' is not a number from 1 to "
+		  "4294967295\n" },
+		{ { "--ipfix", "h:1", "--ipfix-template-refresh", "1500ms" },
+		  "flowdb-collector: --ipfix-template-refresh: '1500ms' is not whole seconds, 1s "
+		  "or more\n" },
+		{ { "--ipfix", "h:1", "--ipfix-template-refresh", "soon" },
+		  "flowdb-collector: --ipfix-template-refresh: bad duration 'soon' (use e.g. 30s, "
+		  "5m, 1h, 7d)\n" },
+		{ { "--ipfix", "h:1", "--ipfix-template-every", "-1" },
+		  "flowdb-collector: --ipfix-template-every: '-1' is not a number from 0 to "
+		  "4294967295\n" },
+		{ { "--ipfix", "h:1", "--ipfix-message-size", "593" },
+		  "flowdb-collector: --ipfix-message-size: '593' is not a number from 594 to "
+		  "65507\n" },
+		{ { "--ipfix", "h:1", "--ipfix-message-size", "65508" },
+		  "flowdb-collector: --ipfix-message-size: '65508' is not a number from 594 to "
+		  "65507\n" },
+		{ { "--ipfix", "h:1", "--ipfix-queue", "0" },
+		  "flowdb-collector: --ipfix-queue: '0' is not a number from 1 to 1048576\n" },
+		{ { "--ipfix", "h:1", "--ipfix-rate", "fast" },
+		  "flowdb-collector: --ipfix-rate: 'fast' is not a number from 0 to 1000000\n" },
+	};
+	char out[4096], err[4096];
+	struct options o;
+	size_t i;
+
+	assert_int_equal(parse(&o, out, err, "-i", "eth0", NULL), 0);
+	assert_int_equal(o.n_ipfix, 0);
+	assert_int_equal(parse(&o, out, err, "-i", "eth0", "--ipfix", "127.0.0.1:4739", "--ipfix",
+			       "[2001:db8::1]:2055", "--ipfix", "collector.example:9995", NULL),
+			 0);
+	assert_int_equal(o.n_ipfix, 3);
+	assert_string_equal(o.ipfix[0].host, "127.0.0.1");
+	assert_int_equal(o.ipfix[0].port, 4739);
+	assert_string_equal(o.ipfix[0].text, "127.0.0.1:4739");
+	assert_string_equal(o.ipfix[1].host, "2001:db8::1");
+	assert_int_equal(o.ipfix[1].port, 2055);
+	assert_string_equal(o.ipfix[2].host, "collector.example");
+	assert_int_equal(o.ipfix[2].port, 9995);
+	assert_int_equal(o.ipfix_domain, 1);
+	assert_int_equal(o.ipfix_enterprise, 32473);
+	assert_int_equal(o.ipfix_refresh_s, 600);
+	assert_int_equal(o.ipfix_refresh_messages, 20);
+	assert_int_equal(o.ipfix_message_size, 0);
+	assert_int_equal(o.ipfix_queue, 4096);
+	assert_int_equal(o.ipfix_rate, 10000);
+	assert_int_equal(parse(&o, out, err, "--read", "a.pcap", "--ipfix", "h:1",
+			       "--ipfix-domain", "0", "--ipfix-enterprise", "4294967295",
+			       "--ipfix-template-refresh", "2m", "--ipfix-template-every", "0",
+			       "--ipfix-message-size", "594", "--ipfix-queue", "1",
+			       "--ipfix-rate", "0", NULL),
+			 0);
+	assert_int_equal(o.ipfix_domain, 0);
+	assert_int_equal(o.ipfix_enterprise, UINT32_MAX);
+	assert_int_equal(o.ipfix_refresh_s, 120);
+	assert_int_equal(o.ipfix_refresh_messages, 0);
+	assert_int_equal(o.ipfix_message_size, 594);
+	assert_int_equal(o.ipfix_queue, 1);
+	assert_int_equal(o.ipfix_rate, 0);
+	assert_string_equal(err, "");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *const *a = bad[i].args;
+
+		assert_int_equal(parse(&o, out, err, "-i", "eth0", a[0], a[1], a[2], a[3], NULL),
+				 -EINVAL);
+		assert_string_equal(err, bad[i].message);
+	}
+	assert_int_equal(parse(&o, out, err, "-i", "eth0", "--ipfix", "h:1", "--ipfix", "h:2",
+			       "--ipfix", "h:3", "--ipfix", "h:4", "--ipfix", "h:5", "--ipfix",
+			       "h:6", "--ipfix", "h:7", "--ipfix", "h:8", NULL),
+			 0);
+	assert_int_equal(o.n_ipfix, 8);
+	assert_int_equal(parse(&o, out, err, "-i", "eth0", "--ipfix", "h:1", "--ipfix", "h:2",
+			       "--ipfix", "h:3", "--ipfix", "h:4", "--ipfix", "h:5", "--ipfix",
+			       "h:6", "--ipfix", "h:7", "--ipfix", "h:8", "--ipfix", "h:9", NULL),
+			 -EINVAL);
+	assert_string_equal(err, "flowdb-collector: at most 8 --ipfix destinations\n");
+}
+
 static void test_help_and_version(void **state)
 {
 	char out[4096], err[4096];
@@ -244,7 +358,7 @@ int main(void)
 		cmocka_unit_test(test_durations),	    cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_defaults_and_values), cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_help_and_version), cmocka_unit_test(test_check_policy),
-		cmocka_unit_test(test_read_paths),
+		cmocka_unit_test(test_read_paths),	    cmocka_unit_test(test_ipfix),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

@@ -424,7 +424,7 @@ static void test_bad_files_skipped(void **state)
 	sqlite3_close(db);
 	snprintf(path, sizeof(path), "%s/c-newer.db", fx->dir);
 	db = new_file(path, T0, T0);
-	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 5 WHERE key = 'schema_version'",
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 6 WHERE key = 'schema_version'",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -444,8 +444,8 @@ static void test_bad_files_skipped(void **state)
 			     "flowdb: warning: %1$s/a-text.db: not an SQLite database; skipped\n"
 			     "flowdb: warning: %1$s/b-foreign.db: not a flowdb file (no meta "
 			     "table); skipped\n"
-			     "flowdb: warning: %1$s/c-newer.db: schema version 5 is newer than "
-			     "this flowdb reads (4); skipped\n",
+			     "flowdb: warning: %1$s/c-newer.db: schema version 6 is newer than "
+			     "this flowdb reads (5); skipped\n",
 			     fx->dir) > 0);
 	/* The cut and garbled files are reported in SQLite's own words. */
 	assert_memory_equal(fx->err_buf, want, strlen(want));

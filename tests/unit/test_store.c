@@ -787,7 +787,7 @@ static void test_write_read_back(void **state)
 	sqlite3_finalize(stmt);
 
 	assert_int_equal(q_int(db, "SELECT count(*) FROM meta"), 7);
-	assert_q_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "4");
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "5");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'host'", "testhost");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'interfaces'", "eth0,eth1");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'collector_version'", "9.8.7");
