@@ -86,7 +86,7 @@ def fill(con, full):
         stats = [t] + [I64_MAX - i - k for k in range(17)]
         if full:
             stats += [None if i % 2 else i, i, None, -1, None if i % 3 else "monitor", i, None,
-                      I64_MIN]
+                      I64_MIN, None if i % 2 else I64_MAX - i, i, None]
         con.execute("INSERT INTO collector_stats VALUES (%s)" % ", ".join("?" * len(stats)),
                     stats)
     for i, t in enumerate(times):
@@ -116,10 +116,10 @@ def main():
     schema = open(sys.argv[1]).read()
     d = sys.argv[2]
     os.makedirs(d, exist_ok=True)
-    fill(new_file(os.path.join(d, "flows-20261122T0000Z.db"), schema, 4), True)
+    fill(new_file(os.path.join(d, "flows-20261122T0000Z.db"), schema, 5), True)
     old = new_file(os.path.join(d, "flows-20261122T0100Z.db"), V1_SCHEMA, 1)
     fill(old, False)
-    bad = new_file(os.path.join(d, "flows-20261122T0200Z.db"), schema, 4)
+    bad = new_file(os.path.join(d, "flows-20261122T0200Z.db"), schema, 5)
     bad.execute("INSERT INTO flows (first_seen, last_seen, ifname, direction, ip_version, proto, "
                 "src_addr, dst_addr, src_port, dst_port, vlan, packets, bytes, tcp_flags, "
                 "end_reason) VALUES ('noon', 1, 'e', 'in', 4, 6, 'a', 'b', 1, 2, 0, 1, 1, 0, "
