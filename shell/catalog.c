@@ -705,13 +705,13 @@ static bool unchanged(const struct catalog_file *f, const struct catalog_sig sig
  */
 static int choose_reading(struct catalog *c, struct catalog_file *f, char *why, size_t size)
 {
-	enum evidence_state state = evidence_classify(f->path);
+	enum flowfile_state state = flowfile_classify(f->path);
 	char name[32], tmpl[PATH_MAX];
 	const char *tmp = getenv("TMPDIR");
 
 	drop_copy(f);
-	f->wal = state == EVIDENCE_LIVE;
-	if (state == EVIDENCE_FINISHED || state == EVIDENCE_LIVE)
+	f->wal = state == FLOWFILE_LIVE;
+	if (state == FLOWFILE_FINISHED || state == FLOWFILE_LIVE)
 		return 0;
 	if (!c->tmp_dir) {
 		snprintf(tmpl, sizeof(tmpl), "%s/flowdb-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -731,7 +731,7 @@ static int choose_reading(struct catalog *c, struct catalog_file *f, char *why, 
 		size_t n = strlen(why);
 
 		snprintf(why + n, size - n, " (copy the file with its %s elsewhere to read it)",
-			 state == EVIDENCE_ORPHAN_WAL ? "-wal" : "-journal");
+			 state == FLOWFILE_ORPHAN_WAL ? "-wal" : "-journal");
 		return -EINVAL;
 	}
 	if (c->warn)
@@ -739,10 +739,10 @@ static int choose_reading(struct catalog *c, struct catalog_file *f, char *why, 
 			     "flowdb: warning: %s: %s; read from a private copy, the file and its "
 			     "%s left as they are\n",
 			     f->path,
-			     state == EVIDENCE_ORPHAN_WAL ?
+			     state == FLOWFILE_ORPHAN_WAL ?
 				     "a -wal no collector is writing (one killed, or planted)" :
 				     "a -journal of a write that never finished",
-			     state == EVIDENCE_ORPHAN_WAL ? "-wal" : "-journal");
+			     state == FLOWFILE_ORPHAN_WAL ? "-wal" : "-journal");
 	return 0;
 }
 

@@ -13,53 +13,6 @@
 #include "evidence.h"
 
 #define SQLITE_MAGIC "SQLite format 3"
-/* The -shm byte every connection of a WAL database holds a shared lock on
- * (SQLite's unix VFS: UNIX_SHM_DMS, after the 120-byte wal-index header
- * and its 8 lock bytes). */
-#define SHM_DMS_OFFSET 128
-#define COPY_CHUNK (1 << 20)
-
-/* Whether another process holds a lock on byte off of the file at path
- * (any byte when len is 0). Opens it read-only and without blocking; the
- * lock is only tested. */
-static bool locked_by_other(const char *path, off_t off, off_t len)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = len };
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	bool held;
-
-	if (fd < 0)
-		return false;
-	held = !fcntl(fd, F_GETLK, &fl) && fl.l_type != F_UNLCK;
-	close(fd);
-	return held;
-}
-
-/* Size of the file beside path with suffix, or -1 when there is none. */
-static off_t beside_size(const char *path, const char *suffix)
-{
-	char name[PATH_MAX];
-	struct stat st;
-
-	if (snprintf(name, sizeof(name), "%s%s", path, suffix) >= (int)sizeof(name) ||
-	    stat(name, &st) || !S_ISREG(st.st_mode))
-		return -1;
-	return st.st_size;
-}
-
-enum evidence_state evidence_classify(const char *path)
-{
-	char shm[PATH_MAX];
-
-	if (beside_size(path, "-wal") >= 0) {
-		snprintf(shm, sizeof(shm), "%s-shm", path);
-		return locked_by_other(shm, SHM_DMS_OFFSET, 1) ? EVIDENCE_LIVE : EVIDENCE_ORPHAN_WAL;
-	}
-	/* An empty journal, or none, holds nothing to roll back. */
-	if (beside_size(path, "-journal") > 0)
-		return locked_by_other(path, 0, 0) ? EVIDENCE_LIVE : EVIDENCE_HOT_JOURNAL;
-	return EVIDENCE_FINISHED;
-}
 
 int evidence_check(const char *path)
 {
@@ -84,51 +37,6 @@ cleanup:
 	return err;
 }
 
-/* Copies the regular file from to a new file to. Returns 0 or a negative
- * errno; a partial copy is removed. */
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_NONBLOCK | O_CLOEXEC), out = -1, err = 0;
-	char *buf = malloc(COPY_CHUNK);
-	ssize_t n;
-
-	if (in < 0 || !buf) {
-		err = in < 0 ? -errno : -ENOMEM;
-		goto cleanup;
-	}
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	while ((n = read(in, buf, COPY_CHUNK)) > 0) {
-		ssize_t done = 0;
-
-		while (done < n) {
-			ssize_t w = write(out, buf + done, n - done);
-
-			if (w < 0) {
-				err = -errno;
-				goto cleanup;
-			}
-			done += w;
-		}
-	}
-	if (n < 0)
-		err = -errno;
-	if (!err && fsync(out))
-		err = -errno;
-cleanup:
-	if (out >= 0 && close(out) && !err)
-		err = -errno;
-	if (in >= 0)
-		close(in);
-	if (err && out >= 0)
-		unlink(to);
-	free(buf);
-	return err;
-}
-
 /* Lets SQLite recover the copy at path (it finds the -wal or -journal
  * beside it) and leaves it one file in rollback-journal mode. Returns an
  * SQLite result code. */
@@ -150,10 +58,10 @@ static int recover(const char *path)
 	return rc;
 }
 
-int evidence_copy(const char *path, enum evidence_state state, const char *dir, const char *name,
+int evidence_copy(const char *path, enum flowfile_state state, const char *dir, const char *name,
 		  char **copy, char *why, size_t size)
 {
-	const char *suffix = state == EVIDENCE_ORPHAN_WAL ? "-wal" : "-journal";
+	const char *suffix = state == FLOWFILE_ORPHAN_WAL ? "-wal" : "-journal";
 	char from[PATH_MAX], to[PATH_MAX], side[PATH_MAX];
 	int err, rc;
 
@@ -164,9 +72,9 @@ int evidence_copy(const char *path, enum evidence_state state, const char *dir, 
 		snprintf(why, size, "its name is too long for a private copy");
 		return -ENAMETOOLONG;
 	}
-	err = copy_file(path, to);
+	err = flowfile_copy(path, to);
 	if (!err) {
-		err = copy_file(from, side);
+		err = flowfile_copy(from, side);
 		if (err)
 			unlink(to);
 	}

@@ -4,23 +4,7 @@
 #define EVIDENCE_H
 
 #include <stddef.h>
-
-/* What lies beside a flow file, and who holds it. */
-enum evidence_state {
-	EVIDENCE_FINISHED, /* nothing beside it: read as it is, immutable */
-	EVIDENCE_LIVE, /* a writer (a collector) holds it: read its commits */
-	EVIDENCE_ORPHAN_WAL, /* a -wal no writer holds: a killed collector's, or planted */
-	EVIDENCE_HOT_JOURNAL, /* a -journal no writer holds: an interrupted write */
-};
-
-/*
- * Classifies path by what lies beside it: a -wal with a -shm some other
- * process holds locked is a writer's (SQLite holds a shared lock on the
- * -shm's DMS byte for as long as a connection has it), a -journal is a
- * writer's while another process locks the file. Opens nothing with
- * SQLite and creates nothing. Returns the state.
- */
-enum evidence_state evidence_classify(const char *path);
+#include "flowfile.h"
 
 /* Whether path names a regular file, opened without blocking (a FIFO
  * named *.db must not hang the shell) and starting with SQLite's header.
@@ -29,14 +13,15 @@ enum evidence_state evidence_classify(const char *path);
 int evidence_check(const char *path);
 
 /*
- * Copies path and its -wal (ORPHAN_WAL) or -journal (HOT_JOURNAL) into
+ * Copies path and its -wal (FLOWFILE_ORPHAN_WAL) or -journal
+ * (FLOWFILE_HOT_JOURNAL, as flowfile_classify() finds them) into
  * the directory dir as name, then lets SQLite recover the copy (replay
  * the WAL into it, or roll the journal back) and makes it one
  * self-contained file. The evidence is only read. Writes the copy's path
  * into *copy (free it). Returns 0, or a negative errno with one line in
  * why (no room for the copy, a copy SQLite cannot recover).
  */
-int evidence_copy(const char *path, enum evidence_state state, const char *dir, const char *name,
+int evidence_copy(const char *path, enum flowfile_state state, const char *dir, const char *name,
 		  char **copy, char *why, size_t size);
 
 #endif /* EVIDENCE_H */

@@ -4,7 +4,7 @@
 /*
  * How the files are read: through the session's catalog, as every query
  * reads them. The file the collector is writing has a -wal
- * and a -shm the collector holds (evidence.h: EVIDENCE_LIVE); the catalog
+ * and a -shm the collector holds (flowfile.h: FLOWFILE_LIVE); the catalog
  * opens it read-only without "immutable", so that each read sees the
  * latest commit, which a WAL reader can only do through the -shm: SQLite
  * maps it and takes read locks there, and writes nothing to the database
