@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 #include "flowfile.h"
 #include "units.h"
 
@@ -207,6 +208,23 @@ cleanup:
 		unlink(to);
 	free(buf);
 	return err;
+}
+
+int flowfile_recover(const char *path)
+{
+	sqlite3 *db;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+
+	if (!rc) {
+		sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+		sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+		rc = sqlite3_exec(db,
+				  "SELECT count(*) FROM sqlite_schema;"
+				  " PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE",
+				  NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+	return rc;
 }
 
 /* The words of enum flowfile_ship in the record. */

@@ -46,6 +46,14 @@ enum flowfile_state flowfile_classify(const char *path);
  * copy is removed. */
 int flowfile_copy(const char *from, const char *to);
 
+/* Lets SQLite recover the private copy at path (it finds the -wal or
+ * -journal beside it: replays the WAL, or rolls the journal back) and
+ * leaves it one file in rollback-journal mode. The copy's schema runs
+ * nothing of ours (defensive, untrusted schema). Needs SQLite: common/ is
+ * an archive, so only programs that call it link it. Returns an SQLite
+ * result code. */
+int flowfile_recover(const char *path);
+
 /* The shipper's progress record, one per data directory: DIR/FLOWFILE_PROGRESS,
  * a text file of one line per flow file, "NAME STATE ROWS [WHY]". */
 #define FLOWFILE_PROGRESS "flowdb-ship.progress"

@@ -37,27 +37,6 @@ cleanup:
 	return err;
 }
 
-/* Lets SQLite recover the copy at path (it finds the -wal or -journal
- * beside it) and leaves it one file in rollback-journal mode. Returns an
- * SQLite result code. */
-static int recover(const char *path)
-{
-	sqlite3 *db;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-
-	if (!rc) {
-		/* The copy's schema is the evidence's: it runs nothing of ours. */
-		sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-		sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-		rc = sqlite3_exec(db,
-				  "SELECT count(*) FROM sqlite_schema;"
-				  " PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE",
-				  NULL, NULL, NULL);
-	}
-	sqlite3_close(db);
-	return rc;
-}
-
 int evidence_copy(const char *path, enum flowfile_state state, const char *dir, const char *name,
 		  char **copy, char *why, size_t size)
 {
@@ -82,7 +61,7 @@ int evidence_copy(const char *path, enum flowfile_state state, const char *dir, 
 		snprintf(why, size, "cannot make a private copy in %s: %s", dir, strerror(-err));
 		return err;
 	}
-	rc = recover(to);
+	rc = flowfile_recover(to);
 	unlink(side);
 	if (rc) {
 		snprintf(why, size, "its private copy cannot be recovered: %s", sqlite3_errstr(rc));

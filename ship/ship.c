@@ -859,7 +859,6 @@ static int recovered_copy(const char *path, enum flowfile_state state, char *dir
 	const char *suffix = state == FLOWFILE_ORPHAN_WAL ? "-wal" : "-journal";
 	const char *tmp = getenv("TMPDIR");
 	char from[PATH_MAX], side[PATH_MAX + 32];
-	sqlite3 *db = NULL;
 	int err;
 
 	if (snprintf(dir, PATH_MAX, "%s/flowdb-ship-XXXXXX", tmp && *tmp ? tmp : "/tmp") >=
@@ -879,17 +878,7 @@ static int recovered_copy(const char *path, enum flowfile_state state, char *dir
 	if (!err)
 		err = flowfile_copy(from, side);
 	if (!err)
-		err = sqlite3_open_v2(copy, &db, SQLITE_OPEN_READWRITE, NULL);
-	if (!err) {
-		/* The copy's schema is the host's: it runs nothing of ours. */
-		sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-		sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-		err = sqlite3_exec(db,
-				   "SELECT count(*) FROM sqlite_schema;"
-				   " PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE",
-				   NULL, NULL, NULL);
-	}
-	sqlite3_close(db);
+		err = flowfile_recover(copy);
 	unlink(side);
 	if (err) {
 		unlink(copy);
