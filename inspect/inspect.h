@@ -31,6 +31,12 @@
  * full: more bytes would not change it.) Text fields follow fields.h.
  */
 
+/* Where a message arrives in pieces that carry their offset (QUIC CRYPTO
+ * frames, DTLS handshake fragments), a parser hands each piece to one of
+ * these, and the caller reassembles: offset is within the message (or
+ * the crypto stream), data holds n bytes. */
+typedef void (*inspect_frag_fn)(void *arg, uint64_t offset, const uint8_t *data, size_t n);
+
 /* The protocols by number, as a flow record keeps them (app_proto). */
 enum inspect_proto {
 	INSPECT_NONE = 0,
