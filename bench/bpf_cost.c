@@ -497,7 +497,7 @@ int main(int argc, char **argv)
 	printf("%-31s %9s %9.1f %9.1f %9.1f %9.2f %9.2f\n", "new flow, 200 B payload (1e4)", "-",
 	       new_ref, new_off, new_on, new_off / new_ref, new_on / new_ref);
 	printf("inspection: %llu payload events for %llu new flows, %.0f ring-buffer bytes per new "
-	       "flow (%d bytes copied of each packet)\n",
+	       "flow (a budget of %d bytes per flow)\n",
 	       (unsigned long long)tot.payload_events, (unsigned long long)tot.new_flows,
 	       (double)ring_bytes / tot.new_flows, INSPECT_BYTES_DEFAULT);
 policy:

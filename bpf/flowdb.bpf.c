@@ -22,10 +22,10 @@
  */
 __u32 active_gen;
 
-/* Payload packets per flow to copy to user space (0: none), and the bytes
- * of each, at most INSPECT_BYTES_MAX. */
+/* A flow's budget: the payload packets it may copy to user space (0:
+ * none), and the payload bytes of them all. */
 const volatile __u8 inspect_packets = INSPECT_PACKETS_DEFAULT;
-const volatile __u16 inspect_bytes = INSPECT_BYTES_DEFAULT;
+const volatile __u32 inspect_bytes = INSPECT_BYTES_DEFAULT;
 
 /* Offline import (BPF_PROG_TEST_RUN over a capture) sets offline_clock and
  * writes each packet's capture time to offline_now_ns before running it. */
@@ -89,6 +89,19 @@ struct {
 	__type(value, struct inspect_state);
 } inspect_seen SEC(".maps");
 
+/* A payload copy is built here, then written to the ring buffer at its
+ * own length: a reservation would have to be of a constant size. */
+struct payload_copy {
+	__u8 bytes[sizeof(struct payload_event) + INSPECT_PACKET_BYTES_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct payload_copy);
+} payload_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FLOW_GENERATIONS);
@@ -139,20 +152,25 @@ static __always_inline void counters_add(struct flow_counters *c, __u64 packets,
 }
 
 /*
- * Claims the next payload packet of key's flow for inspection. Returns its
- * sequence number (0 for the first), or -1 when the flow has had its
- * inspect_packets already; *left is how many it may still send.
+ * Claims the next payload packet of key's flow for inspection, want bytes
+ * of it (1..INSPECT_PACKET_BYTES_MAX). Returns its sequence number (0 for
+ * the first) with *grant the bytes the budget allows of it, or -1 when the
+ * flow's budget is spent or user space stopped it; *left is how many
+ * packets it may still send, 0 once either budget is spent.
  */
-static __always_inline int inspect_claim(const struct flow_key *key, __u8 *left)
+static __always_inline int inspect_claim(const struct flow_key *key, __u32 want, __u8 *left,
+					 __u32 *grant)
 {
 	struct inspect_state *s = bpf_map_lookup_elem(&inspect_seen, key);
 	struct inspect_state fresh = { .claimed = 1 };
-	__u32 n;
+	__u32 n, b;
 
 	*left = 0;
 	if (!s) {
+		fresh.bytes = want < inspect_bytes ? want : inspect_bytes;
 		if (!bpf_map_update_elem(&inspect_seen, key, &fresh, BPF_NOEXIST)) {
-			*left = inspect_packets - 1;
+			*grant = fresh.bytes;
+			*left = fresh.bytes < inspect_bytes ? inspect_packets - 1 : 0;
 			return 0;
 		}
 		/* Another CPU created it first, or the map is unusable. */
@@ -163,15 +181,23 @@ static __always_inline int inspect_claim(const struct flow_key *key, __u8 *left)
 	n = __sync_fetch_and_add(&s->claimed, 1);
 	if (n >= inspect_packets)
 		return -1;
-	*left = inspect_packets - 1 - n;
+	/* Racing CPUs may add more than they are granted: the sum is only
+	 * ever compared with the budget, and a packet adds at most 4 KiB. */
+	b = __sync_fetch_and_add(&s->bytes, want);
+	if (b >= inspect_bytes)
+		return -1;
+	*grant = want < inspect_bytes - b ? want : inspect_bytes - b;
+	if (b + *grant < inspect_bytes)
+		*left = inspect_packets - 1 - n;
 	return n;
 }
 
 /*
  * Adds one observation to the flow key (whose map_key in flows is key or its
- * short form). payload: the packet carries TCP or UDP payload and
- * inspection is on; *seq is then set to the payload packet's number when it
- * is claimed for inspection, else left at -1. *now is the exact time when
+ * short form). want: the payload bytes the packet could copy (0: none, or
+ * inspection is off); *seq is then set to the payload packet's number when
+ * it is claimed for inspection, else left at -1, and *grant to the bytes
+ * it may copy. *now is the exact time when
  * the caller has read it, else 0; a new flow reads it. dropped: the policy
  * dropped the packet (or would have).
  * Returns 1 when the flow is new to this generation, 0 when it was there,
@@ -179,7 +205,8 @@ static __always_inline int inspect_claim(const struct flow_key *key, __u8 *left)
  */
 static __always_inline int flow_update(void *flows, const void *map_key,
 				       const struct flow_key *key, __u64 packets, __u64 bytes,
-				       __u8 tcp_flags, __u64 *now, int payload, int *seq, int dropped)
+				       __u8 tcp_flags, __u64 *now, __u32 want, int *seq, __u32 *grant,
+				       int dropped)
 {
 	struct flow_counters *c = bpf_map_lookup_elem(flows, map_key);
 	struct flow_counters fresh = {
@@ -195,8 +222,8 @@ static __always_inline int flow_update(void *flows, const void *map_key,
 
 	if (c) {
 		counters_add(c, packets, bytes, tcp_flags, *now ? *now : now_coarse_ns(), dropped);
-		if (payload && c->inspect_left) {
-			*seq = inspect_claim(key, &left);
+		if (want && c->inspect_left) {
+			*seq = inspect_claim(key, want, &left, grant);
 			c->inspect_left = left;
 		}
 		return 0;
@@ -205,8 +232,8 @@ static __always_inline int flow_update(void *flows, const void *map_key,
 		*now = now_ns();
 	fresh.first_seen_ns = *now;
 	fresh.last_seen_ns = *now;
-	if (payload) {
-		*seq = inspect_claim(key, &left);
+	if (want) {
+		*seq = inspect_claim(key, want, &left, grant);
 		fresh.inspect_left = left;
 	}
 	err = bpf_map_update_elem(flows, map_key, &fresh, BPF_NOEXIST);
@@ -225,16 +252,16 @@ static __always_inline int flow_update(void *flows, const void *map_key,
 /* Stores key's flow: IPv4 in this generation's map under the short key,
  * IPv6 under the whole key. Returns what flow_update() returns. */
 static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u64 packets,
-				      __u64 bytes, __u8 tcp_flags, __u64 *now, int payload,
-				      int *seq, int dropped)
+				      __u64 bytes, __u8 tcp_flags, __u64 *now, __u32 want,
+				      int *seq, __u32 *grant, int dropped)
 {
 	struct flow_key4 key4;
 	void *flows;
 
 	if (key->ip_version == 6) {
 		flows = bpf_map_lookup_elem(&flow_maps6, &gen);
-		return flows ? flow_update(flows, key, key, packets, bytes, tcp_flags, now, payload,
-					   seq, dropped) :
+		return flows ? flow_update(flows, key, key, packets, bytes, tcp_flags, now, want,
+					   seq, grant, dropped) :
 			       -ENOENT;
 	}
 	__builtin_memcpy(key4.src_addr, key->src_addr, 4);
@@ -246,8 +273,8 @@ static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u
 	key4.proto = key->proto;
 	key4.direction = key->direction;
 	flows = bpf_map_lookup_elem(&flow_maps4, &gen);
-	return flows ? flow_update(flows, &key4, key, packets, bytes, tcp_flags, now, payload, seq,
-				   dropped) :
+	return flows ? flow_update(flows, &key4, key, packets, bytes, tcp_flags, now, want, seq,
+				   grant, dropped) :
 		       -ENOENT;
 }
 
@@ -285,9 +312,11 @@ struct capture {
 	struct flow_totals *tot;
 	struct flow_key key;
 	__u64 now;
+	__u32 tcp_seq;
 	__u16 off, len, payload_len;
 	__u8 tcp_flags;
 	__u8 seq;
+	__u8 last;
 };
 
 /* What account() asks of the program. */
@@ -317,7 +346,8 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	struct packet_meta meta;
 	struct flow_key *key = &cap->key;
 	__u64 packets, bytes, now;
-	int ret, seq = -1, payload, verdict = POLICY_PASS;
+	__u32 want = 0, grant = 0;
+	int ret, seq = -1, verdict = POLICY_PASS;
 	__u8 kind;
 
 	tot = bpf_map_lookup_elem(&totals, &gen);
@@ -351,11 +381,17 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	}
 
 	/* Only what the frame holds can be copied. */
-	payload = inspect_packets && meta.payload_len && meta.payload_off < copy_len;
+	if (inspect_packets && meta.payload_len && meta.payload_off < copy_len) {
+		want = copy_len - meta.payload_off;
+		if (want > meta.payload_len)
+			want = meta.payload_len;
+		if (want > INSPECT_PACKET_BYTES_MAX)
+			want = INSPECT_PACKET_BYTES_MAX;
+	}
 	/* A connection's start and end are worth the exact clock. */
 	kind = key->proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
 	now = kind ? now_ns() : 0;
-	ret = flow_store(gen, key, packets, bytes, meta.tcp_flags, &now, payload, &seq,
+	ret = flow_store(gen, key, packets, bytes, meta.tcp_flags, &now, want, &seq, &grant,
 			 verdict != POLICY_PASS);
 	if (ret > 0)
 		tot->new_flows++;
@@ -371,52 +407,55 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	cap->now = now ? now : now_ns();
 	cap->off = meta.payload_off;
 	cap->payload_len = meta.payload_len;
-	cap->len = copy_len - meta.payload_off < meta.payload_len ? copy_len - meta.payload_off :
-								      meta.payload_len;
+	cap->len = grant;
+	cap->tcp_seq = meta.tcp_seq;
 	cap->tcp_flags = meta.tcp_flags;
 	cap->seq = seq;
+	cap->last = seq + 1 >= inspect_packets || grant < want;
 	return ret | ACCOUNT_INSPECT;
 }
 
 /*
- * Sends the first inspect_bytes of cap's payload to user space, copied
- * from ctx by the XDP (xdp) or the tc helper. A full ring buffer counts in
- * ringbuf_drops.
+ * Sends cap's payload, as much as its claim granted, to user space: copied
+ * from ctx by the XDP (xdp) or the tc helper into this CPU's scratch, then
+ * written to the ring buffer at its own length. A full ring buffer counts
+ * in ringbuf_drops.
  */
 static __always_inline void payload_emit(void *ctx, int xdp, const struct capture *cap)
 {
-	struct payload_event *e;
-	__u32 len = cap->len;
+	struct payload_copy *pc;
+	struct payload_event *ev;
+	__u32 len = cap->len, zero = 0;
 	long err;
 
-	if (len > inspect_bytes)
-		len = inspect_bytes;
-	/* Checked again, where the compiler cannot fold it away, so that the
-	 * verifier sees len within the reservation's inspect_bytes. */
-	asm volatile("" : "+r"(len));
-	if (len < 1 || len > inspect_bytes)
+	pc = bpf_map_lookup_elem(&payload_scratch, &zero);
+	if (!pc)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e) + inspect_bytes, 0);
-	if (!e) {
+	ev = (struct payload_event *)pc->bytes;
+	/* Checked where the compiler cannot fold it away, so that the
+	 * verifier sees len within the scratch. */
+	asm volatile("" : "+r"(len));
+	if (len < 1 || len > INSPECT_PACKET_BYTES_MAX)
+		return;
+	err = xdp ? bpf_xdp_load_bytes(ctx, cap->off, ev->data, len) :
+		    bpf_skb_load_bytes(ctx, cap->off, ev->data, len);
+	if (err)
+		return;
+	ev->head.ts_ns = cap->now;
+	ev->head.key = cap->key;
+	ev->head.kind = FLOW_EVENT_PAYLOAD;
+	ev->head.tcp_flags = cap->tcp_flags;
+	__builtin_memset(ev->head.pad, 0, sizeof(ev->head.pad));
+	ev->len = len;
+	ev->payload_len = cap->payload_len;
+	ev->tcp_seq = cap->tcp_seq;
+	ev->seq = cap->seq;
+	ev->last = cap->last;
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+	if (bpf_ringbuf_output(&events, pc, sizeof(*ev) + len, 0)) {
 		cap->tot->ringbuf_drops++;
 		return;
 	}
-	err = xdp ? bpf_xdp_load_bytes(ctx, cap->off, e->data, len) :
-		    bpf_skb_load_bytes(ctx, cap->off, e->data, len);
-	if (err) {
-		bpf_ringbuf_discard(e, 0);
-		return;
-	}
-	e->head.ts_ns = cap->now;
-	e->head.key = cap->key;
-	e->head.kind = FLOW_EVENT_PAYLOAD;
-	e->head.tcp_flags = cap->tcp_flags;
-	__builtin_memset(e->head.pad, 0, sizeof(e->head.pad));
-	e->len = len;
-	e->payload_len = cap->payload_len;
-	e->seq = cap->seq;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, 0);
 	cap->tot->payload_events++;
 	cap->tot->payload_bytes += len;
 }

@@ -9,13 +9,18 @@
 #define FLOW_MAP_DEFAULT_ENTRIES 262144
 #define RINGBUF_DEFAULT_BYTES (4 << 20)
 
-/* Payload inspection: the first INSPECT_PACKETS_DEFAULT payload-bearing
- * packets of each TCP or UDP flow, at most INSPECT_BYTES_DEFAULT bytes of
- * payload each, go to user space in a payload_event. */
-#define INSPECT_PACKETS_DEFAULT 2
-#define INSPECT_PACKETS_MAX 8
-#define INSPECT_BYTES_DEFAULT 256
-#define INSPECT_BYTES_MAX 1024
+/* Payload inspection: each TCP or UDP flow sends the payload of its first
+ * packets to user space, at most inspect_packets packets and inspect_bytes
+ * bytes in all (the budget), INSPECT_PACKET_BYTES_MAX of each packet; user
+ * space stops a flow as soon as its inspectors need nothing more. */
+#define INSPECT_PACKETS_DEFAULT 16
+#define INSPECT_PACKETS_MAX 250 /* below INSPECT_LEFT_UNKNOWN */
+#define INSPECT_BYTES_DEFAULT 16384
+#define INSPECT_BYTES_MAX (1 << 20)
+#define INSPECT_PACKET_BYTES_MAX 4096
+/* inspect_state.claimed of a flow user space has stopped: no packet is
+ * claimed past it, and adding to it never wraps. */
+#define INSPECT_STOPPED (1u << 30)
 
 /* Offline import runs frames in batches, one BPF_PROG_TEST_RUN each. A
  * test run's data is a linear part of one page (less headroom and the
@@ -104,10 +109,11 @@ struct flow_counters {
 #define INSPECT_LEFT_UNKNOWN 0xff
 
 /* Per flow, kept across generations (an LRU map that is never drained):
- * how many payload packets were claimed for inspection. */
+ * how many payload packets and bytes were claimed for inspection. User
+ * space writes claimed = INSPECT_STOPPED to stop the flow. */
 struct inspect_state {
 	__u32 claimed;
-	__u32 pad;
+	__u32 bytes;
 };
 
 /* Kernel-side totals, per CPU and per generation: the ground truth that
@@ -150,11 +156,13 @@ struct flow_event {
 /* The first bytes of a flow's payload, for inspection in user space. */
 struct payload_event {
 	struct flow_event head; /* kind FLOW_EVENT_PAYLOAD, tcp_flags of the packet */
-	__u16 len; /* bytes in data */
+	__u16 len; /* bytes in data: the event is this much longer */
 	__u16 payload_len; /* payload bytes the IP header declares */
+	__u32 tcp_seq; /* TCP: the segment's sequence number; else 0 */
 	__u8 seq; /* 0 for the flow's first payload packet, then 1, ... */
-	__u8 pad[3];
-	__u8 data[]; /* the reservation holds inspect_bytes */
+	__u8 last; /* the flow's budget is spent: no copy follows this one */
+	__u8 pad[6];
+	__u8 data[];
 };
 
 /*

@@ -53,6 +53,7 @@ struct packet_meta {
 	 * IP header says it is (0: no payload, or another protocol). */
 	__u16 payload_off;
 	__u16 payload_len;
+	__u32 tcp_seq; /* TCP: the sequence number, host order */
 };
 
 struct vlan_tag {
@@ -139,6 +140,7 @@ static __always_inline int parse_l4(struct cursor *c, __u32 l4_len, struct flow_
 		key->src_port = bpf_ntohs(th->source);
 		key->dst_port = bpf_ntohs(th->dest);
 		meta->tcp_flags = ((__u8 *)th)[13];
+		meta->tcp_seq = bpf_ntohl(th->seq);
 		meta->hdr_bytes += len;
 		meta->payload_off = cursor_off(c) + len;
 		meta->payload_len = l4_len - len;

@@ -42,9 +42,10 @@ static void usage(FILE *out)
 		"      --retain-unshipped keep|remove  keep: retention removes only files\n"
 		"                           flowdb-ship has shipped (default remove)\n"
 		"      --map-size N         flows the kernel holds per drain (default %u)\n"
-		"      --inspect-packets N  payload packets of each new flow to inspect\n"
+		"      --inspect-packets N  payload packets of each flow to inspect at most\n"
 		"                           (default %d, at most %d)\n"
-		"      --inspect-bytes N    bytes of each to inspect (default %d, at most %d)\n"
+		"      --inspect-bytes N    payload bytes of each flow to inspect at most\n"
+		"                           (default %d, at most %d)\n"
 		"      --no-inspect         inspect no payload: flows only\n"
 		"      --expect-encrypted PORTS  cleartext to these ports is a policy event\n"
 		"                           (default %s; \"none\" for none)\n"
@@ -431,7 +432,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			break;
 		case OPT_INSPECT_BYTES:
 			ret = parse_count(err, "inspect-bytes", 1, INSPECT_BYTES_MAX, &n);
-			o->inspect_bytes = (uint16_t)n;
+			o->inspect_bytes = (uint32_t)n;
 			break;
 		case OPT_NO_INSPECT:
 			no_inspect = true;

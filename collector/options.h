@@ -62,7 +62,7 @@ struct options {
 	uint32_t policy_max_entries; /* rules per rule set in the kernel */
 	uint32_t limit_buckets; /* token buckets kept at once */
 	uint8_t inspect_packets; /* per flow; 0 with --no-inspect */
-	uint16_t inspect_bytes;
+	uint32_t inspect_bytes; /* per flow */
 	/* Ports where cleartext breaks the policy: a bit per port. */
 	uint8_t expect_encrypted[65536 / 8];
 	/* IPFIX export (--ipfix ...): the destinations and, 0 for the

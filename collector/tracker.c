@@ -208,7 +208,8 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 	}
 	t->skel->rodata->offline_clock = opts->offline_clock;
 	t->skel->rodata->inspect_packets = opts->inspect_packets;
-	t->skel->rodata->inspect_bytes = opts->inspect_bytes ? opts->inspect_bytes : INSPECT_BYTES_DEFAULT;
+	t->skel->rodata->inspect_bytes =
+		opts->inspect_bytes ? opts->inspect_bytes : INSPECT_BYTES_DEFAULT;
 	t->sequential = opts->sequential;
 	bpf_program__set_autoload(t->skel->progs.flowdb_tc_egress, opts->egress);
 	bpf_program__set_autoload(t->skel->progs.flowdb_xdp_batch, opts->sequential);
@@ -380,6 +381,17 @@ int tracker_tc_fd(const struct tracker *t)
 int tracker_events_fd(const struct tracker *t)
 {
 	return bpf_map__fd(t->skel->maps.events);
+}
+
+int tracker_inspect_stop(struct tracker *t, const struct flow_key *key)
+{
+	/* Only claimed moves: the bytes a racing CPU adds meanwhile are lost
+	 * with the rest of the budget, as they should be. */
+	struct inspect_state st = { .claimed = INSPECT_STOPPED, .bytes = INSPECT_BYTES_MAX };
+
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.inspect_seen), key, &st, BPF_EXIST))
+		return -errno;
+	return 0;
 }
 
 void tracker_set_clock(struct tracker *t, __u64 ns)

@@ -28,10 +28,11 @@ struct tracker_opts {
 	 * the XDP program itself is not loaded (tracker_run_xdp() fails):
 	 * the verifier's time is spent once. */
 	bool batch_only;
-	/* Payload packets per flow sent for inspection (0: none; at most
-	 * INSPECT_PACKETS_MAX), and bytes of each (1..INSPECT_BYTES_MAX). */
+	/* Each flow's inspection budget: payload packets sent to user space
+	 * (0: none; at most INSPECT_PACKETS_MAX), and payload bytes of them
+	 * all (1..INSPECT_BYTES_MAX; 0: INSPECT_BYTES_DEFAULT). */
 	__u8 inspect_packets;
-	__u16 inspect_bytes;
+	__u32 inspect_bytes;
 	/* Load the tc egress program too: the verifier's time and memory are
 	 * spent only when egress is to be watched. */
 	bool egress;
@@ -81,6 +82,12 @@ int tracker_pending_flows(struct tracker *t, __u64 *flows);
 int tracker_xdp_fd(const struct tracker *t);
 int tracker_tc_fd(const struct tracker *t);
 int tracker_events_fd(const struct tracker *t);
+
+/* Stops the payload copies of key's flow: its inspectors need no more.
+ * The flow's next payload packet learns it, the ones after cost nothing.
+ * Returns 0, or a negative errno (-ENOENT: the kernel no longer holds the
+ * flow's inspection state, so there is nothing to stop). */
+int tracker_inspect_stop(struct tracker *t, const struct flow_key *key);
 
 /* With offline_clock: the time the next packets are accounted at. */
 void tracker_set_clock(struct tracker *t, __u64 ns);

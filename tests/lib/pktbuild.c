@@ -93,7 +93,7 @@ static void write_l4(const struct pkt_spec *s, uint8_t *p, size_t l4_len, size_t
 	case P_TCP:
 		put16(p, s->sport);
 		put16(p + 2, s->dport);
-		put32(p + 4, 1000);
+		put32(p + 4, s->tcp_seq ? s->tcp_seq : 1000);
 		put32(p + 8, s->tcp_flags & 0x10 ? 2000 : 0);
 		p[12] = (uint8_t)(l4_len / 4) << 4;
 		p[13] = s->tcp_flags;

@@ -19,6 +19,7 @@ struct pkt_spec {
 	uint16_t sport, dport; /* TCP, UDP, UDP-Lite, SCTP */
 	uint8_t icmp_type, icmp_code;
 	uint8_t tcp_flags;
+	uint32_t tcp_seq; /* 0: 1000 */
 	uint8_t tcp_option_words; /* 32-bit words of TCP options (NOPs) */
 	int vlans; /* 0 .. PKT_MAX_VLANS (more to build bad frames) */
 	uint16_t vlan_tpid[4]; /* per tag; 0 means 802.1Q */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Payload events of the real BPF programs (BPF_PROG_TEST_RUN): which packets
- * are copied, how many per flow, how much of each, and nothing more. Needs
- * root. */
+ * are copied, how many and how many bytes per flow (the budget), how much of
+ * each, that user space can stop a flow, and nothing more. Needs root. */
 #include <errno.h>
 #include <stdlib.h>
 #include <setjmp.h>
@@ -20,13 +20,13 @@
 #include "tracker.h"
 
 #define LO_IFINDEX 1
-#define INSPECT_BYTES 256
+#define INSPECT_BYTES 700 /* the budget of each flow under test */
 #define MAX_EVENTS 32
 
 /* A copy of each payload event, and the number of connection events. */
 struct seen {
 	struct payload_event ev[MAX_EVENTS];
-	uint8_t data[MAX_EVENTS][INSPECT_BYTES_MAX];
+	uint8_t data[MAX_EVENTS][INSPECT_PACKET_BYTES_MAX];
 	size_t size[MAX_EVENTS];
 	int n, others;
 };
@@ -46,7 +46,7 @@ static int collect(void *arg, void *data, size_t len)
 		s->others++;
 		return 0;
 	}
-	if (s->n == MAX_EVENTS || len > sizeof(struct payload_event) + INSPECT_BYTES_MAX)
+	if (s->n == MAX_EVENTS || len > sizeof(struct payload_event) + INSPECT_PACKET_BYTES_MAX)
 		return -E2BIG;
 	memcpy(&s->ev[s->n], data, sizeof(struct payload_event));
 	memcpy(s->data[s->n], (const uint8_t *)data + sizeof(struct payload_event),
@@ -152,13 +152,14 @@ static void drain(struct ctx *c, struct flow_totals *tot)
 	ring_buffer__consume(c->ringbuf);
 }
 
-/* Checks event i: its flow's ports, sequence number, and that its bytes
- * are the payload's first ones (the frame's from l.hdr_end). */
+/* Checks event i: its flow's ports, sequence number, that its bytes are
+ * the payload's first ones (the frame's from l.hdr_end), and that the event
+ * takes no more room than they do. */
 static void check_event(const struct ctx *c, int i, const struct pkt_spec *s, uint8_t seq,
 			uint16_t len)
 {
 	const struct payload_event *e = &c->seen.ev[i];
-	uint8_t want[INSPECT_BYTES_MAX];
+	uint8_t want[INSPECT_PACKET_BYTES_MAX];
 	int j;
 
 	for (j = 0; j < len; j++)
@@ -170,7 +171,8 @@ static void check_event(const struct ctx *c, int i, const struct pkt_spec *s, ui
 	assert_int_equal(e->seq, seq);
 	assert_int_equal(e->len, len);
 	assert_int_equal(e->payload_len, s->payload_len);
-	assert_int_equal(c->seen.size[i], sizeof(*e) + INSPECT_BYTES);
+	assert_int_equal(e->tcp_seq, s->proto == 6 ? (s->tcp_seq ? s->tcp_seq : 1000) : 0);
+	assert_int_equal(c->seen.size[i], sizeof(*e) + len);
 	assert_memory_equal(c->seen.data[i], want, len);
 }
 
@@ -180,8 +182,8 @@ static const struct pkt_spec tcp = {
 };
 
 /* A TCP flow: the handshake has no payload; of five payload packets the
- * first two are copied, in order; a drain (a new generation) does not
- * start the count again. */
+ * first two are copied, in order, the second marked last; a drain (a new
+ * generation) does not start the count again. */
 static void test_first_two_per_flow(void **state)
 {
 	struct ctx *c = *state;
@@ -206,10 +208,12 @@ static void test_first_two_per_flow(void **state)
 	assert_int_equal(c->seen.others, 1); /* the SYN */
 	s.payload_len = 100;
 	check_event(c, 0, &s, 0, 100);
+	assert_int_equal(c->seen.ev[0].last, 0);
 	s.payload_len = 300;
-	check_event(c, 1, &s, 1, INSPECT_BYTES);
+	check_event(c, 1, &s, 1, 300);
+	assert_int_equal(c->seen.ev[1].last, 1);
 	assert_int_equal(tot.payload_events, 2);
-	assert_int_equal(tot.payload_bytes, 100 + INSPECT_BYTES);
+	assert_int_equal(tot.payload_bytes, 100 + 300);
 	assert_int_equal(tot.packets, 5);
 
 	for (i = 0; i < 2; i++)
@@ -266,7 +270,7 @@ static void test_what_is_copied(void **state)
 	send(c, &s, l.hdr_end + 20, false); /* the second: cut short */
 	drain(c, &tot);
 	assert_int_equal(c->seen.n, 2);
-	check_event(c, 0, &s, 0, INSPECT_BYTES);
+	check_event(c, 0, &s, 0, 500);
 	check_event(c, 1, &s, 1, 20);
 
 	v6.ip_version = 6;
@@ -334,7 +338,67 @@ static void test_pppoe_and_tso(void **state)
 	check_event(c, 0, &p, 0, 100);
 	assert_int_equal(c->seen.ev[0].head.key.vlan, 300);
 	check_event(c, 1, &t, 0, INSPECT_BYTES);
+	assert_int_equal(c->seen.ev[1].last, 1); /* the budget is spent */
 	check_event(c, 2, &u, 0, 30);
+}
+
+/* The bytes of a flow's copies never exceed its budget: the packet that
+ * reaches it is cut there and marked last, and no packet follows; a packet
+ * larger than INSPECT_PACKET_BYTES_MAX is cut at it. */
+static void test_byte_budget(void **state)
+{
+	struct ctx *c = *state;
+	struct pkt_spec s = tcp;
+	struct flow_totals tot;
+
+	if (!c)
+		skip();
+	s.payload_len = 400;
+	s.tcp_seq = 0xfffffff0; /* any value comes through, wrapping ones too */
+	send(c, &s, 0, false);
+	send(c, &s, 0, false);
+	drain(c, &tot);
+	assert_int_equal(c->seen.n, 2);
+	check_event(c, 0, &s, 0, 400);
+	assert_int_equal(c->seen.ev[0].last, 0);
+	check_event(c, 1, &s, 1, INSPECT_BYTES - 400);
+	assert_int_equal(c->seen.ev[1].last, 1);
+	assert_int_equal(tot.payload_bytes, INSPECT_BYTES);
+	send(c, &s, 0, false);
+	drain(c, &tot);
+	assert_int_equal(c->seen.n, 0);
+	assert_int_equal(tot.payload_events, 0);
+}
+
+/* A flow user space stopped sends nothing more, in this generation or the
+ * next; stopping a flow the kernel never inspected is -ENOENT. */
+static void test_stop(void **state)
+{
+	struct ctx *c = *state;
+	struct pkt_spec s = tcp, other = tcp;
+	struct flow_totals tot;
+	struct flow_key key;
+
+	if (!c)
+		skip();
+	s.payload_len = 10;
+	send(c, &s, 0, false);
+	drain(c, &tot);
+	assert_int_equal(c->seen.n, 1);
+	key = c->seen.ev[0].head.key;
+	assert_int_equal(tracker_inspect_stop(c->tracker, &key), 0);
+	send(c, &s, 0, false);
+	send(c, &s, 0, false);
+	drain(c, &tot);
+	assert_int_equal(c->seen.n, 0);
+	assert_int_equal(tot.packets, 2);
+	other.sport = 40009;
+	key.src_port = 40009;
+	assert_int_equal(tracker_inspect_stop(c->tracker, &key), -ENOENT);
+	other.payload_len = 10;
+	send(c, &other, 0, false);
+	drain(c, &tot);
+	assert_int_equal(c->seen.n, 1);
 }
 
 /* With inspection off nothing is copied, and the count stays zero. */
@@ -362,6 +426,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flows_and_directions, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_what_is_copied, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_pppoe_and_tso, setup_two, teardown),
+		cmocka_unit_test_setup_teardown(test_byte_budget, setup_two, teardown),
+		cmocka_unit_test_setup_teardown(test_stop, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, teardown),
 	};
 
