@@ -4,7 +4,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinspect -Itests/unit/inspect \
  *	-D_GNU_SOURCE tests/fuzz/fuzz_inspect.c inspect/[a-z]*.c tests/unit/inspect/[a-z]*.c \
- *	-lcmocka -o /tmp/fuzz_inspect
+ *	-lcrypto -lcmocka -o /tmp/fuzz_inspect
  *   mkdir -p /tmp/inspect-corpus
  *   /tmp/fuzz_inspect -max_total_time=120 /tmp/inspect-corpus tests/fixtures/inspect/
  *
