@@ -42,6 +42,8 @@
 #define QUIC_RETRY_TAG 16
 #define QUIC_VN_ENTRY 4
 #define QUIC_VARINT_LEN_SHIFT 6
+/* HTTP/3's port (RFC 9114 3.1, its default authority port 443 over UDP). */
+#define QUIC_PORT 443
 
 /*
  * Vendor versions whose long header keeps the version-independent layout (one length octet per
@@ -157,9 +159,12 @@ static bool quic_header(struct cursor *c, struct quic_header *h)
 		return true;
 	}
 	if (layout == QUIC_LAYOUT_NEGOTIATION) {
-		/* At least one version offered, and no entry that is whole is 0. */
+		/* At least one version offered, and no entry that is whole is 0. With a 1-byte
+		 * DCID the first 6 bytes would read as a DNS query header with one question (a
+		 * cut of it the DNS row may claim off its ports); clients hardly ever choose a
+		 * 1-byte SCID, which is what this DCID echoes. */
 		h->type = INSPECT_QUIC_PKT_VERSION_NEGOTIATION;
-		if (cur_left(c) < QUIC_VN_ENTRY)
+		if (h->dcid_len == 1 || cur_left(c) < QUIC_VN_ENTRY)
 			return false;
 		while (cur_u32(c, &entry))
 			if (entry == QUIC_NEGOTIATION)
@@ -211,6 +216,19 @@ int inspect_quic(const uint8_t *buf, size_t len, struct inspect_result *r)
 	snprintf(info, sizeof(info), "version 0x%08x", h.version);
 	set_info(r, info);
 	return 1;
+}
+
+bool inspect_quic_port(uint16_t src_port, uint16_t dst_port)
+{
+	return src_port == QUIC_PORT || dst_port == QUIC_PORT;
+}
+
+bool inspect_quic_off_port(const struct inspect_result *r, uint16_t src_port, uint16_t dst_port)
+{
+	return (r->quic.packet_type != INSPECT_QUIC_PKT_VERSION_NEGOTIATION &&
+		r->quic.packet_type != INSPECT_QUIC_PKT_OTHER &&
+		r->quic.packet_type != INSPECT_QUIC_PKT_RETRY) ||
+	       !inspect_dns_port(src_port, dst_port);
 }
 
 /* ---- Initial packets decrypted (RFC 9001 5) ---- */

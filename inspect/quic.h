@@ -4,6 +4,7 @@
 #ifndef INSPECT_QUIC_H
 #define INSPECT_QUIC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,7 +48,8 @@ typedef void (*inspect_frag_fn)(void *arg, uint64_t offset, const uint8_t *data,
  * lengths consistent:
  * - versions 1, 2 and drafts 22..34: an Initial, 0-RTT, Handshake or Retry
  *   packet, so a flow whose first datagram is 0-RTT is QUIC too;
- * - version 0: a Version Negotiation packet (listing at least one version);
+ * - version 0: a Version Negotiation packet listing at least one version, no
+ *   version 0, and a Destination Connection ID of any length but 1 (quic.c);
  * - greased versions (0x?a?a?a?a, RFC 9000 15) and the vendor versions listed
  *   in quic.c: the version-independent header (RFC 8999 5.1), packet type
  *   INSPECT_QUIC_PKT_OTHER.
@@ -56,6 +58,16 @@ typedef void (*inspect_frag_fn)(void *arg, uint64_t offset, const uint8_t *data,
  * info: "version 0x00000001" (8 hex digits), whatever the packet type.
  */
 int inspect_quic(const uint8_t *buf, size_t len, struct inspect_result *r);
+
+/*
+ * The QUIC row's port hints (struct inspect_entry). own_port: UDP 443, where
+ * every kind counts. off_port: elsewhere the packets whose content says most
+ * (Initial, 0-RTT, Handshake) count anywhere, the others (Retry, Version
+ * Negotiation, greased and vendor versions) only off the DNS ports, where a
+ * DNS message, or a cut of one, could otherwise read as one of them.
+ */
+bool inspect_quic_port(uint16_t src_port, uint16_t dst_port);
+bool inspect_quic_off_port(const struct inspect_result *r, uint16_t src_port, uint16_t dst_port);
 
 /*
  * Decrypts each client Initial packet coalesced in the UDP payload dgram

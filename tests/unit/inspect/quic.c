@@ -363,10 +363,7 @@ static void expand_label(const uint8_t *secret, const char *label, uint8_t *out,
 	memcpy(out, block, n);
 }
 
-/*
- * Seals an Initial packet into out: DCID sample_dcid, no SCID, no token, packet number pn in
- * 4 bytes, payload the n bytes of frames. Returns its length (22 + n + 16).
- */
+/* Seals an Initial packet into out, as quic_seal_initial(). */
 static size_t seal(const struct seal_version *v, uint32_t pn, const uint8_t *frames, size_t n,
 		   uint8_t *out)
 {
@@ -412,6 +409,11 @@ static size_t seal(const struct seal_version *v, uint32_t pn, const uint8_t *fra
 	for (i = 0; i < 4; i++)
 		out[pn_off + i] ^= mask[1 + i];
 	return at + n + 16;
+}
+
+size_t quic_seal_initial(bool v2, uint32_t pn, const uint8_t *frames, size_t n, uint8_t *out)
+{
+	return seal(v2 ? &seal_v2 : &seal_v1, pn, frames, n, out);
 }
 
 /* The sealer makes the RFCs' samples byte for byte from their unprotected payload: the CRYPTO
