@@ -272,21 +272,27 @@ static const struct quic_initial_params quic_v1_params = {
 	/* RFC 9001 5.2 */
 	{ 0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
 	  0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a },
-	"quic key", "quic iv", "quic hp",
+	"quic key",
+	"quic iv",
+	"quic hp",
 };
 
 static const struct quic_initial_params quic_v2_params = {
 	/* RFC 9369 3.3.1 */
 	{ 0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
 	  0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9 },
-	"quicv2 key", "quicv2 iv", "quicv2 hp",
+	"quicv2 key",
+	"quicv2 iv",
+	"quicv2 hp",
 };
 
 static const struct quic_initial_params quic_draft29_params = {
 	/* draft-ietf-quic-tls-29 5.2 */
 	{ 0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
 	  0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99 },
-	"quic key", "quic iv", "quic hp",
+	"quic key",
+	"quic iv",
+	"quic hp",
 };
 
 /* The Initial keys' parameters of version v; NULL for a version not decrypted here. */
@@ -335,8 +341,8 @@ static bool quic_hkdf(EVP_KDF *kdf, int mode, const uint8_t *key, size_t key_len
 }
 
 /* TLS 1.3's HKDF-Expand-Label with an empty context (RFC 8446 7.1), n bytes of at most 255. */
-static bool quic_expand_label(EVP_KDF *kdf, const uint8_t *secret, const char *label,
-			      uint8_t *out, size_t n)
+static bool quic_expand_label(EVP_KDF *kdf, const uint8_t *secret, const char *label, uint8_t *out,
+			      size_t n)
 {
 	static const char prefix[] = "tls13 ";
 	/* HkdfLabel: length (2), label length (1), "tls13 " label, context length (1). */
@@ -388,8 +394,7 @@ static bool quic_hp_mask(const uint8_t *hp, const uint8_t *sample, uint8_t mask[
 		return false;
 	ok = EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, hp, NULL) > 0 &&
 	     EVP_CIPHER_CTX_set_padding(ctx, 0) > 0 &&
-	     EVP_EncryptUpdate(ctx, mask, &n, sample, QUIC_SAMPLE_LEN) > 0 &&
-	     n == QUIC_SAMPLE_LEN;
+	     EVP_EncryptUpdate(ctx, mask, &n, sample, QUIC_SAMPLE_LEN) > 0 && n == QUIC_SAMPLE_LEN;
 	EVP_CIPHER_CTX_free(ctx);
 	return ok;
 }
