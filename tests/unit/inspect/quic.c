@@ -155,6 +155,38 @@ static void test_quic_malformed(void **state)
 	free(buf);
 }
 
+/* Ports: on a DNS port only Initial, 0-RTT and Handshake packets count; the others count on
+ * 443 and elsewhere. */
+static void test_quic_ports(void **state)
+{
+	struct inspect_result r;
+	uint8_t *buf, *m;
+	size_t len;
+
+	buf = load("quic_client_initial.bin", &len);
+	m = dup_exact(buf, len);
+	assert_int_equal(run(m, len, UDP, CLIENT_PORT, 53, &r), INSPECT_QUIC);
+	memset(m + 1, 0, 4); /* Version Negotiation */
+	assert_int_equal(run(m, len, UDP, CLIENT_PORT, 443, &r), INSPECT_QUIC);
+	assert_int_equal(run(m, len, UDP, 443, 53, &r), INSPECT_QUIC);
+	assert_int_equal(run(m, len, UDP, CLIENT_PORT, 8443, &r), INSPECT_QUIC);
+	assert_int_equal(run(m, len, UDP, CLIENT_PORT, 53, &r), INSPECT_NONE);
+	assert_int_equal(run(m, len, UDP, 5353, CLIENT_PORT, &r), INSPECT_NONE);
+	memcpy(m + 1, "\x1a\x2a\x3a\x4a", 4); /* greased */
+	assert_int_equal(run(m, len, UDP, CLIENT_PORT, 53, &r), INSPECT_NONE);
+	assert_int_equal(run(m, len, UDP, CLIENT_PORT, 4433, &r), INSPECT_QUIC);
+	memcpy(m, buf, len);
+	m[0] = 0xf7; /* Retry */
+	assert_int_equal(run(m, len, UDP, 53, CLIENT_PORT, &r), INSPECT_NONE);
+	assert_int_equal(run(m, len, UDP, 443, CLIENT_PORT, &r), INSPECT_QUIC);
+	m[0] = 0xe7; /* Handshake, its Length where the Initial's token length was */
+	memcpy(m + 6 + 18 + 1 + 17, "\x44\x81", 2);
+	assert_int_equal(run(m, len, UDP, 53, CLIENT_PORT, &r), INSPECT_QUIC);
+	assert_int_equal(r.quic.packet_type, INSPECT_QUIC_PKT_HANDSHAKE);
+	free(m);
+	free(buf);
+}
+
 /* ---- Client Initial packets decrypted ---- */
 
 /* The ClientHello the RFCs' sample Initial packets carry: their CRYPTO frame after its 4-byte
@@ -342,6 +374,15 @@ static const struct seal_version seal_v2 = {
 	"quicv2 key", "quicv2 iv", "quicv2 hp",
 };
 
+/* Drafts 29..32 derive Initial keys from draft-29's salt (draft-ietf-quic-tls-29 5.2), 33 and
+ * 34 from version 1's (draft-ietf-quic-tls-33 5.2). */
+static const struct seal_version seal_draft29 = {
+	0xff00001d, 0xc3,
+	{ 0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+	  0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99 },
+	"quic key", "quic iv", "quic hp",
+};
+
 static const uint8_t sample_dcid[] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
 
 /* HKDF-Expand-Label (RFC 8446 7.1) of at most 32 bytes: one HMAC-SHA256 block, computed with
@@ -429,6 +470,36 @@ static void test_quic_initial_sealer(void **state)
 	assert_memory_equal(out, rfc9369_a2_packet, 1200);
 }
 
+/* Draft versions: 29..32 with draft-29's salt, 33 and 34 with version 1's; drafts before 29
+ * and a draft sealed with the other salt do not decrypt. */
+static void test_quic_initial_drafts(void **state)
+{
+	struct seal_version v;
+	uint8_t frames[100] = { 0 }, m[200];
+	struct frags f;
+	size_t len, i;
+	uint32_t draft;
+	bool want;
+
+	memcpy(frames, rfc9001_a2_crypto, 50 + 4);
+	frames[3] = 50; /* a CRYPTO frame of the ClientHello's first 50 bytes */
+	for (draft = 0x1c; draft <= 0x23; draft++) {
+		for (i = 0; i < 2; i++) {
+			v = i ? seal_draft29 : seal_v1;
+			v.version = 0xff000000 | draft;
+			len = seal(&v, 1, frames, sizeof(frames), m);
+			/* 0x1c (28) and 0x23 (35): not decrypted; 29..32 with draft-29's salt,
+			 * 33 and 34 with version 1's. */
+			want = draft >= 0x1d && draft <= 0x22 && (draft <= 0x20) == (i == 1);
+
+			assert_int_equal(initial(m, len, &f), want);
+			assert_int_equal(f.n, want);
+			if (want)
+				assert_int_equal(f.len[0], 50);
+		}
+	}
+}
+
 /* Appends a CRYPTO frame of the ClientHello's bytes [off, off + n) (2-byte varints). */
 static size_t crypto_frame(uint8_t *m, size_t at, size_t off, size_t n)
 {
@@ -501,6 +572,8 @@ static const struct CMUnitTest cases[] = {
 	cmocka_unit_test(test_quic_initial_coalesced),
 	cmocka_unit_test(test_quic_initial_sealer),
 	cmocka_unit_test(test_quic_initial_frames),
+	cmocka_unit_test(test_quic_initial_drafts),
+	cmocka_unit_test(test_quic_ports),
 };
 
 INSPECT_TEST(quic, INSPECT_QUIC, 1, NULL, NULL);
