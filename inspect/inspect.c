@@ -16,13 +16,15 @@
  * apart (0x16; an upper-case method and a space, or "HTTP/"; "SSH-"), so a
  * cut payload is never taken for one and the whole one for another: the
  * order only saves work. Over UDP QUIC comes before DNS, whose content says
- * least.
+ * least; on the DNS ports DNS comes first and only the QUIC packets whose
+ * content says most count (inspect_quic_off_port()).
  */
 const struct inspect_entry inspect_table[] = {
 	{ INSPECT_TLS, "tls", IPPROTO_TCP_NUM, inspect_tls, NULL, NULL },
 	{ INSPECT_HTTP, "http", IPPROTO_TCP_NUM, inspect_http, NULL, NULL },
 	{ INSPECT_SSH, "ssh", IPPROTO_TCP_NUM, inspect_ssh, NULL, NULL },
-	{ INSPECT_QUIC, "quic", IPPROTO_UDP_NUM, inspect_quic, NULL, NULL },
+	{ INSPECT_QUIC, "quic", IPPROTO_UDP_NUM, inspect_quic, inspect_quic_port,
+	  inspect_quic_off_port },
 	{ INSPECT_DNS, "dns", IPPROTO_UDP_NUM, inspect_dns, inspect_dns_port,
 	  inspect_dns_off_port },
 };

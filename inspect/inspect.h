@@ -99,7 +99,8 @@ extern const size_t inspect_table_len;
  * are theirs, then the others, a match of one with off_port only where
  * off_port agrees. So over TCP TLS, HTTP and SSH (HTTP to port 443 is
  * HTTP); over UDP QUIC and DNS, DNS first on a DNS port and elsewhere only
- * as inspect_dns_off_port() says. Returns r->proto (INSPECT_NONE when
+ * as inspect_dns_off_port() says, QUIC on a DNS port only as
+ * inspect_quic_off_port() says. Returns r->proto (INSPECT_NONE when
  * nothing matched, r then cleared as by the inspectors).
  */
 enum inspect_proto inspect_payload(const uint8_t *buf, size_t len, uint8_t l4proto,

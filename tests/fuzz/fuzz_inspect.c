@@ -4,7 +4,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinspect -Itests/unit/inspect \
  *	-D_GNU_SOURCE tests/fuzz/fuzz_inspect.c inspect/[a-z]*.c tests/unit/inspect/[a-z]*.c \
- *	-lcmocka -o /tmp/fuzz_inspect
+ *	-lcrypto -lcmocka -o /tmp/fuzz_inspect
  *   mkdir -p /tmp/inspect-corpus
  *   /tmp/fuzz_inspect -max_total_time=120 /tmp/inspect-corpus tests/fixtures/inspect/
  *
@@ -20,6 +20,11 @@
  * or a first byte that is not a known selector, a payload runs over TCP and over UDP with ports
  * chosen from its length, so the seeds are recognised as they are. Otherwise the first byte
  * picks the transport and the port hints, and the rest is the payload.
+ *
+ * Every UDP payload also goes through inspect_quic_initial(), whose fragments must lie within
+ * what it was given. Random bytes hardly ever pass its AEAD tag, so selector 0xf8 (0xf9:
+ * version 2) seals the rest as the frames of a client Initial (the unit tests' own sealer),
+ * which then decrypts and has its frames read.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,9 +36,14 @@
 #include "inspect.h"
 #include "inspect_test.h"
 
-/* Selector bytes: 0xf0..0xf7 pick TCP or UDP (bit 0) and a port pair (bits 1-2). */
+/* Selector bytes: 0xf0..0xf7 pick TCP or UDP (bit 0) and a port pair (bits 1-2); 0xf8 and
+ * 0xf9 seal a QUIC Initial (version 1 or 2, bit 0). */
 #define SELECTOR_BASE 0xf0
 #define SELECTOR_MASK 0xf8
+#define SELECTOR_SEAL_MASK 0xfe
+#define SELECTOR_SEAL 0xf8
+/* Bytes of a sealed Initial's header (22) and tag (16) around its frames. */
+#define SEAL_OVERHEAD 38
 static const uint16_t ports[][2] = {
 	{ 40000, 443 },
 	{ 53, 40000 },
@@ -59,6 +69,29 @@ static void check(const struct inspect_result *r, enum inspect_proto ret)
 	check_result_sane(r);
 }
 
+/* A fragment inspect_quic_initial() hands over: within a payload of at most *arg bytes, within
+ * the crypto stream's offsets, every byte readable. */
+static void frag_check(void *arg, uint64_t offset, const uint8_t *data, size_t n)
+{
+	const size_t *len = arg;
+	volatile uint8_t sum = 0;
+	size_t i;
+
+	if (n == 0 || n > *len || offset >= (uint64_t)1 << 62 || n > ((uint64_t)1 << 62) - offset)
+		abort();
+	for (i = 0; i < n; i++)
+		sum ^= data[i];
+}
+
+/* inspect_quic_initial() over exactly len bytes: no more packets than could fit. */
+static void run_initial(const uint8_t *buf, size_t len)
+{
+	int n = inspect_quic_initial(len ? buf : NULL, len, frag_check, &len);
+
+	if (n < 0 || (size_t)n > len / SEAL_OVERHEAD)
+		abort();
+}
+
 /* Runs inspect_payload() over a copy of exactly len bytes (so that a read past the end is
  * ASan's) and checks the result; each inspector of the table on its own as well. Returns the
  * inspect_payload() result in *out. */
@@ -79,6 +112,8 @@ static void run_one(const uint8_t *data, size_t len, uint8_t l4proto, uint16_t s
 		e = &inspect_table[i];
 		check(&r, e->inspect(buf, len, &r) ? e->proto : INSPECT_NONE);
 	}
+	if (l4proto == 17)
+		run_initial(buf, len);
 	free(buf);
 }
 
@@ -105,6 +140,24 @@ static void fuzz_payload(const uint8_t *data, size_t len, uint8_t l4proto, uint1
 	check_cut(&cut, &whole, at);
 }
 
+/* The frames sealed into a client Initial, then that datagram whole and cut as any other. */
+static void fuzz_sealed(bool v2, const uint8_t *frames, size_t n)
+{
+	uint8_t *pkt;
+	size_t len;
+
+	if (n > QUIC_SEAL_MAX)
+		n = QUIC_SEAL_MAX;
+	pkt = malloc(n + SEAL_OVERHEAD);
+	if (!pkt)
+		abort();
+	len = quic_seal_initial(v2, 0, frames, n, pkt);
+	if (len != n + SEAL_OVERHEAD || inspect_quic_initial(pkt, len, frag_check, &len) != 1)
+		abort();
+	fuzz_payload(pkt, len, 17, ports[0][0], ports[0][1]);
+	free(pkt);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -112,6 +165,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint16_t *p;
 	uint8_t sel;
 
+	if (size > 0 && (data[0] & SELECTOR_SEAL_MASK) == SELECTOR_SEAL) {
+		fuzz_sealed(data[0] & 1, data + 1, size - 1);
+		return 0;
+	}
 	if (size > 0 && (data[0] & SELECTOR_MASK) == SELECTOR_BASE) {
 		sel = data[0];
 		p = ports[(sel >> 1) & 3];

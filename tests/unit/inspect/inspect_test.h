@@ -135,4 +135,15 @@ void check_cut_fields(const char *file, size_t cut, const struct inspect_result 
 enum inspect_proto run(const void *p, size_t len, uint8_t l4proto, uint16_t sport, uint16_t dport,
 		       struct inspect_result *r);
 
+/* The largest payload quic_seal_initial() takes (its Length is a 2-byte varint). */
+#define QUIC_SEAL_MAX (0x3fff - 4 - 16)
+
+/*
+ * Seals a client Initial packet of version 1 (or 2) into out, independently of inspect/quic.c
+ * (tests/unit/inspect/quic.c): the RFCs' sample DCID, no SCID, no token, packet number pn in
+ * 4 bytes, the n bytes of frames (at most QUIC_SEAL_MAX) as its payload. Returns its length,
+ * 22 + n + 16.
+ */
+size_t quic_seal_initial(bool v2, uint32_t pn, const uint8_t *frames, size_t n, uint8_t *out);
+
 #endif /* INSPECT_TEST_H */
