@@ -161,7 +161,9 @@ static void http_content_length(const uint8_t *buf, size_t start, size_t end, st
 {
 	uint64_t v = 0;
 	size_t i;
+	bool first = !f->has_length;
 
+	f->has_length = true;
 	if (start == end)
 		f->bad_length = true;
 	for (i = start; i < end; i++) {
@@ -171,9 +173,8 @@ static void http_content_length(const uint8_t *buf, size_t start, size_t end, st
 		}
 		v = v * 10 + (uint64_t)(buf[i] - '0');
 	}
-	if (f->has_length && f->length != v)
+	if (!first && f->length != v)
 		f->bad_length = true;
-	f->has_length = true;
 	f->length = v;
 }
 
@@ -334,8 +335,10 @@ static bool http_request_version(const uint8_t *buf, size_t len, size_t off, uin
 	size_t end, next, v, i;
 
 	if (!find_line(buf, len, off, &end, &next)) {
+		/* A CR last may be the start of the line's end. */
 		for (i = off; i < len; i++)
-			if (buf[i] != HTTP_SP && !http_target_char(buf[i]))
+			if (buf[i] != HTTP_SP && !http_target_char(buf[i]) &&
+			    !(buf[i] == '\r' && i == len - 1))
 				return false;
 		return true;
 	}
