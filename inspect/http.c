@@ -157,7 +157,8 @@ static bool http_target(const uint8_t *buf, size_t off, size_t end, bool whole, 
 
 /* A Content-Length value [start, end): digits only; several headers must agree (a list, "5, 5",
  * is taken for malformed: its length is then not known). */
-static void http_content_length(const uint8_t *buf, size_t start, size_t end, struct http_framing *f)
+static void http_content_length(const uint8_t *buf, size_t start, size_t end,
+				struct http_framing *f)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -457,8 +458,8 @@ static size_t http_chunked_end(const uint8_t *buf, size_t len, size_t off)
 				return 0;
 			size = size << 4 | c;
 		}
-		if (digits == 0 || (i < end && buf[i] != ';' && buf[i] != HTTP_SP &&
-				    buf[i] != HTTP_HTAB))
+		if (digits == 0 ||
+		    (i < end && buf[i] != ';' && buf[i] != HTTP_SP && buf[i] != HTTP_HTAB))
 			return 0;
 		off = next;
 		if (size == 0)

@@ -119,7 +119,8 @@ extern const size_t inspect_table_len;
 enum inspect_proto inspect_payload(const uint8_t *buf, size_t len, uint8_t l4proto,
 				   uint16_t src_port, uint16_t dst_port, struct inspect_result *r);
 
-/* "tls", "http", "dns", "ssh", "quic", "http2", "smtp", "imap", "pop3", "ftp"; NULL for INSPECT_NONE or a value outside the enum. */
+/* "tls", "http", "dns", "ssh", "quic", "http2", "smtp", "imap", "pop3", "ftp"; NULL for
+ * INSPECT_NONE or a value outside the enum. */
 const char *inspect_proto_name(enum inspect_proto proto);
 
 #endif /* INSPECT_H */

@@ -42,16 +42,15 @@ struct mail_line {
 };
 
 static const char *const smtp_verbs[] = {
-	"HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY",
-	"EXPN", "HELP", "NOOP", "QUIT", "STARTTLS", "AUTH",
+	"HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT",	    "RSET",
+	"VRFY", "EXPN", "HELP", "NOOP", "QUIT", "STARTTLS", "AUTH",
 };
 static const char *const imap_verbs[] = {
-	"CAPABILITY", "NOOP",	  "LOGOUT",	 "STARTTLS", "AUTHENTICATE", "LOGIN",
-	"SELECT",     "EXAMINE",  "CREATE",	 "DELETE",   "RENAME",	     "SUBSCRIBE",
-	"UNSUBSCRIBE", "LIST",	  "LSUB",	 "NAMESPACE", "STATUS",	     "APPEND",
-	"IDLE",	      "CHECK",	  "CLOSE",	 "UNSELECT", "EXPUNGE",	     "SEARCH",
-	"FETCH",      "STORE",	  "COPY",	 "MOVE",     "UID",	     "ID",
-	"ENABLE",     "COMPRESS",
+	"CAPABILITY", "NOOP",	   "LOGOUT", "STARTTLS", "AUTHENTICATE", "LOGIN",	"SELECT",
+	"EXAMINE",    "CREATE",	   "DELETE", "RENAME",	 "SUBSCRIBE",	 "UNSUBSCRIBE", "LIST",
+	"LSUB",	      "NAMESPACE", "STATUS", "APPEND",	 "IDLE",	 "CHECK",	"CLOSE",
+	"UNSELECT",   "EXPUNGE",   "SEARCH", "FETCH",	 "STORE",	 "COPY",	"MOVE",
+	"UID",	      "ID",	   "ENABLE", "COMPRESS",
 };
 static const char *const pop3_verbs[] = {
 	"USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "NOOP",
@@ -140,8 +139,8 @@ static bool mail_command(const struct mail_proto *mp, const uint8_t *p, size_t n
 {
 	size_t i;
 
-	if (end == off || end - off >= INSPECT_VERB_SIZE || !word_in(p, off, end, mp->verbs,
-								      mp->n_verbs))
+	if (end == off || end - off >= INSPECT_VERB_SIZE ||
+	    !word_in(p, off, end, mp->verbs, mp->n_verbs))
 		return false;
 	for (i = off; i < end; i++)
 		l->verb[i - off] = (char)upper(p[i]);
@@ -226,8 +225,7 @@ static bool pop3_line(const uint8_t *p, size_t n, struct mail_line *l)
 }
 
 /* An SMTP or FTP line: a coded reply, or a command. */
-static bool coded_line(const struct mail_proto *mp, const uint8_t *p, size_t n,
-		       struct mail_line *l)
+static bool coded_line(const struct mail_proto *mp, const uint8_t *p, size_t n, struct mail_line *l)
 {
 	size_t end;
 
@@ -244,10 +242,10 @@ static bool coded_line(const struct mail_proto *mp, const uint8_t *p, size_t n,
 	if (mp->proto == INSPECT_SMTP)
 		l->starttls = !strcmp(l->verb, "STARTTLS") && rest_blank(p, n, end);
 	else
-		l->starttls = !strcmp(l->verb, "AUTH") &&
-			      word_in(p, l->arg, l->arg_end, ftp_tls_mechanisms,
-				      N(ftp_tls_mechanisms)) &&
-			      rest_blank(p, n, l->arg_end);
+		l->starttls =
+			!strcmp(l->verb, "AUTH") &&
+			word_in(p, l->arg, l->arg_end, ftp_tls_mechanisms, N(ftp_tls_mechanisms)) &&
+			rest_blank(p, n, l->arg_end);
 	return true;
 }
 

@@ -103,8 +103,8 @@ static int proxy_v1(const uint8_t *buf, size_t len, struct inspect_proxy *p)
 		p->local = true;
 		return (int)(end + 2);
 	}
-	if (word - off != strlen(V1_TCP4) || (memcmp(buf + off, V1_TCP4, word - off) &&
-					       memcmp(buf + off, V1_TCP6, word - off)))
+	if (word - off != strlen(V1_TCP4) ||
+	    (memcmp(buf + off, V1_TCP4, word - off) && memcmp(buf + off, V1_TCP6, word - off)))
 		return 0;
 	af = buf[off + 3] == '4' ? AF_INET : AF_INET6;
 	/* Four fields, each after exactly one space. */
@@ -168,8 +168,10 @@ static int proxy_v2(const uint8_t *buf, size_t len, struct inspect_proxy *p)
 	if (len < INSPECT_PROXY_V2_FIXED)
 		return -1;
 	total = INSPECT_PROXY_V2_FIXED + ((size_t)buf[14] << 8 | buf[15]);
-	need = fam == V2_AF_INET ? V2_INET_LEN : fam == V2_AF_INET6 ? V2_INET6_LEN :
-	       fam == V2_AF_UNIX ? V2_UNIX_LEN : 0;
+	need = fam == V2_AF_INET  ? V2_INET_LEN :
+	       fam == V2_AF_INET6 ? V2_INET6_LEN :
+	       fam == V2_AF_UNIX  ? V2_UNIX_LEN :
+				    0;
 	/* A PROXY command must carry its family's addresses; LOCAL's are ignored. */
 	if (cmd == V2_PROXY && total - INSPECT_PROXY_V2_FIXED < need)
 		return 0;

@@ -119,7 +119,8 @@ static void run_proxy(const uint8_t *data, size_t len)
 	if (len)
 		memcpy(buf, data, len);
 	ret = inspect_proxy(len ? buf : NULL, len, &p);
-	if (ret < -1 || (ret > 0 && (size_t)ret > len) || (ret <= 0 && memcmp(&p, &none, sizeof(p))) ||
+	if (ret < -1 || (ret > 0 && (size_t)ret > len) ||
+	    (ret <= 0 && memcmp(&p, &none, sizeof(p))) ||
 	    (ret > 0 && p.version != 1 && p.version != 2))
 		abort();
 	check_text("proxy src_addr", p.src_addr, sizeof(p.src_addr));

@@ -345,8 +345,8 @@ static void test_dns_malformed(void **state)
 static void test_dns_questions(void **state)
 {
 	static const char *const names[] = {
-		"_airplay._tcp.local", "_raop._tcp.local", "_homekit._tcp.local",
-		"_companion-link._tcp.local", "_sleep-proxy._udp.local", "_googlecast._tcp.local",
+		"_airplay._tcp.local",	       "_raop._tcp.local",	  "_homekit._tcp.local",
+		"_companion-link._tcp.local",  "_sleep-proxy._udp.local", "_googlecast._tcp.local",
 		"_spotify-connect._tcp.local", "_device-info._tcp.local",
 	};
 	struct inspect_result r;

@@ -14,9 +14,11 @@
 
 /* The protocol's fields, which every result is checked for. */
 static const struct inspect_field fields[] = {
-	INSPECT_NUM(http.response),	INSPECT_NUM(http.version), INSPECT_NUM(http.status),
-	INSPECT_TEXT(http.method),	INSPECT_TEXT(http.path),   INSPECT_TEXT(http.host),
-	INSPECT_TEXT(http.auth_scheme), INSPECT_TEXT(http.upgrade), INSPECT_NUM(http.http2_settings),
+	INSPECT_NUM(http.response),	  INSPECT_NUM(http.version),
+	INSPECT_NUM(http.status),	  INSPECT_TEXT(http.method),
+	INSPECT_TEXT(http.path),	  INSPECT_TEXT(http.host),
+	INSPECT_TEXT(http.auth_scheme),	  INSPECT_TEXT(http.upgrade),
+	INSPECT_NUM(http.http2_settings),
 };
 
 /* ---- What each fixture holds ---- */
@@ -385,11 +387,12 @@ static int count_requests(const char *s, size_t len, const char *methods)
 /* Pipelined and keep-alive buffers: each framing rule of RFC 9112 6.3. */
 static void test_http_next(void **state)
 {
-	static const char pipelined[] = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
-					"POST /2 HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
-					"PUT /3 HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-					"5;ext=1\r\nhello\r\n0a\r\n0123456789\r\n0\r\nX-T: y\r\n\r\n"
-					"DELETE /4 HTTP/1.1\r\n\r\n";
+	static const char pipelined[] =
+		"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+		"POST /2 HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
+		"PUT /3 HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+		"5;ext=1\r\nhello\r\n0a\r\n0123456789\r\n0\r\nX-T: y\r\n\r\n"
+		"DELETE /4 HTTP/1.1\r\n\r\n";
 	struct inspect_result r;
 	char buf[8192], *p;
 	size_t len = strlen(pipelined), n;
@@ -404,52 +407,49 @@ static void test_http_next(void **state)
 
 	/* Content-Length: several that agree, or not; malformed; past the buffer; huge. */
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 2\r\ncontent-length: 2\r\n"
-				 "\r\nokGET"),
+			      "\r\nokGET"),
 			 59);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n"
-				 "\r\nokGET"),
+			      "\r\nokGET"),
 			 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 2x\r\n\r\nokGET"), 0);
-	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\nokGET"),
-			 0);
+	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\nokGET"), 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length:\r\n\r\nokGET"), 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nokGET"), 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n"
-				 "\r\nok"),
+			      "\r\nok"),
 			 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n"
-				 "\r\nok"),
+			      "\r\nok"),
 			 0);
 	/* Transfer-Encoding overrides Content-Length; not ending in chunked, the length is
 	 * unknown; cut chunks, bad sizes, too many digits. */
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: "
-				 "chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nX"),
+			      "chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nX"),
 			 78);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"
-				 "0\r\n\r\nX"),
+			      "0\r\n\r\nX"),
 			 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-				 "g\r\n\r\n0\r\n\r\n"),
+			      "g\r\n\r\n0\r\n\r\n"),
 			 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-				 "2\r\nokX\r\n0\r\n\r\n"),
+			      "2\r\nokX\r\n0\r\n\r\n"),
 			 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-				 "0000000000000001\r\nx\r\n0\r\n\r\n"),
+			      "0000000000000001\r\nx\r\n0\r\n\r\n"),
 			 0);
 	assert_int_equal(NEXT("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-				 "000000000000001\r\nx\r\n0\r\n\r\n"),
+			      "000000000000001\r\nx\r\n0\r\n\r\n"),
 			 72);
 	/* Responses: 1xx, 204 and 304 have no body, whatever they say; others without a length
 	 * run to the connection's end. */
 	assert_int_equal(NEXT("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), 25);
-	assert_int_equal(NEXT("HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\nHTTP"),
-			 46);
+	assert_int_equal(NEXT("HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\nHTTP"), 46);
 	assert_int_equal(NEXT("HTTP/1.1 304 x\r\n\r\nHTTP"), 18);
 	assert_int_equal(NEXT("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP"), 40);
 	assert_int_equal(NEXT("HTTP/1.0 200 OK\r\n\r\nbody"), 0);
-	assert_int_equal(NEXT("HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\n\r\n\x00\x00"),
-			 40);
+	assert_int_equal(NEXT("HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\n\r\n\x00\x00"), 40);
 	/* A head that does not end, or ends after INSPECT_HTTP_MAX_HEADERS lines; HTTP/0.9;
 	 * not HTTP. */
 	assert_int_equal(NEXT("GET / HTTP/1.1\r\nHost: a\r\n"), 0);

@@ -33,14 +33,13 @@ static void http2_preface(const struct inspect_result *r, const uint8_t *p, size
 }
 
 static const struct fixture fixtures[] = {
-	{ "http2_preface.bin", TCP, CLIENT_PORT, 8080, INSPECT_HTTP2, 0, "preface",
-	  http2_preface },
+	{ "http2_preface.bin", TCP, CLIENT_PORT, 8080, INSPECT_HTTP2, 0, "preface", http2_preface },
 };
 
 /* ---- Results of cut payloads ---- */
 
-static void info_http2(const struct inspect_result *c, const struct inspect_result *w,
-		       char *want, size_t size)
+static void info_http2(const struct inspect_result *c, const struct inspect_result *w, char *want,
+		       size_t size)
 {
 	snprintf(want, size, "%s", c->http2.preface ? "preface" : "");
 }

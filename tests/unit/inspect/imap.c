@@ -86,8 +86,8 @@ static void test_imap_lines(void **state)
 	assert_int_equal(tcp("* BYE shutting down\r\n", 143, CLIENT_PORT, &r), INSPECT_IMAP);
 	assert_true(r.mail.reply);
 	assert_false(r.mail.go_ahead);
-	assert_int_equal(tcp("* CAPABILITY IMAP4rev1 STARTTLS\r\nA1 OK done\r\n", 143,
-			     CLIENT_PORT, &r),
+	assert_int_equal(tcp("* CAPABILITY IMAP4rev1 STARTTLS\r\nA1 OK done\r\n", 143, CLIENT_PORT,
+			     &r),
 			 INSPECT_IMAP);
 	assert_true(r.mail.go_ahead);
 	assert_true(r.mail.announced);

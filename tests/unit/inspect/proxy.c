@@ -148,9 +148,9 @@ static void test_proxy_v2(void **state)
 {
 	/* 192.0.2.1:56324 -> 198.51.100.2:443, then AUTHORITY "example.test", then ALPN "h2". */
 	static const uint8_t inet[] = {
-		192, 0,	  2,   1,   198, 51,  100, 2,	0xdc, 0x04, 0x01, 0xbb, 0x02, 0x00,
-		12,  'e', 'x', 'a', 'm', 'p', 'l', 'e', '.',  't',  'e',  's',	't',  0x01,
-		0x00, 2,  'h', '2',
+		192,  0,    2,	  1,   198, 51,	  100,	2,   0xdc, 0x04, 0x01,
+		0xbb, 0x02, 0x00, 12,  'e', 'x',  'a',	'm', 'p',  'l',	 'e',
+		'.',  't',  'e',  's', 't', 0x01, 0x00, 2,   'h',  '2',
 	};
 	uint8_t m[512], body[300];
 	struct inspect_proxy p;

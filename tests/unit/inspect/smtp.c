@@ -86,7 +86,8 @@ static void test_smtp_lines(void **state)
 	assert_int_equal(tcp("HELO a b\r\n", CLIENT_PORT, 25, &r), INSPECT_SMTP);
 	assert_string_equal(r.info, "HELO a");
 	/* Credentials never: AUTH keeps its mechanism only. */
-	assert_int_equal(tcp("AUTH PLAIN AHVzZXIAc2VjcmV0\r\n", CLIENT_PORT, 587, &r), INSPECT_SMTP);
+	assert_int_equal(tcp("AUTH PLAIN AHVzZXIAc2VjcmV0\r\n", CLIENT_PORT, 587, &r),
+			 INSPECT_SMTP);
 	assert_string_equal(r.info, "AUTH PLAIN");
 	assert_null(memmem(&r, sizeof(r), "AHVzZXIAc2VjcmV0", 16));
 	assert_int_equal(tcp("MAIL FROM:<a@example.test>\r\n", CLIENT_PORT, 2525, &r),
