@@ -19,7 +19,10 @@
 static const uint8_t v2_signature[] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
 					0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
 #define V2_SIG_LEN 12
-#define V2_VERSION 0x20
+#define V2_VERSION 0x20 /* the high nibble of the byte after the signature; the low: command */
+#define V2_HIGH 0xf0
+#define V2_LOW 0x0f
+#define V2_LEN_AT 14 /* the 16-bit length of what follows the fixed part */
 #define V2_LOCAL 0x0
 #define V2_PROXY 0x1
 #define V2_AF_UNSPEC 0x0
@@ -33,6 +36,7 @@ static const uint8_t v2_signature[] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
 #define V2_INET_LEN 12
 #define V2_INET6_LEN 36
 #define V2_UNIX_LEN 216
+#define V2_PORTS_LEN 4
 #define V2_TLV_HEADER 3
 #define V2_TLV_AUTHORITY 0x02
 #define IPPROTO_TCP_NUM 6
@@ -156,18 +160,19 @@ static int proxy_v2(const uint8_t *buf, size_t len, struct inspect_proxy *p)
 	size_t total, need, alen, off;
 	int af;
 
-	if (len > V2_SIG_LEN && (buf[V2_SIG_LEN] & 0xf0) != V2_VERSION)
+	if (len > V2_SIG_LEN && (buf[V2_SIG_LEN] & V2_HIGH) != V2_VERSION)
 		return 0;
-	cmd = len > V2_SIG_LEN ? buf[V2_SIG_LEN] & 0x0f : V2_LOCAL;
+	cmd = len > V2_SIG_LEN ? buf[V2_SIG_LEN] & V2_LOW : V2_LOCAL;
 	if (cmd != V2_LOCAL && cmd != V2_PROXY)
 		return 0;
 	fam = len > V2_SIG_LEN + 1 ? buf[V2_SIG_LEN + 1] >> 4 : V2_AF_UNSPEC;
-	tr = len > V2_SIG_LEN + 1 ? buf[V2_SIG_LEN + 1] & 0x0f : V2_UNSPEC;
-	if (fam > V2_AF_UNIX || tr > V2_DGRAM)
+	tr = len > V2_SIG_LEN + 1 ? buf[V2_SIG_LEN + 1] & V2_LOW : V2_UNSPEC;
+	/* LOCAL's family is ignored, whatever it says (proxy-protocol.txt 2.2). */
+	if (cmd == V2_PROXY && (fam > V2_AF_UNIX || tr > V2_DGRAM))
 		return 0;
 	if (len < INSPECT_PROXY_V2_FIXED)
 		return -1;
-	total = INSPECT_PROXY_V2_FIXED + ((size_t)buf[14] << 8 | buf[15]);
+	total = INSPECT_PROXY_V2_FIXED + ((size_t)buf[V2_LEN_AT] << 8 | buf[V2_LEN_AT + 1]);
 	need = fam == V2_AF_INET  ? V2_INET_LEN :
 	       fam == V2_AF_INET6 ? V2_INET6_LEN :
 	       fam == V2_AF_UNIX  ? V2_UNIX_LEN :
@@ -186,7 +191,7 @@ static int proxy_v2(const uint8_t *buf, size_t len, struct inspect_proxy *p)
 	if (fam == V2_AF_INET || fam == V2_AF_INET6) {
 		af = fam == V2_AF_INET ? AF_INET : AF_INET6;
 		/* Source address, destination address, source port, destination port. */
-		alen = (need - 4) / 2;
+		alen = (need - V2_PORTS_LEN) / 2;
 		off = INSPECT_PROXY_V2_FIXED;
 		if (!inet_ntop(af, buf + off, p->src_addr, sizeof(p->src_addr)) ||
 		    !inet_ntop(af, buf + off + alen, p->dst_addr, sizeof(p->dst_addr)))

@@ -43,8 +43,8 @@ struct inspect_proxy {
  *
  * v1: the addresses must be of the named family and the ports 0..65535 in
  * decimal; UNKNOWN takes anything up to the line's end. v2: version 2,
- * command LOCAL or PROXY, a known family and transport, a length that holds
- * the family's addresses; TLVs are read while whole (AUTHORITY kept), the
+ * command LOCAL (its family ignored) or PROXY with a known family and
+ * transport and a length that holds the family's addresses; TLVs are read while whole (AUTHORITY kept), the
  * length field alone says where the header ends.
  */
 int inspect_proxy(const uint8_t *buf, size_t len, struct inspect_proxy *p);

@@ -210,6 +210,9 @@ static void test_proxy_v2(void **state)
 	assert_true(p.local);
 	assert_string_equal(p.src_addr, "");
 	check_cuts(m, n);
+	n = v2(m, 0x20, 0xff, inet, 0);
+	assert_int_equal(proxy(m, n, &p), 16);
+	assert_true(p.local);
 
 	/* Not a header: another version or command, an unknown family or transport, a length
 	 * too short for the family's addresses. */
