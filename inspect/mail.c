@@ -34,7 +34,7 @@ struct mail_proto {
 
 /* What one line is. */
 struct mail_line {
-	bool command, reply;
+	bool reply; /* else a command */
 	uint16_t code;
 	char verb[INSPECT_VERB_SIZE];
 	size_t arg, arg_end; /* the command's first argument, [arg, arg_end) of the line */
@@ -116,7 +116,7 @@ static bool holds_ci(const uint8_t *p, size_t n, const char *lower)
 	size_t want = strlen(lower), i, j;
 
 	for (i = 0; i + want <= n; i++) {
-		for (j = 0; j < want && (p[i + j] | 0x20) == (uint8_t)lower[j]; j++)
+		for (j = 0; j < want && upper(p[i + j]) == upper((uint8_t)lower[j]); j++)
 			;
 		if (j == want)
 			return true;
@@ -145,7 +145,6 @@ static bool mail_command(const struct mail_proto *mp, const uint8_t *p, size_t n
 	for (i = off; i < end; i++)
 		l->verb[i - off] = (char)upper(p[i]);
 	l->verb[end - off] = '\0';
-	l->command = true;
 	l->arg = end < n ? end + 1 : end;
 	l->arg_end = word_end(p, n, l->arg);
 	return true;
