@@ -82,6 +82,26 @@ static void test_proxy_v1(void **state)
 	assert_true(p.local);
 }
 
+/* curl --haproxy-protocol's header (capture_cleartext.sh): a packet of its own, before the
+ * request. */
+static void test_proxy_curl(void **state)
+{
+	struct inspect_proxy p;
+	uint8_t *buf;
+	size_t len;
+
+	buf = load("proxy_v1_http.bin", &len);
+	assert_int_equal(proxy(buf, len, &p), (int)len);
+	assert_int_equal(p.version, 1);
+	assert_int_equal(p.ip_version, 4);
+	assert_string_equal(p.src_addr, "127.0.0.1");
+	assert_string_equal(p.dst_addr, "127.0.0.1");
+	assert_true(p.src_port > 0);
+	assert_int_equal(p.dst_port, 8082);
+	check_cuts(buf, len);
+	free(buf);
+}
+
 /* Version 1 garbage: every field malformed in turn, and lines too long. */
 static void test_proxy_v1_garbage(void **state)
 {
@@ -268,6 +288,7 @@ static void test_proxy_garbage(void **state)
 
 const struct CMUnitTest inspect_proxy_cases[] = {
 	cmocka_unit_test(test_proxy_v1),
+	cmocka_unit_test(test_proxy_curl),
 	cmocka_unit_test(test_proxy_v1_garbage),
 	cmocka_unit_test(test_proxy_v2),
 	cmocka_unit_test(test_proxy_garbage),
