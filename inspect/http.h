@@ -63,7 +63,8 @@ struct inspect_result;
  * example.test/api/v1/items", "CONNECT example.test:443"; the path alone
  * without a Host; the method alone when neither is known (cut). Never empty
  * or three digits, unlike a response's: its status code, "200", or "" when
- * cut before it.
+ * cut before it. An Upgrade is not in info: a third word would read as part
+ * of the request in the http-hosts query; it is in upgrade.
  */
 int inspect_http(const uint8_t *buf, size_t len, struct inspect_result *r);
 
