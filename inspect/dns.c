@@ -21,8 +21,10 @@
 #define DNS_OPCODE_NOTIFY 4
 #define DNS_OPCODE_UPDATE 5
 #define DNS_OPCODE_DSO 6
-/* Questions a message may ask and still be taken for DNS. */
-#define DNS_QDCOUNT_MAX 4
+/* Questions a message may ask and still be taken for DNS: mDNS queries (Apple's Bonjour)
+ * carry a dozen and more; a response's questions are walked up to its first answer, so this
+ * bounds that loop too. */
+#define DNS_QDCOUNT_MAX 64
 #define DNS_CLASS_IN 1
 #define DNS_TYPE_A 1
 #define DNS_TYPE_CNAME 5
@@ -127,6 +129,25 @@ static void dns_answer(const uint8_t *buf, size_t len, struct cursor *c, struct 
 	}
 }
 
+/* Moves c past n more questions (name, type, class). Returns false when one is not whole. */
+static bool dns_skip_questions(const uint8_t *buf, size_t len, struct cursor *c, uint16_t n)
+{
+	char scratch[INSPECT_NAME_SIZE];
+	struct text t;
+	size_t next = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		text_init(&t, scratch, sizeof(scratch));
+		if (!dns_name(buf, len, c->off, &next, &t))
+			return false;
+		c->off = next;
+		if (!cur_skip(c, 4))
+			return false;
+	}
+	return true;
+}
+
 int inspect_dns(const uint8_t *buf, size_t len, struct inspect_result *r)
 {
 	struct inspect_dns *dns = &r->dns;
@@ -168,7 +189,7 @@ int inspect_dns(const uint8_t *buf, size_t len, struct inspect_result *r)
 	dns->qclass = qclass;
 	dns->ancount = ancount;
 	dns->qdcount = qdcount;
-	if (dns->is_response && ancount > 0)
+	if (dns->is_response && ancount > 0 && dns_skip_questions(buf, len, &c, qdcount - 1))
 		dns_answer(buf, len, &c, dns);
 	set_info(r, dns->qname);
 	return 1;

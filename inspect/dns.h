@@ -28,12 +28,13 @@ struct inspect_dns {
 struct inspect_result;
 
 /*
- * A DNS message (an assigned opcode, 1 to 4 questions) whose first
- * question's name, type and class are whole. Content alone cannot tell it
+ * A DNS message (an assigned opcode, 1 to 64 questions: mDNS queries ask
+ * many at once) whose first question's name, type and class are whole; a
+ * response's first answer is read after all its questions. Content alone cannot tell it
  * from many other UDP payloads: the two functions below say when it counts.
  * As every inspector (inspect.h): 1 with r filled, 0 with r cleared.
  *
- * info: the question's name, "www.example.test".
+ * info: the first question's name, "www.example.test", however many follow.
  */
 int inspect_dns(const uint8_t *buf, size_t len, struct inspect_result *r);
 

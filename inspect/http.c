@@ -18,6 +18,17 @@
 /* The header names read, in lower case; names compare without case. */
 #define HTTP_AUTHORIZATION "authorization"
 #define HTTP_HOST "host"
+#define HTTP_UPGRADE "upgrade"
+#define HTTP_HTTP2_SETTINGS "http2-settings"
+#define HTTP_CONTENT_LENGTH "content-length"
+#define HTTP_TRANSFER_ENCODING "transfer-encoding"
+#define HTTP_CHUNKED "chunked"
+/* Responses that never have a body (RFC 9112 6.3): 1xx, 204, 304. */
+#define HTTP_NO_CONTENT 204
+#define HTTP_NOT_MODIFIED 304
+#define HTTP_INFORMATIONAL_END 200
+/* A chunk size in hex digits: more than 15 cannot be a body within a buffer. */
+#define HTTP_CHUNK_DIGITS_MAX 15
 /* The method whose target is an authority (RFC 9112 3.2.3). */
 #define HTTP_CONNECT "CONNECT"
 
@@ -43,6 +54,14 @@ static bool ascii_prefix_ci(const uint8_t *p, size_t n, const char *lower)
  * the whole request line with its version. */
 static const char *const http_methods[] = {
 	"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+};
+
+/* How the message's body is delimited, from its whole header lines (RFC 9112 6). */
+struct http_framing {
+	size_t head_end; /* the offset after the empty line ending the headers; 0: not in buf */
+	bool has_length, bad_length; /* Content-Length seen; unusable (malformed, disagreeing) */
+	uint64_t length;
+	bool has_te, chunked; /* Transfer-Encoding seen; its last coding is chunked */
 };
 
 /* Whether a byte may appear in a header field name (a token character, RFC 9110 5.6.2). */
@@ -136,21 +155,76 @@ static bool http_target(const uint8_t *buf, size_t off, size_t end, bool whole, 
 	return true;
 }
 
-/* The header lines from off on: the first Host and the first Authorization. Only whole lines
- * count, except that an Authorization header's name is enough to say it is there. */
-static void http_headers(const uint8_t *buf, size_t len, size_t off, struct inspect_result *r)
+/* A Content-Length value [start, end): digits only; several headers must agree (a list, "5, 5",
+ * is taken for malformed: its length is then not known). */
+static void http_content_length(const uint8_t *buf, size_t start, size_t end,
+				struct http_framing *f)
+{
+	uint64_t v = 0;
+	size_t i;
+	bool first = !f->has_length;
+
+	f->has_length = true;
+	if (start == end)
+		f->bad_length = true;
+	for (i = start; i < end; i++) {
+		if (buf[i] < '0' || buf[i] > '9' || v > (UINT64_MAX - 9) / 10) {
+			f->bad_length = true;
+			return;
+		}
+		v = v * 10 + (uint64_t)(buf[i] - '0');
+	}
+	if (!first && f->length != v)
+		f->bad_length = true;
+	f->length = v;
+}
+
+/* Transfer-Encoding [start, end): whether its last coding is chunked, as every such header
+ * seen so far says (the codings of several headers add up in order). */
+static void http_transfer_encoding(const uint8_t *buf, size_t start, size_t end,
+				   struct http_framing *f)
+{
+	size_t last = start, i;
+
+	for (i = start; i < end; i++)
+		if (buf[i] == ',')
+			last = i + 1;
+	http_trim(buf, &last, &end);
+	f->has_te = true;
+	f->chunked = end - last == strlen(HTTP_CHUNKED) &&
+		     ascii_prefix_ci(buf + last, end - last, HTTP_CHUNKED);
+}
+
+/* Whether the header line's name [off, colon) is the lower-case name. */
+static bool http_name_is(const uint8_t *buf, size_t off, size_t colon, const char *name)
+{
+	return colon - off == strlen(name) && ascii_prefix_ci(buf + off, colon - off, name);
+}
+
+/*
+ * The header lines from off on: the first Host, Authorization and Upgrade, whether
+ * HTTP2-Settings is there, and the body's framing into f. Only whole lines count, except that
+ * an Authorization header's name is enough to say it is there. f->head_end is set when the
+ * empty line ending the section is in buf.
+ */
+static void http_headers(const uint8_t *buf, size_t len, size_t off, struct inspect_result *r,
+			 struct http_framing *f)
 {
 	struct inspect_http *http = &r->http;
 	size_t end, next, colon, vstart, vend, tok;
-	bool whole, have_host = false;
+	bool whole, have_host = false, have_upgrade = false;
 	int i;
 
 	for (i = 0; i < INSPECT_HTTP_MAX_HEADERS && off < len; i++) {
 		whole = find_line(buf, len, off, &end, &next);
 		if (!whole)
 			end = next = len;
-		if (end == off)
-			return; /* the empty line: the end of the header section */
+		if (end == off) {
+			/* the empty line: the end of the header section */
+			if (whole)
+				f->head_end = next;
+			return;
+		}
 		for (colon = off; colon < end && http_tchar(buf[colon]); colon++)
 			;
 		if (colon == off || colon == end || buf[colon] != ':') {
@@ -161,9 +235,7 @@ static void http_headers(const uint8_t *buf, size_t len, size_t off, struct insp
 		}
 		vstart = colon + 1;
 		vend = end;
-		if (colon - off == strlen(HTTP_AUTHORIZATION) &&
-		    ascii_prefix_ci(buf + off, colon - off, HTTP_AUTHORIZATION) &&
-		    !r->authorization) {
+		if (http_name_is(buf, off, colon, HTTP_AUTHORIZATION) && !r->authorization) {
 			r->authorization = true;
 			/* The scheme: the value's first token, once something follows it. */
 			while (vstart < vend &&
@@ -174,16 +246,30 @@ static void http_headers(const uint8_t *buf, size_t len, size_t off, struct insp
 			if (tok > vstart && (tok < vend || whole))
 				set_text(http->auth_scheme, sizeof(http->auth_scheme), buf + vstart,
 					 tok - vstart, ESCAPE_NONE);
-		} else if (whole && !have_host && colon - off == strlen(HTTP_HOST) &&
-			   ascii_prefix_ci(buf + off, colon - off, HTTP_HOST)) {
-			http_trim(buf, &vstart, &vend);
+		}
+		if (!whole)
+			return;
+		http_trim(buf, &vstart, &vend);
+		if (!have_host && http_name_is(buf, off, colon, HTTP_HOST)) {
 			if (vend > vstart && !http->host[0])
 				set_text(http->host, sizeof(http->host), buf + vstart,
 					 vend - vstart, ESCAPE_NAME);
 			have_host = true;
+		} else if (!have_upgrade && http_name_is(buf, off, colon, HTTP_UPGRADE)) {
+			/* The first protocol of the list, without its version ("h2c",
+			 * "websocket"; "HTTP/2.0" would be "HTTP"). */
+			for (tok = vstart; tok < vend && http_tchar(buf[tok]); tok++)
+				;
+			set_text(http->upgrade, sizeof(http->upgrade), buf + vstart, tok - vstart,
+				 ESCAPE_NONE);
+			have_upgrade = true;
+		} else if (http_name_is(buf, off, colon, HTTP_HTTP2_SETTINGS)) {
+			http->http2_settings = true;
+		} else if (http_name_is(buf, off, colon, HTTP_CONTENT_LENGTH)) {
+			http_content_length(buf, vstart, vend, f);
+		} else if (http_name_is(buf, off, colon, HTTP_TRANSFER_ENCODING)) {
+			http_transfer_encoding(buf, vstart, vend, f);
 		}
-		if (!whole)
-			return;
 		off = next;
 	}
 }
@@ -203,12 +289,14 @@ static int http_version(const uint8_t *buf, size_t len, size_t off, uint16_t *ve
 	return 1;
 }
 
-/* A status line: "HTTP/1.d SP ddd", then a space or the line's end. The status is filled once
- * its three digits are there. Returns 1 (r filled) or 0 (r cleared). */
-static int http_response(const uint8_t *buf, size_t len, struct inspect_result *r)
+/* A status line: "HTTP/1.d SP ddd", then a space or the line's end, and its header lines once
+ * the line is whole. The status is filled once its three digits are there. Returns 1 (r
+ * filled) or 0 (r cleared). */
+static int http_response(const uint8_t *buf, size_t len, struct inspect_result *r,
+			 struct http_framing *f)
 {
 	struct inspect_http *http = &r->http;
-	size_t off = HTTP_VERSION_PREFIX_LEN + 1, i;
+	size_t off = HTTP_VERSION_PREFIX_LEN + 1, i, end, next;
 	uint16_t status = 0;
 
 	if (len < HTTP_STATUS_LINE_MIN || http_version(buf, len, 0, &http->version) != 1 ||
@@ -228,6 +316,8 @@ static int http_response(const uint8_t *buf, size_t len, struct inspect_result *
 			return not_this(r);
 		http->status = status;
 		set_text(r->info, sizeof(r->info), buf + off, HTTP_STATUS_DIGITS, ESCAPE_NONE);
+		if (find_line(buf, len, 0, &end, &next))
+			http_headers(buf, len, next, r, f);
 	}
 	http->response = true;
 	r->proto = INSPECT_HTTP;
@@ -235,20 +325,43 @@ static int http_response(const uint8_t *buf, size_t len, struct inspect_result *
 	return 1;
 }
 
-int inspect_http(const uint8_t *buf, size_t len, struct inspect_result *r)
+/*
+ * What follows a request's target and its space, [off, len): when the line ends in buf, it
+ * must end in "HTTP/1.d" (right there, or after more words: a target with spaces), whose
+ * version is set; while it is cut, it may still become that, unless a control character
+ * already says otherwise. Returns false when the line is not a request line.
+ */
+static bool http_request_version(const uint8_t *buf, size_t len, size_t off, uint16_t *version)
 {
-	struct inspect_http *http;
+	size_t end, next, v, i;
+
+	if (!find_line(buf, len, off, &end, &next)) {
+		/* A CR last may be the start of the line's end. */
+		for (i = off; i < len; i++)
+			if (buf[i] != HTTP_SP && !http_target_char(buf[i]) &&
+			    !(buf[i] == '\r' && i == len - 1))
+				return false;
+		return true;
+	}
+	for (i = off; i < end; i++)
+		if (buf[i] != HTTP_SP && !http_target_char(buf[i]))
+			return false;
+	if (end - off < HTTP_VERSION_PREFIX_LEN + 1)
+		return false;
+	v = end - HTTP_VERSION_PREFIX_LEN - 1;
+	if (v > off && buf[v - 1] != HTTP_SP)
+		return false;
+	return http_version(buf, end, v, version) == 1;
+}
+
+/* The request line's method, target and version, and its header lines: see inspect_http(). */
+static int http_request(const uint8_t *buf, size_t len, struct inspect_result *r,
+			struct http_framing *f)
+{
+	struct inspect_http *http = &r->http;
 	size_t m, tend, end, next, i;
 	bool known = false, target_whole, connect;
-	int v;
 	struct text t;
-
-	result_clear(r);
-	if (!buf || len == 0)
-		return 0;
-	if (buf[0] == 'H' && is_prefix_of(buf, len, HTTP_VERSION_PREFIX))
-		return http_response(buf, len, r);
-	http = &r->http;
 
 	/* The method: an upper-case token and a space. */
 	for (m = 0; m < len && m < INSPECT_METHOD_SIZE && buf[m] >= 'A' && buf[m] <= 'Z'; m++)
@@ -271,25 +384,17 @@ int inspect_http(const uint8_t *buf, size_t len, struct inspect_result *r)
 	if (target_whole && buf[tend] != HTTP_SP && buf[tend] != '\r' && buf[tend] != '\n')
 		return not_this(r); /* a control character */
 
-	/* The version, when the line has one. */
-	v = 0;
-	if (target_whole && buf[tend] == HTTP_SP) {
-		v = http_version(buf, len, tend + 1, &http->version);
-		if (v < 0)
-			return not_this(r);
-		if (v > 0) {
-			i = tend + 1 + HTTP_VERSION_PREFIX_LEN + 1;
-			if (i < len && buf[i] != '\r' && buf[i] != '\n')
-				return not_this(r);
-		}
-	}
-	if (!known && v != 1)
+	/* The version closing the line, when it has one. */
+	if (target_whole && buf[tend] == HTTP_SP &&
+	    !http_request_version(buf, len, tend + 1, &http->version))
+		return not_this(r);
+	if (!known && !http->version)
 		return not_this(r);
 	if (!http_target(buf, m + 1, tend, target_whole, connect, http))
 		return not_this(r);
 
 	if (find_line(buf, len, m + 1, &end, &next))
-		http_headers(buf, len, next, r);
+		http_headers(buf, len, next, r, f);
 
 	r->proto = INSPECT_HTTP;
 	r->encrypted = 0;
@@ -301,5 +406,107 @@ int inspect_http(const uint8_t *buf, size_t len, struct inspect_result *r)
 		text_str(&t, " ");
 	text_str(&t, http->host);
 	text_str(&t, http->path);
+	return 1;
+}
+
+/* A request or a response at buf's start, its body's framing into f. */
+static int http_message(const uint8_t *buf, size_t len, struct inspect_result *r,
+			struct http_framing *f)
+{
+	memset(f, 0, sizeof(*f));
+	result_clear(r);
+	if (!buf || len == 0)
+		return 0;
+	if (buf[0] == 'H' && is_prefix_of(buf, len, HTTP_VERSION_PREFIX))
+		return http_response(buf, len, r, f);
+	return http_request(buf, len, r, f);
+}
+
+int inspect_http(const uint8_t *buf, size_t len, struct inspect_result *r)
+{
+	struct http_framing f;
+
+	return http_message(buf, len, r, &f);
+}
+
+/*
+ * Walks a chunked body from off (RFC 9112 7.1): chunk-size [; extensions] CRLF, the data, CRLF;
+ * the last chunk's size is 0, then trailer lines up to an empty one. Returns the offset after
+ * the body, or 0 when it does not end within buf or is malformed. Each round moves at least
+ * one line on, so the loop ends with the buffer.
+ */
+static size_t http_chunked_end(const uint8_t *buf, size_t len, size_t off)
+{
+	size_t end, next, i, digits;
+	uint64_t size;
+	uint8_t c;
+	int lines;
+
+	for (;;) {
+		if (!find_line(buf, len, off, &end, &next))
+			return 0;
+		size = 0;
+		for (i = off, digits = 0; i < end; i++, digits++) {
+			c = buf[i];
+			if (c >= '0' && c <= '9')
+				c = (uint8_t)(c - '0');
+			else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+				c = (uint8_t)((c | 0x20) - 'a' + 10);
+			else
+				break;
+			if (digits == HTTP_CHUNK_DIGITS_MAX)
+				return 0;
+			size = size << 4 | c;
+		}
+		if (digits == 0 ||
+		    (i < end && buf[i] != ';' && buf[i] != HTTP_SP && buf[i] != HTTP_HTAB))
+			return 0;
+		off = next;
+		if (size == 0)
+			break;
+		/* The data, then its CRLF (or a bare LF). */
+		if (size > len - off)
+			return 0;
+		off += (size_t)size;
+		if (!find_line(buf, len, off, &end, &next) || end != off)
+			return 0;
+		off = next;
+	}
+	/* The trailer section, bounded as the header section is. */
+	for (lines = 0; lines <= INSPECT_HTTP_MAX_HEADERS; lines++) {
+		if (!find_line(buf, len, off, &end, &next))
+			return 0;
+		if (end == off)
+			return next;
+		off = next;
+	}
+	return 0;
+}
+
+int inspect_http_next(const uint8_t *buf, size_t len, struct inspect_result *r, size_t *next)
+{
+	struct http_framing f;
+	uint16_t status;
+
+	*next = 0;
+	if (!http_message(buf, len, r, &f))
+		return 0;
+	if (!f.head_end)
+		return 1;
+	status = r->http.status;
+	if (r->http.response && (status < HTTP_INFORMATIONAL_END || status == HTTP_NO_CONTENT ||
+				 status == HTTP_NOT_MODIFIED)) {
+		*next = f.head_end;
+	} else if (f.has_te) {
+		/* Transfer-Encoding overrides Content-Length; one not ending in chunked leaves a
+		 * request malformed and a response running to the connection's end. */
+		if (f.chunked)
+			*next = http_chunked_end(buf, len, f.head_end);
+	} else if (f.has_length) {
+		if (!f.bad_length && f.length <= len - f.head_end)
+			*next = f.head_end + (size_t)f.length;
+	} else if (!r->http.response) {
+		*next = f.head_end;
+	}
 	return 1;
 }

@@ -12,17 +12,31 @@
 /*
  * A new protocol is its own file and header, its value in enum inspect_proto
  * and member in struct inspect_result, and a row here. The rows of one
- * transport are tried in this order. Over TCP their first bytes tell them
- * apart (0x16; an upper-case method and a space, or "HTTP/"; "SSH-"), so a
- * cut payload is never taken for one and the whole one for another: the
- * order only saves work. Over UDP QUIC comes before DNS, whose content says
- * least; on the DNS ports DNS comes first and only the QUIC packets whose
- * content says most count (inspect_quic_off_port()).
+ * transport are tried in this order. Over TCP the first bytes of the rows
+ * without ports tell them apart (0x16; "PRI * HTTP/2"; an upper-case
+ * method and a space, or "HTTP/"; "SSH-"), so a cut payload is never taken
+ * for one and the whole one for another: the order only saves work. (A cut
+ * HTTP/2 preface shorter than "PRI * HTTP/2" is neither's: HTTP takes an
+ * unknown method such as PRI only with its whole line ending in
+ * " HTTP/1.x".) The mail rows' content is weaker ("220 ", "USER x"): their
+ * own ports come first, and off them they count only as off_port says, SMTP
+ * before FTP, whose greetings both start "220". Over UDP QUIC comes before
+ * DNS, whose content says least; on the DNS ports DNS comes first and only
+ * the QUIC packets whose content says most count (inspect_quic_off_port()).
  */
 const struct inspect_entry inspect_table[] = {
 	{ INSPECT_TLS, "tls", IPPROTO_TCP_NUM, inspect_tls, NULL, NULL },
+	{ INSPECT_HTTP2, "http2", IPPROTO_TCP_NUM, inspect_http2, NULL, NULL },
 	{ INSPECT_HTTP, "http", IPPROTO_TCP_NUM, inspect_http, NULL, NULL },
 	{ INSPECT_SSH, "ssh", IPPROTO_TCP_NUM, inspect_ssh, NULL, NULL },
+	{ INSPECT_SMTP, "smtp", IPPROTO_TCP_NUM, inspect_smtp, inspect_smtp_port,
+	  inspect_smtp_off_port },
+	{ INSPECT_IMAP, "imap", IPPROTO_TCP_NUM, inspect_imap, inspect_imap_port,
+	  inspect_imap_off_port },
+	{ INSPECT_POP3, "pop3", IPPROTO_TCP_NUM, inspect_pop3, inspect_pop3_port,
+	  inspect_pop3_off_port },
+	{ INSPECT_FTP, "ftp", IPPROTO_TCP_NUM, inspect_ftp, inspect_ftp_port,
+	  inspect_ftp_off_port },
 	{ INSPECT_QUIC, "quic", IPPROTO_UDP_NUM, inspect_quic, inspect_quic_port,
 	  inspect_quic_off_port },
 	{ INSPECT_DNS, "dns", IPPROTO_UDP_NUM, inspect_dns, inspect_dns_port,

@@ -9,6 +9,9 @@
 #include "dns.h"
 #include "fields.h"
 #include "http.h"
+#include "http2.h"
+#include "mail.h"
+#include "proxy.h"
 #include "quic.h"
 #include "ssh.h"
 #include "tls.h"
@@ -45,6 +48,11 @@ enum inspect_proto {
 	INSPECT_DNS,
 	INSPECT_SSH,
 	INSPECT_QUIC,
+	INSPECT_HTTP2,
+	INSPECT_SMTP,
+	INSPECT_IMAP,
+	INSPECT_POP3,
+	INSPECT_FTP,
 };
 
 /*
@@ -54,7 +62,8 @@ enum inspect_proto {
  */
 struct inspect_result {
 	enum inspect_proto proto;
-	/* 1: TLS, SSH, QUIC; 0: recognised cleartext (HTTP, DNS); -1: unknown. */
+	/* 1: TLS, SSH, QUIC; 0: recognised cleartext (HTTP, HTTP/2 with prior
+	 * knowledge, DNS, SMTP, IMAP, POP3, FTP); -1: unknown. */
 	int encrypted;
 	/* An HTTP request carrying an Authorization header (credentials in
 	 * cleartext); the header's value is never copied. */
@@ -65,6 +74,8 @@ struct inspect_result {
 	struct inspect_dns dns;
 	struct inspect_ssh ssh;
 	struct inspect_quic quic;
+	struct inspect_http2 http2;
+	struct inspect_mail mail; /* SMTP, IMAP, POP3, FTP */
 };
 
 /*
@@ -97,16 +108,20 @@ extern const size_t inspect_table_len;
  * order. Content decides, ports only break ties: the rows of inspect_table
  * for l4proto are tried in order, first those whose own_port says the ports
  * are theirs, then the others, a match of one with off_port only where
- * off_port agrees. So over TCP TLS, HTTP and SSH (HTTP to port 443 is
- * HTTP); over UDP QUIC and DNS, DNS first on a DNS port and elsewhere only
- * as inspect_dns_off_port() says, QUIC on a DNS port only as
- * inspect_quic_off_port() says. Returns r->proto (INSPECT_NONE when
+ * off_port agrees. So over TCP TLS, HTTP/2's preface, HTTP and SSH (HTTP
+ * to port 443 is HTTP), and SMTP, IMAP, POP3 and FTP first on their ports
+ * and elsewhere only as their off_port says; over UDP QUIC and DNS, DNS
+ * first on a DNS port and elsewhere only as inspect_dns_off_port() says,
+ * QUIC on a DNS port only as inspect_quic_off_port() says.
+ * A PROXY protocol header is no protocol of the table: the caller strips it
+ * first (inspect_proxy(), proxy.h). Returns r->proto (INSPECT_NONE when
  * nothing matched, r then cleared as by the inspectors).
  */
 enum inspect_proto inspect_payload(const uint8_t *buf, size_t len, uint8_t l4proto,
 				   uint16_t src_port, uint16_t dst_port, struct inspect_result *r);
 
-/* "tls", "http", "dns", "ssh", "quic"; NULL for INSPECT_NONE or a value outside the enum. */
+/* "tls", "http", "dns", "ssh", "quic", "http2", "smtp", "imap", "pop3", "ftp"; NULL for
+ * INSPECT_NONE or a value outside the enum. */
 const char *inspect_proto_name(enum inspect_proto proto);
 
 #endif /* INSPECT_H */

@@ -12,7 +12,10 @@
  * fixtures stay as captured.
  *
  * Every row of inspect_table runs, on its own and through inspect_payload(), so a new protocol
- * is fuzzed with nothing added here. Besides memory errors, it checks what the headers promise
+ * is fuzzed with nothing added here; so do the two functions outside the table,
+ * inspect_http_next() (the same result as inspect_http(), a next within the buffer, the same
+ * next for a cut that holds the message) and inspect_proxy() (a length within the buffer,
+ * its result cleared unless whole, printable texts). Besides memory errors, it checks what the headers promise
  * with the unit tests' own checks (tests/unit/inspect/, one file per protocol): printable,
  * terminated texts, and a cut of the payload never giving a field the whole one would not.
  *
@@ -117,6 +120,50 @@ static void run_one(const uint8_t *data, size_t len, uint8_t l4proto, uint16_t s
 	free(buf);
 }
 
+/* inspect_http_next() over a copy of exactly len bytes: what inspect_http() says, and a next
+ * within the buffer. Returns its next in *next, and whether it recognised HTTP. */
+static int run_next(const uint8_t *data, size_t len, size_t *next)
+{
+	struct inspect_result r, plain;
+	uint8_t *buf = malloc(len ? len : 1);
+	int ret;
+
+	if (!buf)
+		abort();
+	if (len)
+		memcpy(buf, data, len);
+	ret = inspect_http_next(len ? buf : NULL, len, &r, next);
+	if (ret != inspect_http(len ? buf : NULL, len, &plain) || memcmp(&r, &plain, sizeof(r)) ||
+	    *next > len || (!ret && *next))
+		abort();
+	free(buf);
+	return ret;
+}
+
+/* inspect_proxy() over a copy of exactly len bytes: a length within the buffer, the result
+ * cleared unless whole, its texts printable and terminated. */
+static void run_proxy(const uint8_t *data, size_t len)
+{
+	static const struct inspect_proxy none;
+	struct inspect_proxy p;
+	uint8_t *buf = malloc(len ? len : 1);
+	int ret;
+
+	if (!buf)
+		abort();
+	if (len)
+		memcpy(buf, data, len);
+	ret = inspect_proxy(len ? buf : NULL, len, &p);
+	if (ret < -1 || (ret > 0 && (size_t)ret > len) ||
+	    (ret <= 0 && memcmp(&p, &none, sizeof(p))) ||
+	    (ret > 0 && p.version != 1 && p.version != 2))
+		abort();
+	check_text("proxy src_addr", p.src_addr, sizeof(p.src_addr));
+	check_text("proxy dst_addr", p.dst_addr, sizeof(p.dst_addr));
+	check_text("proxy authority", p.authority, sizeof(p.authority));
+	free(buf);
+}
+
 /* The headers' promise about cuts: when both are recognised, the cut buffer's fields are the
  * whole one's or still empty. */
 static void check_cut(const struct inspect_result *c, const struct inspect_result *w, size_t at)
@@ -135,9 +182,17 @@ static void fuzz_payload(const uint8_t *data, size_t len, uint8_t l4proto, uint1
 	struct inspect_result whole, cut;
 	size_t at = len ? len * data[len - 1] / 256 : 0;
 
+	size_t next, cut_next;
+
 	run_one(data, len, l4proto, sport, dport, &whole);
 	run_one(data, at, l4proto, sport, dport, &cut);
 	check_cut(&cut, &whole, at);
+	/* A cut that holds the whole message finds the same next; one that does not, none. */
+	if (run_next(data, len, &next) && run_next(data, at, &cut_next) &&
+	    cut_next != (next && next <= at ? next : 0))
+		abort();
+	run_proxy(data, len);
+	run_proxy(data, at);
 }
 
 /* The frames sealed into a client Initial, then that datagram whole and cut as any other. */

@@ -293,14 +293,20 @@ static void test_dns_malformed(void **state)
 	assert_string_equal(r.dns.qname, "a\\x2eb.\\xc3\\xa9");
 
 	/* Counts and opcodes: a scanner's two questions are DNS, the first
-	 * one read; too many questions, or none, are not. */
+	 * one read; more than 64 questions, or none, are not. */
 	n = dns_header(m, 0x0100, 2, 0);
 	n = put_question(m, n, "a", 1, 1);
 	assert_int_equal(dns(m, n, &r), INSPECT_DNS);
 	assert_string_equal(r.info, "a");
 	assert_int_equal(r.dns.qdcount, 2);
-	m[5] = 5;
+	m[5] = 64;
+	assert_int_equal(dns(m, n, &r), INSPECT_DNS);
+	m[5] = 65;
 	assert_int_equal(dns(m, n, &r), INSPECT_NONE);
+	m[4] = 1;
+	m[5] = 0;
+	assert_int_equal(dns(m, n, &r), INSPECT_NONE);
+	m[4] = 0;
 	m[5] = 0;
 	assert_int_equal(dns(m, n, &r), INSPECT_NONE);
 	m[5] = 1;
@@ -334,8 +340,56 @@ static void test_dns_malformed(void **state)
 	assert_int_equal(dns(m, n, &r), INSPECT_DNS);
 }
 
+/* mDNS: a Bonjour query of 8 questions (tshark names the first, _airplay._tcp.local, in its
+ * column and lists 8), and a response whose answer follows three questions. */
+static void test_dns_questions(void **state)
+{
+	static const char *const names[] = {
+		"_airplay._tcp.local",	       "_raop._tcp.local",	  "_homekit._tcp.local",
+		"_companion-link._tcp.local",  "_sleep-proxy._udp.local", "_googlecast._tcp.local",
+		"_spotify-connect._tcp.local", "_device-info._tcp.local",
+	};
+	struct inspect_result r;
+	uint8_t m[1024];
+	size_t n, i, whole;
+
+	n = dns_header(m, 0x0000, 8, 0);
+	for (i = 0; i < 8; i++)
+		n = put_question(m, n, names[i], 12, i ? 1 : 0x8001); /* PTR, the first QU */
+	assert_int_equal(run(m, n, UDP, 5353, 5353, &r), INSPECT_DNS);
+	assert_string_equal(r.info, "_airplay._tcp.local");
+	assert_int_equal(r.dns.qdcount, 8);
+	assert_int_equal(r.dns.qtype, 12);
+	assert_int_equal(r.dns.qclass, 0x8001);
+	/* Off the DNS ports, many questions are not an ordinary message. */
+	assert_int_equal(run(m, n, UDP, CLIENT_PORT, 5300, &r), INSPECT_NONE);
+
+	/* A response: three questions, then an A answer for the third. */
+	n = dns_header(m, 0x8400, 3, 1);
+	n = put_question(m, n, "a.local", 1, 1);
+	n = put_question(m, n, "b.local", 1, 1);
+	n = put_question(m, n, "c.local", 1, 1);
+	n = put(m, n, "\x01\x63\xc0\x0e\x00\x01\x00\x01\x00\x00\x00\x78\x00\x04\xc0\x00\x02\x07",
+		18);
+	whole = n;
+	assert_int_equal(run(m, n, UDP, 5353, 5353, &r), INSPECT_DNS);
+	assert_string_equal(r.info, "a.local");
+	assert_string_equal(r.dns.answer, "192.0.2.7");
+	/* Cut inside the later questions or the answer: the first question still, no answer. */
+	for (n = 12 + 13; n < whole; n++) {
+		assert_int_equal(run(m, n, UDP, 5353, 5353, &r), INSPECT_DNS);
+		assert_string_equal(r.info, "a.local");
+		assert_string_equal(r.dns.answer, "");
+	}
+	/* A later question that is malformed: the message is DNS, its answer unknown. */
+	m[12 + 13] = 0x40;
+	assert_int_equal(run(m, whole, UDP, 5353, 5353, &r), INSPECT_DNS);
+	assert_string_equal(r.dns.answer, "");
+}
+
 static const struct CMUnitTest cases[] = {
 	cmocka_unit_test(test_dns_malformed),
+	cmocka_unit_test(test_dns_questions),
 };
 
 INSPECT_TEST(dns, INSPECT_DNS, 0, info_dns, check_cut_dns);

@@ -96,6 +96,10 @@ struct inspect_test {
 		.n_cases = sizeof(cases) / sizeof(cases[0]),          \
 	}
 
+/* The PROXY protocol header's cases (proxy.c): no row of the table, a group of its own. */
+extern const struct CMUnitTest inspect_proxy_cases[];
+extern const size_t inspect_proxy_n_cases;
+
 /* Every protocol's tests, in the order of the fixtures' runs. */
 extern const struct inspect_test *const inspect_tests[];
 extern const size_t inspect_tests_len;
