@@ -21,7 +21,7 @@ BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -MMD -MP -D__TARGET_ARCH_$(ARCH)
 LIBBPF_LIBS := -lbpf -lelf -lz
 
 DEBIAN_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev sqlite3 \
-	libreadline-dev libcmocka-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
+	libreadline-dev libcmocka-dev libssl-dev bpftool iproute2 iputils-ping tcpreplay tshark python3 pkg-config make \
 	curl libclang-rt-dev openssl procps xdp-tools iperf3 libcurl4-openssl-dev nmap hping3 \
 	clickhouse-server clickhouse-client nfdump pmacct softflowd
 
@@ -54,8 +54,11 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 # test_inspect takes every protocol's file of tests/unit/inspect/, and links the
 # inspectors and common/ only.
 INSPECT_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/inspect/*.c))
+# libcrypto: SHA-256 for the inspectors' JA4 fingerprints (inspect/tls.c); every binary
+# linking INSPECT_OBJS takes it.
+INSPECT_LIBS := -lcrypto
 # libcurl: the webhook sink (policy/sink.c); libm: the anomaly baselines.
-COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lcurl -lpthread -lm
+COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lcurl -lpthread -lm $(INSPECT_LIBS)
 # The shell links SQLite, readline and libcurl (flowdb --clickhouse, through
 # common/chttp) only: an analyst's workstation needs no libbpf.
 # tests/unit/test_sh_*.c link with these objects.
@@ -216,7 +219,7 @@ $(BUILD)/tests/test_inspect: $(BUILD)/obj/tests/unit/test_inspect.o $(INSPECT_TE
 	$(INSPECT_OBJS) $(COMMON_LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(INSPECT_LIBS) -lcmocka
 
 $(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS) \
 	$(BUILD)/obj/tests/lib/argnum.o
@@ -331,7 +334,7 @@ $(SAN)/tests/test_inspect: $(patsubst $(BUILD)/obj/%,$(SAN)/obj/%,$(BUILD)/obj/t
 	$(INSPECT_TEST_OBJS) $(INSPECT_OBJS)) $(SAN_COMMON_LIB)
 	$(call msg,LINK-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ -lcmocka
+	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) $^ -o $@ $(INSPECT_LIBS) -lcmocka
 
 test-unit-san: $(SAN_UNIT_TESTS)
 	@failed=0; for t in $(SAN_UNIT_TESTS); do \
@@ -353,7 +356,7 @@ $(BUILD)/fuzz/fuzz_inspect: tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.[ch] 
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)/corpus
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -D_GNU_SOURCE -Iinspect -Itests/unit/inspect \
-		tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.c tests/unit/inspect/*.c) -o $@ -lcmocka
+		tests/fuzz/fuzz_inspect.c $(wildcard inspect/*.c tests/unit/inspect/*.c) -o $@ $(INSPECT_LIBS) -lcmocka
 
 $(BUILD)/fuzz/fuzz_pcapread: tests/fuzz/fuzz_pcapread.c collector/pcapread.c collector/pcapread.h
 	$(call msg,FUZZ,$@)

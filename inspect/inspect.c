@@ -15,14 +15,20 @@
  * transport are tried in this order. Over TCP their first bytes tell them
  * apart (0x16; an upper-case method and a space, or "HTTP/"; "SSH-"), so a
  * cut payload is never taken for one and the whole one for another: the
- * order only saves work. Over UDP QUIC comes before DNS, whose content says
- * least.
+ * order only saves work. Over UDP QUIC and DTLS come before DNS, whose content
+ * says least; they cannot take each other's packets: a DTLS hello's datagram
+ * starts with 22 (0x16), which QUIC, whose every packet but a short header's
+ * has the top bit set, only sends as a short header, which inspect_quic()
+ * does not take; and
+ * the DTLS version that follows (0xfe, then 0xff or 0xfd) would be DNS opcode
+ * 15, which inspect_dns() refuses.
  */
 const struct inspect_entry inspect_table[] = {
 	{ INSPECT_TLS, "tls", IPPROTO_TCP_NUM, inspect_tls, NULL, NULL },
 	{ INSPECT_HTTP, "http", IPPROTO_TCP_NUM, inspect_http, NULL, NULL },
 	{ INSPECT_SSH, "ssh", IPPROTO_TCP_NUM, inspect_ssh, NULL, NULL },
 	{ INSPECT_QUIC, "quic", IPPROTO_UDP_NUM, inspect_quic, NULL, NULL },
+	{ INSPECT_DTLS, "dtls", IPPROTO_UDP_NUM, inspect_dtls, NULL, NULL },
 	{ INSPECT_DNS, "dns", IPPROTO_UDP_NUM, inspect_dns, inspect_dns_port,
 	  inspect_dns_off_port },
 };

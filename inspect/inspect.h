@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dns.h"
+#include "dtls.h"
 #include "fields.h"
 #include "http.h"
 #include "quic.h"
@@ -45,16 +46,17 @@ enum inspect_proto {
 	INSPECT_DNS,
 	INSPECT_SSH,
 	INSPECT_QUIC,
+	INSPECT_DTLS,
 };
 
 /*
  * What an inspector found. proto tells which of the detail structs is
- * filled; the others are zero. info is the flows table's app_info, as each
+ * filled (DTLS fills tls: its hellos are TLS's); the others are zero. info is the flows table's app_info, as each
  * protocol's header says; "" when nothing was recognised.
  */
 struct inspect_result {
 	enum inspect_proto proto;
-	/* 1: TLS, SSH, QUIC; 0: recognised cleartext (HTTP, DNS); -1: unknown. */
+	/* 1: TLS, SSH, QUIC, DTLS; 0: recognised cleartext (HTTP, DNS); -1: unknown. */
 	int encrypted;
 	/* An HTTP request carrying an Authorization header (credentials in
 	 * cleartext); the header's value is never copied. */
@@ -98,14 +100,14 @@ extern const size_t inspect_table_len;
  * for l4proto are tried in order, first those whose own_port says the ports
  * are theirs, then the others, a match of one with off_port only where
  * off_port agrees. So over TCP TLS, HTTP and SSH (HTTP to port 443 is
- * HTTP); over UDP QUIC and DNS, DNS first on a DNS port and elsewhere only
- * as inspect_dns_off_port() says. Returns r->proto (INSPECT_NONE when
+ * HTTP); over UDP QUIC, DTLS and DNS, DNS first on a DNS port and elsewhere
+ * only as inspect_dns_off_port() says. Returns r->proto (INSPECT_NONE when
  * nothing matched, r then cleared as by the inspectors).
  */
 enum inspect_proto inspect_payload(const uint8_t *buf, size_t len, uint8_t l4proto,
 				   uint16_t src_port, uint16_t dst_port, struct inspect_result *r);
 
-/* "tls", "http", "dns", "ssh", "quic"; NULL for INSPECT_NONE or a value outside the enum. */
+/* "tls", "http", "dns", "ssh", "quic", "dtls"; NULL for INSPECT_NONE or a value outside the enum. */
 const char *inspect_proto_name(enum inspect_proto proto);
 
 #endif /* INSPECT_H */
