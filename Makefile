@@ -87,6 +87,7 @@ endif
 	install
 
 all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(BUILD)/flowdb-ctl $(BUILD)/flowdb-ship $(BUILD)/tests/ctlserve $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
+	$(BUILD)/tests/inspectfile \
 	$(BUILD)/tests/flowgen $(BUILD)/tests/sinkdrive
 
 # --- BPF -------------------------------------------------------------------
@@ -220,6 +221,13 @@ $(BUILD)/tests/test_inspect: $(BUILD)/obj/tests/unit/test_inspect.o $(INSPECT_TE
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(INSPECT_LIBS) -lcmocka
+
+# Prints what the inspectors make of payload files (tests/integration/ja4_ref.sh): the
+# inspectors and common/ only.
+$(BUILD)/tests/inspectfile: $(BUILD)/obj/tests/tools/inspectfile.o $(INSPECT_OBJS) $(COMMON_LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(INSPECT_LIBS)
 
 $(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS) \
 	$(BUILD)/obj/tests/lib/argnum.o
