@@ -82,20 +82,24 @@ int inspect_dtls_fragments(const uint8_t *dgram, size_t len, uint8_t *msg_type,
 }
 
 /* A hello being put together: its TLS framing, then the body from offset 0 on, have bytes of
- * it so far. */
+ * it so far; late: the datagram's first fragment was not the hello's start. */
 struct dtls_hello {
 	uint8_t msg[DTLS_TLS_HEADER + INSPECT_HELLO_MAX];
 	size_t have;
+	bool late;
 };
 
 /* inspect_dtls_fragments()'s callback: a fragment that follows on from what is there (or
- * overlaps its end) adds its new bytes, up to the bound; one after a gap is left out. */
+ * overlaps its end) adds its new bytes, up to the bound; one after a gap is left out, and all
+ * are once the first did not start at offset 0. */
 static void dtls_gather(void *arg, uint64_t offset, const uint8_t *data, size_t n)
 {
 	struct dtls_hello *h = arg;
 	size_t skip;
 
-	if (offset > h->have || offset + n <= h->have)
+	if (!h->have && offset)
+		h->late = true;
+	if (h->late || offset > h->have || offset + n <= h->have)
 		return;
 	skip = h->have - (size_t)offset;
 	n -= skip;
@@ -116,6 +120,7 @@ int inspect_dtls(const uint8_t *buf, size_t len, struct inspect_result *r)
 	if (len < 5 || buf[0] != DTLS_CONTENT_HANDSHAKE || buf[3] != 0 || buf[4] != 0)
 		return 0;
 	h.have = 0;
+	h.late = false;
 	if (!inspect_dtls_fragments(buf, len, &msg_type, &msg_len, dtls_gather, &h) || !h.have ||
 	    (msg_type != INSPECT_TLS_CLIENT_HELLO && msg_type != INSPECT_TLS_SERVER_HELLO))
 		return 0;
