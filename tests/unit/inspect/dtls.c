@@ -161,7 +161,7 @@ static void test_dtls_fragments(void **state)
 	assert_int_equal(run(d2, n2, UDP, CLIENT_PORT, DTLS_PORT, &r), INSPECT_NONE);
 
 	/* All three fragments in one datagram: the whole hello. */
-	memcpy(d2 + n1, d2, n2);
+	memmove(d2 + n1, d2, n2);
 	memcpy(d2, d1, n1);
 	assert_int_equal(run(d2, n1 + n2, UDP, CLIENT_PORT, DTLS_PORT, &r), INSPECT_DTLS);
 	assert_memory_equal(&r, &whole, sizeof(r));

@@ -333,7 +333,8 @@ static size_t hello_msg(uint8_t *m, uint16_t legacy, const uint16_t *suites, siz
 		for (i = 0; i < n_exts; i++) {
 			n = put16(m, n, exts[i].type);
 			n = put16(m, n, exts[i].len);
-			n = put(m, n, exts[i].body, exts[i].len);
+			if (exts[i].len)
+				n = put(m, n, exts[i].body, exts[i].len);
 		}
 		put16(m, ext_start, n - ext_start - 2);
 	}
@@ -524,7 +525,7 @@ static void test_tls_chrome(void **state)
 		assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_QUIC, &r), 1);
 		assert_int_equal(r.proto, INSPECT_TLS);
 		assert_int_equal(r.tls.ja4[0], 'q');
-		assert_string_equal(r.tls.ja4 + 1, CHROME_JA4 + 1);
+		assert_string_equal(&r.tls.ja4[1], &CHROME_JA4[1]);
 	}
 	check_stream_cuts("one message", msg, 0, &whole);
 
