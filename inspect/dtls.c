@@ -32,8 +32,8 @@ static bool dtls_content(uint8_t type)
 	       type == DTLS_CONTENT_ACK;
 }
 
-int inspect_dtls_fragments(const uint8_t *dgram, size_t len, uint8_t *msg_type,
-			   uint32_t *msg_len, inspect_frag_fn fn, void *arg)
+int inspect_dtls_fragments(const uint8_t *dgram, size_t len, uint8_t *msg_type, uint32_t *msg_len,
+			   inspect_frag_fn fn, void *arg)
 {
 	struct cursor c, record, frag;
 	uint16_t version, epoch, record_len, seq, first_seq = 0;

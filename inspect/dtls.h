@@ -26,8 +26,8 @@ typedef void (*inspect_frag_fn)(void *arg, uint64_t offset, const uint8_t *data,
  * fragment reaching past its message's length ends the walk. Returns the
  * fragments handed to fn.
  */
-int inspect_dtls_fragments(const uint8_t *dgram, size_t len, uint8_t *msg_type,
-			   uint32_t *msg_len, inspect_frag_fn fn, void *arg);
+int inspect_dtls_fragments(const uint8_t *dgram, size_t len, uint8_t *msg_type, uint32_t *msg_len,
+			   inspect_frag_fn fn, void *arg);
 
 /*
  * A datagram whose first record is a DTLS handshake record of epoch 0

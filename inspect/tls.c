@@ -274,8 +274,8 @@ static void tls_put_offered(struct text *t, uint16_t v)
 /* The supported_versions extension's body: a ClientHello's newest offer or a ServerHello's
  * choice to *version; a ClientHello's offers to versions and to j. Returns whether a version
  * was found. */
-static bool tls_supported_versions(struct cursor *body, struct inspect_tls *tls,
-				   uint16_t *version, struct tls_ja4 *j)
+static bool tls_supported_versions(struct cursor *body, struct inspect_tls *tls, uint16_t *version,
+				   struct tls_ja4 *j)
 {
 	struct cursor list;
 	struct text t;
@@ -589,7 +589,8 @@ int inspect_tls_hello(const uint8_t *msg, size_t len, enum inspect_tls_carrier c
 	struct text t;
 
 	result_clear(r);
-	if (carrier != INSPECT_TLS_TCP && carrier != INSPECT_TLS_QUIC && carrier != INSPECT_TLS_DTLS)
+	if (carrier != INSPECT_TLS_TCP && carrier != INSPECT_TLS_QUIC &&
+	    carrier != INSPECT_TLS_DTLS)
 		return 0;
 	cur_init(&c, msg, len);
 	if (!cur_u8(&c, &hs_type) || !cur_u24(&c, &hs_len))
@@ -598,8 +599,9 @@ int inspect_tls_hello(const uint8_t *msg, size_t len, enum inspect_tls_carrier c
 	    hs_len < TLS_HELLO_MIN)
 		return 0;
 	/* A hello longer than the bound is read up to it, and never whole. */
-	hello_whole = cur_take(&c, hs_len < INSPECT_HELLO_MAX ? hs_len : INSPECT_HELLO_MAX, &hello) &&
-		      hs_len <= INSPECT_HELLO_MAX;
+	hello_whole =
+		cur_take(&c, hs_len < INSPECT_HELLO_MAX ? hs_len : INSPECT_HELLO_MAX, &hello) &&
+		hs_len <= INSPECT_HELLO_MAX;
 
 	r->tls.handshake = hs_type;
 	if (!tls_hello(&hello, hello_whole, carrier, &r->tls))

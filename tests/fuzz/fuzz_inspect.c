@@ -125,7 +125,8 @@ static void run_parsers(const uint8_t *data, size_t len, size_t at)
 	for (i = 0; i < sizeof(carriers) / sizeof(carriers[0]); i++) {
 		check(&whole, inspect_tls_hello(buf, len, carriers[i], &whole) ? whole.proto :
 										 INSPECT_NONE);
-		check(&cut, inspect_tls_hello(head, at, carriers[i], &cut) ? cut.proto : INSPECT_NONE);
+		check(&cut,
+		      inspect_tls_hello(head, at, carriers[i], &cut) ? cut.proto : INSPECT_NONE);
 		if (whole.proto != INSPECT_NONE && cut.proto != INSPECT_NONE)
 			check_cut_fields("the input as a hello", at, &cut, &whole);
 	}
