@@ -14,8 +14,8 @@ work_dir
 count=${JA4_REF_COUNT:-400}
 python3 "$top/tests/unit/inspect/ja4_ref.py" gen "$WORK/hellos" "$count" "${JA4_REF_SEED:-21}"
 cp "$top/tests/fixtures/inspect/dtls_client_hello.bin" "$WORK/hellos/captured_dtls.udp"
-(cd "$WORK/hellos" && "$top/build/tests/inspectfile" *) >"$WORK/flowdb.txt"
-(cd "$WORK/hellos" && python3 "$top/tests/unit/inspect/ja4_ref.py" ja4 *) >"$WORK/ref.txt"
+(cd "$WORK/hellos" && "$top/build/tests/inspectfile" ./*) >"$WORK/flowdb.txt"
+(cd "$WORK/hellos" && python3 "$top/tests/unit/inspect/ja4_ref.py" ja4 ./*) >"$WORK/ref.txt"
 [ "$(wc -l <"$WORK/ref.txt")" = $((count + 1)) ] || fail "the reference did not read every hello"
 # Every hello is recognised, as TLS or DTLS as its transport says, with a fingerprint.
 awk '($1 ~ /\.udp$/ && $2 != "dtls") || ($1 ~ /\.tcp$/ && $2 != "tls") || $3 == "-" \
