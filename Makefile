@@ -54,8 +54,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 # test_inspect takes every protocol's file of tests/unit/inspect/, and links the
 # inspectors and common/ only.
 INSPECT_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/inspect/*.c))
-# libcrypto: the inspectors decrypt QUIC Initial packets (inspect/quic.c); every link of
-# INSPECT_OBJS takes it.
+# libcrypto: the inspectors decrypt QUIC Initial packets (inspect/quic.c) and hash
+# JA4 fingerprints (inspect/tls.c); every binary linking INSPECT_OBJS takes it.
 INSPECT_LIBS := -lcrypto
 # libcurl: the webhook sink (policy/sink.c); libm: the anomaly baselines.
 COLLECTOR_LIBS := $(LIBBPF_LIBS) -lsqlite3 -lcurl -lpthread -lm $(INSPECT_LIBS)
@@ -87,6 +87,7 @@ endif
 	install
 
 all: $(BUILD)/flowdb-collector $(BUILD)/flowdb $(BUILD)/flowdb-ctl $(BUILD)/flowdb-ship $(BUILD)/tests/ctlserve $(UNIT_TESTS) $(BUILD)/tests/pcapgen $(BUILD)/tests/flowtrack \
+	$(BUILD)/tests/inspectfile \
 	$(BUILD)/tests/flowgen $(BUILD)/tests/sinkdrive
 
 # --- BPF -------------------------------------------------------------------
@@ -220,6 +221,13 @@ $(BUILD)/tests/test_inspect: $(BUILD)/obj/tests/unit/test_inspect.o $(INSPECT_TE
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(INSPECT_LIBS) -lcmocka
+
+# Prints what the inspectors make of payload files (tests/integration/ja4_ref.sh): the
+# inspectors and common/ only.
+$(BUILD)/tests/inspectfile: $(BUILD)/obj/tests/tools/inspectfile.o $(INSPECT_OBJS) $(COMMON_LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(INSPECT_LIBS)
 
 $(BUILD)/tests/pcapgen: $(BUILD)/obj/tests/tools/pcapgen.o $(PKT_OBJS) \
 	$(BUILD)/obj/tests/lib/argnum.o

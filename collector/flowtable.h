@@ -26,10 +26,11 @@ enum flow_app {
 	FLOW_APP_DNS = INSPECT_DNS,
 	FLOW_APP_SSH = INSPECT_SSH,
 	FLOW_APP_QUIC = INSPECT_QUIC,
+	FLOW_APP_DTLS = INSPECT_DTLS,
 };
 
 /* Returns the protocol's name in the flows table's app_proto, as
- * inspect_proto_name() does: "tls", "http", "dns", "ssh", "quic", ...; NULL
+ * inspect_proto_name() does: "tls", "http", "dns", "ssh", "quic", "dtls"; NULL
  * for none or a value no inspector has. */
 const char *flow_app_name(enum flow_app app);
 

@@ -20,9 +20,13 @@
  * unknown method such as PRI only with its whole line ending in
  * " HTTP/1.x".) The mail rows' content is weaker ("220 ", "USER x"): their
  * own ports come first, and off them they count only as off_port says, SMTP
- * before FTP, whose greetings both start "220". Over UDP QUIC comes before
- * DNS, whose content says least; on the DNS ports DNS comes first and only
- * the QUIC packets whose content says most count (inspect_quic_off_port()).
+ * before FTP, whose greetings both start "220". Over UDP QUIC and DTLS come
+ * before DNS, whose content says least; on the DNS ports DNS comes first and
+ * only the QUIC packets whose content says most count (inspect_quic_off_port()).
+ * QUIC and DTLS cannot take each other's packets: a DTLS hello's datagram
+ * starts with 22 (0x16), which QUIC only sends as a short header, which
+ * inspect_quic() does not take; and the DTLS version that follows (0xfe, then
+ * 0xff or 0xfd) would be DNS opcode 15, which inspect_dns() refuses.
  */
 const struct inspect_entry inspect_table[] = {
 	{ INSPECT_TLS, "tls", IPPROTO_TCP_NUM, inspect_tls, NULL, NULL },
@@ -39,6 +43,7 @@ const struct inspect_entry inspect_table[] = {
 	  inspect_ftp_off_port },
 	{ INSPECT_QUIC, "quic", IPPROTO_UDP_NUM, inspect_quic, inspect_quic_port,
 	  inspect_quic_off_port },
+	{ INSPECT_DTLS, "dtls", IPPROTO_UDP_NUM, inspect_dtls, NULL, NULL },
 	{ INSPECT_DNS, "dns", IPPROTO_UDP_NUM, inspect_dns, inspect_dns_port,
 	  inspect_dns_off_port },
 };

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dns.h"
+#include "dtls.h"
 #include "fields.h"
 #include "http.h"
 #include "http2.h"
@@ -53,17 +54,18 @@ enum inspect_proto {
 	INSPECT_IMAP,
 	INSPECT_POP3,
 	INSPECT_FTP,
+	INSPECT_DTLS,
 };
 
 /*
  * What an inspector found. proto tells which of the detail structs is
- * filled; the others are zero. info is the flows table's app_info, as each
+ * filled (DTLS fills tls: its hellos are TLS's); the others are zero. info is the flows table's app_info, as each
  * protocol's header says; "" when nothing was recognised.
  */
 struct inspect_result {
 	enum inspect_proto proto;
-	/* 1: TLS, SSH, QUIC; 0: recognised cleartext (HTTP, HTTP/2 with prior
-	 * knowledge, DNS, SMTP, IMAP, POP3, FTP); -1: unknown. */
+	/* 1: TLS, SSH, QUIC, DTLS; 0: recognised cleartext (HTTP, HTTP/2 with
+	 * prior knowledge, DNS, SMTP, IMAP, POP3, FTP); -1: unknown. */
 	int encrypted;
 	/* An HTTP request carrying an Authorization header (credentials in
 	 * cleartext); the header's value is never copied. */
@@ -110,7 +112,7 @@ extern const size_t inspect_table_len;
  * are theirs, then the others, a match of one with off_port only where
  * off_port agrees. So over TCP TLS, HTTP/2's preface, HTTP and SSH (HTTP
  * to port 443 is HTTP), and SMTP, IMAP, POP3 and FTP first on their ports
- * and elsewhere only as their off_port says; over UDP QUIC and DNS, DNS
+ * and elsewhere only as their off_port says; over UDP QUIC, DTLS and DNS, DNS
  * first on a DNS port and elsewhere only as inspect_dns_off_port() says,
  * QUIC on a DNS port only as inspect_quic_off_port() says.
  * A PROXY protocol header is no protocol of the table: the caller strips it
@@ -120,8 +122,8 @@ extern const size_t inspect_table_len;
 enum inspect_proto inspect_payload(const uint8_t *buf, size_t len, uint8_t l4proto,
 				   uint16_t src_port, uint16_t dst_port, struct inspect_result *r);
 
-/* "tls", "http", "dns", "ssh", "quic", "http2", "smtp", "imap", "pop3", "ftp"; NULL for
- * INSPECT_NONE or a value outside the enum. */
+/* "tls", "http", "dns", "ssh", "quic", "http2", "smtp", "imap", "pop3", "ftp", "dtls";
+ * NULL for INSPECT_NONE or a value outside the enum. */
 const char *inspect_proto_name(enum inspect_proto proto);
 
 #endif /* INSPECT_H */

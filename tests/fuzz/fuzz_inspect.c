@@ -12,10 +12,12 @@
  * fixtures stay as captured.
  *
  * Every row of inspect_table runs, on its own and through inspect_payload(), so a new protocol
- * is fuzzed with nothing added here; so do the two functions outside the table,
+ * is fuzzed with nothing added here; so do the functions outside the table:
  * inspect_http_next() (the same result as inspect_http(), a next within the buffer, the same
- * next for a cut that holds the message) and inspect_proxy() (a length within the buffer,
- * its result cleared unless whole, printable texts). Besides memory errors, it checks what the headers promise
+ * next for a cut that holds the message), inspect_proxy() (a length within the buffer, its
+ * result cleared unless whole, printable texts), inspect_tls_hello() with each carrier (a
+ * payload that is one handshake message), and inspect_dtls_fragments(), whose fragments must
+ * lie within the datagram and their message. Besides memory errors, it checks what the headers promise
  * with the unit tests' own checks (tests/unit/inspect/, one file per protocol): printable,
  * terminated texts, and a cut of the payload never giving a field the whole one would not.
  *
@@ -164,6 +166,61 @@ static void run_proxy(const uint8_t *data, size_t len)
 	free(buf);
 }
 
+/* What inspect_dtls_fragments() hands over must lie in the datagram and in its message. */
+struct frag_check {
+	const uint8_t *buf;
+	size_t len;
+	uint64_t max_end; /* the furthest fragment end in its message */
+};
+
+/* inspect_dtls_fragments()'s callback: each fragment within the datagram. */
+static void frag_seen(void *arg, uint64_t offset, const uint8_t *data, size_t n)
+{
+	struct frag_check *f = arg;
+
+	if (n == 0 || data < f->buf || data + n > f->buf + f->len)
+		abort();
+	if (offset + n > f->max_end)
+		f->max_end = offset + n;
+}
+
+/* The parsers outside the table over copies of exactly len and at bytes: inspect_tls_hello()
+ * with each carrier, whole and cut at at (fields the whole one's or empty), and
+ * inspect_dtls_fragments(). */
+static void run_parsers(const uint8_t *data, size_t len, size_t at)
+{
+	static const enum inspect_tls_carrier carriers[] = { INSPECT_TLS_TCP, INSPECT_TLS_QUIC,
+							     INSPECT_TLS_DTLS };
+	struct inspect_result whole, cut;
+	struct frag_check f = { .max_end = 0 };
+	uint8_t *buf = malloc(len ? len : 1), *head = malloc(at ? at : 1), type;
+	uint32_t msg_len;
+	size_t i;
+	int n;
+
+	if (!buf || !head)
+		abort();
+	if (len)
+		memcpy(buf, data, len);
+	if (at)
+		memcpy(head, data, at);
+	for (i = 0; i < sizeof(carriers) / sizeof(carriers[0]); i++) {
+		check(&whole, inspect_tls_hello(buf, len, carriers[i], &whole) ? whole.proto :
+										 INSPECT_NONE);
+		check(&cut,
+		      inspect_tls_hello(head, at, carriers[i], &cut) ? cut.proto : INSPECT_NONE);
+		if (whole.proto != INSPECT_NONE && cut.proto != INSPECT_NONE)
+			check_cut_fields("the input as a hello", at, &cut, &whole);
+	}
+	f.buf = buf;
+	f.len = len;
+	n = inspect_dtls_fragments(buf, len, &type, &msg_len, frag_seen, &f);
+	if (n < 0 || (n > 0 && f.max_end > msg_len))
+		abort();
+	free(head);
+	free(buf);
+}
+
 /* The headers' promise about cuts: when both are recognised, the cut buffer's fields are the
  * whole one's or still empty. */
 static void check_cut(const struct inspect_result *c, const struct inspect_result *w, size_t at)
@@ -181,7 +238,6 @@ static void fuzz_payload(const uint8_t *data, size_t len, uint8_t l4proto, uint1
 {
 	struct inspect_result whole, cut;
 	size_t at = len ? len * data[len - 1] / 256 : 0;
-
 	size_t next, cut_next;
 
 	run_one(data, len, l4proto, sport, dport, &whole);
@@ -193,6 +249,7 @@ static void fuzz_payload(const uint8_t *data, size_t len, uint8_t l4proto, uint1
 		abort();
 	run_proxy(data, len);
 	run_proxy(data, at);
+	run_parsers(data, len, at);
 }
 
 /* The frames sealed into a client Initial, then that datagram whole and cut as any other. */

@@ -20,12 +20,12 @@
 
 extern const struct inspect_test inspect_test_tls, inspect_test_http, inspect_test_dns,
 	inspect_test_ssh, inspect_test_quic, inspect_test_http2, inspect_test_smtp,
-	inspect_test_imap, inspect_test_pop3, inspect_test_ftp;
+	inspect_test_imap, inspect_test_pop3, inspect_test_ftp, inspect_test_dtls;
 
 const struct inspect_test *const inspect_tests[] = {
 	&inspect_test_tls,  &inspect_test_http,	 &inspect_test_dns,  &inspect_test_ssh,
 	&inspect_test_quic, &inspect_test_http2, &inspect_test_smtp, &inspect_test_imap,
-	&inspect_test_pop3, &inspect_test_ftp,
+	&inspect_test_pop3, &inspect_test_ftp,	 &inspect_test_dtls,
 };
 
 const size_t inspect_tests_len = sizeof(inspect_tests) / sizeof(inspect_tests[0]);

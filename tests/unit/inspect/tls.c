@@ -16,7 +16,8 @@
 static const struct inspect_field fields[] = {
 	INSPECT_NUM(tls.handshake), INSPECT_NUM(tls.version),	  INSPECT_NUM(tls.legacy_version),
 	INSPECT_NUM(tls.cipher),    INSPECT_NUM(tls.hello_retry), INSPECT_NUM(tls.complete),
-	INSPECT_TEXT(tls.sni),	    INSPECT_TEXT(tls.alpn),
+	INSPECT_TEXT(tls.sni),	    INSPECT_TEXT(tls.alpn),	  INSPECT_TEXT(tls.versions),
+	INSPECT_TEXT(tls.ja4),
 };
 
 /* ---- What each fixture holds ---- */
@@ -32,6 +33,8 @@ static void tls13_client_hello(const struct inspect_result *r, const uint8_t *p,
 	assert_false(r->tls.complete);
 	assert_string_equal(r->tls.sni, "example.test");
 	assert_string_equal(r->tls.alpn, "h2,http/1.1");
+	assert_string_equal(r->tls.versions, "");
+	assert_string_equal(r->tls.ja4, "");
 }
 
 static void tls13_server_hello(const struct inspect_result *r, const uint8_t *p, size_t len)
@@ -64,6 +67,9 @@ static void tls12_client_hello(const struct inspect_result *r, const uint8_t *p,
 	assert_true(r->tls.complete);
 	assert_string_equal(r->tls.sni, "example.test");
 	assert_string_equal(r->tls.alpn, "http/1.1");
+	assert_string_equal(r->tls.versions, "");
+	/* ja4_ref.py ja4 tests/fixtures/inspect/tls12_client_hello.bin */
+	assert_string_equal(r->tls.ja4, "t12d2808h1_d943125447b4_e7e480e5a997");
 }
 
 static void tls12_server_hello(const struct inspect_result *r, const uint8_t *p, size_t len)
@@ -194,6 +200,7 @@ static void test_tls_malformed(void **state)
 	assert_int_equal(r.tls.version, INSPECT_TLS1_2);
 	assert_true(r.tls.complete);
 	assert_string_equal(r.info, "");
+	assert_string_equal(r.tls.ja4, "t12i010000_0f2cb44170f4_000000000000"); /* ja4_ref.py */
 
 	buf = load("tls12_client_hello.bin", &len);
 	sni = find(buf, len, "example.test");
@@ -278,8 +285,367 @@ static void test_tls_malformed(void **state)
 	free(buf);
 }
 
+/* ---- JA4, and hellos over several records ---- */
+
+/* ja4_ref.py chrome: the fingerprint of chrome_hello()'s hello, whatever its order. */
+#define CHROME_JA4 "t13d1516h2_8daaf6152771_d8a2da3f94cd"
+#define CHROME_SNI "www.example.test"
+/* X25519MLKEM768's key share: an ML-KEM-768 encapsulation key and an X25519 one. */
+#define MLKEM_SHARE 1216
+#define HELLO_BUF 20000
+
+/* An extension: its type and body. */
+struct ext {
+	uint16_t type;
+	const uint8_t *body;
+	size_t len;
+};
+
+/* Writes a 16-bit number at m + at. Returns at + 2. */
+static size_t put16(uint8_t *m, size_t at, size_t v)
+{
+	m[at] = (uint8_t)(v >> 8);
+	m[at + 1] = (uint8_t)v;
+	return at + 2;
+}
+
+/* Writes a ClientHello handshake message (type, length, body) of the given legacy version,
+ * suites and extensions (in that order; none at all when n_exts is 0 and exts is NULL) at m,
+ * with a random and session id from seed. Returns its size. */
+static size_t hello_msg(uint8_t *m, uint16_t legacy, const uint16_t *suites, size_t n_suites,
+			const struct ext *exts, size_t n_exts, unsigned seed)
+{
+	size_t n = 4, i, ext_start;
+
+	n = put16(m, n, legacy);
+	for (i = 0; i < 32 + 1 + 32; i++)
+		m[n + i] = (uint8_t)(seed * 131 + i * 7);
+	m[n + 32] = 32; /* the session id's length */
+	n += 32 + 1 + 32;
+	n = put16(m, n, n_suites * 2);
+	for (i = 0; i < n_suites; i++)
+		n = put16(m, n, suites[i]);
+	m[n++] = 1;
+	m[n++] = 0;
+	if (exts) {
+		ext_start = n;
+		n += 2;
+		for (i = 0; i < n_exts; i++) {
+			n = put16(m, n, exts[i].type);
+			n = put16(m, n, exts[i].len);
+			if (exts[i].len)
+				n = put(m, n, exts[i].body, exts[i].len);
+		}
+		put16(m, ext_start, n - ext_start - 2);
+	}
+	m[0] = INSPECT_TLS_CLIENT_HELLO;
+	m[1] = (uint8_t)((n - 4) >> 16);
+	m[2] = (uint8_t)((n - 4) >> 8);
+	m[3] = (uint8_t)(n - 4);
+	return n;
+}
+
+/* Wraps a handshake message in TLS records, a new one starting at each of the n_cuts offsets
+ * (increasing, inside msg). Returns the bytes written to out. */
+static size_t records(uint8_t *out, const uint8_t *msg, size_t len, const size_t *cuts,
+		      size_t n_cuts)
+{
+	size_t n = 0, prev = 0, end, i;
+
+	for (i = 0; i <= n_cuts; i++) {
+		end = i < n_cuts ? cuts[i] : len;
+		out[n++] = 0x16;
+		out[n++] = 0x03;
+		out[n++] = 0x01;
+		n = put16(out, n, end - prev);
+		n = put(out, n, msg + prev, end - prev);
+		prev = end;
+	}
+	return n;
+}
+
+static const uint16_t chrome_suites[] = {
+	0x2a2a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
+	0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
+};
+
+/*
+ * Writes a ClientHello as Chrome sends it (2024-2025) at m: a GREASE suite, GREASE extensions
+ * first and last and the others in an order drawn from seed (Chrome permutes them), SNI
+ * CHROME_SNI, ALPN h2,http/1.1, supported_versions GREASE, 1.3, 1.2, and a key share of
+ * X25519MLKEM768 (1216 bytes) and X25519. Returns its size (1721 bytes).
+ */
+static size_t chrome_hello(uint8_t *m, unsigned seed)
+{
+	static const uint8_t sni[] = { 0x00, 0x13, 0x00, 0x00, 0x10, 'w', 'w', 'w', '.', 'e', 'x',
+				       'a',  'm',  'p',	 'l',  'e',  '.', 't', 'e', 's', 't' };
+	static const uint8_t reneg[] = { 0x00 };
+	static const uint8_t groups[] = { 0x00, 0x0a, 0x3a, 0x3a, 0x11, 0xec,
+					  0x00, 0x1d, 0x00, 0x17, 0x00, 0x18 };
+	static const uint8_t ec_formats[] = { 0x01, 0x00 };
+	static const uint8_t alpn[] = { 0x00, 0x0c, 0x02, 'h', '2', 0x08, 'h',
+					't',  't',  'p',  '/', '1', '.',  '1' };
+	static const uint8_t status[] = { 0x01, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t sigs[] = { 0x00, 0x10, 0x04, 0x03, 0x08, 0x04, 0x04, 0x01, 0x05,
+					0x03, 0x08, 0x05, 0x05, 0x01, 0x08, 0x06, 0x06, 0x01 };
+	static const uint8_t psk_modes[] = { 0x01, 0x01 };
+	static const uint8_t versions[] = { 0x06, 0x5a, 0x5a, 0x03, 0x04, 0x03, 0x03 };
+	static const uint8_t cert_comp[] = { 0x02, 0x00, 0x02 };
+	static const uint8_t alps[] = { 0x00, 0x03, 0x02, 'h', '2' };
+	static const uint8_t grease_last[] = { 0x00 };
+	static uint8_t ech[186], share[2 + 5 + 4 + MLKEM_SHARE + 4 + 32];
+	struct ext exts[] = {
+		{ 0x0000, sni, sizeof(sni) },
+		{ 0x0017, NULL, 0 },
+		{ 0xff01, reneg, sizeof(reneg) },
+		{ 0x000a, groups, sizeof(groups) },
+		{ 0x000b, ec_formats, sizeof(ec_formats) },
+		{ 0x0023, NULL, 0 },
+		{ 0x0010, alpn, sizeof(alpn) },
+		{ 0x0005, status, sizeof(status) },
+		{ 0x000d, sigs, sizeof(sigs) },
+		{ 0x0012, NULL, 0 },
+		{ 0x0033, share, sizeof(share) },
+		{ 0x002d, psk_modes, sizeof(psk_modes) },
+		{ 0x002b, versions, sizeof(versions) },
+		{ 0x001b, cert_comp, sizeof(cert_comp) },
+		{ 0x44cd, alps, sizeof(alps) },
+		{ 0xfe0d, ech, sizeof(ech) },
+	};
+	struct ext all[sizeof(exts) / sizeof(exts[0]) + 2], tmp;
+	size_t n_exts = sizeof(exts) / sizeof(exts[0]), i, j, n;
+
+	/* The key share: GREASE (one byte), X25519MLKEM768, X25519. */
+	n = put16(share, 0, sizeof(share) - 2);
+	n = put(share, n, "\x1a\x1a\x00\x01\x00", 5);
+	n = put(share, n, "\x11\xec\x04\xc0", 4);
+	memset(share + n, 0x42, MLKEM_SHARE);
+	n += MLKEM_SHARE;
+	n = put(share, n, "\x00\x1d\x00\x20", 4);
+	memset(share + n, 0x43, 32);
+	/* GREASE first and last, the others shuffled (Fisher-Yates with an LCG). */
+	all[0] = (struct ext){ 0x0a0a, NULL, 0 };
+	memcpy(all + 1, exts, sizeof(exts));
+	all[n_exts + 1] = (struct ext){ 0xdada, grease_last, sizeof(grease_last) };
+	for (i = n_exts; i > 1; i--) {
+		seed = seed * 1103515245 + 12345;
+		j = 1 + (seed >> 16) % i;
+		tmp = all[i];
+		all[i] = all[j];
+		all[j] = tmp;
+	}
+	return hello_msg(m, INSPECT_TLS1_2, chrome_suites,
+			 sizeof(chrome_suites) / sizeof(chrome_suites[0]), all, n_exts + 2, seed);
+}
+
+/* What a whole chrome_hello() gives. */
+static void check_chrome(const struct inspect_result *r)
+{
+	assert_int_equal(r->proto, INSPECT_TLS);
+	assert_int_equal(r->tls.handshake, INSPECT_TLS_CLIENT_HELLO);
+	assert_int_equal(r->tls.version, INSPECT_TLS1_3);
+	assert_int_equal(r->tls.legacy_version, INSPECT_TLS1_2);
+	assert_true(r->tls.complete);
+	assert_string_equal(r->tls.sni, CHROME_SNI);
+	assert_string_equal(r->tls.alpn, "h2,http/1.1");
+	assert_string_equal(r->tls.versions, "TLS1.3,TLS1.2");
+	assert_string_equal(r->tls.ja4, CHROME_JA4);
+	assert_string_equal(r->info, CHROME_SNI);
+}
+
+/* Every cut of a TCP stream start holding a hello (stream, len bytes), each in a buffer of
+ * exactly that size: not TLS, or TLS with each field the whole stream's or empty, and no JA4
+ * before the whole hello is there. */
+static void check_stream_cuts(const char *what, const uint8_t *stream, size_t len,
+			      const struct inspect_result *whole)
+{
+	struct inspect_result r;
+	uint8_t *cut;
+	size_t n;
+
+	for (n = 0; n <= len; n++) {
+		cut = dup_exact(stream, n);
+		inspect_tls(n ? cut : NULL, n, &r);
+		free(cut);
+		check_result_sane(&r);
+		if (r.proto == INSPECT_NONE)
+			continue;
+		assert_int_equal(r.proto, INSPECT_TLS);
+		check_cut_fields(what, n, &r, whole);
+		assert_string_equal(r.info, r.tls.sni);
+		if (n < len && r.tls.ja4[0])
+			fail_msg("%s cut at %zu of %zu: JA4 %s", what, n, len, r.tls.ja4);
+	}
+}
+
+/* A Chrome-like ClientHello of 1.7 KB, its extensions in several orders: read whole in
+ * one record, over two or three records (one of them cutting the handshake header), after a
+ * ChangeCipherSpec, and from QUIC; every cut of it gives whole fields or none. */
+static void test_tls_chrome(void **state)
+{
+	static uint8_t msg[HELLO_BUF], stream[HELLO_BUF];
+	struct inspect_result whole, r;
+	size_t len, n, cuts[2];
+	unsigned seed;
+
+	for (seed = 1; seed <= 6; seed++) {
+		len = chrome_hello(msg, seed);
+		assert_int_equal(len, 1721);
+		assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_TCP, &whole), 1);
+		check_chrome(&whole);
+
+		n = records(stream, msg, len, NULL, 0);
+		assert_int_equal(run(stream, n, TCP, CLIENT_PORT, 443, &r), INSPECT_TLS);
+		assert_memory_equal(&r, &whole, sizeof(r));
+		/* Two records, split where a TCP segment might end. */
+		cuts[0] = 200 + seed * 250;
+		n = records(stream, msg, len, cuts, 1);
+		assert_int_equal(run(stream, n, TCP, CLIENT_PORT, 443, &r), INSPECT_TLS);
+		assert_memory_equal(&r, &whole, sizeof(r));
+		if (seed <= 2)
+			check_stream_cuts("two records", stream, n, &whole);
+		/* The same stream in two buffers, as two segments: the first alone is a cut
+		 * hello, the two together the whole one. */
+		assert_int_equal(run(stream, 1448, TCP, CLIENT_PORT, 443, &r), INSPECT_TLS);
+		assert_string_equal(r.tls.ja4, "");
+		assert_false(r.tls.complete);
+		check_cut_fields("first segment", 1448, &r, &whole);
+		/* Three records, the first holding only two bytes of the handshake header. */
+		cuts[0] = 2;
+		cuts[1] = len - 5;
+		n = records(stream, msg, len, cuts, 2);
+		assert_int_equal(run(stream, n, TCP, CLIENT_PORT, 443, &r), INSPECT_TLS);
+		assert_memory_equal(&r, &whole, sizeof(r));
+		/* After a ChangeCipherSpec record. */
+		memcpy(stream, "\x14\x03\x03\x00\x01\x01", 6);
+		n = 6 + records(stream + 6, msg, len, cuts, 2);
+		assert_int_equal(run(stream, n, TCP, CLIENT_PORT, 443, &r), INSPECT_TLS);
+		assert_memory_equal(&r, &whole, sizeof(r));
+		/* From QUIC: the same but its first character. */
+		assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_QUIC, &r), 1);
+		assert_int_equal(r.proto, INSPECT_TLS);
+		assert_int_equal(r.tls.ja4[0], 'q');
+		assert_string_equal(&r.tls.ja4[1], &CHROME_JA4[1]);
+	}
+	check_stream_cuts("one message", msg, 0, &whole);
+
+	/* A record of another type ends the hello: the part before it is a cut one. */
+	len = chrome_hello(msg, 1);
+	cuts[0] = 1000;
+	n = records(stream, msg, len, cuts, 1);
+	stream[5 + 1000] = 0x17;
+	assert_int_equal(run(stream, n, TCP, CLIENT_PORT, 443, &r), INSPECT_TLS);
+	assert_false(r.tls.complete);
+	assert_string_equal(r.tls.ja4, "");
+	assert_string_equal(r.tls.sni, CHROME_SNI);
+	/* A carrier outside the enum. */
+	assert_int_equal(inspect_tls_hello(msg, len, (enum inspect_tls_carrier)'x', &r), 0);
+	check_result_sane(&r);
+}
+
+/* FoxIO's own example (JA4.md): its suites, extensions and signature algorithms give its
+ * fingerprint, and with no signature algorithms its other published hash. */
+static void test_tls_ja4_example(void **state)
+{
+	static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
+					   0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
+					   0xc014, 0x009c, 0x009d, 0x002f, 0x0035 };
+	static const uint8_t sni[] = { 0x00, 0x04, 0x00, 0x00, 0x01, 'a' };
+	static const uint8_t alpn[] = { 0x00, 0x03, 0x02, 'h', '2' };
+	static const uint8_t sigs[] = { 0x00, 0x10, 0x04, 0x03, 0x08, 0x04, 0x04, 0x01, 0x05,
+					0x03, 0x08, 0x05, 0x05, 0x01, 0x08, 0x06, 0x06, 0x01 };
+	static const uint8_t no_sigs[] = { 0x00, 0x00 };
+	static const uint8_t versions[] = { 0x02, 0x03, 0x04 };
+	static const uint16_t types[] = { 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017,
+					  0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b,
+					  0xff01, 0x000b, 0x000a, 0x0015 };
+	struct ext exts[sizeof(types) / sizeof(types[0])];
+	static uint8_t msg[HELLO_BUF];
+	struct inspect_result r;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		exts[i] = (struct ext){ types[i], NULL, 0 };
+		if (types[i] == 0x0000)
+			exts[i] = (struct ext){ types[i], sni, sizeof(sni) };
+		if (types[i] == 0x0010)
+			exts[i] = (struct ext){ types[i], alpn, sizeof(alpn) };
+		if (types[i] == 0x000d)
+			exts[i] = (struct ext){ types[i], sigs, sizeof(sigs) };
+		if (types[i] == 0x002b)
+			exts[i] = (struct ext){ types[i], versions, sizeof(versions) };
+	}
+	len = hello_msg(msg, INSPECT_TLS1_2, suites, sizeof(suites) / sizeof(suites[0]), exts,
+			sizeof(types) / sizeof(types[0]), 1);
+	assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_TCP, &r), 1);
+	assert_string_equal(r.tls.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+	assert_string_equal(r.tls.versions, "TLS1.3");
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i] == 0x000d)
+			exts[i] = (struct ext){ types[i], no_sigs, sizeof(no_sigs) };
+	len = hello_msg(msg, INSPECT_TLS1_2, suites, sizeof(suites) / sizeof(suites[0]), exts,
+			sizeof(types) / sizeof(types[0]), 1);
+	assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_TCP, &r), 1);
+	assert_string_equal(r.tls.ja4, "t13d1516h2_8daaf6152771_6d807ffa2a79");
+}
+
+/* JA4's corners, each value from ja4_ref.py: no extensions, odd ALPN values, more than 99
+ * suites; and hellos past the bounds, which have none. */
+static void test_tls_ja4_corners(void **state)
+{
+	static const uint16_t one[] = { 0x1301 };
+	static const uint8_t alpn_hex[] = { 0x00, 0x03, 0x02, 0xab, 0xcd };
+	static const uint8_t alpn_x[] = { 0x00, 0x02, 0x01, 'x' };
+	static const uint8_t alpn_empty[] = { 0x00, 0x01, 0x00 };
+	static const uint8_t sni[] = { 0x00, 0x04, 0x00, 0x00, 0x01, 'a' };
+	static uint8_t msg[HELLO_BUF], stream[HELLO_BUF + 100], pad[INSPECT_HELLO_MAX];
+	uint16_t many[120];
+	struct ext e[2];
+	struct inspect_result r;
+	size_t i, len, n, cuts[2];
+
+	len = hello_msg(msg, INSPECT_TLS1_2, one, 1, NULL, 0, 1);
+	assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_TCP, &r), 1);
+	assert_string_equal(r.tls.ja4, "t12i010000_0f2cb44170f4_000000000000");
+	e[0] = (struct ext){ 0x0010, alpn_hex, sizeof(alpn_hex) };
+	len = hello_msg(msg, INSPECT_TLS1_2, one, 1, e, 1, 1);
+	assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_TCP, &r), 1);
+	assert_string_equal(r.tls.ja4, "t12i0101ad_0f2cb44170f4_000000000000");
+	assert_string_equal(r.tls.alpn, "\\xab\\xcd");
+	e[0] = (struct ext){ 0x0010, alpn_x, sizeof(alpn_x) };
+	len = hello_msg(msg, INSPECT_TLS1_2, one, 1, e, 1, 1);
+	assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_TCP, &r), 1);
+	assert_string_equal(r.tls.ja4, "t12i0101xx_0f2cb44170f4_000000000000");
+	e[0] = (struct ext){ 0x0010, alpn_empty, sizeof(alpn_empty) };
+	len = hello_msg(msg, INSPECT_TLS1_2, one, 1, e, 1, 1);
+	assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_TCP, &r), 1);
+	assert_string_equal(r.tls.ja4, "t12i010100_0f2cb44170f4_000000000000");
+	assert_string_equal(r.tls.alpn, "");
+	for (i = 0; i < 120; i++)
+		many[i] = (uint16_t)(i + 1);
+	len = hello_msg(msg, INSPECT_TLS1_2, many, 120, NULL, 0, 1);
+	assert_int_equal(inspect_tls_hello(msg, len, INSPECT_TLS_TCP, &r), 1);
+	assert_string_equal(r.tls.ja4, "t12i990000_0f8860b09f90_000000000000");
+
+	/* A hello longer than INSPECT_HELLO_MAX (a huge padding extension), over two records:
+	 * read up to the bound, never complete, no fingerprint; the SNI before it is read. */
+	e[0] = (struct ext){ 0x0000, sni, sizeof(sni) };
+	e[1] = (struct ext){ 0x0015, pad, sizeof(pad) };
+	len = hello_msg(msg, INSPECT_TLS1_2, one, 1, e, 2, 1);
+	assert_true(len > INSPECT_HELLO_MAX + 4);
+	cuts[0] = 16000;
+	n = records(stream, msg, len, cuts, 1);
+	assert_int_equal(run(stream, n, TCP, CLIENT_PORT, 443, &r), INSPECT_TLS);
+	assert_false(r.tls.complete);
+	assert_string_equal(r.tls.sni, "a");
+	assert_string_equal(r.tls.ja4, "");
+}
+
 static const struct CMUnitTest cases[] = {
 	cmocka_unit_test(test_tls_malformed),
+	cmocka_unit_test(test_tls_chrome),
+	cmocka_unit_test(test_tls_ja4_example),
+	cmocka_unit_test(test_tls_ja4_corners),
 };
 
 INSPECT_TEST(tls, INSPECT_TLS, 1, info_tls, NULL);
