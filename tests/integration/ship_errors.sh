@@ -127,7 +127,7 @@ python3 "$top/tests/integration/ship_check.py" "${CH_TCP[1]}" "$WORK/d" >/dev/nu
 	fail "ClickHouse differs from the files"
 # Each file's progress line holds its own rows.
 for f in "$WORK"/d/flows-*.db; do
-	n=$(sqlite3 "$f" "SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM events) + (SELECT count(*) FROM collector_stats)")
+	n=$(sqlite3 "$f" "SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM events) + (SELECT count(*) FROM collector_stats) + (SELECT count(*) FROM requests)")
 	grep -qx "$(basename "$f") shipped $n" "$WORK/d/flowdb-ship.progress" ||
 		fail "$(basename "$f"): not shipped $n: $(cat "$WORK/d/flowdb-ship.progress")"
 done
