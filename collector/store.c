@@ -409,7 +409,7 @@ int store_add_request(struct store *s, const struct store_request *r, const char
 {
 	struct row *row;
 
-	if (!ifname || !key_valid(r->key) || !r->method || !r->method[0] ||
+	if (!ifname || !r->key || !key_valid(r->key) || !r->method || !r->method[0] ||
 	    (r->status != -1 && (r->status < 100 || r->status > 999)))
 		return -EINVAL;
 	row = row_slot(s);

@@ -77,8 +77,10 @@ int store_close(struct store *s);
  * KiB); bench/drain_commit gives its SQLite floor the same. */
 #define STORE_CACHE_KIB "-65536"
 
-/* Buffers a finished flow record; ifname must outlive the store. Returns 0,
- * -ENOMEM, or -EINVAL for a row the schema would refuse. */
+/* Buffers a finished flow record, its texts copied (app_info cut to
+ * STORE_TEXT_SIZE, the fingerprint to STORE_FINGERPRINT_SIZE; "" is none);
+ * ifname must outlive the store. Returns 0, -ENOMEM, or -EINVAL for a row
+ * the schema would refuse. */
 int store_add_flow(struct store *s, const struct flow_record *r, const char *ifname);
 
 /* Buffers an event; ifname must outlive the store. Returns 0, -ENOMEM, or

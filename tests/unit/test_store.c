@@ -1019,6 +1019,9 @@ static void test_invalid_rows(void **state)
 		struct store_request q = { &f.key, T0, "GET", "example.test", "/", -1 };
 
 		assert_int_equal(store_add_request(s, &q, NULL), -EINVAL);
+		q.key = NULL;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		q.key = &f.key;
 		q.method = NULL;
 		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
 		q.method = "";
