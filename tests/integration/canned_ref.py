@@ -788,8 +788,7 @@ def cases(data):
 
 def load(args):
     """The truth flowgen wrote (args.flows, args.events, args.stats and, when
-    given, args.requests), checked
-    against the files in args.dir."""
+    given, args.requests), checked against the files in args.dir."""
     flows = read_csv(args.flows, Flow, ("file", "ifname", "direction", "src_addr",
                                         "dst_addr", "end_reason", "app_proto", "app_info",
                                         "encrypted"))
