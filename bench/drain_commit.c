@@ -33,10 +33,10 @@ struct row {
 };
 
 /* Where each flows column comes from in struct row: >= 0 an int, < 0 the
- * text -(i + 1), NULL_COL for the inspection and drop columns, NULL here. */
+ * text -(i + 1), NULL_COL for the inspection, drop and request columns, NULL here. */
 #define NULL_COL 99
 static const int row_cols[] = { 0, 1, -1, -2, 2, 3, -3, -4, 4, 5, 6, 7, 8, 9, -5,
-				NULL_COL, NULL_COL, NULL_COL, NULL_COL, NULL_COL };
+				NULL_COL, NULL_COL, NULL_COL, NULL_COL, NULL_COL, NULL_COL, NULL_COL };
 #define N_COLS (sizeof(row_cols) / sizeof(row_cols[0]))
 
 struct ctx {
@@ -124,7 +124,7 @@ static double floor_insert(const char *path, const struct row *rows, long n)
 			 NULL, NULL, NULL) ||
 	    sqlite3_exec(db, schema_sql, NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT INTO flows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-				   " ?, ?, ?, ?, ?, ?, ?, ?)",
+				   " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &ins, NULL))
 		goto cleanup;
 	t0 = now_s();

@@ -12,7 +12,7 @@
  * them, the expiry scan reads them in order, and a table holds at most one
  * chunk beyond those it fills. An open-addressing index of 8-byte slots
  * (linear probing, backward-shift deletion, at most 3/4 full) maps keys to
- * records: an open flow costs 120 bytes of record (and its app_info) plus
+ * records: an open flow costs 128 bytes of record (and its texts) plus
  * 10.7 to 21.3 bytes of index.
  */
 #define CHUNK_SHIFT 11
@@ -240,14 +240,18 @@ static int end_records(struct flowtable *ft, uint64_t now_us, bool shutdown, flo
 			ended++;
 		}
 		if (reason == FLOW_END_ACTIVE && r->app_proto) {
-			/* The flow goes on; its next record keeps what was found. */
+			/* The flow goes on; its next record keeps what was found
+			 * (the fingerprint with it), but counts its own traffic
+			 * and requests. */
 			r->packets = r->bytes = 0;
 			r->dropped_packets = r->dropped_bytes = 0;
 			r->tcp_flags = 0;
+			r->requests = 0;
 			r->first_seen_us = r->last_seen_us;
 			continue;
 		}
 		free(r->app_info);
+		free(r->fingerprint);
 		record_remove(ft, i);
 	}
 	shrink(ft);
@@ -307,8 +311,10 @@ void flowtable_free(struct flowtable *ft)
 
 	if (!ft)
 		return;
-	for (i = 0; i < ft->count; i++)
+	for (i = 0; i < ft->count; i++) {
 		free(record(ft, i)->app_info);
+		free(record(ft, i)->fingerprint);
+	}
 	for (i = 0; i < ft->nchunks; i++)
 		free(ft->chunks[i]);
 	free(ft->chunks);
@@ -401,32 +407,62 @@ int flowtable_drop(struct flowtable *ft, const struct flow_key *key, uint64_t pa
 	return 0;
 }
 
-int flowtable_inspect(struct flowtable *ft, const struct flow_key *key, uint64_t time_us,
-		      uint8_t app_proto, int8_t encrypted, const char *info)
+/* Returns key's open record, opening one that waits for its traffic (at
+ * time_us) when there is none, or NULL when out of memory. */
+static struct flow_record *record_get(struct flowtable *ft, const struct flow_key *key,
+				      uint64_t time_us)
 {
 	uint32_t hash = key_hash(ft, key);
 	struct slot *s = slot_find(ft, key, hash);
 	struct flow_record *r;
-	char *copy;
 
-	r = s->ref ? record(ft, s->ref - 1) : NULL;
-	if (r && r->app_proto)
-		return 0;
-	copy = strdup(info);
-	if (!copy)
-		return -ENOMEM;
-	if (!r) {
-		r = record_open(ft, key, hash, s);
-		if (!r) {
-			free(copy);
-			return -ENOMEM;
-		}
+	if (s->ref)
+		return record(ft, s->ref - 1);
+	r = record_open(ft, key, hash, s);
+	if (r)
 		r->first_seen_us = r->last_seen_us = time_us;
+	return r;
+}
+
+int flowtable_inspect(struct flowtable *ft, const struct flow_key *key, uint64_t time_us,
+		      uint8_t app_proto, int8_t encrypted, const char *info,
+		      const char *fingerprint)
+{
+	struct slot *s = slot_find(ft, key, key_hash(ft, key));
+	const struct flow_record *old = s->ref ? record(ft, s->ref - 1) : NULL;
+	bool take_info = !old || !old->app_proto;
+	bool take_fp = fingerprint && fingerprint[0] && (!old || !old->fingerprint);
+	char *info_copy = NULL, *fp_copy = NULL;
+	struct flow_record *r;
+
+	if (!take_info && !take_fp)
+		return 0;
+	/* Every allocation first: a failure leaves the table as it was. */
+	if ((take_info && !(info_copy = strdup(info))) ||
+	    (take_fp && !(fp_copy = strdup(fingerprint))) || !(r = record_get(ft, key, time_us))) {
+		free(info_copy);
+		free(fp_copy);
+		return -ENOMEM;
 	}
+	if (take_fp)
+		r->fingerprint = fp_copy;
+	if (!take_info)
+		return 0;
 	r->app_proto = app_proto;
 	r->encrypted = encrypted;
-	r->app_info = copy;
+	r->app_info = info_copy;
 	return 1;
+}
+
+int flowtable_requests(struct flowtable *ft, const struct flow_key *key, uint64_t time_us,
+		       uint32_t n)
+{
+	struct flow_record *r = record_get(ft, key, time_us);
+
+	if (!r)
+		return -ENOMEM;
+	r->requests = n > UINT32_MAX - r->requests ? UINT32_MAX : r->requests + n;
+	return 0;
 }
 
 /* Ends the records due at now_us; see flowtable.h for the rules. Returns the

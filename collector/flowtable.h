@@ -46,9 +46,13 @@ struct flow_record {
 	enum flow_end_reason end_reason; /* set when the record ends */
 	/* What inspection found: app_proto an enum flow_app (0 none),
 	 * encrypted -1 unknown; app_info is owned by the table, NULL when
-	 * none. A record with packets 0 only holds these, waiting for the
-	 * traffic of its flow: it is never handed to emit. */
+	 * none. A record with packets 0 only holds these (and requests),
+	 * waiting for the traffic of its flow: it is never handed to emit. */
 	char *app_info;
+	/* The client's TLS fingerprint (JA4) from the same inspection, owned
+	 * by the table like app_info; NULL when none. */
+	char *fingerprint;
+	uint32_t requests; /* HTTP/1.x requests counted in this record */
 	uint8_t app_proto;
 	int8_t encrypted;
 };
@@ -94,14 +98,28 @@ int flowtable_drop(struct flowtable *ft, const struct flow_key *key, uint64_t pa
 
 /*
  * Records what inspection found in key's flow at time_us: app_proto (not
- * 0), encrypted (1, 0 or -1) and info (copied). The first finding of a
- * flow stays; a flow without a record yet gets one that waits for its
- * traffic. A record ended by the active timeout passes the finding on to
- * the flow's next record. Returns 1 when this finding is the flow's, 0
- * when the flow had one already, or -ENOMEM.
+ * 0), encrypted (1, 0 or -1), info and fingerprint (copied; NULL or "" for
+ * no fingerprint). The first finding of a flow stays, and so does its
+ * first fingerprint, which a later call may bring when the first had none
+ * (a ClientHello whole only later); a flow without a record yet gets one
+ * that waits for its traffic. A record ended by the active timeout passes
+ * the finding and the fingerprint on to the flow's next record. Returns 1
+ * when this finding is the flow's, 0 when the flow had one already, or
+ * -ENOMEM with the table unchanged.
  */
 int flowtable_inspect(struct flowtable *ft, const struct flow_key *key, uint64_t time_us,
-		      uint8_t app_proto, int8_t encrypted, const char *info);
+		      uint8_t app_proto, int8_t encrypted, const char *info,
+		      const char *fingerprint);
+
+/*
+ * Adds n HTTP/1.x requests seen at time_us to key's open record; a flow
+ * without a record yet gets one that waits for its traffic, as
+ * flowtable_inspect() makes. The count saturates at UINT32_MAX. A record
+ * the active timeout ends carries its requests; the flow's next record
+ * starts at 0. Returns 0, or -ENOMEM with the table unchanged.
+ */
+int flowtable_requests(struct flowtable *ft, const struct flow_key *key, uint64_t time_us,
+		       uint32_t n);
 
 /*
  * Ends every record due at now_us, in this order of precedence: FIN or RST

@@ -201,7 +201,7 @@ static int on_payload(struct collector *c, const struct payload_event *p, size_t
 	if (!inspect_payload(p->data, p->len, key->proto, key->src_port, key->dst_port, &r))
 		return 0;
 	first = flowtable_inspect(c->flows, key, time_us, (uint8_t)r.proto, (int8_t)r.encrypted,
-				  r.info);
+				  r.info, NULL);
 	if (first <= 0) {
 		alert_finding(c->alerts, key, time_us, &r, false);
 		return first;

@@ -31,18 +31,31 @@ extern const char schema_sql[];
 /* After a backlog is written, row buffers above this size are given back. */
 #define ROWS_KEEP 65536
 
-/* A buffered row: a flow record or an event, in arrival order. */
+enum row_kind { ROW_FLOW, ROW_EVENT, ROW_REQUEST };
+
+/* A buffered row: a flow record, an event or a request, in arrival order. */
 struct row {
 	const char *ifname;
-	bool is_event;
+	enum row_kind kind;
 	bool has_text;
-	char text[STORE_TEXT_SIZE]; /* a flow's app_info, a policy event's detail */
+	/* A flow's app_info, a policy event's detail, a request's host. */
+	char text[STORE_TEXT_SIZE];
 	union {
-		struct flow_record flow;
+		struct {
+			struct flow_record flow; /* its texts are the row's */
+			char fingerprint[STORE_FINGERPRINT_SIZE]; /* "": none */
+		};
 		struct {
 			struct flow_event ev;
 			uint64_t time_us;
 		} event;
+		struct {
+			struct flow_key key;
+			uint64_t time_us;
+			int status; /* -1: none */
+			char method[STORE_METHOD_SIZE];
+			char path[STORE_PATH_SIZE]; /* "": none */
+		} request;
 	};
 };
 
@@ -73,6 +86,7 @@ struct alert_row {
 enum stmt_id {
 	STMT_FLOW,
 	STMT_EVENT,
+	STMT_REQUEST,
 	STMT_STATS,
 	STMT_META,
 	STMT_ACTION,
@@ -85,11 +99,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FLOW] = "INSERT INTO flows (first_seen, last_seen, ifname, direction, ip_version, "
 		      "proto, src_addr, dst_addr, src_port, dst_port, vlan, packets, bytes, "
 		      "tcp_flags, end_reason, app_proto, app_info, encrypted, dropped_packets, "
-		      "dropped_bytes) "
-		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		      "dropped_bytes, requests, fingerprint) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_EVENT] = "INSERT INTO events (time, kind, ifname, direction, ip_version, proto, "
 		       "src_addr, dst_addr, src_port, dst_port, vlan, tcp_flags, detail) "
 		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STMT_REQUEST] = "INSERT INTO requests (time, ifname, direction, ip_version, proto, "
+			 "src_addr, dst_addr, src_port, dst_port, vlan, method, host, path, "
+			 "status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_STATS] = "INSERT INTO collector_stats (time, kernel_packets, kernel_bytes, "
 		       "drained_packets, drained_bytes, lost_packets, lost_bytes, non_ip, "
 		       "malformed, truncated, map_update_failures, events, ringbuf_drops, "
@@ -333,13 +350,16 @@ int store_add_flow(struct store *s, const struct flow_record *r, const char *ifn
 	if (!row)
 		return -ENOMEM;
 	row->ifname = ifname;
-	row->is_event = false;
+	row->kind = ROW_FLOW;
 	row->flow = *r;
-	/* The table frees its copy when the record ends. */
+	/* The table frees its copies when the record ends. */
 	row->flow.app_info = NULL;
+	row->flow.fingerprint = NULL;
 	row->has_text = r->app_info != NULL;
 	if (r->app_info)
 		snprintf(row->text, sizeof(row->text), "%s", r->app_info);
+	snprintf(row->fingerprint, sizeof(row->fingerprint), "%s",
+		 r->fingerprint ? r->fingerprint : "");
 	s->last_time_us = max_u64(s->last_time_us, r->last_seen_us);
 	return 0;
 }
@@ -357,7 +377,7 @@ static int add_event_row(struct store *s, const struct flow_event *e, uint64_t t
 	if (!row)
 		return -ENOMEM;
 	row->ifname = ifname;
-	row->is_event = true;
+	row->kind = ROW_EVENT;
 	row->has_text = detail != NULL;
 	if (detail)
 		snprintf(row->text, sizeof(row->text), "%s", detail);
@@ -383,6 +403,30 @@ int store_add_policy(struct store *s, const struct flow_key *key, uint64_t time_
 	if (!detail)
 		return -EINVAL;
 	return add_event_row(s, &e, time_us, ifname, detail);
+}
+
+int store_add_request(struct store *s, const struct store_request *r, const char *ifname)
+{
+	struct row *row;
+
+	if (!ifname || !r->key || !key_valid(r->key) || !r->method || !r->method[0] ||
+	    (r->status != -1 && (r->status < 100 || r->status > 999)))
+		return -EINVAL;
+	row = row_slot(s);
+	if (!row)
+		return -ENOMEM;
+	row->ifname = ifname;
+	row->kind = ROW_REQUEST;
+	/* An empty text names nothing: NULL, as an absent one. */
+	row->has_text = r->host && r->host[0];
+	snprintf(row->text, sizeof(row->text), "%s", row->has_text ? r->host : "");
+	row->request.key = *r->key;
+	row->request.time_us = r->time_us;
+	row->request.status = r->status;
+	snprintf(row->request.method, sizeof(row->request.method), "%s", r->method);
+	snprintf(row->request.path, sizeof(row->request.path), "%s", r->path ? r->path : "");
+	s->last_time_us = max_u64(s->last_time_us, r->time_us);
+	return 0;
 }
 
 /* The static copy of word in words, or NULL when it is not one of them. */
@@ -648,7 +692,7 @@ static void deferred_free(struct store *s)
 	s->n_deferred = 0;
 }
 
-/* Drops the new file's flows and events indexes, in the schema's
+/* Drops the new file's flows, events and requests indexes, in the schema's
  * transaction (the tables are empty), keeping the SQL that makes each
  * for make_deferred(). Returns an SQLite result code. */
 static int defer_indexes(struct store *s)
@@ -660,7 +704,7 @@ static int defer_indexes(struct store *s)
 	rc = sqlite3_prepare_v2(s->db,
 				"SELECT sql, group_concat(printf('DROP INDEX \"%w\";', name), ' ')"
 				" OVER () FROM sqlite_master WHERE type = 'index'"
-				" AND tbl_name IN ('flows', 'events') AND sql IS NOT NULL",
+				" AND tbl_name IN ('flows', 'events', 'requests') AND sql IS NOT NULL",
 				-1, &stmt, NULL);
 	while (!rc && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		char **grown = realloc(s->deferred, (s->n_deferred + 1) * sizeof(*grown));
@@ -994,11 +1038,11 @@ static int ensure_file(struct store *s, uint64_t time_us)
 	return s->db ? 0 : open_db(s, time_us);
 }
 
-/* Binds the key columns, which flows and events both have from column 3 on:
- * ifname, direction, ip_version, proto, src_addr, dst_addr, src_port,
- * dst_port, vlan. The address texts go to src and dst, which must outlive
- * the step. */
-static void bind_key(sqlite3_stmt *stmt, const struct flow_key *k, const char *ifname,
+/* Binds the key columns, which flows, events and requests all have in
+ * this order from parameter at on: ifname, direction, ip_version, proto,
+ * src_addr, dst_addr, src_port, dst_port, vlan. The address texts go to
+ * src and dst, which must outlive the step. */
+static void bind_key(sqlite3_stmt *stmt, int at, const struct flow_key *k, const char *ifname,
 		     char src[INET6_ADDRSTRLEN], char dst[INET6_ADDRSTRLEN])
 {
 	int af = k->ip_version == 4 ? AF_INET : AF_INET6;
@@ -1006,66 +1050,15 @@ static void bind_key(sqlite3_stmt *stmt, const struct flow_key *k, const char *i
 	/* Both cannot fail: the family is valid and the buffers are large enough. */
 	inet_ntop(af, k->src_addr, src, INET6_ADDRSTRLEN);
 	inet_ntop(af, k->dst_addr, dst, INET6_ADDRSTRLEN);
-	sqlite3_bind_text(stmt, 3, ifname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, direction_names[k->direction], -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 5, k->ip_version);
-	sqlite3_bind_int(stmt, 6, k->proto);
-	sqlite3_bind_text(stmt, 7, src, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 8, dst, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 9, k->src_port);
-	sqlite3_bind_int(stmt, 10, k->dst_port);
-	sqlite3_bind_int(stmt, 11, k->vlan);
-}
-
-/* Inserts one buffered row and widens [*tmin, *tmax] to its times. Binding
- * valid indexes with static text cannot fail. Returns an SQLite result code. */
-static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint64_t *tmax)
-{
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	sqlite3_stmt *stmt;
-
-	if (r->is_event) {
-		stmt = s->stmt[STMT_EVENT];
-		sqlite3_bind_int64(stmt, 1, r->event.time_us);
-		sqlite3_bind_text(stmt, 2, event_kind_names[r->event.ev.kind], -1, SQLITE_STATIC);
-		bind_key(stmt, &r->event.ev.key, r->ifname, src, dst);
-		sqlite3_bind_int(stmt, 12, r->event.ev.tcp_flags);
-		if (r->has_text)
-			sqlite3_bind_text(stmt, 13, r->text, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(stmt, 13);
-		*tmin = min_u64(*tmin, r->event.time_us);
-		*tmax = max_u64(*tmax, r->event.time_us);
-	} else {
-		stmt = s->stmt[STMT_FLOW];
-		sqlite3_bind_int64(stmt, 1, r->flow.first_seen_us);
-		sqlite3_bind_int64(stmt, 2, r->flow.last_seen_us);
-		bind_key(stmt, &r->flow.key, r->ifname, src, dst);
-		sqlite3_bind_int64(stmt, 12, r->flow.packets);
-		sqlite3_bind_int64(stmt, 13, r->flow.bytes);
-		sqlite3_bind_int64(stmt, 14, r->flow.tcp_flags);
-		sqlite3_bind_text(stmt, 15, flow_end_reason_name(r->flow.end_reason), -1,
-				  SQLITE_STATIC);
-		if (flow_app_name(r->flow.app_proto))
-			sqlite3_bind_text(stmt, 16, flow_app_name(r->flow.app_proto), -1,
-					  SQLITE_STATIC);
-		else
-			sqlite3_bind_null(stmt, 16);
-		if (r->has_text)
-			sqlite3_bind_text(stmt, 17, r->text, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(stmt, 17);
-		/* Known only where the protocol is. */
-		if (flow_app_name(r->flow.app_proto) && r->flow.encrypted >= 0)
-			sqlite3_bind_int(stmt, 18, r->flow.encrypted);
-		else
-			sqlite3_bind_null(stmt, 18);
-		sqlite3_bind_int64(stmt, 19, r->flow.dropped_packets);
-		sqlite3_bind_int64(stmt, 20, r->flow.dropped_bytes);
-		*tmin = min_u64(*tmin, r->flow.first_seen_us);
-		*tmax = max_u64(*tmax, r->flow.last_seen_us);
-	}
-	return step_once(stmt);
+	sqlite3_bind_text(stmt, at, ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, at + 1, direction_names[k->direction], -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, at + 2, k->ip_version);
+	sqlite3_bind_int(stmt, at + 3, k->proto);
+	sqlite3_bind_text(stmt, at + 4, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, at + 5, dst, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, at + 6, k->src_port);
+	sqlite3_bind_int(stmt, at + 7, k->dst_port);
+	sqlite3_bind_int(stmt, at + 8, k->vlan);
 }
 
 /* Binds text, or NULL when there is none. */
@@ -1075,6 +1068,72 @@ static void bind_text_or_null(sqlite3_stmt *stmt, int i, const char *text)
 		sqlite3_bind_text(stmt, i, text, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(stmt, i);
+}
+
+/* Inserts buffered request r and widens [*tmin, *tmax] to its time.
+ * Returns an SQLite result code. */
+static int insert_request(struct store *s, const struct row *r, uint64_t *tmin, uint64_t *tmax)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	sqlite3_stmt *stmt = s->stmt[STMT_REQUEST];
+
+	sqlite3_bind_int64(stmt, 1, r->request.time_us);
+	bind_key(stmt, 2, &r->request.key, r->ifname, src, dst);
+	sqlite3_bind_text(stmt, 11, r->request.method, -1, SQLITE_STATIC);
+	bind_text_or_null(stmt, 12, r->has_text ? r->text : NULL);
+	bind_text_or_null(stmt, 13, r->request.path[0] ? r->request.path : NULL);
+	if (r->request.status >= 0)
+		sqlite3_bind_int(stmt, 14, r->request.status);
+	else
+		sqlite3_bind_null(stmt, 14);
+	*tmin = min_u64(*tmin, r->request.time_us);
+	*tmax = max_u64(*tmax, r->request.time_us);
+	return step_once(stmt);
+}
+
+/* Inserts one buffered row and widens [*tmin, *tmax] to its times. Binding
+ * valid indexes with static text cannot fail. Returns an SQLite result code. */
+static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint64_t *tmax)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	sqlite3_stmt *stmt;
+
+	if (r->kind == ROW_REQUEST)
+		return insert_request(s, r, tmin, tmax);
+	if (r->kind == ROW_EVENT) {
+		stmt = s->stmt[STMT_EVENT];
+		sqlite3_bind_int64(stmt, 1, r->event.time_us);
+		sqlite3_bind_text(stmt, 2, event_kind_names[r->event.ev.kind], -1, SQLITE_STATIC);
+		bind_key(stmt, 3, &r->event.ev.key, r->ifname, src, dst);
+		sqlite3_bind_int(stmt, 12, r->event.ev.tcp_flags);
+		bind_text_or_null(stmt, 13, r->has_text ? r->text : NULL);
+		*tmin = min_u64(*tmin, r->event.time_us);
+		*tmax = max_u64(*tmax, r->event.time_us);
+	} else {
+		stmt = s->stmt[STMT_FLOW];
+		sqlite3_bind_int64(stmt, 1, r->flow.first_seen_us);
+		sqlite3_bind_int64(stmt, 2, r->flow.last_seen_us);
+		bind_key(stmt, 3, &r->flow.key, r->ifname, src, dst);
+		sqlite3_bind_int64(stmt, 12, r->flow.packets);
+		sqlite3_bind_int64(stmt, 13, r->flow.bytes);
+		sqlite3_bind_int64(stmt, 14, r->flow.tcp_flags);
+		sqlite3_bind_text(stmt, 15, flow_end_reason_name(r->flow.end_reason), -1,
+				  SQLITE_STATIC);
+		bind_text_or_null(stmt, 16, flow_app_name(r->flow.app_proto));
+		bind_text_or_null(stmt, 17, r->has_text ? r->text : NULL);
+		/* Known only where the protocol is. */
+		if (flow_app_name(r->flow.app_proto) && r->flow.encrypted >= 0)
+			sqlite3_bind_int(stmt, 18, r->flow.encrypted);
+		else
+			sqlite3_bind_null(stmt, 18);
+		sqlite3_bind_int64(stmt, 19, r->flow.dropped_packets);
+		sqlite3_bind_int64(stmt, 20, r->flow.dropped_bytes);
+		sqlite3_bind_int64(stmt, 21, r->flow.requests);
+		bind_text_or_null(stmt, 22, r->fingerprint[0] ? r->fingerprint : NULL);
+		*tmin = min_u64(*tmin, r->flow.first_seen_us);
+		*tmax = max_u64(*tmax, r->flow.last_seen_us);
+	}
+	return step_once(stmt);
 }
 
 /* Inserts the buffered actions and rule_counters rows and widens [*tmin,

@@ -9,9 +9,16 @@
 #include <arpa/inet.h>
 #include "flowtable.h"
 
-#define STORE_SCHEMA_VERSION 5
-/* app_info and an event's detail are cut to fit this, NUL included. */
+#define STORE_SCHEMA_VERSION 6
+/* app_info, an event's detail and a request's host are cut to fit this,
+ * NUL included. */
 #define STORE_TEXT_SIZE 256
+/* A flow's fingerprint (a JA4 is 36 characters) is cut to fit this. */
+#define STORE_FINGERPRINT_SIZE 64
+/* A request's method and path are cut to the HTTP inspector's own bounds:
+ * it names none longer, and rows held stay small. */
+#define STORE_METHOD_SIZE INSPECT_METHOD_SIZE
+#define STORE_PATH_SIZE INSPECT_PATH_SIZE
 /* Rows held in memory across failed commits (disk full) before the oldest
  * are dropped and counted. */
 #define STORE_MAX_PENDING_ROWS 1000000
@@ -28,8 +35,8 @@ struct store_opts {
 	const char *hostname;
 	const char *interfaces; /* e.g. "eth0,eth1", for meta */
 	const char *collector_version;
-	/* Offline import: a file's flows and events indexes are made when it
-	 * is finished, one sort each, rather than kept up to date row by row.
+	/* Offline import: a file's flows, events and requests indexes are
+	 * made when it is finished, one sort each, rather than kept up to date row by row.
 	 * A file whose writer was killed lacks them: it reads the same, more
 	 * slowly. */
 	bool defer_indexes;
@@ -70,8 +77,10 @@ int store_close(struct store *s);
  * KiB); bench/drain_commit gives its SQLite floor the same. */
 #define STORE_CACHE_KIB "-65536"
 
-/* Buffers a finished flow record; ifname must outlive the store. Returns 0,
- * -ENOMEM, or -EINVAL for a row the schema would refuse. */
+/* Buffers a finished flow record, its texts copied (app_info cut to
+ * STORE_TEXT_SIZE, the fingerprint to STORE_FINGERPRINT_SIZE; "" is none);
+ * ifname must outlive the store. Returns 0, -ENOMEM, or -EINVAL for a row
+ * the schema would refuse. */
 int store_add_flow(struct store *s, const struct flow_record *r, const char *ifname);
 
 /* Buffers an event; ifname must outlive the store. Returns 0, -ENOMEM, or
@@ -83,6 +92,22 @@ int store_add_event(struct store *s, const struct flow_event *e, uint64_t time_u
  * (copied, cut to STORE_TEXT_SIZE). Returns as store_add_event(). */
 int store_add_policy(struct store *s, const struct flow_key *key, uint64_t time_us,
 		     const char *ifname, const char *detail);
+
+/* A requests row (schema/flowdb.sql): an HTTP request inspection named. */
+struct store_request {
+	const struct flow_key *key; /* the flow that carried it */
+	uint64_t time_us; /* the request's */
+	const char *method; /* required */
+	const char *host, *path; /* NULL or "": none (NULL in the row) */
+	int status; /* the response's, 100..999; -1: none seen */
+};
+
+/* Buffers a requests row, as an event is (held and counted alike when a
+ * flush fails); texts are copied, cut to STORE_METHOD_SIZE, STORE_TEXT_SIZE
+ * and STORE_PATH_SIZE; ifname must outlive the store. Returns 0, -ENOMEM,
+ * or -EINVAL for a row the schema would refuse (no method, a bad key) or
+ * a status outside 100..999 other than -1. */
+int store_add_request(struct store *s, const struct store_request *r, const char *ifname);
 
 /* An actions row (schema/flowdb.sql): a change to the rule set in force. */
 struct store_action {
@@ -150,10 +175,10 @@ int store_add_rule_counters(struct store *s, uint64_t time_us, const char *mode,
 			    const struct store_rule_counter *c, size_t n);
 
 /*
- * Writes every buffered row (flows, events, actions, rule counters) and one
- * collector_stats row in one transaction to the file for st->time_us, first
- * starting a new file when the period changed, the file passed rotate_size,
- * or store_rotate() was called. A new
+ * Writes every buffered row (flows, events, requests, actions, rule
+ * counters, alerts) and one collector_stats row in one transaction to the
+ * file for st->time_us, first starting a new file when the period changed,
+ * the file passed rotate_size, or store_rotate() was called. A new
  * file gets the schema, WAL mode, mode 0640 and its meta rows; the file it
  * replaces is checkpointed and switched to rollback journal mode so that it
  * is one self-contained file. meta time_start_us/time_end_us are kept up to

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS flows_local (
 	src_port Int64, dst_port Int64, vlan Int64, packets Int64, bytes Int64,
 	tcp_flags Int64, end_reason String,
 	app_proto Nullable(String), app_info Nullable(String), encrypted Nullable(Int64),
-	dropped_packets Nullable(Int64), dropped_bytes Nullable(Int64)
+	dropped_packets Nullable(Int64), dropped_bytes Nullable(Int64),
+	requests Nullable(Int64), fingerprint Nullable(String)
 ) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(day) ORDER BY (host, file, rowid)
 ;
 CREATE TABLE IF NOT EXISTS events_local (
@@ -98,6 +99,15 @@ CREATE TABLE IF NOT EXISTS alerts_local (
 	action String, suppressed Int64, line Nullable(Int64)
 ) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(day) ORDER BY (host, file, rowid)
 ;
+-- The files' requests.host (the request's Host header) is http_host here:
+-- host names the machine, as in every table.
+CREATE TABLE IF NOT EXISTS requests_local (
+	host String, file String, rowid Int64, day Date,
+	time Int64, ifname String, direction String, ip_version Int64, proto Int64,
+	src_addr String, dst_addr String, src_port Int64, dst_port Int64, vlan Int64,
+	method String, http_host Nullable(String), path Nullable(String), status Nullable(Int64)
+) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(day) ORDER BY (host, file, rowid)
+;
 -- The cluster's view: rows inserted here (by hand) go to a shard by host,
 -- so a host's rows stay together there too.
 CREATE TABLE IF NOT EXISTS flows AS flows_local
@@ -117,4 +127,7 @@ CREATE TABLE IF NOT EXISTS rule_counters AS rule_counters_local
 ;
 CREATE TABLE IF NOT EXISTS alerts AS alerts_local
 	ENGINE = Distributed({cluster}, currentDatabase(), alerts_local, cityHash64(host))
+;
+CREATE TABLE IF NOT EXISTS requests AS requests_local
+	ENGINE = Distributed({cluster}, currentDatabase(), requests_local, cityHash64(host))
 ;

@@ -1,4 +1,4 @@
--- flowdb file schema, version 5. Embedded in flowdb-collector at build time
+-- flowdb file schema, version 6. Embedded in flowdb-collector at build time
 -- and run once when a file is created. Times are INTEGER microseconds since
 -- the Unix epoch, UTC; addresses are canonical inet_ntop text. Version 2
 -- added flows.app_proto, app_info and encrypted, events.detail and
@@ -8,8 +8,10 @@
 -- rule_counters; version 4 (alerts) the table alerts and
 -- collector_stats.alerts, alerts_suppressed and sink_failures; version 5
 -- (IPFIX export) collector_stats.ipfix_records, ipfix_send_errors and
--- ipfix_dropped. Files of earlier versions lack them, and the shell reads
--- the columns there as NULL and the tables as empty.
+-- ipfix_dropped; version 6 (HTTP requests, TLS fingerprints)
+-- flows.requests and fingerprint and the table requests. Files of earlier
+-- versions lack them, and the shell reads the columns there as NULL and
+-- the tables as empty.
 
 -- What this file is: schema_version, host, interfaces, collector_version,
 -- time_start_us and time_end_us (the span of traffic it holds), created_us,
@@ -48,7 +50,12 @@ CREATE TABLE flows (
 	-- Of packets and bytes, those the policy dropped (in monitor mode:
 	-- would have dropped); 0 without a policy, NULL in older files.
 	dropped_packets INTEGER,
-	dropped_bytes   INTEGER
+	dropped_bytes   INTEGER,
+	-- HTTP/1.x requests this record carried (each named in requests), 0
+	-- for none; the client's TLS fingerprint (JA4) of a TLS, QUIC or DTLS
+	-- client flow, NULL when none. Both NULL in older files.
+	requests        INTEGER,
+	fingerprint     TEXT
 );
 CREATE INDEX flows_first_seen ON flows (first_seen);
 CREATE INDEX flows_last_seen ON flows (last_seen);
@@ -74,6 +81,26 @@ CREATE TABLE events (
 );
 CREATE INDEX events_time ON events (time);
 
+-- One row per HTTP/1.x request inspection named, in flows whose records
+-- count them in flows.requests: each request of a keep-alive connection.
+CREATE TABLE requests (
+	time       INTEGER NOT NULL,  -- the request's, microseconds since epoch
+	ifname     TEXT    NOT NULL,  -- the flow key, as events has it
+	direction  TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
+	ip_version INTEGER NOT NULL,
+	proto      INTEGER NOT NULL,
+	src_addr   TEXT    NOT NULL,
+	dst_addr   TEXT    NOT NULL,
+	src_port   INTEGER NOT NULL,
+	dst_port   INTEGER NOT NULL,
+	vlan       INTEGER NOT NULL,
+	method     TEXT    NOT NULL,  -- GET, POST, ...
+	host       TEXT,              -- the Host header (or absolute target's authority)
+	path       TEXT,              -- the target's path, without query or fragment
+	status     INTEGER            -- the response's status code; NULL when none was seen
+);
+CREATE INDEX requests_time ON requests (time);
+
 -- One row per flush: how complete the data is. kernel_* are what the BPF
 -- programs accounted since the previous flush, drained_* what was read back;
 -- lost_* = kernel - drained is LRU eviction, 0 under normal load.
@@ -92,7 +119,7 @@ CREATE TABLE collector_stats (
 	events              INTEGER NOT NULL,  -- ring-buffer events written
 	ringbuf_drops       INTEGER NOT NULL,  -- events lost to a full ring buffer
 	active_flows        INTEGER NOT NULL,  -- open in the collector after this flush
-	rows_written        INTEGER NOT NULL,  -- flows + events in this transaction
+	rows_written        INTEGER NOT NULL,  -- flows + events + requests in this transaction
 	pending_rows        INTEGER NOT NULL,  -- of those, held back by failed flushes
 	write_errors        INTEGER NOT NULL,  -- failed commits since the last success
 	flush_duration_us   INTEGER NOT NULL,  -- drain, merge and insert (not commit) time

@@ -26,7 +26,8 @@ static const char *const sides[] = { "", "-wal", "-journal" };
 #define ROWID_LIMIT (1LL << CATALOG_ROWID_BITS)
 
 const char *const catalog_tables[CATALOG_TABLES + 1] = {
-	"flows", "events", "collector_stats", "actions", "rule_counters", "alerts", NULL
+	"flows", "events", "collector_stats", "actions", "rule_counters", "alerts",
+	"requests", NULL
 };
 
 /* Columns the schema gained after version 1: files written before lack
@@ -56,12 +57,16 @@ static const struct {
 	{ "collector_stats", "ipfix_records" },
 	{ "collector_stats", "ipfix_send_errors" },
 	{ "collector_stats", "ipfix_dropped" },
+	/* Version 6: HTTP requests, TLS fingerprints. */
+	{ "flows", "requests" },
+	{ "flows", "fingerprint" },
 };
 
 /* Tables the schema gained after version 2 (enforcement's audit in 3, the
- * alerts in 4): files written before lack them, and the shell reads them
- * there as empty. */
-static const char *const added_tables[] = { "actions", "rule_counters", "alerts", NULL };
+ * alerts in 4, the HTTP requests in 6): files written before lack them, and
+ * the shell reads them there as empty. */
+static const char *const added_tables[] = { "actions", "rule_counters", "alerts", "requests",
+					    NULL };
 
 struct catalog *catalog_new(FILE *warn)
 {

@@ -12,12 +12,12 @@
 #include <sqlite3.h>
 
 /* The newest file schema this shell reads. */
-#define CATALOG_SCHEMA_VERSION 5
+#define CATALOG_SCHEMA_VERSION 6
 /* The tables flow files hold and the shell presents as relations, in the
- * order of catalog_tables[]; files from before version 3 lack the last
- * three (actions, rule_counters), from before version 4 the last one
- * (alerts). */
-#define CATALOG_TABLES 6
+ * order of catalog_tables[]; files from before version 3 lack actions and
+ * rule_counters, from before version 4 alerts, from before version 6
+ * requests. */
+#define CATALOG_TABLES 7
 /* Columns of one table at most, so that a set of them fits in 64 bits. */
 #define CATALOG_COLS_MAX 63
 /* Rows take their file's id in the bits above these (catalog_rowid()). */

@@ -100,7 +100,7 @@ static int cmd_help(struct shell *sh, int argc, char **argv)
 		fprintf(sh->out, "%-26s %s\n", c->usage, c->help);
 	fprintf(sh->out,
 		"\nSQL over every file: flows, events, collector_stats, actions, rule_counters,\n"
-		"alerts "
+		"alerts, requests "
 		"(.schema shows them; the hidden column \"file\" names a row's file).\n"
 		"Functions:\n");
 	for (f = funcs_docs; f->name; f++)

@@ -27,8 +27,8 @@
 #include "follow.h"
 
 /* The tables --follow takes: those that grow by appending rows. */
-static const char *const tables[] = { "alerts", "events", "flows", "actions", "collector_stats",
-				      "rule_counters", NULL };
+static const char *const tables[] = { "alerts",	 "events",	    "flows",	     "requests",
+				      "actions", "collector_stats", "rule_counters", NULL };
 
 /* Of one file of the catalog: its rows up to rowid pos are printed. */
 struct position {
@@ -225,8 +225,9 @@ int follow_run(struct shell *sh, const char *table, const struct render_opts *op
 	int err = -EINVAL;
 
 	if (!follow_table_valid(table)) {
-		shell_error(sh, "cannot follow \"%s\": use alerts, events, flows, actions, "
-				"collector_stats or rule_counters",
+		shell_error(sh,
+			    "cannot follow \"%s\": use alerts, events, flows, requests, "
+			    "actions, collector_stats or rule_counters",
 			    table);
 		return -EINVAL;
 	}

@@ -51,8 +51,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: flowdb [options] [-d DIR | FILE...]\n"
 		"SQL over the flow files flowdb-collector writes: one flows, events,\n"
-		"collector_stats, actions, rule_counters and alerts table spanning every\n"
-		"file, opened read-only.\n"
+		"collector_stats, actions, rule_counters, alerts and requests table\n"
+		"spanning every file, opened read-only.\n"
 		"\n"
 		"  -d, --data-dir DIR      read every *.db file in DIR (default %s\n"
 		"                          when no FILE or DIR is named; repeatable)\n"
@@ -61,9 +61,10 @@ static void usage(FILE *out)
 		"  -r, --report KIND       write the daily or hourly report, then exit\n"
 		"      --follow [TABLE]    print TABLE's new rows as the collector commits\n"
 		"                          them, across rotations, until Ctrl-C: alerts\n"
-		"                          (default), events, flows, actions, collector_stats\n"
-		"                          or rule_counters; json lines unless standard\n"
-		"                          output is a terminal (-f chooses)\n"
+		"                          (default), events, flows, requests, actions,\n"
+		"                          collector_stats or rule_counters; json lines\n"
+		"                          unless standard output is a terminal (-f\n"
+		"                          chooses)\n"
 		"      --since WHEN        start of the time window\n"
 		"      --until WHEN        end of the time window\n"
 		"      --limit N           canned query: rows to show\n"
@@ -320,7 +321,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct catalog *c)
 		if (!follow_table_valid(a->follow)) {
 			safe_fprintf(stderr,
 				     "flowdb: --follow: unknown table \"%s\": use alerts, events, "
-				     "flows, actions, collector_stats or rule_counters\n",
+				     "flows, requests, actions, collector_stats or rule_counters\n",
 				     a->follow);
 			return -EINVAL;
 		}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* One flows, events, collector_stats, actions, rule_counters and alerts
- * relation over every file (a vtab). */
+/* One flows, events, collector_stats, actions, rule_counters, alerts and
+ * requests relation over every file (a vtab). */
 
 /*
  * What each callback promises, against SQLite's virtual-table contract

@@ -33,6 +33,9 @@ struct col {
 	enum col_type type;
 	bool nullable; /* Nullable in ClickHouse: NULL in the file, or added later */
 	bool added; /* added after schema version 1: older files lack it (NULL) */
+	/* Its name in ClickHouse when not name: one that every row's origin
+	 * columns (host, file, rowid, day) take already. */
+	const char *ch_name;
 };
 
 /* Nullable kinds, in short. */
@@ -43,6 +46,7 @@ struct col {
 #define NT(n) { n, COL_TEXT, true, false }
 #define AI(n) { n, COL_INT, true, true }
 #define AT(n) { n, COL_TEXT, true, true }
+#define NT_AS(n, ch) { n, COL_TEXT, true, false, ch }
 
 #define COLS_MAX 32
 
@@ -58,7 +62,8 @@ static const struct table {
 	  { I("first_seen"), I("last_seen"), T("ifname"), T("direction"), I("ip_version"),
 	    I("proto"), T("src_addr"), T("dst_addr"), I("src_port"), I("dst_port"), I("vlan"),
 	    I("packets"), I("bytes"), I("tcp_flags"), T("end_reason"), AT("app_proto"),
-	    AT("app_info"), AI("encrypted"), AI("dropped_packets"), AI("dropped_bytes") } },
+	    AT("app_info"), AI("encrypted"), AI("dropped_packets"), AI("dropped_bytes"),
+	    AI("requests"), AT("fingerprint") } },
 	{ "events",
 	  { I("time"), T("kind"), T("ifname"), T("direction"), I("ip_version"), I("proto"),
 	    T("src_addr"), T("dst_addr"), I("src_port"), I("dst_port"), I("vlan"), I("tcp_flags"),
@@ -82,6 +87,10 @@ static const struct table {
 	  { I("time"), T("rule"), T("severity"), T("key"), T("side"), T("metric"), R("value"),
 	    R("threshold"), I("window"), NI("first_seen"), NI("last_seen"), NT("example"),
 	    T("action"), I("suppressed"), NI("line") } },
+	{ "requests",
+	  { I("time"), T("ifname"), T("direction"), I("ip_version"), I("proto"), T("src_addr"),
+	    T("dst_addr"), I("src_port"), I("dst_port"), I("vlan"), T("method"),
+	    NT_AS("host", "http_host"), NT("path"), NI("status") } },
 };
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -234,6 +243,12 @@ int ship_create(struct shipper *sh, const char *cluster)
 	return st;
 }
 
+/* c's name in ClickHouse. */
+static const char *ch_name(const struct col *c)
+{
+	return c->ch_name ? c->ch_name : c->name;
+}
+
 /* ClickHouse's type for c. */
 static const char *col_type_name(const struct col *c)
 {
@@ -258,7 +273,7 @@ static const char *expected_type(const struct table *t, const char *name)
 		if (!strcmp(origin[i].name, name))
 			return origin[i].type;
 	for (i = 0; i < COLS_MAX && t->cols[i].name; i++)
-		if (!strcmp(t->cols[i].name, name))
+		if (!strcmp(ch_name(&t->cols[i]), name))
 			return col_type_name(&t->cols[i]);
 	return NULL;
 }
@@ -683,7 +698,7 @@ static int ship_batch(struct file_job *j, const struct table *t, int64_t day)
 	}
 	buf_printf(&sql, "INSERT INTO %s_local (host, file, rowid, day", t->name);
 	for (i = 0; i < COLS_MAX && t->cols[i].name; i++)
-		buf_printf(&sql, ", `%s`", t->cols[i].name);
+		buf_printf(&sql, ", `%s`", ch_name(&t->cols[i]));
 	buf_printf(&sql, ") FORMAT RowBinary");
 	if (sql.failed) {
 		st = SHIP_LOCAL;

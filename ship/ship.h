@@ -13,7 +13,7 @@
 /* The fleet schema's version (schema/clickhouse.sql, table flowdb_schema). */
 #define SHIP_SCHEMA_VERSION 1
 /* The newest flow file schema this shipper reads. */
-#define SHIP_FILE_VERSION 5
+#define SHIP_FILE_VERSION 6
 #define SHIP_BATCH_ROWS_DEFAULT 100000
 #define SHIP_BATCH_ROWS_MAX 1000000
 

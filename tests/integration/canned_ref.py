@@ -12,6 +12,7 @@ defaults. With --stats, windows must read only the files whose time range
 
 Usage:
   canned_ref.py --flowdb BIN --dir DIR --flows CSV --events CSV --stats CSV
+                --requests CSV
 Exit 0 when everything matches; otherwise the differences go to stderr and
 the exit status is 1.
 """
@@ -49,10 +50,12 @@ Flow = namedtuple("Flow", "file first_seen last_seen ifname direction ip_version
 Policy = namedtuple("Policy", "time src_addr dst_addr dst_port detail")
 Stat = namedtuple("Stat", "file time kernel_packets drained_packets lost_packets lost_bytes "
                           "ringbuf_drops malformed")
-# The truth: flow records, collector_stats rows, policy events, and
-# {file: [first, last]} over each file's flows, events and collector_stats
-# rows.
-Data = namedtuple("Data", "flows stats policies ranges")
+# A requests row; host, path and status None where the file holds NULL.
+Request = namedtuple("Request", "time src_addr method host path status")
+# The truth: flow records, collector_stats rows, policy events, requests
+# rows, and {file: [first, last]} over each file's flows, events and
+# collector_stats rows (a request lies within its flow's record).
+Data = namedtuple("Data", "flows stats policies requests ranges")
 STATS_LINE = re.compile(r"^stats: (\d+) of (\d+) files read, (\d+) rows scanned$")
 
 
@@ -78,6 +81,47 @@ def read_events(path):
                 policies.append(Policy(int(row["time"]), row["src_addr"], row["dst_addr"],
                                        int(row["dst_port"]), row["detail"]))
     return ranges, policies
+
+
+def quoted_fields(line):
+    """Splits one CSV line (RFC 4180, no line breaks in fields) into
+    (text, quoted) pairs: a quoted empty field is text, an unquoted one NULL."""
+    out, i = [], 0
+    while True:
+        if line.startswith('"', i):
+            text, i = "", i + 1
+            while True:
+                j = line.index('"', i)
+                text += line[i:j]
+                if line.startswith('""', j):
+                    text, i = text + '"', j + 2
+                else:
+                    i = j + 1
+                    break
+            out.append((text, True))
+        else:
+            j = line.find(",", i)
+            j = len(line) if j < 0 else j
+            out.append((line[i:j], False))
+            i = j
+        if i >= len(line):
+            return out
+        i += 1
+
+
+def read_requests(path):
+    """The requests rows of a truth CSV: flowgen quotes every text it
+    writes, and leaves the field empty for NULL."""
+    out = []
+    with open(path) as f:
+        header = [name for name, _ in quoted_fields(f.readline().rstrip("\n"))]
+        for line in f:
+            row = dict(zip(header, quoted_fields(line.rstrip("\n"))))
+            text = {k: v if q else None for k, (v, q) in row.items()}
+            out.append(Request(int(row["time"][0]), row["src_addr"][0], row["method"][0],
+                               text["host"], text["path"],
+                               int(row["status"][0]) if row["status"][0] else None))
+    return out
 
 
 def widen(ranges, file, lo, hi):
@@ -434,6 +478,34 @@ def q_request_rate(data, since, until, p):
         p.get("limit", 20)
 
 
+def q_api_calls(data, since, until, p):
+    """Requests in the window by method, host and path, statuses by class."""
+    groups, clients = {}, {}
+    classes = {2: "ok_2xx", 3: "redirect_3xx", 4: "client_error_4xx", 5: "server_error_5xx"}
+    for q in data.requests:
+        if (since is not None and q.time < since) or (until is not None and q.time > until):
+            continue
+        k = (q.method, q.host, q.path)
+        g = groups.setdefault(k, {"method": q.method, "host": q.host, "path": q.path,
+                                  "requests": 0, "clients": 0, "ok_2xx": 0,
+                                  "redirect_3xx": 0, "client_error_4xx": 0,
+                                  "server_error_5xx": 0, "other": 0, "no_response": 0,
+                                  "first_time": q.time, "last_time": q.time})
+        clients.setdefault(k, set()).add(q.src_addr)
+        g["requests"] += 1
+        if q.status is None:
+            g["no_response"] += 1
+        else:
+            g[classes.get(q.status // 100, "other")] += 1
+        g["first_time"] = min(g["first_time"], q.time)
+        g["last_time"] = max(g["last_time"], q.time)
+    for k, g in groups.items():
+        g["clients"] = len(clients[k])
+    # SQLite sorts NULL before any text.
+    return ranked(groups, lambda k, r: (-r["requests"], k[0], k[1] is not None, k[1] or "",
+                                        k[2] is not None, k[2] or "")), p.get("limit", 20)
+
+
 QUERIES = {
     "summary": (q_summary, "flows packets bytes sources destinations lost_packets "
                            "event_drops"),
@@ -456,6 +528,9 @@ QUERIES = {
     "cleartext": (q_cleartext, "time src_addr dst_addr dst_port detail"),
     "request-rate": (q_request_rate, "client requests peak_per_minute active_minutes "
                                      "first_time last_time"),
+    "api-calls": (q_api_calls, "method host path requests clients ok_2xx redirect_3xx "
+                               "client_error_4xx server_error_5xx other no_response "
+                               "first_time last_time"),
 }
 # Parameters that are durations; the others are counts, addresses or words.
 DURATIONS = (("traffic", "bucket"), ("long-flows", "min"), ("loss", "bucket"))
@@ -705,13 +780,15 @@ def cases(data):
         ("cleartext", *edge, {}, True),
         ("request-rate", *whole, {"limit": 1000}, True),
         ("request-rate", *edge, {}, True),
+        ("api-calls", *whole, {"limit": 1000}, True),
+        ("api-calls", *edge, {"limit": 5}, True),
     ]
     return runs, few
 
 
 def load(args):
-    """The truth flowgen wrote (args.flows, args.events, args.stats), checked
-    against the files in args.dir."""
+    """The truth flowgen wrote (args.flows, args.events, args.stats and, when
+    given, args.requests), checked against the files in args.dir."""
     flows = read_csv(args.flows, Flow, ("file", "ifname", "direction", "src_addr",
                                         "dst_addr", "end_reason", "app_proto", "app_info",
                                         "encrypted"))
@@ -726,7 +803,9 @@ def load(args):
     if on_disk != sorted(ranges):
         sys.exit(f"canned_ref: {args.dir} holds {len(on_disk)} flow files, the truth "
                  f"{len(ranges)}")
-    return Data(flows, stats, policies, ranges)
+    # report_ref.py loads the truth too, without requests: its report has none.
+    requests = read_requests(args.requests) if getattr(args, "requests", None) else []
+    return Data(flows, stats, policies, requests, ranges)
 
 
 def main():
@@ -737,6 +816,7 @@ def main():
     ap.add_argument("--flows", required=True, help="flowgen --truth-flows CSV")
     ap.add_argument("--events", required=True, help="flowgen --truth-events CSV")
     ap.add_argument("--stats", required=True, help="flowgen --truth-stats CSV")
+    ap.add_argument("--requests", required=True, help="flowgen --truth-requests CSV")
     args = ap.parse_args()
     data = load(args)
     flows = data.flows

@@ -20,6 +20,7 @@ CASES = {
     "actions": [[]],
     "alert-counts": [["limit=3"]],
     "alerts": [[], ["rule=scan*", "severity=high", "limit=2"]],
+    "api-calls": [[], ["limit=3"], ["since=2026-11-22T01:00Z", "limit=5"]],
     "blocked": [["limit=3"]],
     "cleartext": [["limit=7"]],
     "dns-names": [[], ["limit=3"]],
@@ -39,7 +40,7 @@ CASES = {
     "traffic": [[], ["bucket=7m", "since=2026-11-22T00:30Z"]],
 }
 # What the fleet's answers name otherwise: host is the machine there.
-RENAMED = {"top-talkers": {"host": "src_addr"}}
+RENAMED = {"top-talkers": {"host": "src_addr"}, "api-calls": {"host": "http_host"}}
 
 
 def run(cmd):

@@ -12,7 +12,7 @@ work_dir
 data=$WORK/data
 "$top/build/tests/flowgen" -q --dir "$data" --files 300 --seed 7 \
 	--truth-flows "$WORK/flows.csv" --truth-events "$WORK/events.csv" \
-	--truth-stats "$WORK/stats.csv"
+	--truth-stats "$WORK/stats.csv" --truth-requests "$WORK/requests.csv"
 n=$(find "$data" -mindepth 1 -name 'flows-*.db' | wc -l)
 [ "$n" = 300 ] || fail "flowgen wrote $n flow files, expected 300"
 others=$(find "$data" -mindepth 1 ! -name 'flows-*.db')
@@ -22,7 +22,8 @@ others=$(find "$data" -mindepth 1 ! -name 'flows-*.db')
 # The files are checked whatever the comparison found.
 rc=0
 python3 "$top/tests/integration/canned_ref.py" --flowdb "$top/build/flowdb" --dir "$data" \
-	--flows "$WORK/flows.csv" --events "$WORK/events.csv" --stats "$WORK/stats.csv" || rc=$?
+	--flows "$WORK/flows.csv" --events "$WORK/events.csv" --stats "$WORK/stats.csv" \
+	--requests "$WORK/requests.csv" || rc=$?
 
 (cd "$data" && sha256sum --quiet -c "$WORK/before.sha256") || fail "the queries modified flow files"
 others=$(find "$data" -mindepth 1 ! -name 'flows-*.db')

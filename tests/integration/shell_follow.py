@@ -66,7 +66,7 @@ class Writer:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(
             "BEGIN IMMEDIATE;" + self.schema +
-            ";INSERT INTO meta VALUES ('schema_version', '4'), ('host', 'writer'),"
+            ";INSERT INTO meta VALUES ('schema_version', '6'), ('host', 'writer'),"
             " ('interfaces', 'veth0'), ('collector_version', 'test');COMMIT;")
         self.files.append(name)
 
@@ -100,6 +100,13 @@ class Writer:
                     r.choice([None, first]), r.choice([None, self.time_us]),
                     r.choice([None] + TEXTS), r.choice(["none", "block 10m", "allowed"]),
                     r.randint(0, 50), r.choice([None, r.randint(1, 99)]))
+        if self.table == "requests":
+            return (self.time_us, "veth0" + tag, r.choice(["in", "out"]), 4, 6,
+                    "192.0.2.%d" % r.randint(1, 254), "198.51.100.%d" % r.randint(1, 254),
+                    r.randint(1, 65535), r.choice([80, 8080]), 0,
+                    r.choice(["GET", "POST", "caf\u00e9"]), r.choice([None] + TEXTS),
+                    r.choice([None, "/", "/v1/items"] + TEXTS),
+                    r.choice([None, 200, 404, 101]))
         return (self.time_us, r.choice(["syn", "fin", "rst", "policy"]), "veth0" + tag,
                 r.choice(["in", "out"]), 4, 6, "192.0.2.%d" % r.randint(1, 254),
                 "198.51.100.%d" % r.randint(1, 254), r.randint(1, 65535), r.choice([22, 443]),

@@ -78,7 +78,7 @@ def write_file(path, host, start, end, rows):
     for r in rows:
         first, last, src, info = r
         db.execute("INSERT INTO flows VALUES (?, ?, 'eth0', 'in', 4, 6, ?, '192.0.2.1', "
-                   "40000, 80, 0, 3, 3000, 0, 'idle', 'http', CAST(? AS TEXT), 0, 0, 0)",
+                   "40000, 80, 0, 3, 3000, 0, 'idle', 'http', CAST(? AS TEXT), 0, 0, 0, 0, NULL)",
                    (first, last, src, info))
     db.commit()
     db.close()

@@ -35,10 +35,10 @@ for i, n in enumerate([4, 5, 6]):
         rows.append((first, first + (j + 1) * 250000, "eth0", "in" if j % 2 else "out",
                      6 if ":" in src else 4, 6 if j % 3 else 17, src, dst, 40000 + j,
                      443 if j % 3 else 53, 0, packets, packets * (60 + 100 * j), 0x1b,
-                     "idle", None, None, None, 0, 0))
+                     "idle", None, None, None, 0, 0, 0, None))
     db = sqlite3.connect(f"{sys.argv[2]}/test-{i}.db")
     db.executescript(schema)
-    db.executemany("INSERT INTO flows VALUES (" + ",".join("?" * 20) + ")", rows)
+    db.executemany("INSERT INTO flows VALUES (" + ",".join("?" * 22) + ")", rows)
     db.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("schema_version", "2"),
         ("host", "test"),

@@ -22,7 +22,10 @@ import subprocess
 import sys
 import tempfile
 
-TABLES = ["flows", "events", "collector_stats", "actions", "rule_counters", "alerts"]
+TABLES = ["flows", "events", "collector_stats", "actions", "rule_counters", "alerts",
+          "requests"]
+# Columns ClickHouse names otherwise than the files: host is the machine there.
+FILE_NAMES = {("requests", "http_host"): "host"}
 DAY_US = 86400000000
 
 
@@ -112,7 +115,8 @@ def main():
                     continue
                 cols = columns(port, table)
                 fcols = {r[1].decode() for r in con.execute("PRAGMA table_info(%s)" % table)}
-                sel = ", ".join('"%s"' % n if n in fcols else "NULL" for n, _ in cols)
+                names = [FILE_NAMES.get((table, n), n) for n, _ in cols]
+                sel = ", ".join('"%s"' % n if n in fcols else "NULL" for n in names)
                 rows = files.setdefault(host, {}).setdefault(table, {})
                 for r in con.execute("SELECT rowid, %s FROM %s" % (sel, table)):
                     key = (os.path.basename(path), r[0])

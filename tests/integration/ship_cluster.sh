@@ -113,7 +113,7 @@ grep -qx "flowdb-ship: $WORK/edge/flows-20261122T0300Z.db: not shipped: not an S
 # next run (batches of all the day's flows) sends exactly the rest.
 last=$(cd "$WORK/alpha" && ls flows-*.db | sort | tail -1)
 ch_query 1 "ALTER TABLE flows_local DELETE WHERE host = 'alpha' AND file = '$last' AND rowid > 1000"
-for t in events collector_stats; do
+for t in events collector_stats requests; do
 	ch_query 1 "ALTER TABLE ${t}_local DELETE WHERE host = 'alpha' AND file = '$last'"
 done
 for ((t = 0; t < 300; t++)); do
@@ -122,7 +122,7 @@ for ((t = 0; t < 300; t++)); do
 done
 sed -i "s/^$last shipped [0-9]*/$last shipping 0/" "$WORK/alpha/flowdb-ship.progress"
 "$ship" --clickhouse "${CH_URL[1]}" -d "$WORK/alpha" -v 2>"$WORK/alpha.err" || fail "alpha: $(cat "$WORK/alpha.err")"
-total=$(sqlite3 "$WORK/alpha/$last" "SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM events) + (SELECT count(*) FROM collector_stats)")
+total=$(sqlite3 "$WORK/alpha/$last" "SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM events) + (SELECT count(*) FROM collector_stats) + (SELECT count(*) FROM requests)")
 grep -qx "flowdb-ship: $WORK/alpha/$last: $((total - 1000)) rows sent, 1000 found in ClickHouse already" \
 	"$WORK/alpha.err" || fail "alpha: the part-held batch: $(cat "$WORK/alpha.err")"
 

@@ -26,7 +26,7 @@ TEXTS = ["plain", "tab\there", "new\nline", "quote ' \" `", "back\\slash", "nul\
          "\u202e bidi"]
 
 
-# Version 1 of schema/flowdb.sql, before inspection, enforcement and alerts.
+# Version 1 of schema/flowdb.sql, before inspection, enforcement, alerts and requests.
 V1_SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE flows (first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
@@ -74,8 +74,10 @@ def fill(con, full):
                 "dst_addr, src_port, dst_port, vlan, packets, bytes, tcp_flags, end_reason")
         if full:
             row += [None if i % 3 == 0 else "tls", None if i % 2 else TEXTS[(i + 3) % len(TEXTS)],
-                    None if i % 4 == 0 else i % 2, None if i == 1 else i, None if i == 2 else -i]
-            cols += ", app_proto, app_info, encrypted, dropped_packets, dropped_bytes"
+                    None if i % 4 == 0 else i % 2, None if i == 1 else i, None if i == 2 else -i,
+                    None if i == 3 else I64_MAX - i, None if i % 3 else TEXTS[(i + 5) % len(TEXTS)]]
+            cols += (", app_proto, app_info, encrypted, dropped_packets, dropped_bytes, requests,"
+                     " fingerprint")
         con.execute("INSERT INTO flows (%s) VALUES (%s)" % (cols, ", ".join("?" * len(row))),
                     row)
         con.execute("INSERT INTO events (time, kind, ifname, direction, ip_version, proto, "
@@ -104,10 +106,17 @@ def fill(con, full):
                     (t, "10.0.0.%d" % i, reals[i], reals[-1 - i], i * 1000, None if i % 2 else t,
                      None if i % 3 else t, None if i % 2 else TEXTS[i % len(TEXTS)], i,
                      None if i % 2 else i))
+        con.execute("INSERT INTO requests VALUES (?, ?, 'out', 6, 6, '2001:db8::1', '10.0.0.1', "
+                    "?, ?, ?, ?, ?, ?, ?)",
+                    (t, TEXTS[(i + 2) % len(TEXTS)], I64_MIN + i, I64_MAX - i, i,
+                     TEXTS[(i + 4) % len(TEXTS)], None if i % 3 == 1 else TEXTS[i % len(TEXTS)],
+                     None if i % 3 == 2 else TEXTS[(i + 1) % len(TEXTS)],
+                     None if i % 2 else I64_MIN + i))
     # Bytes that are not UTF-8, kept as TEXT.
     con.execute("UPDATE flows SET end_reason = CAST(X'FFFE2D6E6F74' AS TEXT) WHERE rowid = 3")
     if full:
         con.execute("UPDATE flows SET app_info = CAST(X'C0AF' AS TEXT) WHERE rowid = 4")
+        con.execute("UPDATE requests SET host = CAST(X'FF00FE' AS TEXT) WHERE rowid = 5")
     con.commit()
     con.close()
 
@@ -116,10 +125,10 @@ def main():
     schema = open(sys.argv[1]).read()
     d = sys.argv[2]
     os.makedirs(d, exist_ok=True)
-    fill(new_file(os.path.join(d, "flows-20261122T0000Z.db"), schema, 5), True)
+    fill(new_file(os.path.join(d, "flows-20261122T0000Z.db"), schema, 6), True)
     old = new_file(os.path.join(d, "flows-20261122T0100Z.db"), V1_SCHEMA, 1)
     fill(old, False)
-    bad = new_file(os.path.join(d, "flows-20261122T0200Z.db"), schema, 5)
+    bad = new_file(os.path.join(d, "flows-20261122T0200Z.db"), schema, 6)
     bad.execute("INSERT INTO flows (first_seen, last_seen, ifname, direction, ip_version, proto, "
                 "src_addr, dst_addr, src_port, dst_port, vlan, packets, bytes, tcp_flags, "
                 "end_reason) VALUES ('noon', 1, 'e', 'in', 4, 6, 'a', 'b', 1, 2, 0, 1, 1, 0, "

@@ -2,7 +2,8 @@
 # flowdb-ship's bad inputs, against a real clickhouse-server: bad command
 # lines, ClickHouse down, a URL that is not ClickHouse, wrong credentials,
 # an unknown database, the fleet tables missing, one table missing, of
-# another schema, another schema version. Each is one exact line and its
+# another schema, another schema version, tables from before file schema
+# 6 (then upgraded by hand). Each is one exact line and its
 # exit status, and loses nothing: no progress recorded, the files
 # unchanged, and the next good run ships every row, each file's rows on its
 # own progress line (seq 2 and 10 of one period included). Then --drop-before
@@ -119,6 +120,19 @@ expect 1 "flowdb-ship: ClickHouse at $URL: fleet schema version 2, flowdb-ship w
 	"$ship" --clickhouse "$URL" -d "$WORK/d"
 ch_query 1 "DROP TABLE flowdb_schema"
 "$ship" --clickhouse "$URL" --create >/dev/null
+# Tables a shipper from before file schema 6 made: refused until upgraded
+# as the README says, by hand (18.16 has no ADD COLUMN IF NOT EXISTS).
+for t in flows_local flows; do
+	ch_query 1 "ALTER TABLE $t DROP COLUMN requests, DROP COLUMN fingerprint"
+done
+ch_query 1 "DROP TABLE requests"
+ch_query 1 "DROP TABLE requests_local"
+expect 1 "flowdb-ship: ClickHouse at $URL: table flows_local is of another schema: it lacks columns" \
+	"$ship" --clickhouse "$URL" -d "$WORK/d"
+for t in flows_local flows; do
+	ch_query 1 "ALTER TABLE $t ADD COLUMN requests Nullable(Int64), ADD COLUMN fingerprint Nullable(String)"
+done
+"$ship" --clickhouse "$URL" --create >/dev/null
 
 # Nothing was lost: the files unchanged, then every row shipped.
 sums | cmp -s - "$WORK/sums.before" || fail "the flow files changed"
@@ -127,7 +141,7 @@ python3 "$top/tests/integration/ship_check.py" "${CH_TCP[1]}" "$WORK/d" >/dev/nu
 	fail "ClickHouse differs from the files"
 # Each file's progress line holds its own rows.
 for f in "$WORK"/d/flows-*.db; do
-	n=$(sqlite3 "$f" "SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM events) + (SELECT count(*) FROM collector_stats)")
+	n=$(sqlite3 "$f" "SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM events) + (SELECT count(*) FROM collector_stats) + (SELECT count(*) FROM requests)")
 	grep -qx "$(basename "$f") shipped $n" "$WORK/d/flowdb-ship.progress" ||
 		fail "$(basename "$f"): not shipped $n: $(cat "$WORK/d/flowdb-ship.progress")"
 done
@@ -152,4 +166,4 @@ rc=0
 "$ship" --status -d "$WORK/d" >/dev/null 2>"$WORK/err" || rc=$?
 [ "$rc" = 1 ] && [ "$(cat "$WORK/err")" = "flowdb-ship: $WORK/d/flowdb-ship.progress: not a progress record of flowdb-ship's" ] ||
 	fail "--status over a broken record: $rc $(cat "$WORK/err")"
-echo "PASS: bad command lines, ClickHouse down, not ClickHouse, wrong credentials, no database, no tables, a table missing or of another schema, another version: one line each, nothing lost; --drop-before; a broken progress record"
+echo "PASS: bad command lines, ClickHouse down, not ClickHouse, wrong credentials, no database, no tables, a table missing or of another schema, another version, tables from before file schema 6: one line each, nothing lost; --drop-before; a broken progress record"

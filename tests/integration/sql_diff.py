@@ -37,13 +37,19 @@ TABLES = {
         ("src_port", "I"), ("dst_port", "I"), ("vlan", "I"), ("packets", "I"),
         ("bytes", "I"), ("tcp_flags", "I"), ("end_reason", "T"), ("app_proto", "T"),
         ("app_info", "T"), ("encrypted", "I"), ("dropped_packets", "I"),
-        ("dropped_bytes", "I"),
+        ("dropped_bytes", "I"), ("requests", "I"), ("fingerprint", "T"),
     ],
     "events": [
         ("time", "I"), ("kind", "T"), ("ifname", "T"), ("direction", "T"),
         ("ip_version", "I"), ("proto", "I"), ("src_addr", "T"), ("dst_addr", "T"),
         ("src_port", "I"), ("dst_port", "I"), ("vlan", "I"), ("tcp_flags", "I"),
         ("detail", "T"),
+    ],
+    "requests": [
+        ("time", "I"), ("ifname", "T"), ("direction", "T"), ("ip_version", "I"),
+        ("proto", "I"), ("src_addr", "T"), ("dst_addr", "T"), ("src_port", "I"),
+        ("dst_port", "I"), ("vlan", "I"), ("method", "T"), ("host", "T"), ("path", "T"),
+        ("status", "I"),
     ],
     "collector_stats": [
         ("time", "I"), ("kernel_packets", "I"), ("kernel_bytes", "I"),
@@ -60,13 +66,15 @@ TABLES = {
 }
 # Columns version 1 files lack (schema/flowdb.sql); they read as NULL there.
 V2_COLUMNS = {"flows": ["app_proto", "app_info", "encrypted", "dropped_packets",
-                        "dropped_bytes"], "events": ["detail"],
+                        "dropped_bytes", "requests", "fingerprint"], "events": ["detail"],
               "collector_stats": ["payload_events", "payload_bytes", "dropped_packets",
                                   "dropped_bytes", "policy_mode", "alerts",
                                   "alerts_suppressed", "sink_failures", "ipfix_records",
                                   "ipfix_send_errors", "ipfix_dropped"]}
+# Tables version 1 files lack altogether; they read as empty there.
+V2_TABLES = ["requests"]
 # How often each table is the subject of a query.
-TABLE_WEIGHTS = [("flows", 7), ("events", 2), ("collector_stats", 1)]
+TABLE_WEIGHTS = [("flows", 7), ("events", 2), ("requests", 2), ("collector_stats", 1)]
 FLOAT_TOLERANCE = 1e-9
 # Below this many seconds a statement's time is its fixed cost (parsing,
 # finding the files), not the plan's: ratios are taken against at least it.
@@ -81,9 +89,9 @@ def db_files(data):
 
 def prepare(args):
     """Gives flowgen's files what it does not write (inspection findings,
-    policy events, more connection events), turns two of them into schema
-    version 1 files, and merges every row, with its file's path, into one
-    file with the same schema."""
+    TLS fingerprints, HTTP requests, policy events, more connection events),
+    turns two of them into schema version 1 files, and merges every row,
+    with its file's path, into one file with the same schema."""
     rng = random.Random(1)
     files = db_files(args.dir)
     for i, path in enumerate(files):
@@ -119,6 +127,35 @@ def prepare(args):
                 d = drops.randint(1, packets) if r < 0.2 else 0
                 db.execute("UPDATE flows SET dropped_packets = ?, dropped_bytes = ?"
                            " WHERE rowid = ?", (d, nbytes * d // packets, rowid))
+        # Fingerprints of some TLS clients, a few shared; the HTTP flows'
+        # requests, each named in requests within its flow's time, with
+        # texts that test comparisons (case, NULL, empty-looking) and
+        # statuses of every kind, NULL among them.
+        fps = random.Random(200 + i)
+        for rowid, app in db.execute("SELECT rowid, app_proto FROM flows").fetchall():
+            if app == "tls" and fps.random() < 0.7:
+                db.execute("UPDATE flows SET fingerprint = ? WHERE rowid = ?",
+                           (fps.choice(["t13d1516h2_8daaf6152771_b186095e22b6",
+                                        "t13d1517h2_8daaf6152771_b1ff8ab2d16f",
+                                        "t12d1209h1_c7886603b240_7af1ed941c26",
+                                        "T13D1516H2_8DAAF6152771_B186095E22B6"]), rowid))
+        for (rowid, first, last, ifname, direction, ipv, proto, src, dst, sport, dport,
+             vlan) in db.execute("SELECT rowid, first_seen, last_seen, ifname, direction,"
+                                 " ip_version, proto, src_addr, dst_addr, src_port, dst_port,"
+                                 " vlan FROM flows WHERE app_proto = 'http'").fetchall():
+            n = fps.choice([0, 1, 1, 2, 5])
+            db.execute("UPDATE flows SET requests = ? WHERE rowid = ?", (n, rowid))
+            for k in range(n):
+                db.execute(
+                    "INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (first + (last - first) * k // max(n, 1), ifname, direction, ipv, proto,
+                     src, dst, sport, dport, vlan,
+                     fps.choice(["GET", "GET", "POST", "PUT", "DELETE", "OPTIONS", "get"]),
+                     fps.choice(["example.test", "api.example.test", "API.example.test",
+                                 "10.0.0.1:8080", None]),
+                     fps.choice(["/", "/v1/items", "/v1/items/7", "/V1/Items", "*", "/a b",
+                                 None]),
+                     fps.choice([200, 200, 204, 301, 404, 500, 101, None])))
         # Connection events for some flows, so that joins find partners.
         db.execute("INSERT INTO events SELECT first_seen, CASE abs(random()) % 3 WHEN 0 THEN"
                    " 'syn' WHEN 1 THEN 'fin' ELSE 'rst' END, ifname, direction, ip_version,"
@@ -141,6 +178,8 @@ def prepare(args):
         merged.execute("ATTACH ? AS f", (path,))
         for t, cols in TABLES.items():
             have = {r[1] for r in merged.execute(f"PRAGMA f.table_info({t})")}
+            if not have:
+                continue
             sel = ", ".join(c if c in have else "NULL" for c, _ in cols)
             merged.execute(f'INSERT INTO main."{t}" SELECT {sel}, ? FROM f."{t}"', (path,))
         merged.commit()
@@ -164,6 +203,8 @@ def to_version_1(path):
                          f" DROP TABLE {t}; ALTER TABLE old RENAME TO {t};")
         for sql in indexes:
             db.execute(sql)
+    for t in V2_TABLES:
+        db.execute(f"DROP TABLE {t}")
     db.execute("UPDATE meta SET value = 1 WHERE key = 'schema_version'")
     db.commit()
     db.close()
@@ -448,6 +489,21 @@ class Gen:
                f" GROUP BY 1")
         return sql + self.order_all(len(cols))
 
+    def q_requests_join(self):
+        f, r = self.alias(), self.alias()
+        on = (f"{r}.src_addr = {f}.src_addr AND {r}.dst_addr = {f}.dst_addr AND"
+              f" {r}.src_port = {f}.src_port AND {r}.dst_port = {f}.dst_port AND"
+              f" {r}.proto = {f}.proto")
+        if self.chance(0.5):
+            on += f" AND {r}.time BETWEEN {f}.first_seen AND {f}.last_seen"
+        cols = [f"{r}.method", f"{r}.status", "count(*)", f"sum({f}.requests)",
+                f"count(DISTINCT {r}.host)"]
+        kind = self.pick(["JOIN", "LEFT JOIN"])
+        where = f" WHERE {self.predicate('requests', r)}" if self.chance(0.6) else ""
+        sql = (f"SELECT {', '.join(cols)} FROM requests {r} {kind} flows {f} ON {on}{where}"
+               f" GROUP BY 1, 2")
+        return sql + self.order_all(len(cols))
+
     def q_correlated(self):
         a, b = self.alias(), self.alias()
         sub = self.pick([
@@ -491,7 +547,8 @@ class Gen:
 
     def query(self):
         shapes = [(self.q_aggregate, 30), (self.q_rows, 25), (self.q_group, 15),
-                  (self.q_self_join, 5), (self.q_events_join, 5), (self.q_correlated, 5),
+                  (self.q_self_join, 5), (self.q_events_join, 5), (self.q_requests_join, 3),
+                  (self.q_correlated, 5),
                   (self.q_window, 5), (self.q_compound, 5), (self.q_cte, 5)]
         fn = self.rng.choices([s for s, _ in shapes], [w for _, w in shapes])[0]
         return fn()

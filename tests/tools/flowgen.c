@@ -36,10 +36,14 @@
 #define SCAN_PORT_N 1000
 /* Mixed into the seed for the findings' stream: "app_info". */
 #define APP_SEED 0x6170705f696e666fULL
+/* And for the HTTP requests' and TLS fingerprints' stream: "requests". */
+#define REQ_SEED 0x7265717565737473ULL
+/* Requests one HTTP connection's record carries at most. */
+#define MAX_REQUESTS 4
 
 struct gen_opts {
 	const char *dir, *host;
-	const char *truth_flows, *truth_events, *truth_stats;
+	const char *truth_flows, *truth_events, *truth_stats, *truth_requests;
 	uint64_t files, rows, seed, start_us;
 	bool quiet;
 };
@@ -94,6 +98,13 @@ struct policy_row {
 	char *detail; /* allocated */
 };
 
+/* An HTTP request of a record's flow, as store_add_request() takes it. */
+struct request_row {
+	struct flow_key key;
+	const char *ifname;
+	struct store_request r; /* key set when handed over */
+};
+
 /* Which of the collector's loss and error counters are nonzero in an hour. */
 struct hour_health {
 	bool lossy, ringbuf_drops, malformed;
@@ -105,8 +116,10 @@ struct gen {
 	/* Inspection findings draw from a stream of their own, so that they
 	 * change nothing else the seed gives. */
 	uint64_t app_rng;
+	/* Requests and fingerprints draw from a third, for the same reason. */
+	uint64_t req_rng;
 	struct store *store;
-	FILE *flows_csv, *events_csv, *stats_csv;
+	FILE *flows_csv, *events_csv, *stats_csv, *requests_csv;
 	struct host clients[CLIENTS], late_clients[LATE_CLIENTS], servers[SERVERS];
 	struct host port_scanners[2], sweeper;
 	struct long_flow longs[LONG_SLOTS];
@@ -117,6 +130,8 @@ struct gen {
 	size_t n_events;
 	struct policy_row *policies;
 	size_t n_policies, cap_policies;
+	struct request_row *requests;
+	size_t n_requests, cap_requests;
 	uint64_t total_flows, total_events;
 	uint64_t seq; /* rows made so far */
 };
@@ -174,15 +189,17 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: flowgen --dir DIR [--files N] [--rows R] [--seed S] [--start EPOCH_SECONDS]\n"
 		"               [--truth-flows CSV] [--truth-events CSV] [--truth-stats CSV]\n"
+		"               [--truth-requests CSV]\n"
 		"               [--host NAME (default flowgen)] [-q]\n"
 		"Writes N hourly flow files (default 300) from --start (a whole hour, default\n"
 		"2026-11-22T00:00Z) into DIR with the collector's store, deterministically from\n"
 		"the seed: R ordinary flow records per file (default 40; flushed in batches of\n"
 		"at most %d), plus in some hours a port scan, a host sweep and records of\n"
 		"flows lasting several hours, and 1 or 2 TCP events per hour; inspection\n"
-		"findings (odd names included) and the policy events they raise. The truth CSVs\n"
-		"list every flow record, event and collector_stats row with the file it went\n"
-		"to. Progress goes to stderr unless -q.\n",
+		"findings (odd names included) and the policy events they raise; HTTP requests\n"
+		"of the HTTP connections and fingerprints of TLS clients. The truth CSVs list\n"
+		"every flow record, event, collector_stats and requests row with the file it\n"
+		"went to. Progress goes to stderr unless -q.\n",
 		BATCH_ROWS);
 }
 
@@ -218,6 +235,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		{ "truth-flows", required_argument, NULL, 'F' },
 		{ "truth-events", required_argument, NULL, 'E' },
 		{ "truth-stats", required_argument, NULL, 'T' },
+		{ "truth-requests", required_argument, NULL, 'R' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -258,6 +276,9 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			break;
 		case 'T':
 			o->truth_stats = optarg;
+			break;
+		case 'R':
+			o->truth_requests = optarg;
 			break;
 		case 'H':
 			o->host = optarg;
@@ -524,6 +545,24 @@ static const char *const dns_names[] = {
 	"www.example.test",	      "example.test",	"_ipp._tcp.local", ".",
 	"My Printer._ipp._tcp.local", "quo\"te's.test", "a\\x2eb.test",	   "caf\\xc3\\xa9.test",
 	"comma,slash/.test",
+};
+/* What the requests of an HTTP connection name: case and NULL (a request
+ * without a Host, a path not known) to keep apart, quotes, a space, a
+ * status of every class and none (-1: no response seen). */
+static const char *const req_methods[] = { "GET", "POST", "PUT", "DELETE", "OPTIONS", "get" };
+static const char *const req_hosts[] = {
+	"example.test", "api.example.test", "API.example.test", "10.0.0.1:8080", "quo\"te's.test",
+	NULL,
+};
+static const char *const req_paths[] = { "/", "/v1/items", "/v1/items/7", "/V1/Items",
+					 "*", "/a b", NULL };
+static const int req_statuses[] = { 200, 204, 301, 404, 500, 101, -1 };
+/* TLS clients' JA4 fingerprints, NULL for a hello without one. */
+static const char *const fingerprints[] = {
+	"t13d1516h2_8daaf6152771_b186095e22b6",
+	"t13d1517h2_8daaf6152771_b1ff8ab2d16f",
+	"t12d1209h1_c7886603b240_7af1ed941c26",
+	NULL,
 };
 static const char *const ssh_banners[] = { "SSH-2.0-OpenSSH_9.2p1 Debian-2", "SSH-2.0-dropbear" };
 
@@ -899,6 +938,54 @@ static void gen_events(struct gen *g, uint64_t hour_us, uint64_t hi)
 	}
 }
 
+/* Returns entry i of a table of n from the requests' stream. */
+static uint64_t req_pick(struct gen *g, size_t n)
+{
+	return splitmix(&g->req_rng) % n;
+}
+
+/* Gives the client record of an HTTP connection its requests (0 to
+ * MAX_REQUESTS, spread over its time, appended to g->requests), and a TLS
+ * client's record its fingerprint. Returns 0 or -ENOMEM. */
+static int add_requests(struct gen *g, struct flow_record *r, const char *ifname)
+{
+	uint64_t k, n;
+
+	/* The client's side: its destination is the service's port. */
+	if (r->key.dst_port >= EPHEMERAL_LO)
+		return 0;
+	if (r->app_proto == FLOW_APP_TLS)
+		r->fingerprint = (char *)fingerprints[req_pick(g, COUNT(fingerprints))];
+	if (r->app_proto != FLOW_APP_HTTP)
+		return 0;
+	n = req_pick(g, MAX_REQUESTS + 1);
+	r->requests = (uint32_t)n;
+	for (k = 0; k < n; k++) {
+		struct request_row *q;
+
+		if (g->n_requests == g->cap_requests) {
+			size_t cap = g->cap_requests ? g->cap_requests * 2 : 256;
+
+			q = realloc(g->requests, cap * sizeof(*q));
+			if (!q)
+				return -ENOMEM;
+			g->requests = q;
+			g->cap_requests = cap;
+		}
+		q = &g->requests[g->n_requests++];
+		q->key = r->key;
+		q->ifname = ifname;
+		q->r = (struct store_request){
+			.time_us = r->first_seen_us + (r->last_seen_us - r->first_seen_us) * k / n,
+			.method = req_methods[req_pick(g, COUNT(req_methods))],
+			.host = req_hosts[req_pick(g, COUNT(req_hosts))],
+			.path = req_paths[req_pick(g, COUNT(req_paths))],
+			.status = req_statuses[req_pick(g, COUNT(req_statuses))],
+		};
+	}
+	return 0;
+}
+
 /* Orders rows by the time they ended, then as they were made. */
 static int row_cmp(const void *a, const void *b)
 {
@@ -975,6 +1062,23 @@ static void write_truth(struct gen *g, const char *file, const struct store_stat
 		write_field(g->events_csv, p->detail);
 		fputc('\n', g->events_csv);
 	}
+	for (i = 0; g->requests_csv && i < g->n_requests; i++) {
+		const struct request_row *q = &g->requests[i];
+
+		fprintf(g->requests_csv, "%s,%llu,", file, (unsigned long long)q->r.time_us);
+		write_key(g->requests_csv, &q->key, q->ifname);
+		fprintf(g->requests_csv, ",%s,", q->r.method);
+		/* Empty fields where the columns are NULL. */
+		if (q->r.host)
+			write_field(g->requests_csv, q->r.host);
+		fputc(',', g->requests_csv);
+		if (q->r.path)
+			write_field(g->requests_csv, q->r.path);
+		fputc(',', g->requests_csv);
+		if (q->r.status >= 0)
+			fprintf(g->requests_csv, "%d", q->r.status);
+		fputc('\n', g->requests_csv);
+	}
 	if (g->stats_csv)
 		fprintf(g->stats_csv, "%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n", file,
 			(unsigned long long)st->time_us, (unsigned long long)st->kernel_packets,
@@ -1007,6 +1111,8 @@ static int flush_batch(struct gen *g, uint64_t time_us, const struct hour_health
 	/* The collector writes records as they end. In that order the time
 	 * indexes grow at their ends, which halves the time taken. */
 	qsort(g->rows, g->n_rows, sizeof(g->rows[0]), row_cmp);
+	for (i = 0; !err && i < g->n_rows; i++)
+		err = add_requests(g, &g->rows[i].r, g->rows[i].ifname);
 	for (i = 0; !err && i < g->n_rows; i++) {
 		err = store_add_flow(g->store, &g->rows[i].r, g->rows[i].ifname);
 		st.drained_packets += g->rows[i].r.packets;
@@ -1018,6 +1124,10 @@ static int flush_batch(struct gen *g, uint64_t time_us, const struct hour_health
 	for (i = 0; !err && i < g->n_policies; i++)
 		err = store_add_policy(g->store, &g->policies[i].key, g->policies[i].time_us,
 				       g->policies[i].ifname, g->policies[i].detail);
+	for (i = 0; !err && i < g->n_requests; i++) {
+		g->requests[i].r.key = &g->requests[i].key;
+		err = store_add_request(g->store, &g->requests[i].r, g->requests[i].ifname);
+	}
 	lost = hh->lossy ? 1 + below(g, 40) : 0;
 	st.kernel_packets = st.drained_packets + lost;
 	st.kernel_bytes = st.drained_bytes + lost * (60 + below(g, 1400));
@@ -1040,6 +1150,7 @@ static int flush_batch(struct gen *g, uint64_t time_us, const struct hour_health
 	g->total_events += g->n_events + g->n_policies;
 	g->n_rows = 0;
 	g->n_events = 0;
+	g->n_requests = 0;
 	free_policies(g);
 	return 0;
 }
@@ -1150,7 +1261,10 @@ static int generate(struct gen *g)
 		     "src_port,dst_port,vlan,tcp_flags,detail") ||
 	    open_csv(&g->stats_csv, o->truth_stats,
 		     "file,time,kernel_packets,drained_packets,lost_packets,lost_bytes,"
-		     "ringbuf_drops,malformed"))
+		     "ringbuf_drops,malformed") ||
+	    open_csv(&g->requests_csv, o->truth_requests,
+		     "file,time,ifname,direction,ip_version,proto,src_addr,dst_addr,src_port,"
+		     "dst_port,vlan,method,host,path,status"))
 		return -1;
 	err = store_open(&g->store, &so);
 	if (err) {
@@ -1171,7 +1285,8 @@ static int generate(struct gen *g)
 		err = -EIO;
 	}
 	if (close_csv(g->flows_csv, o->truth_flows) | close_csv(g->events_csv, o->truth_events) |
-	    close_csv(g->stats_csv, o->truth_stats))
+	    close_csv(g->stats_csv, o->truth_stats) |
+	    close_csv(g->requests_csv, o->truth_requests))
 		err = -EIO;
 	if (!err && !o->quiet)
 		fprintf(stderr,
@@ -1193,10 +1308,12 @@ int main(int argc, char **argv)
 		return rc < 0 ? 1 : 0;
 	g.rng = o.seed;
 	g.app_rng = o.seed ^ APP_SEED;
+	g.req_rng = o.seed ^ REQ_SEED;
 	pools_init(&g);
 	rc = generate(&g);
 	free(g.rows);
 	free_policies(&g);
 	free(g.policies);
+	free(g.requests);
 	return rc ? 1 : 0;
 }

@@ -138,6 +138,8 @@ struct app_seen {
 	uint8_t proto[8];
 	int8_t encrypted[8];
 	char info[8][32];
+	char fingerprint[8][48];
+	uint32_t requests[8];
 	enum flow_end_reason reason[8];
 };
 
@@ -151,6 +153,9 @@ static int app_emit(const struct flow_record *r, void *arg)
 	a->proto[a->n] = r->app_proto;
 	a->encrypted[a->n] = r->encrypted;
 	snprintf(a->info[a->n], sizeof(a->info[0]), "%s", r->app_info ? r->app_info : "(null)");
+	snprintf(a->fingerprint[a->n], sizeof(a->fingerprint[0]), "%s",
+		 r->fingerprint ? r->fingerprint : "(null)");
+	a->requests[a->n] = r->requests;
 	a->reason[a->n++] = r->end_reason;
 	return 0;
 }
@@ -319,8 +324,8 @@ static void test_inspect_before_traffic(void **state)
 	struct flow_key a = make_key(1), b = make_key(2);
 	struct app_seen seen = { 0 };
 
-	assert_int_equal(flowtable_inspect(ft, &a, T0 + 5 * SEC, 1, 1, "example.test"), 1);
-	assert_int_equal(flowtable_inspect(ft, &a, T0 + 6 * SEC, 2, 0, "other"), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0 + 5 * SEC, 1, 1, "example.test", NULL), 1);
+	assert_int_equal(flowtable_inspect(ft, &a, T0 + 6 * SEC, 2, 0, "other", NULL), 0);
 	/* Its traffic starts here: the record only held the finding. */
 	assert_int_equal(flowtable_add(ft, &a, 3, 300, FLOW_TCP_ACK, T0 + 4 * SEC, T0 + 7 * SEC),
 			 1);
@@ -345,12 +350,12 @@ static void test_inspect_without_traffic(void **state)
 	struct flow_key a = make_key(1);
 	struct app_seen seen = { 0 };
 
-	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com"), 1);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com", NULL), 1);
 	assert_int_equal(flowtable_expire(ft, T0 + IDLE - 1, app_emit, &seen), 0);
 	assert_int_equal(flowtable_count(ft), 1);
 	assert_int_equal(flowtable_expire(ft, T0 + IDLE, app_emit, &seen), 0);
 	assert_int_equal(flowtable_count(ft), 0);
-	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com"), 1);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 3, 0, "example.com", NULL), 1);
 	assert_int_equal(flowtable_end_all(ft, app_emit, &seen), 0);
 	assert_int_equal(seen.n, 0);
 }
@@ -362,7 +367,7 @@ static void test_inspect_active_carries(void **state)
 	struct flow_key a = make_key(1);
 	struct app_seen seen = { 0 };
 
-	assert_int_equal(flowtable_inspect(ft, &a, T0, 4, 1, "SSH-2.0-OpenSSH_9.2"), 1);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 4, 1, "SSH-2.0-OpenSSH_9.2", NULL), 1);
 	assert_int_equal(add_traffic(ft, &a, 1, 100, FLOW_TCP_ACK, T0, T0), 0);
 	assert_int_equal(add_traffic(ft, &a, 1, 100, FLOW_TCP_ACK, T0 + ACTIVE, T0 + ACTIVE), 0);
 	assert_int_equal(flowtable_expire(ft, T0 + ACTIVE, app_emit, &seen), 1);
@@ -377,6 +382,88 @@ static void test_inspect_active_carries(void **state)
 	assert_int_equal(seen.first[1], T0 + ACTIVE + SEC);
 	assert_string_equal(seen.info[1], "SSH-2.0-OpenSSH_9.2");
 	assert_int_equal(seen.proto[1], 4);
+}
+
+#define JA4_A "t13d1516h2_8daaf6152771_b186095e22b6"
+#define JA4_B "q13d0312h3_55b375c5d22e_06cda9e17597"
+
+/* The first fingerprint stays, whichever call brings it: one after the
+ * finding (a hello whole only later) is taken, "" and NULL are none, and
+ * a second one is ignored. Records without one have NULL. */
+static void test_inspect_fingerprint(void **state)
+{
+	struct flowtable *ft = *state;
+	struct flow_key a = make_key(1), b = make_key(2), c = make_key(3);
+	struct app_seen seen = { 0 };
+	int i;
+
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 1, 1, "example.test", ""), 1);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 1, 1, "example.test", NULL), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 1, 1, "late.test", JA4_A), 0);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 1, 1, "later.test", JA4_B), 0);
+	assert_int_equal(flowtable_inspect(ft, &b, T0, 5, 1, "quic.test", JA4_B), 1);
+	assert_int_equal(flowtable_inspect(ft, &b, T0, 5, 1, "quic.test", JA4_A), 0);
+	assert_int_equal(flowtable_inspect(ft, &c, T0, 2, 0, "GET example.test/", NULL), 1);
+	for (i = 1; i <= 3; i++) {
+		struct flow_key k = make_key(i);
+
+		assert_int_equal(add_traffic(ft, &k, i, 100 * i, FLOW_TCP_ACK, T0, T0), 0);
+	}
+	assert_int_equal(flowtable_end_all(ft, app_emit, &seen), 3);
+	for (i = 0; i < 3; i++) {
+		static const char *const info[] = { "example.test", "quic.test",
+						    "GET example.test/" };
+		static const char *const fp[] = { JA4_A, JA4_B, "(null)" };
+		int at = (int)seen.packets[i] - 1;
+
+		assert_string_equal(seen.info[i], info[at]);
+		assert_string_equal(seen.fingerprint[i], fp[at]);
+		assert_int_equal(seen.requests[i], 0);
+	}
+}
+
+/* Requests add up in the open record; counted before the flow's traffic
+ * they wait for it; a record ended by the active timeout carries its own,
+ * the next starts at 0 with the finding and fingerprint kept; the count
+ * saturates; a waiting record that gets no traffic is never written. */
+static void test_requests(void **state)
+{
+	struct flowtable *ft = *state;
+	struct flow_key a = make_key(1), b = make_key(2);
+	struct app_seen seen = { 0 };
+
+	assert_int_equal(flowtable_requests(ft, &a, T0, 2), 0);
+	assert_int_equal(flowtable_count(ft), 1);
+	assert_int_equal(flowtable_inspect(ft, &a, T0, 2, 0, "GET example.test/a", JA4_A), 1);
+	assert_int_equal(flowtable_add(ft, &a, 4, 400, FLOW_TCP_ACK, T0 + SEC, T0 + 2 * SEC), 1);
+	assert_int_equal(flowtable_requests(ft, &a, T0 + 2 * SEC, 3), 0);
+	assert_int_equal(add_traffic(ft, &a, 1, 100, FLOW_TCP_ACK, T0 + ACTIVE + SEC,
+				       T0 + ACTIVE + SEC),
+			 0);
+	assert_int_equal(flowtable_expire(ft, T0 + ACTIVE + SEC, app_emit, &seen), 1);
+	/* Between the records: counted in the next one, waiting for traffic. */
+	assert_int_equal(flowtable_requests(ft, &a, T0 + ACTIVE + 2 * SEC, 1), 0);
+	assert_int_equal(add_traffic(ft, &a, 2, 200, FLOW_TCP_ACK, T0 + ACTIVE + 3 * SEC,
+				       T0 + ACTIVE + 3 * SEC),
+			 0);
+	assert_int_equal(flowtable_requests(ft, &a, T0 + ACTIVE + 3 * SEC, UINT32_MAX - 1), 0);
+	assert_int_equal(flowtable_requests(ft, &a, T0 + ACTIVE + 3 * SEC, 7), 0);
+	/* b's requests never get traffic: dropped after the idle timeout. */
+	assert_int_equal(flowtable_requests(ft, &b, T0 + ACTIVE, 9), 0);
+	assert_int_equal(flowtable_expire(ft, T0 + ACTIVE + 3 * SEC + IDLE, app_emit, &seen), 1);
+	assert_int_equal(flowtable_count(ft), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.reason[0], FLOW_END_ACTIVE);
+	assert_int_equal(seen.packets[0], 5);
+	assert_int_equal(seen.first[0], T0 + SEC);
+	assert_int_equal(seen.requests[0], 5);
+	assert_string_equal(seen.fingerprint[0], JA4_A);
+	assert_int_equal(seen.reason[1], FLOW_END_IDLE);
+	assert_int_equal(seen.packets[1], 2);
+	assert_int_equal(seen.first[1], T0 + ACTIVE + 3 * SEC);
+	assert_int_equal(seen.requests[1], UINT32_MAX);
+	assert_string_equal(seen.info[1], "GET example.test/a");
+	assert_string_equal(seen.fingerprint[1], JA4_A);
 }
 
 static void test_fin_linger(void **state)
@@ -709,6 +796,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inspect_before_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inspect_without_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inspect_active_carries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inspect_fingerprint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_linger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linger_from_last_packet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_linger, setup, teardown),

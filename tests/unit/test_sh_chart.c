@@ -281,9 +281,9 @@ static struct shell *shell_over(const char *dir, const char *host, int64_t start
 		" (%lld, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),"
 		" (%lld, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);"
 		"INSERT INTO flows VALUES (%lld, %lld, 'eth0', 'in', 4, 6, '10.0.0.1', '10.0.0.2',"
-		" 40000, 443, 0, 3, 3000, 2, 'idle', NULL, NULL, NULL, 0, 0), (%lld, %lld, 'eth0', 'in', 4,"
-		" 17, '10.0.0.1', '10.0.0.3', 5353, 53, 0, 1, 100, 0, 'idle', 'dns', 'example.com',"
-		" 0, 0, 0);",
+		" 40000, 443, 0, 3, 3000, 2, 'idle', NULL, NULL, NULL, 0, 0, 0, NULL), (%lld, %lld,"
+		" 'eth0', 'in', 4, 17, '10.0.0.1', '10.0.0.3', 5353, 53, 0, 1, 100, 0, 'idle', 'dns',"
+		" 'example.com', 0, 0, 0, 0, NULL);",
 		host, (long long)start, (long long)end, (long long)start, (long long)end,
 		(long long)(T0 + MIN),
 		(long long)(T0 + 2 * MIN), (long long)(T0 + 12 * MIN), (long long)(T0 + 20 * MIN));

@@ -114,7 +114,8 @@ static void test_commands(void **state)
 	assert_true(fx->sh->timer);
 	check(fx, ".stats on", 0, "", "");
 	assert_true(fx->sh->stats);
-	check(fx, ".tables", 0, "flows  events  collector_stats  actions  rule_counters  alerts\n", "");
+	check(fx, ".tables", 0,
+	      "flows  events  collector_stats  actions  rule_counters  alerts  requests\n", "");
 	check(fx, ".schema nope", -EINVAL, "", "Error: .schema: no table \"nope\"\n");
 	check(fx, ".help nope", -EINVAL, "", "Error: .help: no command \".nope\"\n");
 	check(fx, ".help mode", 0,

@@ -57,7 +57,7 @@ static int setup(void **state)
 		" (%lld, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),"
 		" (%lld, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);"
 		"INSERT INTO flows VALUES (%lld, %lld, 'eth0', 'in', 4, 6, '10.0.0.1', '10.0.0.2',"
-		" 40000, 443, 0, 3, 3000, 2, 'idle', 'http', %Q, 0, 0, 0);",
+		" 40000, 443, 0, 3, 3000, 2, 'idle', 'http', %Q, 0, 0, 0, 0, NULL);",
 		HOST, (long long)INT64_MIN, (long long)INT64_MAX, (long long)INT64_MIN,
 		(long long)INT64_MAX, (long long)(T0 + MIN),
 		(long long)(T0 + 2 * MIN), "=cmd|' /C calc'!A0\x1b[2J");

@@ -51,7 +51,7 @@ static void add_flow(sqlite3 *db, const char *src, const char *dst, int64_t firs
 		     int64_t bytes, const char *app_info)
 {
 	char *sql = sqlite3_mprintf("INSERT INTO flows VALUES (%lld, %lld, 'eth0', 'in', 4, 6,"
-				    " %Q, %Q, 40000, 443, 0, 1, %lld, 2, 'idle', %Q, %Q, %s, 0, 0)",
+				    " %Q, %Q, 40000, 443, 0, 1, %lld, 2, 'idle', %Q, %Q, %s, 0, 0, 0, NULL)",
 				    (long long)first, (long long)last, src, dst, (long long)bytes,
 				    app_info ? "tls" : NULL, app_info, app_info ? "1" : "NULL");
 
@@ -424,7 +424,7 @@ static void test_bad_files_skipped(void **state)
 	sqlite3_close(db);
 	snprintf(path, sizeof(path), "%s/c-newer.db", fx->dir);
 	db = new_file(path, T0, T0);
-	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 6 WHERE key = 'schema_version'",
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 7 WHERE key = 'schema_version'",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -444,8 +444,8 @@ static void test_bad_files_skipped(void **state)
 			     "flowdb: warning: %1$s/a-text.db: not an SQLite database; skipped\n"
 			     "flowdb: warning: %1$s/b-foreign.db: not a flowdb file (no meta "
 			     "table); skipped\n"
-			     "flowdb: warning: %1$s/c-newer.db: schema version 6 is newer than "
-			     "this flowdb reads (5); skipped\n",
+			     "flowdb: warning: %1$s/c-newer.db: schema version 7 is newer than "
+			     "this flowdb reads (6); skipped\n",
 			     fx->dir) > 0);
 	/* The cut and garbled files are reported in SQLite's own words. */
 	assert_memory_equal(fx->err_buf, want, strlen(want));

@@ -270,6 +270,25 @@ static void add_flows(struct store *s, uint32_t first_id, int n, uint64_t time_u
 	}
 }
 
+/* Buffers requests numbered first_id to first_id + n - 1, each in the flow
+ * numbered alike, with status 100 + id % 900 telling rows apart. */
+static void add_requests(struct store *s, uint32_t first_id, int n, uint64_t time_us)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct flow_record f = numbered_flow(first_id + i, time_us);
+		const struct store_request r = { .key = &f.key,
+						 .time_us = time_us,
+						 .method = "GET",
+						 .host = "example.test",
+						 .path = "/",
+						 .status = 100 + (int)((first_id + i) % 900) };
+
+		assert_int_equal(store_add_request(s, &r, "eth0"), 0);
+	}
+}
+
 /* Flushes with a stats row that is all zero but for its time. */
 static int flush_at(struct store *s, uint64_t time_us)
 {
@@ -411,9 +430,9 @@ static void index_sql(const char *dir, const char *name, char *buf, size_t size)
 	sqlite3_close(db);
 }
 
-/* With defer_indexes a file holds no flows or events index while it is
- * written, and every one of the schema's once finished: the same file as
- * without, rollups included. */
+/* With defer_indexes a file holds no flows, events or requests index while
+ * it is written, and every one of the schema's once finished: the same
+ * file as without, rollups included. */
 static void test_defer_indexes(void **state)
 {
 	char tmp[64], dir[PATH_MAX], plain_dir[PATH_MAX], name[64], want[4096], got[4096];
@@ -431,12 +450,14 @@ static void test_defer_indexes(void **state)
 	assert_int_equal(store_open(&s, &o), 0);
 	add_flows(plain, 0, 500, T0);
 	add_flows(s, 0, 500, T0);
+	add_requests(plain, 0, 50, T0);
+	add_requests(s, 0, 50, T0);
 	assert_int_equal(flush_at(plain, T0), 0);
 	assert_int_equal(flush_at(s, T0), 0);
 	assert_int_equal(flowfile_name(name, sizeof(name), T0, HOUR_US, 0), 0);
 	db = db_open(dir, name);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-				   " AND tbl_name IN ('flows', 'events')"),
+				   " AND tbl_name IN ('flows', 'events', 'requests')"),
 			 0);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM flows"), 500);
 	sqlite3_close(db);
@@ -449,7 +470,11 @@ static void test_defer_indexes(void **state)
 	index_sql(plain_dir, name, want, sizeof(want));
 	index_sql(dir, name, got, sizeof(got));
 	assert_non_null(strstr(want, "CREATE INDEX flows_src_addr"));
+	assert_non_null(strstr(want, "CREATE INDEX requests_time"));
 	assert_string_equal(got, want);
+	db = db_open(dir, name);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM requests"), 50);
+	sqlite3_close(db);
 	rm_rf(tmp);
 }
 
@@ -787,7 +812,7 @@ static void test_write_read_back(void **state)
 	sqlite3_finalize(stmt);
 
 	assert_int_equal(q_int(db, "SELECT count(*) FROM meta"), 7);
-	assert_q_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "5");
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "6");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'host'", "testhost");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'interfaces'", "eth0,eth1");
 	assert_q_text(db, "SELECT value FROM meta WHERE key = 'collector_version'", "9.8.7");
@@ -838,6 +863,131 @@ static void test_write_read_back(void **state)
 	rm_rf(tmp);
 }
 
+/* A long text of n characters c, for the cuts. */
+static char *long_text(char c, size_t n)
+{
+	char *t = malloc(n + 1);
+
+	assert_non_null(t);
+	memset(t, c, n);
+	t[n] = '\0';
+	return t;
+}
+
+/* The first four requests rows test_requests_rows writes, time less T0. */
+static const char *const rows_want[] = {
+	"3 eth0 in 4 6 10.0.0.1 192.168.0.1 1025 443 0 GET 'example.test' '/api/v1/items' 200",
+	"-5000000 eth1 out 6 6 2001:db8::10 2001:db8:0:0:1:: 51000 8080 99 POST "
+	"'[2001:db8::1]:8080' '/login' NULL",
+	"40000000 eth0 in 4 6 10.0.0.1 192.168.0.1 1025 443 0 OPTIONS NULL '*' 999",
+	"4 eth0 in 4 6 10.0.0.1 192.168.0.1 1025 443 0 CONNECT 'example.test:443' NULL 100",
+};
+
+/* Flows' requests and fingerprint, and requests rows with every column
+ * distinct, written and read back exactly: empty texts and status -1 as
+ * NULL, long texts cut, the store's own copies, the time range and
+ * rows_written counting them. */
+static void test_requests_rows(void **state)
+{
+	const char *name = "flows-20261122T1400Z.db";
+	struct flow_record a = numbered_flow(1, T0), b = numbered_flow(2, T0), c = numbered_flow(3, T0);
+	struct flow_record v6 = { 0 };
+	char *long_host = long_text('h', 300), *long_path = long_text('p', 300);
+	char *long_method = long_text('M', 40), *long_fp = long_text('f', 100);
+	char tmp[64], want[512], method[STORE_METHOD_SIZE], fp[STORE_FINGERPRINT_SIZE];
+	struct store *s = NULL;
+	struct store_opts o;
+	sqlite3 *db;
+	size_t i;
+
+	make_tmpdir(tmp);
+	o = opts_for(tmp, HOUR_US);
+	assert_int_equal(store_open(&s, &o), 0);
+	a.requests = 7;
+	a.fingerprint = strdup("t13d1516h2_8daaf6152771_b186095e22b6");
+	b.fingerprint = long_fp;
+	c.fingerprint = (char *)"";
+	c.requests = UINT32_MAX;
+	assert_int_equal(store_add_flow(s, &a, "eth0"), 0);
+	assert_int_equal(store_add_flow(s, &b, "eth0"), 0);
+	assert_int_equal(store_add_flow(s, &c, "eth0"), 0);
+	free(a.fingerprint);
+
+	v6.key.ip_version = 6;
+	v6.key.proto = 6;
+	v6.key.direction = FLOW_DIR_OUT;
+	set_v6(v6.key.src_addr, "2001:db8::10");
+	set_v6(v6.key.dst_addr, "2001:db8:0:0:1::");
+	v6.key.src_port = 51000;
+	v6.key.dst_port = 8080;
+	v6.key.vlan = 99;
+	{
+		const struct store_request r[] = {
+			{ &a.key, T0 + 3, "GET", "example.test", "/api/v1/items", 200 },
+			{ &v6.key, T0 - 5 * USEC_PER_SEC, "POST", "[2001:db8::1]:8080", "/login",
+			  -1 },
+			{ &a.key, T0 + 40 * USEC_PER_SEC, "OPTIONS", NULL, "*", 999 },
+			{ &a.key, T0 + 4, "CONNECT", "example.test:443", "", 100 },
+			{ &a.key, T0 + 5, long_method, long_host, long_path, 404 },
+		};
+
+		for (i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+			assert_int_equal(store_add_request(s, &r[i], i == 1 ? "eth1" : "eth0"), 0);
+	}
+	/* The store keeps copies. */
+	memset(long_host, 'x', 300);
+	memset(long_path, 'x', 300);
+	memset(long_method, 'x', 40);
+	memset(long_fp, 'x', 100);
+	memset(&v6, 0xff, sizeof(v6));
+	assert_int_equal(flush_at(s, T0 + 10 * USEC_PER_SEC), 0);
+	assert_int_equal(store_close(s), 0);
+
+	db = db_open(tmp, name);
+	memset(fp, 'f', STORE_FINGERPRINT_SIZE - 1);
+	fp[STORE_FINGERPRINT_SIZE - 1] = '\0';
+	snprintf(want, sizeof(want), "1 7 't13d1516h2_8daaf6152771_b186095e22b6'; 2 0 '%s'; "
+		 "3 4294967295 NULL", fp);
+	assert_q_text(db, "SELECT group_concat(packets || ' ' || requests || ' ' || "
+			  "quote(fingerprint), '; ') FROM flows",
+		      want);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM requests"), 5);
+	for (i = 0; i < sizeof(rows_want) / sizeof(rows_want[0]); i++) {
+		char sql[512];
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT (time - %llu) || ' ' || ifname || ' ' || direction || ' ' || "
+			 "ip_version || ' ' || proto || ' ' || src_addr || ' ' || dst_addr || ' ' || "
+			 "src_port || ' ' || dst_port || ' ' || vlan || ' ' || method || ' ' || "
+			 "quote(host) || ' ' || quote(path) || ' ' || quote(status) FROM requests "
+			 "WHERE rowid = %zu",
+			 T0, i + 1);
+		assert_q_text(db, sql, rows_want[i]);
+	}
+	/* Cut to fit, NUL included. */
+	memset(method, 'M', STORE_METHOD_SIZE - 1);
+	method[STORE_METHOD_SIZE - 1] = '\0';
+	snprintf(want, sizeof(want), "%s %d %d 404", method, STORE_TEXT_SIZE - 1,
+		 STORE_PATH_SIZE - 1);
+	assert_q_text(db, "SELECT method || ' ' || length(host) || ' ' || length(path) || ' ' || "
+			  "status FROM requests WHERE rowid = 5",
+		      want);
+	assert_int_equal(q_int(db, "SELECT replace(host, 'h', '') || replace(path, 'p', '') = '' "
+				   "FROM requests WHERE rowid = 5"),
+			 1);
+	assert_int_equal(q_int(db, "SELECT rows_written FROM collector_stats"), 8);
+	snprintf(want, sizeof(want), "%llu", T0 - 5 * USEC_PER_SEC);
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'time_start_us'", want);
+	snprintf(want, sizeof(want), "%llu", T0 + 40 * USEC_PER_SEC);
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'time_end_us'", want);
+	sqlite3_close(db);
+	free(long_host);
+	free(long_path);
+	free(long_method);
+	free(long_fp);
+	rm_rf(tmp);
+}
+
 /* Rows the schema would refuse are refused at once, and do not block others. */
 static void test_invalid_rows(void **state)
 {
@@ -864,6 +1014,34 @@ static void test_invalid_rows(void **state)
 	e.kind = FLOW_EVENT_RST;
 	e.key.ip_version = 0;
 	assert_int_equal(store_add_event(s, &e, T0, "eth0"), -EINVAL);
+	{
+		struct flow_record f = numbered_flow(1, T0);
+		struct store_request q = { &f.key, T0, "GET", "example.test", "/", -1 };
+
+		assert_int_equal(store_add_request(s, &q, NULL), -EINVAL);
+		q.key = NULL;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		q.key = &f.key;
+		q.method = NULL;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		q.method = "";
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		q.method = "GET";
+		q.status = 0;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		q.status = 99;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		q.status = 1000;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		q.status = -2;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		q.status = 200;
+		f.key.direction = 2;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+		f.key.direction = FLOW_DIR_IN;
+		f.key.ip_version = 5;
+		assert_int_equal(store_add_request(s, &q, "eth0"), -EINVAL);
+	}
 	add_flows(s, 1, 2, T0);
 	assert_int_equal(flush_at(s, T0), 0);
 	assert_int_equal(store_close(s), 0);
@@ -1493,6 +1671,9 @@ static void test_disk_full(void **state)
 	}
 	assert_int_equal(err, -ENOSPC);
 	assert_true(ok > 0);
+	/* Requests are held as flows are. */
+	add_requests(s, 1, 3, t);
+	pending += 3;
 	add_flows(s, next_id, batch, t);
 	next_id += batch;
 	pending += batch;
@@ -1520,8 +1701,9 @@ static void test_disk_full(void **state)
 	assert_int_equal(count_entries(tmp), 2);
 	assert_counts(tmp, first, ok * batch, 0, ok);
 	assert_last_stats(tmp, first, batch, 0, 0);
-	assert_counts(tmp, second, pending, 0, 2);
+	assert_counts(tmp, second, pending - 3, 0, 2);
 	db = db_open(tmp, second);
+	assert_q_text(db, "SELECT group_concat(status) FROM requests", "101,102,103");
 	assert_int_equal(q_int(db, "SELECT sum(packets) FROM flows"),
 			 (long long)(next_id - 1) * next_id / 2 -
 				 (long long)(ok * batch) * (ok * batch + 1) / 2);
@@ -1602,6 +1784,7 @@ int main(void)
 		cmocka_unit_test(test_file_name),	 cmocka_unit_test(test_parse_file_name),
 		cmocka_unit_test(test_open_creates_dir), cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_write_read_back),	 cmocka_unit_test(test_invalid_rows),
+		cmocka_unit_test(test_requests_rows),
 		cmocka_unit_test(test_rotate_period),	 cmocka_unit_test(test_rotate_size),
 		cmocka_unit_test(test_rotate_request),	 cmocka_unit_test(test_restart_same_period),
 		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_audit_rows),
