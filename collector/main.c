@@ -25,6 +25,7 @@
 #include "pcapread.h"
 #include "policy.h"
 #include "store.h"
+#include "streams.h"
 #include "tracker.h"
 
 /* A drain also starts when the kernel map passes this share of its size,
@@ -74,6 +75,7 @@ struct collector {
 	char hostname[256];
 	struct tracker *tracker;
 	struct flowtable *flows;
+	struct streams *streams; /* payload copies in flow order, for the inspectors */
 	struct store *store;
 	struct ring_buffer *events;
 	int64_t mono_to_real_us; /* realtime us = monotonic ns / 1000 + this */
@@ -184,40 +186,83 @@ static int on_flow(const struct flow_key *key, const struct flow_counters *fc, v
 }
 
 /*
- * Inspects the payload the kernel copied: what it finds goes to the flow's
- * record, and the flow's first finding is checked against the encryption
- * policy. Returns 0, or -ENOMEM.
+ * A flow direction's finding: to the flow's record, and the flow's first
+ * finding checked against the encryption policy. Returns 0, or a negative
+ * errno.
  */
-static int on_payload(struct collector *c, const struct payload_event *p, size_t len)
+static int on_finding(void *arg, const struct flow_key *key, uint64_t time_us,
+		      const struct inspect_result *r, const char *fingerprint)
 {
-	const struct flow_key *key = &p->head.key;
-	uint64_t time_us = kernel_to_real_us(c, p->head.ts_ns);
-	struct inspect_result r;
+	struct collector *c = arg;
+	struct inspect_result none;
 	char why[2 * STORE_TEXT_SIZE]; /* the store cuts it to STORE_TEXT_SIZE */
 	int first;
 
-	if (len < sizeof(*p) || p->len > len - sizeof(*p))
-		return 0;
-	if (!inspect_payload(p->data, p->len, key->proto, key->src_port, key->dst_port, &r))
-		return 0;
-	first = flowtable_inspect(c->flows, key, time_us, (uint8_t)r.proto, (int8_t)r.encrypted,
-				  r.info, NULL);
-	if (first <= 0) {
-		alert_finding(c->alerts, key, time_us, &r, false);
-		return first;
-	}
+	first = flowtable_inspect(c->flows, key, time_us, (uint8_t)r->proto, (int8_t)r->encrypted,
+				  r->info, fingerprint);
 	why[0] = '\0';
-	if (r.authorization)
+	if (first > 0 && r->authorization)
 		snprintf(why, sizeof(why),
 			 "cleartext HTTP request with an Authorization header (%s) to %s%s",
-			 r.http.auth_scheme[0] ? r.http.auth_scheme : "no scheme", r.http.host,
-			 r.http.path);
-	else if (!r.encrypted && options_expects_encrypted(&c->opt, key->dst_port))
+			 r->http.auth_scheme[0] ? r->http.auth_scheme : "no scheme", r->http.host,
+			 r->http.path);
+	else if (first > 0 && !r->encrypted && options_expects_encrypted(&c->opt, key->dst_port))
 		snprintf(why, sizeof(why), "cleartext %s to port %u (expects encryption): %s",
-			 inspect_proto_name(r.proto), key->dst_port, r.info);
-	alert_finding(c->alerts, key, time_us, &r, why[0] != '\0');
+			 inspect_proto_name(r->proto), key->dst_port, r->info);
+	/* HTTP and DNS messages count for the alert rules in on_message(),
+	 * each of them. */
+	memset(&none, 0, sizeof(none));
+	none.proto = INSPECT_NONE;
+	none.encrypted = -1;
+	alert_finding(c->alerts, key, time_us,
+		      r->proto == INSPECT_HTTP || r->proto == INSPECT_DNS ? &none : r,
+		      why[0] != '\0');
+	if (first < 0)
+		return first;
 	return why[0] ? store_add_policy(c->store, key, time_us, ifname_of(c, key->ifindex), why) :
 			0;
+}
+
+/* Every HTTP or DNS message: the alert rules count them, and a request
+ * counts in its flow's record. Returns 0, or -ENOMEM. */
+static int on_message(void *arg, const struct flow_key *key, uint64_t time_us,
+		      const struct inspect_result *r)
+{
+	struct collector *c = arg;
+
+	alert_finding(c->alerts, key, time_us, r, false);
+	if (r->proto == INSPECT_HTTP && !r->http.response)
+		return flowtable_requests(c->flows, key, time_us, 1);
+	return 0;
+}
+
+/* A request named: a requests row. */
+static int on_request(void *arg, const struct streams_request *q)
+{
+	struct collector *c = arg;
+	struct store_request sr = { .key = q->key,
+				    .time_us = q->time_us,
+				    .method = q->method,
+				    .host = q->host,
+				    .path = q->path,
+				    .status = q->status };
+
+	return store_add_request(c->store, &sr, ifname_of(c, q->key->ifindex));
+}
+
+/* A payload copy: to its flow's stream, and the kernel told to stop
+ * copying a flow whose inspectors need no more. Returns 0, or a negative
+ * errno from the store. */
+static int on_payload(struct collector *c, const void *data, size_t len)
+{
+	const struct payload_event *p = data;
+	int ret = streams_payload(c->streams, data, len, kernel_to_real_us(c, p->head.ts_ns));
+
+	/* -ENOENT: the kernel forgot the flow's inspection state, and so
+	 * its copies, already. */
+	if (ret == 1)
+		tracker_inspect_stop(c->tracker, &p->head.key);
+	return ret < 0 ? ret : 0;
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -229,6 +274,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	if (e->kind == FLOW_EVENT_PAYLOAD)
 		return on_payload(c, data, len);
+	if (e->kind == FLOW_EVENT_FIN || e->kind == FLOW_EVENT_RST)
+		streams_fin(c->streams, &e->key, kernel_to_real_us(c, e->ts_ns));
 	alert_event(c->alerts, e, kernel_to_real_us(c, e->ts_ns));
 	return store_add_event(c->store, e, kernel_to_real_us(c, e->ts_ns),
 			       ifname_of(c, e->key.ifindex));
@@ -283,6 +330,12 @@ static int flush(struct collector *c, bool final)
 	err = alert_flush(c->alerts, now, &c->stats);
 	if (err)
 		fprintf(stderr, "flowdb-collector: cannot record alerts: %s\n", strerror(-err));
+	/* Streams end before their flows' records do: what they held back
+	 * still reaches the records. */
+	if (final)
+		streams_end_all(c->streams);
+	else
+		streams_expire(c->streams, now, c->opt.idle_timeout_us);
 	/* At the end of a capture its flows end as they would have: idle, or
 	 * after the FIN/RST linger, not "shutdown". */
 	if (final && c->offline)
@@ -500,6 +553,9 @@ static int setup(struct collector *c)
 	struct flowtable_opts fto = { .idle_timeout_us = c->opt.idle_timeout_us,
 				      .active_timeout_us = c->opt.active_timeout_us,
 				      .linger_us = FIN_LINGER_US };
+	struct streams_sink sink = {
+		.finding = on_finding, .message = on_message, .request = on_request, .arg = c
+	};
 	struct tracker_opts to = { .map_entries = c->opt.map_size,
 				   .offline_clock = c->offline,
 				   .sequential = c->offline,
@@ -547,6 +603,9 @@ static int setup(struct collector *c)
 		return err;
 	}
 	err = flowtable_new(&c->flows, &fto);
+	if (!err)
+		err = streams_new(&c->streams, c->opt.map_size ? c->opt.map_size : FLOW_MAP_DEFAULT_ENTRIES,
+				  &sink);
 	if (err)
 		return err;
 	/* Before anything is attached: a socket another collector answers
@@ -1010,6 +1069,7 @@ int main(int argc, char **argv)
 			(unsigned long long)c.failures[i].packets,
 			written ? "are written" : "could not all be written");
 	free(c.failures);
+	streams_free(c.streams);
 	flowtable_free(c.flows);
 	capset_close(c.captures);
 	return err ? 1 : 0;
