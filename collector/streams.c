@@ -706,6 +706,15 @@ static void stream_free(struct stream *st)
 /* Ends st: what it held back is handed over, and it is freed. */
 static void stream_end(struct streams *s, struct stream *st)
 {
+	/* A message still waiting for its rest is read as it is, cut. */
+	if (st->mode == MODE_START && st->len)
+		start_read(s, st, st->last_us, true);
+	if ((st->mode == MODE_QUIC || st->mode == MODE_DTLS) && st->held &&
+	    hello_read(s, st, st->last_us, true, st->held->proto,
+		       st->mode == MODE_QUIC ? INSPECT_TLS_QUIC : INSPECT_TLS_DTLS, st->held)) {
+		free(st->held);
+		st->held = NULL;
+	}
 	release_held(s, st);
 	while (st->n_pending)
 		name_oldest(s, st, -1);

@@ -48,12 +48,11 @@ peer_curl -k --resolve "example.test:443:$ADDR" https://example.test/ ||
 peer_curl "http://$ADDR/api/v1/items" || fail "curl to the HTTP server failed"
 peer_curl -u user:secret "http://$ADDR/api/v1/items?page=2" || fail "curl -u failed"
 peer_curl "http://$ADDR:443/" || true # s_server does not speak HTTP in the clear
+# http.server closes the connection after an error: the 404 comes last.
 urls=()
-for i in $(seq 20); do
-	if [ $((i % 2)) = 0 ]; then urls+=("http://$ADDR:8080/api/v1/items?page=$i"); else
-		urls+=("http://$ADDR:8080/api/v1/nothing$i"); fi
-done
-peer_curl "${urls[@]}" || true # every other one is a 404
+for i in $(seq 19); do urls+=("http://$ADDR:8080/api/v1/items?page=$i"); done
+urls+=("http://$ADDR:8080/api/v1/nothing")
+peer_curl "${urls[@]}" || true
 sleep 1.5
 collector_stop "$col"
 # s_server ignores SIGTERM: the teardown must not wait for it.
@@ -87,10 +86,8 @@ q "SELECT payload_events FROM collector_stats" | grep -qv '^0$' || fail "no payl
 got=$(q "SELECT count(*), sum(requests) FROM flows WHERE direction = 'in' AND dst_port = 8080
 	AND requests > 0")
 [ "$got" = "1,20" ] || fail "the keep-alive connection's flows (count, requests): '$got'"
-want=$(for i in $(seq 20); do
-	if [ $((i % 2)) = 0 ]; then echo "GET,$ADDR:8080,/api/v1/items,200"; else
-		echo "GET,$ADDR:8080,/api/v1/nothing$i,404"; fi
-done)
+want=$(for i in $(seq 19); do echo "GET,$ADDR:8080,/api/v1/items,200"; done
+	echo "GET,$ADDR:8080,/api/v1/nothing,404")
 got=$(q "SELECT method, host, path, status FROM requests WHERE dst_port = 8080 ORDER BY time")
 [ "$got" = "$want" ] || fail "the keep-alive connection's requests: '$got'"
 echo "PASS: TLS with SNI, HTTP with its path, both policy breaches, and 20 keep-alive requests with their statuses recorded from real clients"

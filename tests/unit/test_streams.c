@@ -389,6 +389,27 @@ static void test_unknown_and_last(void **state)
 	assert_false(c->seen.finding[0].tls.complete);
 }
 
+/* What waits for its rest when the stream ends is read as it is: a
+ * request head never finished names the flow and is counted. */
+static void test_end_reads_what_waits(void **state)
+{
+	struct ctx *c = *state;
+	struct flow_key k = client;
+	static const char head[] = "GET /slow HTTP/1.1\r\nHost: h.test\r\nX-Pad: 1";
+
+	k.dst_port = 80;
+	assert_int_equal(copy(c, &k, 1, 0, (const uint8_t *)head, sizeof(head) - 1, sizeof(head) - 1,
+			      false),
+			 0);
+	assert_int_equal(c->seen.findings, 0);
+	streams_end_all(c->streams);
+	assert_int_equal(c->seen.findings, 1);
+	assert_string_equal(c->seen.finding[0].info, "GET h.test/slow");
+	assert_int_equal(c->seen.messages, 1);
+	assert_int_equal(c->seen.requests, 1);
+	assert_int_equal(c->seen.request[0].status, -1);
+}
+
 /* With every stream taken the copies of a new flow are refused (and
  * stopped); a stream ended makes room. */
 static void test_full(void **state)
@@ -470,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retransmit_and_hole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_reads_what_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quic_initial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_messages, setup, teardown),
