@@ -68,8 +68,10 @@ struct stream {
 	uint32_t quic_version;
 	struct inspect_result *held; /* a finding held back until STARTTLS shows or not */
 	uint64_t held_us;
-	struct pending *pending; /* STREAMS_PENDING_MAX, a ring from pending_head */
-	uint8_t n_pending, pending_head;
+	/* Oldest first; room for cap_pending, grown as pipelining needs it
+	 * up to STREAMS_PENDING_MAX: a keep-alive client waits for one. */
+	struct pending *pending;
+	uint8_t n_pending, cap_pending;
 };
 
 struct streams {
@@ -158,7 +160,7 @@ static void finish(struct stream *st)
 /* Names the oldest waiting request with status and forgets it. */
 static void name_oldest(struct streams *s, struct stream *st, int status)
 {
-	struct pending *q = &st->pending[st->pending_head];
+	struct pending *q = &st->pending[0];
 	struct streams_request req = { .key = &st->key,
 				       .time_us = q->time_us,
 				       .method = q->method,
@@ -167,8 +169,8 @@ static void name_oldest(struct streams *s, struct stream *st, int status)
 				       .status = status };
 
 	note_err(s, s->sink.request(s->sink.arg, &req));
-	st->pending_head = (uint8_t)((st->pending_head + 1) % STREAMS_PENDING_MAX);
 	st->n_pending--;
+	memmove(&st->pending[0], &st->pending[1], st->n_pending * sizeof(*st->pending));
 }
 
 /* A request waits for its response; the oldest goes unanswered when too
@@ -178,9 +180,13 @@ static void request_wait(struct streams *s, struct stream *st, uint64_t time_us,
 {
 	struct pending *q;
 
-	if (!st->pending) {
-		st->pending = calloc(STREAMS_PENDING_MAX, sizeof(*st->pending));
-		if (!st->pending) {
+	if (st->n_pending == STREAMS_PENDING_MAX)
+		name_oldest(s, st, -1);
+	if (st->n_pending == st->cap_pending) {
+		uint8_t cap = st->cap_pending ? (uint8_t)(2 * st->cap_pending) : 1;
+
+		q = realloc(st->pending, cap * sizeof(*q));
+		if (!q) {
 			struct streams_request req = { .key = &st->key,
 						       .time_us = time_us,
 						       .method = h->method,
@@ -191,10 +197,10 @@ static void request_wait(struct streams *s, struct stream *st, uint64_t time_us,
 			note_err(s, s->sink.request(s->sink.arg, &req));
 			return;
 		}
+		st->pending = q;
+		st->cap_pending = cap;
 	}
-	if (st->n_pending == STREAMS_PENDING_MAX)
-		name_oldest(s, st, -1);
-	q = &st->pending[(st->pending_head + st->n_pending) % STREAMS_PENDING_MAX];
+	q = &st->pending[st->n_pending];
 	q->time_us = time_us;
 	memcpy(q->method, h->method, sizeof(q->method));
 	memcpy(q->host, h->host, sizeof(q->host));

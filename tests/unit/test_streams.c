@@ -389,6 +389,33 @@ static void test_unknown_and_last(void **state)
 	assert_false(c->seen.finding[0].tls.complete);
 }
 
+/* At most STREAMS_PENDING_MAX requests wait for their responses: the
+ * oldest beyond them is named without a status, none is lost. */
+static void test_pending_bound(void **state)
+{
+	struct ctx *c = *state;
+	struct flow_key k = client;
+	static const char req[] = "GET /x HTTP/1.1\r\nHost: h.test\r\n\r\n";
+	uint32_t seq = 1;
+	int i;
+
+	k.dst_port = 80;
+	for (i = 0; i < STREAMS_PENDING_MAX + 8; i++) {
+		assert_int_equal(copy(c, &k, seq, (uint8_t)i, (const uint8_t *)req, sizeof(req) - 1,
+				      sizeof(req) - 1, false),
+				 0);
+		seq += sizeof(req) - 1;
+	}
+	assert_int_equal(c->seen.messages, STREAMS_PENDING_MAX + 8);
+	assert_int_equal(c->seen.requests, 8);
+	streams_end_all(c->streams);
+	assert_int_equal(c->seen.requests, STREAMS_PENDING_MAX + 8);
+	for (i = 0; i < STREAMS_PENDING_MAX + 8; i++) {
+		assert_int_equal(c->seen.request[i].status, -1);
+		assert_int_equal(c->seen.request[i].time_us, 1000 + i);
+	}
+}
+
 /* What waits for its rest when the stream ends is read as it is: a
  * request head never finished names the flow and is counted. */
 static void test_end_reads_what_waits(void **state)
@@ -491,6 +518,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retransmit_and_hole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_reads_what_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quic_initial, setup, teardown),
