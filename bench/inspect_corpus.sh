@@ -27,18 +27,19 @@ for o in ${FLOWDB_COLLECTOR_OPTIONS:-}; do
 	args+=(--collector-option "$o")
 done
 [ -n "$out" ] || args+=(--quiet)
+# With OUT, the report goes straight there: an interrupted run leaves what it got.
+report=${out:-$scratch/report}
 start=$(date +%s.%N)
 rc=0
-tools/flowdb-inspect-check "${args[@]}" "$dir" >"$scratch/report" 2>"$scratch/err" || rc=$?
+tools/flowdb-inspect-check "${args[@]}" "$dir" >"$report" 2>"$scratch/err" || rc=$?
 took=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
 	"$start" "$(date +%s.%N)")
 # Exit 2 is captures refused (one line each, below); anything else is a failure.
 [ "$rc" = 0 ] || [ "$rc" = 2 ] || { cat "$scratch/err" >&2; exit 1; }
-[ -z "$out" ] || cp "$scratch/report" "$out"
 files=$(find "$dir" -type f ! -name '.*' | wc -l)
 refused=$(grep -vc ': warning: ' "$scratch/err" || true)
 cut=$(grep -c ': warning: ' "$scratch/err" || true)
-sed -n '/^total over /,$p' "$scratch/report"
+sed -n '/^total over /,$p' "$report"
 echo "inspect_corpus: $files files in $took s: $((files - refused)) compared ($cut cut short, read up to the cut), $refused refused"
 if [ "$refused" -gt 0 ]; then
 	echo "refusals:"
