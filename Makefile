@@ -417,7 +417,8 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 # Figures and ratios measured side by side; not part of `make test`. argus
 # is installed here, not by `make deps` (nfdump and softflowd are: the IPFIX
 # tests use them).
-# CORPUS=DIR adds the import of every capture under DIR (a public corpus).
+# CORPUS=DIR adds the import of every capture under DIR (a public corpus),
+# and its inspection checked against tshark.
 # BENCHMARKS.md has what one run printed.
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap \
 		$(BUILD)/bench/alert_cost
@@ -431,6 +432,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	bench/export_peers.sh
 	bench/import_many.sh
 	$(if $(CORPUS),bench/import_corpus.sh $(CORPUS))
+	$(if $(CORPUS),bench/inspect_corpus.sh $(CORPUS))
 	bench/shell_query.sh
 	bench/sql_shapes.sh
 	bench/nfdump_query.sh
