@@ -428,7 +428,8 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 # Figures and ratios measured side by side; not part of `make test`. argus
 # is installed here, not by `make deps` (nfdump and softflowd are: the IPFIX
 # tests use them).
-# CORPUS=DIR adds the import of every capture under DIR (a public corpus).
+# CORPUS=DIR adds the import of every capture under DIR (a public corpus),
+# and its inspection checked against tshark.
 # BENCHMARKS.md has what one run printed.
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap \
 		$(BUILD)/bench/alert_cost
@@ -442,6 +443,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	bench/export_peers.sh
 	bench/import_many.sh
 	$(if $(CORPUS),bench/import_corpus.sh $(CORPUS))
+	$(if $(CORPUS),bench/inspect_corpus.sh $(CORPUS))
 	bench/shell_query.sh
 	bench/sql_shapes.sh
 	bench/nfdump_query.sh
@@ -449,7 +451,9 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	bench/fleet_query.sh
 
 # The shell for everyone, the collector for the administrator, with their
-# pages; the report script the example crontab runs; the examples.
+# pages; beside the collector, the check of its inspection against tshark
+# (it runs the collector); the report script the example crontab runs; the
+# examples.
 EXAMPLES_DIR := $(DESTDIR)$(PREFIX)/share/doc/flowdb/examples
 install: $(BUILD)/flowdb $(BUILD)/flowdb-collector $(BUILD)/flowdb-ctl $(BUILD)/flowdb-ship
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
@@ -466,6 +470,7 @@ install: $(BUILD)/flowdb $(BUILD)/flowdb-collector $(BUILD)/flowdb-ctl $(BUILD)/
 	install -m 0644 examples/policy/*.policy $(EXAMPLES_DIR)/policy/
 	install -m 0755 $(BUILD)/flowdb $(DESTDIR)$(PREFIX)/bin/flowdb
 	install -m 0755 $(BUILD)/flowdb-collector $(DESTDIR)$(PREFIX)/sbin/flowdb-collector
+	install -m 0755 tools/flowdb-inspect-check $(DESTDIR)$(PREFIX)/sbin/flowdb-inspect-check
 	install -m 0755 $(BUILD)/flowdb-ctl $(DESTDIR)$(PREFIX)/bin/flowdb-ctl
 	install -m 0755 $(BUILD)/flowdb-ship $(DESTDIR)$(PREFIX)/bin/flowdb-ship
 	install -m 0644 ship/flowdb-ship.1 $(DESTDIR)$(PREFIX)/share/man/man1/flowdb-ship.1
@@ -474,6 +479,8 @@ install: $(BUILD)/flowdb $(BUILD)/flowdb-collector $(BUILD)/flowdb-ctl $(BUILD)/
 	install -m 0644 collector/flowdb-collector.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/flowdb-collector.8
 	install -m 0644 policy/flowdb-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/flowdb-policy.5
+	install -m 0644 tools/flowdb-inspect-check.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/flowdb-inspect-check.8
 
 clean:
 	rm -rf $(BUILD)

@@ -12,7 +12,8 @@ make -s -C "$top" install DESTDIR="$root" PREFIX=/opt/flowdb >"$WORK/make.log" 2
 	fail "make install: $(cat "$WORK/make.log")"
 for f in bin/flowdb sbin/flowdb-collector bin/flowdb-ctl bin/flowdb-ship share/man/man1/flowdb.1 \
 	share/man/man1/flowdb-ctl.1 share/man/man1/flowdb-ship.1 share/man/man5/flowdb-policy.5 \
-	share/man/man8/flowdb-collector.8 bin/flowdb-report \
+	share/man/man8/flowdb-collector.8 bin/flowdb-report sbin/flowdb-inspect-check \
+	share/man/man8/flowdb-inspect-check.8 \
 	share/doc/flowdb/examples/systemd/flowdb-collector.service \
 	share/doc/flowdb/examples/cron/crontab share/doc/flowdb/examples/README.md \
 	share/doc/flowdb/examples/forensics/who-talked-to.sql \
@@ -26,8 +27,11 @@ done
 	fail "the installed flowdb-ctl does not run"
 "$root/opt/flowdb/bin/flowdb-ship" --version | grep -q '^flowdb-ship ' ||
 	fail "the installed flowdb-ship does not run"
+"$root/opt/flowdb/sbin/flowdb-inspect-check" --version | grep -q '^flowdb-inspect-check ' ||
+	fail "the installed flowdb-inspect-check does not run"
 if command -v man >/dev/null; then
-	for page in man1/flowdb.1 man1/flowdb-ctl.1 man1/flowdb-ship.1 man5/flowdb-policy.5 man8/flowdb-collector.8; do
+	for page in man1/flowdb.1 man1/flowdb-ctl.1 man1/flowdb-ship.1 man5/flowdb-policy.5 man8/flowdb-collector.8 \
+		man8/flowdb-inspect-check.8; do
 		warnings=$(MANWIDTH=80 man --warnings -l "$root/opt/flowdb/share/man/$page" 2>&1 >/dev/null)
 		[ -z "$warnings" ] || fail "$page: $warnings"
 	done
