@@ -102,6 +102,18 @@ struct {
 	__type(value, struct payload_copy);
 } payload_scratch SEC(".maps");
 
+/* TCP flows whose payload up to a sequence number user space needs no copy
+ * of (an HTTP body whose length its head gave): the number after it. Sized
+ * like inspect_seen; looked up only once user space has set
+ * inspect_skipping, and only by flows still inspected. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_MAP_DEFAULT_ENTRIES);
+	__type(key, struct flow_key);
+	__type(value, __u32);
+} inspect_skip SEC(".maps");
+__u32 inspect_skipping;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FLOW_GENERATIONS);
@@ -153,18 +165,28 @@ static __always_inline void counters_add(struct flow_counters *c, __u64 packets,
 
 /*
  * Claims the next payload packet of key's flow for inspection, want bytes
- * of it (1..INSPECT_PACKET_BYTES_MAX). Returns its sequence number (0 for
+ * of it (1..INSPECT_PACKET_BYTES_MAX); seq_end: TCP, the sequence number
+ * after the packet's payload, else 0. Returns its sequence number (0 for
  * the first) with *grant the bytes the budget allows of it, or -1 when the
- * flow's budget is spent or user space stopped it; *left is how many
- * packets it may still send, 0 once either budget is spent.
+ * flow's budget is spent or user space stopped it, or skips this packet;
+ * *left is how many packets it may still send, 0 once either budget is
+ * spent.
  */
-static __always_inline int inspect_claim(const struct flow_key *key, __u32 want, __u8 *left,
-					 __u32 *grant)
+static __always_inline int inspect_claim(const struct flow_key *key, __u32 want, __u32 seq_end,
+					 __u8 *left, __u32 *grant)
 {
-	struct inspect_state *s = bpf_map_lookup_elem(&inspect_seen, key);
-	struct inspect_state fresh = { .claimed = 1 };
-	__u32 n, b;
+	struct inspect_state *s, fresh = { .claimed = 1 };
+	__u32 n, b, *until;
 
+	if (inspect_skipping && seq_end) {
+		until = bpf_map_lookup_elem(&inspect_skip, key);
+		if (until && (__s32)(seq_end - *until) <= 0) {
+			/* Not claimed: the packets after it are looked at. */
+			*left = INSPECT_LEFT_UNKNOWN;
+			return -1;
+		}
+	}
+	s = bpf_map_lookup_elem(&inspect_seen, key);
 	*left = 0;
 	if (!s) {
 		fresh.bytes = want < inspect_bytes ? want : inspect_bytes;
@@ -195,9 +217,9 @@ static __always_inline int inspect_claim(const struct flow_key *key, __u32 want,
 /*
  * Adds one observation to the flow key (whose map_key in flows is key or its
  * short form). want: the payload bytes the packet could copy (0: none, or
- * inspection is off); *seq is then set to the payload packet's number when
- * it is claimed for inspection, else left at -1, and *grant to the bytes
- * it may copy. *now is the exact time when
+ * inspection is off), seq_end as inspect_claim() takes it; *seq is then set
+ * to the payload packet's number when it is claimed for inspection, else
+ * left at -1, and *grant to the bytes it may copy. *now is the exact time when
  * the caller has read it, else 0; a new flow reads it. dropped: the policy
  * dropped the packet (or would have).
  * Returns 1 when the flow is new to this generation, 0 when it was there,
@@ -205,8 +227,8 @@ static __always_inline int inspect_claim(const struct flow_key *key, __u32 want,
  */
 static __always_inline int flow_update(void *flows, const void *map_key,
 				       const struct flow_key *key, __u64 packets, __u64 bytes,
-				       __u8 tcp_flags, __u64 *now, __u32 want, int *seq, __u32 *grant,
-				       int dropped)
+				       __u8 tcp_flags, __u64 *now, __u32 want, __u32 seq_end, int *seq,
+				       __u32 *grant, int dropped)
 {
 	struct flow_counters *c = bpf_map_lookup_elem(flows, map_key);
 	struct flow_counters fresh = {
@@ -223,7 +245,7 @@ static __always_inline int flow_update(void *flows, const void *map_key,
 	if (c) {
 		counters_add(c, packets, bytes, tcp_flags, *now ? *now : now_coarse_ns(), dropped);
 		if (want && c->inspect_left) {
-			*seq = inspect_claim(key, want, &left, grant);
+			*seq = inspect_claim(key, want, seq_end, &left, grant);
 			c->inspect_left = left;
 		}
 		return 0;
@@ -233,7 +255,7 @@ static __always_inline int flow_update(void *flows, const void *map_key,
 	fresh.first_seen_ns = *now;
 	fresh.last_seen_ns = *now;
 	if (want) {
-		*seq = inspect_claim(key, want, &left, grant);
+		*seq = inspect_claim(key, want, seq_end, &left, grant);
 		fresh.inspect_left = left;
 	}
 	err = bpf_map_update_elem(flows, map_key, &fresh, BPF_NOEXIST);
@@ -253,7 +275,7 @@ static __always_inline int flow_update(void *flows, const void *map_key,
  * IPv6 under the whole key. Returns what flow_update() returns. */
 static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u64 packets,
 				      __u64 bytes, __u8 tcp_flags, __u64 *now, __u32 want,
-				      int *seq, __u32 *grant, int dropped)
+				      __u32 seq_end, int *seq, __u32 *grant, int dropped)
 {
 	struct flow_key4 key4;
 	void *flows;
@@ -261,7 +283,7 @@ static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u
 	if (key->ip_version == 6) {
 		flows = bpf_map_lookup_elem(&flow_maps6, &gen);
 		return flows ? flow_update(flows, key, key, packets, bytes, tcp_flags, now, want,
-					   seq, grant, dropped) :
+					   seq_end, seq, grant, dropped) :
 			       -ENOENT;
 	}
 	__builtin_memcpy(key4.src_addr, key->src_addr, 4);
@@ -273,8 +295,8 @@ static __always_inline int flow_store(__u32 gen, const struct flow_key *key, __u
 	key4.proto = key->proto;
 	key4.direction = key->direction;
 	flows = bpf_map_lookup_elem(&flow_maps4, &gen);
-	return flows ? flow_update(flows, &key4, key, packets, bytes, tcp_flags, now, want, seq,
-				   grant, dropped) :
+	return flows ? flow_update(flows, &key4, key, packets, bytes, tcp_flags, now, want,
+				   seq_end, seq, grant, dropped) :
 		       -ENOENT;
 }
 
@@ -391,8 +413,9 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 	/* A connection's start and end are worth the exact clock. */
 	kind = key->proto == IPPROTO_TCP ? event_kind(meta.tcp_flags) : 0;
 	now = kind ? now_ns() : 0;
-	ret = flow_store(gen, key, packets, bytes, meta.tcp_flags, &now, want, &seq, &grant,
-			 verdict != POLICY_PASS);
+	ret = flow_store(gen, key, packets, bytes, meta.tcp_flags, &now, want,
+			 key->proto == IPPROTO_TCP ? meta.tcp_seq + meta.payload_len : 0, &seq,
+			 &grant, verdict != POLICY_PASS);
 	if (ret > 0)
 		tot->new_flows++;
 	else if (ret < 0)

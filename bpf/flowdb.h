@@ -15,7 +15,7 @@
  * space stops a flow as soon as its inspectors need nothing more. */
 #define INSPECT_PACKETS_DEFAULT 32
 #define INSPECT_PACKETS_MAX 250 /* below INSPECT_LEFT_UNKNOWN */
-#define INSPECT_BYTES_DEFAULT 32768
+#define INSPECT_BYTES_DEFAULT 8192
 #define INSPECT_BYTES_MAX (1 << 20)
 #define INSPECT_PACKET_BYTES_MAX 4096
 /* inspect_state.claimed of a flow user space has stopped: no packet is

@@ -250,6 +250,16 @@ static int on_request(void *arg, const struct streams_request *q)
 	return store_add_request(c->store, &sr, ifname_of(c, q->key->ifindex));
 }
 
+/* A body the inspectors need no copy of: the kernel skips it. */
+static int on_skip(void *arg, const struct flow_key *key, uint32_t until)
+{
+	struct collector *c = arg;
+
+	/* A flow the kernel forgot costs at worst the copies of its body. */
+	tracker_inspect_skip(c->tracker, key, until);
+	return 0;
+}
+
 /* A payload copy: to its flow's stream, and the kernel told to stop
  * copying a flow whose inspectors need no more. Returns 0, or a negative
  * errno from the store. */
@@ -554,7 +564,11 @@ static int setup(struct collector *c)
 				      .active_timeout_us = c->opt.active_timeout_us,
 				      .linger_us = FIN_LINGER_US };
 	struct streams_sink sink = {
-		.finding = on_finding, .message = on_message, .request = on_request, .arg = c
+		.finding = on_finding,
+		.message = on_message,
+		.request = on_request,
+		.skip = on_skip,
+		.arg = c,
 	};
 	struct tracker_opts to = { .map_entries = c->opt.map_size,
 				   .offline_clock = c->offline,
@@ -812,8 +826,10 @@ static void warn_earlier(const struct collector *c)
 			back_us % USEC_PER_SEC);
 }
 
-/* Runs the frames queued for the XDP program. Returns 0 or a negative
- * errno, said in one line. */
+/* Runs the frames queued for the XDP program, then takes their events:
+ * a flow's inspection stopped, or a body skipped, by what a batch held
+ * spares the copies of the batches after it, as live the poll does.
+ * Returns 0 or a negative errno, said in one line. */
 static int run_batch(struct collector *c)
 {
 	int err = tracker_batch_run(c->tracker);
@@ -821,6 +837,8 @@ static int run_batch(struct collector *c)
 	if (err)
 		fprintf(stderr, "flowdb-collector: cannot run the XDP program: %s\n",
 			strerror(-err));
+	else
+		ring_buffer__consume(c->events);
 	return err;
 }
 
@@ -948,9 +966,6 @@ static int run_offline(struct collector *c)
 		err = run_batch(c);
 		if (err)
 			break;
-		/* Every packet may raise an event: take them before the ring
-		 * buffer fills, as the live loop's poll does. */
-		ring_buffer__consume(c->events);
 		if (!tracker_pending_flows(c->tracker, &pending) && pending >= fill_limit) {
 			err = flush(c, false);
 			if (err)

@@ -22,6 +22,9 @@
 #define STREAMS_RANGES_MAX 16
 /* Messages read from one copy (pipelined HTTP requests). */
 #define STREAMS_MESSAGES_MAX 64
+/* The longest body skipped: beyond, the sequence space's half, which
+ * tells before from after, would not hold it. */
+#define STREAMS_SKIP_MAX (1u << 30)
 /* A handshake message's header: type and 24-bit length. */
 #define HS_HEADER 4
 /* TLS content type "handshake" and a major version of 3: a TLS record. */
@@ -61,6 +64,9 @@ struct stream {
 	uint8_t next_copy; /* the copy number expected next */
 	bool tcp_started, finding_made, stop_told, upgrade;
 	uint32_t next_seq; /* TCP: the sequence number after the bytes read */
+	/* HTTP: a body runs on to skip_seq, where the next message starts. */
+	bool skipping;
+	uint32_t skip_seq;
 	uint8_t *buf; /* STREAMS_START_MAX bytes, while they are needed */
 	size_t len; /* MODE_START: bytes in buf */
 	struct range ranges[STREAMS_RANGES_MAX]; /* MODE_QUIC, MODE_DTLS: buf's pieces */
@@ -239,27 +245,117 @@ static void response_seen(struct streams *s, struct stream *st, const struct ins
 		name_oldest(s, client, h->status ? h->status : -1);
 }
 
-/* Reads every HTTP/1.x message of buf (one copy, or the stream's start). */
-static void http_read(struct streams *s, struct stream *st, uint64_t time_us, const uint8_t *buf,
-		      size_t len)
+/* Appends to the stream's start; returns false when it is full. */
+static bool start_append(struct stream *st, const uint8_t *data, size_t n)
+{
+	size_t room;
+
+	if (!st->buf) {
+		st->buf = malloc(STREAMS_START_MAX);
+		if (!st->buf)
+			return false;
+	}
+	room = STREAMS_START_MAX - st->len;
+	if (n > room)
+		n = room;
+	memcpy(st->buf + st->len, data, n);
+	st->len += n;
+	return st->len < STREAMS_START_MAX;
+}
+
+/* Whether buf holds the end of a message head: an empty line. */
+static bool head_ended(const uint8_t *buf, size_t len)
+{
+	return memmem(buf, len, "\r\n\r\n", 4) || memmem(buf, len, "\n\n", 2);
+}
+
+/* Whether buf may be the start of a request line cut inside its method:
+ * too little for the inspector to tell, worth waiting for the rest. */
+static bool method_start(const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	if (len >= INSPECT_METHOD_SIZE)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((buf[i] < 'A' || buf[i] > 'Z') && buf[i] != '-' &&
+		    !(buf[i] == ' ' && i == len - 1))
+			return false;
+	return true;
+}
+
+/*
+ * Reads every HTTP/1.x message of buf (a copy, or what waited for one).
+ * When can_wait (more of the stream may come in order, buf ending where
+ * the stream is, at st->next_seq), a last message whose head is not whole
+ * is left for the next copy to complete, and one whose body runs on past
+ * buf has the rest of it skipped (st->skip_seq). Returns the bytes read:
+ * where such a message starts, else len.
+ */
+static size_t http_read(struct streams *s, struct stream *st, uint64_t time_us,
+			const uint8_t *buf, size_t len, bool can_wait)
 {
 	struct inspect_result r;
-	size_t next, i;
+	size_t off = 0, next, i;
 
-	for (i = 0; i < STREAMS_MESSAGES_MAX && len; i++) {
-		if (!inspect_http_next(buf, len, &r, &next))
-			return;
+	for (i = 0; i < STREAMS_MESSAGES_MAX && off < len; i++) {
+		if (!inspect_http_next(buf + off, len - off, &r, &next))
+			return can_wait && method_start(buf + off, len - off) ? off : len;
+		if (can_wait && !head_ended(buf + off, len - off))
+			return off;
 		finding(s, st, time_us, &r);
 		note_err(s, s->sink.message(s->sink.arg, &st->key, time_us, &r));
 		if (r.http.response)
 			response_seen(s, st, &r.http);
 		else
 			request_wait(s, st, time_us, &r.http);
-		if (!next || next > len)
-			return;
-		buf += next;
-		len -= next;
+		if (can_wait && !next && r.http.message_length > len - off &&
+		    r.http.message_length - (len - off) < STREAMS_SKIP_MAX) {
+			st->skipping = true;
+			st->skip_seq = st->next_seq - (uint32_t)(len - off) +
+				       (uint32_t)r.http.message_length;
+		}
+		if (!next || next > len - off)
+			return len;
+		off += next;
 	}
+	return len;
+}
+
+/* Keeps what http_read() left of buf (from used on) for the next copy;
+ * buf may be st->buf itself. */
+static void http_keep(struct stream *st, const uint8_t *buf, size_t len, size_t used)
+{
+	if (buf == st->buf) {
+		memmove(st->buf, st->buf + used, len - used);
+		st->len = len - used;
+	} else {
+		st->len = 0;
+		if (used < len)
+			start_append(st, buf + used, len - used);
+	}
+	if (!st->len) {
+		free(st->buf);
+		st->buf = NULL;
+	}
+}
+
+/* An HTTP/1.x copy: read with what waited for it. hole: bytes between
+ * were lost, so what waited is read as it is. */
+static void http_copy(struct streams *s, struct stream *st, uint64_t time_us, const uint8_t *data,
+		      size_t n, bool whole, bool hole)
+{
+	size_t used;
+
+	if (st->len && hole)
+		http_keep(st, st->buf, st->len, http_read(s, st, time_us, st->buf, st->len, false));
+	if (!st->len) {
+		http_keep(st, data, n, http_read(s, st, time_us, data, n, whole));
+		return;
+	}
+	whole = start_append(st, data, n) && whole;
+	used = http_read(s, st, time_us, st->buf, st->len, whole);
+	http_keep(st, st->buf, st->len, used);
 }
 
 /* Makes the finding held back, if any. */
@@ -316,13 +412,11 @@ static void start_read(struct streams *s, struct stream *st, uint64_t time_us, b
 		return;
 	case INSPECT_HTTP:
 		/* A head cut short waits for the rest of it. */
-		if (!final && !memmem(buf, len, "\r\n\r\n", 4) && !memmem(buf, len, "\n\n", 2))
+		if (!final && !head_ended(buf, len))
 			return;
 		st->mode = MODE_HTTP;
-		http_read(s, st, time_us, buf, len);
-		free(st->buf);
-		st->buf = NULL;
-		st->len = 0;
+		http_keep(st, st->buf, st->len,
+			  (size_t)(buf - st->buf) + http_read(s, st, time_us, buf, len, !final));
 		return;
 	case INSPECT_SMTP:
 	case INSPECT_IMAP:
@@ -374,24 +468,6 @@ static bool mail_read(struct streams *s, struct stream *st, const uint8_t *buf, 
 	return false;
 }
 
-/* Appends to the stream's start; returns false when it is full. */
-static bool start_append(struct stream *st, const uint8_t *data, size_t n)
-{
-	size_t room;
-
-	if (!st->buf) {
-		st->buf = malloc(STREAMS_START_MAX);
-		if (!st->buf)
-			return false;
-	}
-	room = STREAMS_START_MAX - st->len;
-	if (n > room)
-		n = room;
-	memcpy(st->buf + st->len, data, n);
-	st->len += n;
-	return st->len < STREAMS_START_MAX;
-}
-
 /* A TCP copy, put in sequence order first. */
 static void tcp_copy(struct streams *s, struct stream *st, const struct payload_event *p,
 		     uint64_t time_us)
@@ -437,6 +513,9 @@ static void tcp_copy(struct streams *s, struct stream *st, const struct payload_
 	case MODE_START:
 		if (hole && st->len) {
 			start_read(s, st, time_us, true);
+			/* HTTP starts again at any message. */
+			if (st->mode == MODE_HTTP)
+				http_copy(s, st, time_us, data, n, n == fresh && !p->last, false);
 			if (st->mode != MODE_START)
 				break;
 		}
@@ -446,7 +525,7 @@ static void tcp_copy(struct streams *s, struct stream *st, const struct payload_
 		start_read(s, st, time_us, !room || n < fresh || p->last);
 		break;
 	case MODE_HTTP:
-		http_read(s, st, time_us, data, n);
+		http_copy(s, st, time_us, data, n, n == fresh && !p->last, hole);
 		break;
 	case MODE_MAIL:
 		if (mail_read(s, st, data, n, p->last)) {
@@ -458,6 +537,16 @@ static void tcp_copy(struct streams *s, struct stream *st, const struct payload_
 		break;
 	default:
 		break;
+	}
+	/* A body's copies are spared from here on, and any already on their
+	 * way are as if read. */
+	if (st->skipping) {
+		st->skipping = false;
+		if ((int32_t)(st->skip_seq - st->next_seq) > 0) {
+			st->next_seq = st->skip_seq;
+			if (s->sink.skip && !p->last)
+				note_err(s, s->sink.skip(s->sink.arg, &st->key, st->skip_seq));
+		}
 	}
 	if (p->last && st->mode != MODE_DONE) {
 		release_held(s, st);
@@ -715,6 +804,8 @@ static void stream_end(struct streams *s, struct stream *st)
 	/* A message still waiting for its rest is read as it is, cut. */
 	if (st->mode == MODE_START && st->len)
 		start_read(s, st, st->last_us, true);
+	if (st->mode == MODE_HTTP && st->len)
+		http_read(s, st, st->last_us, st->buf, st->len, false);
 	if ((st->mode == MODE_QUIC || st->mode == MODE_DTLS) && st->held &&
 	    hello_read(s, st, st->last_us, true, st->held->proto,
 		       st->mode == MODE_QUIC ? INSPECT_TLS_QUIC : INSPECT_TLS_DTLS, st->held)) {

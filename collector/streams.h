@@ -59,6 +59,9 @@ struct streams_sink {
 		       const struct inspect_result *r);
 	/* A request named (see struct streams_request). */
 	int (*request)(void *arg, const struct streams_request *q);
+	/* The TCP flow's payload up to sequence number until is known and
+	 * not needed (an HTTP body): its copies can be spared. NULL: none. */
+	int (*skip)(void *arg, const struct flow_key *key, uint32_t until);
 	void *arg;
 };
 

@@ -232,6 +232,8 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 		err = bpf_map__set_max_entries(t->skel->maps.flows6_1, entries);
 	if (!err)
 		err = bpf_map__set_max_entries(t->skel->maps.inspect_seen, entries);
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.inspect_skip, entries);
 	if (!err && t->policy)
 		err = policy_maps_size(t, opts);
 	if (err)
@@ -391,6 +393,16 @@ int tracker_inspect_stop(struct tracker *t, const struct flow_key *key)
 
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.inspect_seen), key, &st, BPF_EXIST))
 		return -errno;
+	return 0;
+}
+
+int tracker_inspect_skip(struct tracker *t, const struct flow_key *key, __u32 until)
+{
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.inspect_skip), key, &until, BPF_ANY))
+		return -errno;
+	/* The programs look skips up from now on: until the first, they
+	 * cost nothing. */
+	t->skel->bss->inspect_skipping = 1;
 	return 0;
 }
 

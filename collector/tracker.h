@@ -89,6 +89,11 @@ int tracker_events_fd(const struct tracker *t);
  * flow's inspection state, so there is nothing to stop). */
 int tracker_inspect_stop(struct tracker *t, const struct flow_key *key);
 
+/* Copies no payload of key's TCP flow that ends at or before sequence
+ * number until: its inspectors know what lies there (an HTTP body) and
+ * need what comes after. Returns 0, or a negative errno. */
+int tracker_inspect_skip(struct tracker *t, const struct flow_key *key, __u32 until);
+
 /* With offline_clock: the time the next packets are accounted at. */
 void tracker_set_clock(struct tracker *t, __u64 ns);
 

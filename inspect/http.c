@@ -503,10 +503,14 @@ int inspect_http_next(const uint8_t *buf, size_t len, struct inspect_result *r, 
 		if (f.chunked)
 			*next = http_chunked_end(buf, len, f.head_end);
 	} else if (f.has_length) {
+		if (!f.bad_length)
+			r->http.message_length = f.head_end + f.length;
 		if (!f.bad_length && f.length <= len - f.head_end)
 			*next = f.head_end + (size_t)f.length;
 	} else if (!r->http.response) {
 		*next = f.head_end;
 	}
+	if (*next)
+		r->http.message_length = *next;
 	return 1;
 }

@@ -42,6 +42,11 @@ struct inspect_http {
 	bool http2_settings;
 	/* Response. */
 	uint16_t status; /* 100..999; 0 when not known */
+	/* inspect_http_next() only: the message's length, head and body, when
+	 * its head is whole and says it (Content-Length, or no body), though
+	 * the buffer ends first; 0 when not known (a chunked body, one that
+	 * runs to the connection's end). */
+	uint64_t message_length;
 };
 
 struct inspect_result;
@@ -82,6 +87,8 @@ int inspect_http(const uint8_t *buf, size_t len, struct inspect_result *r);
  * none; a response 1xx, 204 or 304 has none, any other without either runs
  * to the connection's end (0). A response to HEAD carries Content-Length
  * without a body: only the caller, who saw the request, can know it is one.
+ * r->http.message_length: the message's length when its head is whole and
+ * says it, even when buf ends first (a body still to come can be skipped).
  * Returns what inspect_http() returns (*next 0 with 0).
  */
 int inspect_http_next(const uint8_t *buf, size_t len, struct inspect_result *r, size_t *next);

@@ -401,6 +401,40 @@ static void test_stop(void **state)
 	assert_int_equal(c->seen.n, 1);
 }
 
+/* The packets of a TCP flow that end at or before the sequence number user
+ * space skips to are not copied and claim nothing of the budget; one that
+ * ends past it is copied whole. */
+static void test_skip(void **state)
+{
+	struct ctx *c = *state;
+	struct pkt_spec s = tcp;
+	struct flow_totals tot;
+	struct flow_key key;
+
+	if (!c)
+		skip();
+	s.payload_len = 100;
+	s.tcp_seq = 5000;
+	send(c, &s, 0, false);
+	drain(c, &tot);
+	assert_int_equal(c->seen.n, 1);
+	key = c->seen.ev[0].head.key;
+	assert_int_equal(tracker_inspect_skip(c->tracker, &key, 5300), 0);
+	s.tcp_seq = 5100;
+	send(c, &s, 0, false);
+	s.tcp_seq = 5200; /* ends at 5300: skipped too */
+	send(c, &s, 0, false);
+	drain(c, &tot);
+	assert_int_equal(c->seen.n, 0);
+	assert_int_equal(tot.packets, 2);
+	s.tcp_seq = 5250; /* ends past it */
+	send(c, &s, 0, false);
+	drain(c, &tot);
+	assert_int_equal(c->seen.n, 1);
+	check_event(c, 0, &s, 1, 100); /* the second copy of the flow */
+	assert_int_equal(c->seen.ev[0].last, 1); /* the budget of two is spent */
+}
+
 /* With inspection off nothing is copied, and the count stays zero. */
 static void test_off(void **state)
 {
@@ -428,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pppoe_and_tso, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_budget, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_stop, setup_two, teardown),
+		cmocka_unit_test_setup_teardown(test_skip, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, teardown),
 	};
 

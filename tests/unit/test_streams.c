@@ -22,7 +22,8 @@
 
 /* What the sink was handed. */
 struct seen {
-	int findings, messages, requests;
+	int findings, messages, requests, skips;
+	uint32_t skipped_to;
 	struct inspect_result finding[MAX_SEEN];
 	char fingerprint[MAX_SEEN][INSPECT_JA4_SIZE];
 	struct flow_key finding_key[MAX_SEEN];
@@ -73,6 +74,16 @@ static int on_request(void *arg, const struct streams_request *q)
 	return 0;
 }
 
+static int on_skip(void *arg, const struct flow_key *key, uint32_t until)
+{
+	struct seen *s = arg;
+
+	(void)key;
+	s->skipped_to = until;
+	s->skips++;
+	return 0;
+}
+
 struct ctx {
 	struct streams *streams;
 	struct seen seen;
@@ -81,7 +92,7 @@ struct ctx {
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
-	struct streams_sink sink = { on_finding, on_message, on_request, NULL };
+	struct streams_sink sink = { on_finding, on_message, on_request, on_skip, NULL };
 
 	if (!c)
 		return -1;
@@ -389,6 +400,77 @@ static void test_unknown_and_last(void **state)
 	assert_false(c->seen.finding[0].tls.complete);
 }
 
+/* A response whose body runs past its copy has the rest skipped: the
+ * kernel is told where the next message starts, a body copy already on
+ * its way is not read (though it looks like a response), and the next
+ * response is read and answers the next request. */
+static void test_skip_body(void **state)
+{
+	struct ctx *c = *state;
+	struct flow_key k = client, back;
+	static const char req[] = "GET /a HTTP/1.1\r\nHost: h.test\r\n\r\n";
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n";
+	static const char fake[] = "HTTP/1.1 500 Fake\r\n\r\n";
+	static const char next[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+	uint8_t first[sizeof(head) - 1 + 1000];
+	uint32_t h = sizeof(head) - 1, n = sizeof(req) - 1, r0 = 70000;
+
+	k.dst_port = 80;
+	back = reverse(&k);
+	memcpy(first, head, h);
+	memset(first + h, 'x', 1000);
+	copy(c, &k, 1, 0, (const uint8_t *)req, n, n, false);
+	copy(c, &k, 1 + n, 1, (const uint8_t *)req, n, n, false);
+	assert_int_equal(copy(c, &back, r0, 0, first, sizeof(first), sizeof(first), false), 0);
+	assert_int_equal(c->seen.skips, 1);
+	assert_int_equal(c->seen.skipped_to, r0 + h + 5000);
+	/* A body segment sent before the kernel learnt of the skip. */
+	copy(c, &back, r0 + h + 1000, 1, (const uint8_t *)fake, sizeof(fake) - 1, sizeof(fake) - 1,
+	     false);
+	copy(c, &back, r0 + h + 5000, 2, (const uint8_t *)next, sizeof(next) - 1, sizeof(next) - 1,
+	     false);
+	assert_int_equal(c->seen.requests, 2);
+	assert_int_equal(c->seen.request[0].status, 200);
+	assert_int_equal(c->seen.request[1].status, 404);
+	assert_int_equal(c->seen.messages, 4);
+}
+
+/* A later request whose head spans two segments is read whole once the
+ * second comes; after a lost segment, what waited is read as it is. */
+static void test_head_across_segments(void **state)
+{
+	struct ctx *c = *state;
+	struct flow_key k = client;
+	static const char first[] = "GET /a HTTP/1.1\r\nHost: h.test\r\n\r\n";
+	static const char second[] = "GET /b HTTP/1.1\r\nCookie: x\r\nHost: h.test\r\n\r\n";
+	size_t cut, n1 = sizeof(first) - 1, n2 = sizeof(second) - 1;
+
+	k.dst_port = 80;
+	for (cut = 1; cut < n2; cut++) {
+		k.src_port = (uint16_t)(2000 + cut);
+		memset(&c->seen, 0, sizeof(c->seen));
+		copy(c, &k, 1, 0, (const uint8_t *)first, n1, n1, false);
+		copy(c, &k, 1 + (uint32_t)n1, 1, (const uint8_t *)second, cut, cut, false);
+		copy(c, &k, 1 + (uint32_t)(n1 + cut), 2, (const uint8_t *)second + cut, n2 - cut,
+		     n2 - cut, false);
+		streams_end_all(c->streams);
+		assert_int_equal(c->seen.messages, 2);
+		assert_int_equal(c->seen.requests, 2);
+		assert_string_equal(c->seen.request[1].host, "h.test");
+		assert_string_equal(c->seen.request[1].path, "/b");
+	}
+	/* The second segment lost: the head's start is read as it is. */
+	memset(&c->seen, 0, sizeof(c->seen));
+	k.src_port = 3000;
+	copy(c, &k, 1, 0, (const uint8_t *)second, 20, 20, false);
+	copy(c, &k, 1 + (uint32_t)n2, 1, (const uint8_t *)first, n1, n1, false);
+	streams_end_all(c->streams);
+	assert_int_equal(c->seen.requests, 2);
+	assert_string_equal(c->seen.request[0].method, "GET");
+	assert_string_equal(c->seen.request[0].host, "");
+	assert_string_equal(c->seen.request[1].path, "/a");
+}
+
 /* At most STREAMS_PENDING_MAX requests wait for their responses: the
  * oldest beyond them is named without a status, none is lost. */
 static void test_pending_bound(void **state)
@@ -518,6 +600,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retransmit_and_hole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_across_segments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_skip_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_reads_what_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),

@@ -346,6 +346,10 @@ static size_t next_of(const void *buf, size_t len)
 	b = dup_exact(buf, len);
 	ret = inspect_http_next(b, len, &r, &next);
 	assert_int_equal(ret, inspect_http(b, len, &plain));
+	/* message_length is inspect_http_next()'s alone: next when known. */
+	if (next)
+		assert_int_equal(r.http.message_length, next);
+	plain.http.message_length = r.http.message_length;
 	assert_memory_equal(&r, &plain, sizeof(r));
 	free(b);
 	assert_true(next <= len);
