@@ -150,6 +150,9 @@ $(addsuffix /tests/%.o,$(OBJ_DIRS)) $(addsuffix /bench/%.o,$(OBJ_DIRS)): \
 	INC := $(POLICY_INC) -Itests/lib
 $(addsuffix /tests/unit/test_sh_%.o,$(OBJ_DIRS)): INC := $(SH_INC)
 $(addsuffix /tests/unit/test_ipfix.o,$(OBJ_DIRS)): INC := $(EXPORT_INC) -Itests/lib
+# The streams' tests take the QUIC test vectors of the inspectors' tests.
+$(addsuffix /tests/unit/test_streams.o,$(OBJ_DIRS)): INC := $(POLICY_INC) -Itests/lib \
+	-Itests/unit/inspect
 $(addsuffix /tests/unit/test_inspect.o,$(OBJ_DIRS)) \
 	$(addsuffix /tests/unit/inspect/%.o,$(OBJ_DIRS)): INC := $(INSPECT_INC) -Itests/unit/inspect
 

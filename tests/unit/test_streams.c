@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "streams.h"
-#include "inspect/quic_vectors.h"
+#include "quic_vectors.h"
 
 #define MAX_SEEN 64
 #define EVENT_MAX (sizeof(struct payload_event) + INSPECT_PACKET_BYTES_MAX)
