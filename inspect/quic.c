@@ -132,8 +132,11 @@ struct quic_header {
  * the Length field checked against QUIC_LENGTH_MIN, not against what is left) or to the end of
  * what it can tell (Retry, Version Negotiation, the invariant fields of other versions).
  * Returns false when it is not a long header of a version listed here, or not all there.
+ * as_v1: a greased version's header is read as version 1's, as a client that greases the
+ * version in its first Initial still lays it out so (ngtcp2 does; tshark reads it so too): the
+ * AEAD tag then says whether it was one.
  */
-static bool quic_header(struct cursor *c, struct quic_header *h)
+static bool quic_header(struct cursor *c, struct quic_header *h, bool as_v1)
 {
 	enum quic_layout layout;
 	uint8_t bits, cid_max;
@@ -144,6 +147,8 @@ static bool quic_header(struct cursor *c, struct quic_header *h)
 	if (!cur_u8(c, &h->first) || !(h->first & QUIC_LONG_HEADER) || !cur_u32(c, &h->version))
 		return false;
 	layout = quic_layout(h->version);
+	if (as_v1 && (h->version & QUIC_GREASE_MASK) == QUIC_GREASE)
+		layout = QUIC_LAYOUT_V1;
 	if (layout == QUIC_LAYOUT_UNKNOWN)
 		return false;
 	/* Version 1 caps connection ids at 20 bytes; RFC 8999 lets other versions use 255. */
@@ -203,7 +208,7 @@ int inspect_quic(const uint8_t *buf, size_t len, struct inspect_result *r)
 
 	result_clear(r);
 	cur_init(&c, buf, len);
-	if (!quic_header(&c, &h))
+	if (!quic_header(&c, &h, false))
 		return 0;
 	r->proto = INSPECT_QUIC;
 	r->encrypted = 1;
@@ -523,20 +528,26 @@ int inspect_quic_initial(const uint8_t *dgram, size_t len, inspect_frag_fn fn, v
 	struct quic_header h;
 	struct cursor c;
 	size_t start, i;
+	bool greased;
 	int n = 0;
 
 	cur_init(&c, dgram, len);
 	for (i = 0; i < QUIC_COALESCED_MAX && cur_left(&c) > 0; i++) {
 		start = c.off;
 		/* Only packets with a Length tell where the next one starts. */
-		if (!quic_header(&c, &h) ||
+		if (!quic_header(&c, &h, true) ||
 		    (h.type != INSPECT_QUIC_PKT_INITIAL && h.type != INSPECT_QUIC_PKT_0RTT &&
 		     h.type != INSPECT_QUIC_PKT_HANDSHAKE) ||
 		    h.length > cur_left(&c))
 			break;
-		p = quic_initial_params(h.version);
+		greased = (h.version & QUIC_GREASE_MASK) == QUIC_GREASE;
+		p = greased ? &quic_draft29_params : quic_initial_params(h.version);
+		/* A greased version's packet: as the latest draft's, as tshark takes it, or as
+		 * version 1's, if it is either. */
 		if (h.type == INSPECT_QUIC_PKT_INITIAL && p &&
-		    quic_initial_packet(dgram + start, c.off - start, &h, p, fn, arg))
+		    (quic_initial_packet(dgram + start, c.off - start, &h, p, fn, arg) ||
+		     (greased &&
+		      quic_initial_packet(dgram + start, c.off - start, &h, &quic_v1_params, fn, arg))))
 			n++;
 		c.off += (size_t)h.length;
 	}

@@ -73,7 +73,10 @@ bool inspect_quic_off_port(const struct inspect_result *r, uint16_t src_port, ui
  * Decrypts each client Initial packet coalesced in the UDP payload dgram
  * (len bytes): versions 1 (RFC 9001 5.2), 2 (RFC 9369 3.3) and drafts 29..34
  * (draft-29's salt up to draft 32, version 1's from draft 33 on, as those
- * drafts say), with keys from that packet's own Destination Connection ID.
+ * drafts say), with keys from that packet's own Destination Connection ID;
+ * a greased version's (0x?a?a?a?a) packet as draft 29's or version 1's,
+ * which it is when its client greases the version of such an Initial
+ * (ngtcp2 does; tshark reads it as draft 29's): the AEAD tag tells.
  * Header protection is removed and the AEAD tag checked; only then are the
  * frames read (PADDING, PING, ACK, CRYPTO, CONNECTION_CLOSE; any other frame
  * ends the packet), each CRYPTO frame's bytes handed to fn with their offset
