@@ -575,6 +575,68 @@ static void test_quic_initial(void **state)
 	assert_string_equal(c->seen.finding[1].info, "version 0x0a0a0a0a");
 }
 
+/* A fixture of tests/fixtures/inspect (tests run from the top directory);
+ * *len its length. */
+static uint8_t *load(const char *file, size_t *len)
+{
+	char path[256];
+	uint8_t *buf = malloc(EVENT_MAX);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "tests/fixtures/inspect/%s", file);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_non_null(buf);
+	*len = fread(buf, 1, EVENT_MAX, f);
+	fclose(f);
+	assert_true(*len > 0 && *len < EVENT_MAX - sizeof(struct payload_event));
+	return buf;
+}
+
+/* Chromium's two QUIC Initials, in either order: its ClientHello, split
+ * over 18 CRYPTO frames out of order, names the flow as tshark does; and
+ * its TCP hello cut at every place into two segments. */
+static void test_chrome(void **state)
+{
+	struct ctx *c = *state;
+	struct flow_key k = client;
+	size_t len1, len2, len, cut;
+	uint8_t *a = load("chrome_quic_initial_1.bin", &len1);
+	uint8_t *b = load("chrome_quic_initial_2.bin", &len2);
+	uint8_t *hello = load("chrome_client_hello.bin", &len);
+	int order;
+
+	k.proto = 17;
+	for (order = 0; order < 2; order++) {
+		k.src_port = (uint16_t)(50000 + order);
+		assert_int_equal(copy(c, &k, 0, 0, order ? b : a, order ? len2 : len1,
+				      order ? len2 : len1, false),
+				 0);
+		assert_int_equal(c->seen.findings, order);
+		assert_int_equal(copy(c, &k, 0, 1, order ? a : b, order ? len1 : len2,
+				      order ? len1 : len2, false),
+				 1);
+		assert_int_equal(c->seen.findings, order + 1);
+		assert_int_equal(c->seen.finding[order].proto, INSPECT_QUIC);
+		assert_string_equal(c->seen.finding[order].info, "flowdb.test");
+		assert_memory_equal(c->seen.fingerprint[order], "q13d", 4);
+	}
+	k = client;
+	for (cut = 1; cut < len; cut++) {
+		k.src_port = (uint16_t)(1000 + cut % 60000);
+		memset(&c->seen, 0, sizeof(c->seen));
+		copy(c, &k, 1, 0, hello, cut, cut, false);
+		copy(c, &k, 1 + (uint32_t)cut, 1, hello + cut, len - cut, len - cut, false);
+		assert_int_equal(c->seen.findings, 1);
+		assert_string_equal(c->seen.finding[0].info, "flowdb.test");
+		assert_string_equal(c->seen.fingerprint[0], "t13d1517h2_8daaf6152771_cb7bf5808d99");
+		streams_end_all(c->streams);
+	}
+	free(a);
+	free(b);
+	free(hello);
+}
+
 /* Every DNS message of a flow counts, the first names it. */
 static void test_dns_messages(void **state)
 {
@@ -607,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quic_initial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chrome, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,15 @@ static void quic_client_initial(const struct inspect_result *r, const uint8_t *p
 	assert_int_equal(r->quic.length, 1153);
 }
 
+/* Chromium 156's two Initials (from_clients.sh), whose CRYPTO frames hold its ClientHello:
+ * only the header is read here; test_streams decrypts them. */
+static void chrome_quic_initial(const struct inspect_result *r, const uint8_t *p, size_t len)
+{
+	assert_int_equal(r->quic.version, INSPECT_QUIC_V1);
+	assert_int_equal(r->quic.packet_type, INSPECT_QUIC_PKT_INITIAL);
+	assert_int_equal(r->quic.dcid_len, 8);
+}
+
 static void quic_server_initial(const struct inspect_result *r, const uint8_t *p, size_t len)
 {
 	assert_int_equal(r->quic.version, INSPECT_QUIC_V1);
@@ -55,6 +64,10 @@ static const struct fixture fixtures[] = {
 	  quic_client_initial },
 	{ "quic_server_initial.bin", UDP, 443, CLIENT_PORT, INSPECT_QUIC, 1, "version 0x00000001",
 	  quic_server_initial },
+	{ "chrome_quic_initial_1.bin", UDP, CLIENT_PORT, 443, INSPECT_QUIC, 1,
+	  "version 0x00000001", chrome_quic_initial },
+	{ "chrome_quic_initial_2.bin", UDP, CLIENT_PORT, 443, INSPECT_QUIC, 1,
+	  "version 0x00000001", chrome_quic_initial },
 };
 
 /* ---- Hand-made messages ---- */

@@ -37,6 +37,19 @@ static void tls13_client_hello(const struct inspect_result *r, const uint8_t *p,
 	assert_string_equal(r->tls.ja4, "");
 }
 
+/* Chromium 156's hello (tests/fixtures/inspect/from_clients.sh): 1,914 bytes over two TCP
+ * segments, an X25519MLKEM768 key share, its extensions permuted; the JA4 is what the
+ * independent ja4_ref.py computes from the same bytes. */
+static void chrome_client_hello(const struct inspect_result *r, const uint8_t *p, size_t len)
+{
+	assert_int_equal(r->tls.handshake, INSPECT_TLS_CLIENT_HELLO);
+	assert_int_equal(r->tls.version, INSPECT_TLS1_3);
+	assert_true(r->tls.complete);
+	assert_string_equal(r->tls.alpn, "h2,http/1.1");
+	assert_string_equal(r->tls.versions, "TLS1.3,TLS1.2");
+	assert_string_equal(r->tls.ja4, "t13d1517h2_8daaf6152771_cb7bf5808d99");
+}
+
 static void tls13_server_hello(const struct inspect_result *r, const uint8_t *p, size_t len)
 {
 	assert_int_equal(r->tls.handshake, INSPECT_TLS_SERVER_HELLO);
@@ -92,6 +105,8 @@ static const struct fixture fixtures[] = {
 	  "TLS1.3 TLS_AES_256_GCM_SHA384 HRR", tls13_hello_retry },
 	{ "tls12_client_hello.bin", TCP, CLIENT_PORT, 8443, INSPECT_TLS, 1, "example.test",
 	  tls12_client_hello },
+	{ "chrome_client_hello.bin", TCP, CLIENT_PORT, 443, INSPECT_TLS, 1, "flowdb.test",
+	  chrome_client_hello },
 	{ "tls12_server_hello.bin", TCP, 8443, CLIENT_PORT, INSPECT_TLS, 1,
 	  "TLS1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", tls12_server_hello },
 };
