@@ -31,6 +31,7 @@
 #define TLS_HANDSHAKE 0x16
 #define TLS_MAJOR 0x03
 #define HTTP_INFORMATIONAL_MAX 199
+#define HTTP_SWITCHING_PROTOCOLS 101
 
 enum stream_mode {
 	MODE_NEW = 0, /* nothing read yet */
@@ -66,6 +67,8 @@ struct stream {
 	uint32_t next_seq; /* TCP: the sequence number after the bytes read */
 	/* HTTP: a body runs on to skip_seq, where the next message starts. */
 	bool skipping;
+	/* HTTP: the connection switched protocols (101): no HTTP/1 follows. */
+	bool switched;
 	uint32_t skip_seq;
 	uint8_t *buf; /* STREAMS_START_MAX bytes, while they are needed */
 	size_t len; /* MODE_START: bytes in buf */
@@ -236,11 +239,21 @@ static struct stream *reverse_of(struct streams *s, const struct stream *st)
  * direction still waiting (an informational one answers none). */
 static void response_seen(struct streams *s, struct stream *st, const struct inspect_http *h)
 {
-	struct stream *client;
+	struct stream *client = reverse_of(s, st);
 
+	/* An upgrade (h2c, WebSocket) answers its request; both directions
+	 * then speak another protocol. */
+	if (h->status == HTTP_SWITCHING_PROTOCOLS) {
+		st->switched = true;
+		if (client) {
+			client->switched = true;
+			if (client->n_pending)
+				name_oldest(s, client, h->status);
+		}
+		return;
+	}
 	if (h->status && h->status <= HTTP_INFORMATIONAL_MAX)
 		return;
-	client = reverse_of(s, st);
 	if (client && client->n_pending)
 		name_oldest(s, client, h->status ? h->status : -1);
 }
@@ -538,6 +551,8 @@ static void tcp_copy(struct streams *s, struct stream *st, const struct payload_
 	default:
 		break;
 	}
+	if (st->switched && st->mode != MODE_DONE)
+		finish(st);
 	/* A body's copies are spared from here on, and any already on their
 	 * way are as if read. */
 	if (st->skipping) {

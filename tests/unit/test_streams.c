@@ -435,6 +435,29 @@ static void test_skip_body(void **state)
 	assert_int_equal(c->seen.messages, 4);
 }
 
+/* An h2c upgrade: the 101 answers the request, and neither direction
+ * needs HTTP/1 copies after it. */
+static void test_upgrade(void **state)
+{
+	struct ctx *c = *state;
+	struct flow_key k = client, back;
+	static const char req[] = "GET / HTTP/1.1\r\nHost: h.test\r\nConnection: Upgrade, "
+				  "HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+				   "Upgrade: h2c\r\n\r\n";
+	static const uint8_t frame[] = { 0, 0, 0, 4, 0, 0, 0, 0, 0 }; /* SETTINGS */
+	uint32_t n = sizeof(req) - 1, m = sizeof(resp) - 1;
+
+	k.dst_port = 80;
+	back = reverse(&k);
+	assert_int_equal(copy(c, &k, 1, 0, (const uint8_t *)req, n, n, false), 0);
+	assert_int_equal(copy(c, &back, 1, 0, (const uint8_t *)resp, m, m, false), 1);
+	assert_int_equal(c->seen.requests, 1);
+	assert_int_equal(c->seen.request[0].status, 101);
+	assert_int_equal(copy(c, &k, 1 + n, 1, frame, sizeof(frame), sizeof(frame), false), 1);
+	assert_int_equal(c->seen.messages, 2);
+}
+
 /* A later request whose head spans two segments is read whole once the
  * second comes; after a lost segment, what waited is read as it is. */
 static void test_head_across_segments(void **state)
@@ -664,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_and_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_across_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skip_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_reads_what_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
