@@ -10,8 +10,11 @@
 #define IPPROTO_TCP_NUM 6
 #define IPPROTO_UDP_NUM 17
 /* Copies of a stream read without anything recognised before it is given
- * up: a protocol whose client speaks second shows itself in the answer. */
-#define STREAMS_TRIES 2
+ * up: a protocol whose client speaks second shows itself in the answer,
+ * and one behind a SOCKS handshake (greeting, request) in the third. */
+#define STREAMS_TRIES 4
+/* Bytes of a first copy too few to tell anything by: kept for the next. */
+#define STREAMS_PREFIX_MIN 8
 /* Copies of a mail or file-transfer dialogue read for its STARTTLS before
  * its cleartext finding is made. */
 #define STREAMS_MAIL_PATIENCE 6
@@ -448,11 +451,16 @@ static void start_read(struct streams *s, struct stream *st, uint64_t time_us, b
 		st->len = 0;
 		return;
 	case INSPECT_NONE:
-		/* A message cut short may be recognised once the next copy
-		 * completes it. */
-		if (!final && ++st->tries < STREAMS_TRIES)
+		if (final || ++st->tries >= STREAMS_TRIES) {
+			finish(st);
 			return;
-		finish(st);
+		}
+		/* A message cut too short to be told may be recognised once the
+		 * next copy completes it; else the next copy is read alone (a
+		 * handshake of another protocol came first). */
+		if (len >= STREAMS_PREFIX_MIN && !method_start(buf, len) &&
+		    !tls_record_start(buf, len))
+			st->len = 0;
 		return;
 	default:
 		finding(s, st, time_us, &r);

@@ -29,6 +29,8 @@
 #define HTTP_INFORMATIONAL_END 200
 /* A chunk size in hex digits: more than 15 cannot be a body within a buffer. */
 #define HTTP_CHUNK_DIGITS_MAX 15
+/* Spaces between a method and its target read at most. */
+#define HTTP_SPACES_MAX 64
 /* The method whose target is an authority (RFC 9112 3.2.3). */
 #define HTTP_CONNECT "CONNECT"
 
@@ -359,7 +361,7 @@ static int http_request(const uint8_t *buf, size_t len, struct inspect_result *r
 			struct http_framing *f)
 {
 	struct inspect_http *http = &r->http;
-	size_t m, tend, end, next, i;
+	size_t m, t0, tend, end, next, i;
 	bool known = false, target_whole, connect;
 	struct text t;
 
@@ -375,10 +377,13 @@ static int http_request(const uint8_t *buf, size_t len, struct inspect_result *r
 	memcpy(http->method, buf, m);
 	http->method[m] = '\0';
 
-	/* The target, up to a space or the end of the line or buffer. */
-	if (m + 1 == len || !http_target_char(buf[m + 1]))
+	/* The target, after the space (or more, as tshark and lenient servers take them: a
+	 * manipulated request), up to a space or the end of the line or buffer. */
+	for (t0 = m + 1; t0 < len && t0 < m + HTTP_SPACES_MAX && buf[t0] == HTTP_SP; t0++)
+		;
+	if (t0 == len || !http_target_char(buf[t0]))
 		return not_this(r);
-	for (tend = m + 1; tend < len && http_target_char(buf[tend]); tend++)
+	for (tend = t0; tend < len && http_target_char(buf[tend]); tend++)
 		;
 	target_whole = tend < len;
 	if (target_whole && buf[tend] != HTTP_SP && buf[tend] != '\r' && buf[tend] != '\n')
@@ -390,7 +395,7 @@ static int http_request(const uint8_t *buf, size_t len, struct inspect_result *r
 		return not_this(r);
 	if (!known && !http->version)
 		return not_this(r);
-	if (!http_target(buf, m + 1, tend, target_whole, connect, http))
+	if (!http_target(buf, t0, tend, target_whole, connect, http))
 		return not_this(r);
 
 	if (find_line(buf, len, m + 1, &end, &next))

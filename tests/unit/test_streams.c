@@ -380,19 +380,39 @@ static void test_keep_alive(void **state)
 	assert_int_equal(c->seen.request[6].status, -1);
 }
 
-/* A payload nothing recognises is tried twice, then given up; the
- * kernel's last copy needs no stop. */
+/* A payload nothing recognises is tried four times, then given up; a
+ * request after a SOCKS handshake is found; the kernel's last copy needs no
+ * stop. */
 static void test_unknown_and_last(void **state)
 {
 	struct ctx *c = *state;
 	struct flow_key k = client;
 	const uint8_t junk[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	static const uint8_t socks_greeting[] = { 5, 1, 0 };
+	static const uint8_t socks_connect[] = { 5, 1, 0, 1, 10, 0, 0, 2, 0, 80 };
+	static const char get[] = "GET /x HTTP/1.1\r\nHost: h.test\r\n\r\n";
 	uint8_t hello[HELLO_MAX];
 	size_t len = client_hello(hello, false);
 
 	assert_int_equal(copy(c, &k, 1, 0, junk, sizeof(junk), sizeof(junk), false), 0);
-	assert_int_equal(copy(c, &k, 9, 1, junk, sizeof(junk), sizeof(junk), false), 1);
+	assert_int_equal(copy(c, &k, 9, 1, junk, sizeof(junk), sizeof(junk), false), 0);
+	assert_int_equal(copy(c, &k, 17, 2, junk, sizeof(junk), sizeof(junk), false), 0);
+	assert_int_equal(copy(c, &k, 25, 3, junk, sizeof(junk), sizeof(junk), false), 1);
 	assert_int_equal(c->seen.findings, 0);
+	/* A SOCKS handshake's two messages, then a request: read alone. */
+	k.src_port = 40003;
+	assert_int_equal(copy(c, &k, 1, 0, socks_greeting, sizeof(socks_greeting),
+			      sizeof(socks_greeting), false),
+			 0);
+	assert_int_equal(copy(c, &k, 4, 1, socks_connect, sizeof(socks_connect),
+			      sizeof(socks_connect), false),
+			 0);
+	assert_int_equal(copy(c, &k, 4 + sizeof(socks_connect), 2, (const uint8_t *)get,
+			      sizeof(get) - 1, sizeof(get) - 1, false),
+			 0);
+	assert_int_equal(c->seen.findings, 1);
+	assert_string_equal(c->seen.finding[0].info, "GET h.test/x");
+	memset(&c->seen, 0, sizeof(c->seen));
 	/* The budget ends in the hello: the cut hello is the finding. */
 	k.src_port = 40002;
 	assert_int_equal(copy(c, &k, 1, 0, hello, 300, len, true), 0);

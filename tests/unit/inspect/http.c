@@ -299,6 +299,10 @@ static void test_http_spaces(void **state)
 	assert_string_equal(r.info, "FOO /a");
 	assert_int_equal(http("POST http://h.test/x y HTTP/1.1\r\n", &r), INSPECT_HTTP);
 	assert_string_equal(r.info, "POST h.test/x");
+	/* Spaces before the target (nDPI's http-manipulated.pcap), as tshark reads them. */
+	assert_int_equal(http("GET      /long HTTP/1.1\r\nHost: www.lan:8080\r\n\r\n", &r),
+			 INSPECT_HTTP);
+	assert_string_equal(r.info, "GET www.lan:8080/long");
 	/* Without a closing version, with a control character, a trailing space: not HTTP. */
 	assert_int_equal(http("GET /a b\r\n\r\n", &r), INSPECT_NONE);
 	assert_int_equal(http("GET /a \x01 HTTP/1.1\r\n", &r), INSPECT_NONE);
