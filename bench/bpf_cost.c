@@ -441,7 +441,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	rb = ring_buffer__new(tracker_events_fd(b.on), count_bytes, &ring_bytes, NULL);
-	if (!rb)
+	if (!rb || ring_buffer__add(rb, tracker_payloads_fd(b.on), count_bytes, &ring_bytes))
 		goto cleanup;
 	if (xf_id && xf_n) {
 		xf_fd = bpf_prog_get_fd_by_id(atoi(xf_id));

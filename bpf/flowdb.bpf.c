@@ -126,6 +126,11 @@ struct {
 	__uint(max_entries, RINGBUF_DEFAULT_BYTES);
 } events SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PAYLOAD_RINGBUF_DEFAULT_BYTES);
+} payloads SEC(".maps");
+
 /* The time of a flow's first packet, of its TCP SYN, FIN or RST, and of
  * events. */
 static __always_inline __u64 now_ns(void)
@@ -441,8 +446,8 @@ static __always_inline int account(void *data, void *data_end, __u32 frame_len,
 /*
  * Sends cap's payload, as much as its claim granted, to user space: copied
  * from ctx by the XDP (xdp) or the tc helper into this CPU's scratch, then
- * written to the ring buffer at its own length. A full ring buffer counts
- * in ringbuf_drops.
+ * written to the payloads ring buffer at its own length. A full ring buffer
+ * counts in payload_drops.
  */
 static __always_inline void payload_emit(void *ctx, int xdp, const struct capture *cap)
 {
@@ -475,8 +480,8 @@ static __always_inline void payload_emit(void *ctx, int xdp, const struct captur
 	ev->seq = cap->seq;
 	ev->last = cap->last;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	if (bpf_ringbuf_output(&events, pc, sizeof(*ev) + len, 0)) {
-		cap->tot->ringbuf_drops++;
+	if (bpf_ringbuf_output(&payloads, pc, sizeof(*ev) + len, 0)) {
+		cap->tot->payload_drops++;
 		return;
 	}
 	cap->tot->payload_events++;

@@ -8,6 +8,9 @@
 #define FLOW_GENERATIONS 2
 #define FLOW_MAP_DEFAULT_ENTRIES 262144
 #define RINGBUF_DEFAULT_BYTES (4 << 20)
+/* Payload copies have a ring buffer of their own: however many there are,
+ * connection events are never crowded out. */
+#define PAYLOAD_RINGBUF_DEFAULT_BYTES (8 << 20)
 
 /* Payload inspection: each TCP or UDP flow sends the payload of its first
  * packets to user space, at most inspect_packets packets and inspect_bytes
@@ -131,6 +134,7 @@ struct flow_totals {
 	__u64 ringbuf_drops;
 	__u64 payload_events; /* payload_events submitted */
 	__u64 payload_bytes; /* payload bytes in them */
+	__u64 payload_drops; /* payload_events their full ring buffer refused */
 	/* Of packets and bytes, those the policy dropped (monitor mode: would
 	 * have dropped): passed = packets - dropped_packets. */
 	__u64 dropped_packets;

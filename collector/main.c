@@ -375,6 +375,7 @@ static int flush(struct collector *c, bool final)
 	c->stats.map_update_failures = tot.map_update_failures;
 	c->stats.events = tot.events;
 	c->stats.ringbuf_drops = tot.ringbuf_drops;
+	c->stats.payload_drops = tot.payload_drops;
 	c->stats.payload_events = tot.payload_events;
 	c->stats.payload_bytes = tot.payload_bytes;
 	c->stats.dropped_packets = tot.dropped_packets;
@@ -684,10 +685,12 @@ static int setup(struct collector *c)
 			return err;
 		}
 	}
+	/* One poll, one callback: the payload copies' ring beside the events'. */
 	c->events = ring_buffer__new(tracker_events_fd(c->tracker), on_event, c, NULL);
-	if (!c->events) {
-		err = -errno;
-		fprintf(stderr, "flowdb-collector: cannot open the event ring buffer: %s\n",
+	err = c->events ? ring_buffer__add(c->events, tracker_payloads_fd(c->tracker), on_event, c) :
+			  -errno;
+	if (err) {
+		fprintf(stderr, "flowdb-collector: cannot open the event ring buffers: %s\n",
 			strerror(-err));
 		return err;
 	}

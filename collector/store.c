@@ -113,8 +113,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		       "active_flows, rows_written, pending_rows, write_errors, flush_duration_us, "
 		       "payload_events, payload_bytes, dropped_packets, dropped_bytes, policy_mode, "
 		       "alerts, alerts_suppressed, sink_failures, ipfix_records, ipfix_send_errors, "
-		       "ipfix_dropped) "
-		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		       "ipfix_dropped, payload_drops) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 	[STMT_ACTION] = "INSERT INTO actions (time, action, target, rule, reason, expires, origin, "
 			"uid, detail) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -1288,6 +1288,7 @@ static int insert_stats(struct store *s, const struct store_stats *st, size_t ro
 		sqlite3_bind_null(stmt, ++i);
 		sqlite3_bind_null(stmt, ++i);
 	}
+	sqlite3_bind_int64(stmt, ++i, st->payload_drops);
 	return step_once(stmt);
 }
 

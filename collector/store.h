@@ -57,6 +57,7 @@ struct store_stats {
 	uint64_t alerts, alerts_suppressed, sink_failures; /* this flush's */
 	bool exporting; /* --ipfix: the three below are written */
 	uint64_t ipfix_records, ipfix_send_errors, ipfix_dropped; /* this flush's */
+	uint64_t payload_drops; /* payload copies their full ring buffer refused */
 	uint64_t active_flows;
 	uint64_t flush_duration_us;
 };

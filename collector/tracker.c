@@ -385,6 +385,11 @@ int tracker_events_fd(const struct tracker *t)
 	return bpf_map__fd(t->skel->maps.events);
 }
 
+int tracker_payloads_fd(const struct tracker *t)
+{
+	return bpf_map__fd(t->skel->maps.payloads);
+}
+
 int tracker_inspect_stop(struct tracker *t, const struct flow_key *key)
 {
 	/* Only claimed moves: the bytes a racing CPU adds meanwhile are lost
@@ -468,6 +473,7 @@ void tracker_totals_add(struct flow_totals *sum, const struct flow_totals *add)
 	sum->new_flows += add->new_flows;
 	sum->events += add->events;
 	sum->ringbuf_drops += add->ringbuf_drops;
+	sum->payload_drops += add->payload_drops;
 	sum->payload_events += add->payload_events;
 	sum->payload_bytes += add->payload_bytes;
 	sum->dropped_packets += add->dropped_packets;

@@ -82,6 +82,8 @@ int tracker_pending_flows(struct tracker *t, __u64 *flows);
 int tracker_xdp_fd(const struct tracker *t);
 int tracker_tc_fd(const struct tracker *t);
 int tracker_events_fd(const struct tracker *t);
+/* The payload copies' ring buffer (struct payload_event). */
+int tracker_payloads_fd(const struct tracker *t);
 
 /* Stops the payload copies of key's flow: its inspectors need no more.
  * The flow's next payload packet learns it, the ones after cost nothing.

@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS collector_stats_local (
 	dropped_packets Nullable(Int64), dropped_bytes Nullable(Int64),
 	policy_mode Nullable(String),
 	alerts Nullable(Int64), alerts_suppressed Nullable(Int64), sink_failures Nullable(Int64),
-	ipfix_records Nullable(Int64), ipfix_send_errors Nullable(Int64), ipfix_dropped Nullable(Int64)
+	ipfix_records Nullable(Int64), ipfix_send_errors Nullable(Int64), ipfix_dropped Nullable(Int64),
+	payload_drops Nullable(Int64)
 ) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(day) ORDER BY (host, file, rowid)
 ;
 CREATE TABLE IF NOT EXISTS actions_local (

@@ -9,7 +9,8 @@
 -- collector_stats.alerts, alerts_suppressed and sink_failures; version 5
 -- (IPFIX export) collector_stats.ipfix_records, ipfix_send_errors and
 -- ipfix_dropped; version 6 (HTTP requests, TLS fingerprints)
--- flows.requests and fingerprint and the table requests. Files of earlier
+-- flows.requests and fingerprint, collector_stats.payload_drops and the
+-- table requests. Files of earlier
 -- versions lack them, and the shell reads the columns there as NULL and
 -- the tables as empty.
 
@@ -144,7 +145,10 @@ CREATE TABLE collector_stats (
 	-- older files.
 	ipfix_records       INTEGER,
 	ipfix_send_errors   INTEGER,
-	ipfix_dropped       INTEGER
+	ipfix_dropped       INTEGER,
+	-- payload copies lost to their full ring buffer (connection events have
+	-- one of their own: ringbuf_drops); NULL in older files
+	payload_drops       INTEGER
 );
 CREATE INDEX collector_stats_time ON collector_stats (time);
 

@@ -60,6 +60,7 @@ static const struct {
 	/* Version 6: HTTP requests, TLS fingerprints. */
 	{ "flows", "requests" },
 	{ "flows", "fingerprint" },
+	{ "collector_stats", "payload_drops" },
 };
 
 /* Tables the schema gained after version 2 (enforcement's audit in 3, the

@@ -76,7 +76,7 @@ static const struct table {
 	    I("flush_duration_us"), AI("payload_events"), AI("payload_bytes"),
 	    AI("dropped_packets"), AI("dropped_bytes"), AT("policy_mode"), AI("alerts"),
 	    AI("alerts_suppressed"), AI("sink_failures"), AI("ipfix_records"),
-	    AI("ipfix_send_errors"), AI("ipfix_dropped") } },
+	    AI("ipfix_send_errors"), AI("ipfix_dropped"), AI("payload_drops") } },
 	{ "actions",
 	  { I("time"), T("action"), T("target"), NT("rule"), NT("reason"), NI("expires"),
 	    T("origin"), NI("uid"), NT("detail") } },

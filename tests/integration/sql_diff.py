@@ -61,7 +61,7 @@ TABLES = {
         ("payload_bytes", "I"), ("dropped_packets", "I"), ("dropped_bytes", "I"),
         ("policy_mode", "T"), ("alerts", "I"), ("alerts_suppressed", "I"),
         ("sink_failures", "I"), ("ipfix_records", "I"), ("ipfix_send_errors", "I"),
-        ("ipfix_dropped", "I"),
+        ("ipfix_dropped", "I"), ("payload_drops", "I"),
     ],
 }
 # Columns version 1 files lack (schema/flowdb.sql); they read as NULL there.
@@ -70,7 +70,7 @@ V2_COLUMNS = {"flows": ["app_proto", "app_info", "encrypted", "dropped_packets",
               "collector_stats": ["payload_events", "payload_bytes", "dropped_packets",
                                   "dropped_bytes", "policy_mode", "alerts",
                                   "alerts_suppressed", "sink_failures", "ipfix_records",
-                                  "ipfix_send_errors", "ipfix_dropped"]}
+                                  "ipfix_send_errors", "ipfix_dropped", "payload_drops"]}
 # Tables version 1 files lack altogether; they read as empty there.
 V2_TABLES = ["requests"]
 # How often each table is the subject of a query.

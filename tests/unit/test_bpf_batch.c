@@ -165,6 +165,7 @@ static void run_single(const struct frame *frames, size_t n, struct outcome *o)
 	size_t i;
 
 	assert_non_null(rb);
+	assert_int_equal(ring_buffer__add(rb, tracker_payloads_fd(t), collect_event, o), 0);
 	for (i = 0; i < n; i++) {
 		tracker_set_clock(t, frames[i].ts_ns);
 		assert_int_equal(tracker_run_xdp(t, frames[i].data, frames[i].len), 0);
@@ -186,6 +187,7 @@ static void run_batched(const struct frame *frames, size_t n, struct outcome *o,
 	int err;
 
 	assert_non_null(rb);
+	assert_int_equal(ring_buffer__add(rb, tracker_payloads_fd(t), collect_event, o), 0);
 	for (i = 0; i < n; i++) {
 		err = tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].len, 1, frames[i].ts_ns);
 		if (err == -ENOSPC) {

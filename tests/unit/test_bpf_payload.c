@@ -82,7 +82,8 @@ static int open_with(void **state, __u8 inspect_packets)
 		return -1;
 	}
 	c->ringbuf = ring_buffer__new(tracker_events_fd(c->tracker), collect, &c->seen, NULL);
-	if (!c->ringbuf)
+	if (!c->ringbuf ||
+	    ring_buffer__add(c->ringbuf, tracker_payloads_fd(c->tracker), collect, &c->seen))
 		return -1;
 	tracker_set_clock(c->tracker, 1700000000000000000ULL);
 	*state = c;
