@@ -24,9 +24,9 @@
  * inspect_payload() tries them from.
  *
  * Every inspector is a pure function over a byte buffer that may have been
- * cut anywhere (the kernel hands over the first few hundred bytes of a
- * packet's payload): it reads nothing past len, allocates nothing, keeps no
- * state, and fills a caller's struct inspect_result.
+ * cut anywhere (a copy ends where the flow's budget does, a stream where a
+ * segment went missing): it reads nothing past len, allocates nothing, keeps
+ * no state, and fills a caller's struct inspect_result.
  *
  * A field is only ever filled from bytes that were all there, so a cut
  * buffer gives each field either the value the whole message gives, or its

@@ -45,7 +45,7 @@ struct inspect_tls {
 	 * the newest one offered in supported_versions (GREASE ignored; for DTLS
 	 * the lowest number, 0xfefc DTLS 1.3 being newer than 0xfefd), else
 	 * legacy_version once all its extensions were seen. 0: not known (the
-	 * buffer ended first, as for most browsers' ClientHello at 256 bytes). */
+	 * buffer ended first). */
 	uint16_t version;
 	uint16_t legacy_version; /* the hello's own version field; 0 when cut */
 	uint16_t cipher; /* ServerHello: the selected suite; 0 when not known */
