@@ -88,7 +88,7 @@ def fill(con, full):
         stats = [t] + [I64_MAX - i - k for k in range(17)]
         if full:
             stats += [None if i % 2 else i, i, None, -1, None if i % 3 else "monitor", i, None,
-                      I64_MIN, None if i % 2 else I64_MAX - i, i, None]
+                      I64_MIN, None if i % 2 else I64_MAX - i, i, None, None if i % 2 else i]
         con.execute("INSERT INTO collector_stats VALUES (%s)" % ", ".join("?" * len(stats)),
                     stats)
     for i, t in enumerate(times):

@@ -2,8 +2,8 @@
 """Compares what flowdb's payload inspection found in a capture with what
 tshark's dissectors find in the same capture, flow by flow (5-tuple).
 
-tshark reads each flow's first payload packet on its own (no reassembly, as
-the kernel copies it): a TLS ClientHello with its server name, an HTTP
+tshark reads each flow's first payload packet on its own (no reassembly): a
+TLS ClientHello with its server name, an HTTP
 request with its Host, a DNS query with its name. For each such flow:
 
   - flowdb's record of that flow must name the same protocol;
@@ -13,7 +13,7 @@ request with its Host, a DNS query with its name. For each such flow:
 
 And the other way: every flow to or from the protocol's own port (443, 80,
 53) that flowdb names tls, http or dns must be one where tshark sees that
-protocol in one of the flow's first two payload packets. (On other ports
+protocol in one of the flow's first four payload packets. (On other ports
 tshark picks its dissector by port, flowdb by content: a scanner's "GET /"
 to port 139 is HTTP to flowdb, NetBIOS to tshark.) Names that are not
 printable ASCII, or that flowdb had to escape, are left out.
@@ -32,7 +32,9 @@ FIELDS = ("ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstpor
 # Opcodes DNS has assigned; a message with another is a scanner's probe,
 # which flowdb does not take for DNS.
 DNS_OPCODES = ("0", "1", "2", "4", "5", "6")
-INSPECTED = 2  # payload packets per flow the kernel copies (the default)
+# Payload packets of a flow the collector reads before it gives up on one
+# it recognises nothing in (STREAMS_TRIES, collector/streams.c).
+INSPECTED = 4
 OWN_PORT = {"tls": 443, "http": 80, "dns": 53}
 LIMIT = 20  # differences shown
 
