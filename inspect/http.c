@@ -29,6 +29,8 @@
 #define HTTP_INFORMATIONAL_END 200
 /* A chunk size in hex digits: more than 15 cannot be a body within a buffer. */
 #define HTTP_CHUNK_DIGITS_MAX 15
+/* What HTTP/2's preface starts with, from which on a cut one is HTTP/2 (http2.h). */
+#define HTTP2_PREFACE_START "PRI * HTTP/2"
 /* Spaces between a method and its target read at most. */
 #define HTTP_SPACES_MAX 64
 /* The method whose target is an authority (RFC 9112 3.2.3). */
@@ -365,6 +367,11 @@ static int http_request(const uint8_t *buf, size_t len, struct inspect_result *r
 	bool known = false, target_whole, connect;
 	struct text t;
 
+	/* HTTP/2's preface is the http2 row's, cut or not; a line that starts as it does and
+	 * then differs is neither's (else a cut of it would be HTTP/2, the whole HTTP/1). */
+	if (len >= strlen(HTTP2_PREFACE_START) &&
+	    !memcmp(buf, HTTP2_PREFACE_START, strlen(HTTP2_PREFACE_START)))
+		return not_this(r);
 	/* The method: an upper-case token and a space. */
 	for (m = 0; m < len && m < INSPECT_METHOD_SIZE && buf[m] >= 'A' && buf[m] <= 'Z'; m++)
 		;

@@ -299,6 +299,9 @@ static void test_http_spaces(void **state)
 	assert_string_equal(r.info, "FOO /a");
 	assert_int_equal(http("POST http://h.test/x y HTTP/1.1\r\n", &r), INSPECT_HTTP);
 	assert_string_equal(r.info, "POST h.test/x");
+	/* A line that starts as HTTP/2's preface is not HTTP/1, whatever follows: a cut of it
+	 * is HTTP/2's (the fuzzer's find). */
+	assert_int_equal(http("PRI * HTTP/2.0ems HTTP/1.1\r\nHost: h\r\n\r\n", &r), INSPECT_NONE);
 	/* Spaces before the target (nDPI's http-manipulated.pcap), as tshark reads them. */
 	assert_int_equal(http("GET      /long HTTP/1.1\r\nHost: www.lan:8080\r\n\r\n", &r),
 			 INSPECT_HTTP);
