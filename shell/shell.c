@@ -164,6 +164,8 @@ struct shell *shell_new(struct catalog *c, FILE *err)
 		rc = sqlite3_exec(sh->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	if (!rc)
 		rc = union_register(sh->db, sh->schema_db, c, &sh->window, &sh->union_mod);
+	if (!rc)
+		rc = held_open(&sh->held);
 	if (rc) {
 		fprintf(err, "flowdb: cannot set up SQLite: %s\n", sqlite3_errstr(rc));
 		goto fail;
@@ -181,6 +183,7 @@ void shell_free(struct shell *sh)
 	shell_set_output(sh, NULL);
 	fleet_close(sh->fleet);
 	sqlite3_close(sh->db);
+	held_close(sh->held);
 	sqlite3_close(sh->schema_db);
 	catalog_free(sh->catalog);
 	free(sh->since);
@@ -391,6 +394,7 @@ static int begin_statement(struct shell *sh, bool bounded)
 	int64_t now = shell_now_us();
 
 	union_release(sh->union_mod);
+	sh->stmt_copied = false;
 	sh->stmt_start_us = now;
 	cpu_seconds(&sh->stmt_user0, &sh->stmt_sys0);
 	if (shell_refresh(sh))
@@ -407,22 +411,49 @@ static int begin_statement(struct shell *sh, bool bounded)
 }
 
 /* Steps stmt to the end, rendering its rows, then reports the timer and
- * stats. Returns 0 or -EINVAL after printing the error. */
+ * stats. Returns 0, -EAGAIN when the union tables stopped it to have it
+ * run again over copies (union_allow_copy(); nothing printed: the rows it
+ * gave until then were held back), or -EINVAL after printing the error. */
 static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
 {
 	struct catalog *c = sh->catalog;
 	struct render *r = NULL;
+	sqlite3_stmt *held;
 	double user1, sys1;
 	int rc, err = 0;
 
+	held_forget(sh->held);
+	rc = sqlite3_step(stmt);
+	/* A row that cannot be held is shown, and the statement runs on. */
+	while (rc == SQLITE_ROW && !union_copy_due(sh->union_mod) &&
+	       union_copy_pending(sh->union_mod) && !held_add(sh->held, stmt))
+		rc = sqlite3_step(stmt);
+	if ((rc == SQLITE_ROW && union_copy_due(sh->union_mod)) ||
+	    (rc != SQLITE_ROW && rc != SQLITE_DONE && union_copy_wanted(sh->union_mod))) {
+		held_forget(sh->held);
+		return -EAGAIN;
+	}
+	union_allow_copy(sh->union_mod, NULL);
 	if (sqlite3_column_count(stmt)) {
 		r = render_begin(sh->out, &sh->render, stmt);
 		if (!r) {
 			shell_error(sh, "out of memory");
+			held_forget(sh->held);
 			return -EINVAL;
 		}
 	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	if (held_replay(sh->held, &held)) {
+		shell_error(sh, "out of memory");
+		err = -EINVAL;
+	}
+	while (!err && held && sqlite3_step(held) == SQLITE_ROW) {
+		if (r && render_row(r, held)) {
+			shell_error(sh, "cannot write the results: %s", strerror(errno));
+			err = -EINVAL;
+		}
+	}
+	held_forget(sh->held);
+	for (; !err && rc == SQLITE_ROW; rc = sqlite3_step(stmt)) {
 		if (r && render_row(r, stmt)) {
 			shell_error(sh, "cannot write the results: %s", strerror(errno));
 			err = -EINVAL;
@@ -445,8 +476,9 @@ static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
 			sys1 - sh->stmt_sys0);
 	}
 	if (sh->stats)
-		fprintf(sh->err, "stats: %zu of %zu files read, %llu rows scanned\n", c->files_read,
-			catalog_usable(c), (unsigned long long)c->rows_read);
+		fprintf(sh->err, "stats: %zu of %zu files read, %llu rows scanned%s\n",
+			c->files_read, catalog_usable(c), (unsigned long long)c->rows_read,
+			sh->stmt_copied ? ", run again over copies" : "");
 	return err;
 }
 
@@ -473,6 +505,41 @@ static int fleet_exec_sql(struct shell *sh, const char *sql)
 	return err;
 }
 
+/* Runs *stmt, which the union tables stopped before its first row, again:
+ * over copies of the tables it reads, or over the files when they cannot
+ * be copied. *stmt is replaced by the statement run. Returns as
+ * run_statement() does, never -EAGAIN. */
+static int run_on_copies(struct shell *sh, sqlite3_stmt **stmt)
+{
+	char *text = strdup(sqlite3_sql(*stmt));
+	int rc, err;
+
+	sqlite3_finalize(*stmt);
+	*stmt = NULL;
+	if (!text) {
+		shell_error(sh, "out of memory");
+		return -EINVAL;
+	}
+	/* Only an interrupt ends it; otherwise the files answer, more slowly. */
+	rc = union_copy(sh->union_mod);
+	sh->stmt_copied = rc == SQLITE_OK;
+	if (rc == SQLITE_INTERRUPT) {
+		shell_sql_error(sh, sh->db);
+		free(text);
+		return -EINVAL;
+	}
+	if (sqlite3_prepare_v2(sh->db, text, -1, stmt, NULL)) {
+		shell_sql_error(sh, sh->db);
+		free(text);
+		return -EINVAL;
+	}
+	free(text);
+	err = bind_params(sh, *stmt);
+	if (!err)
+		err = run_statement(sh, *stmt);
+	return err;
+}
+
 int shell_exec_sql(struct shell *sh, const char *sql)
 {
 	const char *tail = sql;
@@ -492,8 +559,11 @@ int shell_exec_sql(struct shell *sh, const char *sql)
 		if (!stmt)
 			continue; /* blanks or a comment */
 		err = bind_params(sh, stmt);
+		union_allow_copy(sh->union_mod, stmt);
 		if (!err)
 			err = run_statement(sh, stmt);
+		if (err == -EAGAIN)
+			err = run_on_copies(sh, &stmt);
 		sqlite3_finalize(stmt);
 		union_release(sh->union_mod);
 	}

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include "catalog.h"
 #include "chart.h"
+#include "held.h"
 #include "render.h"
 #include "union.h"
 
@@ -30,6 +31,7 @@ struct shell {
 	sqlite3 *schema_db; /* the file schema, for columns and .schema */
 	struct catalog *catalog;
 	struct union_module *union_mod;
+	struct held *held; /* rows of a statement that may yet be run again */
 	struct union_window window; /* applied to every read, for ad-hoc SQL */
 	char *since, *until; /* the session window as typed; NULL: unbounded */
 	struct render_opts render;
@@ -41,6 +43,7 @@ struct shell {
 	 * query reads on its own threads count too. */
 	int64_t stmt_start_us;
 	double stmt_user0, stmt_sys0;
+	bool stmt_copied; /* it was run again over copies (union_copy()) */
 	bool quit;
 	/* Each statement's budget (0: none): time it may run, and memory all
 	 * of SQLite may hold (sqlite3_hard_heap_limit64). */

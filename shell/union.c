@@ -40,6 +40,20 @@
  *     below: unique across files and stable for the session, so that the
  *     multi-index OR plan (one scan per OR term, duplicates removed by
  *     rowid) and "rowid IN (SELECT rowid ...)" see every row exactly once.
+ * Copies      A read-only statement that runs the same scan of a table
+ *     again and again (an inner loop) for longer than copying the tables
+ *     it reads would take is stopped before its first row and run again
+ *     over copies: temp tables of the same names, declared types and file
+ *     schema indexes, holding the window's rows under the same rowids, the
+ *     columns it uses (the rest NULL; the file column, when used, as an
+ *     ordinary one). SQLite plans them as it plans one file (automatic
+ *     partial indexes, an index's order feeding a LIMIT), which no
+ *     virtual table can offer. The files' values have their column's
+ *     affinity already (check_table() in catalog.c compares the declared
+ *     types), so
+ *     the copy holds them unchanged. Statements where the file column
+ *     would show (with "*", or a NATURAL or USING join), and tables over
+ *     COPY_ROWS_MAX rows, stay on the files: see union_copy_wanted().
  * DISTINCT    Not used: sqlite3_vtab_distinct() only allows returning
  *     fewer rows, which saves nothing here.
  */
@@ -50,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "union.h"
 
 /* Constraints one plan passes on; more are left to SQLite to check. */
@@ -71,6 +86,16 @@
 /* Bytes a copied row takes: its rowid and file, then each column. */
 #define MEMO_ROW_BYTES 24
 #define MEMO_VALUE_BYTES 16
+/* What copying a table for a statement takes, in microseconds, as
+ * measured: per file read, per row, per column in use of each row, and
+ * per row of each index. */
+#define COPY_FILE_US 25.0
+#define COPY_ROW_US 0.3
+#define COPY_COLUMN_US 0.05
+#define COPY_INDEX_ROW_US 0.3
+/* Rows copied at most: beyond, copying and indexing them costs more
+ * than the memo's probes save (a second or more). */
+#define COPY_ROWS_MAX 250000.0
 
 #define TERM_IN 1 /* all values of an IN list at once */
 /* IN lists longer than this go to the files as one JSON array, so that the
@@ -95,6 +120,24 @@ struct union_module {
 	bool memo_closing; /* memo_db is replaced: its tables need no dropping */
 	unsigned int memo_seq;
 	struct union_vtab *vtabs[CATALOG_TABLES];
+	sqlite3 *db; /* the connection the tables are in */
+	/* The running statement: the tables its plans read (bit: catalog
+	 * table), their columns in use, whether it reads the file column. */
+	uint32_t stmt_tables;
+	uint64_t stmt_cols[CATALOG_TABLES];
+	/* Copies: whether the statement may be stopped for them, whether it
+	 * joins by column names (NATURAL, USING), since when it runs and
+	 * from when it is to be stopped (INT64_MAX: never), whether it was,
+	 * and which tables are copied now. */
+	bool copy_allowed, copy_named_join;
+	int64_t copy_from_us, copy_at_us;
+	bool inner_loop; /* a scan of the statement started again */
+	bool copy_wanted;
+	uint32_t copied;
+	bool copy_stat1; /* temp.sqlite_stat1 is the copies' own (ANALYZE) */
+	/* FLOWDB_COPY: "always" copies at the first inner loop, "never"
+	 * never; for tests that want one way or the other. */
+	enum { COPY_AUTO, COPY_ALWAYS, COPY_NEVER } copy_mode;
 };
 
 /* A constraint of a plan. */
@@ -142,6 +185,7 @@ struct scan {
 	int n_cache;
 	enum { MEMO_COUNTING, MEMO_READY, MEMO_NEVER } state;
 	double work; /* rows and files the plan's scans read so far */
+	uint64_t filters; /* scans started */
 	double cost; /* of copying the window's rows and indexing them */
 	uint64_t n_rows;
 	unsigned int seq; /* names its table, never reused */
@@ -521,7 +565,8 @@ static bool looks_numeric(sqlite3_value *v)
  * affinity converts them); numbers against INTEGER columns; text that no
  * affinity would turn into a number against any column, but for ranges
  * on TEXT columns only a literal (an operand with numeric affinity would
- * turn the column's numeric-looking values into numbers). Collations other
+ * turn the column's numeric-looking values into numbers); numeric-looking
+ * text against a TEXT column only as a literal. Collations other
  * than BINARY are never offered (xBestIndex). The rowid takes integers;
  * the file column prunes by exact text.
  */
@@ -537,8 +582,9 @@ static bool pushable(const struct union_vtab *vt, const struct term *t, sqlite3_
 		return true;
 	if (type != SQLITE_TEXT)
 		return !vt->text[t->col];
+	/* A literal has no affinity: against a TEXT column it stays text. */
 	if (looks_numeric(v))
-		return false;
+		return vt->text[t->col] && (t->flags & TERM_LITERAL);
 	return !vt->text[t->col] || t->op == SQLITE_INDEX_CONSTRAINT_EQ ||
 	       t->op == SQLITE_INDEX_CONSTRAINT_NE || t->op == SQLITE_INDEX_CONSTRAINT_IS ||
 	       t->op == SQLITE_INDEX_CONSTRAINT_ISNOT || (t->flags & TERM_LITERAL);
@@ -724,6 +770,8 @@ static int union_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 	/* Bit 63 of colUsed stands for every column from 63 on. */
 	if (info->colUsed >> 63)
 		p.used = ~0ULL;
+	vt->mod->stmt_tables |= 1U << vt->ti;
+	vt->mod->stmt_cols[vt->ti] |= p.used;
 	for (i = 0; i < info->nConstraint && p.n_terms < UNION_TERMS_MAX; i++) {
 		const struct sqlite3_index_constraint *k = &info->aConstraint[i];
 		struct term *t = &p.terms[p.n_terms];
@@ -1753,6 +1801,92 @@ static bool file_can_match(const struct union_cursor *cur, const struct catalog_
 /* xFilter: takes the plan and its values, decides what the files are
  * given, and starts reading the memo, or the files one after another or
  * merged. */
+/* Microseconds of a monotonic clock. */
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The columns of table ti a copy holds: those the statement uses, the
+ * file column among them. */
+static int copy_columns(const struct union_module *mod, int ti)
+{
+	int col, n = 0;
+
+	for (col = 0; col <= mod->catalog->tables[ti].n_cols; col++)
+		n += mod->stmt_cols[ti] >> col & 1;
+	return n;
+}
+
+/* The file schema indexes of table ti a copy makes: those led by a
+ * column in use. */
+static int copy_indexes(const struct union_module *mod, int ti)
+{
+	const struct union_vtab *vt = mod->vtabs[ti];
+	int col, n = 0;
+
+	for (col = 0; col < vt->n_cols; col++)
+		n += vt->indexed[col] && (mod->stmt_cols[ti] >> col & 1);
+	return n;
+}
+
+/* Whether a copy of table ti can stand in for it in the statement: the
+ * file column it uses becomes an ordinary column of the copy, which a
+ * "*" or a join by column names would see. */
+static bool copy_can_stand_in(const struct union_module *mod, int ti)
+{
+	const struct union_vtab *vt = mod->vtabs[ti];
+	uint64_t cols = mod->stmt_cols[ti];
+	uint64_t all = vt->n_cols >= 64 ? ~0ULL : (1ULL << vt->n_cols) - 1;
+
+	if (!(cols >> vt->n_cols & 1))
+		return true;
+	return (cols & all) != all && !mod->copy_named_join;
+}
+
+/* When the statement that starts now should be run again over copies if
+ * an inner loop still runs: once it has taken as long as copying the
+ * tables it reads would (INT64_MAX: never). Only when copies can stand in
+ * for every table (copy_can_stand_in), hold COPY_ROWS_MAX rows at most
+ * and fit MEMO_BYTES_MAX. */
+static int64_t copy_deadline(const struct union_module *mod)
+{
+	double us = 0, bytes = 0, rows = 0;
+	size_t n_files;
+	int ti;
+
+	if (mod->copy_mode == COPY_NEVER || !mod->stmt_tables)
+		return INT64_MAX;
+	for (ti = 0; ti < CATALOG_TABLES; ti++) {
+		double n;
+		int n_cols;
+
+		if (!(mod->stmt_tables >> ti & 1))
+			continue;
+		if (!mod->vtabs[ti] || !copy_can_stand_in(mod, ti))
+			return INT64_MAX;
+		n = window_rows(mod->vtabs[ti], &n_files);
+		n_cols = copy_columns(mod, ti);
+		rows += n;
+		bytes += n * 2 * (MEMO_ROW_BYTES + MEMO_VALUE_BYTES * n_cols);
+		us += (double)n_files * COPY_FILE_US +
+		      n * (COPY_ROW_US + COPY_COLUMN_US * n_cols +
+			   COPY_INDEX_ROW_US * copy_indexes(mod, ti));
+	}
+	if (rows > COPY_ROWS_MAX || bytes > MEMO_BYTES_MAX)
+		return INT64_MAX;
+	return now_us() + (mod->copy_mode == COPY_ALWAYS ? 0 : (int64_t)us);
+}
+
+bool union_copy_due(const struct union_module *mod)
+{
+	return mod && mod->copy_allowed && mod->inner_loop && mod->copy_at_us != INT64_MAX &&
+	       now_us() >= mod->copy_at_us;
+}
+
 static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str, int argc,
 			sqlite3_value **argv)
 {
@@ -1769,6 +1903,11 @@ static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_
 		return scan_fail(cur, rc, rc == SQLITE_NOMEM ? "out of memory" :
 							 "flowdb: a plan this table did not make");
 	cur->scan = sc;
+	vt->mod->inner_loop |= ++sc->filters > 1;
+	if (union_copy_due(vt->mod)) {
+		vt->mod->copy_wanted = true;
+		return scan_fail(cur, SQLITE_ABORT, "flowdb: stopped to run again over copies");
+	}
 	cur->push = 0;
 	memset(cur->args, 0, sizeof(cur->args));
 	for (t = 0; t < sc->plan.n_terms; t++) {
@@ -1915,6 +2054,7 @@ int union_register(sqlite3 *db, sqlite3 *schema_db, struct catalog *c, const str
 		   struct union_module **out)
 {
 	struct union_module *mod = sqlite3_malloc(sizeof(*mod));
+	const char *copy_mode;
 	int i, rc;
 
 	if (!mod)
@@ -1923,6 +2063,12 @@ int union_register(sqlite3 *db, sqlite3 *schema_db, struct catalog *c, const str
 	mod->catalog = c;
 	mod->window = w;
 	mod->schema_db = schema_db;
+	mod->db = db;
+	copy_mode = getenv("FLOWDB_COPY");
+	if (copy_mode && !strcmp(copy_mode, "always"))
+		mod->copy_mode = COPY_ALWAYS;
+	else if (copy_mode && !strcmp(copy_mode, "never"))
+		mod->copy_mode = COPY_NEVER;
 	rc = memo_open(mod, &mod->memo_db);
 	if (rc) {
 		sqlite3_free(mod);
@@ -1953,6 +2099,28 @@ static bool memo_tables(const struct union_module *mod)
 	return false;
 }
 
+/* Drops the copies of the last statement's tables. */
+static void copies_drop(struct union_module *mod)
+{
+	int ti;
+
+	for (ti = 0; ti < CATALOG_TABLES; ti++)
+		if (mod->copied >> ti & 1) {
+			char *sql = sqlite3_mprintf(
+				"DROP TABLE IF EXISTS temp.\"%w\"; DELETE FROM temp.sqlite_stat1"
+				" WHERE tbl = %Q",
+				catalog_tables[ti], catalog_tables[ti]);
+
+			if (sql)
+				sqlite3_exec(mod->db, sql, NULL, NULL, NULL);
+			sqlite3_free(sql);
+		}
+	if (mod->copy_stat1)
+		sqlite3_exec(mod->db, "DROP TABLE IF EXISTS temp.sqlite_stat1", NULL, NULL, NULL);
+	mod->copied = 0;
+	mod->copy_stat1 = false;
+}
+
 void union_release(struct union_module *mod)
 {
 	sqlite3 *fresh = NULL;
@@ -1960,6 +2128,11 @@ void union_release(struct union_module *mod)
 
 	if (!mod)
 		return;
+	copies_drop(mod);
+	mod->stmt_tables = 0;
+	memset(mod->stmt_cols, 0, sizeof(mod->stmt_cols));
+	mod->copy_allowed = mod->copy_named_join = mod->inner_loop = mod->copy_wanted = false;
+	mod->copy_at_us = INT64_MAX;
 	/* Dropping a memo table walks and frees it page by page (a tenth of
 	 * a query that built one); closing the whole in-memory database only
 	 * frees its pages. Without a new one, the tables are dropped. */
@@ -1972,4 +2145,175 @@ void union_release(struct union_module *mod)
 		mod->memo_db = fresh;
 		mod->memo_closing = false;
 	}
+}
+
+/* Whether stmt's program starts virtual-table scans in two places at
+ * least: with one, no scan of a union table can be an inner loop (bar a
+ * table-valued function's), and its rows need not be held back. */
+static bool scans_twice(sqlite3 *db, sqlite3_stmt *stmt)
+{
+	char *sql = sqlite3_mprintf("EXPLAIN %s", sqlite3_sql(stmt));
+	sqlite3_stmt *explain;
+	int n = 0;
+
+	if (!sql || sqlite3_prepare_v2(db, sql, -1, &explain, NULL)) {
+		sqlite3_free(sql);
+		return true;
+	}
+	sqlite3_free(sql);
+	while (n < 2 && sqlite3_step(explain) == SQLITE_ROW)
+		n += !sqlite3_stricmp((const char *)sqlite3_column_text(explain, 1), "VFilter");
+	sqlite3_finalize(explain);
+	return n >= 2;
+}
+
+void union_allow_copy(struct union_module *mod, sqlite3_stmt *stmt)
+{
+	const char *sql = stmt ? sqlite3_sql(stmt) : NULL;
+
+	if (!mod)
+		return;
+	mod->copy_allowed = stmt && mod->stmt_tables && mod->copy_mode != COPY_NEVER &&
+			    sqlite3_stmt_readonly(stmt) && scans_twice(mod->db, stmt);
+	/* Read loosely: a word in a string only forgoes the copies. */
+	mod->copy_named_join = sql && (!sqlite3_strlike("%natural%", sql, 0) ||
+				       !sqlite3_strlike("%using%", sql, 0));
+	mod->copy_from_us = now_us();
+	mod->copy_at_us = mod->copy_allowed ? copy_deadline(mod) : INT64_MAX;
+}
+
+bool union_copy_wanted(const struct union_module *mod)
+{
+	return mod && mod->copy_wanted;
+}
+
+bool union_copy_pending(const struct union_module *mod)
+{
+	if (!mod || !mod->copy_allowed || mod->copy_at_us == INT64_MAX)
+		return false;
+	/* Before any inner loop, twice as long: the first scan of one (its
+	 * outer row's first) may take that time. */
+	return mod->copy_mode == COPY_ALWAYS || now_us() < mod->copy_at_us + (mod->inner_loop ? 0 :
+						  mod->copy_at_us - mod->copy_from_us);
+}
+
+/* Makes, on the copy of table ti, the file schema's indexes of the table
+ * led by a column in use, under names of their own. Returns an SQLite
+ * result code. */
+static int copy_make_indexes(struct union_module *mod, int ti)
+{
+	static const char *const sql =
+		"SELECT printf('CREATE INDEX temp.\"flowdb_copy_%w\" ON \"%w\"(%s)', l.name, ?1,"
+		" (SELECT group_concat(printf('\"%w\"', name), ', ') FROM"
+		" (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno))),"
+		" (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 0)"
+		" FROM pragma_index_list(?1) l WHERE l.origin = 'c' ORDER BY l.name";
+	const struct union_vtab *vt = mod->vtabs[ti];
+	sqlite3_stmt *stmt;
+	int rc = sqlite3_prepare_v2(mod->schema_db, sql, -1, &stmt, NULL);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(stmt, 1, catalog_tables[ti], -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *index_sql = (const char *)sqlite3_column_text(stmt, 0);
+		const char *lead = (const char *)sqlite3_column_text(stmt, 1);
+		int col;
+
+		/* An index led by a column the copy leaves NULL serves nothing. */
+		for (col = 0; lead && col < vt->n_cols; col++)
+			if (!strcmp(vt->t->cols[col], lead))
+				break;
+		if (lead && col < vt->n_cols && !(mod->stmt_cols[ti] >> col & 1))
+			continue;
+		rc = index_sql ? sqlite3_exec(mod->db, index_sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+		if (rc)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Copies table ti for the statement: see "Copies" at the top. Returns an
+ * SQLite result code. */
+static int copy_table(struct union_module *mod, int ti)
+{
+	const struct union_vtab *vt = mod->vtabs[ti];
+	const char *name = catalog_tables[ti];
+	sqlite3_str *create = sqlite3_str_new(NULL), *cols = sqlite3_str_new(NULL);
+	char *create_sql, *cols_sql, *insert_sql = NULL;
+	int col, rc;
+
+	sqlite3_str_appendf(create, "CREATE TEMP TABLE \"%w\"(", name);
+	for (col = 0; col < vt->n_cols; col++) {
+		sqlite3_str_appendf(create, "%s\"%w\" %s", col ? ", " : "", vt->t->cols[col],
+				    vt->t->types[col]);
+		if (mod->stmt_cols[ti] >> col & 1)
+			sqlite3_str_appendf(cols, ", \"%w\"", vt->t->cols[col]);
+	}
+	if (mod->stmt_cols[ti] >> vt->n_cols & 1) {
+		sqlite3_str_appendall(create, ", file TEXT");
+		sqlite3_str_appendall(cols, ", file");
+	}
+	sqlite3_str_appendall(create, ")");
+	create_sql = sqlite3_str_finish(create);
+	cols_sql = sqlite3_str_finish(cols);
+	if (!create_sql || (!cols_sql && copy_columns(mod, ti))) {
+		rc = SQLITE_NOMEM;
+		goto cleanup;
+	}
+	rc = sqlite3_exec(mod->db, create_sql, NULL, NULL, NULL);
+	if (rc)
+		goto cleanup;
+	mod->copied |= 1U << ti;
+	insert_sql = sqlite3_mprintf(
+		"INSERT INTO temp.\"%w\"(rowid%s) SELECT rowid%s FROM main.\"%w\"", name,
+		cols_sql ? cols_sql : "", cols_sql ? cols_sql : "", name);
+	rc = insert_sql ? sqlite3_exec(mod->db, insert_sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	if (!rc)
+		rc = copy_make_indexes(mod, ti);
+	sqlite3_free(insert_sql);
+	/* Without statistics SQLite takes a table for a million rows and
+	 * builds no automatic index for a correlated subquery. */
+	insert_sql = rc ? NULL : sqlite3_mprintf("ANALYZE temp.\"%w\"", name);
+	if (!rc)
+		rc = insert_sql ? sqlite3_exec(mod->db, insert_sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+cleanup:
+	sqlite3_free(insert_sql);
+	sqlite3_free(create_sql);
+	sqlite3_free(cols_sql);
+	return rc;
+}
+
+int union_copy(struct union_module *mod)
+{
+	sqlite3_stmt *stmt;
+	int ti, rc;
+
+	mod->copy_allowed = mod->copy_wanted = false;
+	/* The user's own temp tables of these names stay theirs. */
+	rc = sqlite3_prepare_v2(mod->db, "SELECT 1 FROM temp.sqlite_schema WHERE name = ?1 COLLATE NOCASE",
+				-1, &stmt, NULL);
+	for (ti = 0; !rc && ti < CATALOG_TABLES; ti++) {
+		if (!(mod->stmt_tables >> ti & 1))
+			continue;
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, catalog_tables[ti], -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc == SQLITE_ROW ? SQLITE_CONSTRAINT : rc;
+	}
+	if (!rc) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, "sqlite_stat1", -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		mod->copy_stat1 = rc == SQLITE_DONE;
+		rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(stmt);
+	for (ti = 0; !rc && ti < CATALOG_TABLES; ti++)
+		if (mod->stmt_tables >> ti & 1)
+			rc = copy_table(mod, ti);
+	if (rc)
+		copies_drop(mod);
+	return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef UNION_H
 #define UNION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sqlite3.h>
 #include "catalog.h"
@@ -35,5 +36,33 @@ int union_register(sqlite3 *db, sqlite3 *schema_db, struct catalog *c,
  * (in-memory copies of inner-loop scans). Call it when a statement ends,
  * before the next one starts. NULL is fine. */
 void union_release(struct union_module *mod);
+
+/*
+ * Lets stmt, about to run, be stopped before its first row when an inner
+ * loop over the files takes longer than copying the tables it reads
+ * would (only if it is read-only), or no statement any longer (NULL: the
+ * first row came). A stopped statement fails with SQLITE_ABORT and
+ * union_copy_wanted() true: the caller then calls union_copy() and
+ * prepares and runs the same text again, on the copies.
+ */
+void union_allow_copy(struct union_module *mod, sqlite3_stmt *stmt);
+bool union_copy_wanted(const struct union_module *mod);
+
+/* Whether the running statement may still be stopped to be run again:
+ * rows it gives until then must be held back (held.h), not shown. */
+bool union_copy_pending(const struct union_module *mod);
+
+/* Whether the running statement, which is in an inner loop, is due to be
+ * stopped and run again over copies: a caller holding its rows back may
+ * stop it between rows, as the union tables do between scans. */
+bool union_copy_due(const struct union_module *mod);
+
+/* Copies every table the stopped statement read into a temp table of the
+ * same name (its rowids, declared types, the columns it uses and the file
+ * schema's indexes), for the statement's second run; union_release()
+ * drops them. Returns SQLITE_OK, SQLITE_CONSTRAINT when a temp table of
+ * the user's has such a name (nothing is copied), or another SQLite code
+ * (an interrupt among them). */
+int union_copy(struct union_module *mod);
 
 #endif /* UNION_H */

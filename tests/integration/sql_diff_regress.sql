@@ -38,3 +38,9 @@ SELECT count(*) FROM flows a WHERE NOT EXISTS (SELECT 1 FROM flows b WHERE b.ifn
 SELECT src_addr, bytes, (SELECT count(*) FROM flows b WHERE b.src_addr = a.dst_addr) FROM flows a ORDER BY 1, 2, 3 LIMIT 30
 -- The hidden file column.
 SELECT file, count(*) FROM flows WHERE file LIKE '%T01%' OR src_addr = '10.20.0.33' GROUP BY 1 ORDER BY 1
+-- Statements run again over copies (FLOWDB_COPY=always in the second pass):
+-- a streaming NOT IN whose correlated subquery has terms no file is given,
+-- a numeric-looking literal against a TEXT column, the file column copied.
+SELECT t2431.proto, t2431.last_seen FROM flows t2431 WHERE t2431.requests NOT IN (SELECT t2432.dropped_packets FROM flows t2432 WHERE ((t2432.proto <> 1 AND t2432.requests BETWEEN 5 AND 1) OR t2432.ifname NOT IN (-1, 'eth1', 'eth', NULL, 'eth1')) AND t2432.vlan = t2431.vlan)
+SELECT t2118.ifname, coalesce(t2118.src_addr, 'none'), t2118.dst_addr FROM events t2118 WHERE NOT EXISTS (SELECT 1 FROM requests t2119 WHERE t2119.ip_version = t2118.ip_version AND t2119.src_addr = '443')
+SELECT count(*), sum(a.bytes) FROM flows a WHERE EXISTS (SELECT 1 FROM flows b WHERE b.file = a.file AND b.dst_addr = a.src_addr)

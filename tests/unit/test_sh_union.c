@@ -361,6 +361,68 @@ static void test_not_pushed(void **state)
 	assert_string_equal(run(fx, "SELECT count(*) FROM flows WHERE src_addr = '10.0.0.3'"),
 			    "60\r\n");
 	assert_non_null(strstr(last_file_sql(fx), "\"src_addr\" = ?1"));
+	/* A numeric-looking literal stays text against a TEXT column. */
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows WHERE app_info = '443'"), "0\r\n");
+	assert_non_null(strstr(last_file_sql(fx), "\"app_info\" = ?1"));
+}
+
+/* Opens the fixture with FLOWDB_COPY=always: a read-only statement in an
+ * inner loop runs again over copies at once. */
+static int setup_copies(void **state)
+{
+	int rc;
+
+	setenv("FLOWDB_COPY", "always", 1);
+	rc = setup(state);
+	unsetenv("FLOWDB_COPY");
+	return rc;
+}
+
+/* Statements run again over copies answer as over the files: rows a
+ * statement gave before it was stopped are shown once, the file column is
+ * copied when used, and the copies are gone afterwards. */
+static void test_copies(void **state)
+{
+	struct fixture *fx = *state;
+	const char *sql = "SELECT a.bytes FROM flows a WHERE a.bytes < 25 AND EXISTS (SELECT 1"
+			  " FROM flows b WHERE b.src_addr = a.src_addr AND b.bytes > a.bytes)"
+			  " ORDER BY 1";
+	char *want;
+
+	assert_string_equal(run(fx, sql), "0\r\n1\r\n2\r\n10\r\n11\r\n12\r\n20\r\n21\r\n22\r\n");
+	/* A residual term (b.bytes = b.bytes + 1 is never true) no file is
+	 * given: the copy's automatic index serves the lookups all the same. */
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows a WHERE NOT EXISTS (SELECT 1"
+				    " FROM flows b WHERE b.dst_addr = a.dst_addr"
+				    " AND b.bytes = b.bytes + 1)"),
+			    "300\r\n");
+	assert_true(fx->sh->stmt_copied);
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows a WHERE EXISTS (SELECT 1 FROM"
+				    " flows b WHERE b.file = a.file AND b.bytes > a.bytes)"),
+			    "200\r\n");
+	assert_string_equal(run(fx, "SELECT count(*) FROM temp.sqlite_schema"), "0\r\n");
+	want = strdup(run(fx, "SELECT a.*, b.file FROM flows a, flows b WHERE a.rowid = b.rowid"
+			      " AND a.bytes = 7"));
+	/* With "*" the file column must not become one of the copy's own. */
+	assert_string_equal(run(fx, "SELECT a.*, a.file FROM flows a WHERE a.bytes = 7 AND EXISTS"
+				    " (SELECT 1 FROM flows b WHERE b.src_addr = a.src_addr)"),
+			    want);
+	assert_false(fx->sh->stmt_copied);
+	free(want);
+}
+
+/* A temp table of the user's named as a union table is left alone: the
+ * statement reads the files instead of copies. */
+static void test_copies_user_table(void **state)
+{
+	struct fixture *fx = *state;
+
+	run(fx, "CREATE TEMP TABLE events(x)");
+	assert_string_equal(run(fx, "SELECT count(*) FROM flows a WHERE NOT EXISTS (SELECT 1 FROM"
+				    " main.events e WHERE e.src_addr = a.src_addr)"),
+			    "300\r\n");
+	assert_false(fx->sh->stmt_copied);
+	assert_string_equal(run(fx, "SELECT name FROM temp.sqlite_schema"), "events\r\n");
 }
 
 /* A file whose rowids do not fit under its id is skipped with a warning. */
@@ -817,6 +879,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order_merged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inner_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_pushed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copies, setup_copies, teardown),
+		cmocka_unit_test_setup_teardown(test_copies_user_table, setup_copies, teardown),
 		cmocka_unit_test_setup_teardown(test_rowid_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_file, setup, teardown),
