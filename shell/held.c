@@ -19,7 +19,8 @@ int held_open(struct held **out)
 	if (!h)
 		return SQLITE_NOMEM;
 	rc = sqlite3_open_v2(":memory:", &h->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc) {
 		held_close(h);
 		return rc;
