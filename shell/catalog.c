@@ -153,8 +153,12 @@ static void close_handle(struct catalog *c, struct catalog_file *f)
 {
 	if (!f->db)
 		return;
-	sqlite3_finalize(f->idle_stmt);
-	f->idle_stmt = NULL;
+	int i;
+
+	for (i = 0; i < CATALOG_IDLE_MAX; i++) {
+		sqlite3_finalize(f->idle_stmts[i]);
+		f->idle_stmts[i] = NULL;
+	}
 	/* A statement still out (a skip mid-scan) finalizes the handle later. */
 	sqlite3_close_v2(f->db);
 	f->db = NULL;
@@ -903,7 +907,7 @@ static void trim_handles(struct catalog *c)
 sqlite3_stmt *catalog_prepare(struct catalog *c, struct catalog_file *f, const char *sql)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc;
+	int rc, i;
 
 	if (f->error)
 		return NULL;
@@ -915,10 +919,12 @@ sqlite3_stmt *catalog_prepare(struct catalog *c, struct catalog_file *f, const c
 		}
 		c->n_open++;
 	}
-	if (f->idle_stmt && !strcmp(sqlite3_sql(f->idle_stmt), sql)) {
-		stmt = f->idle_stmt;
-		f->idle_stmt = NULL;
-	} else if (sqlite3_prepare_v3(f->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL)) {
+	for (i = 0; !stmt && i < CATALOG_IDLE_MAX; i++)
+		if (f->idle_stmts[i] && !strcmp(sqlite3_sql(f->idle_stmts[i]), sql)) {
+			stmt = f->idle_stmts[i];
+			f->idle_stmts[i] = NULL;
+		}
+	if (!stmt && sqlite3_prepare_v3(f->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL)) {
 		catalog_skip(c, f, sqlite3_errmsg(f->db));
 		return NULL;
 	}
@@ -939,10 +945,15 @@ void catalog_finish(struct catalog *c, struct catalog_file *f, sqlite3_stmt *stm
 	f->users--;
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
-	if (f->idle_stmt || !f->db)
+	if (!f->db) {
 		sqlite3_finalize(stmt);
-	else
-		f->idle_stmt = stmt;
+	} else {
+		/* The latest first; the oldest goes when all are taken. */
+		sqlite3_finalize(f->idle_stmts[CATALOG_IDLE_MAX - 1]);
+		memmove(&f->idle_stmts[1], &f->idle_stmts[0],
+			(CATALOG_IDLE_MAX - 1) * sizeof(f->idle_stmts[0]));
+		f->idle_stmts[0] = stmt;
+	}
 	trim_handles(c);
 }
 

@@ -25,6 +25,8 @@
 /* Read-only handles kept open between queries; more are closed, least
  * recently used first, so hundreds of files never exhaust descriptors. */
 #define CATALOG_OPEN_MAX 64
+/* Idle statements kept per open file. */
+#define CATALOG_IDLE_MAX 4
 
 /* A table of the file schema, as schema/flowdb.sql declares it. */
 struct catalog_table {
@@ -72,9 +74,10 @@ struct catalog_file {
 	int64_t rows[CATALOG_TABLES];
 	bool seen; /* found by the latest refresh */
 	sqlite3 *db; /* read-only handle, or NULL */
-	/* One idle statement kept for reuse: a join or a subquery scans the
-	 * same file many times with the same SQL. */
-	sqlite3_stmt *idle_stmt;
+	/* Idle statements kept for reuse, the latest given back first: a
+	 * join or a subquery scans the same file many times with the same
+	 * SQL, and an outer scan of the file may be another. */
+	sqlite3_stmt *idle_stmts[CATALOG_IDLE_MAX];
 	unsigned int users; /* statements reading db now: never closed under them */
 	uint64_t last_used; /* catalog tick of the last open, for LRU */
 	uint64_t read_stamp; /* statement that last read the file, for stats */
@@ -165,7 +168,7 @@ bool catalog_overlaps(const struct catalog_file *f, int64_t lo, int64_t hi);
 /*
  * Prepares sql on f, opening f read-only if needed (immutable when no -wal
  * shows a writer, so that SQLite takes no lock and leaves no -shm beside
- * evidence), reusing the idle statement when it has the same text. The
+ * evidence), reusing an idle statement when it has the same text. The
  * handle stays open until the statement is given back. Returns the
  * statement, or NULL after marking f skipped (the file cannot be opened or
  * lacks a column: it is not one this shell reads) or on ENOMEM.

@@ -216,6 +216,8 @@ struct union_vtab {
 struct bound {
 	sqlite3_value **vals;
 	int n;
+	sqlite3_value *one; /* vals of a single value: no array */
+	bool borrowed; /* vals are SQLite's arguments, valid in xFilter only */
 	bool push; /* into the files' query */
 	char *json; /* a long IN list, as a JSON array for json_each() */
 };
@@ -241,6 +243,7 @@ struct union_cursor {
 	size_t n_files, next_file;
 	struct source *srcs; /* merged: every open one, a heap; else the current */
 	size_t n_srcs;
+	struct source memo_src; /* srcs of a scan of the memo */
 	bool merge;
 	bool eof;
 	int cols_base; /* result column of the first vtab column */
@@ -901,13 +904,15 @@ static void cursor_reset(struct union_cursor *cur)
 
 	for (i = 0; i < cur->n_srcs; i++)
 		source_close(cur, &cur->srcs[i]);
-	free(cur->srcs);
+	if (cur->srcs != &cur->memo_src)
+		free(cur->srcs);
 	cur->srcs = NULL;
 	cur->n_srcs = 0;
 	for (j = 0; j < cur->n_bound; j++) {
-		for (k = 0; k < cur->bound[j].n; k++)
+		for (k = 0; k < cur->bound[j].n && !cur->bound[j].borrowed; k++)
 			sqlite3_value_free(cur->bound[j].vals[k]);
-		free(cur->bound[j].vals);
+		if (cur->bound[j].vals != &cur->bound[j].one)
+			free(cur->bound[j].vals);
 		sqlite3_free(cur->bound[j].json);
 		cur->bound[j] = (struct bound){ 0 };
 	}
@@ -1101,6 +1106,8 @@ static void bind_scan(const struct union_cursor *cur, sqlite3_stmt *stmt, bool m
 			if (p->terms[i].col < 0 && !memo)
 				sqlite3_bind_int64(stmt, ++n, sqlite3_value_int64(v) &
 								      ((1LL << CATALOG_ROWID_BITS) - 1));
+			else if (cur->bound[i].borrowed)
+				sqlite3_bind_value(stmt, ++n, v); /* a copy: v goes with xFilter */
 			else
 				bind_static(stmt, ++n, v);
 		}
@@ -1400,7 +1407,8 @@ static int memo_exec(struct union_module *mod, const char *fmt, ...)
 /* Writes into s the columns a lookup in the memo goes by: the terms passed
  * on that compare for equality, then one range, so that a lookup finds its
  * rows directly. Returns them as a mask of columns. */
-static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s)
+static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s,
+				 const struct union_vtab *names, int *first)
 {
 	uint64_t done = 0;
 	int i, pass;
@@ -1416,7 +1424,13 @@ static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sql
 			    t->op == SQLITE_INDEX_CONSTRAINT_NE || t->op == SQLITE_INDEX_CONSTRAINT_ISNOT ||
 			    eq != !pass)
 				continue;
-			sqlite3_str_appendf(s, "%sc%d", done ? ", " : "", t->col);
+			if (first && !done)
+				*first = t->col;
+			if (names)
+				sqlite3_str_appendf(s, "%s\"%w\"", done ? ", " : "",
+						    names->t->cols[t->col]);
+			else
+				sqlite3_str_appendf(s, "%sc%d", done ? ", " : "", t->col);
 			done |= 1ULL << t->col;
 			if (pass)
 				break;
@@ -1429,7 +1443,7 @@ static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sql
  * index). */
 static void memo_index_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s)
 {
-	uint64_t done = memo_key_columns(cur, n_cols, s);
+	uint64_t done = memo_key_columns(cur, n_cols, s, NULL, NULL);
 	int col;
 
 	for (col = 0; col < n_cols; col++)
@@ -1450,7 +1464,7 @@ static bool memo_keyed(const struct union_cursor *cur, struct catalog_file **fil
 {
 	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
 	sqlite3_str *s = sqlite3_str_new(NULL);
-	uint64_t keys = memo_key_columns(cur, vt->n_cols, s);
+	uint64_t keys = memo_key_columns(cur, vt->n_cols, s, NULL, NULL);
 	size_t i;
 
 	sqlite3_free(sqlite3_str_finish(s));
@@ -1469,18 +1483,35 @@ static bool memo_keyed(const struct union_cursor *cur, struct catalog_file **fil
  * number fid. Returns SQLITE_DONE, SQLITE_FULL when the memo outgrew its
  * budget, or another SQLite result code. */
 static int memo_copy_file(struct union_cursor *cur, struct scan *m, struct catalog_file *f,
-			  int fid, sqlite3_stmt *insert)
+			  int fid, sqlite3_stmt *insert, bool keyed)
 {
 	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
 	struct catalog *c = vt->mod->catalog;
 	uint64_t saved = cur->push;
+	sqlite3_str *s = sqlite3_str_new(NULL);
 	sqlite3_stmt *stmt;
 	char *sql;
-	int rc, col, n_out = 0;
+	int rc, col, n_out = 0, lead = -1, base;
 
 	for (col = 0; col < vt->n_cols; col++)
 		n_out += !!(cur->scan->plan.used & 1ULL << col);
 	sql = build_sql(vt, cur, f->columns[vt->ti], 0, false, false, vt->t->name);
+	if (!sql) {
+		sqlite3_free(sqlite3_str_finish(s));
+		return SQLITE_NOMEM;
+	}
+	sqlite3_str_appendall(s, sql);
+	sqlite3_free(sql);
+	/* Rows in the order of the memo's key go into its b-tree in runs,
+	 * not at random places: when the file's index gives that order. */
+	base = sqlite3_str_length(s);
+	sqlite3_str_appendall(s, " ORDER BY ");
+	if (!keyed || !memo_key_columns(cur, vt->n_cols, s, vt, &lead) || !vt->indexed[lead])
+		lead = -1;
+	sql = sqlite3_str_finish(s);
+	/* Without an order to ask for, the query as built. */
+	if (sql && lead < 0)
+		sql[base] = '\0';
 	if (!sql)
 		return SQLITE_NOMEM;
 	stmt = catalog_prepare(c, f, sql);
@@ -1577,7 +1608,7 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 			sqlite3_str_appendf(s, ", c%d", col);
 	if (keyed) {
 		sqlite3_str_appendall(s, ", PRIMARY KEY(");
-		if (memo_key_columns(cur, vt->n_cols, s))
+		if (memo_key_columns(cur, vt->n_cols, s, NULL, NULL))
 			sqlite3_str_appendall(s, ", ");
 		sqlite3_str_appendall(s, "rid)) WITHOUT ROWID");
 	} else {
@@ -1605,7 +1636,7 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 			break;
 		}
 		m->n_paths++;
-		rc = memo_copy_file(cur, m, files[i], (int)i, insert);
+		rc = memo_copy_file(cur, m, files[i], (int)i, insert, keyed);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(insert);
@@ -1756,10 +1787,15 @@ static int bind_term(struct union_cursor *cur, int i, sqlite3_value **argv)
 	int rc;
 
 	if (!(t->flags & TERM_IN)) {
-		b->vals = malloc(sizeof(*b->vals));
-		if (!b->vals || !(b->vals[0] = sqlite3_value_dup(argv[t->argv])))
-			return SQLITE_NOMEM;
+		b->vals = &b->one;
 		b->n = 1;
+		/* A scan of the memo binds its values before xFilter returns. */
+		b->borrowed = cur->scan->state == MEMO_READY;
+		b->one = b->borrowed ? argv[t->argv] : sqlite3_value_dup(argv[t->argv]);
+		if (!b->one) {
+			b->n = 0;
+			return SQLITE_NOMEM;
+		}
 		return SQLITE_OK;
 	}
 	for (rc = sqlite3_vtab_in_first(argv[t->argv], &v); rc == SQLITE_OK && v;
@@ -1941,13 +1977,14 @@ static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_
 		if (rc)
 			return scan_fail(cur, rc, "interrupted while copying the rows of an inner loop");
 	}
-	cur->srcs = calloc(c->n_files + 1, sizeof(*cur->srcs));
-	if (!cur->srcs)
-		return SQLITE_NOMEM;
 	if (sc->state == MEMO_READY) {
+		cur->srcs = &cur->memo_src;
 		cur->cols_base = 2;
 		return start_memo(cur);
 	}
+	cur->srcs = calloc(c->n_files + 1, sizeof(*cur->srcs));
+	if (!cur->srcs)
+		return SQLITE_NOMEM;
 	cur->cols_base = 1;
 	cur->files = malloc((c->n_files + 1) * sizeof(*cur->files));
 	if (!cur->files)

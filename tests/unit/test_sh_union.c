@@ -222,9 +222,9 @@ static void test_pushdown_uses_index(void **state)
 			    "60\r\n");
 	/* The most recently read file still has its handle and statement. */
 	f = fx->sh->catalog->files[FILES - 1];
-	assert_non_null(f->idle_stmt);
-	assert_non_null(strstr(sqlite3_sql(f->idle_stmt), "\"src_addr\" = ?1"));
-	sql = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sqlite3_sql(f->idle_stmt));
+	assert_non_null(f->idle_stmts[0]);
+	assert_non_null(strstr(sqlite3_sql(f->idle_stmts[0]), "\"src_addr\" = ?1"));
+	sql = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sqlite3_sql(f->idle_stmts[0]));
 	assert_int_equal(sqlite3_prepare_v2(f->db, sql, -1, &plan, NULL), SQLITE_OK);
 	while (sqlite3_step(plan) == SQLITE_ROW)
 		indexed |= strstr((const char *)sqlite3_column_text(plan, 3),
@@ -266,8 +266,8 @@ static const char *last_file_sql(struct fixture *fx)
 {
 	struct catalog_file *f = fx->sh->catalog->files[FILES - 1];
 
-	assert_non_null(f->idle_stmt);
-	return sqlite3_sql(f->idle_stmt);
+	assert_non_null(f->idle_stmts[0]);
+	return sqlite3_sql(f->idle_stmts[0]);
 }
 
 /* Rowids are unique across files and stable across scans: the multi-index
