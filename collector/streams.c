@@ -23,6 +23,12 @@
 /* Pieces of a message kept apart (QUIC CRYPTO frames, DTLS fragments)
  * before more are refused. */
 #define STREAMS_RANGES_MAX 16
+/* A TCP stream's start is kept in a buffer of this many bytes first,
+ * doubled as it needs, up to STREAMS_START_MAX: most starts are one copy
+ * of a few hundred bytes, and a buffer of the largest for each (tens of
+ * thousands at once) cost more in malloc() and page faults than the
+ * inspectors' reading. */
+#define STREAMS_BUF_MIN 1024
 /* Messages read from one copy (pipelined HTTP requests). */
 #define STREAMS_MESSAGES_MAX 64
 /* The longest body skipped: beyond, the sequence space's half, which
@@ -73,8 +79,9 @@ struct stream {
 	/* HTTP: the connection switched protocols (101): no HTTP/1 follows. */
 	bool switched;
 	uint32_t skip_seq;
-	uint8_t *buf; /* STREAMS_START_MAX bytes, while they are needed */
+	uint8_t *buf; /* while they are needed, cap bytes (MODE_START) or STREAMS_START_MAX */
 	size_t len; /* MODE_START: bytes in buf */
+	size_t cap; /* MODE_START: bytes buf has room for */
 	struct range ranges[STREAMS_RANGES_MAX]; /* MODE_QUIC, MODE_DTLS: buf's pieces */
 	int n_ranges;
 	uint32_t quic_version;
@@ -166,6 +173,7 @@ static void finish(struct stream *st)
 	free(st->buf);
 	st->buf = NULL;
 	st->len = 0;
+	st->cap = 0;
 	st->n_ranges = 0;
 }
 
@@ -261,15 +269,23 @@ static void response_seen(struct streams *s, struct stream *st, const struct ins
 		name_oldest(s, client, h->status ? h->status : -1);
 }
 
-/* Appends to the stream's start; returns false when it is full. */
+/* Appends to the stream's start, its buffer grown to fit; returns false
+ * when it is full (STREAMS_START_MAX) or cannot grow. */
 static bool start_append(struct stream *st, const uint8_t *data, size_t n)
 {
-	size_t room;
+	size_t room, want = st->cap ? st->cap : STREAMS_BUF_MIN;
+	uint8_t *grown;
 
-	if (!st->buf) {
-		st->buf = malloc(STREAMS_START_MAX);
-		if (!st->buf)
+	while (want < st->len + n && want < STREAMS_START_MAX)
+		want *= 2;
+	if (want > STREAMS_START_MAX)
+		want = STREAMS_START_MAX;
+	if (want > st->cap) {
+		grown = realloc(st->buf, want);
+		if (!grown)
 			return false;
+		st->buf = grown;
+		st->cap = want;
 	}
 	room = STREAMS_START_MAX - st->len;
 	if (n > room)
@@ -353,6 +369,7 @@ static void http_keep(struct stream *st, const uint8_t *buf, size_t len, size_t 
 	if (!st->len) {
 		free(st->buf);
 		st->buf = NULL;
+		st->cap = 0;
 	}
 }
 
@@ -670,6 +687,7 @@ static bool pieces_begin(struct stream *st, const struct inspect_result *r, uint
 		st->held = NULL;
 		return false;
 	}
+	st->cap = STREAMS_START_MAX;
 	*st->held = *r;
 	st->held_us = time_us;
 	st->mode = r->proto == INSPECT_QUIC ? MODE_QUIC : MODE_DTLS;
