@@ -86,6 +86,8 @@
 /* Bytes a copied row takes: its rowid and file, then each column. */
 #define MEMO_ROW_BYTES 24
 #define MEMO_VALUE_BYTES 16
+/* Rows the memo takes in one insert. */
+#define MEMO_BATCH 64
 /* What copying a table for a statement takes, in microseconds, as
  * measured: per file read, per row, per column in use of each row, and
  * per row of each index. */
@@ -1407,8 +1409,7 @@ static int memo_exec(struct union_module *mod, const char *fmt, ...)
 /* Writes into s the columns a lookup in the memo goes by: the terms passed
  * on that compare for equality, then one range, so that a lookup finds its
  * rows directly. Returns them as a mask of columns. */
-static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s,
-				 const struct union_vtab *names, int *first)
+static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s)
 {
 	uint64_t done = 0;
 	int i, pass;
@@ -1424,13 +1425,7 @@ static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sql
 			    t->op == SQLITE_INDEX_CONSTRAINT_NE || t->op == SQLITE_INDEX_CONSTRAINT_ISNOT ||
 			    eq != !pass)
 				continue;
-			if (first && !done)
-				*first = t->col;
-			if (names)
-				sqlite3_str_appendf(s, "%s\"%w\"", done ? ", " : "",
-						    names->t->cols[t->col]);
-			else
-				sqlite3_str_appendf(s, "%sc%d", done ? ", " : "", t->col);
+			sqlite3_str_appendf(s, "%sc%d", done ? ", " : "", t->col);
 			done |= 1ULL << t->col;
 			if (pass)
 				break;
@@ -1443,7 +1438,7 @@ static uint64_t memo_key_columns(const struct union_cursor *cur, int n_cols, sql
  * index). */
 static void memo_index_columns(const struct union_cursor *cur, int n_cols, sqlite3_str *s)
 {
-	uint64_t done = memo_key_columns(cur, n_cols, s, NULL, NULL);
+	uint64_t done = memo_key_columns(cur, n_cols, s);
 	int col;
 
 	for (col = 0; col < n_cols; col++)
@@ -1464,7 +1459,7 @@ static bool memo_keyed(const struct union_cursor *cur, struct catalog_file **fil
 {
 	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
 	sqlite3_str *s = sqlite3_str_new(NULL);
-	uint64_t keys = memo_key_columns(cur, vt->n_cols, s, NULL, NULL);
+	uint64_t keys = memo_key_columns(cur, vt->n_cols, s);
 	size_t i;
 
 	sqlite3_free(sqlite3_str_finish(s));
@@ -1480,38 +1475,23 @@ static bool memo_keyed(const struct union_cursor *cur, struct catalog_file **fil
 }
 
 /* Copies one file's rows of the window into the memo's table under file
- * number fid. Returns SQLITE_DONE, SQLITE_FULL when the memo outgrew its
- * budget, or another SQLite result code. */
+ * number fid, MEMO_BATCH rows to a run of insert (whose last parameter
+ * says how many of its rows to take): a statement's start and end cost
+ * more than the row it inserts. Returns SQLITE_DONE, SQLITE_FULL when the
+ * memo outgrew its budget, or another SQLite result code. */
 static int memo_copy_file(struct union_cursor *cur, struct scan *m, struct catalog_file *f,
-			  int fid, sqlite3_stmt *insert, bool keyed)
+			  int fid, sqlite3_stmt *insert)
 {
 	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
 	struct catalog *c = vt->mod->catalog;
 	uint64_t saved = cur->push;
-	sqlite3_str *s = sqlite3_str_new(NULL);
 	sqlite3_stmt *stmt;
 	char *sql;
-	int rc, col, n_out = 0, lead = -1, base;
+	int rc, col, n_out = 0, held = 0, limit = sqlite3_bind_parameter_count(insert);
 
 	for (col = 0; col < vt->n_cols; col++)
 		n_out += !!(cur->scan->plan.used & 1ULL << col);
 	sql = build_sql(vt, cur, f->columns[vt->ti], 0, false, false, vt->t->name);
-	if (!sql) {
-		sqlite3_free(sqlite3_str_finish(s));
-		return SQLITE_NOMEM;
-	}
-	sqlite3_str_appendall(s, sql);
-	sqlite3_free(sql);
-	/* Rows in the order of the memo's key go into its b-tree in runs,
-	 * not at random places: when the file's index gives that order. */
-	base = sqlite3_str_length(s);
-	sqlite3_str_appendall(s, " ORDER BY ");
-	if (!keyed || !memo_key_columns(cur, vt->n_cols, s, vt, &lead) || !vt->indexed[lead])
-		lead = -1;
-	sql = sqlite3_str_finish(s);
-	/* Without an order to ask for, the query as built. */
-	if (sql && lead < 0)
-		sql[base] = '\0';
 	if (!sql)
 		return SQLITE_NOMEM;
 	stmt = catalog_prepare(c, f, sql);
@@ -1521,33 +1501,46 @@ static int memo_copy_file(struct union_cursor *cur, struct scan *m, struct catal
 	cur->push = 0;
 	bind_scan(cur, stmt, false);
 	cur->push = saved;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		int64_t rowid = catalog_rowid(f, sqlite3_column_int64(stmt, 0));
-		int used, high;
+	for (;;) {
+		int64_t rowid;
+		int used, high, at = held * (n_out + 2);
 
+		rc = sqlite3_step(stmt);
+		/* A full batch, or the file's last rows. */
+		if (held == MEMO_BATCH || (rc != SQLITE_ROW && held)) {
+			int done;
+
+			sqlite3_bind_int(insert, limit, held);
+			done = sqlite3_step(insert);
+			sqlite3_reset(insert);
+			if (done != SQLITE_DONE) {
+				rc = done;
+				break;
+			}
+			m->n_rows += (uint64_t)held;
+			held = at = 0;
+			if (!sqlite3_db_status(vt->mod->memo_db, SQLITE_DBSTATUS_CACHE_USED, &used,
+					       &high, 0) &&
+			    used > MEMO_BYTES_MAX) {
+				rc = SQLITE_FULL;
+				break;
+			}
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		rowid = catalog_rowid(f, sqlite3_column_int64(stmt, 0));
 		if (rowid < 0) {
 			rc = SQLITE_CORRUPT;
 			break;
 		}
-		sqlite3_bind_int64(insert, 1, rowid);
-		sqlite3_bind_int(insert, 2, fid);
-		/* The source's row outlives the insert, which is reset
-		 * before the source steps again. */
+		sqlite3_bind_int64(insert, at + 1, rowid);
+		sqlite3_bind_int(insert, at + 2, fid);
+		/* Copied: the source steps on before the batch is inserted. */
 		for (col = 0; col < n_out; col++)
-			bind_static(insert, col + 3, sqlite3_column_value(stmt, col + 1));
-		rc = sqlite3_step(insert);
-		sqlite3_reset(insert);
-		if (rc != SQLITE_DONE)
-			break;
-		m->n_rows++;
-		if (m->n_rows % 4096 == 0 &&
-		    !sqlite3_db_status(vt->mod->memo_db, SQLITE_DBSTATUS_CACHE_USED, &used, &high,
-				       0) &&
-		    used > MEMO_BYTES_MAX) {
-			rc = SQLITE_FULL;
-			break;
-		}
+			sqlite3_bind_value(insert, at + col + 3, sqlite3_column_value(stmt, col + 1));
+		held++;
 	}
+	sqlite3_clear_bindings(insert);
 	catalog_finish(c, f, stmt);
 	return rc;
 }
@@ -1608,7 +1601,7 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 			sqlite3_str_appendf(s, ", c%d", col);
 	if (keyed) {
 		sqlite3_str_appendall(s, ", PRIMARY KEY(");
-		if (memo_key_columns(cur, vt->n_cols, s, NULL, NULL))
+		if (memo_key_columns(cur, vt->n_cols, s))
 			sqlite3_str_appendall(s, ", ");
 		sqlite3_str_appendall(s, "rid)) WITHOUT ROWID");
 	} else {
@@ -1620,10 +1613,14 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 	if (rc)
 		goto cleanup;
 	s = sqlite3_str_new(NULL);
-	sqlite3_str_appendf(s, "INSERT INTO \"%w\" VALUES (?, ?", m->table);
-	for (col = 0; col < n_out; col++)
-		sqlite3_str_appendall(s, ", ?");
-	sqlite3_str_appendall(s, ")");
+	sqlite3_str_appendf(s, "INSERT INTO \"%w\" SELECT * FROM (VALUES ", m->table);
+	for (i = 0; i < MEMO_BATCH; i++) {
+		sqlite3_str_appendall(s, i ? ", (?, ?" : "(?, ?");
+		for (col = 0; col < n_out; col++)
+			sqlite3_str_appendall(s, ", ?");
+		sqlite3_str_appendall(s, ")");
+	}
+	sqlite3_str_appendall(s, ") LIMIT ?");
 	sql = sqlite3_str_finish(s);
 	rc = sql ? sqlite3_prepare_v2(mod->memo_db, sql, -1, &insert, NULL) : SQLITE_NOMEM;
 	sqlite3_free(sql);
@@ -1636,7 +1633,7 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 			break;
 		}
 		m->n_paths++;
-		rc = memo_copy_file(cur, m, files[i], (int)i, insert, keyed);
+		rc = memo_copy_file(cur, m, files[i], (int)i, insert);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(insert);
