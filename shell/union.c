@@ -1625,7 +1625,7 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 	rc = sql ? sqlite3_prepare_v2(mod->memo_db, sql, -1, &insert, NULL) : SQLITE_NOMEM;
 	sqlite3_free(sql);
 	if (!rc)
-		rc = memo_exec(mod, "BEGIN");
+		rc = memo_exec(mod, "SAVEPOINT memo");
 	for (i = 0; !rc && i < n; i++) {
 		m->paths[m->n_paths] = strdup(files[i]->path);
 		if (!m->paths[m->n_paths]) {
@@ -1638,10 +1638,11 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 	}
 	sqlite3_finalize(insert);
 	if (rc) {
-		memo_exec(mod, "ROLLBACK");
+		memo_exec(mod, "ROLLBACK TO memo");
+		memo_exec(mod, "RELEASE memo");
 		goto cleanup;
 	}
-	rc = memo_exec(mod, "COMMIT");
+	rc = memo_exec(mod, "RELEASE memo");
 	if (!keyed) {
 		s = sqlite3_str_new(NULL);
 		memo_index_columns(cur, vt->n_cols, s);
@@ -1652,6 +1653,10 @@ static int memo_build(struct union_cursor *cur, struct scan *m)
 				   SQLITE_NOMEM;
 		sqlite3_free(sql);
 	}
+	/* One read transaction for all the probes that follow, not one
+	 * each: it ends with the statement (union_release()). */
+	if (!rc && sqlite3_get_autocommit(mod->memo_db))
+		rc = memo_exec(mod, "BEGIN");
 	if (!rc)
 		m->state = MEMO_READY;
 cleanup:
@@ -2170,6 +2175,8 @@ void union_release(struct union_module *mod)
 	/* Dropping a memo table walks and frees it page by page (a tenth of
 	 * a query that built one); closing the whole in-memory database only
 	 * frees its pages. Without a new one, the tables are dropped. */
+	if (!sqlite3_get_autocommit(mod->memo_db))
+		memo_exec(mod, "COMMIT");
 	mod->memo_closing = memo_tables(mod) && !memo_open(mod, &fresh);
 	for (i = 0; i < CATALOG_TABLES; i++)
 		if (mod->vtabs[i])
