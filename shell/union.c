@@ -98,6 +98,12 @@
 /* Rows copied at most: beyond, copying and indexing them costs more
  * than the memo's probes save (a second or more). */
 #define COPY_ROWS_MAX 250000.0
+/* Steps a probe of a memo takes on average from which copies pay: a
+ * lookup that finds a row or two takes about ten. */
+#define COPY_PROBE_STEPS 40
+/* Probes of memos, per row of the tables copied, from which copies pay:
+ * an inner loop run once per outer row probes about once a row. */
+#define COPY_PROBES_PER_ROW 4.0
 
 #define TERM_IN 1 /* all values of an IN list at once */
 /* IN lists longer than this go to the files as one JSON array, so that the
@@ -134,6 +140,13 @@ struct union_module {
 	bool copy_allowed, copy_named_join;
 	int64_t copy_from_us, copy_at_us;
 	bool inner_loop; /* a scan of the statement started again */
+	/* The steps the statement's probes of memos took, the probes, and
+	 * the rows of its tables in the window: many steps to a probe, or
+	 * many more probes than rows, and the probes do work a copy's own
+	 * indexes (and SQLite's planning over them) would skip. */
+	uint64_t memo_steps, memo_probes;
+	double copy_rows;
+	bool memo_ready; /* a memo of the statement serves probes */
 	bool copy_wanted;
 	uint32_t copied;
 	bool copy_stat1; /* temp.sqlite_stat1 is the copies' own (ANALYZE) */
@@ -891,6 +904,9 @@ static void source_close(struct union_cursor *cur, struct source *src)
 			cur->scan->work += sqlite3_stmt_status(src->stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
 		catalog_finish(vt->mod->catalog, src->file, src->stmt);
 	} else if (src->stmt) {
+		vt->mod->memo_steps +=
+			(uint64_t)sqlite3_stmt_status(src->stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
+		vt->mod->memo_probes++;
 		sqlite3_reset(src->stmt);
 		if (src->stmt == cur->scan->memo_stmt)
 			cur->scan->memo_busy = false;
@@ -951,9 +967,39 @@ static void append_column(sqlite3_str *s, const struct union_vtab *vt, int col, 
 		sqlite3_str_appendall(s, "NULL");
 }
 
+/* Whether term t is the file column's equality, which a scan of the memo
+ * applies by the file's number (memo_fid()). */
+static bool memo_file_term(const struct union_vtab *vt, const struct term *t)
+{
+	return t->col == vt->n_cols && t->op == SQLITE_INDEX_CONSTRAINT_EQ && !(t->flags & TERM_IN) &&
+	       t->argv >= 0;
+}
+
+/* The memo's number of the file whose path is v as text (SQLite compares
+ * the TEXT file column so), or -1 when no file of the memo has it. */
+static int memo_fid(const struct scan *sc, sqlite3_value *v)
+{
+	const char *path = (const char *)sqlite3_value_text(v);
+	size_t lo = 0, hi = sc->n_paths;
+
+	while (path && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(sc->paths[mid], path);
+
+		if (!cmp)
+			return (int)mid;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /*
  * Builds the query of one source: the rowid (and, in the memo, the file),
- * the columns in use, the terms passed on (push) as ?1..?n, the window as
+ * the columns in use, the terms passed on (push) as ?1..?n (in the memo,
+ * the file's equality too, by its number), the window as
  * the next two in a file, the plan's order unless ordered is false. A file
  * has columns (a mask of the schema's); the memo (memo true) has them all.
  * Returns the SQL (sqlite3_free it) or NULL when out of memory.
@@ -977,6 +1023,11 @@ static char *build_sql(const struct union_vtab *vt, const struct union_cursor *c
 	for (i = 0; i < p->n_terms; i++) {
 		const struct term *t = &p->terms[i];
 
+		if (memo && memo_file_term(vt, t)) {
+			sqlite3_str_appendf(s, "%sfid = ?%d", sep, ++n);
+			sep = " AND ";
+			continue;
+		}
 		if (!(push & 1ULL << i) || t->col == vt->n_cols)
 			continue;
 		sqlite3_str_appendall(s, sep);
@@ -1096,6 +1147,10 @@ static void bind_scan(const struct union_cursor *cur, sqlite3_stmt *stmt, bool m
 	int i, j, n = 0;
 
 	for (i = 0; i < p->n_terms; i++) {
+		if (memo && memo_file_term(vt, &p->terms[i])) {
+			sqlite3_bind_int(stmt, ++n, memo_fid(cur->scan, cur->bound[i].vals[0]));
+			continue;
+		}
 		if (!(cur->push & 1ULL << i) || p->terms[i].col == vt->n_cols || p->terms[i].argv < 0)
 			continue;
 		if (cur->bound[i].json) {
@@ -1885,12 +1940,12 @@ static bool copy_can_stand_in(const struct union_module *mod, int ti)
 	return (cols & all) != all && !mod->copy_named_join;
 }
 
-/* When the statement that starts now should be run again over copies if
- * an inner loop still runs: once it has taken as long as copying the
- * tables it reads would (INT64_MAX: never). Only when copies can stand in
- * for every table (copy_can_stand_in), hold COPY_ROWS_MAX rows at most
- * and fit MEMO_BYTES_MAX. */
-static int64_t copy_deadline(const struct union_module *mod)
+/* When the statement that starts now may be run again over copies: once
+ * it has taken as long as copying the tables it reads would (INT64_MAX:
+ * never). Only when copies can stand in for every table
+ * (copy_can_stand_in), hold COPY_ROWS_MAX rows at most and fit
+ * MEMO_BYTES_MAX. Sets mod->copy_rows. */
+static int64_t copy_deadline(struct union_module *mod)
 {
 	double us = 0, bytes = 0, rows = 0;
 	size_t n_files;
@@ -1916,13 +1971,23 @@ static int64_t copy_deadline(const struct union_module *mod)
 	}
 	if (rows > COPY_ROWS_MAX || bytes > MEMO_BYTES_MAX)
 		return INT64_MAX;
+	mod->copy_rows = rows;
 	return now_us() + (mod->copy_mode == COPY_ALWAYS ? 0 : (int64_t)us);
 }
 
 bool union_copy_due(const struct union_module *mod)
 {
-	return mod && mod->copy_allowed && mod->inner_loop && mod->copy_at_us != INT64_MAX &&
-	       now_us() >= mod->copy_at_us;
+	if (!mod || !mod->copy_allowed || !mod->inner_loop || mod->copy_at_us == INT64_MAX)
+		return false;
+	if (mod->copy_mode == COPY_ALWAYS)
+		return true;
+	/* An inner loop whose memo serves its probes in a few steps each is
+	 * left to finish: a copy would cost as much again. One whose memo is
+	 * not ready yet, or whose probes of it read many rows (terms no file
+	 * is given, long IN lists, counts), is not. */
+	return now_us() >= mod->copy_at_us &&
+	       (!mod->memo_ready || mod->memo_steps >= COPY_PROBE_STEPS * mod->memo_probes ||
+		(double)mod->memo_probes >= COPY_PROBES_PER_ROW * mod->copy_rows);
 }
 
 static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str, int argc,
@@ -1980,6 +2045,7 @@ static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_
 			return scan_fail(cur, rc, "interrupted while copying the rows of an inner loop");
 	}
 	if (sc->state == MEMO_READY) {
+		vt->mod->memo_ready = true;
 		cur->srcs = &cur->memo_src;
 		cur->cols_base = 2;
 		return start_memo(cur);
@@ -2171,6 +2237,8 @@ void union_release(struct union_module *mod)
 	mod->stmt_tables = 0;
 	memset(mod->stmt_cols, 0, sizeof(mod->stmt_cols));
 	mod->copy_allowed = mod->copy_named_join = mod->inner_loop = mod->copy_wanted = false;
+	mod->memo_steps = mod->memo_probes = 0;
+	mod->memo_ready = false;
 	mod->copy_at_us = INT64_MAX;
 	/* Dropping a memo table walks and frees it page by page (a tenth of
 	 * a query that built one); closing the whole in-memory database only
@@ -2232,10 +2300,10 @@ bool union_copy_pending(const struct union_module *mod)
 {
 	if (!mod || !mod->copy_allowed || mod->copy_at_us == INT64_MAX)
 		return false;
-	/* Before any inner loop, twice as long: the first scan of one (its
-	 * outer row's first) may take that time. */
-	return mod->copy_mode == COPY_ALWAYS || now_us() < mod->copy_at_us + (mod->inner_loop ? 0 :
-						  mod->copy_at_us - mod->copy_from_us);
+	/* Twice as long as a copy would take: the inner loop's rows may
+	 * only then be many. */
+	return mod->copy_mode == COPY_ALWAYS ||
+	       now_us() < mod->copy_at_us + (mod->copy_at_us - mod->copy_from_us);
 }
 
 /* Makes, on the copy of table ti, the file schema's indexes of the table
