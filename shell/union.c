@@ -1138,8 +1138,11 @@ static void bind_static(sqlite3_stmt *stmt, int n, sqlite3_value *v)
 }
 
 /* Binds the scan's values to stmt in build_sql()'s order; a file takes a
- * rowid without its file's id, and the window. */
-static void bind_scan(const struct union_cursor *cur, sqlite3_stmt *stmt, bool memo)
+ * rowid without its file's id, and the window. The statement's literals
+ * only when literals is true: they do not change from one scan of a plan
+ * to the next, and binding again a parameter SQLite planned by (that of a
+ * LIKE) makes it prepare the statement again. */
+static void bind_scan(const struct union_cursor *cur, sqlite3_stmt *stmt, bool memo, bool literals)
 {
 	struct union_vtab *vt = (struct union_vtab *)cur->base.pVtab;
 	const struct union_window *w = vt->mod->window;
@@ -1153,6 +1156,10 @@ static void bind_scan(const struct union_cursor *cur, sqlite3_stmt *stmt, bool m
 		}
 		if (!(cur->push & 1ULL << i) || p->terms[i].col == vt->n_cols || p->terms[i].argv < 0)
 			continue;
+		if (!literals && p->terms[i].flags & TERM_LITERAL) {
+			n += cur->bound[i].json ? 1 : cur->bound[i].n;
+			continue;
+		}
 		if (cur->bound[i].json) {
 			sqlite3_bind_text(stmt, ++n, cur->bound[i].json, -1, SQLITE_STATIC);
 			continue;
@@ -1163,8 +1170,10 @@ static void bind_scan(const struct union_cursor *cur, sqlite3_stmt *stmt, bool m
 			if (p->terms[i].col < 0 && !memo)
 				sqlite3_bind_int64(stmt, ++n, sqlite3_value_int64(v) &
 								      ((1LL << CATALOG_ROWID_BITS) - 1));
-			else if (cur->bound[i].borrowed)
-				sqlite3_bind_value(stmt, ++n, v); /* a copy: v goes with xFilter */
+			else if (memo)
+				/* A copy: v goes with xFilter (borrowed) or the
+				 * cursor, and a literal stays bound after both. */
+				sqlite3_bind_value(stmt, ++n, v);
 			else
 				bind_static(stmt, ++n, v);
 		}
@@ -1311,7 +1320,7 @@ static int source_start(struct union_cursor *cur, struct source *src, struct cat
 	src->stmt = catalog_prepare(vt->mod->catalog, f, sql);
 	if (!src->stmt)
 		return SQLITE_OK;
-	bind_scan(cur, src->stmt, false);
+	bind_scan(cur, src->stmt, false, true);
 	return source_step(cur, src);
 }
 
@@ -1554,7 +1563,7 @@ static int memo_copy_file(struct union_cursor *cur, struct scan *m, struct catal
 	if (!stmt)
 		return SQLITE_ERROR;
 	cur->push = 0;
-	bind_scan(cur, stmt, false);
+	bind_scan(cur, stmt, false, true);
 	cur->push = saved;
 	for (;;) {
 		int64_t rowid;
@@ -1735,11 +1744,12 @@ static int start_memo(struct union_cursor *cur)
 	struct source *src = &cur->srcs[0];
 	struct scan *sc = cur->scan;
 	sqlite3_stmt **stmt = sc->memo_busy ? &cur->own_stmt : &sc->memo_stmt;
+	bool fresh = !*stmt || sc->memo_busy || memcmp(sc->memo_args, cur->args, sizeof(cur->args));
 	char *sql;
 	int rc;
 
 	*src = (struct source){ 0 };
-	if (!*stmt || sc->memo_busy || memcmp(sc->memo_args, cur->args, sizeof(cur->args))) {
+	if (fresh) {
 		sqlite3_finalize(*stmt);
 		*stmt = NULL;
 		sql = build_sql(vt, cur, ~0ULL, cur->push, true, true, sc->table);
@@ -1753,7 +1763,7 @@ static int start_memo(struct union_cursor *cur)
 	src->stmt = *stmt;
 	sc->memo_busy |= stmt == &sc->memo_stmt;
 	cur->n_srcs = 1;
-	bind_scan(cur, src->stmt, true);
+	bind_scan(cur, src->stmt, true, fresh);
 	rc = source_step(cur, src);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return rc;
