@@ -40,20 +40,21 @@
  *     below: unique across files and stable for the session, so that the
  *     multi-index OR plan (one scan per OR term, duplicates removed by
  *     rowid) and "rowid IN (SELECT rowid ...)" see every row exactly once.
- * Copies      A read-only statement that runs the same scan of a table
- *     again and again (an inner loop) for longer than copying the tables
- *     it reads would take is stopped before its first row and run again
- *     over copies: temp tables of the same names, declared types and file
- *     schema indexes, holding the window's rows under the same rowids, the
+ * Copies      A read-only statement whose inner loop the memo does not
+ *     serve well (not built yet, many steps to a probe, many more probes
+ *     than rows) once it has run as long as copying the tables it reads
+ *     would take is stopped (before its first row is shown: the shell
+ *     holds rows back meanwhile) and run again over copies: temp tables
+ *     of the same names, declared types, file schema indexes and
+ *     statistics, holding the window's rows under the same rowids and the
  *     columns it uses (the rest NULL; the file column, when used, as an
  *     ordinary one). SQLite plans them as it plans one file (automatic
  *     partial indexes, an index's order feeding a LIMIT), which no
  *     virtual table can offer. The files' values have their column's
  *     affinity already (check_table() in catalog.c compares the declared
- *     types), so
- *     the copy holds them unchanged. Statements where the file column
- *     would show (with "*", or a NATURAL or USING join), and tables over
- *     COPY_ROWS_MAX rows, stay on the files: see union_copy_wanted().
+ *     types), so the copy holds them unchanged. Statements where the file
+ *     column would show (with "*", or a NATURAL or USING join), and tables
+ *     over COPY_ROWS_MAX rows, stay on the files: see union_copy_due().
  * DISTINCT    Not used: sqlite3_vtab_distinct() only allows returning
  *     fewer rows, which saves nothing here.
  */
