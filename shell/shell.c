@@ -418,6 +418,7 @@ static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
 {
 	struct catalog *c = sh->catalog;
 	struct render *r = NULL;
+	enum union_copy copy = UNION_COPY_NO;
 	sqlite3_stmt *held;
 	double user1, sys1;
 	int rc, err = 0;
@@ -425,10 +426,10 @@ static int run_statement(struct shell *sh, sqlite3_stmt *stmt)
 	held_forget(sh->held);
 	rc = sqlite3_step(stmt);
 	/* A row that cannot be held is shown, and the statement runs on. */
-	while (rc == SQLITE_ROW && !union_copy_due(sh->union_mod) &&
-	       union_copy_pending(sh->union_mod) && !held_add(sh->held, stmt))
+	while (rc == SQLITE_ROW && (copy = union_copy_state(sh->union_mod)) == UNION_COPY_HOLD &&
+	       !held_add(sh->held, stmt))
 		rc = sqlite3_step(stmt);
-	if ((rc == SQLITE_ROW && union_copy_due(sh->union_mod)) ||
+	if ((rc == SQLITE_ROW && copy == UNION_COPY_DUE) ||
 	    (rc != SQLITE_ROW && rc != SQLITE_DONE && union_copy_wanted(sh->union_mod))) {
 		held_forget(sh->held);
 		return -EAGAIN;

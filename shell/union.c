@@ -54,7 +54,7 @@
  *     affinity already (check_table() in catalog.c compares the declared
  *     types), so the copy holds them unchanged. Statements where the file
  *     column would show (with "*", or a NATURAL or USING join), and tables
- *     over COPY_ROWS_MAX rows, stay on the files: see union_copy_due().
+ *     over COPY_ROWS_MAX rows, stay on the files: see union_copy_state().
  * DISTINCT    Not used: sqlite3_vtab_distinct() only allows returning
  *     fewer rows, which saves nothing here.
  */
@@ -131,7 +131,7 @@ struct union_module {
 	struct union_vtab *vtabs[CATALOG_TABLES];
 	sqlite3 *db; /* the connection the tables are in */
 	/* The running statement: the tables its plans read (bit: catalog
-	 * table), their columns in use, whether it reads the file column. */
+	 * table) and their columns in use (bit n_cols: the file column). */
 	uint32_t stmt_tables;
 	uint64_t stmt_cols[CATALOG_TABLES];
 	/* Copies: whether the statement may be stopped for them, whether it
@@ -1114,8 +1114,7 @@ static const char *file_sql(struct union_cursor *cur, const struct catalog_file 
 }
 
 /* Binds v to parameter n of stmt without copying it: the caller resets
- * stmt before v goes (the scan's values are freed, the memo's source
- * steps on). */
+ * stmt before v goes (the scan's values are freed with its cursor). */
 static void bind_static(sqlite3_stmt *stmt, int n, sqlite3_value *v)
 {
 	switch (sqlite3_value_type(v)) {
@@ -1986,19 +1985,27 @@ static int64_t copy_deadline(struct union_module *mod)
 	return now_us() + (mod->copy_mode == COPY_ALWAYS ? 0 : (int64_t)us);
 }
 
-bool union_copy_due(const struct union_module *mod)
+enum union_copy union_copy_state(const struct union_module *mod)
 {
-	if (!mod || !mod->copy_allowed || !mod->inner_loop || mod->copy_at_us == INT64_MAX)
-		return false;
+	int64_t now;
+
+	if (!mod || !mod->copy_allowed || mod->copy_at_us == INT64_MAX)
+		return UNION_COPY_NO;
 	if (mod->copy_mode == COPY_ALWAYS)
-		return true;
+		return mod->inner_loop ? UNION_COPY_DUE : UNION_COPY_HOLD;
+	now = now_us();
 	/* An inner loop whose memo serves its probes in a few steps each is
 	 * left to finish: a copy would cost as much again. One whose memo is
 	 * not ready yet, or whose probes of it read many rows (terms no file
 	 * is given, long IN lists, counts), is not. */
-	return now_us() >= mod->copy_at_us &&
-	       (!mod->memo_ready || mod->memo_steps >= COPY_PROBE_STEPS * mod->memo_probes ||
-		(double)mod->memo_probes >= COPY_PROBES_PER_ROW * mod->copy_rows);
+	if (mod->inner_loop && now >= mod->copy_at_us &&
+	    (!mod->memo_ready || mod->memo_steps >= COPY_PROBE_STEPS * mod->memo_probes ||
+	     (double)mod->memo_probes >= COPY_PROBES_PER_ROW * mod->copy_rows))
+		return UNION_COPY_DUE;
+	/* Rows are held twice as long as a copy would take: the inner loop's
+	 * probes may only then tell. */
+	return now < mod->copy_at_us + (mod->copy_at_us - mod->copy_from_us) ? UNION_COPY_HOLD :
+										UNION_COPY_NO;
 }
 
 static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str, int argc,
@@ -2018,7 +2025,7 @@ static int union_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_
 							 "flowdb: a plan this table did not make");
 	cur->scan = sc;
 	vt->mod->inner_loop |= ++sc->filters > 1;
-	if (union_copy_due(vt->mod)) {
+	if (union_copy_state(vt->mod) == UNION_COPY_DUE) {
 		vt->mod->copy_wanted = true;
 		return scan_fail(cur, SQLITE_ABORT, "flowdb: stopped to run again over copies");
 	}
@@ -2305,16 +2312,6 @@ void union_allow_copy(struct union_module *mod, sqlite3_stmt *stmt)
 bool union_copy_wanted(const struct union_module *mod)
 {
 	return mod && mod->copy_wanted;
-}
-
-bool union_copy_pending(const struct union_module *mod)
-{
-	if (!mod || !mod->copy_allowed || mod->copy_at_us == INT64_MAX)
-		return false;
-	/* Twice as long as a copy would take: the inner loop's rows may
-	 * only then be many. */
-	return mod->copy_mode == COPY_ALWAYS ||
-	       now_us() < mod->copy_at_us + (mod->copy_at_us - mod->copy_from_us);
 }
 
 /* Makes, on the copy of table ti, the file schema's indexes of the table

@@ -38,24 +38,25 @@ int union_register(sqlite3 *db, sqlite3 *schema_db, struct catalog *c,
 void union_release(struct union_module *mod);
 
 /*
- * Lets stmt, about to run, be stopped before its first row when an inner
- * loop over the files takes longer than copying the tables it reads
- * would (only if it is read-only), or no statement any longer (NULL: the
- * first row came). A stopped statement fails with SQLITE_ABORT and
- * union_copy_wanted() true: the caller then calls union_copy() and
- * prepares and runs the same text again, on the copies.
+ * Lets stmt, about to run, be stopped before any of its rows is shown
+ * when its inner loop over the files takes longer than copying the tables
+ * it reads would (only if it is read-only), or no statement any longer
+ * (NULL: a row was shown). A statement the union tables stop fails with
+ * SQLITE_ABORT and union_copy_wanted() true; one its caller stops
+ * (union_copy_state()) is reset. Either way the caller then calls
+ * union_copy() and prepares and runs the same text again, on the copies.
  */
 void union_allow_copy(struct union_module *mod, sqlite3_stmt *stmt);
 bool union_copy_wanted(const struct union_module *mod);
 
-/* Whether the running statement may still be stopped to be run again:
- * rows it gives until then must be held back (held.h), not shown. */
-bool union_copy_pending(const struct union_module *mod);
-
-/* Whether the running statement, which is in an inner loop, is due to be
- * stopped and run again over copies: a caller holding its rows back may
- * stop it between rows, as the union tables do between scans. */
-bool union_copy_due(const struct union_module *mod);
+/* What the caller of a statement that may be run again over copies does
+ * with the row it just got: show it (UNION_COPY_NO: the statement will
+ * not be stopped any more), hold it back (held.h) as the statement may
+ * yet be, or stop the statement now and run it again (UNION_COPY_DUE: it
+ * is in an inner loop that copies serve better, as the union tables
+ * decide between scans). */
+enum union_copy { UNION_COPY_NO, UNION_COPY_HOLD, UNION_COPY_DUE };
+enum union_copy union_copy_state(const struct union_module *mod);
 
 /* Copies every table the stopped statement read into a temp table of the
  * same name (its rowids, declared types, the columns it uses and the file
