@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include "flowfile.h"
 #include "flowtable.h"
+#include "hugemem.h"
 #include "store.h"
 #include "units.h"
 
@@ -28,8 +29,10 @@ extern const char schema_sql[];
 #define BUSY_TIMEOUT_MS 1000
 /* The rollup table minutes' buckets, in microseconds. */
 #define ROLLUP_MINUTE_US "60000000"
-/* After a backlog is written, row buffers above this size are given back. */
+/* After a backlog is written, a row buffer that held more rows than this is
+ * given back. */
 #define ROWS_KEEP 65536
+#define ROWS_SIZE (STORE_MAX_PENDING_ROWS * sizeof(struct row))
 
 enum row_kind { ROW_FLOW, ROW_EVENT, ROW_REQUEST };
 
@@ -139,10 +142,10 @@ struct store {
 	char *dir, *interfaces, *version;
 	char hostname[256]; /* ours when the options give none */
 
-	/* Rows not yet committed: a ring that only wraps once it has grown to
-	 * STORE_MAX_PENDING_ROWS, so head is 0 whenever it has to grow. */
+	/* Rows not yet committed: a ring of STORE_MAX_PENDING_ROWS (ROWS_SIZE),
+	 * with filled, the most it has held at once. */
 	struct row *rows;
-	size_t cap, head, count;
+	size_t head, count, filled;
 	uint64_t dropped; /* oldest rows overwritten since the last warning */
 	uint64_t last_time_us; /* latest flush or row time, for store_close() */
 	uint64_t write_errors; /* failed flushes since the last success */
@@ -306,30 +309,31 @@ void store_rotate(struct store *s)
 	s->rotate_requested = true;
 }
 
-/* Returns a slot for one more row, making room by growing the ring or, at
- * STORE_MAX_PENDING_ROWS, by overwriting the oldest row. NULL: out of memory. */
+/* Returns a slot for one more row, overwriting the oldest row once
+ * STORE_MAX_PENDING_ROWS are held. NULL: out of memory. */
 static struct row *row_slot(struct store *s)
 {
 	struct row *r;
-	size_t cap;
 
-	if (s->count == s->cap) {
-		if (s->cap == STORE_MAX_PENDING_ROWS) {
-			r = &s->rows[s->head];
-			s->head = (s->head + 1) % s->cap;
-			s->dropped++;
-			return r;
-		}
-		cap = s->cap ? s->cap * 2 : 1024;
-		if (cap > STORE_MAX_PENDING_ROWS)
-			cap = STORE_MAX_PENDING_ROWS;
-		r = realloc(s->rows, cap * sizeof(*r));
-		if (!r)
+	if (!s->rows) {
+		/* Reserved whole and backed as it fills, in huge pages: a
+		 * buffer grown by doubling zeroed and copied twice the rows'
+		 * size, with a page fault every eight rows. */
+		s->rows = hugemem_alloc(ROWS_SIZE);
+		if (!s->rows)
 			return NULL;
-		s->rows = r;
-		s->cap = cap;
+		s->filled = 0;
 	}
-	return &s->rows[(s->head + s->count++) % s->cap];
+	if (s->count == STORE_MAX_PENDING_ROWS) {
+		r = &s->rows[s->head];
+		s->head = (s->head + 1) % STORE_MAX_PENDING_ROWS;
+		s->dropped++;
+		return r;
+	}
+	r = &s->rows[(s->head + s->count++) % STORE_MAX_PENDING_ROWS];
+	if (s->count > s->filled)
+		s->filled = s->count;
+	return r;
 }
 
 /* Rejects keys that the schema's CHECK constraints would refuse at every
@@ -1305,7 +1309,7 @@ static int write_batch(struct store *s, const struct store_stats *st)
 
 	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (i = 0; !rc && i < s->count; i++)
-		rc = insert_row(s, &s->rows[(s->head + i) % s->cap], &tmin, &tmax);
+		rc = insert_row(s, &s->rows[(s->head + i) % STORE_MAX_PENDING_ROWS], &tmin, &tmax);
 	if (!rc)
 		rc = insert_audit(s, &tmin, &tmax);
 	if (!rc)
@@ -1356,10 +1360,9 @@ int store_flush(struct store *s, const struct store_stats *st)
 	s->head = 0;
 	s->count = 0;
 	drop_audit(s);
-	if (s->cap > ROWS_KEEP) {
-		free(s->rows);
+	if (s->filled > ROWS_KEEP) {
+		hugemem_free(s->rows, ROWS_SIZE);
 		s->rows = NULL;
-		s->cap = 0;
 	}
 	return 0;
 }
@@ -1462,7 +1465,7 @@ int store_close(struct store *s)
 		if (!err)
 			err = ferr;
 	}
-	free(s->rows);
+	hugemem_free(s->rows, ROWS_SIZE);
 	drop_audit(s);
 	free(s->actions);
 	free(s->counters);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hugemem.h"
 #include "streams.h"
 
 #define IPPROTO_TCP_NUM 6
@@ -29,6 +30,13 @@
  * thousands at once) cost more in malloc() and page faults than the
  * inspectors' reading. */
 #define STREAMS_BUF_MIN 1024
+/* Buffer sizes: STREAMS_BUF_MIN doubled up to STREAMS_START_MAX, a pool each
+ * (hugemem.h): a malloc() of each and its page faults were a third of the
+ * inspection's cost in an import. */
+#define STREAMS_BUF_CLASSES 6
+_Static_assert(STREAMS_START_MAX > (STREAMS_BUF_MIN << (STREAMS_BUF_CLASSES - 2)) &&
+		       STREAMS_START_MAX <= (STREAMS_BUF_MIN << (STREAMS_BUF_CLASSES - 1)),
+	       "the last buffer class is STREAMS_START_MAX");
 /* Messages read from one copy (pipelined HTTP requests). */
 #define STREAMS_MESSAGES_MAX 64
 /* The longest body skipped: beyond, the sequence space's half, which
@@ -95,11 +103,30 @@ struct stream {
 
 struct streams {
 	struct streams_sink sink;
-	struct stream **buckets;
+	struct stream **buckets; /* n_buckets, from hugemem_alloc() */
 	size_t n_buckets, count, max;
+	/* Streams and their buffers, by size: tens of thousands live at once
+	 * in an import. */
+	struct hugemem_pool stream_pool, buf_pools[STREAMS_BUF_CLASSES];
 	struct streams_counts counts;
 	int err; /* the first error a sink callback returned in this call */
 };
+
+/* The buffer size of class c: STREAMS_BUF_MIN << c, the last STREAMS_START_MAX. */
+static size_t buf_size(int c)
+{
+	return c == STREAMS_BUF_CLASSES - 1 ? STREAMS_START_MAX : (size_t)STREAMS_BUF_MIN << c;
+}
+
+/* The class of a buffer of size bytes, one start_append() makes. */
+static int buf_class(size_t size)
+{
+	int c = 0;
+
+	while (c < STREAMS_BUF_CLASSES - 1 && buf_size(c) < size)
+		c++;
+	return c;
+}
 
 static uint64_t key_hash(const struct flow_key *k)
 {
@@ -139,11 +166,14 @@ int streams_new(struct streams **out, uint32_t max_streams, const struct streams
 	/* A power of two at least max: chains stay short. */
 	for (s->n_buckets = 1; s->n_buckets < s->max; s->n_buckets <<= 1)
 		;
-	s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
+	s->buckets = hugemem_alloc(s->n_buckets * sizeof(*s->buckets));
 	if (!s->buckets) {
 		free(s);
 		return -ENOMEM;
 	}
+	hugemem_pool_init(&s->stream_pool, sizeof(struct stream));
+	for (int c = 0; c < STREAMS_BUF_CLASSES; c++)
+		hugemem_pool_init(&s->buf_pools[c], buf_size(c));
 	*out = s;
 	return 0;
 }
@@ -165,15 +195,22 @@ static void finding(struct streams *s, struct stream *st, uint64_t time_us,
 				    r->tls.ja4[0] ? r->tls.ja4 : NULL));
 }
 
-/* Frees what a finished stream no longer needs: it stays only to ignore
- * the copies still on their way and to name its requests. */
-static void finish(struct stream *st)
+/* Frees st's buffer into its size's pool. */
+static void buf_free(struct streams *s, struct stream *st)
 {
-	st->mode = MODE_DONE;
-	free(st->buf);
+	if (st->buf)
+		hugemem_pool_put(&s->buf_pools[buf_class(st->cap)], st->buf);
 	st->buf = NULL;
 	st->len = 0;
 	st->cap = 0;
+}
+
+/* Frees what a finished stream no longer needs: it stays only to ignore
+ * the copies still on their way and to name its requests. */
+static void finish(struct streams *s, struct stream *st)
+{
+	st->mode = MODE_DONE;
+	buf_free(s, st);
 	st->n_ranges = 0;
 }
 
@@ -271,7 +308,7 @@ static void response_seen(struct streams *s, struct stream *st, const struct ins
 
 /* Appends to the stream's start, its buffer grown to fit; returns false
  * when it is full (STREAMS_START_MAX) or cannot grow. */
-static bool start_append(struct stream *st, const uint8_t *data, size_t n)
+static bool start_append(struct streams *s, struct stream *st, const uint8_t *data, size_t n)
 {
 	size_t room, want = st->cap ? st->cap : STREAMS_BUF_MIN;
 	uint8_t *grown;
@@ -281,9 +318,13 @@ static bool start_append(struct stream *st, const uint8_t *data, size_t n)
 	if (want > STREAMS_START_MAX)
 		want = STREAMS_START_MAX;
 	if (want > st->cap) {
-		grown = realloc(st->buf, want);
+		grown = hugemem_pool_get(&s->buf_pools[buf_class(want)]);
 		if (!grown)
 			return false;
+		if (st->buf) {
+			memcpy(grown, st->buf, st->len);
+			hugemem_pool_put(&s->buf_pools[buf_class(st->cap)], st->buf);
+		}
 		st->buf = grown;
 		st->cap = want;
 	}
@@ -356,7 +397,8 @@ static size_t http_read(struct streams *s, struct stream *st, uint64_t time_us,
 
 /* Keeps what http_read() left of buf (from used on) for the next copy;
  * buf may be st->buf itself. */
-static void http_keep(struct stream *st, const uint8_t *buf, size_t len, size_t used)
+static void http_keep(struct streams *s, struct stream *st, const uint8_t *buf, size_t len,
+		      size_t used)
 {
 	if (buf == st->buf) {
 		memmove(st->buf, st->buf + used, len - used);
@@ -364,13 +406,10 @@ static void http_keep(struct stream *st, const uint8_t *buf, size_t len, size_t 
 	} else {
 		st->len = 0;
 		if (used < len)
-			start_append(st, buf + used, len - used);
+			start_append(s, st, buf + used, len - used);
 	}
-	if (!st->len) {
-		free(st->buf);
-		st->buf = NULL;
-		st->cap = 0;
-	}
+	if (!st->len)
+		buf_free(s, st);
 }
 
 /* An HTTP/1.x copy: read with what waited for it. hole: bytes between
@@ -381,14 +420,14 @@ static void http_copy(struct streams *s, struct stream *st, uint64_t time_us, co
 	size_t used;
 
 	if (st->len && hole)
-		http_keep(st, st->buf, st->len, http_read(s, st, time_us, st->buf, st->len, false));
+		http_keep(s, st, st->buf, st->len, http_read(s, st, time_us, st->buf, st->len, false));
 	if (!st->len) {
-		http_keep(st, data, n, http_read(s, st, time_us, data, n, whole));
+		http_keep(s, st, data, n, http_read(s, st, time_us, data, n, whole));
 		return;
 	}
-	whole = start_append(st, data, n) && whole;
+	whole = start_append(s, st, data, n) && whole;
 	used = http_read(s, st, time_us, st->buf, st->len, whole);
-	http_keep(st, st->buf, st->len, used);
+	http_keep(s, st, st->buf, st->len, used);
 }
 
 /* Makes the finding held back, if any. */
@@ -428,7 +467,7 @@ static void start_read(struct streams *s, struct stream *st, uint64_t time_us, b
 		len -= (size_t)proxy;
 		if (!len) {
 			if (final)
-				finish(st);
+				finish(s, st);
 			return;
 		}
 	}
@@ -441,14 +480,14 @@ static void start_read(struct streams *s, struct stream *st, uint64_t time_us, b
 		free(st->held);
 		st->held = NULL;
 		finding(s, st, time_us, &r);
-		finish(st);
+		finish(s, st);
 		return;
 	case INSPECT_HTTP:
 		/* A head cut short waits for the rest of it. */
 		if (!final && !head_ended(buf, len))
 			return;
 		st->mode = MODE_HTTP;
-		http_keep(st, st->buf, st->len,
+		http_keep(s, st, st->buf, st->len,
 			  (size_t)(buf - st->buf) + http_read(s, st, time_us, buf, len, !final));
 		return;
 	case INSPECT_SMTP:
@@ -469,7 +508,7 @@ static void start_read(struct streams *s, struct stream *st, uint64_t time_us, b
 		return;
 	case INSPECT_NONE:
 		if (final || ++st->tries >= STREAMS_TRIES) {
-			finish(st);
+			finish(s, st);
 			return;
 		}
 		/* A message cut too short to be told may be recognised once the
@@ -481,7 +520,7 @@ static void start_read(struct streams *s, struct stream *st, uint64_t time_us, b
 		return;
 	default:
 		finding(s, st, time_us, &r);
-		finish(st);
+		finish(s, st);
 		return;
 	}
 }
@@ -501,7 +540,7 @@ static bool mail_read(struct streams *s, struct stream *st, const uint8_t *buf, 
 	/* After a STARTTLS request the hello is waited for to the end. */
 	if (last || (++st->tries >= STREAMS_MAIL_PATIENCE && !st->upgrade)) {
 		release_held(s, st);
-		finish(st);
+		finish(s, st);
 	}
 	return false;
 }
@@ -559,7 +598,7 @@ static void tcp_copy(struct streams *s, struct stream *st, const struct payload_
 		}
 		if (!n)
 			break;
-		room = start_append(st, data, n);
+		room = start_append(s, st, data, n);
 		start_read(s, st, time_us, !room || n < fresh || p->last);
 		break;
 	case MODE_HTTP:
@@ -569,7 +608,7 @@ static void tcp_copy(struct streams *s, struct stream *st, const struct payload_
 		if (mail_read(s, st, data, n, p->last)) {
 			st->mode = MODE_START;
 			st->tries = 0;
-			room = start_append(st, data, n);
+			room = start_append(s, st, data, n);
 			start_read(s, st, time_us, !room || n < fresh || p->last);
 		}
 		break;
@@ -577,7 +616,7 @@ static void tcp_copy(struct streams *s, struct stream *st, const struct payload_
 		break;
 	}
 	if (st->switched && st->mode != MODE_DONE)
-		finish(st);
+		finish(s, st);
 	/* A body's copies are spared from here on, and any already on their
 	 * way are as if read. */
 	if (st->skipping) {
@@ -590,7 +629,7 @@ static void tcp_copy(struct streams *s, struct stream *st, const struct payload_
 	}
 	if (p->last && st->mode != MODE_DONE) {
 		release_held(s, st);
-		finish(st);
+		finish(s, st);
 	}
 }
 
@@ -661,7 +700,7 @@ static bool hello_read(struct streams *s, struct stream *st, uint64_t time_us, b
 		return false;
 	if (!whole || !inspect_tls_hello(st->buf, whole < need ? whole : need, carrier, &r)) {
 		finding(s, st, time_us, outer);
-		finish(st);
+		finish(s, st);
 		return true;
 	}
 	r.proto = proto;
@@ -669,25 +708,26 @@ static bool hello_read(struct streams *s, struct stream *st, uint64_t time_us, b
 	if (proto == INSPECT_QUIC)
 		r.quic = outer->quic;
 	finding(s, st, time_us, &r);
-	finish(st);
+	finish(s, st);
 	return true;
 }
 
 /* Starts putting a QUIC or DTLS ClientHello together: r, the datagram's
  * own finding, is held back for when it cannot be. Returns false when
  * there is no memory for it. */
-static bool pieces_begin(struct stream *st, const struct inspect_result *r, uint64_t time_us)
+static bool pieces_begin(struct streams *s, struct stream *st, const struct inspect_result *r,
+			 uint64_t time_us)
 {
-	st->buf = malloc(STREAMS_START_MAX);
+	buf_free(s, st);
+	st->buf = hugemem_pool_get(&s->buf_pools[buf_class(STREAMS_START_MAX)]);
+	st->cap = STREAMS_START_MAX;
 	st->held = malloc(sizeof(*st->held));
 	if (!st->buf || !st->held) {
-		free(st->buf);
+		buf_free(s, st);
 		free(st->held);
-		st->buf = NULL;
 		st->held = NULL;
 		return false;
 	}
-	st->cap = STREAMS_START_MAX;
 	*st->held = *r;
 	st->held_us = time_us;
 	st->mode = r->proto == INSPECT_QUIC ? MODE_QUIC : MODE_DTLS;
@@ -740,15 +780,15 @@ static void udp_copy(struct streams *s, struct stream *st, const struct payload_
 		if (r.proto != INSPECT_QUIC && r.proto != INSPECT_DTLS) {
 			if (r.proto != INSPECT_NONE) {
 				finding(s, st, time_us, &r);
-				finish(st);
+				finish(s, st);
 			} else if (++st->tries >= STREAMS_TRIES) {
-				finish(st);
+				finish(s, st);
 			}
 			break;
 		}
-		if (!pieces_begin(st, &r, time_us)) {
+		if (!pieces_begin(s, st, &r, time_us)) {
 			finding(s, st, time_us, &r);
-			finish(st);
+			finish(s, st);
 			break;
 		}
 		/* fall through */
@@ -773,7 +813,7 @@ static void udp_copy(struct streams *s, struct stream *st, const struct payload_
 	}
 	if (p->last && st->mode != MODE_DONE) {
 		release_held(s, st);
-		finish(st);
+		finish(s, st);
 	}
 }
 
@@ -795,9 +835,10 @@ int streams_payload(struct streams *s, const void *event, size_t len, uint64_t t
 			s->counts.full++;
 			return 1;
 		}
-		st = calloc(1, sizeof(*st));
+		st = hugemem_pool_get(&s->stream_pool);
 		if (!st)
 			return -ENOMEM;
+		memset(st, 0, sizeof(*st));
 		st->key = p->head.key;
 		b = bucket_of(s, &st->key);
 		st->next = *b;
@@ -831,12 +872,12 @@ void streams_fin(struct streams *s, const struct flow_key *key, uint64_t time_us
 }
 
 /* Frees st and what it holds, handing nothing over. */
-static void stream_free(struct stream *st)
+static void stream_free(struct streams *s, struct stream *st)
 {
 	free(st->pending);
 	free(st->held);
-	free(st->buf);
-	free(st);
+	buf_free(s, st);
+	hugemem_pool_put(&s->stream_pool, st);
 }
 
 /* Ends st: what it held back is handed over, and it is freed. */
@@ -856,7 +897,7 @@ static void stream_end(struct streams *s, struct stream *st)
 	release_held(s, st);
 	while (st->n_pending)
 		name_oldest(s, st, -1);
-	stream_free(st);
+	stream_free(s, st);
 	s->count--;
 }
 
@@ -902,9 +943,12 @@ void streams_free(struct streams *s)
 	for (i = 0; i < s->n_buckets; i++)
 		for (st = s->buckets[i]; st; st = next) {
 			next = st->next;
-			stream_free(st);
+			stream_free(s, st);
 		}
-	free(s->buckets);
+	hugemem_free(s->buckets, s->n_buckets * sizeof(*s->buckets));
+	hugemem_pool_destroy(&s->stream_pool);
+	for (int c = 0; c < STREAMS_BUF_CLASSES; c++)
+		hugemem_pool_destroy(&s->buf_pools[c]);
 	free(s);
 }
 
