@@ -162,6 +162,7 @@ struct pcapread {
 	const uint8_t *map; /* the capture's bytes; NULL until mapped */
 	bool mapped; /* map is this reader's own mapping, unmapped at close */
 	uint64_t size, pos; /* pos: the next record or block */
+	uint64_t populated; /* map's page tables are filled up to here (populate_ahead()) */
 	bool pcapng;
 	bool swap; /* the file's (or section's) byte order is not ours */
 
@@ -1213,9 +1214,33 @@ int pcapread_open_mem(struct pcapread **out, const void *data, size_t size, char
 	return 0;
 }
 
+/* The capture's page tables are filled this far ahead of the reader at a time. */
+#define POPULATE_WINDOW (4u << 20)
+
+/* Fills the page tables of the capture's next window once the reader nears
+ * it: one system call per window instead of a page fault every 16 pages
+ * (a tenth of an import's time went to those faults). A kernel without
+ * MADV_POPULATE_READ (before 5.14) faults the pages in as before. */
+static void populate_ahead(struct pcapread *r)
+{
+	uint64_t len;
+
+	if (r->pos + POPULATE_WINDOW / 2 < r->populated || r->populated >= r->size)
+		return;
+	len = r->size - r->populated < POPULATE_WINDOW ? r->size - r->populated : POPULATE_WINDOW;
+	if (madvise((void *)(r->map + r->populated), len, MADV_POPULATE_READ))
+		r->populated = r->size;
+	else
+		r->populated += len;
+}
+
 int pcapread_next(struct pcapread *r, struct pcap_packet *p, char *err, size_t err_size)
 {
-	int ret = r->pcapng ? pcapng_next(r, p, err, err_size) : classic_next(r, p, err, err_size);
+	int ret;
+
+	if (r->mapped)
+		populate_ahead(r);
+	ret = r->pcapng ? pcapng_next(r, p, err, err_size) : classic_next(r, p, err, err_size);
 
 	/* Here rather than where each packet is read, where the call would cost every Ethernet
 	 * packet (measured: 4% of the reader's time) the registers it keeps. */
