@@ -23,6 +23,7 @@
 #include "options.h"
 #include "capset.h"
 #include "pcapread.h"
+#include "pipeline.h"
 #include "policy.h"
 #include "store.h"
 #include "streams.h"
@@ -78,6 +79,9 @@ struct collector {
 	struct streams *streams; /* payload copies in flow order, for the inspectors */
 	struct store *store;
 	struct ring_buffer *events;
+	/* Offline: the thread reading the rings while the next batch runs,
+	 * or NULL (live, or no thread could be made: then run_batch() reads). */
+	struct pipeline *pipeline;
 	int64_t mono_to_real_us; /* realtime us = monotonic ns / 1000 + this */
 	struct store_stats stats; /* of the flush under way */
 	bool offline; /* importing a capture: its clock is the time */
@@ -256,7 +260,11 @@ static int on_skip(void *arg, const struct flow_key *key, uint32_t until)
 	struct collector *c = arg;
 
 	/* A flow the kernel forgot costs at worst the copies of its body. */
-	tracker_inspect_skip(c->tracker, key, until);
+	if (c->pipeline)
+		pipeline_note(c->pipeline,
+			      &(struct pipeline_note){ .key = *key, .until = until, .skip = true });
+	else
+		tracker_inspect_skip(c->tracker, key, until);
 	return 0;
 }
 
@@ -270,7 +278,9 @@ static int on_payload(struct collector *c, const void *data, size_t len)
 
 	/* -ENOENT: the kernel forgot the flow's inspection state, and so
 	 * its copies, already. */
-	if (ret == 1)
+	if (ret == 1 && c->pipeline)
+		pipeline_note(c->pipeline, &(struct pipeline_note){ .key = p->head.key });
+	else if (ret == 1)
 		tracker_inspect_stop(c->tracker, &p->head.key);
 	return ret < 0 ? ret : 0;
 }
@@ -303,6 +313,25 @@ static int on_record(const struct flow_record *r, void *arg)
 	return err;
 }
 
+/* Waits for the pipeline to read what it was handed, and tells the kernel
+ * what that reading found: from then on the rings, streams, flow table and
+ * store are this thread's alone, until the next pipeline_hand(). */
+static void pipeline_sync(struct collector *c)
+{
+	const struct pipeline_note *notes;
+	size_t i, n;
+
+	if (!c->pipeline)
+		return;
+	n = pipeline_wait(c->pipeline, &notes);
+	for (i = 0; i < n; i++) {
+		if (notes[i].skip)
+			tracker_inspect_skip(c->tracker, &notes[i].key, notes[i].until);
+		else
+			tracker_inspect_stop(c->tracker, &notes[i].key);
+	}
+}
+
 /*
  * One flush: drain the kernel, take the waiting events, end due records (all
  * of them when final), commit, apply retention. Storage errors are logged
@@ -316,6 +345,7 @@ static int flush(struct collector *c, bool final)
 	struct exporter_counts exported;
 	int err, ended;
 
+	pipeline_sync(c);
 	c->flush_wall_us = clock_us(CLOCK_REALTIME);
 	/* Offline, the programs' clock is the capture's, already real time. */
 	c->mono_to_real_us = c->offline ? 0 : (int64_t)clock_us(CLOCK_REALTIME) - (int64_t)start;
@@ -831,17 +861,23 @@ static void warn_earlier(const struct collector *c)
 
 /* Runs the frames queued for the XDP program, then takes their events:
  * a flow's inspection stopped, or a body skipped, by what a batch held
- * spares the copies of the batches after it, as live the poll does.
+ * spares the copies of the batches after it, as live the poll does. With
+ * the pipeline, the batch's events are read while the next batch runs, and
+ * what they tell the kernel comes before the one after.
  * Returns 0 or a negative errno, said in one line. */
 static int run_batch(struct collector *c)
 {
 	int err = tracker_batch_run(c->tracker);
 
-	if (err)
+	if (err) {
 		fprintf(stderr, "flowdb-collector: cannot run the XDP program: %s\n",
 			strerror(-err));
-	else
+	} else if (c->pipeline) {
+		pipeline_sync(c);
+		pipeline_hand(c->pipeline);
+	} else {
 		ring_buffer__consume(c->events);
+	}
 	return err;
 }
 
@@ -909,8 +945,13 @@ static int run_offline(struct collector *c)
 	uint64_t file_packets;
 	const char *path;
 	__u64 pending;
+	/* In the order ring_buffer__consume() reads them. */
+	const int rings[] = { tracker_events_fd(c->tracker), tracker_payloads_fd(c->tracker) };
 	int rc = 0, err = 0;
 
+	/* Without a second thread, run_batch() reads the rings itself. */
+	if (pipeline_start(&c->pipeline, rings, 2, on_event, c))
+		c->pipeline = NULL;
 	while (!exiting && (rc = capset_next(set, &p, &path, &file_packets, why, sizeof(why)))) {
 		uint64_t ts_ns, ts_us;
 
@@ -953,6 +994,7 @@ static int run_offline(struct collector *c)
 			err = run_batch(c);
 			if (err)
 				break;
+			pipeline_sync(c);
 			err = enforce_expire(c->enforce, enforce_next_expiry(c->enforce), stderr);
 			if (err)
 				fprintf(stderr, "flowdb-collector: cannot end a timed block: %s\n",
@@ -982,6 +1024,9 @@ static int run_offline(struct collector *c)
 	/* What is still queued counts, whatever stopped the loop. */
 	if (!err)
 		err = run_batch(c);
+	pipeline_sync(c);
+	pipeline_stop(c->pipeline);
+	c->pipeline = NULL;
 	if (progress) {
 		show_progress(set, c->capture_packets, start);
 		fputc('\n', stderr);

@@ -2,7 +2,9 @@
 /* Offline import in batches (flowdb_xdp_batch) against one test run per
  * frame (flowdb_xdp), differentially: the same seeded random frames, good,
  * cut short and corrupted, at the same capture times, must leave the same
- * flows, kernel totals and ring-buffer events, byte for byte. Needs root. */
+ * flows, kernel totals and ring-buffer events, byte for byte; and the rings
+ * read by ringread a batch behind, as the import's pipeline reads them, give
+ * what libbpf reads after each batch. Needs root. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 #include <bpf/libbpf.h>
 #include "pktbuild.h"
+#include "ringread.h"
 #include "tracker.h"
 
 #define FRAMES 6000
@@ -209,6 +212,48 @@ static void run_batched(const struct frame *frames, size_t n, struct outcome *o,
 	tracker_close(t);
 }
 
+/* Runs frames in batches, each batch's records read with libbpf (lag 0)
+ * once it ran, or with ringread up to where the producers were when it
+ * ran, only once the next batch has run too (lag 1). */
+static void run_read(const struct frame *frames, size_t n, struct outcome *o, int lag)
+{
+	struct tracker *t = open_offline();
+	struct ring_buffer *rb = ring_buffer__new(tracker_events_fd(t), collect_event, o, NULL);
+	struct ringread *rings[2];
+	uint64_t until[2] = { 0, 0 };
+	size_t i = 0;
+	int r, err;
+
+	assert_non_null(rb);
+	assert_int_equal(ring_buffer__add(rb, tracker_payloads_fd(t), collect_event, o), 0);
+	assert_int_equal(ringread_open(&rings[0], tracker_events_fd(t)), 0);
+	assert_int_equal(ringread_open(&rings[1], tracker_payloads_fd(t)), 0);
+	while (i < n) {
+		while (i < n && !(err = tracker_batch_add(t, frames[i].data, frames[i].len,
+							   frames[i].len, 1, frames[i].ts_ns)))
+			i++;
+		assert_true(i == n || err == -ENOSPC);
+		assert_int_equal(tracker_batch_run(t), 0);
+		if (!lag) {
+			assert_true(ring_buffer__consume(rb) >= 0);
+			continue;
+		}
+		for (r = 0; r < 2; r++)
+			assert_int_equal(ringread_consume(rings[r], until[r], collect_event, o), 0);
+		for (r = 0; r < 2; r++)
+			until[r] = ringread_producer(rings[r]);
+	}
+	for (r = 0; r < 2; r++)
+		assert_int_equal(ringread_consume(rings[r], until[r], collect_event, o), 0);
+	/* Nothing was left for libbpf. */
+	assert_int_equal(ring_buffer__consume(rb), 0);
+	drain(t, rb, o);
+	ringread_close(rings[0]);
+	ringread_close(rings[1]);
+	ring_buffer__free(rb);
+	tracker_close(t);
+}
+
 static void assert_same(const struct outcome *a, const struct outcome *b)
 {
 	size_t i;
@@ -272,6 +317,85 @@ static void test_batch_equals_single(void **state)
 	outcome_free(single);
 	outcome_free(batched);
 	free(frames);
+}
+
+/* The same random frames: records read by ringread a batch behind, in
+ * order, are libbpf's after each batch, byte for byte. */
+static void test_ringread_equals_libbpf(void **state)
+{
+	struct frame *frames = calloc(FRAMES, sizeof(*frames));
+	struct outcome *now = outcome_new(), *behind = outcome_new();
+	uint64_t ts = START_NS;
+	size_t i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(frames);
+	rng_state = 0x2545f4914f6cdd1dULL;
+	for (i = 0; i < FRAMES; i++) {
+		random_frame(&frames[i]);
+		ts += rng() % 100000;
+		frames[i].ts_ns = ts;
+	}
+	run_read(frames, FRAMES, now, 0);
+	run_read(frames, FRAMES, behind, 1);
+	assert_true(now->tot.events > 100 && now->tot.payload_events > 100);
+	assert_same(now, behind);
+	outcome_free(now);
+	outcome_free(behind);
+	free(frames);
+}
+
+static int fail_second(void *arg, void *data, size_t len)
+{
+	int *calls = arg;
+
+	(void)data;
+	(void)len;
+	return ++*calls == 2 ? -E2BIG : 0;
+}
+
+/* A callback's failure stops the reading after its record; the rest stays
+ * for the next reading, and a limit already passed reads nothing. */
+static void test_ringread_stops(void **state)
+{
+	struct tracker *t;
+	struct ringread *ring;
+	struct frame f;
+	uint64_t until;
+	int i, calls = 0;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	t = open_offline();
+	assert_int_equal(ringread_open(&ring, tracker_events_fd(t)), 0);
+	/* SYNs, each an event. */
+	for (i = 0; i < 5; i++) {
+		struct pkt_spec s = { .ip_version = 4, .proto = 6, .tcp_flags = 0x02,
+				      .src = { 10, 0, 0, (uint8_t)i }, .dst = { 10, 0, 0, 99 },
+				      .sport = 1000, .dport = 80 };
+		struct pkt_layout l;
+
+		assert_int_equal(pkt_build(&s, f.data, sizeof(f.data), &l), 0);
+		assert_int_equal(tracker_batch_add(t, f.data, (uint32_t)l.len, (uint32_t)l.len, 1,
+						   START_NS + (uint64_t)i),
+				 0);
+	}
+	assert_int_equal(tracker_batch_run(t), 0);
+	until = ringread_producer(ring);
+	assert_int_equal(ringread_consume(ring, until, fail_second, &calls), -E2BIG);
+	assert_int_equal(calls, 2);
+	assert_int_equal(ringread_consume(ring, until, fail_second, &calls), 0);
+	assert_int_equal(calls, 5);
+	assert_int_equal(ringread_consume(ring, until, fail_second, &calls), 0);
+	assert_int_equal(calls, 5);
+	ringread_close(ring);
+	ringread_close(NULL);
+	assert_true(ringread_open(&ring, -1) < 0);
+	assert_null(ring);
+	tracker_close(t);
 }
 
 /* A frame outside what one test run takes is refused before it is queued;
@@ -398,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_batch_tso_wire_length),
 		cmocka_unit_test(test_batch_full_map),
 		cmocka_unit_test(test_batch_equals_single),
+		cmocka_unit_test(test_ringread_equals_libbpf),
+		cmocka_unit_test(test_ringread_stops),
 	};
 
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
