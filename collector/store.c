@@ -794,9 +794,11 @@ static uint64_t mtime_us(const struct stat *st)
 	return st->st_mtim.tv_sec * USEC_PER_SEC + st->st_mtim.tv_nsec / 1000;
 }
 
-/* Finds the flow files in the directory. Returns 0 and a malloc'ed array,
- * or a negative errno. */
-static int list_files(struct store *s, struct file_entry **out, size_t *n_out)
+/* Finds the flow files in the directory, with their sizes and times when
+ * sized (a stat() each, with its -wal: an import of a corpus that spans
+ * years makes a thousand files, and the names alone tell the next seq).
+ * Returns 0 and a malloc'ed array, or a negative errno. */
+static int list_files(struct store *s, bool sized, struct file_entry **out, size_t *n_out)
 {
 	struct file_entry *files = NULL, *f;
 	size_t n = 0, cap = 0;
@@ -816,19 +818,21 @@ static int list_files(struct store *s, struct file_entry **out, size_t *n_out)
 		    flowfile_parse_name(de->d_name, &e.period_us, &e.seq))
 			continue;
 		strcpy(e.name, de->d_name);
-		err = join_path(path, s->dir, e.name, "");
-		if (err)
-			goto cleanup;
-		if (stat(path, &st))
-			continue; /* removed meanwhile */
-		e.size = st.st_size;
-		e.mtime_us = mtime_us(&st);
-		err = join_path(path, s->dir, e.name, "-wal");
-		if (err)
-			goto cleanup;
-		if (!stat(path, &st)) {
-			e.size += st.st_size;
-			e.mtime_us = max_u64(e.mtime_us, mtime_us(&st));
+		if (sized) {
+			err = join_path(path, s->dir, e.name, "");
+			if (err)
+				goto cleanup;
+			if (stat(path, &st))
+				continue; /* removed meanwhile */
+			e.size = st.st_size;
+			e.mtime_us = mtime_us(&st);
+			err = join_path(path, s->dir, e.name, "-wal");
+			if (err)
+				goto cleanup;
+			if (!stat(path, &st)) {
+				e.size += st.st_size;
+				e.mtime_us = max_u64(e.mtime_us, mtime_us(&st));
+			}
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -864,7 +868,7 @@ static int64_t next_seq(struct store *s, uint64_t period_us)
 	size_t i, n;
 	int err;
 
-	err = list_files(s, &files, &n);
+	err = list_files(s, false, &files, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++)
@@ -1410,7 +1414,7 @@ int store_retain(struct store *s, uint64_t now_us)
 
 	if (s->keep_unshipped && !flowfile_progress_read(s->dir, &progress))
 		shipped = &progress;
-	err = list_files(s, &files, &n);
+	err = list_files(s, true, &files, &n);
 	if (err) {
 		flowfile_progress_free(&progress);
 		return err;

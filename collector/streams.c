@@ -905,11 +905,14 @@ static void stream_end(struct streams *s, struct stream *st)
 static size_t end_if(struct streams *s, uint64_t now_us, uint64_t idle_us, bool all)
 {
 	struct stream **pp, *st;
-	size_t i, ended = 0;
+	size_t i, ended = 0, unseen = s->count;
 
-	for (i = 0; i < s->n_buckets; i++) {
+	/* Up to the last stream: an import of a corpus flushes about once per
+	 * capture, with few streams among many buckets. */
+	for (i = 0; unseen && i < s->n_buckets; i++) {
 		pp = &s->buckets[i];
 		while ((st = *pp)) {
+			unseen--;
 			if (all || (st->fin_us && st->fin_us <= now_us) ||
 			    st->last_us + idle_us <= now_us) {
 				*pp = st->next;
