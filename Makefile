@@ -431,8 +431,9 @@ $(BUILD)/bench/flowcap: $(BUILD)/obj/bench/flowcap.o $(BUILD)/obj/tests/lib/pcap
 # Figures and ratios measured side by side; not part of `make test`. argus
 # is installed here, not by `make deps` (nfdump and softflowd are: the IPFIX
 # tests use them).
-# CORPUS=DIR adds the import of every capture under DIR (a public corpus),
-# and its inspection checked against tshark.
+# CORPUS=DIR adds the import of every capture under DIR (a public corpus):
+# against the peers (its Ethernet captures merged into one), alone, and its
+# inspection checked against tshark.
 # BENCHMARKS.md has what one run printed.
 bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/bench/flowcap \
 		$(BUILD)/bench/alert_cost
@@ -442,7 +443,7 @@ bench: deps all $(BUILD)/bench/bpf_cost $(BUILD)/bench/drain_commit $(BUILD)/ben
 	$(BUILD)/bench/drain_commit
 	$(BUILD)/bench/alert_cost
 	bench/live.sh
-	bench/import_peers.sh
+	CORPUS=$(CORPUS) bench/import_peers.sh
 	bench/export_peers.sh
 	bench/import_many.sh
 	$(if $(CORPUS),bench/import_corpus.sh $(CORPUS))

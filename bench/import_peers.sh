@@ -5,8 +5,12 @@
 # every tool once untimed, to warm the page cache and check its output, then
 # takes the median of RUNS (default 3) runs, interleaved. The peers are Debian
 # packages, installed here when missing, with no daemon left running.
-# Usage: sudo bench/import_peers.sh [PACKETS] [FLOWS]; defaults 1000000 100000.
-# The capture is generated once into build/bench-data/.
+# Usage: sudo [CORPUS=DIR] bench/import_peers.sh [PACKETS] [FLOWS]; defaults
+# 1000000 100000. The capture is generated once into build/bench-data/. With
+# CORPUS, the same run then compares the tools on the real captures under DIR
+# of link type Ethernet (the one every peer reads), merged in time order into
+# one capture by mergecap: there flowdb's check is that every frame counts,
+# in a flow or as non-IP or malformed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,7 +53,7 @@ running_daemons() {
 	local d
 	for d in $daemons; do pgrep -x "$d" || true; done
 }
-missing=$(for p in nfdump argus-server argus-client softflowd time; do
+missing=$(for p in nfdump argus-server argus-client softflowd time wireshark-common; do
 	dpkg-query -W -f='${Status}\n' "$p" 2> /dev/null | grep -q '^install ok installed$' || echo "$p"
 done)
 if [ -n "$missing" ]; then
@@ -86,7 +90,7 @@ if [ -n "$missing" ]; then
 		fi
 	done
 fi
-for t in nfpcapd nfcapd nfdump argus ra softflowd /usr/bin/time; do
+for t in nfpcapd nfcapd nfdump argus ra softflowd /usr/bin/time mergecap capinfos; do
 	command -v "$t" > /dev/null || die "$t is missing after installing the peers"
 done
 
@@ -181,6 +185,11 @@ warm_up() {
 	check "$tool" "$out"
 }
 
+# Prints $1 for the generated capture, whose oddities it names.
+synthetic_only() {
+	if [ -n "$truth" ]; then printf '%s' "$1"; fi
+}
+
 # Checks what tool $1 wrote into $2; sets wrote[$1].
 check() {
 	local tool=$1 out=$2 n p b s
@@ -188,9 +197,17 @@ check() {
 	flowdb*)
 		IFS=, read -r n p b < <(build/flowdb -d "$out" --format csv --no-headers \
 			-c "SELECT count(*), coalesce(sum(packets), 0), coalesce(sum(bytes), 0) FROM flows" | tr -d '\r') || true
-		[ "$p" = "$cap_packets" ] && [ "$b" = "$cap_bytes" ] ||
-			die "${label[$tool]}: $p packets and $b bytes in its flows, the capture has $cap_packets and $cap_bytes"
-		wrote[$tool]="$(commas "$n") flow records in SQLite ($(du -sm "$out" | cut -f1) MB), $(commas "$p") packets: all of them"
+		if [ -n "$truth" ]; then
+			[ "$p" = "$cap_packets" ] && [ "$b" = "$cap_bytes" ] ||
+				die "${label[$tool]}: $p packets and $b bytes in its flows, the capture has $cap_packets and $cap_bytes"
+			wrote[$tool]="$(commas "$n") flow records in SQLite ($(du -sm "$out" | cut -f1) MB), $(commas "$p") packets: all of them"
+		else
+			IFS=, read -r s b < <(build/flowdb -d "$out" --format csv --no-headers \
+				-c "SELECT sum(kernel_packets), sum(kernel_packets + non_ip + malformed) FROM collector_stats" | tr -d '\r') || true
+			[ "$p" = "$s" ] && [ "$b" = "$cap_packets" ] ||
+				die "${label[$tool]}: $p packets in its flows of $s parsed, $b frames counted of $cap_packets"
+			wrote[$tool]="$(commas "$n") flow records in SQLite ($(ls "$out" | grep -c '\.db$') files, $(du -sm "$out" | cut -f1) MB), $(commas "$p") IP packets, every frame counted"
+		fi
 		;;
 	nfpcapd)
 		n=$(nfdump -R "$out" -I | awk '/^Flows:/ { print $2 }')
@@ -198,14 +215,14 @@ check() {
 		[ "$(nfdump -R "$out" -q -c 5 | wc -l)" = 5 ] && [ "${n:-0}" -gt 0 ] ||
 			die "nfpcapd wrote no readable flows into $out"
 		read -r s b < <(sed -nE 's/^Total: .*skipped: ([0-9]+), short caplen: ([0-9]+).*/\1 \2/p' "$out.log") || true
-		wrote[$tool]="$(commas "$n") flows in nfdump files ($(du -sm "$out" | cut -f1) MB), $(commas "$p") packets ($(commas "$s") skipped: 802.1ad QinQ; $(commas "$b") \"short caplen\": GRE, which it decapsulates); one flow per ICMP packet"
+		wrote[$tool]="$(commas "$n") flows in nfdump files ($(du -sm "$out" | cut -f1) MB), $(commas "$p") packets ($(commas "$s") skipped, $(commas "$b") \"short caplen\"$(synthetic_only ": 802.1ad QinQ; GRE, which it decapsulates"))$(synthetic_only "; one flow per ICMP packet")"
 		;;
 	argus)
 		read -r n p < <(ra -r "$out/flows.argus" -n -L -1 -s pkts - not man |
 			awk '{ n++; p += $1 } END { printf "%d %d\n", n, p }') || true
 		s=$(ra -r "$out/flows.argus" -n -L -1 -s pkts - ip or ipv6 | awk '{ n++; p += $1 } END { printf "%d %d", n, p }')
 		[ "$n" -gt 0 ] || die "argus wrote no records into $out"
-		wrote[$tool]="$(commas "$n") bidirectional records ($(du -sm "$out" | cut -f1) MB), $(commas "$p") packets; IP: $(commas "${s% *}") records, $(commas "${s#* }") packets (QinQ frames go into one Ethernet record)"
+		wrote[$tool]="$(commas "$n") bidirectional records ($(du -sm "$out" | cut -f1) MB), $(commas "$p") packets; IP: $(commas "${s% *}") records, $(commas "${s#* }") packets$(synthetic_only " (QinQ frames go into one Ethernet record)")"
 		;;
 	softflowd)
 		p=$(awk '/^Packets processed:/ { print $3 }' "$out.log")
@@ -213,7 +230,7 @@ check() {
 		s=$(awk '/^Ignored packets:/ { print $3 }' "$out.log")
 		[ "${n:-0}" -gt 0 ] && grep -q '(0 failures)' "$out.log" ||
 			die "softflowd exported no flows, or failed to: $(grep '^Flows exported' "$out.log")"
-		wrote[$tool]="$(commas "$n") flows as NetFlow v9 to nfcapd, $(commas "$p") packets ($(commas "$s") non-IP ignored: QinQ)"
+		wrote[$tool]="$(commas "$n") flows as NetFlow v9 to nfcapd, $(commas "$p") packets ($(commas "$s") ignored$(synthetic_only ": QinQ"))"
 		;;
 	esac
 }
@@ -241,58 +258,86 @@ timed() {
 median() { tr ' ' '\n' <<< "$1" | awk NF | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 spread() { tr ' ' '\n' <<< "$1" | awk NF | sort -g | awk 'NR == 1 { a = $1 } END { print a "-" $1 }'; }
 
-echo "warming up and checking each tool's output"
-for tool in $tools; do
-	if [ "$tool" = softflowd ]; then
-		start_collector "$scratch/nfcapd.warm"
-		warm_up "$tool"
-		stop_collector
-		p=$(nfdump -R "$scratch/nfcapd.warm" -I | awk '/^Packets:/ { print $2 }')
-		n=$(nfdump -R "$scratch/nfcapd.warm" -I | awk '/^Flows:/ { print $2 }')
-		[ "${p:-0}" -gt 0 ] || die "softflowd's flows did not reach nfcapd"
-		wrote[$tool]+="; nfcapd received $(commas "$n") flows, $(commas "$p") packets"
-	else
-		warm_up "$tool"
-	fi
-done
+# Warms up, checks and times every tool on $cap, and prints the table.
+compare() {
+	walls=() cpus=() rss=() loop_s=() flush_s=() threads=() anon_mb=() wrote=()
+	rm -rf "$scratch/nfcapd.warm" "$scratch/nfcapd"
+	echo "warming up and checking each tool's output"
+	for tool in $tools; do
+		if [ "$tool" = softflowd ]; then
+			start_collector "$scratch/nfcapd.warm"
+			warm_up "$tool"
+			stop_collector
+			p=$(nfdump -R "$scratch/nfcapd.warm" -I | awk '/^Packets:/ { print $2 }')
+			n=$(nfdump -R "$scratch/nfcapd.warm" -I | awk '/^Flows:/ { print $2 }')
+			[ "${p:-0}" -gt 0 ] || die "softflowd's flows did not reach nfcapd"
+			wrote[$tool]+="; nfcapd received $(commas "$n") flows, $(commas "$p") packets"
+		else
+			warm_up "$tool"
+		fi
+	done
 
-echo "timing: $runs runs, round-robin over the tools"
-load=$(cut -d' ' -f1 /proc/loadavg)
-start_collector "$scratch/nfcapd"
-for run in $(seq "$runs"); do
-	for tool in $tools; do timed "$tool" "$run"; done
-done
-stop_collector
+	echo "timing: $runs runs, round-robin over the tools"
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	start_collector "$scratch/nfcapd"
+	for run in $(seq "$runs"); do
+		for tool in $tools; do timed "$tool" "$run"; done
+	done
+	stop_collector
 
-echo
-echo "offline import, $cap: $(commas "$cap_packets") packets, $(commas "$cap_flows") flows," \
-	"$cap_mb MB, median of $runs runs ($(nproc) CPUs, load $load before)"
-printf '%-27s %7s %11s %10s %6s %7s %7s %9s %9s\n' tool wall "(min-max)" pkt/s ratio CPU threads "peak RSS" "anon RSS"
-base_pps=
-for tool in $tools; do
-	w=$(median "${walls[$tool]}")
-	pps=$(awk -v p="$cap_packets" -v w="$w" 'BEGIN { printf "%d", p / w }')
-	base_pps=${base_pps:-$pps}
-	printf '%-27s %6.2fs %11s %10s %6.2f %6.2fs %7s %6d MB %6d MB\n' "${label[$tool]}" "$w" \
-		"$(spread "${walls[$tool]}")" "$(commas "$pps")" \
-		"$(awk -v a="$base_pps" -v b="$pps" 'BEGIN { print a / b }')" "$(median "${cpus[$tool]}")" \
-		"${threads[$tool]}" $(($(median "${rss[$tool]}") / 1024)) "${anon_mb[$tool]}"
-done
-echo "ratio: flowdb --read's pkt/s over the tool's (above 1: flowdb is faster). CPU: user + system."
-echo "threads and anon RSS: sampled every 50 ms in the untimed run. flowdb's peak RSS counts the"
-echo "capture it maps ($cap_mb MB of page cache, shared)."
-for tool in flowdb flowdb_noinspect; do
-	w=$(median "${walls[$tool]}")
-	l=$(median "${loop_s[$tool]}")
-	f=$(median "${flush_s[$tool]}")
-	if [ -n "$l" ] && [ -n "$f" ]; then
-		awk -v lab="${label[$tool]}" -v w="$w" -v l="$l" -v f="$f" 'BEGIN {
-			f /= 1e6
-			printf "%s: %.2fs start-up, finishing the file (indexes, rollups) and exiting, %.2fs running the packets, %.2fs final commit\n",
-				lab, w - l - f, l, f }'
-	fi
-done
-echo "what each wrote (checked on the untimed run):"
-for tool in $tools; do
-	echo "  ${label[$tool]}: ${wrote[$tool]}"
-done
+	echo
+	echo "offline import, $cap: $(commas "$cap_packets") packets, $(commas "$cap_flows") flows," \
+		"$cap_mb MB, median of $runs runs ($(nproc) CPUs, load $load before)"
+	printf '%-27s %7s %11s %10s %6s %7s %7s %9s %9s\n' tool wall "(min-max)" pkt/s ratio CPU threads "peak RSS" "anon RSS"
+	base_pps=
+	for tool in $tools; do
+		w=$(median "${walls[$tool]}")
+		pps=$(awk -v p="$cap_packets" -v w="$w" 'BEGIN { printf "%d", p / w }')
+		base_pps=${base_pps:-$pps}
+		printf '%-27s %6.2fs %11s %10s %6.2f %6.2fs %7s %6d MB %6d MB\n' "${label[$tool]}" "$w" \
+			"$(spread "${walls[$tool]}")" "$(commas "$pps")" \
+			"$(awk -v a="$base_pps" -v b="$pps" 'BEGIN { print a / b }')" "$(median "${cpus[$tool]}")" \
+			"${threads[$tool]}" $(($(median "${rss[$tool]}") / 1024)) "${anon_mb[$tool]}"
+	done
+	echo "ratio: flowdb --read's pkt/s over the tool's (above 1: flowdb is faster). CPU: user + system."
+	echo "threads and anon RSS: sampled every 50 ms in the untimed run. flowdb's peak RSS counts the"
+	echo "capture it maps ($cap_mb MB of page cache, shared)."
+	for tool in flowdb flowdb_noinspect; do
+		w=$(median "${walls[$tool]}")
+		l=$(median "${loop_s[$tool]}")
+		f=$(median "${flush_s[$tool]}")
+		if [ -n "$l" ] && [ -n "$f" ]; then
+			awk -v lab="${label[$tool]}" -v w="$w" -v l="$l" -v f="$f" 'BEGIN {
+				f /= 1e6
+				printf "%s: %.2fs start-up, finishing the file (indexes, rollups) and exiting, %.2fs running the packets, %.2fs final commit\n",
+					lab, w - l - f, l, f }'
+		fi
+	done
+	echo "what each wrote (checked on the untimed run):"
+	for tool in $tools; do
+		echo "  ${label[$tool]}: ${wrote[$tool]}"
+	done
+}
+
+compare
+if [ -n "${CORPUS:-}" ]; then
+	[ -d "$CORPUS" ] || die "CORPUS=$CORPUS is not a directory"
+	list=$scratch/corpus.list
+	find "$CORPUS" -type f | sort | while read -r f; do
+		if [ "$(capinfos -T -E -r "$f" 2> /dev/null | cut -f2)" = ether ]; then echo "$f"; fi
+	done > "$list"
+	[ -s "$list" ] || die "no Ethernet capture under $CORPUS"
+	cap=$scratch/corpus.pcap
+	# Merged by time, as flowdb reads a directory.
+	xargs -d '\n' mergecap -F pcap -w "$cap" < "$list" ||
+		die "mergecap could not merge the captures under $CORPUS"
+	truth=
+	cap_packets=$(capinfos -T -c -M -r "$cap" | cut -f2)
+	cap_flows="?"
+	cap_mb=$(( $(stat -c %s "$cap") / 1000000 ))
+	flows=$((cap_packets < 100000 ? 100000 : cap_packets))
+	echo
+	echo "real captures: $(wc -l < "$list") Ethernet captures under $CORPUS," \
+		"merged by time: $(commas "$cap_packets") frames"
+	compare
+fi
