@@ -51,6 +51,16 @@
  * like the live default would take tens of thousands of them. Records still
  * end by their own packets' times. */
 #define OFFLINE_FLUSH_MIN_US (60 * USEC_PER_SEC)
+/* An import's flow maps hold a flow per this many bytes of its captures,
+ * at least OFFLINE_MAP_MIN and at most --map-size's default: a drain walks
+ * every bucket of a map, and a corpus of small captures drains about once
+ * per capture (a thousand times for nDPI's, a tenth of its import with
+ * maps of 262,144). A map that fills is drained when half full, as live:
+ * checked every PROGRESS_EVERY packets, which the other half holds. */
+#define OFFLINE_BYTES_PER_FLOW 4096
+#define OFFLINE_MAP_MIN 16384
+_Static_assert(OFFLINE_MAP_MIN / 100 * (100 - FILL_FLUSH_PERCENT) >= PROGRESS_EVERY,
+	       "a map half full takes the flows of PROGRESS_EVERY packets more");
 
 /* The command line's bounds and defaults are the encoder's. */
 _Static_assert(OPTIONS_IPFIX_MESSAGE_MIN == IPFIX_MESSAGE_MIN, "--ipfix-message-size minimum");
@@ -89,6 +99,7 @@ struct collector {
 	uint64_t capture_us; /* offline: the capture's time now */
 	uint64_t capture_ns; /* offline: the latest packet time, the capture clock */
 	uint64_t capture_packets; /* offline: packets read */
+	uint32_t flow_map_size; /* flows each kernel flow map holds */
 	/* Offline: packets earlier than one read before them, the first one's
 	 * file and byte offset and the largest step back, for the warning at
 	 * the end. */
@@ -602,6 +613,7 @@ static int setup(struct collector *c)
 		.arg = c,
 	};
 	struct tracker_opts to = { .map_entries = c->opt.map_size,
+				   .flow_map_entries = c->flow_map_size,
 				   .offline_clock = c->offline,
 				   .sequential = c->offline,
 				   .batch_only = c->offline,
@@ -641,6 +653,7 @@ static int setup(struct collector *c)
 	so.interfaces = c->interfaces;
 	so.collector_version = FLOWDB_VERSION;
 	so.defer_indexes = c->offline;
+	so.sync_at_close = c->offline;
 	err = store_open(&c->store, &so);
 	if (err) {
 		fprintf(stderr, "flowdb-collector: data directory '%s' is not usable: %s\n",
@@ -753,7 +766,7 @@ static int wait_events(struct collector *c, int wait_ms)
 static int run(struct collector *c)
 {
 	uint64_t interval = c->opt.flush_interval_us;
-	uint64_t fill_limit = (uint64_t)c->opt.map_size * FILL_FLUSH_PERCENT / 100;
+	uint64_t fill_limit = (uint64_t)c->flow_map_size * FILL_FLUSH_PERCENT / 100;
 	uint64_t next_flush = clock_us(CLOCK_MONOTONIC) + interval;
 	int err;
 
@@ -906,6 +919,16 @@ static int queue_frame(struct collector *c, const struct pcap_packet *p, uint64_
 	return err;
 }
 
+/* The flow maps' size for an import of bytes of captures, at most max. */
+static uint32_t offline_map_size(uint64_t bytes, uint32_t max)
+{
+	uint64_t size = OFFLINE_MAP_MIN;
+
+	while (size < max && size * OFFLINE_BYTES_PER_FLOW < bytes)
+		size *= 2;
+	return size < max ? (uint32_t)size : max;
+}
+
 /* Keeps what a capture that turned malformed said, for main() to say
  * once what came before it is written. Returns 0 or -ENOMEM. */
 static int note_failure(struct collector *c, const char *path, const char *why,
@@ -933,7 +956,7 @@ static int note_failure(struct collector *c, const char *path, const char *why,
  */
 static int run_offline(struct collector *c)
 {
-	uint64_t fill_limit = (uint64_t)c->opt.map_size * FILL_FLUSH_PERCENT / 100;
+	uint64_t fill_limit = (uint64_t)c->flow_map_size * FILL_FLUSH_PERCENT / 100;
 	uint64_t interval = c->opt.flush_interval_us > OFFLINE_FLUSH_MIN_US ?
 				    c->opt.flush_interval_us :
 				    OFFLINE_FLUSH_MIN_US;
@@ -1075,10 +1098,13 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	c.offline = c.opt.n_read > 0;
+	c.flow_map_size = c.opt.map_size;
 	if (c.offline) {
 		/* Before anything is created: not a capture, no data directory. */
 		if (capset_open(&c.captures, c.opt.read_paths, c.opt.n_read, stderr))
 			return 1;
+		if (!c.opt.map_size_given)
+			c.flow_map_size = offline_map_size(capset_size(c.captures), c.opt.map_size);
 		/* The rules start at the capture's first packet; a file with
 		 * errors stops the import before anything is written. */
 		if (c.opt.policy_path) {

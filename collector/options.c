@@ -416,6 +416,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *out, FILE *err
 			break;
 		case OPT_MAP_SIZE:
 			ret = parse_entries(err, "map-size", "flows", UINT32_MAX, &o->map_size);
+			o->map_size_given = true;
 			break;
 		case OPT_POLICY_MAX_ENTRIES:
 			/* Both rule-set generations share the kernel maps. */

@@ -59,6 +59,7 @@ struct options {
 	uint64_t retain_size;
 	bool retain_unshipped_keep; /* --retain-unshipped keep */
 	uint32_t map_size;
+	bool map_size_given; /* --map-size: an import sizes its flow maps itself otherwise */
 	uint32_t policy_max_entries; /* rules per rule set in the kernel */
 	uint32_t limit_buckets; /* token buckets kept at once */
 	uint8_t inspect_packets; /* per flow; 0 with --no-inspect */

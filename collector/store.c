@@ -153,6 +153,7 @@ struct store {
 	bool rotate_requested;
 	/* With defer_indexes: the current file's indexes still to make. */
 	bool defer_indexes;
+	bool sync_at_close;
 	char **deferred;
 	int n_deferred;
 	/* Audit rows not yet committed, in order; at most
@@ -280,6 +281,7 @@ int store_open(struct store **out, const struct store_opts *opts)
 		return -ENOMEM;
 	s->rotate_interval_us = opts->rotate_interval_us;
 	s->defer_indexes = opts->defer_indexes;
+	s->sync_at_close = opts->sync_at_close;
 	s->rotate_size = opts->rotate_size;
 	s->retain_age_us = opts->retain_age_us;
 	s->retain_size = opts->retain_size;
@@ -954,8 +956,12 @@ static int open_db(struct store *s, uint64_t time_us)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	what = "cannot set WAL mode";
-	rc = set_journal_mode(s->db, "wal");
+	/* Before the journal mode, whose change is synced otherwise. */
+	rc = s->sync_at_close ? sqlite3_exec(s->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL) :
+				SQLITE_OK;
 	if (!rc)
+		rc = set_journal_mode(s->db, "wal");
+	if (!rc && !s->sync_at_close)
 		rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	/* A flush inserts into six indexes at random places: with SQLite's
 	 * 2 MB default the pages spill to the WAL and are read back, many
@@ -1444,6 +1450,20 @@ cleanup:
 	return err;
 }
 
+/* Writes everything of dir's filesystem to disk. Returns 0 or a negative
+ * errno. */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syncfs(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int store_close(struct store *s)
 {
 	int err = 0, ferr;
@@ -1466,6 +1486,11 @@ int store_close(struct store *s)
 	}
 	if (s->db) {
 		ferr = finish_file(s, false);
+		if (!err)
+			err = ferr;
+	}
+	if (s->sync_at_close) {
+		ferr = sync_dir(s->dir);
 		if (!err)
 			err = ferr;
 	}

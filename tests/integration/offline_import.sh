@@ -3,7 +3,8 @@
 # (BPF_PROG_TEST_RUN) and writes the same database, timed by the capture:
 #  - a generated 30-hour capture gives 30 hourly files whose records sum to
 #    the generator's ground truth exactly, and to tshark's view of it; so
-#    does a 200,000-packet one at line rate, events included;
+#    does a 200,000-packet one at line rate, events included, and one of
+#    more flows than the maps an import sizes for it hold;
 #  - every real capture in ../shared/pcaps, as classic pcap, as nanosecond
 #    pcap and as pcapng, equals tshark's view per 5-tuple;
 #  - a capture cut mid-record fails with one line naming the byte offset,
@@ -49,6 +50,19 @@ python3 "$top/tests/lib/tsharkflows.py" "$WORK/gen.pcap" "$WORK/gen" ||
 import fast "$WORK/fast.pcap"
 python3 "$top/tests/lib/flowcmp.py" db "$WORK/fast" "$WORK/fast.csv" pcap 1 ||
 	fail "the imported fast capture differs from its ground truth"
+
+# An import sizes its flow maps by its captures' bytes (16,384 here): a
+# capture of more flows than that, each of few small packets, drains every
+# time a map is half full, and loses none.
+"$top/build/tests/pcapgen" --flows 60000 --packets 90000 --seed 8 --max-payload 16 \
+	--pcap "$WORK/many.pcap" --truth "$WORK/many.csv"
+import many "$WORK/many.pcap"
+python3 "$top/tests/lib/flowcmp.py" db "$WORK/many" "$WORK/many.csv" pcap 1 ||
+	fail "the imported capture of many flows differs from its ground truth"
+IFS=, read -r flushes failures < <("$top/build/flowdb" -d "$WORK/many" -f csv --no-headers \
+	-c "SELECT count(*), sum(map_update_failures) FROM collector_stats" | tr -d '\r')
+[ "$flushes" -ge 4 ] && [ "$failures" = 0 ] ||
+	fail "60,000 flows in a small capture: $flushes flushes, $failures map update failures; expected drains at half full, none failing"
 
 if [ -z "$pcaps" ]; then
 	echo "(no ../shared/pcaps: real captures not checked)"
