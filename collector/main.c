@@ -653,7 +653,7 @@ static int setup(struct collector *c)
 	so.interfaces = c->interfaces;
 	so.collector_version = FLOWDB_VERSION;
 	so.defer_indexes = c->offline;
-	so.sync_at_close = c->offline;
+	so.sync_on_finish = c->offline;
 	err = store_open(&c->store, &so);
 	if (err) {
 		fprintf(stderr, "flowdb-collector: data directory '%s' is not usable: %s\n",

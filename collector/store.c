@@ -153,7 +153,7 @@ struct store {
 	bool rotate_requested;
 	/* With defer_indexes: the current file's indexes still to make. */
 	bool defer_indexes;
-	bool sync_at_close;
+	bool sync_on_finish;
 	char **deferred;
 	int n_deferred;
 	/* Audit rows not yet committed, in order; at most
@@ -281,7 +281,7 @@ int store_open(struct store **out, const struct store_opts *opts)
 		return -ENOMEM;
 	s->rotate_interval_us = opts->rotate_interval_us;
 	s->defer_indexes = opts->defer_indexes;
-	s->sync_at_close = opts->sync_at_close;
+	s->sync_on_finish = opts->sync_on_finish;
 	s->rotate_size = opts->rotate_size;
 	s->retain_age_us = opts->retain_age_us;
 	s->retain_size = opts->retain_size;
@@ -759,6 +759,19 @@ static void make_deferred(struct store *s)
 #define FINISH_TRIES 40
 #define FINISH_RETRY_US 25000
 
+/* Writes path's data to disk; flags open it. Returns 0 or a negative errno. */
+static int sync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static int finish_file(struct store *s, bool keep_if_full)
 {
 	int i, rc, err = 0;
@@ -787,6 +800,8 @@ static int finish_file(struct store *s, bool keep_if_full)
 	}
 	sqlite3_close(s->db);
 	s->db = NULL;
+	if (!err && s->sync_on_finish)
+		err = sync_path(s->path, O_RDONLY);
 	return err;
 }
 
@@ -957,11 +972,11 @@ static int open_db(struct store *s, uint64_t time_us)
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	what = "cannot set WAL mode";
 	/* Before the journal mode, whose change is synced otherwise. */
-	rc = s->sync_at_close ? sqlite3_exec(s->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL) :
+	rc = s->sync_on_finish ? sqlite3_exec(s->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL) :
 				SQLITE_OK;
 	if (!rc)
 		rc = set_journal_mode(s->db, "wal");
-	if (!rc && !s->sync_at_close)
+	if (!rc && !s->sync_on_finish)
 		rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	/* A flush inserts into six indexes at random places: with SQLite's
 	 * 2 MB default the pages spill to the WAL and are read back, many
@@ -1450,20 +1465,6 @@ cleanup:
 	return err;
 }
 
-/* Writes everything of dir's filesystem to disk. Returns 0 or a negative
- * errno. */
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syncfs(fd))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 int store_close(struct store *s)
 {
 	int err = 0, ferr;
@@ -1489,8 +1490,8 @@ int store_close(struct store *s)
 		if (!err)
 			err = ferr;
 	}
-	if (s->sync_at_close) {
-		ferr = sync_dir(s->dir);
+	if (s->sync_on_finish) {
+		ferr = sync_path(s->dir, O_RDONLY | O_DIRECTORY);
 		if (!err)
 			err = ferr;
 	}

@@ -40,11 +40,11 @@ struct store_opts {
 	 * A file whose writer was killed lacks them: it reads the same, more
 	 * slowly. */
 	bool defer_indexes;
-	/* Offline import: files are not synced as they are written (SQLite's
+	/* Offline import: a file is not synced as it is written (SQLite's
 	 * synchronous=OFF; a thousand files from a corpus took a tenth of the
-	 * import in fsync()), and store_close() syncs them all at once. After
-	 * a power cut mid-import, import again. */
-	bool sync_at_close;
+	 * import in fsync()), but once when it is finished, and the directory
+	 * at store_close(). After a power cut mid-import, import again. */
+	bool sync_on_finish;
 };
 
 /* Per-flush figures for collector_stats; the store fills rows_written,
