@@ -55,8 +55,11 @@
  * at least OFFLINE_MAP_MIN and at most --map-size's default: a drain walks
  * every bucket of a map, and a corpus of small captures drains about once
  * per capture (a thousand times for nDPI's, a tenth of its import with
- * maps of 262,144). A map that fills is drained when half full, as live:
- * checked every PROGRESS_EVERY packets, which the other half holds. */
+ * maps of 262,144); the inspection maps, LRU maps made whole at start-up,
+ * take as long to make. A map that fills is drained when half full, as
+ * live: checked every PROGRESS_EVERY packets, which the other half holds.
+ * An inspection map that fills forgets the oldest flows' budgets: they
+ * may send more copies, which their streams, done, ignore. */
 #define OFFLINE_BYTES_PER_FLOW 4096
 #define OFFLINE_MAP_MIN 16384
 _Static_assert(OFFLINE_MAP_MIN / 100 * (100 - FILL_FLUSH_PERCENT) >= PROGRESS_EVERY,
@@ -99,7 +102,7 @@ struct collector {
 	uint64_t capture_us; /* offline: the capture's time now */
 	uint64_t capture_ns; /* offline: the latest packet time, the capture clock */
 	uint64_t capture_packets; /* offline: packets read */
-	uint32_t flow_map_size; /* flows each kernel flow map holds */
+	uint32_t flow_map_size; /* flows each kernel flow (and inspection) map holds */
 	/* Offline: packets earlier than one read before them, the first one's
 	 * file and byte offset and the largest step back, for the warning at
 	 * the end. */
@@ -612,8 +615,7 @@ static int setup(struct collector *c)
 		.skip = on_skip,
 		.arg = c,
 	};
-	struct tracker_opts to = { .map_entries = c->opt.map_size,
-				   .flow_map_entries = c->flow_map_size,
+	struct tracker_opts to = { .map_entries = c->flow_map_size,
 				   .offline_clock = c->offline,
 				   .sequential = c->offline,
 				   .batch_only = c->offline,

@@ -37,6 +37,10 @@
 _Static_assert(STREAMS_START_MAX > (STREAMS_BUF_MIN << (STREAMS_BUF_CLASSES - 2)) &&
 		       STREAMS_START_MAX <= (STREAMS_BUF_MIN << (STREAMS_BUF_CLASSES - 1)),
 	       "the last buffer class is STREAMS_START_MAX");
+/* Buckets at first; four times as many whenever there are more streams than
+ * buckets, up to max's: expiry walks every bucket at every flush, and an
+ * import of many small captures flushes about once per capture. */
+#define STREAMS_BUCKETS_MIN 4096
 /* Messages read from one copy (pipelined HTTP requests). */
 #define STREAMS_MESSAGES_MAX 64
 /* The longest body skipped: beyond, the sequence space's half, which
@@ -104,7 +108,7 @@ struct stream {
 struct streams {
 	struct streams_sink sink;
 	struct stream **buckets; /* n_buckets, from hugemem_alloc() */
-	size_t n_buckets, count, max;
+	size_t n_buckets, max_buckets, count, max;
 	/* Streams and their buffers, by size: tens of thousands live at once
 	 * in an import. */
 	struct hugemem_pool stream_pool, buf_pools[STREAMS_BUF_CLASSES];
@@ -163,9 +167,10 @@ int streams_new(struct streams **out, uint32_t max_streams, const struct streams
 		return -ENOMEM;
 	s->sink = *sink;
 	s->max = max_streams ? max_streams : 1;
-	/* A power of two at least max: chains stay short. */
-	for (s->n_buckets = 1; s->n_buckets < s->max; s->n_buckets <<= 1)
+	/* At most a power of two at least max: chains stay short. */
+	for (s->max_buckets = 1; s->max_buckets < s->max; s->max_buckets <<= 1)
 		;
+	s->n_buckets = s->max_buckets < STREAMS_BUCKETS_MIN ? s->max_buckets : STREAMS_BUCKETS_MIN;
 	s->buckets = hugemem_alloc(s->n_buckets * sizeof(*s->buckets));
 	if (!s->buckets) {
 		free(s);
@@ -817,6 +822,31 @@ static void udp_copy(struct streams *s, struct stream *st, const struct payload_
 	}
 }
 
+/* Makes the buckets four times as many (at most max_buckets), once there
+ * are more streams than buckets. Without memory the chains grow longer. */
+static void buckets_grow(struct streams *s)
+{
+	size_t n = s->n_buckets * 4 < s->max_buckets ? s->n_buckets * 4 : s->max_buckets, i;
+	struct stream **grown, *st, *next;
+
+	if (s->count < s->n_buckets || n == s->n_buckets)
+		return;
+	grown = hugemem_alloc(n * sizeof(*grown));
+	if (!grown)
+		return;
+	for (i = 0; i < s->n_buckets; i++)
+		for (st = s->buckets[i]; st; st = next) {
+			struct stream **b = &grown[key_hash(&st->key) & (n - 1)];
+
+			next = st->next;
+			st->next = *b;
+			*b = st;
+		}
+	hugemem_free(s->buckets, s->n_buckets * sizeof(*s->buckets));
+	s->buckets = grown;
+	s->n_buckets = n;
+}
+
 int streams_payload(struct streams *s, const void *event, size_t len, uint64_t time_us)
 {
 	const struct payload_event *p = event;
@@ -845,6 +875,7 @@ int streams_payload(struct streams *s, const void *event, size_t len, uint64_t t
 		*b = st;
 		s->count++;
 		s->counts.streams++;
+		buckets_grow(s);
 	}
 	st->last_us = time_us;
 	if (st->mode == MODE_DONE)

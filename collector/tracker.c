@@ -170,7 +170,6 @@ static int flow_maps_plain(struct flowdb_bpf *skel)
 int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 {
 	__u32 entries = opts->map_entries ? opts->map_entries : FLOW_MAP_DEFAULT_ENTRIES;
-	__u32 flow_entries = opts->flow_map_entries ? opts->flow_map_entries : entries;
 	struct tracker *t;
 	int err = 0;
 
@@ -224,13 +223,13 @@ int tracker_open(struct tracker **out, const struct tracker_opts *opts)
 		err = inner_template(t->skel->maps.flow_maps6, t->skel->maps.flows6_0,
 				     &t->template_fds[1]);
 	if (!err)
-		err = bpf_map__set_max_entries(t->skel->maps.flows4_0, flow_entries);
+		err = bpf_map__set_max_entries(t->skel->maps.flows4_0, entries);
 	if (!err)
-		err = bpf_map__set_max_entries(t->skel->maps.flows4_1, flow_entries);
+		err = bpf_map__set_max_entries(t->skel->maps.flows4_1, entries);
 	if (!err)
-		err = bpf_map__set_max_entries(t->skel->maps.flows6_0, flow_entries);
+		err = bpf_map__set_max_entries(t->skel->maps.flows6_0, entries);
 	if (!err)
-		err = bpf_map__set_max_entries(t->skel->maps.flows6_1, flow_entries);
+		err = bpf_map__set_max_entries(t->skel->maps.flows6_1, entries);
 	if (!err)
 		err = bpf_map__set_max_entries(t->skel->maps.inspect_seen, entries);
 	if (!err)

@@ -20,9 +20,6 @@ enum tracker_xdp_mode {
 
 struct tracker_opts {
 	__u32 map_entries; /* flows per generation; 0: FLOW_MAP_DEFAULT_ENTRIES */
-	/* The flow maps' own size, when not map_entries (0); the inspection
-	 * maps keep map_entries. */
-	__u32 flow_map_entries;
 	bool offline_clock; /* time comes from tracker_set_clock(), not the kernel */
 	/* Programs run only through tracker_run_xdp() from the draining
 	 * thread, never attached: a drain needs no wait for other runs. */

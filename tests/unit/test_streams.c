@@ -586,6 +586,83 @@ static void test_full(void **state)
 	assert_int_equal(streams_count(c->streams), 1);
 }
 
+static int count_finding(void *arg, const struct flow_key *key, uint64_t time_us,
+			 const struct inspect_result *r, const char *fingerprint)
+{
+	(void)key;
+	(void)time_us;
+	(void)fingerprint;
+	if (r->proto == INSPECT_HTTP)
+		++*(int *)arg;
+	return 0;
+}
+
+static int ignore_message(void *arg, const struct flow_key *key, uint64_t time_us,
+			  const struct inspect_result *r)
+{
+	(void)arg;
+	(void)key;
+	(void)time_us;
+	(void)r;
+	return 0;
+}
+
+static int ignore_request(void *arg, const struct streams_request *q)
+{
+	(void)arg;
+	(void)q;
+	return 0;
+}
+
+static int ignore_skip(void *arg, const struct flow_key *key, uint32_t until)
+{
+	(void)arg;
+	(void)key;
+	(void)until;
+	return 0;
+}
+
+#define MANY 20000
+
+/* Streams by the ten thousand, as an import holds them: each request cut
+ * in two copies is put together in its own stream, and each found once,
+ * however many times the buckets grew between its two copies. */
+static void test_many(void **state)
+{
+	static const char first[] = "GET /ma", rest[] = "ny HTTP/1.1\r\nHost: many.test\r\n\r\n";
+	static uint8_t ev[EVENT_MAX];
+	struct payload_event *p = (struct payload_event *)ev;
+	int found = 0, i, pass;
+	struct streams_sink sink = { count_finding, ignore_message, ignore_request, ignore_skip,
+				     &found };
+	struct streams *s;
+
+	(void)state;
+	assert_int_equal(streams_new(&s, 2 * MANY, &sink), 0);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < MANY; i++) {
+			const char *data = pass ? rest : first;
+			size_t len = strlen(data);
+
+			memset(p, 0, sizeof(*p));
+			p->head.key = client;
+			p->head.key.src_addr[3] = (uint8_t)(i >> 14);
+			p->head.key.src_port = (uint16_t)(1024 + (i & 0x3fff));
+			p->head.kind = FLOW_EVENT_PAYLOAD;
+			p->len = (uint16_t)len;
+			p->payload_len = (uint16_t)len;
+			p->tcp_seq = pass ? 1 + (uint32_t)strlen(first) : 1;
+			p->seq = (uint8_t)pass;
+			memcpy(p->data, data, len);
+			assert_true(streams_payload(s, ev, sizeof(*p) + len, 1000 + (uint64_t)pass) >= 0);
+		}
+	assert_int_equal(found, MANY);
+	assert_int_equal(streams_count(s), MANY);
+	assert_int_equal(streams_expire(s, 1000000000, 5), MANY);
+	assert_int_equal(streams_count(s), 0);
+	streams_free(s);
+}
+
 /* A QUIC client's Initial (RFC 9001 A.2) is decrypted and its ClientHello
  * names the flow, as QUIC with the hello's server name and a JA4 of QUIC's;
  * a packet that cannot be decrypted is named by its header. */
@@ -702,6 +779,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hello_every_cut, setup, teardown),
+		cmocka_unit_test(test_many),
 		cmocka_unit_test_setup_teardown(test_retransmit_and_hole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_last, setup, teardown),
