@@ -24,9 +24,11 @@ void *hugemem_alloc(size_t size)
 
 	if (!size || len < size)
 		return NULL;
-	/* One huge page more, to cut an aligned range out of it. */
-	map = mmap(NULL, len + HUGEMEM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		   -1, 0);
+	/* One huge page more, to cut an aligned range out of it. Not
+	 * reserved against swap: a caller may take room for the most it
+	 * could ever hold (the store's million rows) and fill a little. */
+	map = mmap(NULL, len + HUGEMEM_PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (map == MAP_FAILED)
 		return NULL;
 	aligned = (char *)round_up((uintptr_t)map, HUGEMEM_PAGE);
