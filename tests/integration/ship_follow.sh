@@ -103,13 +103,16 @@ shipped 6
 # A writer that died without closing (a collector's last file after a
 # kill -9): a -wal and -shm no one holds. Shipped from a private copy SQLite recovers, the file and what
 # lies beside it unchanged.
+# Its schema and meta in one transaction, as the collector writes them: a
+# look at the file as it is made, before its -shm is locked, takes it for an
+# orphan and finds no tables yet (later), never tables without meta.
 orphan=flows-20261123T0300Z.db
 python3 - "$top/schema/flowdb.sql" "$D/$orphan" <<'PY'
 import os, sqlite3, sys
 con = sqlite3.connect(sys.argv[2], isolation_level=None)
 con.execute("PRAGMA journal_mode=wal")
-con.executescript(open(sys.argv[1]).read())
-con.executemany("INSERT INTO meta VALUES (?, ?)", [("schema_version", "4"), ("host", "epsilon")])
+con.executescript("BEGIN;" + open(sys.argv[1]).read() +
+                  "INSERT INTO meta VALUES ('schema_version', '4'), ('host', 'epsilon'); COMMIT;")
 for i in range(70):
     con.execute("INSERT INTO events (time, kind, ifname, direction, ip_version, proto, src_addr, "
                 "dst_addr, src_port, dst_port, vlan, tcp_flags) VALUES (?, 'rst', 'eth0', 'in', "
