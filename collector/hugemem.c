@@ -42,19 +42,6 @@ void *hugemem_alloc(size_t size)
 	return aligned;
 }
 
-void *hugemem_resize(void *p, size_t old_size, size_t new_size)
-{
-	void *grown = hugemem_alloc(new_size);
-
-	if (!grown)
-		return NULL;
-	if (p) {
-		memcpy(grown, p, old_size < new_size ? old_size : new_size);
-		hugemem_free(p, old_size);
-	}
-	return grown;
-}
-
 void hugemem_free(void *p, size_t size)
 {
 	if (p)

@@ -12,11 +12,6 @@
  * hugemem_free() with the same size. Returns NULL when out of memory. */
 void *hugemem_alloc(size_t size);
 
-/* Memory of new_size bytes holding the first min(old_size, new_size) of p
- * (NULL with old_size 0), the rest zeroed; p is freed. Returns NULL when
- * out of memory, p then untouched. */
-void *hugemem_resize(void *p, size_t old_size, size_t new_size);
-
 /* Frees p of size bytes, from hugemem_alloc(); NULL does nothing. */
 void hugemem_free(void *p, size_t size);
 
