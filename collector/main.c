@@ -654,8 +654,7 @@ static int setup(struct collector *c)
 	so.hostname = c->hostname;
 	so.interfaces = c->interfaces;
 	so.collector_version = FLOWDB_VERSION;
-	so.defer_indexes = c->offline;
-	so.sync_on_finish = c->offline;
+	so.publish_finished = c->offline;
 	err = store_open(&c->store, &so);
 	if (err) {
 		fprintf(stderr, "flowdb-collector: data directory '%s' is not usable: %s\n",

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sqlite3.h>
@@ -151,9 +152,12 @@ struct store {
 	uint64_t write_errors; /* failed flushes since the last success */
 	uint64_t held_back; /* rows buffered when the last flush failed */
 	bool rotate_requested;
-	/* With defer_indexes: the current file's indexes still to make. */
-	bool defer_indexes;
-	bool sync_on_finish;
+	/* With publish_finished: every file starts as template, the image of
+	 * an empty file without the flows, events and requests indexes,
+	 * which deferred makes once the file is finished. */
+	bool publish_finished;
+	void *template;
+	sqlite3_int64 template_size;
 	char **deferred;
 	int n_deferred;
 	/* Audit rows not yet committed, in order; at most
@@ -165,11 +169,20 @@ struct store {
 	struct alert_row *alerts;
 	size_t n_alerts, cap_alerts;
 
-	/* The file being written; db is NULL when there is none. */
+	/* The file being written; db is NULL when there is none. path is
+	 * where it is written: with publish_finished the hidden name, held
+	 * by part_fd's flock(), else dir/name. */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	char name[NAME_SIZE];
 	char path[PATH_MAX];
+	int part_fd;
+	int publish_err; /* the first file that could not be put in place */
+	/* With publish_finished, the directory's files as listed once, with
+	 * the store's own added. */
+	struct file_entry *known;
+	size_t n_known, cap_known;
+	bool known_listed;
 	uint64_t period_us;
 	uint64_t time_start_us, time_end_us; /* as committed to meta */
 };
@@ -233,6 +246,46 @@ static int join_path(char *buf, const char *dir, const char *name, const char *s
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
+static int make_template(struct store *s);
+
+/* The hidden name a file is written under with publish_finished, into buf
+ * (PATH_MAX). Returns 0 or -ENAMETOOLONG. */
+static int part_path(char *buf, const char *dir, const char *name)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/.%s.part", dir, name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* Removes the hidden files of imports that are gone: a writer holds its
+ * file's flock() until the file is in place. Best effort: a file that cannot
+ * be removed is left, hidden. */
+static void remove_stale_parts(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+	int fd;
+
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (strncmp(de->d_name, ".flows-", 7) || len < 12 ||
+		    strcmp(de->d_name + len - 5, ".part") || join_path(path, dir, de->d_name, ""))
+			continue;
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			unlink(path);
+		close(fd);
+	}
+	closedir(d);
+}
+
 /* Proves dir writable by making a file in it: access() says yes to root even
  * on a read-only mount. A full disk still counts as writable. Returns 0 or a
  * negative errno. */
@@ -280,8 +333,8 @@ int store_open(struct store **out, const struct store_opts *opts)
 	if (!s)
 		return -ENOMEM;
 	s->rotate_interval_us = opts->rotate_interval_us;
-	s->defer_indexes = opts->defer_indexes;
-	s->sync_on_finish = opts->sync_on_finish;
+	s->publish_finished = opts->publish_finished;
+	s->part_fd = -1;
 	s->rotate_size = opts->rotate_size;
 	s->retain_age_us = opts->retain_age_us;
 	s->retain_size = opts->retain_size;
@@ -292,6 +345,14 @@ int store_open(struct store **out, const struct store_opts *opts)
 	if (!s->dir || !s->interfaces || !s->version) {
 		store_close(s);
 		return -ENOMEM;
+	}
+	if (s->publish_finished) {
+		remove_stale_parts(s->dir);
+		err = make_template(s);
+		if (err) {
+			store_close(s);
+			return err;
+		}
 	}
 	if (opts->hostname)
 		snprintf(s->hostname, sizeof(s->hostname), "%s", opts->hostname);
@@ -664,11 +725,6 @@ static int put_meta(struct store *s, const char *key, const char *text, int64_t 
 	return step_once(stmt);
 }
 
-/* Makes the current file one self-contained file in rollback-journal mode
- * and closes it. When that fails the file is closed all the same, its -wal
- * still holding the data, except on a full disk with keep_if_full: then it
- * stays open, to be finished once there is room. Returns 0 or a negative
- * errno. */
 /* Sums the file's flows per source address into talkers and per minute
  * into minutes, and says so in meta, in one transaction: a reader uses the
  * rows only with the mark. They are a shortcut for readers, so a failure
@@ -686,7 +742,7 @@ static void write_rollups(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Forgets the current file's deferred indexes. */
+/* Forgets the deferred indexes. */
 static void deferred_free(struct store *s)
 {
 	int i;
@@ -698,16 +754,16 @@ static void deferred_free(struct store *s)
 	s->n_deferred = 0;
 }
 
-/* Drops the new file's flows, events and requests indexes, in the schema's
- * transaction (the tables are empty), keeping the SQL that makes each
- * for make_deferred(). Returns an SQLite result code. */
-static int defer_indexes(struct store *s)
+/* Drops the flows, events and requests indexes of db, a new file whose
+ * tables are empty, keeping the SQL that makes each for make_deferred().
+ * Returns an SQLite result code. */
+static int defer_indexes(struct store *s, sqlite3 *db)
 {
 	sqlite3_stmt *stmt;
 	char *drops = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(s->db,
+	rc = sqlite3_prepare_v2(db,
 				"SELECT sql, group_concat(printf('DROP INDEX \"%w\";', name), ' ')"
 				" OVER () FROM sqlite_master WHERE type = 'index'"
 				" AND tbl_name IN ('flows', 'events', 'requests') AND sql IS NOT NULL",
@@ -728,12 +784,34 @@ static int defer_indexes(struct store *s)
 	}
 	sqlite3_finalize(stmt);
 	if (rc == SQLITE_DONE)
-		rc = drops ? sqlite3_exec(s->db, drops, NULL, NULL, NULL) : SQLITE_OK;
+		rc = drops ? sqlite3_exec(db, drops, NULL, NULL, NULL) : SQLITE_OK;
 	sqlite3_free(drops);
 	return rc;
 }
 
-/* Makes the current file's deferred indexes, in one transaction; a
+/* Makes s->template, an empty file's image, and the deferred indexes' SQL:
+ * running the schema took a third of each small file's cost. Returns 0 or
+ * -ENOMEM (SQLite fails on nothing else in memory). */
+static int make_template(struct store *s)
+{
+	sqlite3 *db;
+	int rc;
+
+	rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (!rc)
+		rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
+	if (!rc)
+		rc = defer_indexes(s, db);
+	if (!rc) {
+		s->template = sqlite3_serialize(db, "main", &s->template_size, 0);
+		if (!s->template)
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_close(db);
+	return rc ? -ENOMEM : 0;
+}
+
+/* Makes the deferred indexes in the current file, in one transaction; a
  * failure (a full disk) leaves the file without them, readable still. */
 static void make_deferred(struct store *s)
 {
@@ -749,9 +827,7 @@ static void make_deferred(struct store *s)
 	if (rc) {
 		sql_error(s, rc, "cannot index the file");
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return;
 	}
-	deferred_free(s);
 }
 
 /* A finished file leaves WAL mode within FINISH_TRIES * FINISH_RETRY_US
@@ -772,16 +848,74 @@ static int sync_path(const char *path, int flags)
 	return err;
 }
 
+/* Adds the file just put in place to those next_seq() knows; without
+ * memory it is found at the rename instead. */
+static void remember_file(struct store *s)
+{
+	struct file_entry e = { 0 }, *grown;
+
+	if (flowfile_parse_name(s->name, &e.period_us, &e.seq))
+		return;
+	if (s->n_known == s->cap_known) {
+		grown = realloc(s->known, (s->cap_known * 2 + 64) * sizeof(*grown));
+		if (!grown)
+			return;
+		s->known = grown;
+		s->cap_known = s->cap_known * 2 + 64;
+	}
+	strcpy(e.name, s->name);
+	s->known[s->n_known++] = e;
+}
+
+/* Puts a finished hidden file in place: synced, then renamed to its name,
+ * or to the next seq's when another import took that name meanwhile.
+ * Returns 0 or a negative errno. */
+static int publish_file(struct store *s)
+{
+	char to[PATH_MAX];
+	unsigned int seq = 0;
+	uint64_t period_us;
+	int err;
+
+	if (fsync(s->part_fd))
+		return -errno;
+	err = flowfile_parse_name(s->name, &period_us, &seq);
+	for (; !err; seq++) {
+		err = join_path(to, s->dir, s->name, "");
+		if (err)
+			break;
+		if (!renameat2(AT_FDCWD, s->path, AT_FDCWD, to, RENAME_NOREPLACE))
+			return 0;
+		/* Not every file system can refuse to replace: link() can. */
+		if (errno == EINVAL && !link(s->path, to))
+			return unlink(s->path) ? -errno : 0;
+		if (errno != EEXIST)
+			return -errno;
+		if (seq == UINT_MAX)
+			return -EEXIST;
+		err = flowfile_name(s->name, sizeof(s->name), s->period_us, s->rotate_interval_us,
+				    seq + 1);
+	}
+	return err;
+}
+
+/* Makes the current file one self-contained file in rollback-journal mode
+ * and closes it; with publish_finished it is then put in place. When that
+ * fails the file is closed all the same, its -wal still holding the data
+ * (a hidden file is left for the next import to remove, and the store's
+ * close fails), except on a full disk with keep_if_full: then it stays
+ * open, to be finished once there is room. Returns 0 or a negative errno. */
 static int finish_file(struct store *s, bool keep_if_full)
 {
-	int i, rc, err = 0;
+	int i, rc = SQLITE_OK, err = 0;
 
 	make_deferred(s);
 	write_rollups(s);
 	/* Leaving WAL mode needs the file to itself, and SQLite does not
 	 * wait for that: a reader between two polls (flowdb --follow, a
-	 * shell) gets a moment to let go. */
-	for (i = 0; i < FINISH_TRIES; i++) {
+	 * shell) gets a moment to let go. A hidden file is in rollback
+	 * mode already. */
+	for (i = 0; !s->publish_finished && i < FINISH_TRIES; i++) {
 		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		if (!rc)
 			rc = set_journal_mode(s->db, "delete");
@@ -793,15 +927,25 @@ static int finish_file(struct store *s, bool keep_if_full)
 		err = sql_error(s, rc, "cannot finish the file");
 	if (err == -ENOSPC && keep_if_full)
 		return err;
-	deferred_free(s);
 	for (i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
 	}
 	sqlite3_close(s->db);
 	s->db = NULL;
-	if (!err && s->sync_on_finish)
-		err = sync_path(s->path, O_RDONLY);
+	if (s->part_fd >= 0) {
+		err = publish_file(s);
+		if (!err) {
+			remember_file(s);
+		} else {
+			fprintf(stderr, "flowdb: %s: cannot put the finished file in place: %s\n",
+				s->path, strerror(-err));
+			if (!s->publish_err)
+				s->publish_err = err;
+		}
+		close(s->part_fd);
+		s->part_fd = -1;
+	}
 	return err;
 }
 
@@ -877,27 +1021,54 @@ cleanup:
 }
 
 /* Returns the seq after the highest one the directory holds for the period
- * (0 when it holds none), or a negative errno. */
+ * (0 when it holds none), or a negative errno. With publish_finished the
+ * directory is listed once, and the store's own files are added as they
+ * are put in place (listing it for each file made a corpus's import
+ * quadratic in its files); publish_file() finds a name another import
+ * took meanwhile. */
 static int64_t next_seq(struct store *s, uint64_t period_us)
 {
-	struct file_entry *files;
+	struct file_entry *files = s->known;
+	size_t i, n = s->n_known;
 	int64_t seq = 0;
-	size_t i, n;
 	int err;
 
-	err = list_files(s, false, &files, &n);
-	if (err)
-		return err;
+	if (!s->known_listed) {
+		err = list_files(s, false, &files, &n);
+		if (err)
+			return err;
+	}
 	for (i = 0; i < n; i++)
 		if (files[i].period_us == period_us && files[i].seq >= seq)
 			seq = (int64_t)files[i].seq + 1;
-	free(files);
+	if (s->publish_finished && !s->known_listed) {
+		s->known = files;
+		s->n_known = s->cap_known = n;
+		s->known_listed = true;
+	} else if (files != s->known) {
+		free(files);
+	}
 	return seq;
 }
 
+/* Takes the hidden file just made at s->path: flock() on fd, unless a
+ * remove_stale_parts() got there first and removed it. Returns 1 when
+ * held, 0 when gone, or a negative errno. */
+static int hold_part(struct store *s, int fd)
+{
+	struct stat held, named;
+
+	if (flock(fd, LOCK_EX) || fstat(fd, &held))
+		return -errno;
+	if (stat(s->path, &named))
+		return errno == ENOENT ? 0 : -errno;
+	return held.st_ino == named.st_ino && held.st_dev == named.st_dev && held.st_nlink;
+}
+
 /* Creates s->path as a new empty file with mode 0640, never reusing a name:
- * a taken name (or a stray -wal of one) moves on to the next seq. Returns 0
- * or a negative errno. */
+ * a taken name (or a stray -wal of one) moves on to the next seq. With
+ * publish_finished s->path is the hidden name, held in s->part_fd. Returns
+ * 0 or a negative errno. */
 static int create_db_file(struct store *s, uint64_t time_us, uint64_t period_us)
 {
 	char wal[PATH_MAX];
@@ -911,24 +1082,41 @@ static int create_db_file(struct store *s, uint64_t time_us, uint64_t period_us)
 		if (seq > UINT_MAX)
 			return -EEXIST;
 		err = flowfile_name(s->name, sizeof(s->name), time_us, s->rotate_interval_us,
-				      seq);
-		if (!err)
-			err = join_path(s->path, s->dir, s->name, "");
+				    seq);
 		if (!err)
 			err = join_path(wal, s->dir, s->name, "-wal");
+		if (!err)
+			err = s->publish_finished ? part_path(s->path, s->dir, s->name) :
+						    join_path(s->path, s->dir, s->name, "");
 		if (err)
 			return err;
 		if (!access(wal, F_OK))
 			continue;
 		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-		if (fd >= 0)
+		if (fd < 0) {
+			if (errno != EEXIST)
+				return -errno;
+			continue;
+		}
+		if (!s->publish_finished)
 			break;
-		if (errno != EEXIST)
-			return -errno;
+		err = hold_part(s, fd);
+		if (err == 1)
+			break;
+		close(fd);
+		if (err)
+			return err;
+		seq--; /* removed as stale between open() and flock(): again */
 	}
 	/* Mode 0640 whatever the umask; SQLite gives -wal and -shm the same. */
 	err = fchmod(fd, 0640) ? -errno : 0;
+	if (!err && s->publish_finished) {
+		s->part_fd = fd;
+		return 0;
+	}
 	close(fd);
+	if (err && s->publish_finished)
+		unlink(s->path);
 	return err;
 }
 
@@ -957,11 +1145,19 @@ static int open_db(struct store *s, uint64_t time_us)
 {
 	uint64_t period_us = period_start(time_us, s->rotate_interval_us);
 	const char *what = "cannot open";
-	int i, rc, err;
+	int i, rc = SQLITE_OK, err;
 
 	err = create_db_file(s, time_us, period_us);
 	if (err)
 		return err;
+	if (s->part_fd >= 0) {
+		ssize_t n = pwrite(s->part_fd, s->template, s->template_size, 0);
+
+		if (n != s->template_size) {
+			err = n < 0 ? -errno : -ENOSPC; /* short: the disk is full */
+			goto cleanup;
+		}
+	}
 	/* One thread uses a store: SQLite's own locking would be pure cost. */
 	rc = sqlite3_open_v2(s->path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -970,14 +1166,21 @@ static int open_db(struct store *s, uint64_t time_us)
 		goto cleanup;
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	what = "cannot set WAL mode";
-	/* Before the journal mode, whose change is synced otherwise. */
-	rc = s->sync_on_finish ? sqlite3_exec(s->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL) :
-				SQLITE_OK;
-	if (!rc)
+	what = "cannot set the journal mode";
+	/* A hidden file has nothing on disk to keep whole until it is put
+	 * in place: no journal file, no syncs, no lock taken per transaction.
+	 * Rollback still works, from memory. */
+	if (s->publish_finished) {
+		rc = sqlite3_exec(s->db,
+				  "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE",
+				  NULL, NULL, NULL);
+		if (!rc)
+			rc = set_journal_mode(s->db, "memory");
+	} else {
 		rc = set_journal_mode(s->db, "wal");
-	if (!rc && !s->sync_on_finish)
-		rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+		if (!rc)
+			rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	}
 	/* A flush inserts into six indexes at random places: with SQLite's
 	 * 2 MB default the pages spill to the WAL and are read back, many
 	 * times over (bench/drain_commit). */
@@ -988,10 +1191,8 @@ static int open_db(struct store *s, uint64_t time_us)
 	/* Schema and meta in one transaction: a file is complete or empty. */
 	what = "cannot create the schema";
 	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (!rc)
+	if (!rc && !s->template)
 		rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
-	if (!rc && s->defer_indexes)
-		rc = defer_indexes(s);
 	for (i = 0; !rc && i < STMT_COUNT; i++)
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 					&s->stmt[i], NULL);
@@ -1023,16 +1224,21 @@ static int open_db(struct store *s, uint64_t time_us)
 cleanup:
 	if (s->db)
 		err = sql_error(s, rc, what);
-	else
+	else if (!err)
 		err = rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
-	deferred_free(s);
 	for (i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
 	}
 	sqlite3_close(s->db);
 	s->db = NULL;
-	remove_db_files(s->dir, s->name);
+	if (s->part_fd >= 0) {
+		unlink(s->path);
+		close(s->part_fd);
+		s->part_fd = -1;
+	} else {
+		remove_db_files(s->dir, s->name);
+	}
 	return err;
 }
 
@@ -1490,12 +1696,15 @@ int store_close(struct store *s)
 		if (!err)
 			err = ferr;
 	}
-	if (s->sync_on_finish) {
+	if (s->publish_finished) {
 		ferr = sync_path(s->dir, O_RDONLY | O_DIRECTORY);
 		if (!err)
-			err = ferr;
+			err = ferr ? ferr : s->publish_err;
 	}
 	hugemem_free(s->rows, ROWS_SIZE);
+	deferred_free(s);
+	sqlite3_free(s->template);
+	free(s->known);
 	drop_audit(s);
 	free(s->actions);
 	free(s->counters);

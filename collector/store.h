@@ -35,16 +35,19 @@ struct store_opts {
 	const char *hostname;
 	const char *interfaces; /* e.g. "eth0,eth1", for meta */
 	const char *collector_version;
-	/* Offline import: a file's flows, events and requests indexes are
-	 * made when it is finished, one sort each, rather than kept up to date row by row.
-	 * A file whose writer was killed lacks them: it reads the same, more
-	 * slowly. */
-	bool defer_indexes;
-	/* Offline import: a file is not synced as it is written (SQLite's
-	 * synchronous=OFF; a thousand files from a corpus took a tenth of the
-	 * import in fsync()), but once when it is finished, and the directory
-	 * at store_close(). After a power cut mid-import, import again. */
-	bool sync_on_finish;
+	/* Offline import: a file is written under a hidden name (".NAME.part",
+	 * flock()ed while written) with neither WAL nor a journal on disk
+	 * (SQLite's journal_mode=MEMORY, synchronous=OFF, exclusive locking),
+	 * then synced and renamed to NAME once finished, and the directory is
+	 * synced at store_close(). Readers never see a file half made; a
+	 * killed import leaves only its hidden file, which the next store
+	 * opened with this option removes. Since no one reads the file before
+	 * that, its flows, events and requests indexes are made when it is
+	 * finished, one sort each, rather than kept up to date row by row, and
+	 * it starts as a copy of an empty file made once. A corpus of a
+	 * thousand small captures spent half its import on WAL files, locks,
+	 * syncs and running the schema. */
+	bool publish_finished;
 };
 
 /* Per-flush figures for collector_stats; the store fills rows_written,

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -430,23 +431,26 @@ static void index_sql(const char *dir, const char *name, char *buf, size_t size)
 	sqlite3_close(db);
 }
 
-/* With defer_indexes a file holds no flows, events or requests index while
- * it is written, and every one of the schema's once finished: the same
- * file as without, rollups included. */
-static void test_defer_indexes(void **state)
+/* With publish_finished a file is written under a hidden name, held by a
+ * lock; once finished it is renamed into place and holds every index of
+ * the schema, made at the end: the same file as without, rollups
+ * included. */
+static void test_publish_finished(void **state)
 {
-	char tmp[64], dir[PATH_MAX], plain_dir[PATH_MAX], name[64], want[4096], got[4096];
+	char tmp[64], dir[PATH_MAX], plain_dir[PATH_MAX], name[64], part[80], path[PATH_MAX];
+	char want[4096], got[4096];
 	struct store *s = NULL, *plain = NULL;
 	struct store_opts o;
 	sqlite3 *db;
+	int fd;
 
 	make_tmpdir(tmp);
-	path_in(dir, tmp, "deferred");
+	path_in(dir, tmp, "hidden");
 	path_in(plain_dir, tmp, "plain");
 	o = opts_for(plain_dir, HOUR_US);
 	assert_int_equal(store_open(&plain, &o), 0);
 	o = opts_for(dir, HOUR_US);
-	o.defer_indexes = true;
+	o.publish_finished = true;
 	assert_int_equal(store_open(&s, &o), 0);
 	add_flows(plain, 0, 500, T0);
 	add_flows(s, 0, 500, T0);
@@ -455,16 +459,21 @@ static void test_defer_indexes(void **state)
 	assert_int_equal(flush_at(plain, T0), 0);
 	assert_int_equal(flush_at(s, T0), 0);
 	assert_int_equal(flowfile_name(name, sizeof(name), T0, HOUR_US, 0), 0);
-	db = db_open(dir, name);
-	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-				   " AND tbl_name IN ('flows', 'events', 'requests')"),
-			 0);
-	assert_int_equal(q_int(db, "SELECT count(*) FROM flows"), 500);
-	sqlite3_close(db);
+	snprintf(part, sizeof(part), ".%s.part", name);
+	assert_false(exists_in(dir, name));
+	assert_true(exists_in(dir, part));
+	/* Held: a second import must not take it for a dead one's. */
+	path_in(path, dir, part);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(fd);
 	add_flows(s, 500, 500, T0 + 1);
 	assert_int_equal(flush_at(s, T0 + 1), 0);
 	assert_int_equal(store_close(s), 0);
 	assert_int_equal(store_close(plain), 0);
+	assert_false(exists_in(dir, part));
 	assert_finished(dir, name);
 	assert_counts(dir, name, 1000, 0, 2);
 	index_sql(plain_dir, name, want, sizeof(want));
@@ -474,7 +483,54 @@ static void test_defer_indexes(void **state)
 	assert_string_equal(got, want);
 	db = db_open(dir, name);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM requests"), 50);
+	assert_q_text(db, "SELECT value FROM meta WHERE key = 'host'", "testhost");
 	sqlite3_close(db);
+	rm_rf(tmp);
+}
+
+/* Opening a store with publish_finished removes the hidden files of dead
+ * imports, leaves a live one's (locked) and every finished file alone, and
+ * a new file takes the seq after the finished ones. */
+static void test_publish_stale(void **state)
+{
+	char tmp[64], dir[PATH_MAX], name[64], next[64], stale[80], live[80], path[PATH_MAX];
+	struct store *s = NULL;
+	struct store_opts o;
+	int fd, held;
+
+	make_tmpdir(tmp);
+	path_in(dir, tmp, "data");
+	o = opts_for(dir, HOUR_US);
+	assert_int_equal(store_open(&s, &o), 0);
+	add_flows(s, 0, 10, T0);
+	assert_int_equal(flush_at(s, T0), 0);
+	assert_int_equal(store_close(s), 0);
+	assert_int_equal(flowfile_name(name, sizeof(name), T0, HOUR_US, 0), 0);
+	assert_int_equal(flowfile_name(next, sizeof(next), T0, HOUR_US, 1), 0);
+	snprintf(stale, sizeof(stale), ".%s.part", next);
+	snprintf(live, sizeof(live), ".flows-20990101T0000Z.db.part");
+	path_in(path, dir, stale);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "junk", 4), 4);
+	close(fd);
+	path_in(path, dir, live);
+	held = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+	assert_true(held >= 0);
+	assert_int_equal(flock(held, LOCK_EX), 0);
+
+	o.publish_finished = true;
+	assert_int_equal(store_open(&s, &o), 0);
+	assert_false(exists_in(dir, stale));
+	assert_true(exists_in(dir, live));
+	assert_true(exists_in(dir, name));
+	add_flows(s, 0, 20, T0 + 5);
+	assert_int_equal(flush_at(s, T0 + 5), 0);
+	assert_int_equal(store_close(s), 0);
+	assert_counts(dir, name, 10, 0, 1);
+	assert_finished(dir, next);
+	assert_counts(dir, next, 20, 0, 1);
+	close(held);
 	rm_rf(tmp);
 }
 
@@ -1788,7 +1844,8 @@ int main(void)
 		cmocka_unit_test(test_rotate_period),	 cmocka_unit_test(test_rotate_size),
 		cmocka_unit_test(test_rotate_request),	 cmocka_unit_test(test_restart_same_period),
 		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_audit_rows),
-		cmocka_unit_test(test_retain_age), cmocka_unit_test(test_defer_indexes),
+		cmocka_unit_test(test_retain_age), cmocka_unit_test(test_publish_finished),
+		cmocka_unit_test(test_publish_stale),
 		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_retain_unshipped),
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_throughput),
