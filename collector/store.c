@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,19 @@ static const char *const counter_modes[] = { "enforce", "monitor", NULL };
 static const char *const alert_severities[] = { "low", "medium", "high", "critical", NULL };
 static const char *const alert_sides[] = { "src", "dst", NULL };
 
+/* With publish_finished, at most this many finished files wait for the
+ * finisher thread; the writer then waits for it. */
+#define FINISH_QUEUE 8
+
+/* A finished hidden file on its way into place, with its connection. */
+struct hidden_file {
+	sqlite3 *db;
+	int part_fd; /* holds the file's flock() */
+	uint64_t period_us;
+	char name[NAME_SIZE];
+	char path[PATH_MAX];
+};
+
 struct store {
 	uint64_t rotate_interval_us, rotate_size, retain_age_us, retain_size;
 	bool keep_unshipped;
@@ -177,7 +191,17 @@ struct store {
 	char name[NAME_SIZE];
 	char path[PATH_MAX];
 	int part_fd;
-	int publish_err; /* the first file that could not be put in place */
+	/* With publish_finished, files finished and not yet in place: a
+	 * thread makes their indexes and rollups, syncs and renames them while
+	 * the writer goes on (started at the first; without it the writer does
+	 * that itself). publish_err: the first that could not be put in place. */
+	pthread_mutex_t finish_lock;
+	pthread_cond_t finish_cond;
+	pthread_t finisher;
+	bool finisher_running, finisher_stop;
+	struct hidden_file finishing[FINISH_QUEUE];
+	size_t finishing_head, n_finishing;
+	int publish_err;
 	/* With publish_finished, the directory's files as listed once, with
 	 * the store's own added. */
 	struct file_entry *known;
@@ -314,6 +338,11 @@ int store_open(struct store **out, const struct store_opts *opts)
 
 	if (!opts->dir || !interval_valid(opts->rotate_interval_us))
 		return -EINVAL;
+	/* SQLite's allocation statistics take one process-wide mutex per
+	 * malloc, which the finisher thread and the writer then fight over;
+	 * nothing reads them. Only before SQLite's first use: later it is
+	 * refused, harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (!mkdir(opts->dir, 0750)) {
 		/* The umask must not narrow it either. */
 		if (chmod(opts->dir, 0750))
@@ -335,6 +364,8 @@ int store_open(struct store **out, const struct store_opts *opts)
 	s->rotate_interval_us = opts->rotate_interval_us;
 	s->publish_finished = opts->publish_finished;
 	s->part_fd = -1;
+	pthread_mutex_init(&s->finish_lock, NULL);
+	pthread_cond_init(&s->finish_cond, NULL);
 	s->rotate_size = opts->rotate_size;
 	s->retain_age_us = opts->retain_age_us;
 	s->retain_size = opts->retain_size;
@@ -663,11 +694,13 @@ static bool dir_full(const char *dir)
 	return !statvfs(dir, &sv) && (!sv.f_bavail || !sv.f_favail);
 }
 
-/* Turns a failed SQLite call into a negative errno: -ENOSPC for a full disk
- * (quietly: the caller retries and logs), else one line on stderr. */
-static int sql_error(struct store *s, int rc, const char *what)
+/* Turns a failed SQLite call on db, the file at path, into a negative
+ * errno: -ENOSPC for a full disk (quietly: the caller retries and logs),
+ * else one line on stderr. */
+static int db_error(const struct store *s, sqlite3 *db, const char *path, int rc,
+		    const char *what)
 {
-	int sys = sqlite3_system_errno(s->db);
+	int sys = sqlite3_system_errno(db);
 
 	/* A -wal or -shm that cannot be created is a full disk too, but SQLite
 	 * then reports a later errno: ask the file system. */
@@ -675,8 +708,14 @@ static int sql_error(struct store *s, int rc, const char *what)
 	    (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN) &&
 	     (sys == ENOSPC || sys == EDQUOT || dir_full(s->dir))))
 		return -ENOSPC;
-	fprintf(stderr, "flowdb: %s: %s: %s\n", s->path, what, sqlite3_errmsg(s->db));
+	fprintf(stderr, "flowdb: %s: %s: %s\n", path, what, sqlite3_errmsg(db));
 	return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
+/* db_error() for the current file. */
+static int sql_error(struct store *s, int rc, const char *what)
+{
+	return db_error(s, s->db, s->path, rc, what);
 }
 
 /* Sets the journal mode and checks it took: SQLite reports a refused change
@@ -729,9 +768,9 @@ static int put_meta(struct store *s, const char *key, const char *text, int64_t 
  * into minutes, and says so in meta, in one transaction: a reader uses the
  * rows only with the mark. They are a shortcut for readers, so a failure
  * (a full disk) only rolls them back. */
-static void write_rollups(struct store *s)
+static void write_rollups(sqlite3 *db)
 {
-	if (sqlite3_exec(s->db,
+	if (sqlite3_exec(db,
 			 "BEGIN; DELETE FROM talkers; DELETE FROM minutes;"
 			 " INSERT INTO talkers SELECT src_addr, count(*), sum(packets), sum(bytes)"
 			 " FROM flows NOT INDEXED GROUP BY src_addr;"
@@ -739,7 +778,7 @@ static void write_rollups(struct store *s)
 			 " count(*), sum(packets), sum(bytes) FROM flows NOT INDEXED GROUP BY 1;"
 			 " INSERT OR REPLACE INTO meta (key, value) VALUES ('rollups', 1); COMMIT",
 			 NULL, NULL, NULL))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* Forgets the deferred indexes. */
@@ -811,22 +850,20 @@ static int make_template(struct store *s)
 	return rc ? -ENOMEM : 0;
 }
 
-/* Makes the deferred indexes in the current file, in one transaction; a
- * failure (a full disk) leaves the file without them, readable still. */
-static void make_deferred(struct store *s)
+/* Makes the deferred indexes in f, in one transaction; a failure (a full
+ * disk) leaves the file without them, readable still. */
+static void make_deferred(const struct store *s, const struct hidden_file *f)
 {
 	int i, rc;
 
-	if (!s->n_deferred)
-		return;
-	rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+	rc = sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL);
 	for (i = 0; !rc && i < s->n_deferred; i++)
-		rc = sqlite3_exec(s->db, s->deferred[i], NULL, NULL, NULL);
+		rc = sqlite3_exec(f->db, s->deferred[i], NULL, NULL, NULL);
 	if (!rc)
-		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		rc = sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
 	if (rc) {
-		sql_error(s, rc, "cannot index the file");
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		db_error(s, f->db, f->path, rc, "cannot index the file");
+		sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 }
 
@@ -870,52 +907,154 @@ static void remember_file(struct store *s)
 /* Puts a finished hidden file in place: synced, then renamed to its name,
  * or to the next seq's when another import took that name meanwhile.
  * Returns 0 or a negative errno. */
-static int publish_file(struct store *s)
+static int publish_file(const struct store *s, struct hidden_file *f)
 {
 	char to[PATH_MAX];
 	unsigned int seq = 0;
 	uint64_t period_us;
 	int err;
 
-	if (fsync(s->part_fd))
+	if (fsync(f->part_fd))
 		return -errno;
-	err = flowfile_parse_name(s->name, &period_us, &seq);
+	err = flowfile_parse_name(f->name, &period_us, &seq);
 	for (; !err; seq++) {
-		err = join_path(to, s->dir, s->name, "");
+		err = join_path(to, s->dir, f->name, "");
 		if (err)
 			break;
-		if (!renameat2(AT_FDCWD, s->path, AT_FDCWD, to, RENAME_NOREPLACE))
+		if (!renameat2(AT_FDCWD, f->path, AT_FDCWD, to, RENAME_NOREPLACE))
 			return 0;
 		/* Not every file system can refuse to replace: link() can. */
-		if (errno == EINVAL && !link(s->path, to))
-			return unlink(s->path) ? -errno : 0;
+		if (errno == EINVAL && !link(f->path, to))
+			return unlink(f->path) ? -errno : 0;
 		if (errno != EEXIST)
 			return -errno;
 		if (seq == UINT_MAX)
 			return -EEXIST;
-		err = flowfile_name(s->name, sizeof(s->name), s->period_us, s->rotate_interval_us,
+		err = flowfile_name(f->name, sizeof(f->name), f->period_us, s->rotate_interval_us,
 				    seq + 1);
 	}
 	return err;
 }
 
+/* Indexes, sums, closes and puts in place a finished hidden file; one that
+ * cannot be put in place is left, hidden, for the next import to remove.
+ * Returns 0 or a negative errno, said on stderr. */
+static int finish_hidden(const struct store *s, struct hidden_file *f)
+{
+	int err;
+
+	make_deferred(s, f);
+	write_rollups(f->db);
+	sqlite3_close(f->db);
+	err = publish_file(s, f);
+	if (err)
+		fprintf(stderr, "flowdb: %s: cannot put the finished file in place: %s\n", f->path,
+			strerror(-err));
+	close(f->part_fd);
+	return err;
+}
+
+/* The finisher thread: finish_hidden() on each file handed over, in order,
+ * until told to stop with none left. */
+static void *finisher_main(void *arg)
+{
+	struct store *s = arg;
+	struct hidden_file f;
+	int err;
+
+	pthread_mutex_lock(&s->finish_lock);
+	for (;;) {
+		while (!s->n_finishing && !s->finisher_stop)
+			pthread_cond_wait(&s->finish_cond, &s->finish_lock);
+		if (!s->n_finishing)
+			break;
+		f = s->finishing[s->finishing_head];
+		s->finishing_head = (s->finishing_head + 1) % FINISH_QUEUE;
+		s->n_finishing--;
+		pthread_cond_broadcast(&s->finish_cond);
+		pthread_mutex_unlock(&s->finish_lock);
+		err = finish_hidden(s, &f);
+		pthread_mutex_lock(&s->finish_lock);
+		if (err && !s->publish_err)
+			s->publish_err = err;
+	}
+	pthread_mutex_unlock(&s->finish_lock);
+	return NULL;
+}
+
+/* Gives the finisher thread the current file, which the store lets go of;
+ * without the thread (it could not start) the file is finished here.
+ * Returns 0 or, finished here, a negative errno. */
+static int hand_over(struct store *s)
+{
+	struct hidden_file here, *f = &here;
+	int err = 0;
+
+	remember_file(s);
+	pthread_mutex_lock(&s->finish_lock);
+	if (!s->finisher_running &&
+	    !pthread_create(&s->finisher, NULL, finisher_main, s))
+		s->finisher_running = true;
+	if (s->finisher_running) {
+		while (s->n_finishing == FINISH_QUEUE)
+			pthread_cond_wait(&s->finish_cond, &s->finish_lock);
+		f = &s->finishing[(s->finishing_head + s->n_finishing) % FINISH_QUEUE];
+	}
+	f->db = s->db;
+	f->part_fd = s->part_fd;
+	f->period_us = s->period_us;
+	strcpy(f->name, s->name);
+	strcpy(f->path, s->path);
+	s->db = NULL;
+	s->part_fd = -1;
+	if (s->finisher_running) {
+		s->n_finishing++;
+		pthread_cond_broadcast(&s->finish_cond);
+	}
+	pthread_mutex_unlock(&s->finish_lock);
+	if (!s->finisher_running) {
+		err = finish_hidden(s, f);
+		if (err && !s->publish_err)
+			s->publish_err = err;
+	}
+	return err;
+}
+
+/* Waits for the finisher thread to put every file handed over in place,
+ * and ends it. */
+static void finisher_stop(struct store *s)
+{
+	if (!s->finisher_running)
+		return;
+	pthread_mutex_lock(&s->finish_lock);
+	s->finisher_stop = true;
+	pthread_cond_broadcast(&s->finish_cond);
+	pthread_mutex_unlock(&s->finish_lock);
+	pthread_join(s->finisher, NULL);
+	s->finisher_running = false;
+}
+
 /* Makes the current file one self-contained file in rollback-journal mode
- * and closes it; with publish_finished it is then put in place. When that
- * fails the file is closed all the same, its -wal still holding the data
- * (a hidden file is left for the next import to remove, and the store's
- * close fails), except on a full disk with keep_if_full: then it stays
- * open, to be finished once there is room. Returns 0 or a negative errno. */
+ * and closes it; with publish_finished it goes to the finisher thread to
+ * be put in place (its errors come at store_close()). When that fails the
+ * file is closed all the same, its -wal still holding the data, except on
+ * a full disk with keep_if_full: then it stays open, to be finished once
+ * there is room. Returns 0 or a negative errno. */
 static int finish_file(struct store *s, bool keep_if_full)
 {
 	int i, rc = SQLITE_OK, err = 0;
 
-	make_deferred(s);
-	write_rollups(s);
+	for (i = 0; s->publish_finished && i < STMT_COUNT; i++) {
+		sqlite3_finalize(s->stmt[i]);
+		s->stmt[i] = NULL;
+	}
+	if (s->publish_finished)
+		return hand_over(s);
+	write_rollups(s->db);
 	/* Leaving WAL mode needs the file to itself, and SQLite does not
 	 * wait for that: a reader between two polls (flowdb --follow, a
-	 * shell) gets a moment to let go. A hidden file is in rollback
-	 * mode already. */
-	for (i = 0; !s->publish_finished && i < FINISH_TRIES; i++) {
+	 * shell) gets a moment to let go. */
+	for (i = 0; i < FINISH_TRIES; i++) {
 		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		if (!rc)
 			rc = set_journal_mode(s->db, "delete");
@@ -933,19 +1072,6 @@ static int finish_file(struct store *s, bool keep_if_full)
 	}
 	sqlite3_close(s->db);
 	s->db = NULL;
-	if (s->part_fd >= 0) {
-		err = publish_file(s);
-		if (!err) {
-			remember_file(s);
-		} else {
-			fprintf(stderr, "flowdb: %s: cannot put the finished file in place: %s\n",
-				s->path, strerror(-err));
-			if (!s->publish_err)
-				s->publish_err = err;
-		}
-		close(s->part_fd);
-		s->part_fd = -1;
-	}
 	return err;
 }
 
@@ -1696,6 +1822,7 @@ int store_close(struct store *s)
 		if (!err)
 			err = ferr;
 	}
+	finisher_stop(s);
 	if (s->publish_finished) {
 		ferr = sync_path(s->dir, O_RDONLY | O_DIRECTORY);
 		if (!err)
@@ -1712,6 +1839,8 @@ int store_close(struct store *s)
 	free(s->dir);
 	free(s->interfaces);
 	free(s->version);
+	pthread_mutex_destroy(&s->finish_lock);
+	pthread_cond_destroy(&s->finish_cond);
 	free(s);
 	return err;
 }
