@@ -521,7 +521,7 @@ static void start_read(struct streams *s, struct stream *st, uint64_t time_us, b
 		 * handshake of another protocol came first). */
 		if (len >= STREAMS_PREFIX_MIN && !method_start(buf, len) &&
 		    !tls_record_start(buf, len))
-			st->len = 0;
+			buf_free(s, st); /* back to its pool, warm, for the next */
 		return;
 	default:
 		finding(s, st, time_us, &r);
