@@ -38,17 +38,19 @@ extern const char schema_sql[];
 
 enum row_kind { ROW_FLOW, ROW_EVENT, ROW_REQUEST };
 
-/* A buffered row: a flow record, an event or a request, in arrival order. */
+/* A buffered row: a flow record, an event or a request, in arrival order.
+ * Its texts are its own copies (malloc), cut as store.h says, NULL when
+ * none: most rows have none, and rows with room for them (480 bytes) made
+ * an import of 220,000 rows fault in 105 MB. */
 struct row {
 	const char *ifname;
 	enum row_kind kind;
-	bool has_text;
 	/* A flow's app_info, a policy event's detail, a request's host. */
-	char text[STORE_TEXT_SIZE];
+	char *text;
 	union {
 		struct {
 			struct flow_record flow; /* its texts are the row's */
-			char fingerprint[STORE_FINGERPRINT_SIZE]; /* "": none */
+			char *fingerprint;
 		};
 		struct {
 			struct flow_event ev;
@@ -58,8 +60,7 @@ struct row {
 			struct flow_key key;
 			uint64_t time_us;
 			int status; /* -1: none */
-			char method[STORE_METHOD_SIZE];
-			char path[STORE_PATH_SIZE]; /* "": none */
+			char *method, *path;
 		} request;
 	};
 };
@@ -405,6 +406,43 @@ void store_rotate(struct store *s)
 
 /* Returns a slot for one more row, overwriting the oldest row once
  * STORE_MAX_PENDING_ROWS are held. NULL: out of memory. */
+/* Frees the texts of row r. */
+static void row_release(struct row *r)
+{
+	free(r->text);
+	if (r->kind == ROW_FLOW) {
+		free(r->fingerprint);
+	} else if (r->kind == ROW_REQUEST) {
+		free(r->request.method);
+		free(r->request.path);
+	}
+}
+
+/* Frees the texts of every buffered row and forgets the rows. */
+static void rows_release(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++)
+		row_release(&s->rows[(s->head + i) % STORE_MAX_PENDING_ROWS]);
+	s->head = 0;
+	s->count = 0;
+}
+
+/* A copy of text (NULL: none) cut to size - 1 bytes; sets *nomem when the
+ * copy fails. */
+static char *cut_copy(const char *text, size_t size, bool *nomem)
+{
+	char *c;
+
+	if (!text)
+		return NULL;
+	c = strndup(text, size - 1);
+	if (!c)
+		*nomem = true;
+	return c;
+}
+
 static struct row *row_slot(struct store *s)
 {
 	struct row *r;
@@ -420,6 +458,7 @@ static struct row *row_slot(struct store *s)
 	}
 	if (s->count == STORE_MAX_PENDING_ROWS) {
 		r = &s->rows[s->head];
+		row_release(r);
 		s->head = (s->head + 1) % STORE_MAX_PENDING_ROWS;
 		s->dropped++;
 		return r;
@@ -440,24 +479,29 @@ static bool key_valid(const struct flow_key *k)
 
 int store_add_flow(struct store *s, const struct flow_record *r, const char *ifname)
 {
+	bool nomem = false;
+	char *text, *fingerprint;
 	struct row *row;
 
 	if (!ifname || !key_valid(&r->key))
 		return -EINVAL;
-	row = row_slot(s);
-	if (!row)
+	text = cut_copy(r->app_info, STORE_TEXT_SIZE, &nomem);
+	fingerprint = cut_copy(r->fingerprint && r->fingerprint[0] ? r->fingerprint : NULL,
+			       STORE_FINGERPRINT_SIZE, &nomem);
+	row = nomem ? NULL : row_slot(s);
+	if (!row) {
+		free(text);
+		free(fingerprint);
 		return -ENOMEM;
+	}
 	row->ifname = ifname;
 	row->kind = ROW_FLOW;
 	row->flow = *r;
 	/* The table frees its copies when the record ends. */
 	row->flow.app_info = NULL;
 	row->flow.fingerprint = NULL;
-	row->has_text = r->app_info != NULL;
-	if (r->app_info)
-		snprintf(row->text, sizeof(row->text), "%s", r->app_info);
-	snprintf(row->fingerprint, sizeof(row->fingerprint), "%s",
-		 r->fingerprint ? r->fingerprint : "");
+	row->text = text;
+	row->fingerprint = fingerprint;
 	s->last_time_us = max_u64(s->last_time_us, r->last_seen_us);
 	return 0;
 }
@@ -467,18 +511,21 @@ int store_add_flow(struct store *s, const struct flow_record *r, const char *ifn
 static int add_event_row(struct store *s, const struct flow_event *e, uint64_t time_us,
 			 const char *ifname, const char *detail)
 {
+	bool nomem = false;
 	struct row *row;
+	char *text;
 
 	if (!ifname || !key_valid(&e->key))
 		return -EINVAL;
-	row = row_slot(s);
-	if (!row)
+	text = cut_copy(detail, STORE_TEXT_SIZE, &nomem);
+	row = nomem ? NULL : row_slot(s);
+	if (!row) {
+		free(text);
 		return -ENOMEM;
+	}
 	row->ifname = ifname;
 	row->kind = ROW_EVENT;
-	row->has_text = detail != NULL;
-	if (detail)
-		snprintf(row->text, sizeof(row->text), "%s", detail);
+	row->text = text;
 	row->event.ev = *e;
 	row->event.time_us = time_us;
 	s->last_time_us = max_u64(s->last_time_us, time_us);
@@ -505,24 +552,32 @@ int store_add_policy(struct store *s, const struct flow_key *key, uint64_t time_
 
 int store_add_request(struct store *s, const struct store_request *r, const char *ifname)
 {
+	char *text, *method, *path;
+	bool nomem = false;
 	struct row *row;
 
 	if (!ifname || !r->key || !key_valid(r->key) || !r->method || !r->method[0] ||
 	    (r->status != -1 && (r->status < 100 || r->status > 999)))
 		return -EINVAL;
-	row = row_slot(s);
-	if (!row)
+	/* An empty text names nothing: NULL, as an absent one. */
+	text = cut_copy(r->host && r->host[0] ? r->host : NULL, STORE_TEXT_SIZE, &nomem);
+	method = cut_copy(r->method, STORE_METHOD_SIZE, &nomem);
+	path = cut_copy(r->path && r->path[0] ? r->path : NULL, STORE_PATH_SIZE, &nomem);
+	row = nomem ? NULL : row_slot(s);
+	if (!row) {
+		free(text);
+		free(method);
+		free(path);
 		return -ENOMEM;
+	}
 	row->ifname = ifname;
 	row->kind = ROW_REQUEST;
-	/* An empty text names nothing: NULL, as an absent one. */
-	row->has_text = r->host && r->host[0];
-	snprintf(row->text, sizeof(row->text), "%s", row->has_text ? r->host : "");
+	row->text = text;
 	row->request.key = *r->key;
 	row->request.time_us = r->time_us;
 	row->request.status = r->status;
-	snprintf(row->request.method, sizeof(row->request.method), "%s", r->method);
-	snprintf(row->request.path, sizeof(row->request.path), "%s", r->path ? r->path : "");
+	row->request.method = method;
+	row->request.path = path;
 	s->last_time_us = max_u64(s->last_time_us, r->time_us);
 	return 0;
 }
@@ -534,20 +589,6 @@ static const char *word_in(const char *const *words, const char *word)
 		if (!strcmp(*words, word))
 			return *words;
 	return NULL;
-}
-
-/* A copy of text cut to STORE_TEXT_SIZE, as the other texts are; NULL
- * text gives NULL. Sets *nomem when the copy fails. */
-static char *copy_text(const char *text, bool *nomem)
-{
-	char *c;
-
-	if (!text)
-		return NULL;
-	c = strndup(text, STORE_TEXT_SIZE - 1);
-	if (!c)
-		*nomem = true;
-	return c;
 }
 
 /* Makes room in *array (of *cap elements of size each) for n more after
@@ -603,10 +644,10 @@ int store_add_action(struct store *s, const struct store_action *a)
 				  .uid = a->uid,
 				  .action = word_in(action_words, a->action),
 				  .origin = word_in(action_origins, a->origin) };
-	r->target = copy_text(a->target, &nomem);
-	r->rule = copy_text(a->rule, &nomem);
-	r->reason = copy_text(a->reason && a->reason[0] ? a->reason : NULL, &nomem);
-	r->detail = copy_text(a->detail, &nomem);
+	r->target = cut_copy(a->target, STORE_TEXT_SIZE, &nomem);
+	r->rule = cut_copy(a->rule, STORE_TEXT_SIZE, &nomem);
+	r->reason = cut_copy(a->reason && a->reason[0] ? a->reason : NULL, STORE_TEXT_SIZE, &nomem);
+	r->detail = cut_copy(a->detail, STORE_TEXT_SIZE, &nomem);
 	if (nomem) {
 		free_actions(r, 1);
 		return -ENOMEM;
@@ -633,7 +674,7 @@ int store_add_alert(struct store *s, const struct store_alert *a)
 	r->a = *a;
 	r->a.severity = word_in(alert_severities, a->severity);
 	r->a.side = word_in(alert_sides, a->side);
-	r->rule = copy_text(a->rule, &nomem);
+	r->rule = cut_copy(a->rule, STORE_TEXT_SIZE, &nomem);
 	if (nomem)
 		return -ENOMEM;
 	r->a.rule = r->rule;
@@ -671,7 +712,7 @@ int store_add_rule_counters(struct store *s, uint64_t time_us, const char *mode,
 					   .kind = word_in(counter_kinds, c[i].kind),
 					   .mode = word_in(counter_modes, mode),
 					   .origin = word_in(action_origins, c[i].origin) };
-		r->rule = copy_text(c[i].rule, &nomem);
+		r->rule = cut_copy(c[i].rule, STORE_TEXT_SIZE, &nomem);
 		added += !nomem;
 	}
 	if (nomem) {
@@ -1441,8 +1482,8 @@ static int insert_request(struct store *s, const struct row *r, uint64_t *tmin, 
 	sqlite3_bind_int64(stmt, 1, r->request.time_us);
 	bind_key(stmt, 2, &r->request.key, r->ifname, src, dst);
 	sqlite3_bind_text(stmt, 11, r->request.method, -1, SQLITE_STATIC);
-	bind_text_or_null(stmt, 12, r->has_text ? r->text : NULL);
-	bind_text_or_null(stmt, 13, r->request.path[0] ? r->request.path : NULL);
+	bind_text_or_null(stmt, 12, r->text);
+	bind_text_or_null(stmt, 13, r->request.path);
 	if (r->request.status >= 0)
 		sqlite3_bind_int(stmt, 14, r->request.status);
 	else
@@ -1467,7 +1508,7 @@ static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint
 		sqlite3_bind_text(stmt, 2, event_kind_names[r->event.ev.kind], -1, SQLITE_STATIC);
 		bind_key(stmt, 3, &r->event.ev.key, r->ifname, src, dst);
 		sqlite3_bind_int(stmt, 12, r->event.ev.tcp_flags);
-		bind_text_or_null(stmt, 13, r->has_text ? r->text : NULL);
+		bind_text_or_null(stmt, 13, r->text);
 		*tmin = min_u64(*tmin, r->event.time_us);
 		*tmax = max_u64(*tmax, r->event.time_us);
 	} else {
@@ -1481,7 +1522,7 @@ static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint
 		sqlite3_bind_text(stmt, 15, flow_end_reason_name(r->flow.end_reason), -1,
 				  SQLITE_STATIC);
 		bind_text_or_null(stmt, 16, flow_app_name(r->flow.app_proto));
-		bind_text_or_null(stmt, 17, r->has_text ? r->text : NULL);
+		bind_text_or_null(stmt, 17, r->text);
 		/* Known only where the protocol is. */
 		if (flow_app_name(r->flow.app_proto) && r->flow.encrypted >= 0)
 			sqlite3_bind_int(stmt, 18, r->flow.encrypted);
@@ -1490,7 +1531,7 @@ static int insert_row(struct store *s, const struct row *r, uint64_t *tmin, uint
 		sqlite3_bind_int64(stmt, 19, r->flow.dropped_packets);
 		sqlite3_bind_int64(stmt, 20, r->flow.dropped_bytes);
 		sqlite3_bind_int64(stmt, 21, r->flow.requests);
-		bind_text_or_null(stmt, 22, r->fingerprint[0] ? r->fingerprint : NULL);
+		bind_text_or_null(stmt, 22, r->fingerprint);
 		*tmin = min_u64(*tmin, r->flow.first_seen_us);
 		*tmax = max_u64(*tmax, r->flow.last_seen_us);
 	}
@@ -1714,8 +1755,7 @@ int store_flush(struct store *s, const struct store_stats *st)
 	}
 	s->write_errors = 0;
 	s->held_back = 0;
-	s->head = 0;
-	s->count = 0;
+	rows_release(s);
 	drop_audit(s);
 	if (s->filled > ROWS_KEEP) {
 		hugemem_free(s->rows, ROWS_SIZE);
@@ -1828,6 +1868,7 @@ int store_close(struct store *s)
 		if (!err)
 			err = ferr ? ferr : s->publish_err;
 	}
+	rows_release(s);
 	hugemem_free(s->rows, ROWS_SIZE);
 	deferred_free(s);
 	sqlite3_free(s->template);
