@@ -71,13 +71,13 @@ IFS=, read -r flushes failures < <("$top/build/flowdb" -d "$WORK/many" -f csv --
 "$COLLECTOR" --read "$WORK/long.pcap" -d "$WORK/killed" 2>"$WORK/killed.log" &
 pid=$!
 until [ "$(find "$WORK/killed" -name 'flows-*.db' 2>/dev/null | wc -l)" -ge 2 ] &&
-	[ -n "$(find "$WORK/killed" -name '.flows-*.db.part' 2>/dev/null)" ]; do
+	[ -n "$(find "$WORK/killed" -name '.flows-*.part' 2>/dev/null)" ]; do
 	kill -0 "$pid" 2>/dev/null || fail "the 50-hour import ended before it could be killed"
 	sleep 0.01
 done
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
-[ -n "$(find "$WORK/killed" -name '.flows-*.db.part')" ] || fail "a killed import left no hidden file"
+[ -n "$(find "$WORK/killed" -name '.flows-*.part')" ] || fail "a killed import left no hidden file"
 [ -z "$(find "$WORK/killed" -name 'flows-*.db-*')" ] || fail "a killed import left a -wal or -shm"
 for f in "$WORK"/killed/flows-*.db; do
 	[ "$(sqlite3 -readonly "$f" "PRAGMA integrity_check; PRAGMA journal_mode;" | tr '\n' ' ')" = "ok delete " ] ||
@@ -85,7 +85,7 @@ for f in "$WORK"/killed/flows-*.db; do
 done
 ls "$WORK/killed" >"$WORK/killed.before"
 import killed "$WORK/gen.pcap"
-[ -z "$(find "$WORK/killed" -name '.flows-*.db.part')" ] || fail "the next import left the killed one's hidden file"
+[ -z "$(find "$WORK/killed" -name '.flows-*.part')" ] || fail "the next import left the killed one's hidden file"
 missing=$(ls "$WORK/killed" | grep -Fxvf - "$WORK/killed.before" || true)
 [ -z "$missing" ] || fail "the next import removed finished files: $missing"
 
