@@ -1715,6 +1715,55 @@ static void assert_last_stats(const char *dir, const char *name, long long rows_
 	sqlite3_close(db);
 }
 
+/* The same with publish_finished: a hidden file's failed commit rolls back
+ * from memory, and once there is room every row is in place, once. */
+static void test_publish_disk_full(void **state)
+{
+	const int batch = 200;
+	int i, err = 0, ok = 0;
+	uint32_t next_id = 1;
+	struct store *s = NULL;
+	struct store_opts o;
+	uint64_t t = T0;
+	char tmp[64];
+
+	if (geteuid() != 0 || !can_mount) {
+		print_message("    SKIP disk full: needs root and a mount namespace\n");
+		skip();
+	}
+	make_tmpdir(tmp);
+	assert_int_equal(mount("tmpfs", tmp, "tmpfs", 0, "size=256k"), 0);
+	o = opts_for(tmp, HOUR_US);
+	o.publish_finished = true;
+	assert_int_equal(store_open(&s, &o), 0);
+	for (i = 0; i < 1000; i++) {
+		add_flows(s, next_id, batch, t);
+		next_id += batch;
+		err = flush_at(s, t++);
+		if (err == -ENOSPC)
+			break;
+		assert_int_equal(err, 0);
+		ok++;
+	}
+	assert_int_equal(err, -ENOSPC);
+	assert_true(ok > 0);
+	assert_int_equal(flush_at(s, t++), -ENOSPC);
+	/* Nothing in sight but the hidden file, still held. */
+	assert_int_equal(count_entries(tmp), 1);
+	assert_int_equal(held_parts(tmp), 1);
+	assert_int_equal(mount("tmpfs", tmp, "tmpfs", MS_REMOUNT, "size=64m"), 0);
+	add_flows(s, next_id, 10, t);
+	next_id += 10;
+	assert_int_equal(flush_at(s, t++), 0);
+	assert_int_equal(store_close(s), 0);
+	assert_int_equal(held_parts(tmp), 0);
+	assert_int_equal(count_entries(tmp), 1);
+	assert_int_equal(count_all_flows(tmp), next_id - 1);
+	assert_finished(tmp, "flows-20261122T1400Z.db");
+	assert_int_equal(umount2(tmp, MNT_DETACH), 0);
+	rmdir(tmp);
+}
+
 /* Fills a small tmpfs, then grows it: no row is lost or written twice. */
 static void test_disk_full(void **state)
 {
@@ -1868,6 +1917,7 @@ int main(void)
 		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_audit_rows),
 		cmocka_unit_test(test_retain_age), cmocka_unit_test(test_publish_finished),
 		cmocka_unit_test(test_publish_stale),
+		cmocka_unit_test(test_publish_disk_full),
 		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_retain_unshipped),
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_throughput),
