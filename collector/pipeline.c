@@ -8,6 +8,10 @@
 #include "pipeline.h"
 
 #define PIPELINE_RINGS 2
+/* Records of fewer bytes than this (a few events, a few payload copies)
+ * are read at once by the caller: waking the thread and waiting for it
+ * would cost more. */
+#define PIPELINE_HAND_BYTES 8192
 /* A waiter spins this long before it sleeps: a batch takes about 100 us,
  * and waking a sleeper costs a system call on each side (2% of an import). */
 #define PIPELINE_SPIN_NS 50000
@@ -142,11 +146,21 @@ int pipeline_start(struct pipeline **out, const int *fds, int n, ringread_fn fn,
 
 void pipeline_hand(struct pipeline *p)
 {
+	uint64_t bytes = 0;
 	int i;
 
-	for (i = 0; i < p->n_rings; i++)
+	for (i = 0; i < p->n_rings; i++) {
 		p->until[i] = ringread_producer(p->rings[i]);
-	set_work(p, true);
+		bytes += p->until[i] - ringread_consumer(p->rings[i]);
+	}
+	if (bytes >= PIPELINE_HAND_BYTES) {
+		set_work(p, true);
+		return;
+	}
+	/* The thread is idle (pipeline_wait() came first), and its notes
+	 * are taken at the next pipeline_wait() either way. */
+	for (i = 0; i < p->n_rings; i++)
+		ringread_consume(p->rings[i], p->until[i], p->fn, p->ctx);
 }
 
 size_t pipeline_wait(struct pipeline *p, const struct pipeline_note **notes)

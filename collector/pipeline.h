@@ -29,8 +29,10 @@ struct pipeline_note {
  * negative errno. */
 int pipeline_start(struct pipeline **out, const int *fds, int n, ringread_fn fn, void *ctx);
 
-/* Hands the thread every record written so far; call it after
- * pipeline_wait(), once the programs writing them have returned. */
+/* Hands the thread every record written so far, or reads them here when
+ * they are few: their notes come at the next pipeline_wait() either way.
+ * Call it after pipeline_wait(), once the programs writing them have
+ * returned. */
 void pipeline_hand(struct pipeline *p);
 
 /* Waits until the records handed are read, then sets *notes to the notes

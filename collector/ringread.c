@@ -63,6 +63,11 @@ uint64_t ringread_producer(const struct ringread *r)
 	return __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
 }
 
+uint64_t ringread_consumer(const struct ringread *r)
+{
+	return __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
+}
+
 int ringread_consume(struct ringread *r, uint64_t until, ringread_fn fn, void *ctx)
 {
 	uint64_t pos = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);

@@ -21,6 +21,9 @@ int ringread_open(struct ringread **out, int map_fd);
  * returned, every record before it is committed. */
 uint64_t ringread_producer(const struct ringread *r);
 
+/* The consumer's position now: the records before it are read. */
+uint64_t ringread_consumer(const struct ringread *r);
+
 /* Reads the records from the consumer's position up to until (a
  * ringread_producer() value), in order, releasing each one's room as it
  * goes. Stops early at a record still being written, or after a record fn
