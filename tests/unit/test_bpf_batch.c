@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <bpf/libbpf.h>
 #include "pktbuild.h"
+#include "pipeline.h"
 #include "ringread.h"
 #include "tracker.h"
 
@@ -212,10 +213,19 @@ static void run_batched(const struct frame *frames, size_t n, struct outcome *o,
 	tracker_close(t);
 }
 
+/* The frames a batch starting at frame i takes: all it can hold, or when
+ * small, 1 to 64 (the records of most such batches are read on the
+ * pipeline's caller, of the others on its thread). */
+static size_t batch_end(size_t i, bool small)
+{
+	return small ? i + 1 + i * 7919 % 64 : SIZE_MAX;
+}
+
 /* Runs frames in batches, each batch's records read with libbpf (lag 0)
  * once it ran, or with ringread up to where the producers were when it
  * ran, only once the next batch has run too (lag 1). */
-static void run_read(const struct frame *frames, size_t n, struct outcome *o, int lag)
+static void run_read(const struct frame *frames, size_t n, struct outcome *o, int lag,
+		     bool small)
 {
 	struct tracker *t = open_offline();
 	struct ring_buffer *rb = ring_buffer__new(tracker_events_fd(t), collect_event, o, NULL);
@@ -229,10 +239,13 @@ static void run_read(const struct frame *frames, size_t n, struct outcome *o, in
 	assert_int_equal(ringread_open(&rings[0], tracker_events_fd(t)), 0);
 	assert_int_equal(ringread_open(&rings[1], tracker_payloads_fd(t)), 0);
 	while (i < n) {
-		while (i < n && !(err = tracker_batch_add(t, frames[i].data, frames[i].len,
-							   frames[i].len, 1, frames[i].ts_ns)))
+		size_t end = batch_end(i, small);
+
+		while (i < n && i < end &&
+		       !(err = tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].len, 1,
+						 frames[i].ts_ns)))
 			i++;
-		assert_true(i == n || err == -ENOSPC);
+		assert_true(i == n || i == end || err == -ENOSPC);
 		assert_int_equal(tracker_batch_run(t), 0);
 		if (!lag) {
 			assert_true(ring_buffer__consume(rb) >= 0);
@@ -250,6 +263,38 @@ static void run_read(const struct frame *frames, size_t n, struct outcome *o, in
 	drain(t, rb, o);
 	ringread_close(rings[0]);
 	ringread_close(rings[1]);
+	ring_buffer__free(rb);
+	tracker_close(t);
+}
+
+/* Runs frames in small batches (batch_end()), their records read through
+ * the import's pipeline: a batch's few records on this thread, more on the
+ * pipeline's, a batch behind. */
+static void run_piped(const struct frame *frames, size_t n, struct outcome *o)
+{
+	struct tracker *t = open_offline();
+	struct ring_buffer *rb = ring_buffer__new(tracker_events_fd(t), collect_event, o, NULL);
+	const int fds[] = { tracker_events_fd(t), tracker_payloads_fd(t) };
+	const struct pipeline_note *notes;
+	struct pipeline *p;
+	size_t i = 0, end;
+
+	assert_non_null(rb);
+	assert_int_equal(pipeline_start(&p, fds, 2, collect_event, o), 0);
+	while (i < n) {
+		for (end = batch_end(i, true); i < n && i < end; i++)
+			if (tracker_batch_add(t, frames[i].data, frames[i].len, frames[i].len, 1,
+					      frames[i].ts_ns))
+				break;
+		assert_int_equal(tracker_batch_run(t), 0);
+		pipeline_wait(p, &notes);
+		pipeline_hand(p);
+	}
+	pipeline_wait(p, &notes);
+	pipeline_stop(p);
+	/* Nothing was left for libbpf. */
+	assert_int_equal(ring_buffer__consume(rb), 0);
+	drain(t, rb, o);
 	ring_buffer__free(rb);
 	tracker_close(t);
 }
@@ -320,7 +365,8 @@ static void test_batch_equals_single(void **state)
 }
 
 /* The same random frames: records read by ringread a batch behind, in
- * order, are libbpf's after each batch, byte for byte. */
+ * order, are libbpf's after each batch, byte for byte; so are those read
+ * through the pipeline, some batches on each thread. */
 static void test_ringread_equals_libbpf(void **state)
 {
 	struct frame *frames = calloc(FRAMES, sizeof(*frames));
@@ -338,9 +384,16 @@ static void test_ringread_equals_libbpf(void **state)
 		ts += rng() % 100000;
 		frames[i].ts_ns = ts;
 	}
-	run_read(frames, FRAMES, now, 0);
-	run_read(frames, FRAMES, behind, 1);
+	run_read(frames, FRAMES, now, 0, false);
+	run_read(frames, FRAMES, behind, 1, false);
 	assert_true(now->tot.events > 100 && now->tot.payload_events > 100);
+	assert_same(now, behind);
+	outcome_free(now);
+	outcome_free(behind);
+	now = outcome_new();
+	behind = outcome_new();
+	run_read(frames, FRAMES, now, 0, true);
+	run_piped(frames, FRAMES, behind);
 	assert_same(now, behind);
 	outcome_free(now);
 	outcome_free(behind);
