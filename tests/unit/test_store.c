@@ -1715,6 +1715,18 @@ static void assert_last_stats(const char *dir, const char *name, long long rows_
 	sqlite3_close(db);
 }
 
+/* Mounts a tmpfs of 256 KiB on a new temporary directory, tmp; skips the
+ * test where it cannot. */
+static void small_tmpfs(char *tmp)
+{
+	if (geteuid() != 0 || !can_mount) {
+		print_message("    SKIP disk full: needs root and a mount namespace\n");
+		skip();
+	}
+	make_tmpdir(tmp);
+	assert_int_equal(mount("tmpfs", tmp, "tmpfs", 0, "size=256k"), 0);
+}
+
 /* The same with publish_finished: a hidden file's failed commit rolls back
  * from memory, and once there is room every row is in place, once. */
 static void test_publish_disk_full(void **state)
@@ -1727,12 +1739,7 @@ static void test_publish_disk_full(void **state)
 	uint64_t t = T0;
 	char tmp[64];
 
-	if (geteuid() != 0 || !can_mount) {
-		print_message("    SKIP disk full: needs root and a mount namespace\n");
-		skip();
-	}
-	make_tmpdir(tmp);
-	assert_int_equal(mount("tmpfs", tmp, "tmpfs", 0, "size=256k"), 0);
+	small_tmpfs(tmp);
 	o = opts_for(tmp, HOUR_US);
 	o.publish_finished = true;
 	assert_int_equal(store_open(&s, &o), 0);
@@ -1777,12 +1784,7 @@ static void test_disk_full(void **state)
 	char tmp[64];
 	sqlite3 *db;
 
-	if (geteuid() != 0 || !can_mount) {
-		print_message("    SKIP disk full: needs root and a mount namespace\n");
-		skip();
-	}
-	make_tmpdir(tmp);
-	assert_int_equal(mount("tmpfs", tmp, "tmpfs", 0, "size=256k"), 0);
+	small_tmpfs(tmp);
 	o = opts_for(tmp, HOUR_US);
 	assert_int_equal(store_open(&s, &o), 0);
 	for (i = 0; i < 1000; i++) {
