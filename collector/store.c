@@ -273,11 +273,15 @@ static int join_path(char *buf, const char *dir, const char *name, const char *s
 
 static int make_template(struct store *s);
 
+/* A hidden file's name: "." before a flow file's name, PART_SUFFIX after. */
+#define PART_PREFIX ".flows-"
+#define PART_SUFFIX ".part"
+
 /* The hidden name a file is written under with publish_finished, into buf
  * (PATH_MAX). Returns 0 or -ENAMETOOLONG. */
 static int part_path(char *buf, const char *dir, const char *name)
 {
-	int n = snprintf(buf, PATH_MAX, "%s/.%s.part", dir, name);
+	int n = snprintf(buf, PATH_MAX, "%s/.%s" PART_SUFFIX, dir, name);
 
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
@@ -298,8 +302,10 @@ static void remove_stale_parts(const char *dir)
 		return;
 	while ((de = readdir(d))) {
 		len = strlen(de->d_name);
-		if (strncmp(de->d_name, ".flows-", 7) || len < 12 ||
-		    strcmp(de->d_name + len - 5, ".part") || join_path(path, dir, de->d_name, ""))
+		if (strncmp(de->d_name, PART_PREFIX, strlen(PART_PREFIX)) ||
+		    len < strlen(PART_PREFIX) + strlen(PART_SUFFIX) ||
+		    strcmp(de->d_name + len - strlen(PART_SUFFIX), PART_SUFFIX) ||
+		    join_path(path, dir, de->d_name, ""))
 			continue;
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
@@ -404,8 +410,6 @@ void store_rotate(struct store *s)
 	s->rotate_requested = true;
 }
 
-/* Returns a slot for one more row, overwriting the oldest row once
- * STORE_MAX_PENDING_ROWS are held. NULL: out of memory. */
 /* Frees the texts of row r. */
 static void row_release(struct row *r)
 {
@@ -443,6 +447,8 @@ static char *cut_copy(const char *text, size_t size, bool *nomem)
 	return c;
 }
 
+/* Returns a slot for one more row, overwriting the oldest row once
+ * STORE_MAX_PENDING_ROWS are held. NULL: out of memory. */
 static struct row *row_slot(struct store *s)
 {
 	struct row *r;
@@ -1075,6 +1081,17 @@ static void finisher_stop(struct store *s)
 	s->finisher_running = false;
 }
 
+/* Finalizes the current file's statements. */
+static void stmts_finalize(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(s->stmt[i]);
+		s->stmt[i] = NULL;
+	}
+}
+
 /* Makes the current file one self-contained file in rollback-journal mode
  * and closes it; with publish_finished it goes to the finisher thread to
  * be put in place (its errors come at store_close()). When that fails the
@@ -1085,12 +1102,10 @@ static int finish_file(struct store *s, bool keep_if_full)
 {
 	int i, rc = SQLITE_OK, err = 0;
 
-	for (i = 0; s->publish_finished && i < STMT_COUNT; i++) {
-		sqlite3_finalize(s->stmt[i]);
-		s->stmt[i] = NULL;
-	}
-	if (s->publish_finished)
+	if (s->publish_finished) {
+		stmts_finalize(s);
 		return hand_over(s);
+	}
 	write_rollups(s->db);
 	/* Leaving WAL mode needs the file to itself, and SQLite does not
 	 * wait for that: a reader between two polls (flowdb --follow, a
@@ -1107,10 +1122,7 @@ static int finish_file(struct store *s, bool keep_if_full)
 		err = sql_error(s, rc, "cannot finish the file");
 	if (err == -ENOSPC && keep_if_full)
 		return err;
-	for (i = 0; i < STMT_COUNT; i++) {
-		sqlite3_finalize(s->stmt[i]);
-		s->stmt[i] = NULL;
-	}
+	stmts_finalize(s);
 	sqlite3_close(s->db);
 	s->db = NULL;
 	return err;
@@ -1393,10 +1405,7 @@ cleanup:
 		err = sql_error(s, rc, what);
 	else if (!err)
 		err = rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
-	for (i = 0; i < STMT_COUNT; i++) {
-		sqlite3_finalize(s->stmt[i]);
-		s->stmt[i] = NULL;
-	}
+	stmts_finalize(s);
 	sqlite3_close(s->db);
 	s->db = NULL;
 	if (s->part_fd >= 0) {
