@@ -19,6 +19,7 @@
 #include "flowfile.h"
 #include "flowtable.h"
 #include "hugemem.h"
+#include "partvfs.h"
 #include "store.h"
 #include "units.h"
 
@@ -142,10 +143,11 @@ static const char *const alert_sides[] = { "src", "dst", NULL };
 /* With publish_finished, at most this many finished files wait for the
  * finisher thread; the writer then waits for it. */
 #define FINISH_QUEUE 8
+/* The finisher thread puts at most this many files in place at once. */
+#define PUBLISH_BATCH 16
 
-/* A finished hidden file on its way into place, with its connection. */
+/* A finished hidden file on its way into place. */
 struct hidden_file {
-	sqlite3 *db;
 	int part_fd; /* holds the file's flock() */
 	uint64_t period_us;
 	char name[NAME_SIZE];
@@ -186,8 +188,11 @@ struct store {
 
 	/* The file being written; db is NULL when there is none. path is
 	 * where it is written: with publish_finished the hidden name, held
-	 * by part_fd's flock(), else dir/name. */
-	sqlite3 *db;
+	 * by part_fd's flock(), else dir/name. With publish_finished, writer
+	 * is the one connection that writes every file, moved from one to the
+	 * next with its statements (partvfs.h); db is writer while a file is
+	 * open. */
+	sqlite3 *db, *writer;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	char name[NAME_SIZE];
 	char path[PATH_MAX];
@@ -386,7 +391,8 @@ int store_open(struct store **out, const struct store_opts *opts)
 	}
 	if (s->publish_finished) {
 		remove_stale_parts(s->dir);
-		err = make_template(s);
+		err = partvfs_register();
+		err = err == SQLITE_NOMEM ? -ENOMEM : err ? -EIO : make_template(s);
 		if (err) {
 			store_close(s);
 			return err;
@@ -786,6 +792,40 @@ static int set_journal_mode(sqlite3 *db, const char *mode)
 	return rc;
 }
 
+/* Opens path for one thread's use: with publish_finished on the part VFS,
+ * its journal in memory and nothing synced (the file is synced whole
+ * before it is put in place), else in WAL mode; either with a cache fit
+ * for a flush. *db is set, for the caller to close, even on failure.
+ * Returns an SQLite result code. */
+static int connect_db(const struct store *s, const char *path, sqlite3 **db)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(path, db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+				     (s->publish_finished ? 0 : SQLITE_OPEN_CREATE),
+			     s->publish_finished ? PARTVFS_NAME : NULL);
+	if (rc)
+		return rc;
+	sqlite3_extended_result_codes(*db, 1);
+	sqlite3_busy_timeout(*db, BUSY_TIMEOUT_MS);
+	if (s->publish_finished) {
+		rc = sqlite3_exec(*db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+		if (!rc)
+			rc = set_journal_mode(*db, "memory");
+	} else {
+		rc = set_journal_mode(*db, "wal");
+		if (!rc)
+			rc = sqlite3_exec(*db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	}
+	/* A flush inserts into six indexes at random places: with SQLite's
+	 * 2 MB default the pages spill to the WAL and are read back, many
+	 * times over (bench/drain_commit). */
+	if (!rc)
+		rc = sqlite3_exec(*db, "PRAGMA cache_size=" STORE_CACHE_KIB, NULL, NULL, NULL);
+	return rc;
+}
+
 /* Runs a bound statement once and readies it for the next row; clearing the
  * bindings drops pointers to the caller's stack buffers. Returns an SQLite
  * result code, SQLITE_OK on success. */
@@ -897,20 +937,20 @@ static int make_template(struct store *s)
 	return rc ? -ENOMEM : 0;
 }
 
-/* Makes the deferred indexes in f, in one transaction; a failure (a full
- * disk) leaves the file without them, readable still. */
-static void make_deferred(const struct store *s, const struct hidden_file *f)
+/* Makes the deferred indexes in db, the file at path, in one transaction;
+ * a failure (a full disk) leaves the file without them, readable still. */
+static void make_deferred(const struct store *s, sqlite3 *db, const char *path)
 {
 	int i, rc;
 
-	rc = sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL);
+	rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	for (i = 0; !rc && i < s->n_deferred; i++)
-		rc = sqlite3_exec(f->db, s->deferred[i], NULL, NULL, NULL);
+		rc = sqlite3_exec(db, s->deferred[i], NULL, NULL, NULL);
 	if (!rc)
-		rc = sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc) {
-		db_error(s, f->db, f->path, rc, "cannot index the file");
-		sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+		db_error(s, db, path, rc, "cannot index the file");
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	}
 }
 
@@ -983,47 +1023,80 @@ static int publish_file(const struct store *s, struct hidden_file *f)
 	return err;
 }
 
-/* Indexes, sums, closes and puts in place a finished hidden file; one that
- * cannot be put in place is left, hidden, for the next import to remove.
- * Returns 0 or a negative errno, said on stderr. */
-static int finish_hidden(const struct store *s, struct hidden_file *f)
+/* Indexes and sums a finished hidden file, and starts writing it to disk;
+ * one that cannot be indexed is put in place without. */
+static void finish_hidden(const struct store *s, struct hidden_file *f)
 {
-	int err;
+	sqlite3 *db;
+	int rc;
 
-	make_deferred(s, f);
-	write_rollups(f->db);
-	sqlite3_close(f->db);
-	err = publish_file(s, f);
-	if (err)
-		fprintf(stderr, "flowdb: %s: cannot put the finished file in place: %s\n", f->path,
-			strerror(-err));
-	close(f->part_fd);
-	return err;
+	rc = connect_db(s, f->path, &db);
+	if (rc) {
+		db_error(s, db, f->path, rc, "cannot open the file to index it");
+	} else {
+		make_deferred(s, db, f->path);
+		write_rollups(db);
+	}
+	sqlite3_close(db);
+	/* Not waited for: publish_file()'s fsync() finds it done, or fails. */
+	sync_file_range(f->part_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+/* Puts files[0..n), finished, in place in order; one that cannot be put in
+ * place is left, hidden, for the next import to remove, and the first
+ * failure is kept for store_close(). Each fsync() waits for the disk, but
+ * about once for a batch of files: their data has been on its way since
+ * they were finished. Returns 0 or the batch's first negative errno. */
+static int publish_files(struct store *s, struct hidden_file *files, size_t n)
+{
+	int err, first = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		err = publish_file(s, &files[i]);
+		close(files[i].part_fd);
+		if (!err)
+			continue;
+		fprintf(stderr, "flowdb: %s: cannot put the finished file in place: %s\n",
+			files[i].path, strerror(-err));
+		first = first ? first : err;
+		pthread_mutex_lock(&s->finish_lock);
+		if (!s->publish_err)
+			s->publish_err = err;
+		pthread_mutex_unlock(&s->finish_lock);
+	}
+	return first;
 }
 
 /* The finisher thread: finish_hidden() on each file handed over, in order,
- * until told to stop with none left. */
+ * and publish_files() on those finished each time it has PUBLISH_BATCH or
+ * has caught up with the writer, until told to stop with none left. */
 static void *finisher_main(void *arg)
 {
 	struct store *s = arg;
-	struct hidden_file f;
-	int err;
+	struct hidden_file finished[PUBLISH_BATCH];
+	size_t n_finished = 0;
 
 	pthread_mutex_lock(&s->finish_lock);
 	for (;;) {
+		if (n_finished == PUBLISH_BATCH || (n_finished && !s->n_finishing)) {
+			pthread_mutex_unlock(&s->finish_lock);
+			publish_files(s, finished, n_finished);
+			n_finished = 0;
+			pthread_mutex_lock(&s->finish_lock);
+			continue;
+		}
 		while (!s->n_finishing && !s->finisher_stop)
 			pthread_cond_wait(&s->finish_cond, &s->finish_lock);
 		if (!s->n_finishing)
 			break;
-		f = s->finishing[s->finishing_head];
+		finished[n_finished] = s->finishing[s->finishing_head];
 		s->finishing_head = (s->finishing_head + 1) % FINISH_QUEUE;
 		s->n_finishing--;
 		pthread_cond_broadcast(&s->finish_cond);
 		pthread_mutex_unlock(&s->finish_lock);
-		err = finish_hidden(s, &f);
+		finish_hidden(s, &finished[n_finished++]);
 		pthread_mutex_lock(&s->finish_lock);
-		if (err && !s->publish_err)
-			s->publish_err = err;
 	}
 	pthread_mutex_unlock(&s->finish_lock);
 	return NULL;
@@ -1047,7 +1120,6 @@ static int hand_over(struct store *s)
 			pthread_cond_wait(&s->finish_cond, &s->finish_lock);
 		f = &s->finishing[(s->finishing_head + s->n_finishing) % FINISH_QUEUE];
 	}
-	f->db = s->db;
 	f->part_fd = s->part_fd;
 	f->period_us = s->period_us;
 	strcpy(f->name, s->name);
@@ -1060,9 +1132,8 @@ static int hand_over(struct store *s)
 	}
 	pthread_mutex_unlock(&s->finish_lock);
 	if (!s->finisher_running) {
-		err = finish_hidden(s, f);
-		if (err && !s->publish_err)
-			s->publish_err = err;
+		finish_hidden(s, f);
+		err = publish_files(s, f, 1);
 	}
 	return err;
 }
@@ -1102,10 +1173,8 @@ static int finish_file(struct store *s, bool keep_if_full)
 {
 	int i, rc = SQLITE_OK, err = 0;
 
-	if (s->publish_finished) {
-		stmts_finalize(s);
+	if (s->publish_finished)
 		return hand_over(s);
-	}
 	write_rollups(s->db);
 	/* Leaving WAL mode needs the file to itself, and SQLite does not
 	 * wait for that: a reader between two polls (flowdb --follow, a
@@ -1317,9 +1386,11 @@ static int remove_db_files(const char *dir, const char *name)
 	return 0;
 }
 
-/* Starts the file for time_us: creates it, sets WAL mode, runs the schema,
- * prepares the statements and writes the meta rows. On failure nothing of
- * the new file is left behind. Returns 0 or a negative errno. */
+/* Starts the file for time_us: creates it, with publish_finished moves the
+ * writer onto it (opened and its statements prepared at the first), else
+ * opens it, runs the schema and prepares the statements; then writes the
+ * meta rows. On failure nothing of the new file is left behind. Returns 0
+ * or a negative errno. */
 static int open_db(struct store *s, uint64_t time_us)
 {
 	uint64_t period_us = period_start(time_us, s->rotate_interval_us);
@@ -1337,44 +1408,31 @@ static int open_db(struct store *s, uint64_t time_us)
 			goto cleanup;
 		}
 	}
-	/* One thread uses a store: SQLite's own locking would be pure cost. */
-	rc = sqlite3_open_v2(s->path, &s->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			     NULL);
-	if (rc)
-		goto cleanup;
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	what = "cannot set the journal mode";
-	/* A hidden file has nothing on disk to keep whole until it is put
-	 * in place: no journal file, no syncs, no lock taken per transaction.
-	 * Rollback still works, from memory. */
-	if (s->publish_finished) {
-		rc = sqlite3_exec(s->db,
-				  "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE",
-				  NULL, NULL, NULL);
-		if (!rc)
-			rc = set_journal_mode(s->db, "memory");
+	if (s->writer) {
+		err = partvfs_switch(s->writer, s->path);
+		if (err)
+			goto cleanup;
+		s->db = s->writer;
 	} else {
-		rc = set_journal_mode(s->db, "wal");
+		rc = connect_db(s, s->path, &s->db);
+		/* Schema and meta in one transaction: a file is complete or
+		 * empty. */
 		if (!rc)
-			rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+			rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		what = "cannot create the schema";
+		if (!rc && !s->template)
+			rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
+		for (i = 0; !rc && i < STMT_COUNT; i++)
+			rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+						&s->stmt[i], NULL);
+		if (rc)
+			goto cleanup;
+		if (s->publish_finished)
+			s->writer = s->db;
 	}
-	/* A flush inserts into six indexes at random places: with SQLite's
-	 * 2 MB default the pages spill to the WAL and are read back, many
-	 * times over (bench/drain_commit). */
-	if (!rc)
-		rc = sqlite3_exec(s->db, "PRAGMA cache_size=" STORE_CACHE_KIB, NULL, NULL, NULL);
-	if (rc)
-		goto cleanup;
-	/* Schema and meta in one transaction: a file is complete or empty. */
-	what = "cannot create the schema";
-	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (!rc && !s->template)
-		rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
-	for (i = 0; !rc && i < STMT_COUNT; i++)
-		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					&s->stmt[i], NULL);
+	what = "cannot write the meta rows";
+	if (sqlite3_get_autocommit(s->db))
+		rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (!rc)
 		rc = put_meta(s, "schema_version", NULL, STORE_SCHEMA_VERSION);
 	if (!rc)
@@ -1401,13 +1459,17 @@ static int open_db(struct store *s, uint64_t time_us)
 	return 0;
 
 cleanup:
-	if (s->db)
+	if (rc && s->db)
 		err = sql_error(s, rc, what);
-	else if (!err)
+	else if (rc)
 		err = rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	/* A writer that failed on one file is not trusted with the next. */
+	if (!s->db)
+		s->db = s->writer;
 	stmts_finalize(s);
 	sqlite3_close(s->db);
 	s->db = NULL;
+	s->writer = NULL;
 	if (s->part_fd >= 0) {
 		unlink(s->path);
 		close(s->part_fd);
@@ -1872,6 +1934,10 @@ int store_close(struct store *s)
 			err = ferr;
 	}
 	finisher_stop(s);
+	if (s->writer) {
+		stmts_finalize(s);
+		sqlite3_close(s->writer);
+	}
 	if (s->publish_finished) {
 		ferr = sync_path(s->dir, O_RDONLY | O_DIRECTORY);
 		if (!err)

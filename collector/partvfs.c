@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* A lock-free VFS for hidden, privately held files, whose main file a
+ * connection can move from one to the next. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "partvfs.h"
+
+/* Sector size reported: SQLite's default, the unix VFS's on Linux. */
+#define PART_SECTOR_SIZE 4096
+
+/* A main database file of ours; every other file is the base VFS's, in
+ * memory of the size the base asks for (see part_vfs.szOsFile). */
+struct part_file {
+	sqlite3_file base;
+	int fd;
+};
+
+static sqlite3_vfs *base_vfs;
+static sqlite3_vfs part_vfs;
+static int register_rc;
+static pthread_once_t register_once = PTHREAD_ONCE_INIT;
+
+/* Closes the file. */
+static int part_close(sqlite3_file *file)
+{
+	struct part_file *p = (struct part_file *)file;
+
+	close(p->fd);
+	p->fd = -1;
+	return SQLITE_OK;
+}
+
+/* Reads n bytes at off; past the end the rest is zeroed, as SQLite wants. */
+static int part_read(sqlite3_file *file, void *buf, int n, sqlite3_int64 off)
+{
+	struct part_file *p = (struct part_file *)file;
+	ssize_t got, done = 0;
+
+	while (done < n) {
+		got = pread(p->fd, (char *)buf + done, n - done, off + done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return SQLITE_IOERR_READ;
+		if (!got) {
+			memset((char *)buf + done, 0, n - done);
+			return SQLITE_IOERR_SHORT_READ;
+		}
+		done += got;
+	}
+	return SQLITE_OK;
+}
+
+/* Writes n bytes at off. */
+static int part_write(sqlite3_file *file, const void *buf, int n, sqlite3_int64 off)
+{
+	struct part_file *p = (struct part_file *)file;
+	ssize_t put, done = 0;
+
+	while (done < n) {
+		put = pwrite(p->fd, (const char *)buf + done, n - done, off + done);
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put < 0)
+			return errno == ENOSPC || errno == EDQUOT ? SQLITE_FULL : SQLITE_IOERR_WRITE;
+		done += put;
+	}
+	return SQLITE_OK;
+}
+
+static int part_truncate(sqlite3_file *file, sqlite3_int64 size)
+{
+	return ftruncate(((struct part_file *)file)->fd, size) ? SQLITE_IOERR_TRUNCATE :
+								  SQLITE_OK;
+}
+
+/* With synchronous=OFF SQLite never asks; the file is synced once, whole,
+ * before it is published. */
+static int part_sync(sqlite3_file *file, int flags)
+{
+	(void)flags;
+	return fdatasync(((struct part_file *)file)->fd) ? SQLITE_IOERR_FSYNC : SQLITE_OK;
+}
+
+static int part_file_size(sqlite3_file *file, sqlite3_int64 *size)
+{
+	struct stat st;
+
+	if (fstat(((struct part_file *)file)->fd, &st))
+		return SQLITE_IOERR_FSTAT;
+	*size = st.st_size;
+	return SQLITE_OK;
+}
+
+/* No locks: nobody else opens a hidden file but the finisher, after the
+ * writer is done with it. */
+static int part_lock(sqlite3_file *file, int level)
+{
+	(void)file;
+	(void)level;
+	return SQLITE_OK;
+}
+
+static int part_check_reserved_lock(sqlite3_file *file, int *out)
+{
+	(void)file;
+	*out = 0;
+	return SQLITE_OK;
+}
+
+static int part_file_control(sqlite3_file *file, int op, void *arg)
+{
+	(void)file;
+	(void)op;
+	(void)arg;
+	return SQLITE_NOTFOUND;
+}
+
+static int part_sector_size(sqlite3_file *file)
+{
+	(void)file;
+	return PART_SECTOR_SIZE;
+}
+
+/* As the unix VFS says of local files: a write changes no byte but its own. */
+static int part_device_characteristics(sqlite3_file *file)
+{
+	(void)file;
+	return SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+}
+
+static const sqlite3_io_methods part_io_methods = {
+	.iVersion = 1,
+	.xClose = part_close,
+	.xRead = part_read,
+	.xWrite = part_write,
+	.xTruncate = part_truncate,
+	.xSync = part_sync,
+	.xFileSize = part_file_size,
+	.xLock = part_lock,
+	.xUnlock = part_lock,
+	.xCheckReservedLock = part_check_reserved_lock,
+	.xFileControl = part_file_control,
+	.xSectorSize = part_sector_size,
+	.xDeviceCharacteristics = part_device_characteristics,
+};
+
+/* Opens a main database file as ours, anything else with the base VFS. */
+static int part_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
+		     int *out_flags)
+{
+	struct part_file *p = (struct part_file *)file;
+
+	(void)vfs;
+	if (!name || !(flags & SQLITE_OPEN_MAIN_DB))
+		return base_vfs->xOpen(base_vfs, name, file, flags, out_flags);
+	/* A failed open must leave no methods, or SQLite would close it. */
+	p->base.pMethods = NULL;
+	if (!(flags & SQLITE_OPEN_READWRITE))
+		return SQLITE_CANTOPEN;
+	p->fd = open(name, O_RDWR | O_CLOEXEC);
+	if (p->fd < 0)
+		return SQLITE_CANTOPEN;
+	p->base.pMethods = &part_io_methods;
+	if (out_flags)
+		*out_flags = flags;
+	return SQLITE_OK;
+}
+
+/* The rest is the base VFS's, called as itself. */
+static int part_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
+{
+	(void)vfs;
+	return base_vfs->xDelete(base_vfs, name, sync_dir);
+}
+
+static int part_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+	(void)vfs;
+	return base_vfs->xAccess(base_vfs, name, flags, out);
+}
+
+static int part_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+	(void)vfs;
+	return base_vfs->xFullPathname(base_vfs, name, n, out);
+}
+
+static void *part_dl_open(sqlite3_vfs *vfs, const char *name)
+{
+	(void)vfs;
+	return base_vfs->xDlOpen(base_vfs, name);
+}
+
+static void part_dl_error(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	base_vfs->xDlError(base_vfs, n, out);
+}
+
+static void (*part_dl_sym(sqlite3_vfs *vfs, void *handle, const char *symbol))(void)
+{
+	(void)vfs;
+	return base_vfs->xDlSym(base_vfs, handle, symbol);
+}
+
+static void part_dl_close(sqlite3_vfs *vfs, void *handle)
+{
+	(void)vfs;
+	base_vfs->xDlClose(base_vfs, handle);
+}
+
+static int part_randomness(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	return base_vfs->xRandomness(base_vfs, n, out);
+}
+
+static int part_sleep(sqlite3_vfs *vfs, int us)
+{
+	(void)vfs;
+	return base_vfs->xSleep(base_vfs, us);
+}
+
+static int part_current_time(sqlite3_vfs *vfs, double *now)
+{
+	(void)vfs;
+	return base_vfs->xCurrentTime(base_vfs, now);
+}
+
+static int part_get_last_error(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	return base_vfs->xGetLastError(base_vfs, n, out);
+}
+
+/* Fills in part_vfs over the default VFS and registers it. */
+static void register_once_only(void)
+{
+	base_vfs = sqlite3_vfs_find(NULL);
+	if (!base_vfs) {
+		register_rc = SQLITE_ERROR;
+		return;
+	}
+	part_vfs = (sqlite3_vfs){
+		.iVersion = 1,
+		.szOsFile = base_vfs->szOsFile > (int)sizeof(struct part_file) ?
+				    base_vfs->szOsFile :
+				    (int)sizeof(struct part_file),
+		.mxPathname = base_vfs->mxPathname,
+		.zName = PARTVFS_NAME,
+		.xOpen = part_open,
+		.xDelete = part_delete,
+		.xAccess = part_access,
+		.xFullPathname = part_full_pathname,
+		.xDlOpen = part_dl_open,
+		.xDlError = part_dl_error,
+		.xDlSym = part_dl_sym,
+		.xDlClose = part_dl_close,
+		.xRandomness = part_randomness,
+		.xSleep = part_sleep,
+		.xCurrentTime = part_current_time,
+		.xGetLastError = part_get_last_error,
+	};
+	register_rc = sqlite3_vfs_register(&part_vfs, 0);
+}
+
+int partvfs_register(void)
+{
+	pthread_once(&register_once, register_once_only);
+	return register_rc;
+}
+
+/* Whether a statement of db is running. */
+static bool stmt_running(sqlite3 *db)
+{
+	sqlite3_stmt *stmt;
+
+	for (stmt = sqlite3_next_stmt(db, NULL); stmt; stmt = sqlite3_next_stmt(db, stmt))
+		if (sqlite3_stmt_busy(stmt))
+			return true;
+	return false;
+}
+
+int partvfs_switch(sqlite3 *db, const char *path)
+{
+	struct part_file *p = NULL;
+	int fd;
+
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &p) || !p ||
+	    p->base.pMethods != &part_io_methods)
+		return -EINVAL;
+	if (!sqlite3_get_autocommit(db) || stmt_running(db))
+		return -EBUSY;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(p->fd);
+	p->fd = fd;
+	/* The next transaction reads the file's header anew and drops the
+	 * pages cached from the old file when their change counters differ,
+	 * as when another process has written it; this drops them all the
+	 * same. The parsed schema stays: the new file has the same. */
+	sqlite3_db_release_memory(db);
+	return 0;
+}
