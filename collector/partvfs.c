@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* A lock-free VFS for hidden, privately held files, whose main file a
- * connection can move from one to the next. */
+/* A lock-free VFS for hidden, privately held files, in memory or on disk,
+ * whose main file a connection can move from one to the next. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -13,11 +14,17 @@
 /* Sector size reported: SQLite's default, the unix VFS's on Linux. */
 #define PART_SECTOR_SIZE 4096
 
-/* A main database file of ours; every other file is the base VFS's, in
- * memory of the size the base asks for (see part_vfs.szOsFile). */
+/* A memory image grows by doubling, from this. */
+#define PART_MEMORY_MIN (64 * 1024)
+
+/* A main database file of ours: the file fd or, when fd is -1, size bytes
+ * of memory in mem (cap allocated). Every other file is the base VFS's,
+ * in memory of the size the base asks for (see part_vfs.szOsFile). */
 struct part_file {
 	sqlite3_file base;
 	int fd;
+	unsigned char *mem;
+	sqlite3_int64 size, cap;
 };
 
 static sqlite3_vfs *base_vfs;
@@ -25,13 +32,20 @@ static sqlite3_vfs part_vfs;
 static int register_rc;
 static pthread_once_t register_once = PTHREAD_ONCE_INIT;
 
-/* Closes the file. */
+/* Lets go of the file or the memory: p is an empty memory file after. */
+static void part_drop(struct part_file *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->mem);
+	p->fd = -1;
+	p->mem = NULL;
+	p->size = p->cap = 0;
+}
+
 static int part_close(sqlite3_file *file)
 {
-	struct part_file *p = (struct part_file *)file;
-
-	close(p->fd);
-	p->fd = -1;
+	part_drop((struct part_file *)file);
 	return SQLITE_OK;
 }
 
@@ -41,6 +55,13 @@ static int part_read(sqlite3_file *file, void *buf, int n, sqlite3_int64 off)
 	struct part_file *p = (struct part_file *)file;
 	ssize_t got, done = 0;
 
+	if (p->fd < 0) {
+		got = off >= p->size ? 0 : p->size - off < n ? p->size - off : n;
+		if (got)
+			memcpy(buf, p->mem + off, got);
+		memset((char *)buf + got, 0, n - got);
+		return got < n ? SQLITE_IOERR_SHORT_READ : SQLITE_OK;
+	}
 	while (done < n) {
 		got = pread(p->fd, (char *)buf + done, n - done, off + done);
 		if (got < 0 && errno == EINTR)
@@ -56,12 +77,41 @@ static int part_read(sqlite3_file *file, void *buf, int n, sqlite3_int64 off)
 	return SQLITE_OK;
 }
 
+/* Makes a memory file size bytes long, the new ones zero. Returns an SQLite
+ * result code. */
+static int part_resize(struct part_file *p, sqlite3_int64 size)
+{
+	sqlite3_int64 cap = p->cap ? p->cap : PART_MEMORY_MIN;
+	unsigned char *mem;
+
+	while (cap < size)
+		cap *= 2;
+	if (cap > p->cap) {
+		mem = realloc(p->mem, cap);
+		if (!mem)
+			return SQLITE_IOERR_NOMEM;
+		p->mem = mem;
+		p->cap = cap;
+	}
+	if (size > p->size)
+		memset(p->mem + p->size, 0, size - p->size);
+	p->size = size;
+	return SQLITE_OK;
+}
+
 /* Writes n bytes at off. */
 static int part_write(sqlite3_file *file, const void *buf, int n, sqlite3_int64 off)
 {
 	struct part_file *p = (struct part_file *)file;
 	ssize_t put, done = 0;
+	int rc;
 
+	if (p->fd < 0) {
+		if (off + n > p->size && (rc = part_resize(p, off + n)))
+			return rc;
+		memcpy(p->mem + off, buf, n);
+		return SQLITE_OK;
+	}
 	while (done < n) {
 		put = pwrite(p->fd, (const char *)buf + done, n - done, off + done);
 		if (put < 0 && errno == EINTR)
@@ -75,23 +125,33 @@ static int part_write(sqlite3_file *file, const void *buf, int n, sqlite3_int64 
 
 static int part_truncate(sqlite3_file *file, sqlite3_int64 size)
 {
-	return ftruncate(((struct part_file *)file)->fd, size) ? SQLITE_IOERR_TRUNCATE :
-								  SQLITE_OK;
+	struct part_file *p = (struct part_file *)file;
+
+	if (p->fd < 0)
+		return part_resize(p, size);
+	return ftruncate(p->fd, size) ? SQLITE_IOERR_TRUNCATE : SQLITE_OK;
 }
 
 /* With synchronous=OFF SQLite never asks; the file is synced once, whole,
  * before it is published. */
 static int part_sync(sqlite3_file *file, int flags)
 {
+	struct part_file *p = (struct part_file *)file;
+
 	(void)flags;
-	return fdatasync(((struct part_file *)file)->fd) ? SQLITE_IOERR_FSYNC : SQLITE_OK;
+	return p->fd >= 0 && fdatasync(p->fd) ? SQLITE_IOERR_FSYNC : SQLITE_OK;
 }
 
 static int part_file_size(sqlite3_file *file, sqlite3_int64 *size)
 {
+	struct part_file *p = (struct part_file *)file;
 	struct stat st;
 
-	if (fstat(((struct part_file *)file)->fd, &st))
+	if (p->fd < 0) {
+		*size = p->size;
+		return SQLITE_OK;
+	}
+	if (fstat(p->fd, &st))
 		return SQLITE_IOERR_FSTAT;
 	*size = st.st_size;
 	return SQLITE_OK;
@@ -160,12 +220,16 @@ static int part_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int
 	if (!name || !(flags & SQLITE_OPEN_MAIN_DB))
 		return base_vfs->xOpen(base_vfs, name, file, flags, out_flags);
 	/* A failed open must leave no methods, or SQLite would close it. */
-	p->base.pMethods = NULL;
+	memset(p, 0, sizeof(*p));
 	if (!(flags & SQLITE_OPEN_READWRITE))
 		return SQLITE_CANTOPEN;
-	p->fd = open(name, O_RDWR | O_CLOEXEC);
-	if (p->fd < 0)
-		return SQLITE_CANTOPEN;
+	if (sqlite3_uri_boolean(name, "memory", 0)) {
+		p->fd = -1;
+	} else {
+		p->fd = open(name, O_RDWR | O_CLOEXEC);
+		if (p->fd < 0)
+			return SQLITE_CANTOPEN;
+	}
 	p->base.pMethods = &part_io_methods;
 	if (out_flags)
 		*out_flags = flags;
@@ -287,25 +351,87 @@ static bool stmt_running(sqlite3 *db)
 	return false;
 }
 
-int partvfs_switch(sqlite3 *db, const char *path)
+/* db's main file, when db is on this VFS between transactions with no
+ * statement running. Returns 0, -EINVAL or -EBUSY. */
+static int idle_file(sqlite3 *db, struct part_file **out)
 {
 	struct part_file *p = NULL;
-	int fd;
 
 	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &p) || !p ||
 	    p->base.pMethods != &part_io_methods)
 		return -EINVAL;
 	if (!sqlite3_get_autocommit(db) || stmt_running(db))
 		return -EBUSY;
+	*out = p;
+	return 0;
+}
+
+/* Done with a move: the next transaction reads the file's header anew and
+ * drops the pages cached from the old file when their change counters
+ * differ, as when another process has written it; this drops them all the
+ * same. The parsed schema stays: the new file has the same. */
+static void moved(sqlite3 *db)
+{
+	sqlite3_db_release_memory(db);
+}
+
+int partvfs_switch(sqlite3 *db, const char *path)
+{
+	struct part_file *p;
+	int fd, err;
+
+	err = idle_file(db, &p);
+	if (err)
+		return err;
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	close(p->fd);
+	part_drop(p);
 	p->fd = fd;
-	/* The next transaction reads the file's header anew and drops the
-	 * pages cached from the old file when their change counters differ,
-	 * as when another process has written it; this drops them all the
-	 * same. The parsed schema stays: the new file has the same. */
-	sqlite3_db_release_memory(db);
+	moved(db);
 	return 0;
+}
+
+int partvfs_load(sqlite3 *db, void *image, sqlite3_int64 size)
+{
+	struct part_file *p;
+	int err;
+
+	err = idle_file(db, &p);
+	if (err)
+		return err;
+	part_drop(p);
+	p->mem = image;
+	p->size = p->cap = size;
+	moved(db);
+	return 0;
+}
+
+int partvfs_take(sqlite3 *db, void **image, sqlite3_int64 *size)
+{
+	struct part_file *p;
+	int err;
+
+	err = idle_file(db, &p);
+	if (err)
+		return err;
+	if (p->fd >= 0)
+		return -EINVAL;
+	*image = p->mem;
+	*size = p->size;
+	p->mem = NULL;
+	p->size = p->cap = 0;
+	moved(db);
+	return 0;
+}
+
+int partvfs_size(sqlite3 *db, sqlite3_int64 *size, bool *in_memory)
+{
+	struct part_file *p = NULL;
+
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &p) || !p ||
+	    p->base.pMethods != &part_io_methods)
+		return -EINVAL;
+	*in_memory = p->fd < 0;
+	return part_file_size(&p->base, size) ? -errno : 0;
 }

@@ -140,15 +140,33 @@ static const char *const counter_modes[] = { "enforce", "monitor", NULL };
 static const char *const alert_severities[] = { "low", "medium", "high", "critical", NULL };
 static const char *const alert_sides[] = { "src", "dst", NULL };
 
-/* With publish_finished, at most this many finished files wait for the
- * finisher thread; the writer then waits for it. */
+/* With publish_finished, finished files are indexed, written and put in
+ * place by this many threads: one waits for the disk while the other
+ * works. At most FINISH_QUEUE files, of at most FINISH_QUEUE_BYTES in
+ * memory with those being finished (unless one alone is more), wait for
+ * them; the writer then waits too. */
+#define FINISHERS 2
 #define FINISH_QUEUE 8
-/* The finisher thread puts at most this many files in place at once. */
+#define FINISH_QUEUE_BYTES (32u << 20)
+/* A finisher thread puts at most this many files in place at once. */
 #define PUBLISH_BATCH 16
+/* With publish_finished, a file is written in memory until it outgrows
+ * this, then on disk under its hidden name. */
+#define STORE_IMAGE_MAX (16u << 20)
+/* A finisher thread that cannot write a file for want of space tries again
+ * this often, while the writer holds its rows. */
+#define FULL_RETRY_US 100000
+/* Hidden names tried for one file when other imports hold the first. */
+#define PART_TRIES 64
 
-/* A finished hidden file on its way into place. */
+/* A finished file on its way into place: in memory (image, malloc'd) or
+ * on disk under the hidden name path, held by part_fd's flock(); once
+ * written from memory, on disk too. */
 struct hidden_file {
-	int part_fd; /* holds the file's flock() */
+	void *image;
+	sqlite3_int64 image_size;
+	bool indexed; /* its indexes and rollups made, or given up */
+	int part_fd;
 	uint64_t period_us;
 	char name[NAME_SIZE];
 	char path[PATH_MAX];
@@ -187,27 +205,33 @@ struct store {
 	size_t n_alerts, cap_alerts;
 
 	/* The file being written; db is NULL when there is none. path is
-	 * where it is written: with publish_finished the hidden name, held
-	 * by part_fd's flock(), else dir/name. With publish_finished, writer
-	 * is the one connection that writes every file, moved from one to the
-	 * next with its statements (partvfs.h); db is writer while a file is
-	 * open. */
+	 * where it is written, dir/name, except with publish_finished: there
+	 * writer is the one connection that writes every file, moved from one
+	 * to the next with its statements (partvfs.h), and db is writer while
+	 * a file is open; the file is in memory or, once it outgrew
+	 * STORE_IMAGE_MAX, at path, a hidden name held by part_fd's flock(). */
 	sqlite3 *db, *writer;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	char name[NAME_SIZE];
 	char path[PATH_MAX];
 	int part_fd;
-	/* With publish_finished, files finished and not yet in place: a
-	 * thread makes their indexes and rollups, syncs and renames them while
-	 * the writer goes on (started at the first; without it the writer does
-	 * that itself). publish_err: the first that could not be put in place. */
+	/* With publish_finished, files finished and not yet in place:
+	 * threads make their indexes and rollups, write, sync and rename them
+	 * while the writer goes on (started at the first; without them the
+	 * writer does that itself). finishing_bytes: those in memory, queued
+	 * or being finished. publish_err: the first that could not be put in
+	 * place. */
 	pthread_mutex_t finish_lock;
 	pthread_cond_t finish_cond;
-	pthread_t finisher;
-	bool finisher_running, finisher_stop;
+	pthread_t finishers[FINISHERS];
+	int n_finishers;
+	bool finisher_stop;
 	struct hidden_file finishing[FINISH_QUEUE];
-	size_t finishing_head, n_finishing;
+	size_t finishing_head, n_finishing, finishing_bytes;
 	int publish_err;
+	/* Finisher threads that cannot write a file for want of space: while
+	 * there are any flushes fail with -ENOSPC, keeping their rows. */
+	int n_full;
 	/* With publish_finished, the directory's files as listed once, with
 	 * the store's own added. */
 	struct file_entry *known;
@@ -281,15 +305,6 @@ static int make_template(struct store *s);
 /* A hidden file's name: "." before a flow file's name, PART_SUFFIX after. */
 #define PART_PREFIX ".flows-"
 #define PART_SUFFIX ".part"
-
-/* The hidden name a file is written under with publish_finished, into buf
- * (PATH_MAX). Returns 0 or -ENAMETOOLONG. */
-static int part_path(char *buf, const char *dir, const char *name)
-{
-	int n = snprintf(buf, PATH_MAX, "%s/.%s" PART_SUFFIX, dir, name);
-
-	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
-}
 
 /* Removes the hidden files of imports that are gone: a writer holds its
  * file's flock() until the file is in place. Best effort: a file that cannot
@@ -408,7 +423,7 @@ int store_open(struct store **out, const struct store_opts *opts)
 
 const char *store_current_path(const struct store *s)
 {
-	return s->db ? s->path : NULL;
+	return s->db && (!s->publish_finished || s->part_fd >= 0) ? s->path : NULL;
 }
 
 void store_rotate(struct store *s)
@@ -792,37 +807,46 @@ static int set_journal_mode(sqlite3 *db, const char *mode)
 	return rc;
 }
 
-/* Opens path for one thread's use: with publish_finished on the part VFS,
- * its journal in memory and nothing synced (the file is synced whole
- * before it is put in place), else in WAL mode; either with a cache fit
- * for a flush. *db is set, for the caller to close, even on failure.
- * Returns an SQLite result code. */
-static int connect_db(const struct store *s, const char *path, sqlite3 **db)
+/* Opens path for one thread's use, with publish_finished on the part VFS,
+ * an empty file in memory when path is NULL. *db is set, for the caller to
+ * close, even on failure. Returns an SQLite result code. */
+static int open_conn(const struct store *s, const char *path, sqlite3 **db)
 {
 	int rc;
 
-	rc = sqlite3_open_v2(path, db,
+	rc = sqlite3_open_v2(path ? path : PARTVFS_MEMORY, db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-				     (s->publish_finished ? 0 : SQLITE_OPEN_CREATE),
+				     (s->publish_finished ? SQLITE_OPEN_URI : SQLITE_OPEN_CREATE),
 			     s->publish_finished ? PARTVFS_NAME : NULL);
-	if (rc)
-		return rc;
-	sqlite3_extended_result_codes(*db, 1);
-	sqlite3_busy_timeout(*db, BUSY_TIMEOUT_MS);
+	if (!rc) {
+		sqlite3_extended_result_codes(*db, 1);
+		sqlite3_busy_timeout(*db, BUSY_TIMEOUT_MS);
+	}
+	return rc;
+}
+
+/* Sets db up for writing: with publish_finished its journal in memory and
+ * nothing synced (the file is synced whole before it is put in place),
+ * else in WAL mode; either with a cache fit for a flush. Returns an SQLite
+ * result code. */
+static int set_pragmas(const struct store *s, sqlite3 *db)
+{
+	int rc;
+
 	if (s->publish_finished) {
-		rc = sqlite3_exec(*db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+		rc = sqlite3_exec(db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
 		if (!rc)
-			rc = set_journal_mode(*db, "memory");
+			rc = set_journal_mode(db, "memory");
 	} else {
-		rc = set_journal_mode(*db, "wal");
+		rc = set_journal_mode(db, "wal");
 		if (!rc)
-			rc = sqlite3_exec(*db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+			rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	}
 	/* A flush inserts into six indexes at random places: with SQLite's
 	 * 2 MB default the pages spill to the WAL and are read back, many
 	 * times over (bench/drain_commit). */
 	if (!rc)
-		rc = sqlite3_exec(*db, "PRAGMA cache_size=" STORE_CACHE_KIB, NULL, NULL, NULL);
+		rc = sqlite3_exec(db, "PRAGMA cache_size=" STORE_CACHE_KIB, NULL, NULL, NULL);
 	return rc;
 }
 
@@ -1001,8 +1025,6 @@ static int publish_file(const struct store *s, struct hidden_file *f)
 	uint64_t period_us;
 	int err;
 
-	if (fsync(f->part_fd))
-		return -errno;
 	err = flowfile_parse_name(f->name, &period_us, &seq);
 	for (; !err; seq++) {
 		err = join_path(to, s->dir, f->name, "");
@@ -1023,23 +1045,138 @@ static int publish_file(const struct store *s, struct hidden_file *f)
 	return err;
 }
 
-/* Indexes and sums a finished hidden file, and starts writing it to disk;
- * one that cannot be indexed is put in place without. */
-static void finish_hidden(const struct store *s, struct hidden_file *f)
+/* Takes the hidden file just made at path: flock() on fd, unless a
+ * remove_stale_parts() got there first and removed it. Returns 1 when
+ * held, 0 when gone, or a negative errno. */
+static int hold_part(const char *path, int fd)
 {
-	sqlite3 *db;
-	int rc;
+	struct stat held, named;
 
-	rc = connect_db(s, f->path, &db);
+	if (flock(fd, LOCK_EX) || fstat(fd, &held))
+		return -errno;
+	if (stat(path, &named))
+		return errno == ENOENT ? 0 : -errno;
+	return held.st_ino == named.st_ino && held.st_dev == named.st_dev && held.st_nlink;
+}
+
+/* Creates the hidden file for the flow file name in dir, empty, mode
+ * 0640, held by its flock(): .NAME.part, or .NAME.K.part with the first
+ * K free when other imports hold that. Its path goes to path (PATH_MAX).
+ * Returns its descriptor or a negative errno. */
+static int create_part(const char *dir, const char *name, char *path)
+{
+	int k, n, fd, err;
+
+	for (k = 0; k < PART_TRIES; k++) {
+		n = k ? snprintf(path, PATH_MAX, "%s/.%s.%d" PART_SUFFIX, dir, name, k) :
+			snprintf(path, PATH_MAX, "%s/.%s" PART_SUFFIX, dir, name);
+		if (n < 0 || n >= PATH_MAX)
+			return -ENAMETOOLONG;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd < 0) {
+			if (errno != EEXIST)
+				return -errno;
+			continue;
+		}
+		err = hold_part(path, fd);
+		/* Mode 0640 whatever the umask. */
+		if (err == 1)
+			err = fchmod(fd, 0640) ? -errno : 1;
+		if (err == 1)
+			return fd;
+		close(fd);
+		if (err)
+			return unlink(path), err;
+		k--; /* removed as stale between open() and flock(): again */
+	}
+	return -EEXIST;
+}
+
+/* Writes size bytes of image to a new hidden file for name in dir, held
+ * in *fd, its path in path. Returns 0 or a negative errno, leaving no
+ * file. */
+static int write_part(const char *dir, const char *name, const void *image,
+		      sqlite3_int64 size, int *fd, char *path)
+{
+	sqlite3_int64 done = 0;
+	ssize_t n;
+	int err;
+
+	*fd = create_part(dir, name, path);
+	if (*fd < 0)
+		return *fd;
+	while (done < size) {
+		n = pwrite(*fd, (const char *)image + done, size - done, done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -ENOSPC;
+			unlink(path);
+			close(*fd);
+			*fd = -1;
+			return err;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+/* Makes a finished file's indexes and rollups; one that cannot be
+ * indexed is put in place without. */
+static void index_hidden(const struct store *s, struct hidden_file *f)
+{
+	char where[PATH_MAX];
+	sqlite3 *db;
+	int rc, err;
+
+	if (f->part_fd >= 0)
+		strcpy(where, f->path);
+	else if (join_path(where, s->dir, f->name, ""))
+		strcpy(where, f->name);
+	rc = open_conn(s, f->image ? NULL : f->path, &db);
+	if (!rc && f->image) {
+		rc = partvfs_load(db, f->image, f->image_size) ? SQLITE_NOMEM : SQLITE_OK;
+		if (!rc)
+			f->image = NULL;
+	}
+	if (!rc)
+		rc = set_pragmas(s, db);
 	if (rc) {
-		db_error(s, db, f->path, rc, "cannot open the file to index it");
+		db_error(s, db, where, rc, "cannot index the file");
 	} else {
-		make_deferred(s, db, f->path);
+		make_deferred(s, db, where);
 		write_rollups(db);
 	}
+	if (!f->image && f->part_fd < 0 &&
+	    (err = partvfs_take(db, &f->image, &f->image_size)))
+		fprintf(stderr, "flowdb: %s: cannot take the finished file: %s\n", where,
+			strerror(-err));
 	sqlite3_close(db);
-	/* Not waited for: publish_file()'s fsync() finds it done, or fails. */
+}
+
+/* Indexes a finished file (once) and for one in memory writes it to its
+ * hidden file; its writeback is started, not waited for: publish_files()'
+ * sync finds it done. One in memory that cannot be written stays in
+ * f->image, indexed. Returns 0 or a negative errno. */
+static int finish_hidden(const struct store *s, struct hidden_file *f)
+{
+	int err;
+
+	if (!f->indexed)
+		index_hidden(s, f);
+	f->indexed = true;
+	if (f->image) {
+		err = write_part(s->dir, f->name, f->image, f->image_size, &f->part_fd, f->path);
+		if (err)
+			return err;
+		free(f->image);
+		f->image = NULL;
+	}
+	/* Lost in memory, not to be written: index_hidden() said why. */
+	if (f->part_fd < 0)
+		return -EIO;
 	sync_file_range(f->part_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	return 0;
 }
 
 /* Puts files[0..n), finished, in place in order; one that cannot be put in
@@ -1049,39 +1186,97 @@ static void finish_hidden(const struct store *s, struct hidden_file *f)
  * they were finished. Returns 0 or the batch's first negative errno. */
 static int publish_files(struct store *s, struct hidden_file *files, size_t n)
 {
-	int err, first = 0;
+	int err, first = 0, synced;
 	size_t i;
 
+	synced = n && syncfs(files[0].part_fd) ? -errno : 0;
 	for (i = 0; i < n; i++) {
-		err = publish_file(s, &files[i]);
+		err = synced ? synced : publish_file(s, &files[i]);
 		close(files[i].part_fd);
 		if (!err)
 			continue;
 		fprintf(stderr, "flowdb: %s: cannot put the finished file in place: %s\n",
 			files[i].path, strerror(-err));
 		first = first ? first : err;
-		pthread_mutex_lock(&s->finish_lock);
-		if (!s->publish_err)
-			s->publish_err = err;
-		pthread_mutex_unlock(&s->finish_lock);
 	}
 	return first;
 }
 
-/* The finisher thread: finish_hidden() on each file handed over, in order,
- * and publish_files() on those finished each time it has PUBLISH_BATCH or
- * has caught up with the writer, until told to stop with none left. */
+/* Keeps err, a file's failure, for store_close() when it is the first. */
+static void keep_error(struct store *s, int err)
+{
+	pthread_mutex_lock(&s->finish_lock);
+	if (err && !s->publish_err)
+		s->publish_err = err;
+	pthread_mutex_unlock(&s->finish_lock);
+}
+
+/* Gives up on f, which could not be written: its rows are lost. */
+static void drop_hidden(struct store *s, struct hidden_file *f, int err)
+{
+	fprintf(stderr, "flowdb: %s/%s: cannot write the finished file: %s; its rows are lost\n",
+		s->dir, f->name, strerror(-err));
+	free(f->image);
+	f->image = NULL;
+	if (f->part_fd >= 0) {
+		unlink(f->path);
+		close(f->part_fd);
+		f->part_fd = -1;
+	}
+	keep_error(s, err);
+}
+
+/* finish_hidden() for a finisher thread, called and returning with
+ * finish_lock held: on a full disk it tries again every FULL_RETRY_US,
+ * flushes failing meanwhile, until it can or is told to stop. Returns
+ * true when f is on disk, to be put in place. */
+static bool finish_or_wait(struct store *s, struct hidden_file *f)
+{
+	bool full, waiting = false;
+	struct timespec until;
+	int err;
+
+	for (;;) {
+		pthread_mutex_unlock(&s->finish_lock);
+		err = finish_hidden(s, f);
+		pthread_mutex_lock(&s->finish_lock);
+		full = err == -ENOSPC && !s->finisher_stop;
+		if (full != waiting) {
+			s->n_full += full ? 1 : -1;
+			pthread_cond_broadcast(&s->finish_cond);
+		}
+		waiting = full;
+		if (!full)
+			break;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += FULL_RETRY_US * 1000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&s->finish_cond, &s->finish_lock, &until);
+	}
+	if (err) {
+		pthread_mutex_unlock(&s->finish_lock);
+		drop_hidden(s, f, err);
+		pthread_mutex_lock(&s->finish_lock);
+	}
+	return !err;
+}
+
+/* A finisher thread: finish_hidden() on each file handed over it takes,
+ * and publish_files() on those it finished each time it has PUBLISH_BATCH
+ * or finds none waiting, until told to stop with none left. */
 static void *finisher_main(void *arg)
 {
 	struct store *s = arg;
-	struct hidden_file finished[PUBLISH_BATCH];
+	struct hidden_file finished[PUBLISH_BATCH], *f;
 	size_t n_finished = 0;
+	sqlite3_int64 size;
 
 	pthread_mutex_lock(&s->finish_lock);
 	for (;;) {
 		if (n_finished == PUBLISH_BATCH || (n_finished && !s->n_finishing)) {
 			pthread_mutex_unlock(&s->finish_lock);
-			publish_files(s, finished, n_finished);
+			keep_error(s, publish_files(s, finished, n_finished));
 			n_finished = 0;
 			pthread_mutex_lock(&s->finish_lock);
 			continue;
@@ -1090,66 +1285,97 @@ static void *finisher_main(void *arg)
 			pthread_cond_wait(&s->finish_cond, &s->finish_lock);
 		if (!s->n_finishing)
 			break;
-		finished[n_finished] = s->finishing[s->finishing_head];
+		f = &finished[n_finished];
+		*f = s->finishing[s->finishing_head];
+		size = f->image_size;
 		s->finishing_head = (s->finishing_head + 1) % FINISH_QUEUE;
 		s->n_finishing--;
 		pthread_cond_broadcast(&s->finish_cond);
-		pthread_mutex_unlock(&s->finish_lock);
-		finish_hidden(s, &finished[n_finished++]);
-		pthread_mutex_lock(&s->finish_lock);
+		if (finish_or_wait(s, f))
+			n_finished++;
+		s->finishing_bytes -= size;
+		pthread_cond_broadcast(&s->finish_cond);
 	}
 	pthread_mutex_unlock(&s->finish_lock);
 	return NULL;
 }
 
-/* Gives the finisher thread the current file, which the store lets go of;
- * without the thread (it could not start) the file is finished here.
- * Returns 0 or, finished here, a negative errno. */
-static int hand_over(struct store *s)
+/* Gives the finisher threads the current file, which the store lets go of;
+ * without them (none could start) the file is finished here. While they
+ * wait for disk space the file is kept, with keep_if_full, or given up.
+ * Returns 0 or a negative errno: -ENOSPC for a file kept or given up, or
+ * one finished here that failed. */
+static int hand_over(struct store *s, bool keep_if_full)
 {
-	struct hidden_file here, *f = &here;
+	struct hidden_file here = { .part_fd = s->part_fd }, *f = &here;
+	sqlite3_int64 size = 0;
+	bool in_memory = false;
 	int err = 0;
 
-	remember_file(s);
+	if (s->part_fd < 0)
+		partvfs_size(s->writer, &size, &in_memory);
 	pthread_mutex_lock(&s->finish_lock);
-	if (!s->finisher_running &&
-	    !pthread_create(&s->finisher, NULL, finisher_main, s))
-		s->finisher_running = true;
-	if (s->finisher_running) {
-		while (s->n_finishing == FINISH_QUEUE)
-			pthread_cond_wait(&s->finish_cond, &s->finish_lock);
-		f = &s->finishing[(s->finishing_head + s->n_finishing) % FINISH_QUEUE];
+	while (s->n_finishers < FINISHERS &&
+	       !pthread_create(&s->finishers[s->n_finishers], NULL, finisher_main, s))
+		s->n_finishers++;
+	while (s->n_finishers && !s->n_full &&
+	       (s->n_finishing == FINISH_QUEUE ||
+		(s->n_finishing && s->finishing_bytes + size > FINISH_QUEUE_BYTES)))
+		pthread_cond_wait(&s->finish_cond, &s->finish_lock);
+	if (!s->n_full && s->part_fd < 0)
+		err = partvfs_take(s->writer, &here.image, &here.image_size);
+	if (s->n_full || err) {
+		pthread_mutex_unlock(&s->finish_lock);
+		err = err ? err : -ENOSPC;
+		if (err == -ENOSPC && keep_if_full)
+			return err;
+		strcpy(here.name, s->name);
+		strcpy(here.path, s->path);
+		drop_hidden(s, &here, err);
+		s->db = NULL;
+		s->part_fd = -1;
+		return err;
 	}
-	f->part_fd = s->part_fd;
+	remember_file(s);
+	if (s->n_finishers) {
+		f = &s->finishing[(s->finishing_head + s->n_finishing) % FINISH_QUEUE];
+		*f = here;
+	}
 	f->period_us = s->period_us;
 	strcpy(f->name, s->name);
 	strcpy(f->path, s->path);
 	s->db = NULL;
 	s->part_fd = -1;
-	if (s->finisher_running) {
+	if (s->n_finishers) {
 		s->n_finishing++;
+		s->finishing_bytes += f->image_size;
 		pthread_cond_broadcast(&s->finish_cond);
 	}
 	pthread_mutex_unlock(&s->finish_lock);
-	if (!s->finisher_running) {
-		finish_hidden(s, f);
-		err = publish_files(s, f, 1);
+	if (!s->n_finishers) {
+		err = finish_hidden(s, f);
+		if (err)
+			drop_hidden(s, f, err);
+		else
+			err = publish_files(s, f, 1);
+		keep_error(s, err);
 	}
 	return err;
 }
 
-/* Waits for the finisher thread to put every file handed over in place,
- * and ends it. */
+/* Waits for the finisher threads to put every file handed over in place,
+ * and ends them. */
 static void finisher_stop(struct store *s)
 {
-	if (!s->finisher_running)
-		return;
+	int i;
+
 	pthread_mutex_lock(&s->finish_lock);
 	s->finisher_stop = true;
 	pthread_cond_broadcast(&s->finish_cond);
 	pthread_mutex_unlock(&s->finish_lock);
-	pthread_join(s->finisher, NULL);
-	s->finisher_running = false;
+	for (i = 0; i < s->n_finishers; i++)
+		pthread_join(s->finishers[i], NULL);
+	s->n_finishers = 0;
 }
 
 /* Finalizes the current file's statements. */
@@ -1174,7 +1400,7 @@ static int finish_file(struct store *s, bool keep_if_full)
 	int i, rc = SQLITE_OK, err = 0;
 
 	if (s->publish_finished)
-		return hand_over(s);
+		return hand_over(s, keep_if_full);
 	write_rollups(s->db);
 	/* Leaving WAL mode needs the file to itself, and SQLite does not
 	 * wait for that: a reader between two polls (flowdb --follow, a
@@ -1299,24 +1525,11 @@ static int64_t next_seq(struct store *s, uint64_t period_us)
 	return seq;
 }
 
-/* Takes the hidden file just made at s->path: flock() on fd, unless a
- * remove_stale_parts() got there first and removed it. Returns 1 when
- * held, 0 when gone, or a negative errno. */
-static int hold_part(struct store *s, int fd)
-{
-	struct stat held, named;
-
-	if (flock(fd, LOCK_EX) || fstat(fd, &held))
-		return -errno;
-	if (stat(s->path, &named))
-		return errno == ENOENT ? 0 : -errno;
-	return held.st_ino == named.st_ino && held.st_dev == named.st_dev && held.st_nlink;
-}
-
-/* Creates s->path as a new empty file with mode 0640, never reusing a name:
- * a taken name (or a stray -wal of one) moves on to the next seq. With
- * publish_finished s->path is the hidden name, held in s->part_fd. Returns
- * 0 or a negative errno. */
+/* Names the file for time_us, never reusing a name: a taken name (or a
+ * stray -wal of one) moves on to the next seq. Without publish_finished it
+ * creates s->path, dir/name, empty with mode 0640; with it the file is
+ * written in memory, and on disk under a hidden name only once it outgrows
+ * STORE_IMAGE_MAX or is finished. Returns 0 or a negative errno. */
 static int create_db_file(struct store *s, uint64_t time_us, uint64_t period_us)
 {
 	char wal[PATH_MAX];
@@ -1334,37 +1547,22 @@ static int create_db_file(struct store *s, uint64_t time_us, uint64_t period_us)
 		if (!err)
 			err = join_path(wal, s->dir, s->name, "-wal");
 		if (!err)
-			err = s->publish_finished ? part_path(s->path, s->dir, s->name) :
-						    join_path(s->path, s->dir, s->name, "");
+			err = join_path(s->path, s->dir, s->name, "");
 		if (err)
 			return err;
 		if (!access(wal, F_OK))
 			continue;
+		if (s->publish_finished)
+			return 0;
 		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-		if (fd < 0) {
-			if (errno != EEXIST)
-				return -errno;
-			continue;
-		}
-		if (!s->publish_finished)
+		if (fd >= 0)
 			break;
-		err = hold_part(s, fd);
-		if (err == 1)
-			break;
-		close(fd);
-		if (err)
-			return err;
-		seq--; /* removed as stale between open() and flock(): again */
+		if (errno != EEXIST)
+			return -errno;
 	}
 	/* Mode 0640 whatever the umask; SQLite gives -wal and -shm the same. */
 	err = fchmod(fd, 0640) ? -errno : 0;
-	if (!err && s->publish_finished) {
-		s->part_fd = fd;
-		return 0;
-	}
 	close(fd);
-	if (err && s->publish_finished)
-		unlink(s->path);
 	return err;
 }
 
@@ -1386,50 +1584,55 @@ static int remove_db_files(const char *dir, const char *name)
 	return 0;
 }
 
-/* Starts the file for time_us: creates it, with publish_finished moves the
- * writer onto it (opened and its statements prepared at the first), else
- * opens it, runs the schema and prepares the statements; then writes the
- * meta rows. On failure nothing of the new file is left behind. Returns 0
- * or a negative errno. */
+/* Starts the file for time_us: names it; with publish_finished puts the
+ * writer on a copy of the template in memory (opened, set up and its
+ * statements prepared the first time), else creates the file, opens it,
+ * runs the schema and prepares the statements; then writes the meta rows.
+ * On failure nothing of the new file is left behind. Returns 0 or a
+ * negative errno. */
 static int open_db(struct store *s, uint64_t time_us)
 {
 	uint64_t period_us = period_start(time_us, s->rotate_interval_us);
 	const char *what = "cannot open";
+	bool fresh = !s->writer;
 	int i, rc = SQLITE_OK, err;
+	void *image;
 
 	err = create_db_file(s, time_us, period_us);
 	if (err)
 		return err;
-	if (s->part_fd >= 0) {
-		ssize_t n = pwrite(s->part_fd, s->template, s->template_size, 0);
-
-		if (n != s->template_size) {
-			err = n < 0 ? -errno : -ENOSPC; /* short: the disk is full */
+	if (s->publish_finished) {
+		image = malloc(s->template_size);
+		if (!image)
+			return -ENOMEM;
+		memcpy(image, s->template, s->template_size);
+		if (fresh)
+			rc = open_conn(s, NULL, &s->writer);
+		err = rc ? 0 : partvfs_load(s->writer, image, s->template_size);
+		if (rc || err) {
+			free(image);
 			goto cleanup;
 		}
-	}
-	if (s->writer) {
-		err = partvfs_switch(s->writer, s->path);
-		if (err)
-			goto cleanup;
 		s->db = s->writer;
+		if (fresh)
+			rc = set_pragmas(s, s->db);
 	} else {
-		rc = connect_db(s, s->path, &s->db);
+		rc = open_conn(s, s->path, &s->db);
+		if (!rc)
+			rc = set_pragmas(s, s->db);
 		/* Schema and meta in one transaction: a file is complete or
 		 * empty. */
 		if (!rc)
 			rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		what = "cannot create the schema";
-		if (!rc && !s->template)
+		if (!rc)
 			rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
-		for (i = 0; !rc && i < STMT_COUNT; i++)
-			rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-						&s->stmt[i], NULL);
-		if (rc)
-			goto cleanup;
-		if (s->publish_finished)
-			s->writer = s->db;
 	}
+	for (i = 0; !rc && fresh && i < STMT_COUNT; i++)
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->stmt[i], NULL);
+	if (rc)
+		goto cleanup;
 	what = "cannot write the meta rows";
 	if (sqlite3_get_autocommit(s->db))
 		rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -1459,34 +1662,60 @@ static int open_db(struct store *s, uint64_t time_us)
 	return 0;
 
 cleanup:
-	if (rc && s->db)
+	if (rc && (s->db || s->writer)) {
+		s->db = s->publish_finished ? s->writer : s->db;
 		err = sql_error(s, rc, what);
-	else if (rc)
+	} else if (rc) {
 		err = rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	}
 	/* A writer that failed on one file is not trusted with the next. */
-	if (!s->db)
-		s->db = s->writer;
 	stmts_finalize(s);
-	sqlite3_close(s->db);
+	sqlite3_close(s->publish_finished ? s->writer : s->db);
 	s->db = NULL;
 	s->writer = NULL;
+	if (!s->publish_finished)
+		remove_db_files(s->dir, s->name);
+	return err;
+}
+
+/* With publish_finished, moves the file in memory to disk once it outgrows
+ * STORE_IMAGE_MAX, under its hidden name; one that cannot be moved (a full
+ * disk) stays in memory, to be moved at a later flush. */
+static void spill(struct store *s)
+{
+	sqlite3_int64 size;
+	bool in_memory;
+	void *image;
+
+	if (!s->publish_finished || partvfs_size(s->db, &size, &in_memory) || !in_memory ||
+	    size <= STORE_IMAGE_MAX || partvfs_take(s->db, &image, &size))
+		return;
+	if (!write_part(s->dir, s->name, image, size, &s->part_fd, s->path) &&
+	    !partvfs_switch(s->db, s->path)) {
+		free(image);
+		return;
+	}
 	if (s->part_fd >= 0) {
 		unlink(s->path);
 		close(s->part_fd);
 		s->part_fd = -1;
-	} else {
-		remove_db_files(s->dir, s->name);
 	}
-	return err;
+	join_path(s->path, s->dir, s->name, "");
+	/* Cannot fail: db is as idle as partvfs_take() found it. */
+	partvfs_load(s->db, image, size);
 }
 
 /* Size of the current file with its -wal, in bytes. */
 static uint64_t current_size(struct store *s)
 {
+	sqlite3_int64 part_size;
 	char wal[PATH_MAX];
 	uint64_t size = 0;
 	struct stat st;
+	bool in_memory;
 
+	if (s->publish_finished)
+		return partvfs_size(s->db, &part_size, &in_memory) ? 0 : part_size;
 	if (!stat(s->path, &st))
 		size += st.st_size;
 	if (!join_path(wal, s->dir, s->name, "-wal") && !stat(wal, &st))
@@ -1804,7 +2033,7 @@ static int write_batch(struct store *s, const struct store_stats *st)
 
 int store_flush(struct store *s, const struct store_stats *st)
 {
-	int err;
+	int err = 0;
 
 	s->last_time_us = max_u64(s->last_time_us, st->time_us);
 	if (s->dropped) {
@@ -1813,9 +2042,18 @@ int store_flush(struct store *s, const struct store_stats *st)
 			s->dir, (unsigned long long)s->dropped, STORE_MAX_PENDING_ROWS);
 		s->dropped = 0;
 	}
-	err = ensure_file(s, st->time_us);
+	/* The finisher's own failure for want of space, the writer's too. */
+	if (s->publish_finished) {
+		pthread_mutex_lock(&s->finish_lock);
+		err = s->n_full ? -ENOSPC : 0;
+		pthread_mutex_unlock(&s->finish_lock);
+	}
+	if (!err)
+		err = ensure_file(s, st->time_us);
 	if (!err)
 		err = write_batch(s, st);
+	if (!err)
+		spill(s);
 	if (err) {
 		s->write_errors++;
 		s->held_back = s->count;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The part VFS: a connection moved from file to file writes each its own
- * rows, read back by stock SQLite, and never the old file's cached pages. */
+/* The part VFS: a connection moved from file to file, in memory or on
+ * disk, writes each its own rows, read back by stock SQLite, and never the
+ * old file's cached pages. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -231,6 +232,88 @@ static void test_switch_refused(void **state)
 	sqlite3_close(stock);
 }
 
+/* A copy of the image, from malloc(). */
+static void *image_copy(const struct fixture *f)
+{
+	void *copy = malloc(f->image_size);
+
+	assert_non_null(copy);
+	memcpy(copy, f->image, f->image_size);
+	return copy;
+}
+
+/* Writes size bytes of image to dir/name, its path in path. */
+static void save_image(const struct fixture *f, const char *name, const void *image,
+		       sqlite3_int64 size, char *path, size_t path_size)
+{
+	int fd;
+
+	snprintf(path, path_size, "%s/%s", f->dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, image, size), size);
+	close(fd);
+}
+
+/* In memory: one statement writes two images loaded in turn, enough rows
+ * to grow each; taken out and saved, each is a whole file of its own rows.
+ * Then to a file on disk and back to memory. */
+static void test_memory_load_take(void **state)
+{
+	const struct fixture *f = *state;
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];
+	sqlite3_int64 size;
+	sqlite3_stmt *stmt;
+	bool in_memory;
+	void *image;
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open_v2(PARTVFS_MEMORY, &db,
+					 SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, PARTVFS_NAME),
+			 SQLITE_OK);
+	assert_int_equal(partvfs_load(db, image_copy(f), f->image_size), 0);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=MEMORY", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v3(db, "INSERT INTO t VALUES (?, ?)", -1,
+					    SQLITE_PREPARE_PERSISTENT, &stmt, NULL),
+			 SQLITE_OK);
+	insert_ids(db, stmt, 0, 5000);
+	assert_int_equal(partvfs_size(db, &size, &in_memory), 0);
+	assert_true(in_memory);
+	assert_true(size > f->image_size);
+	assert_int_equal(partvfs_take(db, &image, &size), 0);
+	save_image(f, "mem-a.db", image, size, a, sizeof(a));
+	free(image);
+
+	assert_int_equal(partvfs_load(db, image_copy(f), f->image_size), 0);
+	insert_ids(db, stmt, 5000, 5010);
+	assert_int_equal(partvfs_take(db, &image, &size), 0);
+	save_image(f, "mem-b.db", image, size, b, sizeof(b));
+	free(image);
+
+	copy_image(f, "mem-c.db", c, sizeof(c));
+	assert_int_equal(partvfs_switch(db, c), 0);
+	assert_int_equal(partvfs_size(db, &size, &in_memory), 0);
+	assert_false(in_memory);
+	assert_int_equal(size, f->image_size);
+	insert_ids(db, stmt, 7, 8);
+	assert_int_equal(partvfs_take(db, &image, &size), -EINVAL);
+	assert_int_equal(partvfs_load(db, image_copy(f), f->image_size), 0);
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(partvfs_take(db, &image, &size), -EBUSY);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+
+	assert_true(stock_whole(a));
+	assert_true(stock_whole(b));
+	assert_true(stock_whole(c));
+	assert_int_equal(stock_int(a, "SELECT count(*) FROM t INDEXED BY t_v WHERE v > ''"), 5000);
+	assert_int_equal(stock_int(b, "SELECT count(*) FROM t"), 10);
+	assert_int_equal(stock_int(b, "SELECT min(id) FROM t"), 5000);
+	assert_int_equal(stock_int(c, "SELECT id FROM t"), 7);
+}
+
 /* Only an existing file opens, and only read-write. */
 static void test_open_needs_existing_file(void **state)
 {
@@ -256,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_switch_writes_each_file),
 		cmocka_unit_test(test_switch_drops_cached_pages),
 		cmocka_unit_test(test_switch_refused),
+		cmocka_unit_test(test_memory_load_take),
 		cmocka_unit_test(test_open_needs_existing_file),
 	};
 

@@ -461,10 +461,10 @@ static int held_parts(const char *dir)
 	return n;
 }
 
-/* With publish_finished a file is written under a hidden name, held by a
- * lock; once finished it is renamed into place and holds every index of
- * the schema, made at the end: the same file as without, rollups
- * included. */
+/* With publish_finished a file is written in memory, nothing of it in
+ * sight; once finished it is written under a hidden name, held by a lock,
+ * and renamed into place, and holds every index of the schema, made at
+ * the end: the same file as without, rollups included. */
 static void test_publish_finished(void **state)
 {
 	char tmp[64], dir[PATH_MAX], plain_dir[PATH_MAX], name[64], want[4096], got[4096];
@@ -487,10 +487,8 @@ static void test_publish_finished(void **state)
 	assert_int_equal(flush_at(plain, T0), 0);
 	assert_int_equal(flush_at(s, T0), 0);
 	assert_int_equal(flowfile_name(name, sizeof(name), T0, HOUR_US, 0), 0);
-	assert_false(exists_in(dir, name));
-	/* Hidden, and held: a second import must not take it for a dead
-	 * one's (nor the spare made for the next file). */
-	assert_true(held_parts(dir) >= 1);
+	assert_int_equal(count_entries(dir), 0);
+	assert_null(store_current_path(s));
 	add_flows(s, 500, 500, T0 + 1);
 	assert_int_equal(flush_at(s, T0 + 1), 0);
 	assert_int_equal(store_close(s), 0);
@@ -1727,8 +1725,43 @@ static void small_tmpfs(char *tmp)
 	assert_int_equal(mount("tmpfs", tmp, "tmpfs", 0, "size=256k"), 0);
 }
 
-/* The same with publish_finished: a hidden file's failed commit rolls back
- * from memory, and once there is room every row is in place, once. */
+/* A file that outgrows what is kept in memory goes on writing on disk,
+ * under its hidden name, held: a second import must not take it for a dead
+ * one's. Once finished it is in place with every row. */
+static void test_publish_spills(void **state)
+{
+	const int per_flush = 20000;
+	char tmp[64], name[64];
+	struct store *s = NULL;
+	struct store_opts o;
+	uint32_t id = 0;
+
+	make_tmpdir(tmp);
+	o = opts_for(tmp, HOUR_US);
+	o.publish_finished = true;
+	assert_int_equal(store_open(&s, &o), 0);
+	while (!store_current_path(s)) {
+		assert_true(id < 1000000);
+		add_flows(s, id, per_flush, T0 + id);
+		id += per_flush;
+		assert_int_equal(flush_at(s, T0 + id), 0);
+	}
+	assert_int_equal(held_parts(tmp), 1);
+	assert_int_equal(count_entries(tmp), 1);
+	add_flows(s, id, per_flush, T0 + id);
+	id += per_flush;
+	assert_int_equal(flush_at(s, T0 + id), 0);
+	assert_int_equal(store_close(s), 0);
+	assert_int_equal(held_parts(tmp), 0);
+	assert_int_equal(flowfile_name(name, sizeof(name), T0, HOUR_US, 0), 0);
+	assert_finished(tmp, name);
+	assert_int_equal(count_all_flows(tmp), id);
+	rm_rf(tmp);
+}
+
+/* The same with publish_finished: files are made in memory, and a finished
+ * one the disk has no room for waits, whole, while flushes fail and keep
+ * their rows; once there is room every row is in place, once. */
 static void test_publish_disk_full(void **state)
 {
 	const int batch = 200;
@@ -1743,10 +1776,11 @@ static void test_publish_disk_full(void **state)
 	o = opts_for(tmp, HOUR_US);
 	o.publish_finished = true;
 	assert_int_equal(store_open(&s, &o), 0);
-	for (i = 0; i < 1000; i++) {
+	/* An hour a flush: each finishes the file before. */
+	for (i = 0; i < 1000; i++, t += HOUR_US) {
 		add_flows(s, next_id, batch, t);
 		next_id += batch;
-		err = flush_at(s, t++);
+		err = flush_at(s, t);
 		if (err == -ENOSPC)
 			break;
 		assert_int_equal(err, 0);
@@ -1754,19 +1788,54 @@ static void test_publish_disk_full(void **state)
 	}
 	assert_int_equal(err, -ENOSPC);
 	assert_true(ok > 0);
-	assert_int_equal(flush_at(s, t++), -ENOSPC);
-	/* Nothing in sight but the hidden file, still held. */
-	assert_int_equal(count_entries(tmp), 1);
-	assert_int_equal(held_parts(tmp), 1);
+	assert_int_equal(flush_at(s, t), -ENOSPC);
 	assert_int_equal(mount("tmpfs", tmp, "tmpfs", MS_REMOUNT, "size=64m"), 0);
-	add_flows(s, next_id, 10, t);
+	/* The finisher finds the room within FULL_RETRY_US; till then the
+	 * flushes keep failing, and keeping their rows. */
+	for (i = 0; (err = flush_at(s, t)) == -ENOSPC; i++) {
+		assert_true(i < 1000);
+		usleep(10000);
+	}
+	assert_int_equal(err, 0);
+	add_flows(s, next_id, 10, t + HOUR_US);
 	next_id += 10;
-	assert_int_equal(flush_at(s, t++), 0);
+	assert_int_equal(flush_at(s, t + HOUR_US), 0);
 	assert_int_equal(store_close(s), 0);
 	assert_int_equal(held_parts(tmp), 0);
-	assert_int_equal(count_entries(tmp), 1);
 	assert_int_equal(count_all_flows(tmp), next_id - 1);
-	assert_finished(tmp, "flows-20261122T1400Z.db");
+	assert_int_equal(umount2(tmp, MNT_DETACH), 0);
+	rmdir(tmp);
+}
+
+/* A disk that stays full: the import ends, with an error, and what it
+ * could not write is said lost; nothing half-made is left in sight. */
+static void test_publish_disk_stays_full(void **state)
+{
+	int i, err = 0;
+	struct store *s = NULL;
+	struct store_opts o;
+	uint64_t t = T0;
+	char tmp[64];
+
+	small_tmpfs(tmp);
+	o = opts_for(tmp, HOUR_US);
+	o.publish_finished = true;
+	assert_int_equal(store_open(&s, &o), 0);
+	for (i = 0; i < 1000 && err != -ENOSPC; i++, t += HOUR_US) {
+		add_flows(s, (uint32_t)i * 200 + 1, 200, t);
+		err = flush_at(s, t);
+	}
+	assert_int_equal(err, -ENOSPC);
+	assert_int_equal(store_close(s), -ENOSPC);
+	assert_int_equal(held_parts(tmp), 0);
+	for (i = 0; i < 1000; i++) {
+		char name[64];
+
+		if (flowfile_name(name, sizeof(name), T0 + i * HOUR_US, HOUR_US, 0) ||
+		    !exists_in(tmp, name))
+			continue;
+		assert_finished(tmp, name);
+	}
 	assert_int_equal(umount2(tmp, MNT_DETACH), 0);
 	rmdir(tmp);
 }
@@ -1919,7 +1988,9 @@ int main(void)
 		cmocka_unit_test(test_close_pending),	 cmocka_unit_test(test_audit_rows),
 		cmocka_unit_test(test_retain_age), cmocka_unit_test(test_publish_finished),
 		cmocka_unit_test(test_publish_stale),
+		cmocka_unit_test(test_publish_spills),
 		cmocka_unit_test(test_publish_disk_full),
+		cmocka_unit_test(test_publish_disk_stays_full),
 		cmocka_unit_test(test_retain_size),	 cmocka_unit_test(test_retain_unshipped),
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_throughput),
