@@ -366,7 +366,7 @@ int store_open(struct store **out, const struct store_opts *opts)
 	if (!opts->dir || !interval_valid(opts->rotate_interval_us))
 		return -EINVAL;
 	/* SQLite's allocation statistics take one process-wide mutex per
-	 * malloc, which the finisher thread and the writer then fight over;
+	 * malloc, which the finisher threads and the writer then fight over;
 	 * nothing reads them. Only before SQLite's first use: later it is
 	 * refused, harmlessly. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -1015,9 +1015,9 @@ static void remember_file(struct store *s)
 	s->known[s->n_known++] = e;
 }
 
-/* Puts a finished hidden file in place: synced, then renamed to its name,
- * or to the next seq's when another import took that name meanwhile.
- * Returns 0 or a negative errno. */
+/* Puts a finished hidden file, synced, in place: renamed to its name, or
+ * to the next seq's when another import took that name meanwhile. Returns
+ * 0 or a negative errno. */
 static int publish_file(const struct store *s, struct hidden_file *f)
 {
 	char to[PATH_MAX];
@@ -1179,11 +1179,12 @@ static int finish_hidden(const struct store *s, struct hidden_file *f)
 	return 0;
 }
 
-/* Puts files[0..n), finished, in place in order; one that cannot be put in
- * place is left, hidden, for the next import to remove, and the first
- * failure is kept for store_close(). Each fsync() waits for the disk, but
- * about once for a batch of files: their data has been on its way since
- * they were finished. Returns 0 or the batch's first negative errno. */
+/* Syncs files[0..n), finished, and puts them in place in order; one that
+ * cannot be put in place is left, hidden, for the next import to remove.
+ * One syncfs() for the batch: an fsync() per file waited for the disk three
+ * times (its inode, its buffers, the disk's cache), and their data has been
+ * on its way since each was finished. Returns 0 or the batch's first
+ * negative errno. */
 static int publish_files(struct store *s, struct hidden_file *files, size_t n)
 {
 	int err, first = 0, synced;
@@ -1390,11 +1391,11 @@ static void stmts_finalize(struct store *s)
 }
 
 /* Makes the current file one self-contained file in rollback-journal mode
- * and closes it; with publish_finished it goes to the finisher thread to
- * be put in place (its errors come at store_close()). When that fails the
- * file is closed all the same, its -wal still holding the data, except on
- * a full disk with keep_if_full: then it stays open, to be finished once
- * there is room. Returns 0 or a negative errno. */
+ * and closes it; with publish_finished it goes to the finisher threads to
+ * be put in place (their errors come at store_close()). When that fails
+ * the file is closed all the same, its -wal still holding the data, except
+ * on a full disk with keep_if_full: then it stays open, to be finished
+ * once there is room. Returns 0 or a negative errno. */
 static int finish_file(struct store *s, bool keep_if_full)
 {
 	int i, rc = SQLITE_OK, err = 0;

@@ -35,18 +35,23 @@ struct store_opts {
 	const char *hostname;
 	const char *interfaces; /* e.g. "eth0,eth1", for meta */
 	const char *collector_version;
-	/* Offline import: a file is written under a hidden name (".NAME.part",
-	 * flock()ed while written) with neither WAL nor a journal on disk
-	 * (SQLite's journal_mode=MEMORY, synchronous=OFF, exclusive locking),
-	 * then synced and renamed to NAME once finished, and the directory is
-	 * synced at store_close(). Readers never see a file half made; a
-	 * killed import leaves only its hidden file, which the next store
-	 * opened with this option removes. Since no one reads the file before
-	 * that, its flows, events and requests indexes are made when it is
-	 * finished, one sort each, rather than kept up to date row by row, and
-	 * it starts as a copy of an empty file made once. A corpus of a
-	 * thousand small captures spent half its import on WAL files, locks,
-	 * syncs and running the schema. */
+	/* Offline import: a file is made in memory (or, once it outgrows
+	 * 16 MiB, on disk under a hidden name, ".NAME.part", flock()ed while
+	 * written) with neither WAL nor a journal on disk (SQLite's
+	 * journal_mode=MEMORY, synchronous=OFF), by one connection moved from
+	 * file to file (partvfs.h); once finished, finisher threads write it
+	 * under its hidden name, sync a batch with one syncfs() and rename
+	 * each to its NAME, and the directory is synced at store_close().
+	 * Readers never see a file half made; a killed import leaves only
+	 * hidden files, which the next store opened with this option removes.
+	 * Since no one reads the file before that, its flows, events and
+	 * requests indexes are made when it is finished, one sort each, rather
+	 * than kept up to date row by row, and it starts as a copy of an empty
+	 * file made once. A corpus of a thousand small captures spent half its
+	 * import on WAL files, locks, syncs and running the schema, then most
+	 * of the rest on opening connections and on system calls. With no room
+	 * on the disk for a finished file, store_flush() fails with -ENOSPC,
+	 * keeping its rows, until a finisher could write it. */
 	bool publish_finished;
 };
 
@@ -207,7 +212,8 @@ void store_rotate(struct store *s);
  * errno. */
 int store_retain(struct store *s, uint64_t now_us);
 
-/* Path of the file being written, or NULL before the first flush. */
+/* Path of the file being written, or NULL before the first flush and, with
+ * publish_finished, while the file is in memory. */
 const char *store_current_path(const struct store *s);
 
 #endif /* STORE_H */
