@@ -1759,6 +1759,20 @@ static void test_publish_spills(void **state)
 	rm_rf(tmp);
 }
 
+/* A store with publish_finished, hourly, on small_tmpfs()'s tmpfs, whose
+ * path goes to tmp (64 bytes). */
+static struct store *publish_on_small_tmpfs(char *tmp)
+{
+	struct store *s = NULL;
+	struct store_opts o;
+
+	small_tmpfs(tmp);
+	o = opts_for(tmp, HOUR_US);
+	o.publish_finished = true;
+	assert_int_equal(store_open(&s, &o), 0);
+	return s;
+}
+
 /* The same with publish_finished: files are made in memory, and a finished
  * one the disk has no room for waits, whole, while flushes fail and keep
  * their rows; once there is room every row is in place, once. */
@@ -1767,15 +1781,11 @@ static void test_publish_disk_full(void **state)
 	const int batch = 200;
 	int i, err = 0, ok = 0;
 	uint32_t next_id = 1;
-	struct store *s = NULL;
-	struct store_opts o;
 	uint64_t t = T0;
+	struct store *s;
 	char tmp[64];
 
-	small_tmpfs(tmp);
-	o = opts_for(tmp, HOUR_US);
-	o.publish_finished = true;
-	assert_int_equal(store_open(&s, &o), 0);
+	s = publish_on_small_tmpfs(tmp);
 	/* An hour a flush: each finishes the file before. */
 	for (i = 0; i < 1000; i++, t += HOUR_US) {
 		add_flows(s, next_id, batch, t);
@@ -1812,15 +1822,11 @@ static void test_publish_disk_full(void **state)
 static void test_publish_disk_stays_full(void **state)
 {
 	int i, err = 0;
-	struct store *s = NULL;
-	struct store_opts o;
 	uint64_t t = T0;
+	struct store *s;
 	char tmp[64];
 
-	small_tmpfs(tmp);
-	o = opts_for(tmp, HOUR_US);
-	o.publish_finished = true;
-	assert_int_equal(store_open(&s, &o), 0);
+	s = publish_on_small_tmpfs(tmp);
 	for (i = 0; i < 1000 && err != -ENOSPC; i++, t += HOUR_US) {
 		add_flows(s, (uint32_t)i * 200 + 1, 200, t);
 		err = flush_at(s, t);
