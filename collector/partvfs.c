@@ -117,7 +117,8 @@ static int part_write(sqlite3_file *file, const void *buf, int n, sqlite3_int64 
 		if (put < 0 && errno == EINTR)
 			continue;
 		if (put < 0)
-			return errno == ENOSPC || errno == EDQUOT ? SQLITE_FULL : SQLITE_IOERR_WRITE;
+			return errno == ENOSPC || errno == EDQUOT ? SQLITE_FULL :
+								    SQLITE_IOERR_WRITE;
 		done += put;
 	}
 	return SQLITE_OK;

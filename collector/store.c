@@ -1085,8 +1085,10 @@ static int create_part(const char *dir, const char *name, char *path)
 		if (err == 1)
 			return fd;
 		close(fd);
-		if (err)
-			return unlink(path), err;
+		if (err) {
+			unlink(path);
+			return err;
+		}
 		k--; /* removed as stale between open() and flock(): again */
 	}
 	return -EEXIST;
