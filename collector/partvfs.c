@@ -237,23 +237,36 @@ static int part_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int
 	return SQLITE_OK;
 }
 
+/* SQLite asks only whether a main file has a -journal or -wal beside it.
+ * Ours never have one (their journal is in memory), so one found there is
+ * somebody else's, not to be rolled back into ours: none is looked for. */
+static int part_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+	(void)vfs;
+	(void)name;
+	(void)flags;
+	*out = 0;
+	return SQLITE_OK;
+}
+
+/* An absolute name as it is: with no journal beside our files, SQLite need
+ * not follow their symbolic links, nor the working directory be there. */
+static int part_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+	(void)vfs;
+	if (name[0] != '/')
+		return base_vfs->xFullPathname(base_vfs, name, n, out);
+	if ((int)strlen(name) >= n)
+		return SQLITE_CANTOPEN;
+	strcpy(out, name);
+	return SQLITE_OK;
+}
+
 /* The rest is the base VFS's, called as itself. */
 static int part_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
 {
 	(void)vfs;
 	return base_vfs->xDelete(base_vfs, name, sync_dir);
-}
-
-static int part_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
-{
-	(void)vfs;
-	return base_vfs->xAccess(base_vfs, name, flags, out);
-}
-
-static int part_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
-{
-	(void)vfs;
-	return base_vfs->xFullPathname(base_vfs, name, n, out);
 }
 
 static void *part_dl_open(sqlite3_vfs *vfs, const char *name)

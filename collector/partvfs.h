@@ -13,10 +13,11 @@
 
 /* The name to give sqlite3_open_v2(). Its main database files are opened
  * read-write and must exist, or are in memory, empty, when the name is
- * PARTVFS_MEMORY (with SQLITE_OPEN_URI); journals and temporary files are
- * the default VFS's. */
+ * PARTVFS_MEMORY (with SQLITE_OPEN_URI); they keep their journal in memory
+ * (PRAGMA journal_mode=MEMORY before their first write): a -journal or
+ * -wal beside one is never read. Temporary files are the default VFS's. */
 #define PARTVFS_NAME "flowdb-part"
-#define PARTVFS_MEMORY "file:flowdb-part?memory=1"
+#define PARTVFS_MEMORY "file:/flowdb-part-memory?memory=1"
 
 /* Registers the VFS, not as the default; again is harmless. Returns an
  * SQLite result code. */

@@ -314,6 +314,51 @@ static void test_memory_load_take(void **state)
 	assert_int_equal(stock_int(c, "SELECT id FROM t"), 7);
 }
 
+/* Whether path holds exactly text. */
+static bool holds(const char *path, const char *text)
+{
+	char buf[64] = { 0 };
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n == (ssize_t)strlen(text) && !memcmp(buf, text, n);
+}
+
+/* A -journal or -wal beside a file of ours is somebody else's: never read,
+ * rolled back into ours or removed. */
+static void test_stray_journal_left_alone(void **state)
+{
+	const struct fixture *f = *state;
+	char a[PATH_MAX], journal[PATH_MAX + 16], wal[PATH_MAX + 16];
+	sqlite3 *db;
+	int fd;
+
+	copy_image(f, "stray.db", a, sizeof(a));
+	snprintf(journal, sizeof(journal), "%s-journal", a);
+	snprintf(wal, sizeof(wal), "%s-wal", a);
+	fd = open(journal, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, "not ours, j", 11), 11);
+	close(fd);
+	fd = open(wal, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, "not ours, w", 11), 11);
+	close(fd);
+	db = part_open(a);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES (1, 'a')", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_true(holds(journal, "not ours, j"));
+	assert_true(holds(wal, "not ours, w"));
+	unlink(journal);
+	unlink(wal);
+	assert_true(stock_whole(a));
+	assert_int_equal(stock_int(a, "SELECT count(*) FROM t"), 1);
+}
+
 /* Only an existing file opens, and only read-write. */
 static void test_open_needs_existing_file(void **state)
 {
@@ -340,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_switch_drops_cached_pages),
 		cmocka_unit_test(test_switch_refused),
 		cmocka_unit_test(test_memory_load_take),
+		cmocka_unit_test(test_stray_journal_left_alone),
 		cmocka_unit_test(test_open_needs_existing_file),
 	};
 
